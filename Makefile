@@ -1,0 +1,40 @@
+# duecare: two commands do all set-up on a fresh machine.
+#   make demo   install, generate a synthetic portfolio, run the batch, serve the web app (SQLite)
+#   make test   install, start PostgreSQL (+ SMTP and Chromium inside the suite) and run every test
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= duecare-data/demo
+DEMO_ACCOUNTS ?= 2000
+AS_OF ?= $(shell date -u +%Y-%m-%d)
+PORT ?= 8000
+
+.PHONY: install system-deps demo test test-fast bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e '.[risk,dev]'
+
+# Debian packages the suite needs (headless Chromium, espeak-ng/sox for test audio, a CJK font for PDFs).
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: install
+	$(BIN)/duecare demo --accounts $(DEMO_ACCOUNTS) --dir $(DEMO_DIR) --port $(PORT)
+
+test: install system-deps
+	bash scripts/with-services.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/ageing.py --accounts 100000
+	$(BIN)/python benchmarks/policy.py --loans 100000
+
+clean:
+	rm -rf $(VENV) duecare-data .pytest_cache test-artifacts

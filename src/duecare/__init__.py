@@ -1,0 +1,3 @@
+"""duecare: lawful, humane delinquency management for consumer lenders."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,66 @@
+"""The one `duecare` command; each domain adds its commands through `register(app)`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from duecare.kit.errors import UserError
+
+app = typer.Typer(
+    name="duecare",
+    help="duecare: lawful, humane delinquency management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Domain modules that contribute commands, in help order. A module that is absent is skipped.
+COMMAND_MODULES = (
+    "duecare.ledger.cli",       # generate, ingest
+    "duecare.batch.cli",        # run, features, decide
+    "duecare.policy.cli",       # policy show|test|diff
+    "duecare.web.cli",          # serve, demo
+    "duecare.contacts.cli",     # worker
+    "duecare.visits.cli",       # consent evidence, visits ...
+    "duecare.risk.cli",         # risk train|evaluate|score|monitor
+    "duecare.speech.cli",       # calls transcribe|analyze
+    "duecare.privacy.cli",      # audit verify, keys rotate, retention run
+)
+
+err = Console(stderr=True)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        importlib.import_module(name).register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    """Entry point: user errors become a message on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
