@@ -1,0 +1,126 @@
+"""Contact features per DESIGN.md (attempts, outcomes, reachability), as pure columnar functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from duecare.ageing.ageing import loan_ageing, zones_of
+from duecare.kit.localtime import iso_local, local_date
+
+RPC_OUTCOMES = ("rpc", "ptp", "refused", "dispute")
+REMOTE_CHANNELS = ("call", "sms", "email")
+WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
+
+FEATURE_NAMES = (
+    "dpd", "overdue_amount", "bucket", "episodes_12m", "max_dpd_12m", "days_to_next_due", "unreachable",
+    *(f"{kind}_{ch}_{w}" for kind in ("attempts", "unsuccessful") for ch in REMOTE_CHANNELS for w in WINDOWS),
+    "connected_calls_today", "dial_attempts_today", "last_rpc_at", "remote_channels_failed_30d",
+    "first_unsuccessful_30d_at",
+)
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """The strategy's numbers for `unreachable` (defaults of DESIGN.md)."""
+
+    no_rpc_days: int = 30
+    min_unsuccessful: int = 6
+    min_channels: int = 2
+    window_days: int = 30
+    first_attempt_min_age_days: int = 14
+
+
+def _days(n: int) -> pl.Expr:
+    return pl.duration(days=n)
+
+
+def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.DataFrame:
+    """Contacts up to as_of, one row per (loan, contact): a contact without loan_id concerns every loan."""
+    zones = zones_of(frames["borrowers"])
+    contacts = frames["contacts"].rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
+    return (
+        clock.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
+        .join(contacts, on="borrower_id", how="inner")
+        .filter(
+            (pl.col("at") <= pl.col("as_of_utc"))
+            & (pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")))
+        )
+        .with_columns(
+            day=local_date(pl.col("at"), pl.col("timezone"), zones),
+            is_rpc=pl.col("outcome").is_in(RPC_OUTCOMES),
+            outbound=pl.col("direction") == "outbound",
+            remote=pl.col("channel").is_in(REMOTE_CHANNELS),
+            age=pl.col("as_of_utc") - pl.col("at"),
+        )
+    )
+
+
+def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability = Reachability()) -> pl.DataFrame:
+    """Per loan: attempts and failures per channel and window, today's calls, last RPC, reachability."""
+    unsuccessful = pl.col("outbound") & ~pl.col("is_rpc")
+    window = pl.col("age") < _days(reach.window_days)
+    failed_remote_30d = unsuccessful & pl.col("remote") & window
+    aggs: list[pl.Expr] = []
+    for ch in REMOTE_CHANNELS:
+        for name, n in WINDOWS.items():
+            in_w = (pl.col("channel") == ch) & pl.col("outbound") & (pl.col("age") < _days(n))
+            aggs.append(in_w.sum().cast(pl.Int32).alias(f"attempts_{ch}_{name}"))
+            aggs.append((in_w & ~pl.col("is_rpc")).sum().cast(pl.Int32).alias(f"unsuccessful_{ch}_{name}"))
+    aggs += [
+        pl.col("at").filter(pl.col("is_rpc")).max().alias("last_rpc_ts"),
+        (pl.col("is_rpc") & (pl.col("age") < _days(reach.no_rpc_days))).any().alias("rpc_recent"),
+        pl.col("channel").filter(failed_remote_30d).n_unique().cast(pl.Int32).alias("remote_channels_failed_30d"),
+        failed_remote_30d.sum().cast(pl.Int32).alias("unsuccessful_remote_30d"),
+        pl.col("at").filter(failed_remote_30d).min().alias("first_unsuccessful_ts"),
+    ]
+    per_loan = lc.group_by("loan_id").agg(aggs)
+
+    # Call caps are per debtor and local day: count the borrower's calls on any loan.
+    today_calls = pl.col("outbound") & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
+    per_borrower = (
+        lc.unique(subset=["contact_idx"])
+        .group_by("borrower_id")
+        .agg(
+            connected_calls_today=(today_calls & pl.col("is_rpc")).sum().cast(pl.Int32),
+            dial_attempts_today=today_calls.sum().cast(pl.Int32),
+        )
+    )
+    zones = sorted(z for z in clock["timezone"].unique().to_list() if z is not None)
+    int_cols = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
+    return (
+        clock.select("loan_id", "borrower_id", "timezone", "as_of_utc")
+        .join(per_loan, on="loan_id", how="left")
+        .join(per_borrower, on="borrower_id", how="left")
+        .with_columns(
+            [pl.col(c).fill_null(0) for c in int_cols]
+            + [pl.col(c).fill_null(0) for c in ("remote_channels_failed_30d", "unsuccessful_remote_30d",
+                                                 "connected_calls_today", "dial_attempts_today")]
+            + [pl.col("rpc_recent").fill_null(False)]
+        )
+        .with_columns(
+            unreachable=(
+                ~pl.col("rpc_recent")
+                & (pl.col("unsuccessful_remote_30d") >= reach.min_unsuccessful)
+                & (pl.col("remote_channels_failed_30d") >= reach.min_channels)
+                & (pl.col("as_of_utc") - pl.col("first_unsuccessful_ts") >= _days(reach.first_attempt_min_age_days))
+            ).fill_null(False),
+            last_rpc_at=iso_local(pl.col("last_rpc_ts"), pl.col("timezone"), zones),
+            first_unsuccessful_30d_at=iso_local(pl.col("first_unsuccessful_ts"), pl.col("timezone"), zones),
+        )
+        .drop("borrower_id", "timezone", "as_of_utc")
+    )
+
+
+def loan_features(frames: dict[str, pl.DataFrame], as_of: datetime,
+                  reach: Reachability = Reachability()) -> pl.DataFrame:
+    """The feature table: one row per loan with every DESIGN.md feature (amounts also in minor units)."""
+    ageing = loan_ageing(frames, as_of)
+    clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
+    lc = loan_contacts(frames, clock)
+    return (
+        ageing.join(contact_features(lc, clock, reach), on="loan_id", how="left")
+        .with_columns(overdue_amount=(pl.col("overdue_minor").cast(pl.Decimal(20, 2)) / 100).cast(pl.Decimal(20, 2)))
+    )

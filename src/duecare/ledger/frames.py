@@ -1,0 +1,147 @@
+"""Columnar snapshots: the frames every batch function reads, from a portfolio directory or a case file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from duecare.kit.errors import UserError
+from duecare.kit.money import minor_expr, to_minor
+from duecare.ledger.casefile import CaseFile
+
+UTC_TS = pl.Datetime("us", "UTC")
+FLAGS = ("vulnerable", "dispute_open", "hardship_open", "deceased", "bankrupt",
+         "represented_by_lawyer", "do_not_contact")
+
+# The normalised frames (money in Int64 minor units) that ageing, features and policy read.
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "borrowers": {"borrower_id": pl.String(), "timezone": pl.String(), "jurisdiction": pl.String(),
+                  "language": pl.String(), "risk_band": pl.String(),
+                  **{f: pl.Boolean() for f in FLAGS}},
+    "loans": {"loan_id": pl.String(), "borrower_id": pl.String(), "currency": pl.String()},
+    "installments": {"loan_id": pl.String(), "seq": pl.Int32(), "due_date": pl.Date(),
+                     "amount_minor": pl.Int64()},
+    "payments": {"loan_id": pl.String(), "paid_at": UTC_TS, "amount_minor": pl.Int64()},
+    "contacts": {"borrower_id": pl.String(), "loan_id": pl.String(), "at": UTC_TS, "channel": pl.String(),
+                 "direction": pl.String(), "outcome": pl.String()},
+    "notices": {"notice_id": pl.String(), "borrower_id": pl.String(), "loan_id": pl.String(),
+                "kind": pl.String(), "sent_at": UTC_TS},
+    "consents": {"borrower_id": pl.String(), "purpose": pl.String(), "decision": pl.String(),
+                 "at": UTC_TS, "notice_id": pl.String()},
+    "approvals": {"borrower_id": pl.String(), "notice_id": pl.String(), "decision": pl.String(),
+                  "at": UTC_TS},
+    "promises": {"borrower_id": pl.String(), "loan_id": pl.String(), "promised_date": pl.Date(),
+                 "amount_minor": pl.Int64(), "status": pl.String()},
+    "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS},
+}
+REQUIRED = ("borrowers", "loans", "installments")
+MONEY = {"installments": "amount", "payments": "amount", "promises": "amount"}
+
+Frames = dict[str, pl.DataFrame]
+
+
+def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Select and cast a frame to its normalised schema; absent optional columns become null."""
+    schema = SCHEMAS[name]
+    money = MONEY.get(name)
+    exprs: list[pl.Expr] = []
+    for col, dtype in schema.items():
+        if col == "amount_minor" and money and money in df.columns and col not in df.columns:
+            exprs.append(minor_expr(money).alias(col))
+        elif col in df.columns:
+            src = pl.col(col)
+            if isinstance(dtype, pl.Datetime):
+                src = _as_utc(df, col)
+            exprs.append(src.cast(dtype).alias(col))
+        elif col in FLAGS:
+            exprs.append(pl.lit(False).alias(col))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+    return df.select(exprs)
+
+
+def _as_utc(df: pl.DataFrame, col: str) -> pl.Expr:
+    dtype = df.schema[col]
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return pl.col(col).dt.replace_time_zone("UTC")
+        return pl.col(col).dt.convert_time_zone("UTC")
+    # ISO 8601 strings with an offset (CSV input)
+    return pl.col(col).str.to_datetime(time_zone="UTC", time_unit="us")
+
+
+def empty(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMAS[name])
+
+
+def read_portfolio(directory: Path | str) -> Frames:
+    """Read a portfolio directory (docs/data-format.md) into normalised frames."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise UserError("input directory not found (create it with `duecare generate --out DIR`)",
+                        place=str(root))
+    frames: Frames = {}
+    for name in SCHEMAS:
+        parquet, csv = root / f"{name}.parquet", root / f"{name}.csv"
+        if parquet.exists():
+            raw = pl.read_parquet(parquet)
+        elif csv.exists():
+            raw = pl.read_csv(csv, infer_schema_length=0)
+        elif name in REQUIRED:
+            raise UserError(f"missing {name}.parquet (or {name}.csv)", place=str(root))
+        else:
+            frames[name] = empty(name)
+            continue
+        try:
+            frames[name] = conform(name, raw)
+        except pl.exceptions.PolarsError as exc:
+            raise UserError(f"cannot read columns ({exc}); see docs/data-format.md",
+                            place=str(parquet if parquet.exists() else csv)) from None
+    return frames
+
+
+def case_to_frames(case: CaseFile) -> Frames:
+    """One case file → the same frames the nightly batch reads."""
+    b = case.borrower
+    bid = b.id
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in SCHEMAS}
+    rows["borrowers"].append({"borrower_id": bid, "timezone": b.timezone, "jurisdiction": b.jurisdiction,
+                              "language": b.language, "risk_band": b.risk_band,
+                              **{f: getattr(b.flags, f) for f in FLAGS}})
+    for loan in case.loans:
+        rows["loans"].append({"loan_id": loan.id, "borrower_id": bid, "currency": loan.currency})
+        for inst in loan.installments:
+            rows["installments"].append({"loan_id": loan.id, "seq": inst.seq, "due_date": inst.due_date,
+                                         "amount_minor": to_minor(inst.amount)})
+        for pay in loan.payments:
+            rows["payments"].append({"loan_id": loan.id, "paid_at": pay.paid_at,
+                                     "amount_minor": to_minor(pay.amount)})
+    for c in case.contacts:
+        rows["contacts"].append({"borrower_id": bid, "loan_id": c.loan_id, "at": c.at, "channel": c.channel,
+                                 "direction": c.direction, "outcome": c.outcome})
+    for n in case.notices:
+        rows["notices"].append({"notice_id": n.id, "borrower_id": bid, "loan_id": n.loan_id, "kind": n.kind,
+                                "sent_at": n.sent_at})
+    for s in case.consents:
+        rows["consents"].append({"borrower_id": bid, "purpose": s.purpose, "decision": s.decision,
+                                 "at": s.at, "notice_id": s.notice_id})
+    for a in case.approvals:
+        rows["approvals"].append({"borrower_id": bid, "notice_id": a.notice_id, "decision": a.decision,
+                                  "at": a.at})
+    for p in case.promises:
+        rows["promises"].append({"borrower_id": bid, "loan_id": p.loan_id, "promised_date": p.promised_date,
+                                 "amount_minor": to_minor(p.amount) if p.amount is not None else None,
+                                 "status": p.status})
+    for v in case.visits:
+        rows["visits"].append({"borrower_id": bid, "loan_id": v.loan_id, "status": v.status, "at": v.at})
+    frames: Frames = {}
+    for name, schema in SCHEMAS.items():
+        data = rows[name]
+        if not data:
+            frames[name] = empty(name)
+            continue
+        df = pl.DataFrame(data, schema_overrides={k: v for k, v in schema.items()
+                                                  if not isinstance(v, pl.Datetime)}, strict=False)
+        frames[name] = conform(name, df)
+    return frames
