@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from duecare.kit.settings import get_settings
 
@@ -68,3 +73,70 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant: takes timezone-aware datetimes only, stores UTC, always returns UTC-aware datetimes.
+
+    SQLite has no timezone type, so without this a round trip would silently turn instants into naive local
+    times; PostgreSQL gets `timestamp with time zone`.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"UtcDateTime takes datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no timezone; pass an aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def migrations_dir() -> Path:
+    """The packaged Alembic scripts directory (works from a checkout and an installed wheel)."""
+    return Path(str(resources.files("duecare") / "migrations"))
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """An Alembic Config built in code: no alembic.ini, no dependence on the working directory."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database at `url` (default: settings) to every branch head (`alembic upgrade heads`)."""
+    from alembic import command
+
+    url = url or get_settings().database_url
+    cfg = alembic_config(url)
+    with get_engine(url).begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+
+
+def load_all_models() -> None:
+    """Import every `duecare.<domain>.models` module so that `Base.metadata` knows every table."""
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import duecare
+
+    for info in pkgutil.iter_modules(duecare.__path__):
+        if info.ispkg and importlib.util.find_spec(f"duecare.{info.name}.models") is not None:
+            importlib.import_module(f"duecare.{info.name}.models")

@@ -1,0 +1,397 @@
+"""The operational store of the ledger: borrowers, their loans and everything that happened to them.
+
+Conventions every domain can rely on:
+- primary keys are the external ids of the portfolio files (strings, at most 64 characters);
+- money is integer minor units in `*_minor` BigInteger columns (`kit.money`); the Decimal is a property;
+- instants are `UtcDateTime` (aware in, UTC stored, aware UTC out); calendar dates are `Date`;
+- personal data (names, phones, emails, addresses, home geo point, free text, evidence) is `PersonalText`,
+  encrypted at rest; lookups go through keyed hashes (`BorrowerPhone`);
+- `ingest_digest` is a keyed hash of the source row, so that re-ingesting an unchanged row writes nothing
+  (the encrypted columns cannot be compared in SQL).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from duecare.kit.db import Base, UtcDateTime
+from duecare.kit.money import from_minor, to_minor
+from duecare.privacy.fields import PersonalText
+
+ID = String(64)
+DIGEST = String(64)
+
+
+class Jurisdiction(StrEnum):
+    CN = "cn"
+    US = "us"
+    UK = "uk"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class RiskBand(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Outcome(StrEnum):
+    RPC = "rpc"
+    PTP = "ptp"
+    REFUSED = "refused"
+    DISPUTE = "dispute"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    INVALID = "invalid"
+    THIRD_PARTY = "third_party"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+class ConsentDecision(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PromiseStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class VisitStatus(StrEnum):
+    PROPOSED = "proposed"
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class HoldKind(StrEnum):
+    DECEASED = "deceased"
+    BANKRUPT = "bankrupt"
+    DISPUTE_OPEN = "dispute_open"
+    DO_NOT_CONTACT = "do_not_contact"
+    REPRESENTED_BY_LAWYER = "represented_by_lawyer"
+    HARDSHIP_OPEN = "hardship_open"
+
+
+FLAGS = ("vulnerable", "dispute_open", "hardship_open", "deceased", "bankrupt",
+         "represented_by_lawyer", "do_not_contact")
+
+
+def enum_type(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint holding the enum *values* (portable, no native PG enum)."""
+    return Enum(enum, name=name, native_enum=False, create_constraint=True, validate_strings=True,
+                length=max(len(m.value) for m in enum), values_callable=lambda e: [m.value for m in e])
+
+
+class Borrower(Base):
+    """A person who owes; personal fields are encrypted, flags are plain booleans the policy reads."""
+
+    __tablename__ = "borrowers"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(PersonalText())
+    phones_json: Mapped[str] = mapped_column("phones", PersonalText())
+    email: Mapped[str | None] = mapped_column(PersonalText())
+    address: Mapped[str | None] = mapped_column(PersonalText())
+    city: Mapped[str | None] = mapped_column(String(80))
+    # The home geo point is a whereabouts (PIPL Art. 28): encrypted, as JSON [lat, lon].
+    geo_json: Mapped[str | None] = mapped_column("geo", PersonalText())
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[Language] = mapped_column(enum_type(Language, "language"))
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(enum_type(Jurisdiction, "jurisdiction"))
+    risk_band: Mapped[RiskBand | None] = mapped_column(enum_type(RiskBand, "risk_band"))
+    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dispute_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hardship_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deceased: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    bankrupt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    represented_by_lawyer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    loans: Mapped[list[Loan]] = relationship(back_populates="borrower", lazy="raise")
+
+    @property
+    def phones(self) -> list[str]:
+        return list(json.loads(self.phones_json)) if self.phones_json else []
+
+    @phones.setter
+    def phones(self, value: list[str]) -> None:
+        """Sets the encrypted list only; `repository.set_phones` also keeps the lookup index in step."""
+        self.phones_json = json.dumps(list(value), ensure_ascii=False)
+
+    @property
+    def geo(self) -> tuple[float, float] | None:
+        if not self.geo_json:
+            return None
+        lat, lon = json.loads(self.geo_json)
+        return float(lat), float(lon)
+
+    @geo.setter
+    def geo(self, value: tuple[float, float] | None) -> None:
+        self.geo_json = None if value is None else json.dumps([float(value[0]), float(value[1])])
+
+
+class BorrowerPhone(Base):
+    """Keyed hash of each phone number of a borrower: the only way to find a borrower by phone."""
+
+    __tablename__ = "borrower_phone_index"
+
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"), primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(DIGEST, primary_key=True, index=True)
+
+
+class Loan(Base):
+    """One credit agreement of a borrower."""
+
+    __tablename__ = "loans"
+    __table_args__ = (CheckConstraint("principal_minor > 0", name="principal_positive"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    principal_minor: Mapped[int] = mapped_column(BigInteger)
+    disbursed_on: Mapped[date] = mapped_column(Date)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(back_populates="loans", lazy="raise")
+    installments: Mapped[list[Installment]] = relationship(
+        back_populates="loan", lazy="raise", order_by="Installment.seq")
+    payments: Mapped[list[Payment]] = relationship(back_populates="loan", lazy="raise",
+                                                   order_by="Payment.paid_at")
+
+    @property
+    def principal(self) -> Decimal:
+        return from_minor(self.principal_minor)
+
+    @principal.setter
+    def principal(self, value: Decimal) -> None:
+        self.principal_minor = to_minor(Decimal(value))
+
+
+class Installment(Base):
+    """A scheduled amount due on a local calendar date; `(loan_id, seq)` is the key."""
+
+    __tablename__ = "installments"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+    )
+
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    loan: Mapped[Loan] = relationship(back_populates="installments", lazy="raise")
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.amount_minor)
+
+    @amount.setter
+    def amount(self, value: Decimal) -> None:
+        self.amount_minor = to_minor(Decimal(value))
+
+
+class Payment(Base):
+    """Money received for a loan at an instant."""
+
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    loan: Mapped[Loan] = relationship(back_populates="payments", lazy="raise")
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.amount_minor)
+
+    @amount.setter
+    def amount(self, value: Decimal) -> None:
+        self.amount_minor = to_minor(Decimal(value))
+
+
+class ContactEvent(Base):
+    """One attempt or conversation on a channel; belongs to the borrower, optionally narrowed to a loan."""
+
+    __tablename__ = "contact_events"
+    __table_args__ = (
+        CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="duration_not_negative"),
+        Index("ix_contact_events_borrower_at", "borrower_id", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"))
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    direction: Mapped[Direction] = mapped_column(enum_type(Direction, "direction"))
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, "outcome"))
+    agent_id: Mapped[str | None] = mapped_column(ID)
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+
+class Notice(Base):
+    """A notice sent to a borrower (e.g. the visit notice); `version_hash` pins the exact text shown."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version_hash: Mapped[str | None] = mapped_column(DIGEST)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+
+class Consent(Base):
+    """A borrower's decision about a purpose. Append-only: a withdrawal is a new row, never an update."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_borrower_purpose_at", "borrower_id", "purpose", "at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[ConsentDecision] = mapped_column(enum_type(ConsentDecision, "decision"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    notice_id: Mapped[str | None] = mapped_column(ForeignKey("notices.id"))
+    notice_version_hash: Mapped[str | None] = mapped_column(DIGEST)
+    channel: Mapped[str | None] = mapped_column(String(20))
+    evidence: Mapped[str | None] = mapped_column(PersonalText())
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a row of an append-only table."""
+
+
+@event.listens_for(Consent, "before_update")
+def _consent_is_append_only(_mapper: object, _connection: object, target: Consent) -> None:
+    raise AppendOnlyError(f"consent {target.id} cannot be changed; record a new consent row instead")
+
+
+@event.listens_for(Consent, "before_delete")
+def _consent_is_not_deleted(_mapper: object, _connection: object, target: Consent) -> None:
+    raise AppendOnlyError(f"consent {target.id} cannot be deleted; consents are append-only evidence")
+
+
+class Approval(Base):
+    """A supervisor's decision on a visit notice."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    notice_id: Mapped[str] = mapped_column(ForeignKey("notices.id"), index=True)
+    decision: Mapped[ApprovalDecision] = mapped_column(enum_type(ApprovalDecision, "decision"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str] = mapped_column(ID)
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+
+class Promise(Base):
+    """A promise to pay an amount by a local date."""
+
+    __tablename__ = "promises"
+    __table_args__ = (CheckConstraint("amount_minor IS NULL OR amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    promised_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[PromiseStatus] = mapped_column(enum_type(PromiseStatus, "status"))
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    @property
+    def amount(self) -> Decimal | None:
+        return None if self.amount_minor is None else from_minor(self.amount_minor)
+
+    @amount.setter
+    def amount(self, value: Decimal | None) -> None:
+        self.amount_minor = None if value is None else to_minor(Decimal(value))
+
+
+class Hold(Base):
+    """A period during which collection stops (for the borrower, or one loan when `loan_id` is set)."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opened"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    kind: Mapped[HoldKind] = mapped_column(enum_type(HoldKind, "kind"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(PersonalText())
+
+
+class Visit(Base):
+    """A home visit as known to the ledger (the visit workflow keeps its own, richer records)."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    status: Mapped[VisitStatus] = mapped_column(enum_type(VisitStatus, "status"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
