@@ -83,9 +83,9 @@ class Keyring:
 
 def _derive_lookup(keys: dict[str, bytes]) -> bytes:
     root = keys[min(keys)]
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=b"duecare-lookup", info=b"keyed-hash-v1").derive(
-        root
-    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=b"duecare-lookup", info=b"keyed-hash-v1"
+    ).derive(root)
 
 
 def parse_keyring(raw: str, source: str) -> Keyring:
@@ -95,7 +95,9 @@ def parse_keyring(raw: str, source: str) -> Keyring:
     except json.JSONDecodeError as exc:
         raise KeyError_(f"keys are not valid JSON ({exc.msg})", place=source) from None
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict) or not data["keys"]:
-        raise KeyError_('keys must look like {"active": "k1", "keys": {"k1": "<base64 32 bytes>"}}', place=source)
+        raise KeyError_(
+            'keys must look like {"active": "k1", "keys": {"k1": "<base64 32 bytes>"}}', place=source
+        )
     keys: dict[str, bytes] = {}
     for key_id, b64 in data["keys"].items():
         if not _KEY_ID.match(str(key_id)):
@@ -173,7 +175,9 @@ def load_keyring() -> Keyring:
         _create_key_file(path)
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise KeyError_(f"key file is readable by others (mode {mode:o}); run: chmod 600 {path}", place=str(path))
+        raise KeyError_(
+            f"key file is readable by others (mode {mode:o}); run: chmod 600 {path}", place=str(path)
+        )
     return parse_keyring(path.read_text(encoding="utf-8"), str(path))
 
 
@@ -230,7 +234,9 @@ def decrypt_text(stored: str, ring: Keyring | None = None) -> str:
     try:
         return ring.aead(key_id).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad).decode("utf-8")
     except InvalidTag:
-        raise DecryptionError(f"value does not authenticate under key {key_id!r} (altered or wrong key)") from None
+        raise DecryptionError(
+            f"value does not authenticate under key {key_id!r} (altered or wrong key)"
+        ) from None
 
 
 class PersonalText(TypeDecorator[str]):

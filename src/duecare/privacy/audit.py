@@ -1,0 +1,169 @@
+"""The audit chain: append-only events, each hashing its content and the previous event's hash.
+
+`record_audit(session, ...)` is the one way to append; it never commits (the boundary does). Appends are
+serialised by updating the single `audit_head` row first: a row lock in PostgreSQL, the database write lock
+in SQLite. `verify_chain` recomputes every hash and names the first event that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from duecare.privacy.models import AuditEvent, AuditHead
+from duecare.privacy.permissions import Actor
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "seq", "at", "actor", "action", "subject", "rule_id", "legal_basis", "trace_id",
+    "before_digest", "after_digest", "prev_hash",
+)  # fmt: skip
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def digest(value: Any) -> str | None:
+    """SHA-256 of a state (dict, list, scalar) in canonical JSON; None stays None (nothing before/after)."""
+    if value is None:
+        return None
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json({k: fields[k] for k in HASHED_FIELDS}).encode()).hexdigest()
+
+
+def _actor_label(actor: Actor | str) -> str:
+    return actor.label if isinstance(actor, Actor) else actor
+
+
+def _lock_head(session: Session) -> AuditHead:
+    """Take the append lock (UPDATE on the head row) and return the head, creating it on first use."""
+    res = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    if res.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        session.flush()
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    session.refresh(head)
+    return head
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: Actor | str,
+    action: str,
+    subject: str,
+    rule_id: str | None = None,
+    legal_basis: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    trace_id: str | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event. `before`/`after` are states; only their digests are stored (no personal data)."""
+    head = _lock_head(session)
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    fields: dict[str, Any] = {
+        "seq": head.seq + 1,
+        "at": when,
+        "actor": _actor_label(actor),
+        "action": action,
+        "subject": subject,
+        "rule_id": rule_id,
+        "legal_basis": legal_basis,
+        "trace_id": trace_id,
+        "before_digest": digest(before),
+        "after_digest": digest(after),
+        "prev_hash": head.hash,
+    }
+    ev = AuditEvent(**fields, hash=event_hash(fields))
+    session.add(ev)
+    head.seq, head.hash = ev.seq, ev.hash
+    session.flush()
+    return ev
+
+
+def audit_read(
+    session: Session,
+    actor: Actor | str,
+    subject: str,
+    fields: Iterable[str] = (),
+    *,
+    purpose: str | None = None,
+) -> AuditEvent:
+    """Record that personal data was read (who, whose, which fields, for what purpose)."""
+    names = sorted(set(fields))
+    return record_audit(
+        session,
+        actor=actor,
+        action="read_personal",
+        subject=subject,
+        legal_basis=purpose,
+        after={"fields": names} if names else None,
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"audit event seq {self.seq}: {self.problem}"
+
+
+def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> tuple[int, ChainProblem | None]:
+    """Check every link; return (events checked, first problem or None).
+
+    Altered content -> its hash no longer matches; deleted -> a gap in seq (or a prev_hash that does not match);
+    inserted -> a seq or prev_hash that does not fit; reordered -> prev_hash/hash mismatch at the first moved
+    event; a deleted tail -> the head row is ahead of the last event.
+    """
+    prev, expected_seq, count = GENESIS, 1, 0
+    for ev in _rows(session):
+        fields = {k: getattr(ev, k) for k in HASHED_FIELDS}
+        if ev.seq != expected_seq:
+            return count, ChainProblem(expected_seq, f"missing (next event found is seq {ev.seq}): deleted")
+        if ev.prev_hash != prev:
+            return count, ChainProblem(
+                ev.seq, "does not link to the previous event: deleted, inserted or reordered"
+            )
+        if event_hash(fields) != ev.hash:
+            return count, ChainProblem(ev.seq, "content does not match its hash: altered")
+        prev, expected_seq, count = ev.hash, ev.seq + 1, count + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != count or head.hash != prev):
+        return count, ChainProblem(
+            min(head.seq, count) + 1,
+            f"the head records {head.seq} events but the chain has {count}: events deleted from the end "
+            "or appended without the head",
+        )
+    return count, None

@@ -1,0 +1,244 @@
+"""Sign-in services: staff passwords (argon2) with lockout and optional TOTP; borrower one-time codes.
+
+Services take the session and never commit. Every outcome that matters is appended to the audit chain.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import UserError
+from duecare.privacy.audit import record_audit
+from duecare.privacy.fields import keyed_hash
+from duecare.privacy.models import BorrowerCode, StaffUser
+from duecare.privacy.permissions import STAFF_ROLES
+from duecare.privacy.sessions import aware, now
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+CODE_TTL = timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password too short: use at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def create_staff(
+    db: Session, *, id: str, username: str, password: str, role: str, display_name: str | None = None
+) -> StaffUser:
+    if role not in STAFF_ROLES:
+        raise UserError(f"unknown staff role {role!r}; use one of {', '.join(STAFF_ROLES)}")
+    user = StaffUser(
+        id=id, username=username, role=role, password_hash=hash_password(password),
+        display_name=display_name, failed_logins=0, active=True, created_at=now(),
+    )  # fmt: skip
+    db.add(user)
+    db.flush()
+    record_audit(
+        db, actor="system:duecare", action="staff_created", subject=f"staff:{id}", after={"role": role}
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: StaffUser | None
+    outcome: str  # ok | needs_totp | bad_credentials | locked
+    locked_until: datetime | None = None
+
+
+def authenticate_staff(db: Session, username: str, password: str) -> LoginResult:
+    """Check a password; 5 failures in a row lock the account for 15 minutes (even for the right password)."""
+    user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        try:  # spend the same time as a real check, so timing does not reveal which usernames exist
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        record_audit(db, actor="anonymous", action="login_failed", subject="staff:unknown")
+        return LoginResult(None, "bad_credentials")
+    t = now()
+    if user.locked_until is not None and aware(user.locked_until) > t:
+        record_audit(db, actor="anonymous", action="login_refused_locked", subject=f"staff:{user.id}")
+        return LoginResult(None, "locked", aware(user.locked_until))
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = t + LOCKOUT, 0
+            record_audit(db, actor="anonymous", action="account_locked", subject=f"staff:{user.id}")
+            return LoginResult(None, "locked", user.locked_until)
+        record_audit(db, actor="anonymous", action="login_failed", subject=f"staff:{user.id}")
+        return LoginResult(None, "bad_credentials")
+    user.failed_logins, user.locked_until = 0, None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    if user.totp_secret:
+        return LoginResult(user, "needs_totp")
+    record_audit(db, actor=f"staff:{user.id}", action="login", subject=f"staff:{user.id}")
+    return LoginResult(user, "ok")
+
+
+def enable_totp(db: Session, user: StaffUser) -> str:
+    """Give the user a TOTP secret (stored encrypted); returns the otpauth:// URI for an authenticator app."""
+    secret = pyotp.random_base32()
+    user.totp_secret, user.totp_last_step = secret, None
+    record_audit(db, actor=f"staff:{user.id}", action="totp_enabled", subject=f"staff:{user.id}")
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="duecare")
+
+
+def verify_totp(db: Session, user: StaffUser, code: str, at: datetime | None = None) -> bool:
+    """A 6-digit code for this or the neighbouring 30-second step, never the same step twice (replay)."""
+    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    t = at or now()
+    step_now = int(t.timestamp()) // 30
+    for step in (step_now - 1, step_now, step_now + 1):
+        if hmac.compare_digest(totp.at(step * 30), code):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            record_audit(
+                db, actor=f"staff:{user.id}", action="login", subject=f"staff:{user.id}", rule_id="totp"
+            )
+            return True
+    record_audit(db, actor="anonymous", action="totp_failed", subject=f"staff:{user.id}")
+    return False
+
+
+# --- borrowers: one-time codes and links ---------------------------------------------------------------------
+
+# The port through which a code reaches the borrower. Returns the code if it must be shown on screen (demo only).
+CodeSender = Callable[[Session, str, str, str], "str | None"]
+
+
+def demo_code_sender(db: Session, borrower_id: str, code: str, link_token: str) -> str | None:
+    """Shows the code on the page: only for `duecare demo`, where no message channel exists."""
+    return code
+
+
+def outbox_or_demo_sender(db: Session, borrower_id: str, code: str, link_token: str) -> str | None:
+    """Default: the contacts domain's outbox if it provides `send_sign_in_code`; else demo mode if enabled."""
+    try:
+        from duecare.contacts import signin  # type: ignore[attr-defined]
+    except ImportError:
+        signin = None
+    if signin is not None and hasattr(signin, "send_sign_in_code"):
+        signin.send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
+        return None
+    if os.environ.get("DUECARE_DEMO_CODES") == "1":
+        return code
+    raise UserError("no channel can deliver sign-in codes; configure the outbox or set DUECARE_DEMO_CODES=1")
+
+
+_sender: CodeSender = outbox_or_demo_sender
+
+
+def set_code_sender(sender: CodeSender) -> None:
+    global _sender
+    _sender = sender
+
+
+def _code_digest(borrower_id: str, code: str) -> str:
+    return keyed_hash(f"signin-code:{borrower_id}:{code}", "text")
+
+
+def find_borrower_by_phone(db: Session, phone: str) -> str | None:
+    from duecare.ledger.models import BorrowerPhone
+
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 5:
+        return None
+    row = db.execute(
+        select(BorrowerPhone.borrower_id)
+        .where(BorrowerPhone.phone_hash == keyed_hash(digits, "phone"))
+        .limit(1)
+    ).scalar_one_or_none()
+    return row
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    borrower_id: str
+    shown_code: str | None  # only when the sender is the demo one
+
+
+def issue_code(db: Session, borrower_id: str) -> IssuedCode:
+    """A fresh code (older unused codes are voided) sent through the port; only hashes are stored."""
+    t = now()
+    db.execute(
+        update(BorrowerCode)
+        .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
+        .values(used_at=t)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    link = secrets.token_urlsafe(32)
+    db.add(
+        BorrowerCode(
+            borrower_id=borrower_id, code_hash=_code_digest(borrower_id, code),
+            link_hash=keyed_hash(f"signin-link:{link}", "text"), created_at=t, expires_at=t + CODE_TTL, attempts=0,
+        )
+    )  # fmt: skip
+    db.flush()
+    shown = _sender(db, borrower_id, code, link)
+    record_audit(db, actor="anonymous", action="signin_code_issued", subject=f"borrower:{borrower_id}")
+    return IssuedCode(borrower_id, shown)
+
+
+def verify_code(db: Session, borrower_id: str, code: str) -> bool:
+    """True once for the right, fresh code; a code dies after 5 wrong tries or 10 minutes."""
+    row = db.execute(
+        select(BorrowerCode)
+        .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
+        .order_by(BorrowerCode.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    t = now()
+    if row is None or aware(row.expires_at) <= t:
+        return False
+    row.attempts += 1
+    if hmac.compare_digest(row.code_hash, _code_digest(borrower_id, code.strip())):
+        row.used_at = t
+        record_audit(db, actor=f"borrower:{borrower_id}", action="login", subject=f"borrower:{borrower_id}")
+        return True
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        row.used_at = t
+    record_audit(db, actor="anonymous", action="signin_code_failed", subject=f"borrower:{borrower_id}")
+    return False
+
+
+def verify_link(db: Session, link_token: str) -> str | None:
+    """The borrower id for a fresh, unused sign-in link (then the link is spent), else None."""
+    if not link_token or len(link_token) > 128:
+        return None
+    row = db.execute(
+        select(BorrowerCode).where(BorrowerCode.link_hash == keyed_hash(f"signin-link:{link_token}", "text"))
+    ).scalar_one_or_none()
+    t = now()
+    if row is None or row.used_at is not None or aware(row.expires_at) <= t:
+        return None
+    row.used_at = t
+    record_audit(
+        db, actor=f"borrower:{row.borrower_id}", action="login", subject=f"borrower:{row.borrower_id}"
+    )
+    return row.borrower_id

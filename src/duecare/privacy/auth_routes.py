@@ -1,0 +1,222 @@
+"""Sign-in and sign-out routes (`/auth/...`), mounted by the web app: `app.include_router(auth_routes.router)`.
+
+Form posts answer with a redirect (303) when the client accepts HTML, otherwise with JSON. Every route declares
+its permission; every POST carries the CSRF token (`GET /auth/csrf` gives it to API clients).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import UserError
+from duecare.privacy import auth
+from duecare.privacy.deps import DB, csrf_token, require, session_row
+from duecare.privacy.models import StaffUser
+from duecare.privacy.permissions import Actor
+from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.sessions import (
+    SESSION_COOKIE,
+    clear_session_cookie,
+    create_session,
+    revoke,
+    set_session_cookie,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+PUBLIC = Depends(require("public"))
+SIGNED_IN = Depends(require("authenticated"))
+
+_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _done(
+    request: Request, payload: dict[str, Any], next_url: str | None = None, status: int = 200
+) -> Response:
+    if _wants_html(request) and status == 200:
+        return RedirectResponse(_safe_next(next_url), status_code=303)
+    return JSONResponse(payload, status_code=status)
+
+
+def _form(request: Request, db: Session, action: str, fields: str, button: str) -> str:
+    token = escape(csrf_token(request, db))
+    return (
+        f'<form method="post" action="{action}"><input type="hidden" name="csrf_token" value="{token}">'
+        f'{fields}<button type="submit">{button}</button></form>'
+    )
+
+
+def _start_session(request: Request, db: Session, response: Response, kind: str, subject: str, role: str,
+                   stage: str = "full") -> None:  # fmt: skip
+    revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
+    token = create_session(db, kind=kind, subject_id=subject, role=role, stage=stage)
+    set_session_cookie(response, request, token, kind)
+
+
+@router.get("/csrf")
+def get_csrf(request: Request, _: Actor | None = PUBLIC, db: Session = DB) -> dict[str, str]:
+    return {"csrf_token": csrf_token(request, db)}
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
+    fields = (
+        f'<input type="hidden" name="next" value="{escape(_safe_next(next))}">'
+        '<label>用户名 Username <input name="username" autocomplete="username" required></label>'
+        '<label>密码 Password <input name="password" type="password" autocomplete="current-password" required>'
+        "</label>"
+    )
+    return _PAGE.format(title="登录 Sign in", body=_form(request, db, "/auth/login", fields, "登录 Sign in"))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(max_length=128),
+    password: str = Form(max_length=1024),
+    next: str = Form("/"),
+    _: Actor | None = PUBLIC,
+    db: Session = DB,
+) -> Response:
+    ip = _ip(request)
+    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|{username.casefold()}"):
+        raise HTTPException(429, "too many sign-in attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+    result = auth.authenticate_staff(db, username, password)
+    if result.outcome == "locked":
+        return JSONResponse({"error": "account locked for 15 minutes / 账户已锁定15分钟"}, status_code=423)
+    if result.user is None:
+        return JSONResponse({"error": "wrong username or password / 用户名或密码错误"}, status_code=401)
+    stage = "totp" if result.outcome == "needs_totp" else "full"
+    target = f"/auth/totp?next={_safe_next(next)}" if stage == "totp" else next
+    response = _done(request, {"ok": True, "role": result.user.role, "stage": stage}, target)
+    _start_session(request, db, response, "staff", result.user.id, result.user.role, stage)
+    return response
+
+
+@router.get("/totp", response_class=HTMLResponse)
+def totp_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
+    fields = (
+        f'<input type="hidden" name="next" value="{escape(_safe_next(next))}">'
+        '<label>动态验证码 Authenticator code <input name="code" inputmode="numeric" autocomplete="one-time-code"'
+        " required></label>"
+    )
+    return _PAGE.format(
+        title="两步验证 Two-step check", body=_form(request, db, "/auth/totp", fields, "确认 Verify")
+    )
+
+
+@router.post("/totp")
+def totp(
+    request: Request,
+    code: str = Form(max_length=12),
+    next: str = Form("/"),
+    _: Actor | None = PUBLIC,
+    db: Session = DB,
+) -> Response:
+    row = session_row(request, db)
+    if row is None or row.kind != "staff" or row.stage != "totp":
+        raise HTTPException(401, "sign in with your password first")
+    if not LOGIN_PER_ACCOUNT.hit(f"totp|{row.subject_id}"):
+        raise HTTPException(429, "too many attempts; wait 15 minutes")
+    user = db.get(StaffUser, row.subject_id)
+    if user is None or not auth.verify_totp(db, user, code.strip()):
+        return JSONResponse({"error": "wrong code / 验证码错误"}, status_code=401)
+    response = _done(request, {"ok": True, "role": user.role, "stage": "full"}, next)
+    _start_session(request, db, response, "staff", user.id, user.role)
+    return response
+
+
+@router.post("/totp/setup")
+def totp_setup(actor: Actor = SIGNED_IN, db: Session = DB) -> dict[str, str]:
+    """Turn on TOTP for the signed-in staff member; the URI goes into an authenticator app (shown once)."""
+    user = db.get(StaffUser, actor.id) if actor.kind == "staff" else None
+    if user is None:
+        raise HTTPException(403, "only staff accounts use TOTP")
+    return {"otpauth_uri": auth.enable_totp(db, user)}
+
+
+@router.post("/logout")
+def logout(request: Request, actor: Actor = SIGNED_IN, db: Session = DB) -> Response:
+    revoke(db, request.cookies.get(SESSION_COOKIE))
+    response = _done(request, {"ok": True}, "/auth/login")
+    clear_session_cookie(response, request)
+    return response
+
+
+@router.post("/borrower/code")
+def borrower_code(
+    request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC, db: Session = DB
+) -> JSONResponse:
+    """Always the same answer whether or not the number is known (no account enumeration)."""
+    ip = _ip(request)
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not CODE_PER_IP.hit(ip) or not CODE_PER_ACCOUNT.hit(f"{ip}|{digits}"):
+        raise HTTPException(429, "too many codes requested; wait 10 minutes / 请求过于频繁，请10分钟后再试")
+    payload: dict[str, Any] = {"sent": True, "message": "如果该号码已登记，验证码已发送 / "
+                               "If this number is registered, a code has been sent."}  # fmt: skip
+    borrower_id = auth.find_borrower_by_phone(db, digits)
+    if borrower_id is not None:
+        try:
+            issued = auth.issue_code(db, borrower_id)
+        except UserError as exc:
+            raise HTTPException(503, str(exc)) from None
+        if issued.shown_code is not None:
+            payload["demo_code"] = issued.shown_code
+    return JSONResponse(payload)
+
+
+@router.get("/borrower/link", response_class=HTMLResponse)
+def borrower_link_page(request: Request, token: str, _: Actor | None = PUBLIC, db: Session = DB) -> str:
+    """A link opens a confirm page; only the POST spends it (link scanners that prefetch GETs cannot)."""
+    fields = f'<input type="hidden" name="token" value="{escape(token[:128])}">'
+    return _PAGE.format(
+        title="登录 Sign in", body=_form(request, db, "/auth/borrower/verify", fields, "继续 Continue")
+    )
+
+
+@router.post("/borrower/verify")
+def borrower_verify(
+    request: Request,
+    phone: str = Form("", max_length=40),
+    code: str = Form("", max_length=12),
+    token: str = Form("", max_length=128),
+    next: str = Form("/portal"),
+    _: Actor | None = PUBLIC,
+    db: Session = DB,
+) -> Response:
+    ip = _ip(request)
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|code|{digits or 'link'}"):
+        raise HTTPException(429, "too many attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+    borrower_id: str | None = None
+    if token:
+        borrower_id = auth.verify_link(db, token)
+    elif digits and code:
+        candidate = auth.find_borrower_by_phone(db, digits)
+        if candidate is not None and auth.verify_code(db, candidate, code):
+            borrower_id = candidate
+    if borrower_id is None:
+        return JSONResponse({"error": "code wrong or expired / 验证码错误或已过期"}, status_code=401)
+    response = _done(request, {"ok": True, "role": "borrower"}, next)
+    _start_session(request, db, response, "borrower", borrower_id, "borrower")
+    return response

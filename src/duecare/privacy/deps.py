@@ -1,0 +1,169 @@
+"""FastAPI dependencies: the request's database session, the signed-in actor, and `require(permission)`.
+
+Every route declares its permission::
+
+    @router.get("/cases/{borrower_id}")
+    def case(borrower_id: str, actor: Actor = Depends(require("cases.read")), db: Session = Depends(db_session)):
+        ...
+
+`require` also checks the CSRF token on every unsafe method (POST, PUT, PATCH, DELETE): a form field
+`csrf_token` or a header `X-CSRF-Token`, equal to `csrf_token(request)`. The permission is kept on the
+dependency object, so `route_permissions(app)` can list what every route declared (tests/privacy).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
+
+from duecare.kit.db import session_factory
+from duecare.privacy.models import AuthSession
+from duecare.privacy.permissions import AUTHENTICATED, PUBLIC, Actor, roles_for
+from duecare.privacy.sessions import CSRF_COOKIE, SESSION_COOKIE, load_session
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory = getattr(request.app.state, "session_factory", None)
+    return factory if factory is not None else session_factory()
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One session per request, committed when the handler returns cleanly (the boundary), else rolled back.
+
+    The app may set `app.state.session_factory`; otherwise the settings' database is used. Used with
+    function scope so the commit happens before the response is sent.
+    """
+    existing = getattr(request.state, "db", None)
+    if existing is not None:
+        yield existing
+        return
+    db = _factory(request)()
+    request.state.db = db
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        request.state.db = None
+        db.close()
+
+
+DB = Depends(db_session, scope="function")
+
+
+def session_row(request: Request, db: Session) -> AuthSession | None:
+    if not hasattr(request.state, "auth_session"):
+        request.state.auth_session = load_session(db, request.cookies.get(SESSION_COOKIE))
+    row: AuthSession | None = request.state.auth_session
+    return row
+
+
+def actor_of(request: Request, db: Session) -> Actor | None:
+    """The fully signed-in actor (a session still waiting for its TOTP code is not one)."""
+    row = session_row(request, db)
+    if row is None or row.stage != "full":
+        return None
+    return Actor(kind=row.kind, id=row.subject_id, role=row.role)
+
+
+def csrf_token(request: Request, db: Session | None = None) -> str:
+    """The token forms must echo: the session's own token, or (before sign-in) a double-submit cookie."""
+    row = session_row(request, db) if db is not None else getattr(request.state, "auth_session", None)
+    if row is not None:
+        return row.csrf_token
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf_cookie = token  # SecurityMiddleware sets the cookie on the response
+    return token
+
+
+async def check_csrf(request: Request, db: Session) -> None:
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    row = session_row(request, db)
+    expected = row.csrf_token if row is not None else request.cookies.get(CSRF_COOKIE)
+    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and retry")
+
+
+class Requirement:
+    """`Depends(require("x"))`: 401 if not signed in, 403 if the role lacks x; returns the Actor."""
+
+    def __init__(self, permission: str) -> None:
+        if permission != PUBLIC:
+            roles_for(permission)  # fail at import time on an unknown permission name
+        self.permission = permission
+
+    def __repr__(self) -> str:
+        return f"require({self.permission!r})"
+
+    async def __call__(self, request: Request, db: Session = DB) -> Actor | None:
+        await check_csrf(request, db)
+        actor = actor_of(request, db)
+        request.state.actor = actor
+        request.state.permission = self.permission
+        if self.permission == PUBLIC:
+            return actor
+        if actor is None:
+            raise HTTPException(
+                status_code=401, detail="sign in first", headers={"WWW-Authenticate": "Session"}
+            )
+        if actor.role not in roles_for(self.permission):
+            raise HTTPException(status_code=403, detail=f"your role may not {self.permission}")
+        return actor
+
+
+_requirements: dict[str, Requirement] = {}
+
+
+def require(permission: str) -> Any:
+    """The dependency for a permission (one shared instance per name)."""
+    if permission not in _requirements:
+        _requirements[permission] = Requirement(permission)
+    return _requirements[permission]
+
+
+def _walk(dependant: Any) -> Iterator[Requirement]:
+    if isinstance(dependant.call, Requirement):
+        yield dependant.call
+    for sub in dependant.dependencies:
+        yield from _walk(sub)
+
+
+def route_permissions(app: Any) -> dict[tuple[str, str], list[str]]:
+    """{(method, path): [declared permissions]} for every API route of an app or router."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            perms = sorted({r.permission for r in _walk(route.dependant)})
+            for method in sorted(route.methods or ()):
+                found[(method, route.path)] = perms
+    return found
+
+
+__all__ = [
+    "AUTHENTICATED",
+    "DB",
+    "PUBLIC",
+    "actor_of",
+    "csrf_token",
+    "db_session",
+    "require",
+    "route_permissions",
+]
