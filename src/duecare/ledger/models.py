@@ -185,6 +185,8 @@ class BorrowerPhone(Base):
     borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"), primary_key=True)
     phone_hash: Mapped[str] = mapped_column(DIGEST, primary_key=True, index=True)
 
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+
 
 class Loan(Base):
     """One credit agreement of a borrower."""
@@ -283,6 +285,9 @@ class ContactEvent(Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
+
 
 class Notice(Base):
     """A notice sent to a borrower (e.g. the visit notice); `version_hash` pins the exact text shown."""
@@ -296,6 +301,9 @@ class Notice(Base):
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version_hash: Mapped[str | None] = mapped_column(DIGEST)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
 
 
 class Consent(Base):
@@ -314,6 +322,9 @@ class Consent(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     evidence: Mapped[str | None] = mapped_column(PersonalText())
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    notice: Mapped[Notice | None] = relationship(lazy="raise")
 
 
 class AppendOnlyError(Exception):
@@ -343,6 +354,9 @@ class Approval(Base):
     decided_by: Mapped[str] = mapped_column(ID)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    notice: Mapped[Notice] = relationship(lazy="raise")
+
 
 class Promise(Base):
     """A promise to pay an amount by a local date."""
@@ -357,6 +371,9 @@ class Promise(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[PromiseStatus] = mapped_column(enum_type(PromiseStatus, "status"))
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
 
     @property
     def amount(self) -> Decimal | None:
@@ -383,6 +400,9 @@ class Hold(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(PersonalText())
 
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
+
 
 class Visit(Base):
     """A home visit as known to the ledger (the visit workflow keeps its own, richer records)."""
@@ -395,3 +415,6 @@ class Visit(Base):
     status: Mapped[VisitStatus] = mapped_column(enum_type(VisitStatus, "status"))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
