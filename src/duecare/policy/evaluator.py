@@ -1,0 +1,149 @@
+"""The policy evaluator: pack + strategy compiled to vectorised expressions over the decision facts.
+
+One code path serves `duecare decide --case`, the REST API and the nightly batch: `decide(frames, as_of)`.
+Strategy conditions are SQL boolean strings compiled by Polars (`pl.sql_expr`), so Spark SQL can run the
+same text. All reasons and all blocking rules are collected, not only the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from duecare.ageing.ageing import loan_ageing, zones_of
+from duecare.contacts.features import Reachability, contact_features, loan_contacts
+from duecare.kit.errors import PolicyError
+from duecare.kit.stablehash import stable_bucket
+from duecare.policy.facts import decision_facts
+from duecare.policy.guardrails import pack_not_before
+from duecare.policy.loader import Pack, Strategy, all_packs, load_strategy
+
+CHANNEL_OF = {
+    "sms_reminder": "sms", "email_notice": "email", "call": "call", "visit_notice": "notice",
+    "visit_schedule": "visit", "visit_approval": "internal", "legal_review": "internal",
+    "specialist_review": "internal", "hold": "none", "none": "none",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The packs (by jurisdiction) and the strategy one evaluation uses."""
+
+    packs: dict[str, Pack]
+    strategy: Strategy
+
+    @classmethod
+    def default(cls, strategy: str = "standard") -> Policy:
+        return cls(packs=all_packs(), strategy=load_strategy(strategy))
+
+    def version(self, pack: str) -> str:
+        return f"{pack}-{self.packs[pack].version}+{self.strategy.strategy}-{self.strategy.version}"
+
+
+def _sql(text: str, params: dict[str, Any], where: str) -> pl.Expr:
+    try:
+        return pl.sql_expr(text.format(**params)).fill_null(False)
+    except (KeyError, pl.exceptions.PolarsError, ValueError) as exc:
+        raise PolicyError(f"cannot compile condition {text!r}: {exc}", place=where) from None
+
+
+def _str_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    return pl.concat_list(
+        [pl.when(cond).then(pl.lit(code)).otherwise(pl.lit(None, pl.String)) for code, cond in pairs]
+    ).list.drop_nulls()
+
+
+def compile_gate(strategy: Strategy, params: dict[str, Any]) -> tuple[list[tuple[str, pl.Expr]], pl.Expr]:
+    """Each gate condition as (unmet code, expression), and `visit_track` (every precondition holds)."""
+    gate, pre = [], []
+    for i, line in enumerate(strategy.raw["visit_gate"]):
+        expr = _sql(line["unmet_when"], params, f"{strategy.strategy}: visit_gate[{i}]")
+        gate.append((line["code"], expr))
+        if not line.get("step"):
+            pre.append(expr)
+    return gate, ~pl.any_horizontal(pre)
+
+
+def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """action (first matching line), reasons (every matching line, deciding first) and the deciding line id."""
+    lines = [(line, _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}"))
+             for line in strategy.raw["ladder"]]
+    action: Any = pl
+    line_id: Any = pl
+    for line, cond in lines:
+        action = action.when(cond).then(pl.lit(line["action"]))
+        line_id = line_id.when(cond).then(pl.lit(line["id"]))
+    reasons = _str_list([(line["reason"], cond) for line, cond in lines])
+    return action.otherwise(pl.lit("none")), reasons, line_id.otherwise(pl.lit(None, pl.String))
+
+
+def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.DataFrame:
+    params = strategy.variant_params(variant)
+    gate, track = compile_gate(strategy, params)
+    staged = facts.with_columns(
+        visit_unmet=_str_list(gate),
+        visit_track=track,
+    )
+    action, reasons, line_id = compile_ladder(strategy, params)
+    return staged.with_columns(action=action, reasons=reasons, ladder_line=line_id)
+
+
+def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
+    """Champion or challenger by a stable hash of the loan id; the challenger's share comes from the strategy."""
+    share = strategy.challenger_share
+    bucket = stable_bucket(loan_ids)
+    return pl.Series("variant", ["champion"] * len(loan_ids), dtype=pl.String).zip_with(
+        bucket >= int(round(share * 10_000)), pl.Series(["challenger"] * len(loan_ids), dtype=pl.String)
+    )
+
+
+def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
+                          strategy: Strategy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The feature table (DESIGN names) and the per-loan contact rows the guardrails count."""
+    reach = Reachability(**strategy.raw["reachability"])
+    ageing = loan_ageing(frames, as_of)
+    clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
+    lc = loan_contacts(frames, clock)
+    features = ageing.join(contact_features(lc, clock, reach), on="loan_id", how="left")
+    return features, lc
+
+
+def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | None = None) -> pl.DataFrame:
+    """The decision table: one row per loan with action, channel, not_before, reasons, blocks, gate, variant."""
+    policy = policy or Policy.default()
+    strategy = policy.strategy
+    features, lc = features_and_contacts(frames, as_of, strategy)
+    unknown = set(frames["borrowers"]["jurisdiction"].unique().to_list()) - set(policy.packs)
+    if unknown:
+        raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")
+    s7 = [r.params for p in policy.packs.values() for r in p.rules_of("seven_in_seven")]
+    s7_params = (s7[0]["max_calls"], s7[0]["days"], s7[0]["conversation_block_days"]) if s7 else (7, 7, 7)
+    facts = decision_facts(frames, features, lc, strategy.params, as_of, s7_params)
+    facts = facts.with_columns(assign_variant(facts["loan_id"], strategy))
+    decided = _apply_variant(facts, strategy, "champion")
+    if strategy.challenger_share > 0:
+        challenger = _apply_variant(facts, strategy, "challenger")
+        is_ch = pl.col("variant") == "challenger"
+        decided = decided.with_columns(
+            [pl.when(is_ch).then(challenger[c]).otherwise(pl.col(c)).alias(c)
+             for c in ("visit_unmet", "visit_track", "action", "reasons", "ladder_line")]
+        )
+    zones = zones_of(frames["borrowers"])
+    parts = []
+    for code, pack in policy.packs.items():
+        part = decided.filter(pl.col("jurisdiction") == code)
+        if part.height:
+            part = pack_not_before(part, pack, strategy, zones).with_columns(
+                pack=pl.lit(code), policy_version=pl.lit(policy.version(code)))
+            parts.append(part)
+    out = pl.concat(parts, how="vertical") if parts else decided.clear().with_columns(
+        not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)), pack=pl.lit(None, pl.String),
+        policy_version=pl.lit(None, pl.String))
+    return out.with_columns(
+        channel=pl.col("action").replace_strict(CHANNEL_OF, return_dtype=pl.String),
+        visit_eligible=pl.col("visit_unmet").list.len() == 0,
+        strategy=pl.lit(strategy.strategy),
+    ).sort("loan_id")

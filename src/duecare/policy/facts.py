@@ -1,0 +1,149 @@
+"""Decision facts: the feature table joined with holds, the visit-notice chain and call-cap history.
+
+Every column here may be named in a strategy's SQL conditions (docs/policy.md lists them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from duecare.ledger.frames import FLAGS
+
+DAY = pl.duration(days=1)
+
+
+def _latest(df: pl.DataFrame, key: str, by: str, cols: list[str]) -> pl.DataFrame:
+    """The row with the greatest `by` per `key` (ties: the later row wins)."""
+    return df.sort(key, by, maintain_order=True).group_by(key, maintain_order=True).agg(
+        [pl.col(c).last() for c in cols]
+    )
+
+
+def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+    """Borrower flags plus `ptp_pending`: an open promise dated today or later (borrower-local)."""
+    promises = (
+        features.select("loan_id", "borrower_id", "today")
+        .join(frames["promises"].rename({"loan_id": "promise_loan_id"}), on="borrower_id", how="inner")
+        .filter(
+            (pl.col("status") == "open")
+            & (pl.col("promised_date") >= pl.col("today"))
+            & (pl.col("promise_loan_id").is_null() | (pl.col("promise_loan_id") == pl.col("loan_id")))
+        )
+        .group_by("loan_id")
+        .agg(ptp_pending=pl.lit(True), ptp_date=pl.col("promised_date").min())
+    )
+    borrowers = frames["borrowers"].select("borrower_id", "jurisdiction", "risk_band", *FLAGS)
+    return (
+        features.select("loan_id", "borrower_id")
+        .join(borrowers, on="borrower_id", how="left")
+        .join(promises, on="loan_id", how="left")
+        .with_columns([pl.col(f).fill_null(False) for f in FLAGS] + [pl.col("ptp_pending").fill_null(False)])
+        .drop("borrower_id")
+    )
+
+
+def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params: dict[str, float]) -> pl.DataFrame:
+    """Latest valid visit notice per loan, the consent after it, the approval after that, and the visit limit."""
+    base = features.select("loan_id", "borrower_id", "as_of_utc")
+    notices = (
+        base.join(frames["notices"].rename({"loan_id": "notice_loan_id"}), on="borrower_id", how="inner")
+        .filter(
+            (pl.col("kind") == "visit_notice")
+            & (pl.col("sent_at") <= pl.col("as_of_utc"))
+            & (pl.col("notice_loan_id").is_null() | (pl.col("notice_loan_id") == pl.col("loan_id")))
+        )
+    )
+    latest_notice = (
+        _latest(notices, "loan_id", "sent_at", ["notice_id", "sent_at", "as_of_utc"])
+        .with_columns(notice_age_days=(pl.col("as_of_utc") - pl.col("sent_at")).dt.total_microseconds() / 86_400e6)
+        .filter(pl.col("notice_age_days") < params["notice_valid_days"])
+        .drop("as_of_utc")
+    )
+    consents = (
+        base.join(latest_notice, on="loan_id", how="inner")
+        .join(frames["consents"].rename({"notice_id": "consent_notice_id"}), on="borrower_id", how="inner")
+        .filter(
+            (pl.col("purpose") == "home_visit")
+            & (pl.col("at") > pl.col("sent_at"))
+            & (pl.col("at") <= pl.col("as_of_utc"))
+            & (pl.col("consent_notice_id").is_null() | (pl.col("consent_notice_id") == pl.col("notice_id")))
+        )
+    )
+    latest_consent = _latest(consents, "loan_id", "at", ["decision", "at"]).rename(
+        {"decision": "consent_state", "at": "consent_at"}
+    )
+    approvals = (
+        base.join(latest_notice.select("loan_id", "notice_id"), on="loan_id", how="inner")
+        .join(latest_consent.filter(pl.col("consent_state") == "granted"), on="loan_id", how="inner")
+        .join(frames["approvals"].rename({"notice_id": "approval_notice_id"}), on="borrower_id", how="inner")
+        .filter(
+            (pl.col("at") > pl.col("consent_at"))
+            & (pl.col("at") <= pl.col("as_of_utc"))
+            & (pl.col("approval_notice_id").is_null() | (pl.col("approval_notice_id") == pl.col("notice_id")))
+        )
+    )
+    latest_approval = _latest(approvals, "loan_id", "at", ["decision"]).rename({"decision": "approval_state"})
+    cooldown = pl.duration(days=int(params["visit_cooldown_days"]))
+    limit = (
+        base.join(frames["visits"], on="borrower_id", how="inner")
+        .filter(
+            (pl.col("status") == "scheduled")
+            | ((pl.col("status") == "completed") & (pl.col("at") <= pl.col("as_of_utc"))
+               & (pl.col("as_of_utc") - pl.col("at") < cooldown))
+        )
+        .group_by("loan_id")
+        .agg(visit_limit=pl.lit(True))
+    )
+    return (
+        base.select("loan_id")
+        .join(latest_notice, on="loan_id", how="left")
+        .join(latest_consent, on="loan_id", how="left")
+        .join(latest_approval, on="loan_id", how="left")
+        .join(limit, on="loan_id", how="left")
+        .with_columns(
+            has_notice=pl.col("notice_id").is_not_null(),
+            consent_state=pl.col("consent_state").fill_null("none"),
+            approval_state=pl.col("approval_state").fill_null("none"),
+            visit_limit=pl.col("visit_limit").fill_null(False),
+        )
+        .drop("sent_at")
+    )
+
+
+def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
+    """Per loan, for the US 7-in-7 rule: the first local day a call is allowed by count and by conversation."""
+    calls = lc.filter(
+        (pl.col("channel") == "call") & pl.col("outbound") & (pl.col("outcome") != "invalid")
+        & (pl.col("day") > pl.col("today") - pl.duration(days=seven_days))
+    )
+    by_count = (
+        calls.sort("loan_id", "at", descending=[False, True])
+        .group_by("loan_id")
+        .agg(nth_day=pl.col("day").get(seven_max - 1, null_on_oob=True), calls_7d=pl.len())
+        .with_columns(s7_allowed_day=pl.col("nth_day") + pl.duration(days=seven_days))
+        .drop("nth_day")
+    )
+    by_conversation = (
+        lc.filter((pl.col("channel") == "call") & pl.col("is_rpc"))
+        .group_by("loan_id")
+        .agg(conv_allowed_day=pl.col("day").max() + pl.duration(days=conv_block_days))
+    )
+    return by_count.join(by_conversation, on="loan_id", how="full", coalesce=True)
+
+
+def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.DataFrame,
+                   params: dict[str, float], as_of: datetime,
+                   seven_in_seven: tuple[int, int, int] = (7, 7, 7)) -> pl.DataFrame:
+    """Everything a strategy condition or a guardrail may read, one row per loan."""
+    return (
+        features
+        .join(holds(frames, features), on="loan_id", how="left")
+        .join(visit_chain(frames, features, params), on="loan_id", how="left")
+        .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
+        .with_columns(
+            overdue_amount_num=pl.col("overdue_minor") / 100.0,
+            rpc_recent=pl.col("rpc_recent").fill_null(False),
+        )
+    )
