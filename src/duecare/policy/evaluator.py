@@ -7,6 +7,7 @@ same text. All reasons and all blocking rules are collected, not only the first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,11 +112,18 @@ def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
     return features, lc
 
 
-def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | None = None) -> pl.DataFrame:
-    """The decision table: one row per loan with action, channel, not_before, reasons, blocks, gate, variant."""
+def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | None = None,
+           scorer: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+    """The decision table: one row per loan with action, channel, not_before, reasons, blocks, gate, variant.
+
+    `scorer`, when given, adds `risk_score`, `risk_band` and `reason_codes` to the features before the
+    strategy reads them (a band given in the input still wins).
+    """
     policy = policy or Policy.default()
     strategy = policy.strategy
     features, lc = features_and_contacts(frames, as_of, strategy)
+    if scorer is not None and features.height:
+        features = scorer(features)
     unknown = set(frames["borrowers"]["jurisdiction"].unique().to_list()) - set(policy.packs)
     if unknown:
         raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")

@@ -34,7 +34,8 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
         .group_by("loan_id")
         .agg(ptp_pending=pl.lit(True), ptp_date=pl.col("promised_date").min())
     )
-    borrowers = frames["borrowers"].select("borrower_id", "jurisdiction", "risk_band", *FLAGS)
+    borrowers = frames["borrowers"].select("borrower_id", "jurisdiction", *FLAGS,
+                                           risk_band_given=pl.col("risk_band"))
     return (
         features.select("loan_id", "borrower_id")
         .join(borrowers, on="borrower_id", how="left")
@@ -143,6 +144,9 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
         .join(visit_chain(frames, features, params), on="loan_id", how="left")
         .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
         .with_columns(
+            # A band given with the case (or by the lender) wins over the model's band.
+            risk_band=pl.coalesce(pl.col("risk_band_given"), pl.col("risk_band"))
+            if "risk_band" in features.columns else pl.col("risk_band_given"),
             overdue_amount_num=pl.col("overdue_minor") / 100.0,
             rpc_recent=pl.col("rpc_recent").fill_null(False),
         )

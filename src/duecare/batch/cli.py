@@ -1,0 +1,134 @@
+"""`duecare features`, `duecare decide` and `duecare run`: one code path for a case file and the nightly batch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from duecare.kit.errors import UserError
+
+err = Console(stderr=True)
+
+
+def _print_lines(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def parse_as_of(text: str) -> datetime:
+    """A timestamp with offset, or a date (00:00 UTC of that day)."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--as-of {text!r}: use YYYY-MM-DD or an ISO timestamp with offset "
+                        "(2026-11-25T10:00:00+08:00)") from None
+    if moment.tzinfo is None:
+        raise UserError(f"--as-of {text!r}: add a UTC offset, e.g. {text}+08:00")
+    return moment
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("features")
+    def features_cmd(
+        case: Annotated[Path, typer.Option("--case", help="Case file (JSON, schemas/case.schema.json); - for stdin")],
+        strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
+    ) -> None:
+        """Print every ageing and contact feature of each loan of a case file (one JSON line per loan)."""
+        from duecare.ledger.casefile import load_case
+        from duecare.ledger.frames import case_to_frames
+        from duecare.policy.evaluator import Policy, decide
+        from duecare.policy.output import feature_dict
+
+        c = load_case(case)
+        decisions = decide(case_to_frames(c), c.as_of, Policy.default(strategy))
+        _print_lines([{"loan_id": r["loan_id"], **feature_dict(r)} for r in decisions.to_dicts()])
+
+    @app.command("decide")
+    def decide_cmd(
+        case: Annotated[Path, typer.Option("--case", help="Case file (JSON); - for stdin")],
+        strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
+    ) -> None:
+        """Print the decision for each loan of a case file (one JSON line per loan)."""
+        from duecare.ledger.casefile import load_case
+        from duecare.ledger.frames import case_to_frames
+        from duecare.policy.evaluator import Policy, decide
+        from duecare.policy.output import decision_json
+
+        c = load_case(case)
+        policy = Policy.default(strategy)
+        _print_lines(decision_json(decide(case_to_frames(c), c.as_of, policy), policy))
+
+    @app.command("run")
+    def run_cmd(
+        as_of: Annotated[str, typer.Option("--as-of", help="Decision moment: YYYY-MM-DD (00:00 UTC) or ISO timestamp")],
+        input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory (docs/data-format.md)")],
+        out_dir: Annotated[Path, typer.Option("--out", help="Where features.parquet and decisions.parquet go")],
+        strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
+        partitions: Annotated[int, typer.Option(help="Borrower partitions (0 = one per 200k borrowers)")] = 0,
+        score: Annotated[bool, typer.Option(help="Score risk with the registered model, if any")] = True,
+    ) -> None:
+        """The nightly batch: ageing, contact features, risk scores and decisions for every loan."""
+        from duecare.batch.engine import run
+        from duecare.policy.evaluator import Policy
+
+        moment = parse_as_of(as_of)
+        policy = Policy.default(strategy)
+        if partitions <= 0:
+            src = input_dir / "borrowers.parquet"
+            n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else 1
+            partitions = max(1, -(-n // 200_000))
+        scorer = _registered_scorer() if score else None
+        with Progress(TextColumn("[bold]duecare run"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("partitions"), TimeElapsedColumn(), console=err) as bar:
+            task = bar.add_task("run", total=partitions)
+            result = run(input_dir, out_dir, moment, policy, partitions, scorer,
+                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+        _summary(result)
+        sys.stdout.write(json.dumps({
+            "loans": result.loans, "seconds": round(result.seconds, 2),
+            "loans_per_second": round(result.loans / result.seconds) if result.seconds else None,
+            "partitions": result.partitions, "out": str(out_dir), "scored": scorer is not None,
+            "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
+        }) + "\n")
+
+
+def _registered_scorer():  # type: ignore[no-untyped-def]
+    """The production risk model's scorer, if the risk module has one registered."""
+    try:
+        from duecare.risk.scoring import registered_scorer
+    except ImportError:
+        return None
+    return registered_scorer()
+
+
+def _summary(result: Any) -> None:
+    from duecare.ageing.ageing import BUCKETS
+
+    table = Table(title=f"{result.loans:,} loans in {result.seconds:.1f} s")
+    table.add_column("bucket")
+    table.add_column("loans", justify="right")
+    table.add_column("overdue amount", justify="right")
+    if result.per_bucket.height:
+        by = {r["bucket"]: r for r in result.per_bucket.to_dicts()}
+        for b in BUCKETS:
+            r = by.get(b, {"loans": 0, "overdue_minor": 0})
+            table.add_row(b, f"{r['loans']:,}", f"{r['overdue_minor'] / 100:,.2f}")
+    err.print(table)
+    if result.per_action.height:
+        actions = Table(title="next actions")
+        actions.add_column("action")
+        actions.add_column("loans", justify="right")
+        for action, loans in result.per_action.iter_rows():
+            actions.add_row(action, f"{loans:,}")
+        err.print(actions)
