@@ -1,0 +1,164 @@
+"""Model features and targets on a portfolio, point-in-time correct, as pure polars functions.
+
+Features at `as_of` read only installments (the schedule, known at disbursement) and payments and contacts
+at or before as_of; `loan_features` (ageing + contact features) already filters them. Targets read the
+30 days (7 for propensity) after as_of and are only ever joined to features of the same as_of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from duecare.ageing.ageing import installment_coverage, loan_clock, payments_until
+from duecare.contacts.features import REMOTE_CHANNELS, RPC_OUTCOMES, WINDOWS, loan_features
+
+Frames = dict[str, pl.DataFrame]
+HORIZON_DAYS = 30
+PROPENSITY_DAYS = 7
+TARGETS = ("roll_30dpd_30d", "cure_30d", "pay_7d_after_contact")
+
+CONTACT_FEATURES = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
+MODEL_FEATURES = [
+    "dpd", "overdue_amount", "overdue_ratio", "episodes_12m", "max_dpd_12m", "days_to_next_due", "unreachable",
+    *CONTACT_FEATURES, "remote_channels_failed_30d", "days_since_last_rpc",
+    "payments_30d", "days_since_last_payment", "paid_ratio_90d", "rpc_30d", "ptp_90d", "refused_90d",
+    "dispute_90d", "installments_due", "loan_age_days",
+]
+
+
+def _within(ts: str, days: int) -> pl.Expr:
+    return (pl.col(ts) <= pl.col("as_of_utc")) & (pl.col(ts) > pl.col("as_of_utc") - pl.duration(days=days))
+
+
+def history_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
+    """Per loan: payment behaviour, contact outcomes and loan age, from data up to as_of only."""
+    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    paid = payments_until(frames["payments"], clock).join(clock.select("loan_id", "as_of_utc"), on="loan_id")
+    pay = paid.group_by("loan_id").agg(
+        payments_30d=_within("paid_at", 30).sum().cast(pl.Int32),
+        paid_90d_minor=pl.col("amount_minor").filter(_within("paid_at", 90)).sum(),
+        last_paid_at=pl.col("paid_at").max(),
+    )
+    inst = frames["installments"].join(clock.select("loan_id", "today"), on="loan_id").group_by("loan_id").agg(
+        installments_due=(pl.col("due_date") < pl.col("today")).sum().cast(pl.Int32),
+        due_90d_minor=pl.col("amount_minor").filter(
+            (pl.col("due_date") < pl.col("today")) & (pl.col("due_date") >= pl.col("today") - pl.duration(days=90))
+        ).sum(),
+        typical_minor=pl.col("amount_minor").median(),
+        first_due=pl.col("due_date").min(),
+    )
+    contacts = (
+        clock.select("loan_id", "borrower_id", "as_of_utc")
+        .join(frames["contacts"].rename({"loan_id": "contact_loan_id"}), on="borrower_id")
+        .filter((pl.col("at") <= pl.col("as_of_utc"))
+                & (pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id"))))
+        .group_by("loan_id")
+        .agg(
+            rpc_30d=(pl.col("outcome").is_in(RPC_OUTCOMES) & _within("at", 30)).sum().cast(pl.Int32),
+            ptp_90d=((pl.col("outcome") == "ptp") & _within("at", 90)).sum().cast(pl.Int32),
+            refused_90d=((pl.col("outcome") == "refused") & _within("at", 90)).sum().cast(pl.Int32),
+            dispute_90d=((pl.col("outcome") == "dispute") & _within("at", 90)).sum().cast(pl.Int32),
+            last_rpc=pl.col("at").filter(pl.col("outcome").is_in(RPC_OUTCOMES)).max(),
+            recent_outbound=(pl.col("channel").is_in(REMOTE_CHANNELS) & (pl.col("direction") == "outbound")
+                             & _within("at", PROPENSITY_DAYS)).any(),
+        )
+    )
+    days = 86_400_000_000  # microseconds per day
+    return (
+        clock.select("loan_id", "as_of_utc", "today")
+        .join(pay, on="loan_id", how="left")
+        .join(inst, on="loan_id", how="left")
+        .join(contacts, on="loan_id", how="left")
+        .with_columns(
+            payments_30d=pl.col("payments_30d").fill_null(0),
+            days_since_last_payment=((pl.col("as_of_utc") - pl.col("last_paid_at")).dt.total_microseconds()
+                                     / days),
+            paid_ratio_90d=pl.when(pl.col("due_90d_minor") > 0)
+            .then(pl.col("paid_90d_minor").fill_null(0) / pl.col("due_90d_minor")),
+            days_since_last_rpc=(pl.col("as_of_utc") - pl.col("last_rpc")).dt.total_microseconds() / days,
+            loan_age_days=(pl.col("today") - pl.col("first_due")).dt.total_days().cast(pl.Int32),
+            recent_outbound=pl.col("recent_outbound").fill_null(False),
+            **{c: pl.col(c).fill_null(0) for c in ("installments_due", "rpc_30d", "ptp_90d", "refused_90d",
+                                                   "dispute_90d")},
+        )
+        .select("loan_id", "payments_30d", "days_since_last_payment", "paid_ratio_90d", "days_since_last_rpc",
+                "rpc_30d", "ptp_90d", "refused_90d", "dispute_90d", "installments_due", "loan_age_days",
+                "typical_minor", "recent_outbound")
+    )
+
+
+def model_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
+    """The early-warning/propensity feature table at as_of: DESIGN.md features plus history features."""
+    base = loan_features(frames, as_of)
+    hist = history_features(frames, as_of)
+    return (
+        base.join(hist, on="loan_id", how="left")
+        .with_columns(
+            overdue_amount=pl.col("overdue_minor").cast(pl.Float64) / 100,
+            overdue_ratio=pl.col("overdue_minor").cast(pl.Float64) / pl.col("typical_minor").cast(pl.Float64),
+            unreachable=pl.col("unreachable").cast(pl.Int8),
+            as_of=pl.lit(as_of).dt.convert_time_zone("UTC"),
+        )
+        .select("loan_id", "borrower_id", "as_of", *MODEL_FEATURES, "recent_outbound")
+    )
+
+
+def targets(frames: Frames, as_of: datetime, horizon_days: int = HORIZON_DAYS) -> pl.DataFrame:
+    """Outcomes after as_of, per loan (null where the loan is outside a target's population).
+
+    - roll_30dpd_30d (early warning), for loans below 30 DPD at as_of: on some local day t in
+      (today, today+30] an installment has due_date ≤ t−30 and is not covered by t.
+    - cure_30d, for loans overdue at as_of: every installment due before today is covered by today+30.
+    - pay_7d_after_contact (propensity), for overdue loans with an outbound remote contact in the 7 days up
+      to as_of: a payment in (as_of, as_of+7d].
+    """
+    now = loan_ageing_dpd(frames, as_of)
+    later = loan_clock(frames["loans"], frames["borrowers"], as_of + timedelta(days=horizon_days))
+    paid_later = payments_until(frames["payments"], later)
+    covered = installment_coverage(frames["installments"], paid_later).join(
+        now.select("loan_id", "today"), on="loan_id")
+    end = pl.col("today") + pl.duration(days=horizon_days)
+    first_day = pl.max_horizontal(pl.col("due_date") + pl.duration(days=30), pl.col("today") + pl.duration(days=1))
+    per_loan = covered.group_by("loan_id").agg(
+        rolls=((first_day <= end) & (pl.col("covered_on").is_null() | (pl.col("covered_on") > first_day))).any(),
+        # coverage was computed with payments up to as_of + horizon, so "covered" means covered in time
+        cures=pl.col("covered_on").filter(pl.col("due_date") < pl.col("today")).is_not_null().all(),
+    )
+    week = frames["payments"].join(now.select("loan_id", "as_of_utc"), on="loan_id").filter(
+        (pl.col("paid_at") > pl.col("as_of_utc"))
+        & (pl.col("paid_at") <= pl.col("as_of_utc") + pl.duration(days=PROPENSITY_DAYS))
+    ).group_by("loan_id").agg(paid_week=pl.lit(True).any())
+    contacted = history_features(frames, as_of).select("loan_id", "recent_outbound")
+    return (
+        now.join(per_loan, on="loan_id", how="left").join(week, on="loan_id", how="left")
+        .join(contacted, on="loan_id", how="left")
+        .select(
+            "loan_id",
+            roll_30dpd_30d=pl.when(pl.col("dpd") < 30).then(pl.col("rolls").fill_null(False).cast(pl.Int8)),
+            cure_30d=pl.when(pl.col("dpd") > 0).then(pl.col("cures").fill_null(False).cast(pl.Int8)),
+            pay_7d_after_contact=pl.when((pl.col("dpd") > 0) & pl.col("recent_outbound"))
+            .then(pl.col("paid_week").fill_null(False).cast(pl.Int8)),
+        )
+    )
+
+
+def loan_ageing_dpd(frames: Frames, as_of: datetime) -> pl.DataFrame:
+    """DPD at as_of with the clock columns (the population filter of each target)."""
+    from duecare.ageing.ageing import loan_ageing
+
+    return loan_ageing(frames, as_of).select("loan_id", "as_of_utc", "today", "dpd")
+
+
+def training_table(frames: Frames, as_ofs: Iterable[datetime], target: str) -> pl.DataFrame:
+    """Stacked (features, target) rows over several snapshot dates, keeping only the target's population."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {TARGETS}")
+    parts = []
+    for as_of in as_ofs:
+        feats = model_features(frames, as_of)
+        outcome = targets(frames, as_of).select("loan_id", target)
+        parts.append(feats.join(outcome, on="loan_id").filter(pl.col(target).is_not_null()))
+    return pl.concat(parts)
