@@ -1,0 +1,1 @@
+"""Synthetic portfolio generator: behaviour segments → payment and contact histories (docs/generator.md)."""

@@ -1,0 +1,98 @@
+"""Pools of names, streets, cities and geo points, drawn once with a seeded Faker and then sampled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from faker import Faker
+from faker.providers.geo import Provider as GeoProvider
+
+POOL_SIZE = 5_000
+
+# Real Chinese cities: (province prefix, city, lat, lon, weight ≈ urban population in millions).
+CN_CITIES = (
+    ("", "北京市", 39.904, 116.407, 21), ("", "上海市", 31.230, 121.474, 24),
+    ("广东省", "广州市", 23.129, 113.264, 18), ("广东省", "深圳市", 22.543, 114.058, 17),
+    ("", "天津市", 39.343, 117.362, 13), ("", "重庆市", 29.563, 106.551, 16),
+    ("四川省", "成都市", 30.573, 104.066, 20), ("湖北省", "武汉市", 30.593, 114.305, 12),
+    ("浙江省", "杭州市", 30.274, 120.155, 12), ("陕西省", "西安市", 34.341, 108.940, 12),
+    ("江苏省", "南京市", 32.060, 118.797, 9), ("江苏省", "苏州市", 31.299, 120.585, 12),
+    ("河南省", "郑州市", 34.746, 113.625, 12), ("湖南省", "长沙市", 28.228, 112.939, 10),
+    ("辽宁省", "沈阳市", 41.806, 123.432, 9), ("山东省", "青岛市", 36.067, 120.383, 10),
+    ("广东省", "东莞市", 23.021, 113.752, 10), ("广东省", "佛山市", 23.022, 113.122, 9),
+    ("安徽省", "合肥市", 31.821, 117.227, 9), ("云南省", "昆明市", 25.038, 102.718, 8),
+    ("黑龙江省", "哈尔滨市", 45.803, 126.535, 10), ("山东省", "济南市", 36.651, 117.120, 9),
+    ("辽宁省", "大连市", 38.914, 121.615, 7), ("福建省", "厦门市", 24.480, 118.089, 5),
+    ("福建省", "福州市", 26.074, 119.296, 8), ("广西壮族自治区", "南宁市", 22.817, 108.366, 8),
+    ("河北省", "石家庄市", 38.042, 114.514, 11), ("吉林省", "长春市", 43.817, 125.324, 9),
+    ("贵州省", "贵阳市", 26.647, 106.630, 6), ("江西省", "南昌市", 28.682, 115.858, 6),
+    ("山西省", "太原市", 37.870, 112.549, 5), ("新疆维吾尔自治区", "乌鲁木齐市", 43.825, 87.617, 4),
+    ("甘肃省", "兰州市", 36.061, 103.834, 4), ("浙江省", "宁波市", 29.868, 121.544, 9),
+    ("江苏省", "无锡市", 31.491, 120.312, 7), ("浙江省", "温州市", 27.994, 120.699, 9),
+)
+CN_MOBILE_PREFIXES = np.array([130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155,
+                               156, 157, 158, 159, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189])
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")   # reserved: mail never reaches a person
+
+
+@dataclass(frozen=True)
+class LocalePool:
+    """Everything one jurisdiction's borrowers are sampled from."""
+
+    names: pa.Array
+    streets: pa.Array        # street part of an address
+    mailboxes: pa.Array      # email local parts
+    city_prefix: pa.Array    # text put before the street (cn) or after it (us/uk), per city
+    city: pa.Array
+    city_lat: np.ndarray
+    city_lon: np.ndarray
+    city_weight: np.ndarray
+    city_tz: np.ndarray      # index into the global timezone list
+    street_first: bool       # cn: "省市区 + 街道", us/uk: "street, city"
+
+
+TIMEZONES: tuple[str, ...] = ("Asia/Shanghai", "Europe/London") + tuple(sorted(
+    {tz for *_, cc, tz in GeoProvider.land_coords if cc == "US" and tz.startswith("America/")}))
+
+
+def _faker(locale: str, seed: int) -> Faker:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    return fake
+
+
+def cn_pool(seed: int) -> LocalePool:
+    fake = _faker("zh_CN", seed)
+    names = [fake.name() for _ in range(POOL_SIZE)]
+    streets = [f"{fake.district()}区{fake.street_name()}{fake.random_int(1, 999)}号" for _ in range(POOL_SIZE)]
+    boxes = [fake.user_name() for _ in range(POOL_SIZE)]
+    return LocalePool(
+        names=pa.array(names), streets=pa.array(streets), mailboxes=pa.array(boxes),
+        city_prefix=pa.array([p + c for p, c, *_ in CN_CITIES]), city=pa.array([c for _, c, *_ in CN_CITIES]),
+        city_lat=np.array([c[2] for c in CN_CITIES]), city_lon=np.array([c[3] for c in CN_CITIES]),
+        city_weight=np.array([c[4] for c in CN_CITIES], dtype=float),
+        city_tz=np.zeros(len(CN_CITIES), dtype=np.int64), street_first=False)
+
+
+def _western_pool(locale: str, country: str, seed: int) -> LocalePool:
+    fake = _faker(locale, seed)
+    names = [fake.name() for _ in range(POOL_SIZE)]
+    streets = [fake.street_address() for _ in range(POOL_SIZE)]
+    boxes = [fake.user_name() for _ in range(POOL_SIZE)]
+    places = [p for p in GeoProvider.land_coords
+              if p[3] == country and (country != "US" or p[4].startswith("America/"))]
+    tz = [TIMEZONES.index(p[4]) for p in places]
+    return LocalePool(
+        names=pa.array(names), streets=pa.array(streets), mailboxes=pa.array(boxes),
+        city_prefix=pa.array([f", {p[2]}" for p in places]), city=pa.array([p[2] for p in places]),
+        city_lat=np.array([float(p[0]) for p in places]), city_lon=np.array([float(p[1]) for p in places]),
+        city_weight=np.ones(len(places)), city_tz=np.array(tz, dtype=np.int64), street_first=True)
+
+
+def pools(seed: int, jurisdictions: tuple[int, ...]) -> dict[int, LocalePool]:
+    """The pools for the jurisdictions in use (0 = cn, 1 = us, 2 = uk), each seeded from `seed`."""
+    build = {0: lambda: cn_pool(seed), 1: lambda: _western_pool("en_US", "US", seed + 1),
+             2: lambda: _western_pool("en_GB", "GB", seed + 2)}
+    return {j: build[j]() for j in jurisdictions}
