@@ -1,0 +1,67 @@
+"""Agent compliance QA: one most-specific violation per agent turn, and the disclosures never made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duecare.speech.amounts import find_amounts
+from duecare.speech.qa_lexicon import DEBT_WORDS, DISCLOSURES, VIOLATIONS
+from duecare.speech.transcript import Transcript, Turn, clauses, sentences
+
+CODES = ("impersonation_of_authority", "false_consequence", "third_party_disclosure", "threat", "abusive_language")
+DISCLOSURE_CODES = ("agent_identity", "call_purpose", "recording_notice")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    turn: int
+    quote: str
+
+
+def _listener(t: Transcript, turn: Turn) -> str | None:
+    """Who the agent was talking to: the last person who spoke, or if nobody yet, the first who answers."""
+    for earlier in reversed(t.turns[: turn.index]):
+        if earlier.speaker != "agent":
+            return earlier.speaker
+    for later in t.turns[turn.index + 1:]:
+        if later.speaker != "agent":
+            return later.speaker
+    return None
+
+
+def _discloses_debt(t: Transcript, clause: str) -> bool:
+    return bool(DEBT_WORDS[t.lang].search(clause) or find_amounts(clause, t.lang))
+
+
+def _turn_finding(t: Transcript, turn: Turn) -> Finding | None:
+    rules = VIOLATIONS[t.lang]
+    to_third_party = _listener(t, turn) == "other"
+    parts = [c for s in sentences(turn.text, t.lang) for c in clauses(s, t.lang)]
+    for code in CODES:
+        for clause in parts:
+            if code == "third_party_disclosure":
+                if to_third_party and _discloses_debt(t, clause):
+                    return Finding(code, turn.index, clause)
+            elif rules[code].search(clause):
+                return Finding(code, turn.index, clause)
+    return None
+
+
+def find_violations(t: Transcript) -> list[Finding]:
+    """Every agent turn that breaks a conduct rule, with the single most specific code."""
+    findings = []
+    for turn in t.turns:
+        if turn.speaker == "agent":
+            finding = _turn_finding(t, turn)
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+def missing_disclosures(t: Transcript) -> list[str]:
+    """Disclosures no agent turn made; judged only on calls that reached the debtor."""
+    if not t.reached_borrower:
+        return []
+    agent_text = "\n".join(turn.text for turn in t.turns if turn.speaker == "agent")
+    return [code for code in DISCLOSURE_CODES if not DISCLOSURES[t.lang][code].search(agent_text)]

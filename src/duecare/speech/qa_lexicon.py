@@ -1,0 +1,85 @@
+"""Agent QA cues: violations (most specific first) and the three disclosures, per language."""
+
+from __future__ import annotations
+
+import re
+
+from duecare.speech.lexicon import Rule, _rule
+
+# Tried in this order; a turn gets the first code that fires (the most specific one).
+VIOLATIONS: dict[str, dict[str, Rule]] = {
+    "zh": {
+        "impersonation_of_authority": _rule("zh", [
+            r"(?:我是|我们是|这里是|这边是|我这边是|本人是)[^，。,！？]{0,10}(?:法院|公安|警察|派出所|检察院|经侦|司法局|政府|监管局|银保监|金融监管|网警|执行局|仲裁委)",
+            r"我是.{0,4}(?:警官|法官|执行官|民警)", r"(?:法院|公安局|派出所|检察院)的?(?:工作人员|执行人员|民警|法官)(?:，|,)?(?:我|现在)",
+        ], [r"(?:可以|建议|您可以)(?:去|向|到|找).{0,6}(?:法院|公安|监管|派出所)", r"(?:不是|并非|不代表)(?:法院|公安|政府)"]),
+        "false_consequence": _rule("zh", [
+            r"坐牢|判刑|拘留|(?:抓|逮)(?:你|人|起来|走)|逮捕|刑事(?:责任|案件|立案)|上门抓|通缉|公安立案|蹲监狱|进监狱|吃牢饭",
+            r"(?:一辈子|永久|永远|终身).{0,8}(?:贷不了|借不了|坐不了|征信|黑名单|污点|贷款|拉黑)",
+            r"(?:拉|进|上)黑(?:名单)?.{0,6}(?:一辈子|永久|永远|终身)", r"(?:影响|连累).{0,4}(?:孩子|子女|小孩).{0,4}(?:上学|考公|入学|工作|当兵)",
+            r"(?:子女|孩子|小孩).{0,4}(?:不能|没法|上不了).{0,2}(?:上学|考公务员|当兵)", r"冻结.{0,6}(?:全家|家人)",
+            r"(?:没收|查封|收走)(?:你的?)?(?:房子|车|家产)", r"坐不了(?:飞机|高铁)",
+        ], [r"(?:不会|不用|不至于|并不会)(?:坐牢|判刑|被抓|拘留)", r"不是刑事"]),
+        "threat": _rule("zh", [
+            r"(?:告诉|通知|联系|打给|告知|找|打电话给)(?:你的?)?(?:家人|家里人|父母|爸妈|老婆|老公|单位|领导|老板|公司|同事|朋友|通讯录|亲戚|邻居|所有人|村里|全村|紧急联系人)",
+            r"(?:发|曝光|挂|公布|贴).{0,6}(?:朋友圈|网上|抖音|微博|小区|村里|公司|单位|群里)", r"(?:让|叫)你.{0,6}(?:身败名裂|抬不起头|没脸|丢人|混不下去)",
+            r"(?:小心|当心)(?:点|一点|你的|你家)", r"(?:打断|弄死|收拾|废了)你", r"有你(?:好看|好受)的?", r"(?:上门|去你(?:家|单位|公司)).{0,6}(?:闹|堵|找你麻烦|让你难看)",
+            r"(?:给|让)你(?:全家|家人).{0,4}(?:好看|难看|不得安宁)", r"曝光你", r"让(?:你的?)?(?:全家|家人|所有人|大家|亲戚|同事)都知道",
+        ], [r"(?:不会|绝不会|不会去|不会主动)(?:告诉|通知|联系|打给)", r"保密"]),
+        "abusive_language": _rule("zh", [
+            r"老赖|骗子|无赖|不要脸|废物|垃圾|人渣|混蛋|王八蛋|畜生|傻[逼bB]|傻子|白痴|蠢货|脑子有病|有病吧|滚|去死|臭不要脸|厚脸皮|窝囊废|穷鬼|穷光蛋|"
+            r"你算什么东西|丢人现眼|没出息|不要脸的",
+        ]),
+    },
+    "en": {
+        "impersonation_of_authority": _rule("en", [
+            r"\b(?:this is|i'm|i am|we are|we're|calling from|calling on behalf of|i work for|i'm with|we're with)\s+(?:the\s+)?(?:[\w.]+\s+){0,3}?"
+            r"(?:court|police|sheriff|marshal|district attorney|attorney general|irs|fbi|department of justice|government|law enforcement|county clerk)",
+            r"\b(?:this is|i'm|i am) (?:officer|detective|sergeant|deputy|judge|agent \w+ (?:from|of) the)\b",
+        ], [r"\b(?:not|never) (?:the|a|with the) (?:police|court|government)", r"\byou (?:can|may) (?:contact|call|reach)"]),
+        "false_consequence": _rule("en", [
+            r"\b(?:jail|prison|arrest(?:ed)?|criminal charges?|warrant|locked up|handcuff|criminal record)\b",
+            r"\b(?:ruin|destroy|wreck) your credit (?:forever|for life|permanently)\b", r"\b(?:credit|record)\b.{0,20}\b(?:forever|for life|permanently|for good)\b",
+            r"\bblacklist(?:ed)?\b", r"\bnever (?:get|be able to get|be approved for) (?:a |any )?(?:loan|credit|mortgage|credit card)",
+            r"\b(?:take|seize|repossess) your (?:house|home|kids|children)\b", r"\bdeport(?:ed|ation)?\b",
+            r"\byour (?:kids|children) (?:won't|will not|can't) (?:go to|get into|attend)",
+        ], [r"\b(?:won't|will not|not going to|never|no one is going to|can't|cannot) (?:go to |be |put you in )?(?:jail|arrested|prison)",
+            r"\bnot a criminal\b"]),
+        "threat": _rule("en", [
+            r"\b(?:tell|call|contact|inform|notify|talk to|visit|let)\b.{0,15}\b(?:your )?(?:employer|boss|family|wife|husband|parents|mother|mom|"
+            r"neighbou?rs|coworkers|co-workers|friends|everyone|everybody|church|contacts|relatives|work)\b",
+            r"\b(?:post|put|share|publish|plaster)\b.{0,20}\b(?:online|facebook|social media|on the internet|everywhere)\b",
+            r"\b(?:you'll|you will|you're going to|you are going to) regret\b", r"\bwatch (?:your back|yourself|out)\b",
+            r"\bmake your life (?:hell|miserable)\b", r"\bshow up at your (?:house|home|work|job|office)\b",
+            r"\bsomething (?:bad )?(?:might|could|will) happen\b", r"\beveryone (?:will|is going to) know\b", r"\bembarrass you\b",
+        ], [r"\b(?:won't|will not|never|do not|don't|would never|can't|cannot) (?:tell|call|contact|share|discuss|inform)\b", r"\bprivacy\b",
+            r"\bconfidential\b"]),
+        "abusive_language": _rule("en", [
+            r"\b(?:deadbeat|loser|idiot|stupid|moron|pathetic|worthless|scum|liar|bum|freeloader|lowlife|low-life|dumb|shameless|"
+            r"piece of (?:crap|garbage|trash|shit)|shut up|fuck\w*|bitch|bastard|jerk|clown|leech)\b",
+        ]),
+    },
+}
+
+# Words that reveal a debt or the collection purpose (said to anyone but the borrower = disclosure).
+DEBT_WORDS = {
+    "zh": re.compile(r"欠(?:款|钱|债|了|我们|着|费)|借(?:款|钱|了|的钱)|贷款|逾期|还款|催收|债务|账单|还钱|还清|未还|没还|拖欠"),
+    "en": re.compile(r"\b(?:debt|owes?|owing|loan|overdue|past[- ]due|balance|payment|collect(?:ion|ing)?|delinquen\w*|behind on|arrears|"
+                     r"amount due|unpaid)\b", re.I),
+}
+
+DISCLOSURES: dict[str, dict[str, re.Pattern[str]]] = {
+    "zh": {
+        "agent_identity": re.compile(r"我是.{0,20}(?:客服|专员|工作人员|催收员|经理|顾问|小[\u4e00-\u9fff]|工号)|(?:这里是|这边是|我这边是|我们是).{1,16}(?:公司|金融|银行|平台|中心)"
+                                     r"|我是.{1,12}(?:公司|金融|银行|平台)的|工号"),
+        "call_purpose": re.compile(r"关于您?的?.{0,4}(?:借款|贷款|欠款|账单|还款|逾期)|来电是(?:关于|为了|提醒|想)|提醒您.{0,6}还款|催收|(?:您|你)的?.{0,6}(?:已经)?逾期|"
+                                   r"还款(?:事宜|的事|问题)|(?:借款|贷款|账单)(?:的事|事宜|已经逾期|逾期了)"),
+        "recording_notice": re.compile(r"(?<!不)(?<!没有)录音|录制"),
+    },
+    "en": {
+        "agent_identity": re.compile(r"\b(?:this is|my name is|i'm|i am) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.I),
+        "call_purpose": re.compile(r"\b(?:about|regarding|concerning|in regards? to) (?:your|the|an?) (?:\w+ )?(?:loan|account|debt|payment|balance|bill)"
+                                   r"|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.I),
+        "recording_notice": re.compile(r"\b(?:recorded|recording|monitored)\b", re.I),
+    },
+}
