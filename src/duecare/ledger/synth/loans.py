@@ -156,8 +156,9 @@ def _behaviour(rng: np.random.Generator, clock: Clock, seg: np.ndarray, term: np
 
     # default and unreachable: stop paying at a schedule position already due before as_of
     n_due = np.bincount(il, weights=(due < clock.as_of_day), minlength=nl).astype(np.int64)
-    spread = np.where(seg == UNR, np.maximum(n_due - 2, 1), np.maximum(n_due, 1))
-    stop = np.floor(rng.random(nl) * spread).astype(np.int64)
+    # months since stopping: skewed to recent stops (U² × the installments due so far)
+    latest = np.where(seg == UNR, n_due - 2, n_due - 1)
+    stop = np.maximum(latest - np.floor(rng.random(nl) ** params.STOP_SKEW * (latest + 1)).astype(np.int64), 0)
     stopper = (s == DEF) | (s == UNR)
     unpaid = stopper & (seq >= stop[il])
     at_stop = stopper & (seq == stop[il])

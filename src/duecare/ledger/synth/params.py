@@ -41,6 +41,7 @@ P_PARTIAL = np.array([0.0, 0.03, 0.15, 0.05, 0.10, 0.05])  # a paid installment 
 HARDSHIP_LEN = np.array([2, 3, 4])                          # missed installments in the hardship window
 HARDSHIP_CURE_DAYS = (5, 25)                                # cure: lump sum this long after the last miss
 HARDSHIP_PARTIAL_P = 0.5
+STOP_SKEW = 2.0     # stop position = latest due − floor(U**STOP_SKEW × (latest + 1))
 STOP_PARTIAL_P = np.array([0, 0, 0, 0, 0.40, 0.10])         # partial payment on the first unpaid one
 PAY_SECONDS = (7 * 3600, 24 * 3600)                         # local time of day of payments
 
