@@ -1,0 +1,295 @@
+"""Reading and checking portfolio files (docs/data-format.md) with Polars expressions, one column at a time.
+
+Every problem becomes a `Problem` that names the file, the data row (1-based, the CSV header not counted),
+the column and the reason, e.g. `payments.csv row 17: amount: must be > 0`. Values are echoed only for
+columns that hold no personal data (ids, enums, timezones).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+ROW = "_row"
+MAX_ID = 64
+UTC_TS = pl.Datetime("us", "UTC")
+_TIMEZONES = frozenset(zoneinfo.available_timezones()) | {"UTC"}
+_MONEY_RE = r"^\s*\d{1,16}(\.\d{1,2})?\s*$"
+_SIGNED_MONEY_RE = r"^\s*-?\d{1,16}(\.\d{1,2})?\s*$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
+_PHONE_RE = r"^\+?[0-9 ().\-]{5,24}$"
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a portfolio file: its kind, whether it may be empty, and its checks."""
+
+    name: str
+    kind: str  # id | str | enum | bool | date | timestamp | money | int | float | phones | timezone
+    required: bool = True
+    values: tuple[str, ...] = ()
+    positive: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    ref: str | None = None  # file whose key this column must name
+    max_len: int = 200
+    pattern: str | None = None  # regular expression the text must match
+    pattern_hint: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    key: tuple[str, ...]
+    cols: tuple[Col, ...]
+    required_file: bool = False
+
+    def col(self, name: str) -> Col:
+        return next(c for c in self.cols if c.name == name)
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source if self.row is None else f"{self.source} row {self.row}"
+        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+@dataclass
+class Checked:
+    """A file after checking: typed columns (plus `_row`), its problems and how many there were."""
+
+    spec: FileSpec
+    source: str
+    frame: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+Message = str | Callable[[object], str]
+
+
+def _show(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _is_string(dtype: pl.DataType) -> bool:
+    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum))
+
+
+def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, Message]]] | str:
+    """Typed expression for a column plus (bad-row mask, message) checks; a str is a whole-file problem."""
+    c = pl.col(col.name)
+    present = c.is_not_null()
+    checks: list[tuple[pl.Expr, Message]] = []
+    if _is_string(dtype):
+        s = c.cast(pl.String).str.strip_chars()
+        present = s.is_not_null() & (s.str.len_chars() > 0)
+        s = pl.when(present).then(s)
+    else:
+        s = c
+    kind = col.kind
+
+    if kind in ("id", "str", "enum", "timezone"):
+        if not (_is_string(dtype) or dtype.is_integer()):
+            return f"must be text, found {dtype}"
+        typed = s.cast(pl.String)
+        limit = MAX_ID if kind == "id" else col.max_len
+        checks.append((present & (typed.str.len_chars() > limit), f"must be at most {limit} characters"))
+        if col.pattern:
+            checks.append((present & ~typed.str.contains(col.pattern), col.pattern_hint or "has the wrong form"))
+        if kind == "enum":
+            checks.append((present & ~typed.is_in(list(col.values)),
+                           lambda v, vs=col.values: f"{_show(v)} is not one of {', '.join(vs)}"))
+        if kind == "timezone":
+            checks.append((present & ~typed.is_in(list(_TIMEZONES)),
+                           lambda v: f"{_show(v)} is not an IANA timezone (e.g. Asia/Shanghai)"))
+    elif kind == "bool":
+        if dtype == pl.Boolean:
+            typed = s
+        elif _is_string(dtype):
+            low = s.str.to_lowercase()
+            typed = pl.when(low.is_in(list(_TRUE))).then(True).when(low.is_in(list(_FALSE))).then(False)
+            checks.append((present & typed.is_null(), "must be true or false"))
+        elif dtype.is_integer():
+            typed = s.cast(pl.Boolean)
+            checks.append((present & ~s.is_in([0, 1]), "must be true or false (1 or 0)"))
+        else:
+            return f"must be boolean, found {dtype}"
+    elif kind == "date":
+        if dtype == pl.Date:
+            typed = s
+        elif _is_string(dtype):
+            typed = s.str.to_date("%Y-%m-%d", strict=False)
+            checks.append((present & (typed.is_null() | ~s.str.contains(_DATE_RE)),
+                           "must be a date YYYY-MM-DD"))
+        else:
+            return f"must be a date, found {dtype}"
+    elif kind == "timestamp":
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is None:
+                return "must be timestamp[us, UTC] (a timezone-aware timestamp), found one without timezone"
+            typed = s.dt.convert_time_zone("UTC").cast(UTC_TS)
+        elif _is_string(dtype):
+            iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T").str.replace(r"Z$", "+00:00")
+            typed = iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", time_unit="us", strict=False)
+            checks.append((present & ~s.str.contains(_OFFSET_RE),
+                           "has no UTC offset; write e.g. 2026-01-01T12:00:00+08:00"))
+            checks.append((present & s.str.contains(_OFFSET_RE) & typed.is_null(),
+                           "must be an ISO 8601 timestamp such as 2026-01-01T12:00:00+08:00"))
+        else:
+            return f"must be a timestamp, found {dtype}"
+    elif kind == "money":
+        if isinstance(dtype, pl.Decimal):
+            if (dtype.scale or 0) > 2:
+                scaled = s.cast(pl.Decimal(38, dtype.scale or 0))
+                checks.append((present & (scaled != scaled.cast(pl.Decimal(38, 2)).cast(pl.Decimal(38, dtype.scale))),
+                               "must have at most 2 decimals"))
+            typed = s.cast(pl.Decimal(38, 2))
+        elif dtype.is_integer():
+            typed = s.cast(pl.Decimal(38, 2))
+        elif _is_string(dtype):
+            typed = s.cast(pl.Decimal(38, 2), strict=False)
+            checks.append((present & ~s.str.contains(_SIGNED_MONEY_RE),
+                           "must be a decimal amount with at most 2 decimals, e.g. 1100.50"))
+        else:
+            return f"must be decimal(18,2) or a decimal string, found {dtype} (floats lose cents)"
+        typed = (typed * 100).cast(pl.Int64)
+        if col.positive:
+            checks.append((present & typed.is_not_null() & (typed <= 0), "must be > 0"))
+    elif kind == "int":
+        if dtype.is_integer():
+            typed = s.cast(pl.Int64)
+        elif _is_string(dtype):
+            typed = s.cast(pl.Int64, strict=False)
+            checks.append((present & typed.is_null(), "must be a whole number"))
+        else:
+            return f"must be an integer, found {dtype}"
+    elif kind == "float":
+        if dtype.is_numeric():
+            typed = s.cast(pl.Float64)
+        elif _is_string(dtype):
+            typed = s.cast(pl.Float64, strict=False)
+            checks.append((present & typed.is_null(), "must be a number"))
+        else:
+            return f"must be a number, found {dtype}"
+        checks.append((present & (typed.is_nan() | typed.is_infinite()), "must be a finite number"))
+    elif kind == "phones":
+        if isinstance(dtype, pl.List):
+            items = s.list.eval(pl.element().cast(pl.String).str.strip_chars())
+        elif _is_string(dtype):
+            items = s.str.split(";").list.eval(pl.element().str.strip_chars())
+        elif dtype == pl.Null:
+            items = s.cast(pl.List(pl.String))
+        else:
+            return f"must be a list of text (CSV: ';'-separated), found {dtype}"
+        typed = items.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).fill_null([])
+        bad = typed.list.eval(~pl.element().str.contains(_PHONE_RE)).list.any()
+        checks.append((bad, "each phone must be 5-24 characters of digits, spaces, + ( ) . -"))
+        present = pl.lit(True)
+    else:  # pragma: no cover - the specs use only the kinds above
+        raise ValueError(kind)
+
+    if col.minimum is not None:
+        checks.append((present & typed.is_not_null() & (typed < col.minimum), f"must be >= {col.minimum:g}"))
+    if col.maximum is not None:
+        checks.append((present & typed.is_not_null() & (typed > col.maximum), f"must be <= {col.maximum:g}"))
+    if col.required:
+        checks.insert(0, (~present, "is required"))
+    return pl.when(present).then(typed).alias(col.name), checks
+
+
+def read_file(path: Path) -> pl.DataFrame:
+    """Parquet as stored; CSV with every column as text (types are checked column by column)."""
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema_length=0, encoding="utf8")
+
+
+def check(spec: FileSpec, raw: pl.DataFrame, source: str, limit: int = 20) -> Checked:
+    """Type and check every row of one file; the result's frame is valid only if it has no problems."""
+    out = Checked(spec=spec, source=source, frame=pl.DataFrame())
+    names = [c.name for c in spec.cols]
+    unknown = [c for c in raw.columns if c not in names]
+    if unknown:
+        out.warnings.append(f"{source}: ignoring unknown column(s) {', '.join(unknown)}")
+    missing = [c.name for c in spec.cols if c.name not in raw.columns and c.required]
+    if missing:
+        out.problems.append(Problem(source, None, None, f"missing column(s) {', '.join(missing)} "
+                                    "(see docs/data-format.md)"))
+        out.problem_count = 1
+        return out
+    raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c.name) for c in spec.cols
+                           if c.name not in raw.columns)
+    typed_exprs: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
+    messages: list[tuple[str, Message]] = []
+    for col in spec.cols:
+        parsed = _parse(col, raw.schema[col.name])
+        if isinstance(parsed, str):
+            out.problems.append(Problem(source, None, col.name, parsed))
+            continue
+        expr, checks = parsed
+        typed_exprs.append(expr)
+        for mask, message in checks:
+            masks.append(mask.fill_null(False).alias(f"_m{len(masks)}"))
+            messages.append((col.name, message))
+    if out.problems:
+        out.problem_count = len(out.problems)
+        return out
+    frame = raw.with_row_index(ROW, offset=1).select(pl.col(ROW), *typed_exprs)
+    flagged = raw.with_row_index(ROW, offset=1).select(pl.col(ROW), *names, *masks)
+    # Duplicate keys (compared after typing, so " B1" and "B1" are the same id): later occurrences are bad.
+    key_label = "(" + ", ".join(spec.key) + ")" if len(spec.key) > 1 else spec.key[0]
+    dup = frame.select((~pl.struct(list(spec.key)).is_first_distinct()).alias(f"_m{len(masks)}"))
+    flagged = flagged.hstack(dup)
+    messages.append((key_label, lambda v, k=key_label: f"duplicate {k}: it already appears in an earlier row"))
+    _collect(out, flagged, messages, limit)
+    out.frame = frame
+    return out
+
+
+def _collect(out: Checked, flagged: pl.DataFrame, messages: Sequence[tuple[str, Message]], limit: int) -> None:
+    mask_cols = [f"_m{i}" for i in range(len(messages))]
+    counts = flagged.select(pl.col(m).sum() for m in mask_cols).row(0)
+    out.problem_count += int(sum(counts))
+    if not out.problem_count:
+        return
+    found: list[Problem] = []
+    for (column, message), mask, count in zip(messages, mask_cols, counts, strict=True):
+        if not count:
+            continue
+        rows = flagged.filter(pl.col(mask)).head(limit)
+        value_col = column if column in flagged.columns else None
+        for rec in rows.iter_rows(named=True):
+            text = message(rec[value_col] if value_col else None) if callable(message) else message
+            found.append(Problem(out.source, rec[ROW], column, text))
+    found.sort(key=lambda p: (p.row or 0, p.column or ""))
+    out.problems.extend(found[:limit])
+
+
+def check_refs(checked: Checked, column: str, missing: set[str], what: str, limit: int = 20) -> None:
+    """Add a problem for each row whose `column` names an id that exists neither in its file nor the store."""
+    if not missing:
+        return
+    bad = checked.frame.filter(pl.col(column).is_in(list(missing)))
+    checked.problem_count += bad.height
+    room = max(0, limit - len(checked.problems))
+    for row, value in bad.select(ROW, column).head(room).iter_rows():
+        checked.problems.append(Problem(checked.source, row, column,
+                                        f"{_show(value)} is not a known {what} (neither in the files nor "
+                                        "in the database)"))
