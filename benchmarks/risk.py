@@ -36,7 +36,7 @@ def logistic_baseline(train: pl.DataFrame, y: np.ndarray, test: pl.DataFrame) ->
 
     def prep(frame: pl.DataFrame) -> object:
         return frame.with_columns([pl.col(c).cast(pl.String).fill_null("NA") for c in cats]
-                                  + [pl.col(c).cast(pl.Float64) for c in nums]).to_pandas()
+                                  + [scorecard.finite(pl.col(c)) for c in nums]).to_pandas()
 
     transform = ColumnTransformer([
         ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=10), cats),

@@ -77,7 +77,7 @@ def categorical_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c, t in frame.schema.items() if t in (pl.String, pl.Categorical, pl.Boolean) or t == pl.Enum]
 
 
-def _finite(expr: pl.Expr) -> pl.Expr:
+def finite(expr: pl.Expr) -> pl.Expr:
     """Float values with ±inf and NaN turned into nulls (they are scored as Missing)."""
     as_float = expr.cast(pl.Float64)
     return pl.when(as_float.is_finite()).then(as_float).otherwise(None)
@@ -85,7 +85,7 @@ def _finite(expr: pl.Expr) -> pl.Expr:
 
 def _to_pandas(frame: pl.DataFrame, categorical: list[str]) -> Any:
     cast = [pl.col(c).cast(pl.String) for c in categorical]
-    numeric = [_finite(pl.col(c)) for c in frame.columns if c not in categorical]
+    numeric = [finite(pl.col(c)) for c in frame.columns if c not in categorical]
     return frame.select(*cast, *numeric).select(frame.columns).to_pandas()
 
 
@@ -129,7 +129,7 @@ def points_matrix(frame: pl.DataFrame, spec: ScorecardSpec) -> np.ndarray:
     columns = []
     for var in spec.variables:
         if var.kind == "numerical":
-            x = frame.select(_finite(pl.col(var.name))).to_series().fill_null(float("nan")).to_numpy()
+            x = frame.select(finite(pl.col(var.name))).to_series().fill_null(float("nan")).to_numpy()
             index = np.searchsorted(np.asarray(var.splits, dtype=float), x, side="right")
             table = np.asarray(var.points, dtype=float)
             columns.append(np.where(np.isnan(x), var.missing_points, table[np.minimum(index, len(table) - 1)]))
