@@ -1,0 +1,301 @@
+"""Write src/duecare/policy/strategies/standard.examples.yaml: the standard strategy's example cases.
+
+Each scenario is a small edit of one base borrower, with its expected decision written by hand from
+DESIGN.md and the issue's rules (never computed by the evaluator). Run: .venv/bin/python scripts/make-policy-examples.py
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+OUT = Path(__file__).resolve().parents[1] / "src/duecare/policy/strategies/standard.examples.yaml"
+
+MONTHS = ["2026-01-10", "2026-02-10", "2026-03-10", "2026-04-10", "2026-05-10", "2026-06-10", "2026-07-10",
+          "2026-08-10", "2026-09-10", "2026-10-10", "2026-11-10"]
+
+
+def base(as_of: str = "2026-11-12T14:00:00+08:00") -> dict:
+    """李强: 2 episodes in 12 months (April 15 days late; unpaid since August), unreachable for 23 days."""
+    inst = [{"seq": i + 1, "due_date": d, "amount": 2000} for i, d in enumerate(MONTHS[1:])]
+    pays = [{"paid_at": f"{d}T09:00:00+08:00", "amount": 2000} for d in ("2026-02-10", "2026-03-10")]
+    pays += [{"paid_at": "2026-04-25T09:00:00+08:00", "amount": 2000}]
+    pays += [{"paid_at": f"{d}T09:00:00+08:00", "amount": 2000} for d in ("2026-05-10", "2026-06-10", "2026-07-10")]
+    contacts = [
+        ("2026-10-20T11:00:00+08:00", "call", "no_answer"), ("2026-10-22T11:00:00+08:00", "sms", "delivered"),
+        ("2026-10-25T11:00:00+08:00", "call", "busy"), ("2026-10-28T11:00:00+08:00", "email", "undelivered"),
+        ("2026-11-02T11:00:00+08:00", "call", "no_answer"), ("2026-11-06T11:00:00+08:00", "call", "invalid"),
+        ("2026-11-09T11:00:00+08:00", "sms", "undelivered"),
+    ]
+    return {
+        "as_of": as_of,
+        "borrower": {"id": "B1", "name": "李强", "jurisdiction": "cn", "timezone": "Asia/Shanghai",
+                     "language": "zh", "phones": ["13900001111"], "flags": {}},
+        "loans": [{"id": "L1", "currency": "CNY", "principal": 20000, "disbursed_on": "2026-01-10",
+                   "installments": inst, "payments": pays}],
+        "contacts": [{"at": a, "channel": c, "direction": "outbound", "outcome": o} for a, c, o in contacts],
+        "notices": [], "consents": [], "approvals": [], "promises": [], "visits": [],
+    }
+
+
+NOTICE = {"id": "N1", "kind": "visit_notice", "loan_id": "L1", "sent_at": "2026-11-03T10:00:00+08:00"}
+CONSENT = {"purpose": "home_visit", "decision": "granted", "at": "2026-11-05T20:00:00+08:00", "notice_id": "N1"}
+APPROVAL = {"notice_id": "N1", "decision": "approved", "at": "2026-11-06T10:00:00+08:00", "by": "SUP7"}
+PRE_VISIT_UNMET = ["notice_not_sent", "consent_missing", "approval_missing"]
+
+
+def with_visit_chain(case: dict, notice=True, consent=True, approval=True) -> dict:
+    if notice:
+        case["notices"] = [copy.deepcopy(NOTICE)]
+    if consent:
+        case["consents"] = [copy.deepcopy(CONSENT)]
+    if approval:
+        case["approvals"] = [copy.deepcopy(APPROVAL)]
+    return case
+
+
+def paid_up(case: dict, until_index: int) -> dict:
+    """Every installment up to until_index paid on its due date."""
+    loan = case["loans"][0]
+    loan["payments"] = [{"paid_at": f"{i['due_date']}T09:00:00+08:00", "amount": i["amount"]}
+                        for i in loan["installments"][: until_index + 1]]
+    return case
+
+
+def scenarios() -> list[dict]:
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    for flag, action, reason in [("deceased", "hold", "deceased"), ("bankrupt", "hold", "bankrupt"),
+                                 ("dispute_open", "hold", "dispute_open"),
+                                 ("do_not_contact", "hold", "do_not_contact"),
+                                 ("represented_by_lawyer", "hold", "attorney_only"),
+                                 ("vulnerable", "specialist_review", "vulnerable"),
+                                 ("hardship_open", "hold", "hardship_review")]:
+        c = with_visit_chain(base())
+        c["borrower"]["flags"] = {flag: True}
+        unmet = "vulnerable" if flag == "vulnerable" else "hold_active"
+        add(f"flag_{flag}", c, {"action": action, "reason": reason, "not_before": c["as_of"],
+                                "unmet_includes": [unmet], "eligible": False},
+            f"{flag} stops collection before any contact; the gate names {unmet}")
+
+    c = base()
+    c["promises"] = [{"loan_id": "L1", "promised_date": "2026-11-15", "amount": 2000, "status": "open"}]
+    add("ptp_pending", c, {"action": "hold", "reason": "ptp_pending", "unmet_includes": ["hold_active"]},
+        "an open promise dated after today holds collection")
+    c = base()
+    c["promises"] = [{"loan_id": "L1", "promised_date": "2026-11-12", "amount": 2000, "status": "open"}]
+    add("ptp_due_today", c, {"action": "hold", "reason": "ptp_pending"}, "a promise dated today still holds")
+    c = base()
+    c["promises"] = [{"loan_id": "L1", "promised_date": "2026-11-11", "amount": 2000, "status": "open"}]
+    add("ptp_lapsed", c, {"action": "visit_notice", "reasons_exclude": ["ptp_pending"]},
+        "a promise dated yesterday no longer holds")
+
+    c = paid_up(base("2026-11-08T10:00:00+08:00"), 8)
+    c["borrower"]["risk_band"] = "high"
+    c["contacts"] = []
+    add("pre_due_high_risk", c, {"action": "sms_reminder", "reason": "pre_due_high_risk", "channel": "sms",
+                                 "features": {"dpd": 0, "days_to_next_due": 2}},
+        "current, high risk, next due in 2 days: a friendly reminder")
+    c = paid_up(base("2026-11-08T10:00:00+08:00"), 8)
+    c["borrower"]["risk_band"] = "medium"
+    add("pre_due_not_high_risk", c, {"action": "none", "channel": "none", "features": {"dpd": 0}},
+        "current and not high risk: nothing to do")
+    c = paid_up(base("2026-11-05T10:00:00+08:00"), 8)
+    c["borrower"]["risk_band"] = "high"
+    add("pre_due_too_early", c, {"action": "none", "features": {"dpd": 0, "days_to_next_due": 5}},
+        "next due in 5 days: too early for a pre-due reminder")
+
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 8)
+    c["contacts"] = []
+    add("dpd_2_sms", c, {"action": "sms_reminder", "reason": "early_arrears_reminder",
+                         "features": {"dpd": 2, "overdue_amount": 2000, "bucket": "1-30"}},
+        "two days late: an SMS reminder")
+    c = paid_up(base("2026-10-20T10:00:00+08:00"), 7)
+    c["contacts"] = []
+    add("dpd_10_call", c, {"action": "call", "reason": "arrears_call", "features": {"dpd": 10}},
+        "ten days late: a call")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    add("dpd_33_call", c, {"action": "call", "reason": "serious_arrears_call", "features": {"dpd": 33},
+                           "unmet_includes": ["dpd_below_threshold"]},
+        "33 days late: a call; the visit gate is far away")
+
+    add("visit_notice", base(), {"action": "visit_notice", "channel": "notice",
+                                 "not_before": "2026-11-12T14:00:00+08:00", "unmet": PRE_VISIT_UNMET},
+        "every precondition holds and no notice was sent: send the transparency notice")
+    c = base()
+    c["notices"] = [dict(NOTICE, sent_at="2026-11-11T10:00:00+08:00")]
+    add("notice_period", c, {"action": "call", "reason": "notice_period_running",
+                             "unmet": ["notice_period_running", "consent_missing", "approval_missing"]},
+        "notice one day old: the notice period runs")
+    c = base()
+    c["notices"] = [copy.deepcopy(NOTICE)]
+    c["consents"] = [dict(CONSENT, decision="declined")]
+    add("consent_declined", c, {"action": "legal_review", "channel": "internal", "reason": "consent_declined",
+                                "unmet": ["consent_declined", "approval_missing"]},
+        "declined: the lawful alternative is legal review, never a visit")
+    c = with_visit_chain(base(), approval=False)
+    c["consents"].append(dict(CONSENT, decision="withdrawn", at="2026-11-08T09:00:00+08:00"))
+    add("consent_withdrawn", c, {"action": "legal_review", "reason": "consent_withdrawn",
+                                 "unmet": ["consent_withdrawn", "approval_missing"]},
+        "consent withdrawn after it was granted")
+    c = base()
+    c["notices"] = [dict(NOTICE, sent_at="2026-10-28T10:00:00+08:00")]
+    add("no_consent_after_14_days", c, {"action": "legal_review", "reason": "no_consent_after_notice",
+                                        "unmet": ["consent_missing", "approval_missing"]},
+        "notice 15 days old and no answer: legal review")
+    c = base()
+    c["notices"] = [dict(NOTICE, sent_at="2026-11-07T10:00:00+08:00")]
+    add("awaiting_consent", c, {"action": "call", "reason": "awaiting_consent",
+                                "unmet": ["consent_missing", "approval_missing"]},
+        "notice 5 days old and no answer yet: keep calling")
+    c = base()
+    c["notices"] = [copy.deepcopy(NOTICE)]
+    c["consents"] = [dict(CONSENT, at="2026-11-02T20:00:00+08:00")]
+    add("consent_before_notice", c, {"action": "call", "reason": "awaiting_consent",
+                                     "unmet": ["consent_missing", "approval_missing"]},
+        "a consent given before the latest notice does not count: still awaiting consent (notice 9 days old)")
+    c = with_visit_chain(base(), approval=False)
+    add("visit_approval", c, {"action": "visit_approval", "channel": "internal", "unmet": ["approval_missing"]},
+        "consented: a supervisor must approve")
+    c = with_visit_chain(base())
+    c["approvals"][0]["decision"] = "rejected"
+    add("approval_rejected", c, {"action": "visit_approval", "unmet": ["approval_missing"]},
+        "a rejected approval is no approval")
+    add("visit_schedule", with_visit_chain(base()),
+        {"action": "visit_schedule", "channel": "visit", "not_before": "2026-11-12T14:00:00+08:00",
+         "unmet": [], "eligible": True,
+         "features": {"dpd": 94, "overdue_amount": 8000, "bucket": "91-180", "episodes_12m": 2,
+                      "unreachable": True}},
+        "every condition holds: schedule the visit")
+    add("visit_window_sunday", with_visit_chain(base("2026-11-15T14:00:00+08:00")),
+        {"action": "visit_schedule", "not_before": "2026-11-16T09:00:00+08:00",
+         "blocked_by": ["visit_window"]},
+        "no visits on Sunday: Monday 09:00")
+    add("visit_window_saturday_evening", with_visit_chain(base("2026-11-14T20:30:00+08:00")),
+        {"action": "visit_schedule", "not_before": "2026-11-16T09:00:00+08:00",
+         "blocked_by": ["visit_window"]},
+        "Saturday 20:30 is after the window and Sunday is closed: Monday 09:00")
+    add("visit_window_early", with_visit_chain(base("2026-11-12T08:15:00+08:00")),
+        {"action": "visit_schedule", "not_before": "2026-11-12T09:00:00+08:00",
+         "blocked_by": ["visit_window"]},
+        "08:15 is inside contact hours but before the visit window")
+    c = with_visit_chain(base())
+    c["visits"] = [{"loan_id": "L1", "status": "completed", "at": "2026-11-01T10:00:00+08:00"}]
+    add("visit_limit", c, {"action": "call", "unmet": ["visit_limit_reached"]},
+        "a visit 11 days ago: at most one per 30 days")
+    c = with_visit_chain(base())
+    c["visits"] = [{"loan_id": "L1", "status": "completed", "at": "2026-10-01T10:00:00+08:00"}]
+    add("visit_limit_expired", c, {"action": "visit_schedule", "unmet": []},
+        "a visit 42 days ago no longer limits")
+    c = with_visit_chain(base())
+    c["loans"][0]["installments"] = c["loans"][0]["installments"][:8]
+    c["loans"][0]["installments"][-1]["amount"] = 400
+    c["loans"][0]["installments"][-2]["amount"] = 0.01
+    add("amount_below_minimum", c, {"action": "call", "unmet_includes": ["amount_below_minimum"]},
+        "overdue 400.01: below the visit minimum of 500")
+    c = with_visit_chain(base())
+    c["contacts"].append({"at": "2026-11-10T19:00:00+08:00", "channel": "call", "direction": "inbound",
+                          "outcome": "rpc"})
+    add("reachable_inbound", c, {"action": "call", "unmet": ["reachable"], "features": {"unreachable": False}},
+        "the borrower called in two days ago: reachable, no visit")
+    c = with_visit_chain(base())
+    c["contacts"] = c["contacts"][2:]
+    add("not_exhausted", c, {"action": "call", "unmet": ["remote_channels_not_exhausted"],
+                             "features": {"unreachable": False}},
+        "only 5 failed attempts in 30 days, the first 18 days ago: remote channels not exhausted")
+    c = with_visit_chain(base())
+    c["contacts"] = [x for x in c["contacts"] if x["channel"] == "call"] + [
+        {"at": "2026-11-03T11:00:00+08:00", "channel": "call", "direction": "outbound", "outcome": "busy"},
+        {"at": "2026-11-04T11:00:00+08:00", "channel": "call", "direction": "outbound", "outcome": "busy"}]
+    add("single_channel", c, {"action": "call", "unmet": ["remote_channels_not_exhausted"]},
+        "six failed calls but only one channel tried")
+    c = with_visit_chain(base())
+    c["loans"][0]["payments"][2]["paid_at"] = "2026-04-10T09:00:00+08:00"
+    add("one_episode", c, {"action": "call", "unmet": ["too_few_episodes"], "features": {"episodes_12m": 1}},
+        "overdue only once in 12 months: no visit")
+    c = with_visit_chain(base())
+    c["notices"][0]["sent_at"] = "2026-10-10T10:00:00+08:00"
+    c["consents"][0]["at"] = "2026-10-11T10:00:00+08:00"
+    c["approvals"][0]["at"] = "2026-10-12T10:00:00+08:00"
+    add("notice_expired", c, {"action": "visit_notice", "unmet": PRE_VISIT_UNMET},
+        "a notice older than 30 days no longer counts: send a new one")
+
+    add("quiet_hours_night", base("2026-11-12T22:30:00+08:00"),
+        {"action": "visit_notice", "not_before": "2026-11-13T08:00:00+08:00", "blocked_by": ["cn_quiet_hours"]},
+        "22:30 is inside quiet hours: 08:00 next morning")
+    add("quiet_hours_morning", base("2026-11-12T07:59:00+08:00"),
+        {"action": "visit_notice", "not_before": "2026-11-12T08:00:00+08:00", "blocked_by": ["cn_quiet_hours"]},
+        "07:59: wait one minute")
+    c = base("2026-11-12T21:59:00+08:00")
+    add("quiet_hours_edge", c, {"action": "visit_notice", "not_before": "2026-11-12T21:59:00+08:00",
+                                "blocked_by": []}, "21:59 is still allowed (half-open 08:00–22:00)")
+    c = paid_up(base("2026-10-20T15:00:00+08:00"), 7)
+    c["contacts"] = [{"at": f"2026-10-20T{h}:00:00+08:00", "channel": "call", "direction": "outbound",
+                      "outcome": "rpc"} for h in ("09", "10", "11")]
+    add("cn_voice_cap", c, {"action": "call", "not_before": "2026-10-21T08:00:00+08:00",
+                            "blocked_by": ["cn_voice_cap"], "features": {"connected_calls_today": 3}},
+        "three connected calls today: no more until tomorrow 08:00")
+    c = paid_up(base("2026-10-20T15:00:00+08:00"), 7)
+    c["contacts"] = [{"at": f"2026-10-20T{h}:30:00+08:00", "channel": "call", "direction": "outbound",
+                      "outcome": "no_answer"} for h in ("08", "09", "10", "11", "12", "13")]
+    add("cn_unanswered_cap", c, {"action": "call", "not_before": "2026-10-21T08:00:00+08:00",
+                                 "blocked_by": ["cn_unanswered_cap"], "features": {"dial_attempts_today": 6}},
+        "six dial attempts today: no more until tomorrow 08:00")
+    c = paid_up(base("2026-10-20T23:00:00+08:00"), 7)
+    c["contacts"] = [{"at": f"2026-10-20T{h}:30:00+08:00", "channel": "call", "direction": "outbound",
+                      "outcome": "no_answer"} for h in ("08", "09", "10", "11", "12", "13")]
+    add("cn_cap_and_quiet", c, {"action": "call", "not_before": "2026-10-21T08:00:00+08:00",
+                                "blocked_by": ["cn_quiet_hours", "cn_unanswered_cap"]},
+        "both rules hold at 23:00 and both are named")
+
+    us = paid_up(base("2026-10-20T10:00:00-04:00"), 7)
+    us["borrower"].update(jurisdiction="us", timezone="America/New_York", language="en")
+    us["contacts"] = [{"at": f"2026-10-{d:02d}T10:00:00-04:00", "channel": "call", "direction": "outbound",
+                       "outcome": "no_answer"} for d in (14, 15, 16, 17, 18, 19, 19)]
+    add("us_7in7", us, {"action": "call", "not_before": "2026-10-21T08:00:00-04:00", "blocked_by": ["us_7in7"]},
+        "7 calls on Oct 14–19: the next may be placed when the Oct 14 call leaves the window, Oct 21")
+    us2 = copy.deepcopy(us)
+    us2["contacts"][0]["outcome"] = "invalid"
+    add("us_7in7_invalid_not_counted", us2, {"action": "call", "not_before": "2026-10-20T10:00:00-04:00",
+                                             "blocked_by": []},
+        "a call to an invalid number does not count: 6 calls, allowed now")
+    us3 = copy.deepcopy(us)
+    us3["contacts"] = [{"at": "2026-10-18T17:00:00-04:00", "channel": "call", "direction": "inbound",
+                        "outcome": "rpc"}]
+    add("us_conversation", us3, {"action": "call", "not_before": "2026-10-25T08:00:00-04:00",
+                                 "blocked_by": ["us_7in7"]},
+        "a telephone conversation on Oct 18 (day 1): the next call on day 8, Oct 25 08:00")
+    us4 = copy.deepcopy(us)
+    us4["as_of"] = "2026-11-01T23:30:00-05:00"
+    us4["contacts"] = []
+    add("us_dst_fall_back", us4, {"action": "call", "not_before": "2026-11-02T08:00:00-05:00",
+                                  "blocked_by": ["us_time_place"]},
+        "after the clocks go back: 08:00 EST next day (21:00 rule)")
+    uk = paid_up(base("2026-10-20T21:15:00+01:00"), 7)
+    uk["borrower"].update(jurisdiction="uk", timezone="Europe/London", language="en")
+    add("uk_contact_times", uk, {"action": "call", "not_before": "2026-10-21T08:00:00+01:00",
+                                 "blocked_by": ["uk_contact_times"]},
+        "21:15 in London: the lender's 21:00 limit applies")
+    uk2 = copy.deepcopy(uk)
+    uk2["as_of"] = "2026-10-25T06:30:00+00:00"
+    add("uk_dst_end", uk2, {"action": "call", "not_before": "2026-10-25T08:00:00+00:00",
+                            "blocked_by": ["uk_contact_times"]},
+        "the morning the clocks go back: 08:00 GMT")
+    return out
+
+
+def main() -> None:
+    doc = {"strategy": "standard", "examples": scenarios()}
+    header = ("# Example cases of the standard strategy: case file → expected decision, written by hand.\n"
+              "# Generated by scripts/make-policy-examples.py; run them with `duecare policy test`.\n")
+    OUT.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    print(f"wrote {len(doc['examples'])} examples to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Change safety: how many loans change action between two strategies on the same portfolio and moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from duecare.batch.engine import partition_bounds, read_partition
+from duecare.policy.evaluator import Policy, decide
+
+
+def policy_diff(old: Policy, new: Policy, input_dir: Path, as_of: datetime, partitions: int = 1,
+                examples: int = 5) -> pl.DataFrame:
+    """Loans per (from, to) action pair, with up to `examples` loan ids each; unchanged pairs included."""
+    parts = []
+    for lo, hi in partition_bounds(input_dir, partitions):
+        frames = read_partition(input_dir, lo, hi)
+        a = decide(frames, as_of, old).select("loan_id", from_action=pl.col("action"))
+        b = decide(frames, as_of, new).select("loan_id", to_action=pl.col("action"))
+        parts.append(a.join(b, on="loan_id"))
+    joined = pl.concat(parts) if parts else pl.DataFrame(
+        schema={"loan_id": pl.String, "from_action": pl.String, "to_action": pl.String})
+    return (
+        joined.sort("loan_id")
+        .group_by("from_action", "to_action")
+        .agg(loans=pl.len(), example_loan_ids=pl.col("loan_id").head(examples))
+        .with_columns(changed=pl.col("from_action") != pl.col("to_action"))
+        .sort(["changed", "loans"], descending=True)
+    )
