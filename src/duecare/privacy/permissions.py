@@ -33,6 +33,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "visits.approve": frozenset({"supervisor", "compliance"}),
     # strategy, policy, batch, models
     "policy.read": frozenset({"supervisor", "compliance", "analyst", "admin"}),
+    "decisions.evaluate": frozenset({"agent", "supervisor", "compliance", "analyst", "admin"}),  # case file in
     "policy.write": frozenset({"compliance"}),  # jurisdiction packs
     "strategy.write": frozenset({"supervisor"}),  # the collections strategy manager
     "batch.run": frozenset({"supervisor", "admin"}),
