@@ -85,10 +85,13 @@ def _zn(match: re.Match[str], group: int) -> int:
 
 
 _ZH_RULES: list[tuple[str, Resolver]] = [
+    (rf"上个?{_WK}{_WD}", lambda m, t: _week_day(t, -1, _ZH_WEEKDAY[m.group(1)])),
     (rf"下下个?{_WK}{_WD}", lambda m, t: _week_day(t, 2, _ZH_WEEKDAY[m.group(1)])),
     (rf"下个?{_WK}{_WD}", lambda m, t: _week_day(t, 1, _ZH_WEEKDAY[m.group(1)])),
     (rf"(?:本|这个?){_WK}{_WD}", lambda m, t: _week_day(t, 0, _ZH_WEEKDAY[m.group(1)])),
     (rf"{_WK}{_WD}", lambda m, t: _upcoming_weekday(t, _ZH_WEEKDAY[m.group(1)])),
+    (rf"上个?月{_N}(?:号|日)", lambda m, t: _day_in_month(t, -1, _zn(m, 1))),
+    (r"上个?月(?:底|末)", lambda m, t: _last_day(*_add_months(t, -1))),
     (r"下个?月(?:底|末)", lambda m, t: _last_day(*_add_months(t, 1))),
     (r"下个?月初", lambda m, t: _day_in_month(t, 1, 1)),
     (rf"下个?月{_N}(?:号|日)", lambda m, t: _day_in_month(t, 1, _zn(m, 1))),
@@ -99,6 +102,7 @@ _ZH_RULES: list[tuple[str, Resolver]] = [
     (r"大后天", lambda m, t: t + timedelta(days=3)),
     (r"后天", lambda m, t: t + timedelta(days=2)),
     (r"明天|明儿|明早|明晚", lambda m, t: t + timedelta(days=1)),
+    (r"昨天|前天", lambda m, t: t - timedelta(days=1)),
     (r"今天|今儿|今晚|今天下午|当天", lambda m, t: t),
     (rf"(?:过)?{_N}(?:个)?(?:天|日)(?:后|之后|以后|内|之内|以内)", lambda m, t: t + timedelta(days=_zn(m, 1))),
     (rf"过{_N}(?:个)?天", lambda m, t: t + timedelta(days=_zn(m, 1))),
@@ -150,6 +154,7 @@ _EN_RULES: list[tuple[str, Resolver]] = [
     (r"\b(?:the |on )(\d{1,2})(?:st|nd|rd|th)\b", lambda m, t: _day_on_or_after(t, int(m.group(1)))),
     (rf"\bnext week'?s? ({_DAY})|\b({_DAY}) (?:of )?next week",
      lambda m, t: _week_day(t, 1, _EN_WEEKDAYS[(m.group(1) or m.group(2)).lower()])),
+    (rf"\blast ({_DAY})", lambda m, t: _week_day(t, -1, _EN_WEEKDAYS[m.group(1).lower()])),
     (rf"\bnext ({_DAY})", lambda m, t: _week_day(t, 1, _EN_WEEKDAYS[m.group(1).lower()])),
     (rf"\bthis coming ({_DAY})|\bcoming ({_DAY})",
      lambda m, t: _upcoming_weekday(t, _EN_WEEKDAYS[(m.group(1) or m.group(2)).lower()])),
@@ -157,6 +162,7 @@ _EN_RULES: list[tuple[str, Resolver]] = [
     (rf"\b({_DAY})\b", lambda m, t: _upcoming_weekday(t, _EN_WEEKDAYS[m.group(1).lower()])),
     (r"\b(?:the )?day after tomorrow\b", lambda m, t: t + timedelta(days=2)),
     (r"\btomorrow\b", lambda m, t: t + timedelta(days=1)),
+    (r"\byesterday\b", lambda m, t: t - timedelta(days=1)),
     (r"\b(?:today|tonight|this (?:afternoon|evening))\b", lambda m, t: t),
     (rf"\bin {_NUMW} days?\b|\b{_NUMW} days? from (?:now|today)\b",
      lambda m, t: t + timedelta(days=_en_count(m, 1 if m.group(1) else 2))),
