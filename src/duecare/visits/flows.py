@@ -1,0 +1,62 @@
+"""The one transition table of a home visit. Every state change passes through `check_transition`; a pair
+the table does not list raises `TransitionError`, whoever the caller is (API, CLI, batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from duecare.kit.errors import TransitionError
+from duecare.visits.models import VisitState as S
+
+# States in which the visit has not happened yet: cancellation is possible, and the gate must still hold.
+BEFORE_VISIT: frozenset[S] = frozenset({
+    S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.DECLINED, S.EXPIRED, S.APPROVED, S.REJECTED, S.SCHEDULED,
+})
+# States in which the workflow still waits for something (open visits: one per loan at a time).
+OPEN: frozenset[S] = frozenset({S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED, S.REPORTED})
+TERMINAL: frozenset[S] = frozenset({S.DECLINED, S.EXPIRED, S.REJECTED, S.REVIEWED, S.CANCELLED})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table: the step name (audit action) and who may trigger it."""
+
+    step: str
+    by: frozenset[str]  # actor kinds/roles allowed: "staff:<role>", "borrower", "system"
+
+
+_STAFF_CASE = frozenset({"staff:supervisor", "staff:compliance", "staff:agent"})
+_SUPERVISOR = frozenset({"staff:supervisor", "staff:compliance"})
+_CONSENT = frozenset({"borrower", "staff:supervisor", "staff:compliance", "staff:agent"})
+
+TABLE: dict[tuple[S, S], Transition] = {
+    (S.PROPOSED, S.NOTICE_SENT): Transition("send_notice", _STAFF_CASE | {"system"}),
+    (S.NOTICE_SENT, S.CONSENTED): Transition("consent", _CONSENT),
+    (S.NOTICE_SENT, S.DECLINED): Transition("decline", _CONSENT),
+    (S.NOTICE_SENT, S.EXPIRED): Transition("expire", _SUPERVISOR | {"system"}),
+    (S.CONSENTED, S.APPROVED): Transition("approve", _SUPERVISOR),
+    (S.CONSENTED, S.REJECTED): Transition("reject", _SUPERVISOR),
+    (S.APPROVED, S.SCHEDULED): Transition("schedule", _SUPERVISOR | {"system"}),
+    (S.SCHEDULED, S.REPORTED): Transition("report", frozenset({"staff:field_agent"})),
+    (S.REPORTED, S.REVIEWED): Transition("review", _SUPERVISOR),
+    **{(state, S.CANCELLED): Transition("cancel", _CONSENT | {"system"}) for state in BEFORE_VISIT},
+}
+
+
+def actor_key(kind: str, role: str) -> str:
+    return "borrower" if kind == "borrower" else "system" if kind == "system" else f"staff:{role}"
+
+
+def check_transition(current: S, target: S, actor: str) -> Transition:
+    """The table row for current → target, if `actor` may take it; otherwise TransitionError."""
+    row = TABLE.get((current, target))
+    if row is None:
+        allowed = sorted(t.value for (f, t) in TABLE if f == current)
+        raise TransitionError(
+            "transition_not_allowed",
+            f"a visit in state {current.value!r} cannot become {target.value!r}"
+            + (f"; it can become: {', '.join(allowed)}" if allowed else "; it is closed"),
+        )
+    if actor not in row.by:
+        raise TransitionError("actor_not_allowed", f"{actor} may not {row.step} a visit")
+    return row
