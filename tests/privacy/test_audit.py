@@ -1,0 +1,117 @@
+"""The audit chain: every kind of tampering is detected and the first bad event is named."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from duecare.cli import app as cli_app
+from duecare.kit.db import get_engine, session_factory
+from duecare.privacy.audit import record_audit, verify_chain
+
+
+def _chain(db: Session, n: int = 5) -> None:
+    for i in range(n):
+        record_audit(db, actor="staff:S1", action="read_personal", subject=f"borrower:B{i}", rule_id="pipl_rights",
+                     before={"v": i}, after={"v": i + 1})  # fmt: skip
+    db.commit()
+
+
+def _attack(url: str, *statements: str) -> None:
+    """What someone with database access can do: drop the append-only triggers and rewrite rows."""
+    with get_engine(url).begin() as c:
+        if url.startswith("sqlite"):
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+        else:
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events")
+        for s in statements:
+            c.exec_driver_sql(s)
+
+
+@pytest.fixture
+def chain_url(db_url: str) -> str:
+    with session_factory(db_url)() as db:
+        _chain(db)
+    return db_url
+
+
+def _first_bad(url: str) -> int | None:
+    with session_factory(url)() as db:
+        _, problem = verify_chain(db)
+    return problem.seq if problem else None
+
+
+class TestAuditChain:
+    def test_an_untouched_chain_verifies(self, chain_url: str) -> None:
+        with session_factory(chain_url)() as db:
+            assert verify_chain(db) == (5, None)
+
+    def test_events_link_to_their_predecessor(self, chain_url: str) -> None:
+        with get_engine(chain_url).connect() as c:
+            rows = c.execute(text("SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq")).all()
+        assert rows[0].prev_hash == "0" * 64
+        assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, len(rows)))
+
+    def test_the_database_refuses_updates_and_deletes(self, chain_url: str) -> None:
+        for stmt in ("UPDATE audit_events SET actor = 'x' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 2"):
+            with pytest.raises(DatabaseError, match="append-only"), get_engine(chain_url).begin() as c:
+                c.exec_driver_sql(stmt)
+
+    def test_an_altered_event_is_named(self, chain_url: str) -> None:
+        _attack(chain_url, "UPDATE audit_events SET actor = 'staff:S9' WHERE seq = 3")
+        assert _first_bad(chain_url) == 3
+
+    def test_a_deleted_event_is_named(self, chain_url: str) -> None:
+        _attack(chain_url, "DELETE FROM audit_events WHERE seq = 2")
+        assert _first_bad(chain_url) == 2
+
+    def test_a_deleted_last_event_is_noticed(self, chain_url: str) -> None:
+        _attack(chain_url, "DELETE FROM audit_events WHERE seq = 5")
+        assert _first_bad(chain_url) == 5
+
+    def test_an_inserted_event_is_named(self, chain_url: str) -> None:
+        # Make room at seq 3 by shifting later events, then insert a forged event with a self-consistent hash.
+        _attack(
+            chain_url,
+            "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 3",
+            "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 103",
+            "INSERT INTO audit_events (seq, at, actor, action, subject, prev_hash, hash) "
+            "SELECT 3, at, 'staff:S9', 'export', subject, hash, 'f' || substr(hash, 2) FROM audit_events WHERE seq = 2",
+        )
+        assert _first_bad(chain_url) == 3
+
+    def test_reordered_events_are_named(self, chain_url: str) -> None:
+        _attack(
+            chain_url,
+            "UPDATE audit_events SET seq = 100 WHERE seq = 2",
+            "UPDATE audit_events SET seq = 2 WHERE seq = 4",
+            "UPDATE audit_events SET seq = 4 WHERE seq = 100",
+        )
+        assert _first_bad(chain_url) == 2
+
+    def test_appending_continues_the_chain_after_verification(self, chain_url: str) -> None:
+        with session_factory(chain_url)() as db:
+            record_audit(db, actor="system", action="x", subject="y")
+            db.commit()
+            assert verify_chain(db) == (6, None)
+
+
+class TestAuditVerifyCommand:
+    def test_exit_0_when_intact_and_1_naming_the_event_when_broken(
+        self, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DUECARE_DATABASE_URL", sqlite_url)
+        with session_factory(sqlite_url)() as db:
+            _chain(db)
+        ok = CliRunner().invoke(cli_app, ["audit", "verify"])
+        assert ok.exit_code == 0, ok.output
+        assert '"ok": true' in ok.stdout
+        _attack(sqlite_url, "UPDATE audit_events SET subject = 'borrower:B9' WHERE seq = 4")
+        bad = CliRunner().invoke(cli_app, ["audit", "verify"])
+        assert bad.exit_code == 1
+        assert '"first_bad_seq": 4' in bad.stdout
+        assert "seq 4" in bad.stderr and "altered" in bad.stderr
