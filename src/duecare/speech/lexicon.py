@@ -54,7 +54,7 @@ ZH: dict[str, Rule] = {
     ], [r"不是不(?:想|愿意)?还", r"没说不还", r"不会不还", r"不还不行", r"还不还", r"(?:如果|要是|万一)(?:我)?不还",
         r"不还清", r"不是不愿意"]),
     "claims_paid": _rule("zh", [
-        r"(?:已经|早就|早都|都已经|上周|上星期|上个月|昨天|前天|刚刚|刚才|前几天|上午|早上|那天)(?:就|都|已经)?"
+        r"(?:已经|早就|早都|都已经|上周|上星期|上个月|昨天|前天|刚刚|刚才|前几天|上午|早上|那天)(?:就|都|已经|刚|刚刚)?"
         r"(?:还|付|转|打|交|缴|存|结)(?:了|过|清|完|好|进去|过去)",
         r"(?:还|付|结|缴)清了", r"钱(?:已经|早就|昨天|前天)?(?:打|转|汇)(?:过去|给你们|到你们)了", r"(?:已经|早就)(?:还款|付款|结清|还清)",
         r"有(?:转账)?(?:记录|凭证|截图|回执)",
@@ -65,7 +65,7 @@ ZH: dict[str, Rule] = {
         r"再打(?:过来|给我)", r"现在不方便", r"(?:在|正在)(?:开会|开车|上课|手术室|医院排队)", r"我(?:一会儿?|等下|稍后|晚点|回头)(?:打|回)给你",
     ], [r"(?:别|不要|不用|别再|不要再)再?(?:打|联系)"]),
     "dispute": _rule("zh", [
-        r"(?:没|没有|从来没有?|从没|根本没有?)(?:在你们那?[儿里]?)?(?:借|贷|申请)过", r"不是我(?:借|贷|申请|办)的", r"(?:不|没)认(?:这|这笔|这个)",
+        r"(?:没|没有|从来没有?|从没|根本没有?)(?:在|从|跟|找)?[^，。,没]{0,6}(?:借|贷|申请)过", r"冒用", r"不是我(?:借|贷|申请|办)的", r"(?:不|没)认(?:这|这笔|这个)",
         r"(?:金额|数目|数字|账|钱数|利息|罚息|费用|滞纳金)(?:根本)?(?:不对|有问题|算错|错了|太离谱|不合理|对不上)", r"(?:哪|哪里)(?:来|有)的?(?:这么多|那么多|.{0,4}利息)",
         r"不可能(?:欠|有)(?:这么|那么)多", r"我只借了", r"被(?:人)?冒用", r"身份(?:证)?(?:被|让人)(?:盗|冒)用", r"(?:怎么|为什么)(?:会|变成|要还)(?:这么|那么)多",
         r"不是我的(?:借款|贷款|账|钱|债)",
@@ -87,7 +87,8 @@ EN: dict[str, Rule] = {
         r"\b(?:i'm|i am|im) not (?:paying|going to pay|gonna pay)\b", r"\bi (?:won't|will not|refuse to|ain't gonna|am not going to) pay\b",
         r"\bnot (?:paying|giving) you (?:a|one) (?:dime|cent|penny|thing)\b", r"\bno intention (?:of|to) pay", r"\bnot (?:going|gonna) to pay\b",
         r"\bnot gonna pay\b", r"\bsue me\b", r"\bi'm done paying\b", r"\bnot (?:a|one) (?:dime|cent|penny)\b", r"\bi refuse\b",
-        r"\bnot paying (?:you|this|that|it|a)\b", r"\byou(?:'re| are) not getting (?:a|any|your|another)\b",
+        r"\bnot paying (?:you|this|that|it|a)\b", r"^not paying\b",
+        r"\b(?:not|never) (?:giving|paying|sending) (?:you|them|y'all)?[\w ]{0,15}?(?:another |a single |one )?(?:dime|cent|penny)\b", r"\byou(?:'re| are) not getting (?:a|any|your|another)\b",
     ], [r"\bnot (?:that|because) i (?:won't|don't want|refuse)", r"\bit's not that i\b", r"\bnot refusing\b", r"\bif i (?:don't|do not) pay\b",
         r"\bnot saying i won't\b"]),
     "claims_paid": _rule("en", [
@@ -96,7 +97,8 @@ EN: dict[str, Rule] = {
         r"\bi paid (?:it|that|this|the|you|off|in full)\b", r"\bpaid (?:it )?off\b",
         r"\b(?:it's|it has|it was|that's|that was|this was|it's been|that's been|this has been|it has been) (?:already )?(?:been )?paid\b",
         r"\bsent (?:the|you the|it|my|a) (?:payment|money|check|transfer)\b", r"\bmade (?:the|my|a) payment (?:yesterday|last|already|on|this)\b",
-        r"\bi have (?:the|a) (?:receipt|confirmation)\b", r"\b(?:paid|sent) it (?:yesterday|last|on)\b",
+        r"\bi have (?:the|a) (?:receipt|confirmation)\b", r"\b(?:mailed|wired|dropped off) (?:a|the|my|you|it)\b", r"\b(?:been|was) (?:sent|settled|mailed)\b",
+        r"\bgot the confirmation\b", r"\bconfirmation number\b", r"\b(?:paid|sent) it (?:yesterday|last|on)\b",
     ], [r"\b(?:haven't|have not|didn't|did not|never|wasn't|hasn't) (?:yet )?(?:been )?(?:paid|sent|made)\b", r"\b(?:get|have|be) (?:it )?paid\b",
         r"\bpartial\b|\bpart of\b|\bsome of\b|\bhalf\b", r"\bif\b", r"\bwill\b|'ll\b"]),
     "callback_request": _rule("en", [
@@ -119,14 +121,14 @@ EN: dict[str, Rule] = {
 HARDSHIP: dict[str, dict[str, list[re.Pattern[str]]]] = {
     "zh": {
         "family_emergency": [re.compile(rf"{ZH_RELATIVE}.{{0,8}}(?:生病|病了|住院|手术|开刀|去世|走了|过世|车祸|出事|癌|重病|病重|抢救|ICU|摔|骨折|急诊|化疗|透析)"),
-                             re.compile(r"家里(?:出了?)?(?:急事|大事|丧事|出事了)|办丧事|葬礼")],
+                             re.compile(r"家里(?:出了?)?(?:急事|大事|丧事|出事了)|办丧事|葬礼|陪床|照顾(?:我)?" + ZH_RELATIVE)],
         "illness": [re.compile(r"生病|病了|住院|手术|开刀|癌|化疗|身体(?:不好|出了问题|垮了)|骨折|受伤|摔伤|重病|大病|看病|医院")],
         "job_loss": [re.compile(r"失业|被?裁员?|被开除|被辞退|丢了工作|没了工作|没工作|工作没了|公司倒闭|找工作|辞职了|待业|工作丢了|下岗")],
-        "income_drop": [re.compile(r"降薪|工资(?:降|减|少|低|拖欠|没发|发不出|被扣|停发|晚发|延迟)|收入(?:少|减|下降|降低|不稳定|锐减)|"
+        "income_drop": [re.compile(r"降薪|工资.{0,6}(?:降|减|少了|低|拖|没发|发不出|扣|停发|晚发|延迟|拿不到)|收入(?:少|减|下降|降低|不稳定|锐减)|"
                                    r"生意(?:不好|亏|赔|差|黄了|做不下去)|欠薪|奖金没了|工时(?:减|少)|活少了|单子少了|没什么活|提成(?:少|没了)|"
                                    r"店(?:关了|开不下去)|减产|放无薪假|停工|开工不足")],
         "disaster": [re.compile(r"洪水|水灾|发大水|地震|火灾|着火|失火|台风|房子被淹|泥石流|冰雹|被水淹|受灾|雪灾")],
-        "other": [re.compile(r"离婚|被骗|被盗|被偷|打官司|怀孕|生孩子|坐月子|被抢|诈骗")],
+        "other": [re.compile(r"离婚|被骗|被盗|被偷|打官司|怀孕|生孩子|坐月子|被抢|生了(?:二胎|孩子|小孩|宝宝|老二)|生二胎|刚生")],
     },
     "en": {
         "family_emergency": [re.compile(rf"{EN_RELATIVE}.{{0,30}}\b(?:sick|ill|hospital|surgery|passed away|died|accident|cancer|stroke|"
@@ -163,7 +165,7 @@ NEGATIONS = {
 PAY_VERBS = {
     "zh": re.compile(r"还(?![是有没在行好挺得要])|付|转(?:账|给|过去|钱|你们)?|打(?:钱|款|过去|给你们|到)|交|缴|结清|补上|存(?:进|到|钱)|凑(?:齐|够)"),
     "en": re.compile(r"\b(?:pay|paying|send|sending|transfer|wire|deposit|put|make (?:a|the|my) payment|get you|settle|clear|cover|"
-                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|do \$|do (?:the|a) payment)\b", re.I),
+                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|(?:i'll|i will|i can) have|do \$|do (?:the|a) payment)\b", re.I),
 }
 ACCEPT = {
     "zh": re.compile(r"^(?:好的?|好吧|行吧?|可以|没问题|一言为定|就这么(?:定|办)|成|ok|okay|嗯(?:，|,)?(?:好|行|可以))", re.I),

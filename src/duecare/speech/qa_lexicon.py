@@ -46,7 +46,7 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
         ], [r"\b(?:won't|will not|not going to|never|no one is going to|can't|cannot) (?:go to |be |put you in )?(?:jail|arrested|prison)",
             r"\bnot a criminal\b"]),
         "threat": _rule("en", [
-            r"\b(?:tell|call|contact|inform|notify|talk to|visit|let)\b.{0,15}\b(?:your )?(?:employer|boss|family|wife|husband|parents|mother|mom|"
+            r"\b(?:tell(?:ing)?|call(?:ing)?|contact(?:ing)?|inform(?:ing)?|notify(?:ing)?|talk(?:ing)? to|visit(?:ing)?|let)\b.{0,15}\b(?:your )?(?:employer|boss|family|wife|husband|parents|mother|mom|"
             r"neighbou?rs|coworkers|co-workers|friends|everyone|everybody|church|contacts|relatives|work)\b",
             r"\b(?:post|put|share|publish|plaster)\b.{0,20}\b(?:online|facebook|social media|on the internet|everywhere)\b",
             r"\b(?:you'll|you will|you're going to|you are going to) regret\b", r"\bwatch (?:your back|yourself|out)\b",
@@ -71,15 +71,15 @@ DEBT_WORDS = {
 DISCLOSURES: dict[str, dict[str, re.Pattern[str]]] = {
     "zh": {
         "agent_identity": re.compile(r"我是.{0,20}(?:客服|专员|工作人员|催收员|经理|顾问|小[\u4e00-\u9fff]|工号)|(?:这里是|这边是|我这边是|我们是).{1,16}(?:公司|金融|银行|平台|中心)"
-                                     r"|我是.{1,12}(?:公司|金融|银行|平台)的|工号"),
+                                     r"|我是.{1,12}(?:公司|金融|银行|平台)的|工号|我是[^，。,？?]{1,12}的[\u4e00-\u9fff]{1,4}(?:[，。,]|$)"),
         "call_purpose": re.compile(r"关于您?的?.{0,4}(?:借款|贷款|欠款|账单|还款|逾期)|来电是(?:关于|为了|提醒|想)|提醒您.{0,6}还款|催收|(?:您|你)的?.{0,6}(?:已经)?逾期|"
-                                   r"还款(?:事宜|的事|问题)|(?:借款|贷款|账单)(?:的事|事宜|已经逾期|逾期了)"),
+                                   r"还款(?:事宜|的事|问题)|(?:你|您)欠(?:的|了|我们)|(?:借款|贷款|账单)(?:的事|事宜|已经逾期|逾期了)"),
         "recording_notice": re.compile(r"(?<!不)(?<!没有)录音|录制"),
     },
     "en": {
         "agent_identity": re.compile(r"\b(?:this is|my name is|i'm|i am) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.I),
         "call_purpose": re.compile(r"\b(?:about|regarding|concerning|in regards? to) (?:your|the|an?) (?:\w+ )?(?:loan|account|debt|payment|balance|bill)"
-                                   r"|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.I),
+                                   r"|\b(?:your|the|an?) (?:unpaid|overdue|outstanding|late|delinquent) (?:loan|balance|debt|payment|bill|account)|\byou owe\b|\bbehind on\b|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.I),
         "recording_notice": re.compile(r"\b(?:recorded|recording|monitored)\b", re.I),
     },
 }

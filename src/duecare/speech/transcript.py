@@ -66,7 +66,8 @@ def parse_transcript(data: Any, place: str = "transcript") -> Transcript:
 
 
 _SENTENCE = {"zh": re.compile(r"[。！？!?；;…]+|\.(?=\s|$)"), "en": re.compile(r"(?<=[.!?;])\s+|[!?;]+$|\.$")}
-_CLAUSE = {"zh": re.compile(r"[，,、：:]|但是|可是|不过"), "en": re.compile(r",|\s+but\s+|\s+though\s+|\s+-\s+|:")}
+_CLAUSE = {"zh": re.compile(r"[，、：]|,(?!\d{3})|:(?!\d)|但是|可是|不过"),
+           "en": re.compile(r",(?!\d{3})|\s+but\s+|\s+though\s+|\s+-\s+|:(?!\d)")}
 
 
 def sentences(text: str, lang: str) -> list[str]:

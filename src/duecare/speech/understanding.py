@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -65,11 +66,17 @@ def detect_hardship(t: Transcript) -> Evidence | None:
     for turn in t.turns:
         if turn.speaker != "borrower":
             continue
-        for sentence in sentences(turn.text, t.lang):
-            for clause in clauses(sentence, t.lang):
-                for category, patterns in causes.items():
-                    if any(p.search(clause) for p in patterns):
-                        return Evidence(category, turn.index, clause)
+        parts = [c for s in sentences(turn.text, t.lang) for c in clauses(s, t.lang)]
+        for category, patterns in causes.items():
+            if category != "family_emergency":
+                break
+            for clause in parts:
+                if any(p.search(clause) for p in patterns):
+                    return Evidence(category, turn.index, clause)
+        for clause in parts:
+            for category, patterns in causes.items():
+                if any(p.search(clause) for p in patterns):
+                    return Evidence(category, turn.index, clause)
     return None
 
 
@@ -90,53 +97,65 @@ def _is_pay_proposal(turn: Turn, lang: str) -> bool:
     return bool(lx.PAY_VERBS[lang].search(turn.text) or find_amounts(turn.text, lang))
 
 
+_QUESTION = re.compile(r"[？?]|吗|呢|多少|什么时候|哪天|\b(?:when|what|how much|can you|could you|would you)\b", re.I)
+
+
+def _future_dates(text: str, t: Transcript) -> list[date]:
+    return [d.value for d in find_dates(text, t.lang, t.today) if d.value >= t.today]
+
+
 def _promise_in_turn(t: Transcript, turn: Turn, previous_agent: Turn | None) -> Promise | None:
-    lang, today = t.lang, t.today
+    """The last firm commitment in a borrower turn; hedged sentences and negated clauses never count."""
+    lang = t.lang
+    paid_rule = _rules(lang)["claims_paid"]
+    agent_asked = previous_agent is not None and bool(lx.PAY_VERBS[lang].search(previous_agent.text)) \
+        and bool(_QUESTION.search(previous_agent.text))
+    callback_rule = _rules(lang)["callback_request"]
     result: Promise | None = None
+    pending_date: date | None = None
+    pending_amount: Decimal | None = None
     for sentence in sentences(turn.text, lang):
         if lx.HEDGES[lang].search(sentence):
+            pending_date = pending_amount = None
             continue
         parts = clauses(sentence, lang)
-        carried_date = None
         for i, clause in enumerate(parts):
-            negated = bool(lx.NEGATIONS[lang].search(clause))
-            dates = [d for d in find_dates(clause, lang, today) if d.value >= today]
-            if negated:
-                carried_date = None
+            if lx.NEGATIONS[lang].search(clause) or paid_rule.search(clause):
+                pending_date = pending_amount = None
                 continue
-            pay = bool(lx.PAY_VERBS[lang].search(clause)) or (lang == "en" and bool(find_amounts(clause, lang))
-                                                             and " do " in f" {clause.lower()} ")
-            accepts = bool(lx.ACCEPT[lang].search(clause)) or "可以" in clause or "行" in clause
-            if dates and not pay and accepts and previous_agent and _is_pay_proposal(previous_agent, lang):
-                amount = _amount_near(previous_agent.text, lang)
-                result = Promise(dates[-1].value, amount, turn.index, clause)
-                continue
+            dates = _future_dates(clause, t)
+            amounts = find_amounts(clause, lang)
+            pay = bool(lx.PAY_VERBS[lang].search(clause))
             if not pay:
-                if dates:
-                    carried_date = dates[-1].value
+                if dates and agent_asked and previous_agent is not None and not callback_rule.search(clause):
+                    # An answer to "when can you pay?": "Next Wednesday. Two hundred." / 周五可以
+                    amount = amounts[-1].value if amounts else None
+                    if amount is None:
+                        rest = turn.text[turn.text.find(clause) + len(clause):]
+                        later = find_amounts(rest, lang)
+                        amount = later[0].value if later else _amount_near(previous_agent.text, lang)
+                    result = Promise(dates[-1], amount, turn.index, sentence)
+                pending_date = dates[-1] if dates else pending_date
+                pending_amount = amounts[-1].value if amounts else pending_amount
                 continue
-            when = dates[-1].value if dates else carried_date
+            when = dates[-1] if dates else pending_date
             if when is None:
-                # "下周三，我先还一千" keeps the date in the next clause; "I'll pay $200, on Friday" in the one after.
-                later = [d for c in parts[i + 1:] if not lx.NEGATIONS[lang].search(c)
-                         for d in find_dates(c, lang, today) if d.value >= today]
-                if not later:
+                later_dates = [d for c in parts[i + 1:] if not lx.NEGATIONS[lang].search(c) for d in _future_dates(c, t)]
+                if not later_dates:
                     continue
-                when = later[0].value
-            amount = _amount_near(clause, lang)
+                when = later_dates[0]
+            amount = _amount_near(clause, lang) or pending_amount
             if amount is None:
-                for other in parts[i + 1:]:
-                    if not lx.NEGATIONS[lang].search(other) and find_amounts(other, lang):
-                        amount = _amount_near(other, lang)
-                        break
+                later_amounts = [a for c in parts[i + 1:] if not lx.NEGATIONS[lang].search(c) for a in find_amounts(c, lang)]
+                amount = later_amounts[0].value if later_amounts else None
             result = Promise(when, amount, turn.index, sentence)
-    if result is None and previous_agent is not None:
+    if result is None and previous_agent is not None and agent_asked:
         first = sentences(turn.text, lang)[:1]
         if first and lx.ACCEPT[lang].search(first[0]) and not lx.HEDGES[lang].search(turn.text) \
-                and not lx.NEGATIONS[lang].search(first[0]) and lx.PAY_VERBS[lang].search(previous_agent.text):
-            dates = [d for d in find_dates(previous_agent.text, lang, today) if d.value >= today]
+                and not lx.NEGATIONS[lang].search(first[0]):
+            dates = _future_dates(previous_agent.text, t)
             if dates:
-                result = Promise(dates[-1].value, _amount_near(previous_agent.text, lang), turn.index, first[0])
+                result = Promise(dates[-1], _amount_near(previous_agent.text, lang), turn.index, first[0])
     return result
 
 
@@ -156,9 +175,11 @@ def detect_promise(t: Transcript) -> Promise | None:
         return promise
     turn = t.turns[promise.turn]
     if lx.PAY_ALL[t.lang].search(turn.text):
-        for earlier in reversed(t.turns[: promise.turn]):
-            amounts = find_amounts(earlier.text, t.lang)
-            if earlier.speaker == "agent" and amounts:
+        # "I'll pay the whole thing tomorrow": the total the agent named before, or right after.
+        nearby = list(reversed(t.turns[: promise.turn])) + list(t.turns[promise.turn + 1: promise.turn + 3])
+        for other in nearby:
+            amounts = find_amounts(other.text, t.lang)
+            if other.speaker == "agent" and amounts:
                 return Promise(promise.date, amounts[-1].value, promise.turn, promise.quote)
     for later in t.turns[promise.turn + 1: promise.turn + 4]:
         if later.speaker == "borrower":
