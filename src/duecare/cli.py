@@ -37,9 +37,12 @@ err = Console(stderr=True)
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:
-            continue
-        importlib.import_module(name).register(app)
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name).register(app)
+        except Exception as exc:  # one broken domain must not take every other command down
+            err.print(f"[yellow]warning:[/yellow] commands of {name} are unavailable: {exc!r}", highlight=False)
 
 
 _register_all()
@@ -64,3 +67,7 @@ def main() -> None:
             exc.show()
             sys.exit(2)
         raise
+
+
+if __name__ == "__main__":
+    main()

@@ -69,6 +69,13 @@ def register(app: typer.Typer) -> None:
         policy = Policy.default(strategy)
         _print_lines(decision_json(decide(case_to_frames(c), c.as_of, policy), policy))
 
+    @app.command("schema")
+    def schema_cmd() -> None:
+        """Print the case file's JSON Schema (published as schemas/case.schema.json)."""
+        from duecare.ledger.casefile import case_schema
+
+        sys.stdout.write(json.dumps(case_schema(), indent=1, ensure_ascii=False) + "\n")
+
     @app.command("run")
     def run_cmd(
         as_of: Annotated[str, typer.Option("--as-of", help="Decision moment: YYYY-MM-DD (00:00 UTC) or ISO timestamp")],
