@@ -1,0 +1,120 @@
+"""A borrower's own loans in plain words: balance, overdue amount, days past due, schedule and payments.
+
+The figures come from the same ageing functions as the nightly batch (FIFO coverage, DPD, overdue amount),
+run on this one borrower's frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duecare.ageing.ageing import installment_coverage, loan_ageing, loan_clock, payments_until
+from duecare.ledger import models as m
+from duecare.privacy.permissions import Actor
+from duecare.web.snapshot import load_frames
+
+
+@dataclass(frozen=True)
+class InstallmentView:
+    seq: int
+    due_date: date
+    amount_minor: int
+    paid_minor: int
+    status: str  # paid | part_paid | overdue | due_today | upcoming
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    paid_at: datetime
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class LoanView:
+    loan_id: str
+    currency: str
+    principal_minor: int
+    disbursed_on: date
+    balance_minor: int  # everything scheduled minus everything paid
+    overdue_minor: int
+    dpd: int
+    bucket: str
+    next_due: InstallmentView | None
+    installments: list[InstallmentView] = field(default_factory=list)
+    payments: list[PaymentView] = field(default_factory=list)
+
+    @property
+    def paid_minor(self) -> int:
+        return sum(p.amount_minor for p in self.payments)
+
+
+def _status(due: date, today: date, amount: int, paid: int) -> str:
+    if paid >= amount:
+        return "paid"
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "due_today"
+    return "part_paid" if paid > 0 else "upcoming"
+
+
+def my_loans(db: Session, borrower_id: str, as_of: datetime) -> list[LoanView]:
+    """Every loan of the borrower with its schedule, payments and ageing figures as of `as_of`."""
+    actor = Actor(kind="borrower", id=borrower_id, role="borrower")
+    frames = load_frames(db, actor, [borrower_id])
+    if frames["loans"].height == 0:
+        return []
+    ageing = {r["loan_id"]: r for r in loan_ageing(frames, as_of).to_dicts()}
+    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    paid = payments_until(frames["payments"], clock)
+    covered = (
+        installment_coverage(frames["installments"], paid)
+        .join(paid.group_by("loan_id").agg(total_paid=pl.col("amount_minor").sum()), on="loan_id", how="left")
+        .with_columns(
+            paid_minor=pl.min_horizontal(
+                pl.max_horizontal(pl.col("total_paid").fill_null(0) - (pl.col("cum_due") - pl.col("amount_minor")),
+                                  pl.lit(0)),
+                pl.col("amount_minor"),
+            )
+        )
+    )
+    loans = {ln.id: ln for ln in db.scalars(select(m.Loan).where(m.Loan.borrower_id == borrower_id))}
+    out: list[LoanView] = []
+    for loan_id, loan in sorted(loans.items()):
+        a = ageing[loan_id]
+        today: date = a["today"]
+        inst = [
+            InstallmentView(r["seq"], r["due_date"], r["amount_minor"], r["paid_minor"],
+                            _status(r["due_date"], today, r["amount_minor"], r["paid_minor"]))
+            for r in covered.filter(pl.col("loan_id") == loan_id).to_dicts()
+        ]
+        pays = [PaymentView(r["paid_at"], r["amount_minor"])
+                for r in paid.filter(pl.col("loan_id") == loan_id).sort("paid_at").to_dicts()]
+        scheduled = sum(i.amount_minor for i in inst)
+        next_due = next((i for i in inst if i.due_date >= today and i.status != "paid"), None)
+        out.append(LoanView(
+            loan_id=loan_id, currency=loan.currency, principal_minor=loan.principal_minor,
+            disbursed_on=loan.disbursed_on,
+            balance_minor=max(scheduled - sum(p.amount_minor for p in pays), 0),
+            overdue_minor=int(a["overdue_minor"]), dpd=int(a["dpd"]), bucket=a["bucket"],
+            next_due=next_due, installments=inst, payments=pays,
+        ))
+    return out
+
+
+def loan_of(db: Session, borrower_id: str, loan_id: str, as_of: datetime) -> LoanView | None:
+    """One loan, only if it belongs to the borrower (the id in a URL never reaches someone else's loan)."""
+    return next((ln for ln in my_loans(db, borrower_id, as_of) if ln.loan_id == loan_id), None)
+
+
+def today_for(db: Session, borrower_id: str, at: datetime) -> date:
+    """The borrower's local calendar date at `at` (plans and promises are dated in the borrower's zone)."""
+    from zoneinfo import ZoneInfo
+
+    b = db.get(m.Borrower, borrower_id)
+    return at.astimezone(ZoneInfo(b.timezone if b else "UTC")).date()

@@ -1,0 +1,339 @@
+"""Borrower portal pages (`/portal/...`): sign-in by one-time code, my loans, notices and consent, hardship
+questionnaire, repayment plan, promise to pay, my data, complaints and automated-decision explanations.
+
+Every route declares its permission; the borrower id always comes from the session, never from the URL, so
+one borrower can never reach another's records.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.money import to_minor
+from duecare.ledger import models as m
+from duecare.portal import account, hardship, notices, plans, rights
+from duecare.portal.plans import Instalment
+from duecare.privacy import auth
+from duecare.privacy.audit import audit_read, record_audit
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.web.templating import render
+
+router = APIRouter(prefix="/portal", tags=["portal"])
+PUBLIC = Depends(require("public"))
+READ = Depends(require("portal.read"))
+WRITE = Depends(require("portal.write"))
+RIGHTS = Depends(require("rights.request"))
+REVIEW = Depends(require("review.request"))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _back(url: str, flash: str | None = None) -> RedirectResponse:
+    return RedirectResponse(url + (f"?done={flash}" if flash else ""), status_code=303)
+
+
+# --- sign-in -----------------------------------------------------------------------------------------------
+
+@router.get("/signin")
+def signin_page(request: Request, _: Actor | None = PUBLIC, db: Session = DB) -> Response:
+    return render(request, "portal/signin.html", step="phone")
+
+
+@router.post("/signin")
+def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC,
+                     db: Session = DB) -> Response:
+    """Send a code through the contact channels; the same answer whether or not the number is known."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    ip = _ip(request)
+    if not CODE_PER_IP.hit(ip) or not CODE_PER_ACCOUNT.hit(f"{ip}|{digits}"):
+        return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
+    shown: str | None = None
+    borrower_id = auth.find_borrower_by_phone(db, digits)
+    if borrower_id is not None:
+        try:
+            shown = auth.issue_code(db, borrower_id).shown_code
+        except UserError:
+            return render(request, "portal/signin.html", status_code=503, step="phone", error="no_channel")
+    return render(request, "portal/signin.html", step="code", phone=digits, demo_code=shown)
+
+
+@router.post("/signin/verify")
+def signin_verify(request: Request, phone: str = Form(max_length=40), code: str = Form(max_length=12),
+                  _: Actor | None = PUBLIC, db: Session = DB) -> Response:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    ip = _ip(request)
+    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|code|{digits}"):
+        return render(request, "portal/signin.html", status_code=429, step="code", phone=digits, error="too_many")
+    candidate = auth.find_borrower_by_phone(db, digits)
+    if candidate is None or not auth.verify_code(db, candidate, code.strip()):
+        return render(request, "portal/signin.html", status_code=401, step="code", phone=digits,
+                      error="wrong_code")
+    response = RedirectResponse("/portal", status_code=303)
+    revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
+    token = create_session(db, kind="borrower", subject_id=candidate, role="borrower")
+    set_session_cookie(response, request, token, "borrower")
+    return response
+
+
+# --- home and loans ----------------------------------------------------------------------------------------
+
+@router.get("")
+def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    loans = account.my_loans(db, actor.id, now())
+    open_notices = [n for n in notices.notices_of(db, actor.id) if n.state == "none"]
+    return render(request, "portal/home.html", loans=loans, open_notices=open_notices,
+                  questionnaire=hardship.latest(db, actor.id) is not None)
+
+
+@router.get("/loans/{loan_id}")
+def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    loan = account.loan_of(db, actor.id, loan_id, now())
+    if loan is None:
+        raise HTTPException(404, "no such loan")
+    return render(request, "portal/loan.html", loan=loan)
+
+
+# --- notices and consent -----------------------------------------------------------------------------------
+
+@router.get("/notices")
+def notices_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    return render(request, "portal/notices.html", notices=notices.notices_of(db, actor.id),
+                  history=notices.consents_of(db, actor.id))
+
+
+@router.get("/notices/{notice_id}")
+def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    notice = notices.notice_of(db, actor.id, notice_id)
+    if notice is None:
+        raise HTTPException(404, "no such notice")
+    consents = notices.consents_of(db, actor.id)
+    state = notices.state_for(consents, notice.id)
+    from duecare.web.i18n import request_locale
+
+    html = notices.rendered_notice(db, notice, "zh" if request_locale(request) == "zh_CN" else "en")
+    borrower = db.get(m.Borrower, actor.id)
+    pack = borrower.jurisdiction.value if borrower else "cn"
+    record_audit(db, actor=actor, action="notice_read", subject=f"borrower:{actor.id}",
+                 after={"notice": notice.id})
+    return render(request, "portal/notice.html", notice=notice, state=state, workflow_html=html, pack=pack,
+                  steps=notices.allowed_decisions(state),
+                  history=[c for c in consents if c.notice_id == notice.id])
+
+
+@router.post("/notices/{notice_id}/decision")
+def notice_decision(notice_id: str, request: Request, decision: str = Form(max_length=16),
+                    actor: Actor = WRITE, db: Session = DB) -> Response:
+    notice = notices.notice_of(db, actor.id, notice_id)
+    if notice is None:
+        raise HTTPException(404, "no such notice")
+    if decision not in notices.DECISIONS:
+        raise HTTPException(422, "decision: granted, declined or withdrawn")
+    try:
+        notices.decide(db, actor.id, notice, decision, now(), evidence=f"portal session; {_ip(request)}")
+    except TransitionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return _back(f"/portal/notices/{notice_id}", decision)
+
+
+# --- hardship questionnaire --------------------------------------------------------------------------------
+
+@router.get("/hardship")
+def hardship_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    return render(request, "portal/hardship.html", answers=hardship.latest(db, actor.id), form={},
+                  reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
+
+
+@router.post("/hardship")
+async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+    form = await request.form()
+    data: dict[str, Any] = {k: form.getlist(k) if k.startswith("contact_") else form.get(k) for k in form.keys()}
+    try:
+        answers = hardship.parse(data)
+    except UserError as exc:
+        return render(request, "portal/hardship.html", status_code=422, answers=None, form=data, error=str(exc),
+                      reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
+    hardship.save(db, actor.id, answers, now())
+    return RedirectResponse("/portal/plan?done=hardship", status_code=303)
+
+
+# --- repayment plan ----------------------------------------------------------------------------------------
+
+def _plan_rows(form: Any) -> list[Instalment]:
+    rows: list[Instalment] = []
+    dates, amounts = form.getlist("date"), form.getlist("amount")
+    for i, (d, a) in enumerate(zip(dates, amounts, strict=False)):
+        if not str(d).strip() and not str(a).strip():
+            continue
+        try:
+            rows.append(Instalment(date.fromisoformat(str(d)), to_minor(Decimal(str(a).replace(",", "")))))
+        except (ValueError, InvalidOperation):
+            raise UserError(f"row {i + 1}: enter a date and an amount such as 500", place=f"row {i + 1}") from None
+        if rows[-1].amount_minor <= 0:
+            raise UserError(f"row {i + 1}: the amount must be more than 0", place=f"row {i + 1}")
+    if not rows:
+        raise UserError("add at least one payment date and amount")
+    if len(rows) > 36:
+        raise UserError("at most 36 payments")
+    return rows
+
+
+def _plan_context(db: Session, actor: Actor) -> dict[str, Any]:
+    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+    return {"loans": loans, "rules": plans.plan_rules(), "answers": hardship.latest(db, actor.id)}
+
+
+@router.get("/plan")
+def plan_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    return render(request, "portal/plan.html", result=None, **_plan_context(db, actor))
+
+
+@router.post("/plan")
+async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+    form = await request.form()
+    ctx = _plan_context(db, actor)
+    loan = next((ln for ln in ctx["loans"] if ln.loan_id == form.get("loan_id")), None)
+    if loan is None:
+        raise HTTPException(404, "no such loan with an overdue amount")
+    try:
+        proposed = _plan_rows(form)
+    except UserError as exc:
+        return render(request, "portal/plan.html", status_code=422, result=None, error=str(exc), loan=loan, **ctx)
+    answers = ctx["answers"]
+    t = now()
+    today = account.today_for(db, actor.id, t)
+    result = plans.evaluate(proposed, loan.overdue_minor, today,
+                            answers.affordability() if answers else None)
+    row = plans.record_proposal(db, actor.id, loan.loan_id, proposed, result, t)
+    if result.outcome == "accepted":
+        plans.accept_plan(db, actor.id, loan.loan_id, proposed, t, row.id)
+    return render(request, "portal/plan.html", result=result, proposal_id=row.id, loan=loan, proposed=proposed,
+                  **ctx)
+
+
+@router.post("/plan/{proposal_id}/accept")
+def plan_accept_counter(proposal_id: int, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+    """Accept the counter-offer exactly as it was made (read back from the stored proposal, never the form)."""
+    row = db.get(plans.PlanProposal, proposal_id)
+    if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:
+        raise HTTPException(404, "no such counter-offer")
+    counter = [Instalment(date.fromisoformat(i["date"]), int(i["amount_minor"])) for i in json.loads(row.counter)]
+    t = now()
+    accepted = plans.Evaluation("accepted", [], counter)
+    new = plans.record_proposal(db, actor.id, row.loan_id, counter, accepted, t)
+    plans.accept_plan(db, actor.id, row.loan_id, counter, t, new.id)
+    return _back("/portal/plan", "plan_accepted")
+
+
+# --- promise to pay ----------------------------------------------------------------------------------------
+
+@router.get("/promise")
+def promise_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+    return render(request, "portal/promise.html", loans=loans)
+
+
+@router.post("/promise")
+def promise_submit(request: Request, loan_id: str = Form(max_length=64), promised_date: str = Form(max_length=10),
+                   amount: str = Form(max_length=20), actor: Actor = WRITE, db: Session = DB) -> Response:
+    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+    loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
+    if loan is None:
+        raise HTTPException(404, "no such loan with an overdue amount")
+    try:
+        when = date.fromisoformat(promised_date)
+        minor = to_minor(Decimal(amount.replace(",", "")))
+        today = account.today_for(db, actor.id, now())
+        if not today <= when <= date.fromordinal(today.toordinal() + 30) or minor <= 0:
+            raise ValueError
+    except (ValueError, InvalidOperation):
+        return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_invalid")
+    pid = f"PTP-{uuid.uuid4().hex[:12]}"
+    db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
+                     status=m.PromiseStatus.OPEN))
+    db.flush()
+    record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",
+                 after={"promise": pid, "channel": "portal"})
+    return _back("/portal", "promise")
+
+
+# --- my data, complaints, decisions ------------------------------------------------------------------------
+
+@router.get("/data")
+def data_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    b = db.get(m.Borrower, actor.id)
+    audit_read(db, actor, f"borrower:{actor.id}", ["name", "phones", "email", "address"], purpose="own_data_view")
+    return render(request, "portal/data.html", borrower=b, requests=rights.requests_of(db, actor.id),
+                  complaints=rights.complaints_of(db, actor.id), reviews=rights.reviews_of(db, actor.id))
+
+
+@router.get("/data/export.json")
+def data_export(actor: Actor = RIGHTS, db: Session = DB) -> JSONResponse:
+    body = rights.export(db, actor.id)
+    return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="my-duecare-data.json"'})
+
+
+@router.post("/data/request")
+def data_request(request: Request, kind: str = Form(max_length=16), details: str = Form("", max_length=2000),
+                 actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    try:
+        rights.request_change(db, actor.id, kind, details, now())
+    except UserError as exc:
+        b = db.get(m.Borrower, actor.id)
+        return render(request, "portal/data.html", status_code=422, borrower=b, error=str(exc),
+                      requests=rights.requests_of(db, actor.id), complaints=rights.complaints_of(db, actor.id),
+                      reviews=rights.reviews_of(db, actor.id))
+    return _back("/portal/data", "request")
+
+
+@router.get("/complaint")
+def complaint_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    return render(request, "portal/complaint.html", categories=rights.COMPLAINT_CATEGORIES)
+
+
+@router.post("/complaint")
+def complaint_submit(request: Request, category: str = Form(max_length=32), text: str = Form(max_length=4000),
+                     actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    try:
+        rights.complain(db, actor.id, category, text, now())
+    except UserError as exc:
+        return render(request, "portal/complaint.html", status_code=422, categories=rights.COMPLAINT_CATEGORIES,
+                      error=str(exc), text=text)
+    return _back("/portal/data", "complaint")
+
+
+@router.get("/decisions")
+def decisions_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    from duecare.web.explain import borrower_explanations
+
+    return render(request, "portal/decisions.html", items=borrower_explanations(db, actor, now()),
+                  reviews=rights.reviews_of(db, actor.id))
+
+
+@router.post("/decisions/review")
+def decisions_review(request: Request, loan_id: str = Form(max_length=64), reason: str = Form("", max_length=2000),
+                     actor: Actor = REVIEW, db: Session = DB) -> Response:
+    from duecare.web.explain import borrower_explanations
+
+    item = next((i for i in borrower_explanations(db, actor, now()) if i["loan_id"] == loan_id), None)
+    if item is None:
+        raise HTTPException(404, "no such decision")
+    rights.ask_review(db, actor.id, item["ref"], item["summary"], reason)
+    return _back("/portal/decisions", "review")

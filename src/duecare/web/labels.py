@@ -1,0 +1,114 @@
+"""Readable labels for the codes pages show (actions, reasons, outcomes, ...), as English message ids that
+the catalogs translate. `N_` marks a string for extraction without translating it here."""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    return text
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "action": {
+        "none": N_("No action"), "sms_reminder": N_("SMS reminder"), "email_notice": N_("Email notice"),
+        "call": N_("Call"), "visit_notice": N_("Send visit notice"), "visit_approval": N_("Visit approval"),
+        "visit_schedule": N_("Schedule visit"), "legal_review": N_("Legal review"),
+        "specialist_review": N_("Specialist review"), "hold": N_("Hold"),
+    },
+    "action_borrower": {
+        "none": N_("Nothing is planned: your account is up to date."),
+        "sms_reminder": N_("We will send you a short repayment reminder by SMS."),
+        "email_notice": N_("We will send you a repayment reminder by email."),
+        "call": N_("A member of our team may call you to talk about repayment and the help available."),
+        "visit_notice": N_("We may send you a notice about a possible home visit. A visit only happens if you agree."),
+        "visit_approval": N_("A supervisor will check whether a home visit you agreed to is appropriate."),
+        "visit_schedule": N_("A home visit you agreed to may be scheduled. You can withdraw your consent at any time."),
+        "legal_review": N_("Your account will be reviewed by our legal team. You can still propose a plan."),
+        "specialist_review": N_("A specialist will look at your situation and contact you gently."),
+        "hold": N_("Collection is paused for your account."),
+    },
+    "reason": {
+        "deceased": N_("The borrower has died"), "bankrupt": N_("Bankruptcy"),
+        "dispute_open": N_("A dispute is open"), "attorney_only": N_("Represented by a lawyer"),
+        "vulnerable": N_("Needs special care"), "hardship_review": N_("Hardship under review"),
+        "ptp_pending": N_("A promise to pay is open"), "pre_due_high_risk": N_("Payment due soon"),
+        "current": N_("Up to date"), "early_arrears_reminder": N_("A few days overdue"),
+        "arrears_call": N_("Overdue: a call may help"), "visit_notice_required": N_("A visit notice is required first"),
+        "notice_period_running": N_("Notice period still running"), "consent_declined": N_("Visit consent declined"),
+        "consent_withdrawn": N_("Visit consent withdrawn"),
+        "no_consent_after_notice": N_("No reply to the visit notice"), "awaiting_consent": N_("Waiting for consent"),
+        "approval_required": N_("Supervisor approval required"), "visit_approved": N_("Visit approved"),
+        "serious_arrears_call": N_("Long overdue: a call may help"),
+    },
+    "unmet": {
+        "dpd_below_threshold": N_("Not overdue long enough"), "too_few_episodes": N_("Overdue fewer than two times"),
+        "reachable": N_("Reachable by phone, SMS or email"),
+        "remote_channels_not_exhausted": N_("Remote channels not yet exhausted"), "hold_active": N_("A hold is active"),
+        "vulnerable": N_("Needs special care"), "amount_below_minimum": N_("Amount below the minimum"),
+        "visit_limit_reached": N_("Visit limit reached"), "notice_not_sent": N_("Notice not sent"),
+        "notice_period_running": N_("Notice period still running"), "consent_missing": N_("No consent yet"),
+        "consent_declined": N_("Consent declined"), "consent_withdrawn": N_("Consent withdrawn"),
+        "approval_missing": N_("No supervisor approval"),
+    },
+    "bucket": {"current": N_("Current"), "1-30": "M1 (1-30)", "31-60": "M2 (31-60)", "61-90": "M3 (61-90)",
+               "91-180": "M4-M6 (91-180)", "181+": "M6+ (181+)"},
+    "outcome": {
+        "rpc": N_("Spoke to the borrower"), "ptp": N_("Promise to pay"), "refused": N_("Refused to pay"),
+        "dispute": N_("Disputes the debt"), "no_answer": N_("No answer"), "busy": N_("Busy"),
+        "voicemail": N_("Voicemail"), "invalid": N_("Invalid number"), "third_party": N_("Third party answered"),
+        "delivered": N_("Delivered"), "undelivered": N_("Not delivered"),
+    },
+    "channel": {"call": N_("Phone call"), "sms": N_("SMS"), "email": N_("Email"), "letter": N_("Letter"),
+                "visit": N_("Home visit"), "portal": N_("Portal")},
+    "consent": {"granted": N_("Consented"), "declined": N_("Declined"), "withdrawn": N_("Withdrawn"),
+                "none": N_("No decision yet")},
+    "installment": {"paid": N_("Paid"), "part_paid": N_("Partly paid"), "overdue": N_("Overdue"),
+                    "due_today": N_("Due today"), "upcoming": N_("Upcoming")},
+    "plan_rule": {
+        "PL01_min_instalment": N_("An instalment is below the minimum amount"),
+        "PL02_max_term": N_("The plan is longer than the maximum term"),
+        "PL03_affordable": N_("A monthly amount is more than you told us you can afford"),
+        "PL04_covers_overdue": N_("The instalments do not add up to the overdue amount"),
+        "PL05_starts_soon": N_("The first payment must be within 30 days, with dates going forward"),
+        "questionnaire_missing": N_("We need the short questionnaire to check what is affordable"),
+    },
+    "plan_outcome": {"accepted": N_("Accepted"), "counter_offer": N_("Counter-offer"),
+                     "referred": N_("Referred to a specialist")},
+    "hardship_reason": {
+        "income_reduced": N_("My income went down"), "job_loss": N_("I lost my job"),
+        "illness": N_("Illness or injury"), "family_change": N_("A change in my family"),
+        "business_difficulty": N_("My business is struggling"), "unexpected_expense": N_("An unexpected expense"),
+        "other": N_("Something else"), "prefer_not_to_say": N_("I prefer not to say"),
+    },
+    "time": {"morning": N_("Morning (9-12)"), "afternoon": N_("Afternoon (12-18)"), "evening": N_("Evening (18-21)")},
+    "complaint": {
+        "contact_conduct": N_("How I was spoken to"), "contact_frequency": N_("Too many contacts"),
+        "wrong_amount": N_("The amount is wrong"), "privacy": N_("My personal information"),
+        "visit": N_("A home visit"), "other": N_("Something else"),
+    },
+    "request": {"access": N_("Access"), "correction": N_("Correction"), "deletion": N_("Deletion"),
+                "received": N_("Received"), "in_progress": N_("In progress"), "completed": N_("Completed"),
+                "refused": N_("Refused"), "pending": N_("Pending"), "upheld": N_("Upheld"), "changed": N_("Changed"),
+                "closed": N_("Closed")},
+    "role": {"agent": N_("Phone agent"), "field_agent": N_("Field agent"), "supervisor": N_("Supervisor"),
+             "compliance": N_("Compliance officer"), "analyst": N_("Analyst"), "admin": N_("Administrator"),
+             "borrower": N_("Borrower")},
+    "visit": {"proposed": N_("Proposed"), "scheduled": N_("Scheduled"), "completed": N_("Completed"),
+              "cancelled": N_("Cancelled"), "approved": N_("Approved"), "rejected": N_("Rejected")},
+    "error": {
+        "too_many": N_("Too many attempts. Please wait a few minutes and try again."),
+        "no_channel": N_("We cannot send a code right now. Please try again later."),
+        "wrong_code": N_("That code is wrong or has expired. Ask for a new one."),
+        "promise_invalid": N_("Choose a date within the next 30 days and an amount above 0."),
+        "bad_login": N_("Wrong username or password."),
+        "locked": N_("This account is locked for 15 minutes after too many attempts."),
+    },
+    "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled")},
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """The English label of a code (the code itself when none is defined)."""
+    if code is None:
+        return "—"
+    return LABELS.get(kind, {}).get(str(code), str(code))
