@@ -49,7 +49,29 @@ MATRIX: dict[str, frozenset[str]] = {
     "assignments.manage": frozenset({"supervisor", "admin"}),
     "users.manage": frozenset({"admin"}),
     "integration.write": frozenset({"admin"}),  # ingest over REST
+    # contact outbox (contacts/routes.py)
+    "outbox.read": frozenset({"supervisor", "compliance", "admin"}),  # task states, dead letters and reasons
+    "outbox.manage": frozenset({"supervisor", "admin"}),  # retry a dead letter
+    # Provider webhooks (delivery receipts, replies): no role holds this; the caller is authenticated by an
+    # HMAC signature over the body (contacts/webhooks.py), not by a session.
+    "contacts.webhook": frozenset(),
+    # web console (web/, console/): its start page and navigation, for every staff role
+    "console.use": frozenset(STAFF_ROLES),
 }
+
+
+# Routes that may declare `public` (or, for non-API routes, need no declaration): fnmatch patterns over paths.
+# Adding one here is a security decision: say why in the commit.
+PUBLIC_ROUTES: tuple[str, ...] = (
+    "/",  # landing page, no personal data
+    "/healthz",
+    "/lang/*",  # language switch
+    "/auth/*",  # sign-in pages and posts; signed-in-only auth routes declare `authenticated`
+    "/portal/signin*",
+    "/console/signin*",
+    "/static", "/static/*",  # our CSS/JS and vendored plotly
+    "/docs", "/docs/*", "/redoc", "/openapi.json",  # the API description (no data)
+)  # fmt: skip
 
 
 def roles_for(permission: str) -> frozenset[str]:
