@@ -1,0 +1,194 @@
+"""Local stand-ins for the two external borders: an SMS gateway (HTTP) and an SMTP server (aiosmtpd).
+
+They behave like the real thing where it matters to the outbox: the gateway deduplicates by idempotency key,
+answers 5xx / 429 / slowly when told to, and the SMTP server writes a received log (one line per accepted
+message with its Message-ID), as an MTA does. Tests, `benchmarks/outbox.py` and `duecare outbox sandbox` (for
+the demo) use them; production points `DUECARE_SMS_GATEWAY_URL` and `DUECARE_SMTP_HOST` elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class GatewayState:
+    """What the gateway holds: one message per key, how often each key was posted, scripted faults."""
+
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    posts: Counter[str] = field(default_factory=Counter)
+    faults: list[tuple[str, float]] = field(default_factory=list)  # ("status", 503) | ("sleep", 3.0)
+    hold_after_accept_s: float = 0.0  # accept, then wait before answering (a crash window for tests)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_fault(self) -> tuple[str, float] | None:
+        with self.lock:
+            return self.faults.pop(0) if self.faults else None
+
+    @property
+    def delivered(self) -> Counter[str]:
+        """Messages that reached a handset, per key (the gateway sends each key once)."""
+        return Counter({k: 1 for k in self.messages})
+
+
+class _GatewayHandler(BaseHTTPRequestHandler):
+    server: _GatewayServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: bodies carry numbers
+        return
+
+    def _json(self, code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        state = self.server.state
+        if self.path.startswith("/messages/"):
+            key = self.path.removeprefix("/messages/")
+            with state.lock:
+                msg = state.messages.get(key)
+            if msg is None:
+                self._json(404, {"error": "unknown key"})
+            else:
+                self._json(200, {"id": msg["id"], "status": "delivered"})
+            return
+        self._json(404, {"error": "not found"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        state = self.server.state
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        if self.path == "/_control":
+            body = json.loads(raw or b"{}")
+            with state.lock:
+                state.faults.extend((f[0], float(f[1])) for f in body.get("faults", []))
+                if "hold_after_accept_s" in body:
+                    state.hold_after_accept_s = float(body["hold_after_accept_s"])
+            self._json(200, {"ok": True})
+            return
+        if self.path != "/messages":
+            self._json(404, {"error": "not found"})
+            return
+        fault = state.next_fault()
+        if fault is not None:
+            kind, value = fault
+            if kind == "sleep":
+                time.sleep(value)  # past the client's timeout; the message is still taken: the ambiguous case
+            elif int(value) == 429:
+                self._json(429, {"error": "slow down"}, {"Retry-After": "1"})
+                return
+            else:
+                self._json(int(value), {"error": "scripted failure"})
+                return
+        body = json.loads(raw or b"{}")
+        key = str(body.get("idempotency_key") or self.headers.get("Idempotency-Key") or "")
+        to = str(body.get("to", ""))
+        if not key:
+            self._json(400, {"error": "idempotency_key required"})
+            return
+        if not to.lstrip("+").replace(" ", "").isdigit():
+            self._json(422, {"error": "invalid number"})
+            return
+        with state.lock:
+            state.posts[key] += 1
+            existing = state.messages.get(key)
+            if existing is None:
+                state.messages[key] = {"id": f"gw-{uuid.uuid4().hex[:12]}", "to": to, "text": body.get("text", ""),
+                                       "at": time.time()}
+            msg = state.messages[key]
+            hold = state.hold_after_accept_s
+        if existing is None and hold:
+            time.sleep(hold)
+        self._json(200 if existing is not None else 201, {"id": msg["id"], "duplicate": existing is not None})
+
+
+class _GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    state: GatewayState
+
+
+@contextmanager
+def sms_gateway(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[str, GatewayState]]:
+    """A running gateway: yields (base URL, state); stops when the block ends."""
+    server = _GatewayServer((host, port), _GatewayHandler)
+    server.state = GatewayState()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}", server.state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class SmtpState:
+    received: Counter[str] = field(default_factory=Counter)  # Message-ID -> times accepted
+    messages: list[dict[str, str]] = field(default_factory=list)
+    hold_after_accept_s: float = 0.0
+    log_path: Path | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _SmtpHandler:
+    def __init__(self, state: SmtpState) -> None:
+        self.state = state
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import asyncio
+        from email import message_from_bytes
+
+        mail = message_from_bytes(envelope.original_content or envelope.content)
+        mid = str(mail.get("Message-ID", ""))
+        with self.state.lock:
+            self.state.received[mid] += 1
+            self.state.messages.append({"message_id": mid, "to": ",".join(envelope.rcpt_tos),
+                                        "subject": str(mail.get("Subject", "")),
+                                        "body": mail.get_payload(decode=True).decode("utf-8", "replace")
+                                        if not mail.is_multipart() else ""})
+            if self.state.log_path is not None:
+                with self.state.log_path.open("a", encoding="utf-8") as fh:
+                    fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} accepted message-id={mid}\n")
+                    fh.flush()
+            hold = self.state.hold_after_accept_s
+        if hold:
+            await asyncio.sleep(hold)
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_server(log_path: Path | None = None, host: str = "127.0.0.1",
+                port: int = 0) -> Iterator[tuple[str, int, SmtpState]]:
+    """A running aiosmtpd server writing a received log; yields (host, port, state)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    state = SmtpState(log_path=log_path)
+    controller = Controller(_SmtpHandler(state), hostname=host, port=port)
+    controller.start()
+    try:
+        yield host, port, state
+    finally:
+        controller.stop()

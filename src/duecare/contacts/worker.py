@@ -1,0 +1,305 @@
+"""The delivery worker: claim under a lease, re-check at send time, deliver once, record the outcome.
+
+Per task, three short transactions and no lock held while the network is used:
+  1. re-check (or, for a task found in `sending`, first confirm by key whether the interrupted attempt was
+     delivered), then mark `sending` with a fresh attempt id (the fencing token) and commit;
+  2. deliver, passing the idempotency key to the channel;
+  3. record the outcome (`sent` + contact event, retry with backoff, or dead letter) only if this worker
+     still holds the lease and the attempt id is still its own.
+
+Guarantee, stated honestly: a task is delivered at least once unless it is skipped or dead-lettered with a
+reason, and at most once for every channel whose provider dedupes by key (SMS gateway) or whose delivery is
+local (call queue, letter files), whatever crashes. For SMTP a crash between the server's 250 and step 3 is
+resolved from the server's received log by Message-ID; without such a log the task is dead-lettered as
+"outcome unknown" for a person to check, never sent twice. A worker that stalls longer than its lease while
+its SMTP transaction is still open can race its successor; leases are therefore well above SMTP timeouts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from duecare.contacts.adapters.base import (
+    Channel,
+    Confirmation,
+    Delivered,
+    OutboundMessage,
+    PermanentError,
+    TransientError,
+)
+from duecare.contacts.flows import transition
+from duecare.contacts.models import ContactTask, Suppression, SuppressionReason, TaskStatus
+from duecare.contacts.recheck import Scorer, recheck
+from duecare.contacts.repository import address_hash, claim, fenced, suppressed
+from duecare.contacts.templates import render
+from duecare.kit.db import unit_of_work
+from duecare.ledger.models import Borrower, ContactEvent
+from duecare.policy.evaluator import Policy
+from duecare.privacy.audit import record_audit
+
+log = logging.getLogger("duecare.contacts.worker")
+MESSAGE_CHANNELS = ("sms", "email", "letter")  # those that leave a contact event when delivered
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    lease_seconds: float = 60.0
+    batch: int = 5
+    max_attempts: int = 6
+    backoff_base_s: float = 30.0
+    backoff_cap_s: float = 3600.0
+    idle_sleep_s: float = 1.0
+    strategy: str = "standard"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    retried: int = 0
+    dead: int = 0
+    lost_lease: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, what: str) -> None:
+        with self.lock:
+            setattr(self, what, getattr(self, what) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+
+class Worker:
+    """One worker identity; `run` drives `concurrency` threads that each claim and deliver."""
+
+    def __init__(self, url: str | None, channels: dict[str, Channel], config: WorkerConfig = WorkerConfig(),
+                 policy: Policy | None = None, scorer: Scorer | None = None,
+                 clock: Callable[[], datetime] = now_utc, name: str | None = None) -> None:
+        self.url = url
+        self.channels = channels
+        self.config = config
+        self.policy = policy or Policy.default(config.strategy)
+        self.scorer = scorer
+        self.clock = clock
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.stats = Stats()
+
+    # --- the loop ------------------------------------------------------------------------------------------
+    def run(self, once: bool = False, concurrency: int = 1, stop: threading.Event | None = None) -> Stats:
+        stop = stop or threading.Event()
+        threads = [threading.Thread(target=self._loop, args=(f"{self.name}/{i}", once, stop), daemon=True)
+                   for i in range(max(1, concurrency))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return self.stats
+
+    def _loop(self, owner: str, once: bool, stop: threading.Event) -> None:
+        while not stop.is_set():
+            ids = self.claim(owner)
+            if not ids:
+                if once:
+                    return
+                stop.wait(self.config.idle_sleep_s)
+                continue
+            for task_id in ids:
+                try:
+                    self.process(task_id, owner)
+                except Exception:  # one bad task must not stop the worker; its lease will expire
+                    log.exception("task %s failed in the worker", task_id)
+
+    def claim(self, owner: str) -> list[int]:
+        with unit_of_work(self.url) as s:
+            return claim(s, owner, self.clock(), timedelta(seconds=self.config.lease_seconds), self.config.batch)
+
+    # --- one task ------------------------------------------------------------------------------------------
+    def process(self, task_id: int, owner: str) -> str:
+        """Deliver one leased task; returns the status it ended in (or `lost` if the lease was taken over)."""
+        with unit_of_work(self.url) as s:
+            task = s.get(ContactTask, task_id)
+            if task is None or task.lease_owner != owner:
+                self.stats.add("lost_lease")
+                return "lost"
+            channel = self.channels.get(task.channel)
+            if channel is None:
+                return self._retry(s, task, owner, None, TransientError(f"channel {task.channel} not configured"))
+            message, problem = self.compose(s, task)
+            if task.status == TaskStatus.SENDING:
+                settled = self._recover(s, task, owner, channel, message)
+                if settled is not None:
+                    return settled
+            verdict = recheck(s, task, self.clock(), self.policy, self.scorer)
+            if verdict.outcome == "skip":
+                return self._close(s, task, owner, None, TaskStatus.SKIPPED, verdict.reason, "skipped")
+            if verdict.outcome == "later":
+                assert verdict.not_before is not None
+                return self._pending(s, task, owner, None, verdict.not_before, verdict.reason, "rescheduled")
+            if problem is not None:
+                status = TaskStatus.SKIPPED if problem.startswith("opted out") else TaskStatus.DEAD
+                return self._close(s, task, owner, None, status, problem, status.value)
+            assert message is not None
+            attempt = uuid.uuid4().hex
+            if not fenced(s, task.id, owner=owner, status=transition(task.status, TaskStatus.SENDING),
+                          attempt_id=attempt, attempts=task.attempts + 1, updated_at=self.clock()):
+                self.stats.add("lost_lease")
+                return "lost"
+        if channel.transactional:
+            with unit_of_work(self.url) as s:
+                task = s.get_one(ContactTask, task_id)
+                try:
+                    result = channel.deliver(message, s)
+                except (TransientError, PermanentError) as exc:
+                    s.rollback()
+                    return self._failed(task_id, owner, attempt, message, exc)
+                return self._sent(s, task, owner, attempt, result)
+        try:
+            result = channel.deliver(message, None)  # type: ignore[arg-type]
+        except (TransientError, PermanentError) as exc:
+            return self._failed(task_id, owner, attempt, message, exc)
+        with unit_of_work(self.url) as s:
+            return self._sent(s, s.get_one(ContactTask, task_id), owner, attempt, result)
+
+    def compose(self, s: Session, task: ContactTask) -> tuple[OutboundMessage | None, str | None]:
+        """The message for the borrower's own address on this channel, or why there is none."""
+        b = s.get(Borrower, task.borrower_id)
+        if b is None:
+            return None, "borrower no longer in the store"
+        pack = task.pack or str(b.jurisdiction)
+        base = {"task_id": task.id, "key": task.idempotency_key, "channel": task.channel,
+                "language": str(b.language), "borrower_id": b.id, "loan_id": task.loan_id}
+        if task.channel == "call":
+            return OutboundMessage(to="", body="", **base), None  # type: ignore[arg-type]
+        candidates = {"sms": b.phones, "email": [b.email] if b.email else [],
+                      "letter": [b.address] if b.address else []}[task.channel]
+        blocked = suppressed(s, task.channel, candidates)
+        usable = [a for a in candidates if a not in blocked]
+        text = render(pack, task.action, str(b.language), name=b.name, loan_id=task.loan_id)
+        if not usable:
+            message = OutboundMessage(to="", body=text.body, subject=text.subject, **base)  # type: ignore[arg-type]
+            if blocked:
+                return message, f"opted out or wrong party on {task.channel}"
+            return message, f"no {task.channel} address on the borrower's record"
+        to = f"{b.name}\n{usable[0]}" if task.channel == "letter" else usable[0]
+        return OutboundMessage(to=to, body=text.body, subject=text.subject, **base), None  # type: ignore[arg-type]
+
+    # --- outcomes ------------------------------------------------------------------------------------------
+    def _recover(self, s: Session, task: ContactTask, owner: str, channel: Channel,
+                 message: OutboundMessage | None) -> str | None:
+        """A task left in `sending`: settle it by key if the channel can tell; None means re-check and send."""
+        probe = message or OutboundMessage(task_id=task.id, key=task.idempotency_key, channel=task.channel,
+                                           to="", body="", borrower_id=task.borrower_id, loan_id=task.loan_id)
+        state, ref = channel.confirm(probe, s)
+        if state == Confirmation.DELIVERED:
+            return self._sent(s, task, owner, task.attempt_id, Delivered(provider_ref=ref or "", duplicate=True))
+        if state == Confirmation.UNKNOWN:
+            if channel.resend_is_safe:
+                return self._retry(s, task, owner, task.attempt_id,
+                                   TransientError("cannot confirm the interrupted attempt yet", ambiguous=True))
+            return self._close(s, task, owner, task.attempt_id, TaskStatus.DEAD,
+                               "outcome unknown after an interrupted delivery: check the provider's log for the "
+                               f"key {task.idempotency_key[:16]}… before resending", "dead")
+        return None
+
+    def _sent(self, s: Session, task: ContactTask, owner: str, attempt: str | None, result: Delivered) -> str:
+        now = self.clock()
+        if not fenced(s, task.id, owner=owner, fence=attempt, status=transition(task.status, TaskStatus.SENT),
+                      provider_ref=result.provider_ref[:128], sent_at=now, lease_owner=None,
+                      lease_expires_at=None, reason="delivered again by key" if result.duplicate else None,
+                      updated_at=now):
+            s.rollback()
+            self.stats.add("lost_lease")
+            return "lost"
+        if task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
+            s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id, at=now,
+                               channel=task.channel, direction="outbound", outcome="delivered"))
+        record_audit(s, actor="system:outbox", action="contact_sent", subject=f"borrower:{task.borrower_id}",
+                     rule_id=task.policy_version, trace_id=task.idempotency_key,
+                     after={"task": task.id, "channel": task.channel, "action": task.action})
+        self.stats.add("sent")
+        return TaskStatus.SENT.value
+
+    def _close(self, s: Session, task: ContactTask, owner: str, attempt: str | None, status: TaskStatus,
+               reason: str, stat: str) -> str:
+        now = self.clock()
+        if not fenced(s, task.id, owner=owner, fence=attempt, status=transition(task.status, status),
+                      reason=reason[:500], lease_owner=None, lease_expires_at=None, updated_at=now):
+            s.rollback()
+            self.stats.add("lost_lease")
+            return "lost"
+        record_audit(s, actor="system:outbox", action=f"contact_{status.value}",
+                     subject=f"borrower:{task.borrower_id}", rule_id=task.policy_version,
+                     trace_id=task.idempotency_key, after={"task": task.id, "reason": reason})
+        log.info("task %s %s: %s", task.id, status.value, reason)
+        self.stats.add(stat)
+        return status.value
+
+    def _pending(self, s: Session, task: ContactTask, owner: str, attempt: str | None, when: datetime,
+                 reason: str, stat: str, attempts: int | None = None) -> str:
+        now = self.clock()
+        if not fenced(s, task.id, owner=owner, fence=attempt, status=transition(task.status, TaskStatus.PENDING),
+                      next_attempt_at=when, attempt_id=None, reason=reason[:500], lease_owner=None,
+                      lease_expires_at=None, updated_at=now,
+                      attempts=task.attempts if attempts is None else attempts):
+            s.rollback()
+            self.stats.add("lost_lease")
+            return "lost"
+        self.stats.add(stat)
+        return TaskStatus.PENDING.value
+
+    def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
+        """Exponential backoff with ±20 % jitter; a provider's Retry-After wins when it asks for longer."""
+        delay = min(self.config.backoff_cap_s, self.config.backoff_base_s * 2 ** max(attempts - 1, 0))
+        delay *= random.uniform(0.8, 1.2)
+        return timedelta(seconds=max(delay, retry_after or 0.0))
+
+    def _retry(self, s: Session, task: ContactTask, owner: str, attempt: str | None, exc: TransientError) -> str:
+        # A delivery attempt counted itself when it marked `sending`; a retry before delivering counts here.
+        attempts = task.attempts if task.status == TaskStatus.SENDING else task.attempts + 1
+        if attempts >= self.config.max_attempts:
+            return self._close(s, task, owner, attempt, TaskStatus.DEAD,
+                               f"gave up after {attempts} attempts: {exc.reason}", "dead")
+        when = self.clock() + self.backoff(max(attempts, 1), exc.retry_after)
+        if exc.ambiguous and task.status == TaskStatus.SENDING:
+            # It may have been delivered: stay in `sending`, so that the next owner confirms before resending.
+            if not fenced(s, task.id, owner=owner, fence=attempt, lease_owner=None, lease_expires_at=when,
+                          reason=f"retry: {exc.reason}"[:500], updated_at=self.clock()):
+                s.rollback()
+                self.stats.add("lost_lease")
+                return "lost"
+            self.stats.add("retried")
+            return TaskStatus.SENDING.value
+        return self._pending(s, task, owner, attempt, when, f"retry: {exc.reason}", "retried", attempts)
+
+    def _failed(self, task_id: int, owner: str, attempt: str, message: OutboundMessage,
+                exc: TransientError | PermanentError) -> str:
+        with unit_of_work(self.url) as s:
+            task = s.get_one(ContactTask, task_id)
+            if isinstance(exc, TransientError):
+                return self._retry(s, task, owner, attempt, exc)
+            now = self.clock()
+            if task.channel in MESSAGE_CHANNELS:
+                s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id,
+                                   at=now, channel=task.channel, direction="outbound", outcome=exc.outcome))
+            if exc.outcome == "invalid" and message.to and task.channel in ("sms", "email"):
+                h = address_hash(task.channel, message.to)
+                if s.get(Suppression, (task.channel, h)) is None:
+                    s.add(Suppression(channel=task.channel, address_hash=h, borrower_id=task.borrower_id,
+                                      reason=SuppressionReason.INVALID, at=now, source="provider"))
+            return self._close(s, task, owner, attempt, TaskStatus.DEAD, exc.reason, "dead")
+
