@@ -1,0 +1,249 @@
+"""`duecare ingest`: every row checked, nothing half-written, and a second run adds nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select, text
+
+from duecare.kit.db import get_engine, unit_of_work
+from duecare.kit.errors import UserError
+from duecare.ledger import repository
+from duecare.ledger.ingest import TABLES, Summary, ingest_directory
+from duecare.ledger.models import Borrower, Consent, Payment
+
+from .portfolio import rows, write_csv, write_parquet
+
+
+def run(url: str, directory: Path) -> Summary:
+    with unit_of_work(url) as session:
+        return ingest_directory(session, directory)
+
+
+def counts(url: str) -> dict[str, int]:
+    with get_engine(url).connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in TABLES.items()}
+
+
+def by_name(summary: Summary) -> dict[str, dict[str, int]]:
+    return {f.name: {"read": f.read, "inserted": f.inserted, "updated": f.updated, "unchanged": f.unchanged}
+            for f in summary.files}
+
+
+EXPECTED = {"borrowers": 2, "loans": 2, "installments": 3, "payments": 2, "contacts": 2, "notices": 1,
+            "consents": 1, "approvals": 1, "promises": 1, "visits": 1}
+
+
+class TestIngestLoadsEveryFile:
+    @pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+    def test_every_row_lands_in_the_store(self, db_url: str, tmp_path: Path, writer: object) -> None:
+        summary = run(db_url, writer(tmp_path / "in", rows()))  # type: ignore[operator]
+        assert counts(db_url) == EXPECTED
+        assert {k: v["inserted"] for k, v in by_name(summary).items()} == EXPECTED
+
+    @pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+    def test_values_survive_exactly(self, db_url: str, tmp_path: Path, writer: object) -> None:
+        run(db_url, writer(tmp_path / "in", rows()))  # type: ignore[operator]
+        with unit_of_work(db_url) as s:
+            b1 = s.get(Borrower, "B1")
+            b2 = s.get(Borrower, "B2")
+            p1 = s.get(Payment, "P1")
+            k1 = s.get(Consent, "K1")
+            assert b1 is not None and b2 is not None and p1 is not None and k1 is not None
+            assert (b1.name, b1.phones, b1.geo, b1.timezone) == (
+                "王芳", ["13800138000", "+86 139 0013 9000"], (31.2304, 121.4737), "Asia/Shanghai")
+            assert (b2.phones, b2.email, b2.geo, b2.risk_band, b2.vulnerable) == ([], None, None, None, True)
+            assert p1.paid_at == datetime(2026, 1, 1, 4, tzinfo=UTC)
+            assert p1.amount == Decimal("1100.00")
+            assert k1.notice_version_hash == "f" * 64 and k1.evidence == "点击同意"
+            assert [b.id for b in repository.borrowers_by_phone(s, "+86 13900139000")] == ["B1"]
+
+    def test_csv_and_parquet_give_the_same_store(self, new_database: object, tmp_path: Path) -> None:
+        a, b = new_database("sqlite"), new_database("sqlite")  # type: ignore[operator]
+        run(a, write_csv(tmp_path / "csv", rows()))
+        run(b, write_parquet(tmp_path / "pq", rows()))
+        query = "SELECT id, ingest_digest FROM payments UNION ALL SELECT loan_id, ingest_digest FROM installments"
+        with get_engine(a).connect() as ca, get_engine(b).connect() as cb:
+            assert sorted(ca.execute(text(query)).all()) == sorted(cb.execute(text(query)).all())
+
+
+class TestIngestIsIdempotent:
+    def test_running_twice_adds_nothing_twice(self, db_url: str, tmp_path: Path) -> None:
+        directory = write_csv(tmp_path / "in", rows())
+        run(db_url, directory)
+        before = counts(db_url)
+        second = by_name(run(db_url, directory))
+        assert counts(db_url) == before == EXPECTED
+        assert all(v["inserted"] == 0 and v["updated"] == 0 for v in second.values())
+        assert {k: v["unchanged"] for k, v in second.items()} == EXPECTED
+
+    def test_a_changed_row_is_updated_in_place(self, db_url: str, tmp_path: Path) -> None:
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        data = rows()
+        data["payments"][1]["amount"] = Decimal("200.00")
+        data["borrowers"][0]["phones"] = ["13700137000"]
+        summary = by_name(run(db_url, write_csv(tmp_path / "b", data)))
+        assert summary["payments"] == {"read": 2, "inserted": 0, "updated": 1, "unchanged": 1}
+        assert summary["borrowers"]["updated"] == 1
+        with unit_of_work(db_url) as s:
+            p2 = s.get(Payment, "P2")
+            assert p2 is not None and p2.amount == Decimal("200.00")
+            assert repository.borrowers_by_phone(s, "13800138000") == []
+            assert [b.id for b in repository.borrowers_by_phone(s, "13700137000")] == ["B1"]
+        assert counts(db_url) == EXPECTED
+
+    def test_rows_missing_from_a_later_run_are_kept(self, db_url: str, tmp_path: Path) -> None:
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        data = rows()
+        data["payments"] = data["payments"][:1]
+        run(db_url, write_csv(tmp_path / "b", data))
+        assert counts(db_url)["payments"] == 2
+
+    def test_a_changed_consent_is_refused_because_consents_are_append_only(
+            self, db_url: str, tmp_path: Path) -> None:
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        data = rows()
+        data["consents"][0]["decision"] = "withdrawn"
+        data["payments"][0]["amount"] = Decimal("1.00")
+        with pytest.raises(UserError, match=r"consents.csv row 1: consent_id: consent 'K1' is already recorded"):
+            run(db_url, write_csv(tmp_path / "b", data))
+        with unit_of_work(db_url) as s:
+            k1, p1 = s.get(Consent, "K1"), s.get(Payment, "P1")
+            assert k1 is not None and k1.decision == "granted"
+            assert p1 is not None and p1.amount == Decimal("1100.00")  # the whole run rolled back
+
+
+class TestABadRowRejectsTheRun:
+    def _reject(self, url: str, directory: Path) -> str:
+        with pytest.raises(UserError) as info:
+            run(url, directory)
+        assert counts(url) == dict.fromkeys(EXPECTED, 0), "a rejected run must leave nothing written"
+        return str(info.value)
+
+    def test_a_zero_payment_names_file_row_column_and_reason(self, db_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["payments"][1]["amount"] = Decimal(0)
+        message = self._reject(db_url, write_csv(tmp_path / "in", data))
+        assert "payments.csv row 2: amount: must be > 0" in message
+        assert "nothing was written" in message
+
+    def test_every_bad_row_of_a_file_is_listed(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["contacts"][0]["channel"] = "fax"
+        data["contacts"][1]["at"] = "2026-02-06T10:00:00"
+        data["contacts"][1]["duration_s"] = -5
+        data["borrowers"][1]["timezone"] = "Mars/Olympus"
+        data["borrowers"][1]["language"] = ""
+        data["installments"][1]["seq"] = 1
+        data["loans"][1]["principal"] = "12.345"
+        message = self._reject(sqlite_url, write_csv(tmp_path / "in", data))
+        for expected in (
+            "contacts.csv row 1: channel: 'fax' is not one of call, sms, email, letter, visit",
+            "contacts.csv row 2: at: has no UTC offset",
+            "contacts.csv row 2: duration_s: must be >= 0",
+            "borrowers.csv row 2: timezone: 'Mars/Olympus' is not an IANA timezone",
+            "borrowers.csv row 2: language: is required",
+            "installments.csv row 2: (loan_id, seq): duplicate",
+            "loans.csv row 2: principal: must be a decimal amount with at most 2 decimals",
+        ):
+            assert expected in message
+
+    def test_an_unknown_borrower_is_named(self, db_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["contacts"][1]["borrower_id"] = "B404"
+        data["contacts"][1]["loan_id"] = "L404"
+        message = self._reject(db_url, write_csv(tmp_path / "in", data))
+        assert "contacts.csv row 2: borrower_id: 'B404' is not a known borrower" in message
+        assert "contacts.csv row 2: loan_id: 'L404' is not a known loan" in message
+
+    def test_a_reference_to_a_row_already_in_the_store_is_accepted(self, db_url: str, tmp_path: Path) -> None:
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        later = {k: v for k, v in rows().items() if k in ("borrowers", "loans", "installments")}
+        later["borrowers"] = later["borrowers"][:1]
+        later["loans"] = later["loans"][:1]
+        later["installments"] = [{"loan_id": "L2", "seq": 2, "due_date": "2026-03-03", "amount": "475.25"}]
+        summary = by_name(run(db_url, write_csv(tmp_path / "b", later)))
+        assert summary["installments"]["inserted"] == 1
+
+    def test_a_missing_column_rejects_the_file(self, db_url: str, tmp_path: Path) -> None:
+        data = rows()
+        for r in data["payments"]:
+            del r["amount"]
+        message = self._reject(db_url, write_csv(tmp_path / "in", data))
+        assert "payments.csv: missing column(s) amount" in message
+
+    def test_float_money_in_parquet_is_refused(self, db_url: str, tmp_path: Path) -> None:
+        directory = write_parquet(tmp_path / "in", rows())
+        pl.read_parquet(directory / "payments.parquet").with_columns(pl.col("amount").cast(pl.Float64)) \
+            .write_parquet(directory / "payments.parquet")
+        message = self._reject(db_url, directory)
+        assert "payments.parquet: amount: must be decimal(18,2)" in message
+
+    def test_personal_values_are_not_echoed_in_errors(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["borrowers"][0]["phones"] = ["call me maybe 13800138000"]
+        data["borrowers"][0]["email"] = "王芳 at home"
+        message = self._reject(sqlite_url, write_csv(tmp_path / "in", data))
+        assert "borrowers.csv row 1: phones: each phone must be" in message
+        assert "borrowers.csv row 1: email: must look like name@example.com" in message
+        assert "13800138000" not in message and "王芳" not in message
+
+    def test_a_missing_required_file_is_named(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        del data["installments"]
+        with pytest.raises(UserError, match=r"missing installments.parquet \(or installments.csv\)"):
+            run(sqlite_url, write_csv(tmp_path / "in", data))
+
+
+class TestCommand:
+    def _main(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+              *args: str) -> tuple[int, str, str]:
+        """The real entry point, in process (a subprocess would re-import every domain: seconds each)."""
+        from duecare.cli import main
+
+        monkeypatch.setattr(sys, "argv", ["duecare", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    def test_prints_a_json_summary_and_is_idempotent(self, db_url: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+        directory = write_parquet(tmp_path / "in", rows())
+        code, _out, err = self._main(capsys, monkeypatch, "ingest", str(directory), "--database-url", db_url)
+        assert code == 0, err
+        code, out, err = self._main(capsys, monkeypatch, "ingest", str(directory), "--database-url", db_url)
+        assert code == 0, err
+        files = {f["name"]: f for f in json.loads(out)["files"]}
+        assert files["installments"] == {"name": "installments", "file": "installments.parquet", "read": 3,
+                                         "inserted": 0, "updated": 0, "unchanged": 3}
+        assert counts(db_url) == EXPECTED
+
+    def test_migrates_an_empty_database_first(self, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        code, _out, err = self._main(capsys, monkeypatch, "ingest", str(write_csv(tmp_path / "in", rows())),
+                                     "--database-url", url)
+        assert code == 0, err
+        assert counts(url) == EXPECTED
+
+    def test_a_bad_row_exits_2_with_the_reason_on_stderr(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["payments"][0]["amount"] = Decimal(-3)
+        result = subprocess.run([sys.executable, "-c", "from duecare.cli import main; main()", "ingest",
+                                 str(write_csv(tmp_path / "in", data)), "--database-url", sqlite_url],
+                                check=False, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 2
+        assert "payments.csv row 1: amount: must be > 0" in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
