@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
@@ -146,14 +147,40 @@ def _walk(dependant: Any) -> Iterator[Requirement]:
         yield from _walk(sub)
 
 
+@dataclass(frozen=True)
+class RouteInfo:
+    """One route of an app as the route x role test sees it."""
+
+    path: str
+    methods: tuple[str, ...]
+    permissions: tuple[str, ...]  # declared with require(...); empty for non-API routes (docs, mounts)
+    is_api: bool
+
+
+def iter_routes(app: Any) -> Iterator[RouteInfo]:
+    """Every route of an app, including those of included routers (FastAPI may keep them nested)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI flattens included routers into app.routes
+        contexts: Any = app.routes
+    else:
+        contexts = iter_route_contexts(app.routes)
+    for rc in contexts:
+        original = getattr(rc, "original_route", rc)
+        path = getattr(rc, "path", None) or getattr(original, "path", "")
+        dependant = getattr(rc, "dependant", None) if isinstance(original, APIRoute) else None
+        perms = tuple(sorted({r.permission for r in _walk(dependant)})) if dependant is not None else ()
+        methods = tuple(sorted(getattr(rc, "methods", None) or ()))
+        yield RouteInfo(path=path, methods=methods, permissions=perms, is_api=isinstance(original, APIRoute))
+
+
 def route_permissions(app: Any) -> dict[tuple[str, str], list[str]]:
     """{(method, path): [declared permissions]} for every API route of an app or router."""
     found: dict[tuple[str, str], list[str]] = {}
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            perms = sorted({r.permission for r in _walk(route.dependant)})
-            for method in sorted(route.methods or ()):
-                found[(method, route.path)] = perms
+    for info in iter_routes(app):
+        if info.is_api:
+            for method in info.methods:
+                found[(method, info.path)] = list(info.permissions)
     return found
 
 
