@@ -193,8 +193,8 @@ class TestSegments:
         aot = c.join(read(mixed, "truth"), on="borrower_id").filter(pl.col("segment") == "always_on_time")
         assert (aot["direction"] == "inbound").all()
 
-    def test_visit_workflow_exists_only_for_unreachable_borrowers_in_order(self, tmp_path: Path) -> None:
-        generate(2000, 5, tmp_path, "cn", AS_OF)
+    def test_visit_workflow_exists_only_for_unreachable_borrowers_in_order(self, cn: Path) -> None:
+        tmp_path = cn
         truth = read(tmp_path, "truth")
         notices = read(tmp_path, "notices")
         assert notices.height > 0

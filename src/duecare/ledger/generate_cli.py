@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,11 +25,12 @@ def _as_of(text: str | None) -> dt.date | None:
 
 
 def generate_command(
-    accounts: int = typer.Option(..., "--accounts", help="Number of borrowers (accounts)."),
-    seed: int = typer.Option(..., "--seed", help="Random seed; same seed, accounts and as-of → same files."),
-    out: Path = typer.Option(..., "--out", help="Output directory (one Parquet file per entity)."),
-    jurisdiction: str = typer.Option("cn", "--jurisdiction", help="cn, us, uk or mixed (70/20/10)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Snapshot date YYYY-MM-DD (default: today, UTC)."),
+    accounts: Annotated[int, typer.Option("--accounts", help="Number of borrowers (accounts).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, accounts, as-of → same files.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory (one Parquet file per entity).")],
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="cn, us, uk or mixed (70/20/10).")] = "cn",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Snapshot date YYYY-MM-DD (default: today, UTC).")
+                     ] = None,
 ) -> None:
     """Generate a synthetic portfolio with known behaviour segments (truth.parquet)."""
     if jurisdiction not in JURISDICTION_CHOICES:
@@ -38,11 +40,12 @@ def generate_command(
         raise UserError("must be at least 1", place="--accounts")
     if seed < 0:
         raise UserError("must be 0 or more", place="--seed")
+    day = _as_of(as_of)
     console = Console(stderr=True)
     with Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("accounts"),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
         task = progress.add_task("generate", total=accounts)
-        summary = generate(accounts, seed, out, jurisdiction, _as_of(as_of),
+        summary = generate(accounts, seed, out, jurisdiction, day,
                            on_partition=lambda n: progress.advance(task, n))
     typer.echo(json.dumps(summary))
 

@@ -64,7 +64,9 @@ def borrowers(rng: np.random.Generator, start: int, n: int, jurisdiction: str,
 
     def pick(size_of: list[int]) -> np.ndarray:
         u = rng.random(n)
-        return np.minimum((u * np.array(size_of)[dense]).astype(np.int64), np.array(size_of)[dense] - 1)
+        size = np.array(size_of)[dense]
+        chosen: np.ndarray = np.minimum((u * size).astype(np.int64), size - 1)
+        return chosen
 
     name_i = pick([len(p.names) for p in plist])
     street_i = pick([len(p.streets) for p in plist])

@@ -8,8 +8,19 @@ import numpy as np
 
 from duecare.ledger.synth import params
 from duecare.ledger.synth.loans import Book
-from duecare.ledger.synth.params import CALL, DISPUTE, INVALID, NO_ANSWER, BUSY, PTP, REFUSED, RPC, \
-    THIRD_PARTY, VISIT, VOICEMAIL
+from duecare.ledger.synth.params import (
+    BUSY,
+    CALL,
+    DISPUTE,
+    INVALID,
+    NO_ANSWER,
+    PTP,
+    REFUSED,
+    RPC,
+    THIRD_PARTY,
+    VISIT,
+    VOICEMAIL,
+)
 from duecare.ledger.synth.timebase import DAY, Clock
 
 
@@ -78,7 +89,8 @@ def _sample(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One category per row of a (rows × categories) probability matrix."""
     cum = np.cumsum(probs, axis=1)
     u = rng.random(len(probs))[:, None]
-    return np.minimum((u >= cum).sum(axis=1), probs.shape[1] - 1)
+    chosen: np.ndarray = np.minimum((u >= cum).sum(axis=1), probs.shape[1] - 1)
+    return chosen
 
 
 def outbound(rng: np.random.Generator, clock: Clock, ep: Episodes, seg: np.ndarray, tz: np.ndarray,

@@ -32,7 +32,8 @@ class Book:
 def _group_seq(counts: np.ndarray) -> np.ndarray:
     """0, 1, …, count-1 for each group, concatenated."""
     starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(int(counts.sum())) - starts
+    within: np.ndarray = np.arange(int(counts.sum())) - starts
+    return within
 
 
 def _cummax_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -45,7 +46,7 @@ def _cummax_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     v = np.where(finite, values, top) - lo
     span = np.int64(top - lo + 1)
     g = group.astype(np.int64) * span
-    out = np.maximum.accumulate(g + v) - g + lo
+    out: np.ndarray = np.maximum.accumulate(g + v) - g + lo
     out[out == top] = NEVER
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -39,7 +40,7 @@ EMAIL_DOMAINS = ("example.com", "example.net", "example.org")   # reserved: mail
 
 @dataclass(frozen=True)
 class LocalePool:
-    """Everything one jurisdiction's borrowers are sampled from."""
+    """Everything one jurisdiction's borrowers are sampled from (read-only, cached per seed)."""
 
     names: pa.Array
     streets: pa.Array        # street part of an address
@@ -63,6 +64,7 @@ def _faker(locale: str, seed: int) -> Faker:
     return fake
 
 
+@lru_cache(maxsize=8)
 def cn_pool(seed: int) -> LocalePool:
     fake = _faker("zh_CN", seed)
     names = [fake.name() for _ in range(POOL_SIZE)]
@@ -76,6 +78,7 @@ def cn_pool(seed: int) -> LocalePool:
         city_tz=np.zeros(len(CN_CITIES), dtype=np.int64), street_first=False)
 
 
+@lru_cache(maxsize=8)
 def _western_pool(locale: str, country: str, seed: int) -> LocalePool:
     fake = _faker(locale, seed)
     names = [fake.name() for _ in range(POOL_SIZE)]

@@ -42,28 +42,33 @@ class Clock:
     def to_utc(self, tz: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         """UTC epoch seconds of a local day and time of day (exact for times after 04:00 local)."""
         k = np.clip(day - self.first_day, 0, self.offsets.shape[1] - 1)
-        return day * DAY + seconds - self.offsets[tz, k]
+        utc: np.ndarray = day * DAY + seconds - self.offsets[tz, k]
+        return utc
 
     def local_day(self, tz: np.ndarray, utc_seconds: np.ndarray) -> np.ndarray:
         """The borrower-local calendar day of an instant (offset taken at that local day's noon)."""
         guess = utc_seconds // DAY
         k = np.clip(guess - self.first_day, 0, self.offsets.shape[1] - 1)
-        return (utc_seconds + self.offsets[tz, k]) // DAY
+        local: np.ndarray = (utc_seconds + self.offsets[tz, k]) // DAY
+        return local
 
     def cutoff(self, tz: np.ndarray) -> np.ndarray:
         """Per borrower, the first instant not generated: as_of 00:00 UTC or local, whichever is earlier."""
         day = np.full(tz.shape, self.as_of_day, dtype=np.int64)
         local_midnight = self.to_utc(tz, day, np.zeros_like(day))
-        return np.minimum(local_midnight, self.as_of_day * DAY)
+        first: np.ndarray = np.minimum(local_midnight, self.as_of_day * DAY)
+        return first
 
 
 def add_months(day: np.ndarray, months: np.ndarray, dom: np.ndarray) -> np.ndarray:
     """The day `months` calendar months after the month of `day`, on day-of-month `dom` (≤ 28)."""
     month0 = day.astype("datetime64[D]").astype("datetime64[M]")
     target = (month0 + months.astype("timedelta64[M]")).astype("datetime64[D]")
-    return target.astype(np.int64) + dom - 1
+    days: np.ndarray = target.astype(np.int64) + dom - 1
+    return days
 
 
 def day_of_month(day: np.ndarray) -> np.ndarray:
     d = day.astype("datetime64[D]")
-    return (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    dom: np.ndarray = (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    return dom

@@ -9,7 +9,7 @@ import numpy as np
 
 from duecare.ledger.synth import params
 from duecare.ledger.synth.contacts import ContactRows, Episodes
-from duecare.ledger.synth.params import NO_ANSWER, RPC, THIRD_PARTY, UNR, VISIT
+from duecare.ledger.synth.params import UNR, VISIT
 from duecare.ledger.synth.timebase import DAY, Clock
 
 VISIT_HOURS = (10 * 3600, 17 * 3600)
@@ -87,6 +87,6 @@ def workflow(rng: np.random.Generator, clock: Clock, ep: Episodes, seg: np.ndarr
 
     done = happened & ~cancelled
     m = int(done.sum())
-    outcome = rng.choice(np.array([RPC, NO_ANSWER, THIRD_PARTY]), size=m, p=[0.6, 0.25, 0.15])
+    outcome = rng.choice(len(params.OUTCOMES), size=m, p=params.OUTBOUND_P[UNR, VISIT])
     rows.add(b[done], ep.loan[cand][done], v_at[done], np.full(m, VISIT), np.zeros(m, dtype=bool), outcome)
     return wf
