@@ -31,6 +31,14 @@ MATRIX: dict[str, frozenset[str]] = {
     "visits.read": frozenset({"field_agent", "supervisor", "compliance"}),
     "visits.report": frozenset({"field_agent"}),
     "visits.approve": frozenset({"supervisor", "compliance"}),
+    "visits.propose": frozenset({"agent", "supervisor"}),  # open a visit the gate proposes
+    "visits.notice": frozenset({"agent", "supervisor", "compliance"}),  # send the transparency notice
+    "visits.consent.record": frozenset({"agent", "supervisor", "compliance"}),  # an answer by reply/letter
+    "visits.schedule": frozenset({"supervisor"}),
+    "visits.cancel": frozenset({"supervisor", "compliance"}),
+    "visits.review": frozenset({"supervisor", "compliance"}),
+    "visits.register": frozenset({"compliance"}),  # the compliance register export
+    "consent.evidence": frozenset({"compliance"}),  # one borrower's consent evidence, in clear
     # strategy, policy, batch, models
     "policy.read": frozenset({"supervisor", "compliance", "analyst", "admin"}),
     "decisions.evaluate": frozenset({"agent", "supervisor", "compliance", "analyst", "admin"}),  # case file in
