@@ -37,13 +37,13 @@ def parse_as_of(text: str) -> datetime:
 
 
 def default_snapshots(frames: dict[str, pl.DataFrame], count: int = 4) -> list[datetime]:
-    """Monthly snapshots ending 31 days before the last recorded event, so every target window is observed."""
-    stamps = [frames["payments"].get_column("paid_at").max(), frames["contacts"].get_column("at").max()]
-    last = max((s for s in stamps if s is not None), default=None)
-    if last is None:
-        raise UserError("the portfolio has no payments or contacts: pass --as-of")
-    end = last - timedelta(days=31)  # type: ignore[operator]
-    return [end - timedelta(days=30 * k) for k in reversed(range(count))]
+    """Monthly snapshots ending 31 days before the last event (see duecare.risk.portfolio)."""
+    from duecare.risk import portfolio
+
+    try:
+        return portfolio.default_snapshots(frames, count)
+    except ValueError:
+        raise UserError("the portfolio has no payments or contacts: pass --as-of") from None
 
 
 def _portfolio_table(directory: Path, as_of: list[str] | None, target: str) -> tuple[pl.DataFrame, list[datetime]]:

@@ -109,7 +109,8 @@ def model_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
 def targets(frames: Frames, as_of: datetime, horizon_days: int = HORIZON_DAYS) -> pl.DataFrame:
     """Outcomes after as_of, per loan (null where the loan is outside a target's population).
 
-    - roll_30dpd_30d (early warning), for loans below 30 DPD at as_of: on some local day t in
+    - roll_30dpd_30d (early warning), for active loans below 30 DPD at as_of (overdue, or an installment
+      falls due in [today, today+30]): on some local day t in
       (today, today+30] an installment has due_date ≤ t−30 and is not covered by t.
     - cure_30d, for loans overdue at as_of: every installment due before today is covered by today+30.
     - pay_7d_after_contact (propensity), for overdue loans with an outbound remote contact in the 7 days up
@@ -127,6 +128,8 @@ def targets(frames: Frames, as_of: datetime, horizon_days: int = HORIZON_DAYS) -
         # coverage was computed with payments up to as_of + horizon, so "covered" means covered in time
         cures=pl.col("covered_on").filter(pl.col("due_date") < pl.col("today")).is_not_null().all(),
     )
+    due_soon = frames["installments"].join(now.select("loan_id", "today"), on="loan_id").group_by("loan_id").agg(
+        active=((pl.col("due_date") >= pl.col("today")) & (pl.col("due_date") <= end)).any())
     week = frames["payments"].join(now.select("loan_id", "as_of_utc"), on="loan_id").filter(
         (pl.col("paid_at") > pl.col("as_of_utc"))
         & (pl.col("paid_at") <= pl.col("as_of_utc") + pl.duration(days=PROPENSITY_DAYS))
@@ -134,15 +137,26 @@ def targets(frames: Frames, as_of: datetime, horizon_days: int = HORIZON_DAYS) -
     contacted = history_features(frames, as_of).select("loan_id", "recent_outbound")
     return (
         now.join(per_loan, on="loan_id", how="left").join(week, on="loan_id", how="left")
+        .join(due_soon, on="loan_id", how="left")
         .join(contacted, on="loan_id", how="left")
         .select(
             "loan_id",
-            roll_30dpd_30d=pl.when(pl.col("dpd") < 30).then(pl.col("rolls").fill_null(False).cast(pl.Int8)),
+            roll_30dpd_30d=pl.when((pl.col("dpd") < 30) & ((pl.col("dpd") > 0) | pl.col("active"))).then(pl.col("rolls").fill_null(False).cast(pl.Int8)),
             cure_30d=pl.when(pl.col("dpd") > 0).then(pl.col("cures").fill_null(False).cast(pl.Int8)),
             pay_7d_after_contact=pl.when((pl.col("dpd") > 0) & pl.col("recent_outbound"))
             .then(pl.col("paid_week").fill_null(False).cast(pl.Int8)),
         )
     )
+
+
+def default_snapshots(frames: Frames, count: int = 4) -> list[datetime]:
+    """Monthly snapshots ending 31 days before the last recorded event, so every target window is observed."""
+    stamps = [frames["payments"].get_column("paid_at").max(), frames["contacts"].get_column("at").max()]
+    last = max((s for s in stamps if s is not None), default=None)
+    if last is None:
+        raise ValueError("the portfolio has no payments or contacts")
+    end: datetime = last - timedelta(days=31)  # type: ignore[operator]
+    return [end - timedelta(days=30 * k) for k in reversed(range(count))]
 
 
 def loan_ageing_dpd(frames: Frames, as_of: datetime) -> pl.DataFrame:

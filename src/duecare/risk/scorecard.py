@@ -83,7 +83,7 @@ def finite(expr: pl.Expr) -> pl.Expr:
     return pl.when(as_float.is_finite()).then(as_float).otherwise(None)
 
 
-def _to_pandas(frame: pl.DataFrame, categorical: list[str]) -> Any:
+def to_pandas(frame: pl.DataFrame, categorical: list[str]) -> Any:
     cast = [pl.col(c).cast(pl.String) for c in categorical]
     numeric = [finite(pl.col(c)) for c in frame.columns if c not in categorical]
     return frame.select(*cast, *numeric).select(frame.columns).to_pandas()
@@ -92,6 +92,32 @@ def _to_pandas(frame: pl.DataFrame, categorical: list[str]) -> Any:
 def fit_scorecard(features: pl.DataFrame, target: np.ndarray, *, pdo: float = 20.0, base_odds: float = 50.0,
                   base_points: float = 600.0, min_iv: float = 0.0, c: float = 1.0) -> ScorecardSpec:
     """Fit binning + logistic regression + PDO scaling with optbinning and export the card to a spec."""
+    card = fit_optbinning(features, target, pdo=pdo, base_odds=base_odds, base_points=base_points,
+                          min_iv=min_iv, c=c)
+    spec = export(card, categorical_columns(features), pdo=pdo, base_odds=base_odds, base_points=base_points)
+    return calibrate(spec, features, target)
+
+
+def fit_optbinning(features: pl.DataFrame, target: np.ndarray, *, pdo: float, base_odds: float,
+                   base_points: float, min_iv: float = 0.0, c: float = 1.0) -> Any:
+    """The optbinning `Scorecard` (training time only; never stored).
+
+    A characteristic whose coefficient has the wrong sign (more points for a riskier bin, a symptom of
+    collinearity) is dropped and the card refitted, so every card reads "a better bin earns more points".
+    """
+    names = list(features.columns)
+    while True:
+        card = _fit_once(features.select(names), target, pdo=pdo, base_odds=base_odds,
+                         base_points=base_points, min_iv=min_iv, c=c)
+        support = list(card.binning_process_.get_support(names=True))
+        wrong = {n for n, coef in zip(support, card.estimator_.coef_[0], strict=True) if coef > 0}
+        if not wrong:
+            return card
+        names = [n for n in names if n not in wrong]
+
+
+def _fit_once(features: pl.DataFrame, target: np.ndarray, *, pdo: float, base_odds: float,
+              base_points: float, min_iv: float, c: float) -> Any:
     from optbinning import BinningProcess, Scorecard
     from sklearn.linear_model import LogisticRegression
 
@@ -103,7 +129,12 @@ def fit_scorecard(features: pl.DataFrame, target: np.ndarray, *, pdo: float = 20
                              selection_criteria=selection)
     card = Scorecard(process, LogisticRegression(C=c, max_iter=2000), scaling_method="pdo_odds",
                      scaling_method_params={"pdo": pdo, "odds": base_odds, "scorecard_points": base_points})
-    card.fit(_to_pandas(features, categorical), target)
+    card.fit(to_pandas(features, categorical), target)
+    return card
+
+
+def export(card: Any, categorical: list[str], *, pdo: float, base_odds: float, base_points: float) -> ScorecardSpec:
+    """The fitted optbinning card as a plain spec: splits or category groups and points per bin."""
     table = card.table(style="detailed")
     fitted = card.binning_process_
     variables = []
@@ -120,8 +151,7 @@ def fit_scorecard(features: pl.DataFrame, target: np.ndarray, *, pdo: float = 20
             variables.append(Variable(kind="categorical", groups=groups, **common))
         else:
             variables.append(Variable(kind="numerical", splits=[float(s) for s in binned.splits], **common))
-    spec = ScorecardSpec(variables=variables, pdo=pdo, base_odds=base_odds, base_points=base_points)
-    return calibrate(spec, features, target)
+    return ScorecardSpec(variables=variables, pdo=pdo, base_odds=base_odds, base_points=base_points)
 
 
 def points_matrix(frame: pl.DataFrame, spec: ScorecardSpec) -> np.ndarray:

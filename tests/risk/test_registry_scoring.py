@@ -1,0 +1,69 @@
+"""Registry artifacts are JSON / LightGBM text; scoring never unpickles; score_frame adds bands and reasons."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from duecare.risk import challenger, registry
+from duecare.risk.scorecard import ScorecardSpec
+from duecare.risk.scoring import band_cutoffs, predict, score_frame
+
+
+def _refuse(*_: object, **__: object) -> None:
+    raise AssertionError("scoring must not unpickle anything")
+
+
+def test_a_registered_scorecard_scores_without_any_unpickling(tmp_path: Path, german_card: ScorecardSpec,
+                                                              german_xy: tuple[pl.DataFrame, np.ndarray],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    x, y = german_xy
+    p, _ = predict(x, german_card)
+    saved = registry.save(german_card, "gc", {"target": "bad", "cutoffs": band_cutoffs(p)}, tmp_path)
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, _refuse)
+    monkeypatch.setattr(pd, "read_pickle", _refuse)
+    loaded = registry.load("gc", root=tmp_path)
+    scored = score_frame(x, loaded)
+    assert saved.version == loaded.version == "1"
+    assert np.allclose(scored.get_column("risk_score").to_numpy(), p)
+    assert set(scored.get_column("risk_band").unique()) == {"low", "medium", "high"}
+    assert scored.get_column("reason_codes").list.len().max() == 3
+    assert scored.get_column("reasons_zh").list.first().str.contains("评分").all()
+    files = sorted(f.name for f in (tmp_path / "gc" / "1").iterdir())
+    assert files == ["metadata.json", "scorecard.json"]
+
+
+def test_high_band_holds_the_riskiest_fifth(german_card: ScorecardSpec,
+                                            german_xy: tuple[pl.DataFrame, np.ndarray], tmp_path: Path) -> None:
+    x, _ = german_xy
+    p, _ = predict(x, german_card)
+    model = registry.save(german_card, "gc", {"target": "bad", "cutoffs": band_cutoffs(p)}, tmp_path)
+    bands = score_frame(x, model).get_column("risk_band")
+    assert abs((bands == "high").mean() - 0.2) < 0.03  # type: ignore[operator]
+    assert abs((bands == "low").mean() - 0.5) < 0.05  # type: ignore[operator]
+
+
+def test_lightgbm_round_trips_through_its_text_format(tmp_path: Path,
+                                                      german_xy: tuple[pl.DataFrame, np.ndarray]) -> None:
+    x, y = german_xy
+    gbm = challenger.fit_gbm(x, y, rounds=60)
+    before = challenger.probability(x, gbm)
+    model = registry.save(gbm, "gbm", {"target": "bad", "cutoffs": band_cutoffs(before)}, tmp_path)
+    assert (tmp_path / "gbm" / "1" / "model.txt").read_text().startswith("tree")
+    scored = score_frame(x, model)
+    assert np.allclose(scored.get_column("risk_score").to_numpy(), before)
+    assert registry.load("gbm", root=tmp_path).metadata["code_version"]
+
+
+def test_scoring_a_table_without_the_model_features_names_them(german_card: ScorecardSpec, tmp_path: Path) -> None:
+    from duecare.kit.errors import UserError
+
+    model = registry.save(german_card, "gc", {"target": "bad", "cutoffs": {"medium": 0.2, "high": 0.5}}, tmp_path)
+    with pytest.raises(UserError, match="duration_in_month"):
+        score_frame(pl.DataFrame({"x": [1]}), model)
