@@ -74,8 +74,8 @@ def _store_facts(session: Session, loan_ids: list[str]) -> pl.DataFrame:
     rows: list[tuple[str, str]] = []
     for i in range(0, len(loan_ids), CHUNK):
         part = loan_ids[i:i + CHUNK]
-        rows += session.execute(select(Loan.id, Borrower.timezone).join(Borrower, Borrower.id == Loan.borrower_id)
-                                .where(Loan.id.in_(part))).tuples().all()
+        stmt = select(Loan.id, Borrower.timezone).join(Borrower, Borrower.id == Loan.borrower_id)
+        rows += [(lid, zone) for lid, zone in session.execute(stmt.where(Loan.id.in_(part)))]
     return pl.DataFrame(rows, schema={"loan_id": pl.String(), "store_timezone": pl.String()}, orient="row")
 
 

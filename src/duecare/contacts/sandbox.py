@@ -56,7 +56,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and left: that is the scenario, not an error
 
     def do_GET(self) -> None:  # noqa: N802
         state = self.server.state
