@@ -22,7 +22,7 @@ def _refuse(*_: object, **__: object) -> None:
 def test_a_registered_scorecard_scores_without_any_unpickling(tmp_path: Path, german_card: ScorecardSpec,
                                                               german_xy: tuple[pl.DataFrame, np.ndarray],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    x, y = german_xy
+    x, _y = german_xy
     p, _ = predict(x, german_card)
     saved = registry.save(german_card, "gc", {"target": "bad", "cutoffs": band_cutoffs(p)}, tmp_path)
     for name in ("load", "loads", "Unpickler"):

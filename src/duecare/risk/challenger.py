@@ -72,7 +72,7 @@ def fit_gbm(features: pl.DataFrame, target: np.ndarray, *, rounds: int = 2000, s
     valid_set = lgb.Dataset(x[val_idx], target[val_idx], reference=train_set)
     booster = lgb.train(params, train_set, num_boost_round=rounds, valid_sets=[valid_set],
                         callbacks=[lgb.early_stopping(100, verbose=False)])
-    margin = booster.predict(x[val_idx], raw_score=True, num_iteration=booster.best_iteration)
+    margin = np.asarray(booster.predict(x[val_idx], raw_score=True, num_iteration=booster.best_iteration))
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), target[val_idx])
     model = GbmModel(booster=booster, features=list(names), categories=categories,
                      calibration=(float(platt.intercept_[0]), float(platt.coef_[0, 0])))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -101,7 +101,8 @@ def evaluate(name: Name, version: Version = None, dataset: Annotated[str | None,
     """Measure a registered model on data: AUC, KS, Brier and a calibration table. 评估模型。"""
     import numpy as np
 
-    from duecare.risk import metrics, registry as reg
+    from duecare.risk import metrics
+    from duecare.risk import registry as reg
     from duecare.risk.scoring import check_features, predict
 
     fitted = reg.load(name, version, registry)
@@ -186,7 +187,8 @@ def fairness(name: Name, portfolio: Annotated[Path, typer.Option(help="portfolio
              threshold: Annotated[float, typer.Option(help="rate ratio below which a review is needed")] = 0.8) -> None:
     """Protected-attribute check of the features and disparity per group. 公平性检查。"""
     from duecare.ledger.frames import read_portfolio
-    from duecare.risk import fairness as fair, registry as reg
+    from duecare.risk import fairness as fair
+    from duecare.risk import registry as reg
     from duecare.risk.portfolio import model_features
     from duecare.risk.scoring import score_frame
 

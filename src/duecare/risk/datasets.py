@@ -72,7 +72,7 @@ def load(name: str, directory: Path | None = None) -> Dataset:
     raw = pl.read_parquet(path)
     if name == "loans_full_schema":
         frame = raw.with_columns(bad=pl.col("loan_status").is_in(LOANS_FULL_SCHEMA_BAD).cast(pl.Int8))
-        dropped = LOANS_FULL_SCHEMA_LEAKS
+        dropped: tuple[str, ...] = LOANS_FULL_SCHEMA_LEAKS
     else:
         column, bad_label, extra = SOURCES[name]
         frame = raw.with_columns(bad=(pl.col(column) == bad_label).cast(pl.Int8))

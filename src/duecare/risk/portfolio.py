@@ -155,7 +155,7 @@ def default_snapshots(frames: Frames, count: int = 4) -> list[datetime]:
     last = max((s for s in stamps if s is not None), default=None)
     if last is None:
         raise ValueError("the portfolio has no payments or contacts")
-    end: datetime = last - timedelta(days=31)  # type: ignore[operator]
+    end: datetime = last - timedelta(days=31)  # type: ignore[operator,assignment]
     return [end - timedelta(days=30 * k) for k in reversed(range(count))]
 
 

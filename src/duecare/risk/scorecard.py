@@ -173,13 +173,13 @@ def points_matrix(frame: pl.DataFrame, spec: ScorecardSpec) -> np.ndarray:
 
 def raw_logit(points: np.ndarray, spec: ScorecardSpec) -> np.ndarray:
     """logit(p_bad) implied by the card's scaling: (offset − score) / factor."""
-    return (spec.offset - points.sum(axis=1)) / spec.factor
+    return np.asarray((spec.offset - points.sum(axis=1)) / spec.factor, dtype=float)
 
 
 def probability(points: np.ndarray, spec: ScorecardSpec) -> np.ndarray:
     """Calibrated probability of the bad outcome."""
     a, b = spec.calibration
-    return 1.0 / (1.0 + np.exp(-(a + b * raw_logit(points, spec))))
+    return np.asarray(1.0 / (1.0 + np.exp(-(a + b * raw_logit(points, spec)))), dtype=float)
 
 
 def calibrate(spec: ScorecardSpec, features: pl.DataFrame, target: np.ndarray) -> ScorecardSpec:

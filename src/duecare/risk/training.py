@@ -21,7 +21,7 @@ def split(table: pl.DataFrame, target: str, seed: int = 0) -> tuple[np.ndarray, 
     if "as_of" in table.columns and table.get_column("as_of").n_unique() > 1:
         last = table.get_column("as_of").max()
         test = (table.get_column("as_of") == last).to_numpy()
-        return np.flatnonzero(~test), np.flatnonzero(test), f"out-of-time: test = as_of {last}"
+        return np.flatnonzero(~test), np.flatnonzero(test), f"out-of-time: test = as_of {last!s}"
     from sklearn.model_selection import train_test_split
 
     y = table.get_column(target).to_numpy()
