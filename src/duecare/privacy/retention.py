@@ -73,7 +73,7 @@ def last_activity(db: Session) -> dict[str, date]:
     latest: dict[str, date] = {}
     for stmt in parts:
         first = stmt.selected_columns[0]
-        for bid, value in db.execute(stmt.group_by(first)).tuples():
+        for bid, value in db.execute(stmt.group_by(first)).all():
             if value is None:
                 continue
             d = value.date() if isinstance(value, datetime) else value
