@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -247,3 +247,17 @@ class TestCommand:
         assert result.returncode == 2
         assert "payments.csv row 1: amount: must be > 0" in result.stderr
         assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+class TestGeneratedPortfolio:
+    def test_a_generated_portfolio_ingests_cleanly_and_only_once(self, db_url: str, tmp_path: Path) -> None:
+        from duecare.ledger.generate import generate
+
+        generate(40, seed=7, out=tmp_path / "gen", jurisdiction="mixed", as_of=date(2026, 11, 25))
+        first = run(db_url, tmp_path / "gen")
+        read = {f.name: f.read for f in first.files}
+        assert all(f.inserted == f.read for f in first.files)
+        assert counts(db_url) == {name: read.get(name, 0) for name in TABLES}
+        second = run(db_url, tmp_path / "gen")
+        assert all(f.unchanged == f.read and f.inserted == f.updated == 0 for f in second.files)
+        assert counts(db_url) == {name: read.get(name, 0) for name in TABLES}
