@@ -124,18 +124,15 @@ def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Sessi
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
         raise HTTPException(404, "no such notice")
-    consents = notices.consents_of(db, actor.id)
-    state = notices.state_for(consents, notice.id)
-    from duecare.web.i18n import request_locale
-
-    html = notices.rendered_notice(db, notice, "zh" if request_locale(request) == "zh_CN" else "en")
+    state = notices.state_of(db, actor.id, notice)
     borrower = db.get(m.Borrower, actor.id)
-    pack = borrower.jurisdiction.value if borrower else "cn"
-    record_audit(db, actor=actor, action="notice_read", subject=f"borrower:{actor.id}",
-                 after={"notice": notice.id})
-    return render(request, "portal/notice.html", notice=notice, state=state, workflow_html=html, pack=pack,
-                  steps=notices.allowed_decisions(state),
-                  history=[c for c in consents if c.notice_id == notice.id])
+    record_audit(db, actor=actor, action="notice_read", subject=f"borrower:{actor.id}", after={"notice": notice.id})
+    history = [c for c in notices.consents_of(db, actor.id) if c.notice_id in (notice.id, None)
+               and c.at >= notice.sent_at]
+    return render(request, "portal/notice.html", notice=notice, state=state, history=history,
+                  workflow_html=notices.rendered_notice(db, notice),
+                  pack=borrower.jurisdiction.value if borrower else "cn",
+                  steps=notices.allowed_decisions(db, notice, state))
 
 
 @router.post("/notices/{notice_id}/decision")
@@ -147,10 +144,10 @@ def notice_decision(notice_id: str, request: Request, decision: str = Form(max_l
     if decision not in notices.DECISIONS:
         raise HTTPException(422, "decision: granted, declined or withdrawn")
     try:
-        notices.decide(db, actor.id, notice, decision, now(), evidence=f"portal session; {_ip(request)}")
+        stopped = notices.decide(db, actor.id, notice, decision, now(), evidence=f"portal session {_ip(request)}")
     except TransitionError as exc:
         raise HTTPException(409, str(exc)) from None
-    return _back(f"/portal/notices/{notice_id}", decision)
+    return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
 
 
 # --- hardship questionnaire --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import polars as pl
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.ledger.frames import FLAGS, Frames, conform, empty
 from duecare.privacy.permissions import Actor
@@ -75,7 +76,8 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
     frames = load_frames(db, actor, borrower_ids)
     if frames["loans"].height == 0:
         return pl.DataFrame()
-    return decide(frames, as_of, Policy.default(), _scorer())
+    decided = decide(frames, as_of, Policy.default(), _scorer())
+    return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
 
 
 def _scorer() -> Any:
@@ -85,5 +87,5 @@ def _scorer() -> Any:
         return None
     try:
         return registered_scorer()
-    except Exception:  # a broken or absent model registry must not take the console down
+    except (UserError, FileNotFoundError, KeyError):  # no usable model registered: bands decide
         return None

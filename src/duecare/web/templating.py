@@ -64,8 +64,6 @@ def moment(value: datetime | None, locale: str, tz: str | None = None) -> str:
 
 
 def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
-    from duecare.privacy.deps import csrf_token
-
     locale = i18n.request_locale(request)
     tr = i18n.translations(locale)
     db = getattr(request.state, "db", None)
@@ -78,7 +76,7 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "gettext": tr.gettext,
         "ngettext": tr.ngettext,
         "actor": actor,
-        "csrf_token": csrf_token(request, db),
+        "csrf_token": _csrf(request, db),
         "money": lambda minor, currency="CNY": money(minor, currency, locale),
         "number": lambda value, digits=0: number(value, locale, digits),
         "day": lambda value: day(value, locale),
@@ -89,6 +87,18 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     }
     base.update(extra)
     return base
+
+
+def _csrf(request: Request, db: Any) -> str:
+    """The form token; on an error page after a rollback the session row is gone, so forms get none."""
+    from sqlalchemy.orm.exc import DetachedInstanceError
+
+    from duecare.privacy.deps import csrf_token
+
+    try:
+        return csrf_token(request, db)
+    except DetachedInstanceError:
+        return ""
 
 
 def render(request: Request, template: str, status_code: int = 200, **extra: Any) -> HTMLResponse:

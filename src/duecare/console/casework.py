@@ -1,0 +1,70 @@
+"""Staff case work: log a call outcome and record a promise to pay. Services take the session, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import UserError
+from duecare.kit.money import to_minor
+from duecare.ledger import models as m
+from duecare.privacy.audit import record_audit
+from duecare.privacy.permissions import Actor
+
+CALL_OUTCOMES = tuple(o.value for o in m.Outcome if o.value not in ("delivered", "undelivered"))
+
+
+def _loan_of(db: Session, borrower_id: str, loan_id: str | None) -> str | None:
+    if not loan_id:
+        return None
+    found = db.scalars(select(m.Loan.id).where(m.Loan.id == loan_id, m.Loan.borrower_id == borrower_id)).first()
+    if found is None:
+        raise UserError("loan: not a loan of this borrower", place="loan_id")
+    return found
+
+
+def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, outcome: str, direction: str,
+             duration_s: int | None, at: datetime) -> str:
+    """A call that happened, as a contact event (it feeds reachability and the call caps from now on)."""
+    if outcome not in CALL_OUTCOMES:
+        raise UserError(f"outcome: one of {', '.join(CALL_OUTCOMES)}", place="outcome")
+    if direction not in ("outbound", "inbound"):
+        raise UserError("direction: outbound or inbound", place="direction")
+    if duration_s is not None and not 0 <= duration_s <= 4 * 3600:
+        raise UserError("duration: between 0 and 14400 seconds", place="duration_s")
+    event_id = f"CE-{uuid.uuid4().hex[:16]}"
+    db.add(m.ContactEvent(id=event_id, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), at=at,
+                          channel=m.Channel.CALL, direction=m.Direction(direction), outcome=m.Outcome(outcome),
+                          agent_id=actor.id, duration_s=duration_s))
+    db.flush()
+    record_audit(db, actor=actor, action="call_logged", subject=f"borrower:{borrower_id}",
+                 after={"event": event_id, "outcome": outcome, "direction": direction})
+    return event_id
+
+
+def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, promised: str, amount: str,
+                   today: date) -> str:
+    """A promise to pay made on a call; while open and not yet due it holds further collection (ptp_pending)."""
+    try:
+        when = date.fromisoformat(promised)
+    except ValueError:
+        raise UserError("date: use YYYY-MM-DD", place="promised_date") from None
+    if not today <= when <= date.fromordinal(today.toordinal() + 60):
+        raise UserError("date: from today up to 60 days ahead", place="promised_date")
+    try:
+        minor = to_minor(Decimal(amount.replace(",", "")))
+    except InvalidOperation:
+        raise UserError("amount: a number such as 500", place="amount") from None
+    if minor <= 0:
+        raise UserError("amount: more than 0", place="amount")
+    pid = f"PTP-{uuid.uuid4().hex[:12]}"
+    db.add(m.Promise(id=pid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
+                     promised_date=when, amount_minor=minor, status=m.PromiseStatus.OPEN))
+    db.flush()
+    record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{borrower_id}",
+                 rule_id="ptp_pending", after={"promise": pid})
+    return pid

@@ -1,0 +1,36 @@
+"""`policy diff` on the console: the champion strategy against its challenger variant, on today's store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from duecare.policy.evaluator import Policy, decide
+from duecare.policy.loader import load_strategy
+from duecare.privacy.permissions import SYSTEM
+from duecare.web.snapshot import load_frames
+
+
+def champion_challenger(db: Session, at: datetime) -> dict[str, Any]:
+    """Loans per (champion action, challenger action) pair; aggregates and loan ids only."""
+    strategy = load_strategy("standard")
+    challenger_params = strategy.variant_params("challenger")
+    raw = {**strategy.raw, "params": challenger_params,
+           "variants": {"champion": {"share": 1.0}, "challenger": {"share": 0.0}}}
+    old = Policy(packs=Policy.default().packs, strategy=replace(strategy, raw={**strategy.raw, "variants": raw["variants"]}))
+    new = Policy(packs=old.packs, strategy=replace(strategy, raw=raw, version=f"{strategy.version}-challenger"))
+    frames = load_frames(db, SYSTEM)
+    changed_params = {k: (strategy.params.get(k), v) for k, v in challenger_params.items() if strategy.params.get(k) != v}
+    if frames["loans"].height == 0:
+        return {"rows": [], "changed_params": changed_params, "strategy": strategy, "loans": 0}
+    a = decide(frames, at, old).select("loan_id", from_action=pl.col("action"))
+    b = decide(frames, at, new).select("loan_id", to_action=pl.col("action"))
+    rows = (a.join(b, on="loan_id").group_by("from_action", "to_action")
+            .agg(loans=pl.len(), examples=pl.col("loan_id").sort().head(5))
+            .with_columns(changed=pl.col("from_action") != pl.col("to_action"))
+            .sort(["changed", "loans"], descending=True).to_dicts())
+    return {"rows": rows, "changed_params": changed_params, "strategy": strategy, "loans": a.height}

@@ -1,0 +1,356 @@
+"""Staff console pages (`/console/...`): sign-in, work queue, case page with one timeline, call and promise
+logging, visit approvals, schedule and routes, the scoped visit report, policy, dashboards and audit search.
+
+Every route declares its permission; which borrowers a person sees is a filter in each query (privacy.scope).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duecare.console import casework, dashboards
+from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
+from duecare.console.timeline import timeline
+from duecare.kit.errors import TransitionError, UserError
+from duecare.ledger import models as m
+from duecare.portal import account
+from duecare.privacy import auth
+from duecare.privacy.audit import audit_read
+from duecare.privacy.deps import DB, require
+from duecare.privacy.masking import mask_record, sees_clear
+from duecare.privacy.models import AuditEvent, StaffUser
+from duecare.privacy.permissions import Actor
+from duecare.privacy.scope import can_read_borrower
+from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.web.i18n import request_locale, translations
+from duecare.web.templating import render
+
+router = APIRouter(prefix="/console", tags=["console"])
+PUBLIC = Depends(require("public"))
+USE = Depends(require("console.use"))
+CASES = Depends(require("cases.read"))
+CONTACTS = Depends(require("contacts.write"))
+VISITS_READ = Depends(require("visits.read"))
+VISITS_APPROVE = Depends(require("visits.approve"))
+VISITS_REPORT = Depends(require("visits.report"))
+POLICY = Depends(require("policy.read"))
+DASHBOARDS = Depends(require("dashboards.read"))
+AUDIT = Depends(require("audit.read"))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/console"
+
+
+def _fragment(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+# --- sign-in -----------------------------------------------------------------------------------------------
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/console", _: Actor | None = PUBLIC, db: Session = DB) -> Response:
+    return render(request, "console/signin.html", next=_safe_next(next))
+
+
+@router.post("/signin")
+def signin(request: Request, username: str = Form(max_length=128), password: str = Form(max_length=1024),
+           next: str = Form("/console"), _: Actor | None = PUBLIC, db: Session = DB) -> Response:
+    ip = request.client.host if request.client else "unknown"
+    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|{username.casefold()}"):
+        return render(request, "console/signin.html", status_code=429, next=next, error="too_many")
+    result = auth.authenticate_staff(db, username, password)
+    if result.user is None:
+        return render(request, "console/signin.html", status_code=423 if result.outcome == "locked" else 401,
+                      next=next, error="locked" if result.outcome == "locked" else "bad_login")
+    stage = "totp" if result.outcome == "needs_totp" else "full"
+    target = f"/auth/totp?next={_safe_next(next)}" if stage == "totp" else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    revoke(db, request.cookies.get(SESSION_COOKIE))
+    token = create_session(db, kind="staff", subject_id=result.user.id, role=result.user.role, stage=stage)
+    set_session_cookie(response, request, token, "staff")
+    return response
+
+
+@router.get("")
+def home(request: Request, actor: Actor = USE, db: Session = DB) -> Response:
+    user = db.get(StaffUser, actor.id)
+    return render(request, "console/home.html", user=user)
+
+
+# --- work queue and case -----------------------------------------------------------------------------------
+
+@router.get("/queue")
+def queue_page(request: Request, action: str = "", bucket: str = "", band: str = "", min_overdue: str = "",
+               q: str = "", sort: str = "priority", idle: str = "", actor: Actor = CASES,
+               db: Session = DB) -> Response:
+    try:
+        minimum = int(float(min_overdue) * 100) if min_overdue.strip() else 0
+    except ValueError:
+        minimum = 0
+    f = Filters(action=action if action in WORK_ACTIONS + ("hold", "none") else "", bucket=bucket,
+                band=band if band in ("low", "medium", "high") else "", min_overdue=max(minimum, 0), q=q[:64],
+                sort=sort if sort in SORTS else "priority", include_idle=idle == "1" or action in ("hold", "none"))
+    rows, total = work_queue(db, actor, now(), f)
+    template = "console/queue_rows.html" if _fragment(request) else "console/queue.html"
+    return render(request, template, rows=rows, total=total, f=f, actions=WORK_ACTIONS + ("hold", "none"),
+                  sorts=SORTS, min_overdue=min_overdue)
+
+
+def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]:
+    from duecare.web.explain import explanations
+
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(404, "no such case")  # the same answer as a borrower that does not exist
+    b = db.get(m.Borrower, borrower_id)
+    assert b is not None
+    person = {"name": b.name, "phones": b.phones, "email": b.email, "address": b.address, "city": b.city}
+    shown = mask_record(person, actor)
+    audit_read(db, actor, f"borrower:{borrower_id}",
+               ["name", "phones", "email", "address"] if sees_clear(actor) else ["masked"], purpose="case work")
+    t = now()
+    return {
+        "b": b, "person": shown, "clear": sees_clear(actor),
+        "loans": account.my_loans(db, borrower_id, t),
+        "decisions": explanations(db, actor, t, [borrower_id]),
+        "items": timeline(db, borrower_id),
+        "outcomes": casework.CALL_OUTCOMES,
+        "can_write": actor.can("contacts.write"),
+        "today": account.today_for(db, borrower_id, t),
+    }
+
+
+@router.get("/cases/{borrower_id}")
+def case_page(borrower_id: str, request: Request, actor: Actor = CASES, db: Session = DB) -> Response:
+    return render(request, "console/case.html", **_case_context(db, actor, borrower_id))
+
+
+@router.post("/cases/{borrower_id}/calls")
+def log_call(borrower_id: str, request: Request, outcome: str = Form(max_length=16),
+             direction: str = Form("outbound", max_length=8), loan_id: str = Form("", max_length=64),
+             duration_s: str = Form("", max_length=6), actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(404, "no such case")
+    try:
+        seconds = int(duration_s) if duration_s.strip() else None
+        casework.log_call(db, actor, borrower_id, loan_id or None, outcome, direction, seconds, now())
+    except (UserError, ValueError) as exc:
+        return render(request, "console/case.html", status_code=422, error=str(exc),
+                      **_case_context(db, actor, borrower_id))
+    return RedirectResponse(f"/console/cases/{borrower_id}?done=call", status_code=303)
+
+
+@router.post("/cases/{borrower_id}/promises")
+def record_promise(borrower_id: str, request: Request, promised_date: str = Form(max_length=10),
+                   amount: str = Form(max_length=20), loan_id: str = Form("", max_length=64),
+                   actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(404, "no such case")
+    try:
+        casework.record_promise(db, actor, borrower_id, loan_id or None, promised_date, amount,
+                                account.today_for(db, borrower_id, now()))
+    except UserError as exc:
+        return render(request, "console/case.html", status_code=422, error=str(exc),
+                      **_case_context(db, actor, borrower_id))
+    return RedirectResponse(f"/console/cases/{borrower_id}?done=promise", status_code=303)
+
+
+# --- visits --------------------------------------------------------------------------------------------------
+
+def _visit_ctx(db: Session, actor: Actor) -> Any:
+    from duecare.visits import service
+
+    return service.Ctx(session=db, actor=actor, at=now())
+
+
+@router.get("/visits/approvals")
+def approvals_page(request: Request, actor: Actor = VISITS_APPROVE, db: Session = DB) -> Response:
+    from duecare.visits import repository, service
+
+    ctx = _visit_ctx(db, actor)
+    waiting = []
+    for v in repository.list_visits(db, actor, state="consented"):
+        gate = service.gate_now(ctx, v.id)
+        waiting.append({"visit": v, "gate": gate.as_json()})
+    approved = repository.list_visits(db, actor, state="approved")
+    return render(request, "console/approvals.html", waiting=waiting, approved=approved)
+
+
+@router.post("/visits/{visit_id}/approval")
+def approve_visit(visit_id: str, request: Request, decision: str = Form(max_length=8),
+                  comment: str = Form(max_length=1000), actor: Actor = VISITS_APPROVE, db: Session = DB) -> Response:
+    from duecare.visits import repository, service
+
+    if decision not in ("approve", "reject"):
+        raise HTTPException(422, "decision: approve or reject")
+    try:
+        result = service.decide_approval(_visit_ctx(db, actor), visit_id, decision == "approve", comment)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except (TransitionError, UserError) as exc:
+        raise HTTPException(409, str(exc)) from None
+    flash = "stopped" if result.stopped else decision
+    return RedirectResponse(f"/console/visits/approvals?done={flash}", status_code=303)
+
+
+@router.post("/visits/{visit_id}/schedule")
+def schedule_visit(visit_id: str, request: Request, actor: Actor = VISITS_APPROVE, db: Session = DB) -> Response:
+    from duecare.visits import repository, service
+
+    try:
+        service.schedule(_visit_ctx(db, actor), visit_id)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except (TransitionError, UserError) as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse("/console/visits/schedule?done=scheduled", status_code=303)
+
+
+@router.get("/visits/schedule")
+def schedule_page(request: Request, day: str = "", actor: Actor = VISITS_READ, db: Session = DB) -> Response:
+    from duecare.visits import repository, views
+    from duecare.visits.scope import load_visit_policy
+
+    visits = [views.visit_view(db, v, timeline=False) for v in repository.list_visits(db, actor, state="scheduled")]
+    try:
+        chosen = date.fromisoformat(day) if day else None
+    except ValueError:
+        chosen = None
+    routes = []
+    if actor.role == "field_agent":
+        days = sorted({v["window"]["start"][:10] for v in visits if v["window"]})
+        for d in ([chosen.isoformat()] if chosen else days):
+            routes.append(views.day_route(db, actor.id, date.fromisoformat(d), load_visit_policy()))
+    return render(request, "console/schedule.html", visits=visits, routes=routes)
+
+
+@router.get("/visits/{visit_id}/report")
+def report_page(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
+    from duecare.visits import repository
+    from duecare.visits.scope import load_visit_policy
+
+    try:
+        visit = repository.get_visit(db, visit_id, actor)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    policy = load_visit_policy()
+    lang = "zh" if request_locale(request) == "zh_CN" else "en"
+    checklist = policy.checklist(lang)
+    return render(request, "console/report.html", visit=visit, checklist=checklist,
+                  allowed={a["field"] for a in checklist["ask"]},
+                  recording=policy.recording_required(visit.pack) is not None, **_report_choices())
+
+
+def _report_choices() -> dict[str, Any]:
+    from duecare.visits import report
+    from duecare.visits.models import Outcome
+
+    return {"outcomes_v": [o.value for o in Outcome], "employment": [e.value for e in report.EmploymentStatus],
+            "hardships": [h.value for h in report.HardshipCategory],
+            "willingness": [w.value for w in report.Willingness], "referrals": [r.value for r in report.Referral]}
+
+
+def report_payload(form: Any) -> dict[str, Any]:
+    """The report body from the form: empty fields are left out, so only what the agent filled is checked."""
+    def val(key: str) -> str | None:
+        v = str(form.get(key, "") or "").strip()
+        return v or None
+
+    fields: dict[str, Any] = {}
+    for key in ("employment_status", "monthly_income", "monthly_expenses", "other_debts_monthly",
+                "hardship_category", "willingness", "capacity_monthly", "referral"):
+        if val(key) is not None:
+            fields[key] = val(key)
+    if val("hardship_hold"):
+        fields["hardship_hold"] = True
+    if val("ptp_date") and val("ptp_amount"):
+        fields["promise_to_pay"] = {"date": val("ptp_date"), "amount": val("ptp_amount")}
+    if val("plan_monthly") and val("plan_months") and val("plan_first"):
+        fields["proposed_plan"] = {"monthly_amount": val("plan_monthly"), "months": val("plan_months"),
+                                   "first_payment_date": val("plan_first")}
+    out: dict[str, Any] = {"outcome": val("outcome"), "fields": fields}
+    if val("notes"):
+        out["notes"] = val("notes")
+    if val("recording_ref"):
+        out["recording_ref"] = val("recording_ref")
+    return out
+
+
+@router.post("/visits/{visit_id}/report")
+async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
+    from duecare.visits import repository, service
+
+    form = await request.form()
+    try:
+        service.file_report(_visit_ctx(db, actor), visit_id, report_payload(form))
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except (TransitionError, UserError) as exc:
+        reasons = getattr(exc, "reasons", None)
+        detail = str(exc) + (f" — {reasons}" if reasons else "")
+        raise HTTPException(422, detail) from None
+    return RedirectResponse("/console/visits/schedule?done=report", status_code=303)
+
+
+# --- policy, dashboards, audit ---------------------------------------------------------------------------------
+
+@router.get("/policy")
+def policy_page(request: Request, actor: Actor = POLICY, db: Session = DB) -> Response:
+    from duecare.policy.loader import all_packs, load_strategy
+
+    return render(request, "console/policy.html", packs=all_packs(), strategy=load_strategy("standard"))
+
+
+@router.get("/policy/diff")
+def policy_diff_page(request: Request, actor: Actor = POLICY, db: Session = DB) -> Response:
+    """Champion against challenger on today's store: how many loans would change action (`policy diff`)."""
+    from duecare.console.policydiff import champion_challenger
+
+    return render(request, "console/policy_diff.html", **champion_challenger(db, now()))
+
+
+@router.get("/dashboards")
+def dashboards_page(request: Request, actor: Actor = DASHBOARDS, db: Session = DB) -> Response:
+    d = dashboards.build(db, now())
+    tr = translations(request_locale(request)).gettext
+    return render(request, "console/dashboards.html", d=d, figs=dashboards.figures(d, tr))
+
+
+@router.get("/audit")
+def audit_page(request: Request, borrower: str = "", actor: Actor = AUDIT, db: Session = DB) -> Response:
+    events: list[AuditEvent] = []
+    borrower = borrower.strip()[:64]
+    if borrower:
+        events = list(db.scalars(select(AuditEvent).where(AuditEvent.subject == f"borrower:{borrower}")
+                                 .order_by(AuditEvent.seq.desc()).limit(500)))
+        visit_ids = _visit_ids(db, borrower)
+        if visit_ids:
+            events += list(db.scalars(select(AuditEvent).where(AuditEvent.subject.in_([f"visit:{v}" for v in visit_ids]))
+                                      .order_by(AuditEvent.seq.desc()).limit(500)))
+            events.sort(key=lambda e: e.seq, reverse=True)
+        audit_read(db, actor, f"borrower:{borrower}", ["audit_trail"], purpose="audit search")
+    return render(request, "console/audit.html", borrower=borrower, events=events)
+
+
+def _visit_ids(db: Session, borrower_id: str) -> list[str]:
+    from duecare.visits.models import VisitCase
+
+    return list(db.scalars(select(VisitCase.id).where(VisitCase.borrower_id == borrower_id)))
+
+
+def local(moment: datetime, tz: str) -> datetime:
+    return moment.astimezone(ZoneInfo(tz))
