@@ -21,6 +21,7 @@ from duecare.ledger.models import (
     Payment,
 )
 from duecare.privacy.auth import create_staff
+from duecare.privacy.models import Assignment
 
 # Wednesday 25 November 2026, 10:00 in Shanghai.
 AS_OF = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -82,3 +83,9 @@ def team(session: Session) -> dict[str, str]:
         role = "field_agent" if key.startswith("fa") else key.rstrip("2")
         staff(session, sid, role)
     return people
+
+
+def assign(session: Session, borrower_id: str, agent_id: str) -> None:
+    """The phone agent works this borrower's case (agents see assigned borrowers only)."""
+    session.add(Assignment(borrower_id=borrower_id, agent_id=agent_id, assigned_at=AS_OF))
+    session.flush()

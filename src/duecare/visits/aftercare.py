@@ -1,0 +1,99 @@
+"""What an accepted visit report changes in the case: a promise to pay, a plan proposal, a hardship hold, a
+referral, the contact event of the visit, and the summary the borrower receives with the complaint link."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from duecare.ledger.models import (
+    Borrower,
+    Channel,
+    ContactEvent,
+    Direction,
+    Hold,
+    HoldKind,
+    Promise,
+    PromiseStatus,
+    Visit,
+    VisitStatus,
+)
+from duecare.ledger.models import Outcome as ContactOutcome
+from duecare.visits import messages
+from duecare.visits.models import FollowUp, Outcome, VisitCase
+from duecare.visits.notice import _content, notice_language, portal_url
+from duecare.visits.report import ReportIn, summary_lines
+
+CONTACT_OUTCOME = {
+    Outcome.MET_BORROWER: ContactOutcome.RPC,
+    Outcome.NOT_HOME: ContactOutcome.NO_ANSWER,
+    Outcome.MOVED: ContactOutcome.INVALID,
+    Outcome.REFUSED: ContactOutcome.REFUSED,
+    Outcome.THIRD_PARTY_ONLY: ContactOutcome.THIRD_PARTY,
+}
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def apply(session: Session, visit: VisitCase, borrower: Borrower, report: ReportIn, at: datetime) -> list[FollowUp]:
+    """Update the ledger from the report; returns the follow-ups it created."""
+    f = report.fields
+    made: list[FollowUp] = []
+    met = report.outcome == Outcome.MET_BORROWER
+    outcome = CONTACT_OUTCOME[report.outcome]
+    if met and f.promise_to_pay is not None:
+        outcome = ContactOutcome.PTP
+    session.add(ContactEvent(id=_id("VCE"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
+                             at=visit.planned_arrival or visit.window_start or at, channel=Channel.VISIT,
+                             direction=Direction.OUTBOUND, outcome=outcome, agent_id=visit.agent_a))
+    if visit.ledger_visit_id:
+        lv = session.get(Visit, visit.ledger_visit_id)
+        if lv is not None:
+            lv.status = VisitStatus.COMPLETED
+    if met and f.promise_to_pay is not None:
+        p = Promise(id=_id("VPP"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
+                    promised_date=f.promise_to_pay.date, status=PromiseStatus.OPEN)
+        p.amount = f.promise_to_pay.amount
+        session.add(p)
+        made.append(FollowUp(visit_id=visit.id, kind="promise", ref=p.id, created_at=at,
+                             details=json.dumps(f.promise_to_pay.model_dump(mode="json"))))
+    if met and f.proposed_plan is not None:
+        made.append(FollowUp(visit_id=visit.id, kind="plan_proposal", ref=None, created_at=at,
+                             details=json.dumps(f.proposed_plan.model_dump(mode="json"), ensure_ascii=False)))
+    if met and f.hardship_hold:
+        hold = Hold(id=_id("VHH"), borrower_id=visit.borrower_id, loan_id=None, kind=HoldKind.HARDSHIP_OPEN,
+                    opened_at=at, reason=f"visit {visit.id}: hardship category "
+                                         f"{f.hardship_category.value if f.hardship_category else 'unspecified'}")
+        session.add(hold)
+        borrower.hardship_open = True
+        made.append(FollowUp(visit_id=visit.id, kind="hardship_hold", ref=hold.id, created_at=at, details=None))
+    if met and f.referral is not None:
+        made.append(FollowUp(visit_id=visit.id, kind="referral", ref=f.referral.value, created_at=at, details=None))
+    for row in made:
+        session.add(row)
+    session.flush()
+    _summary(session, visit, borrower, report, at)
+    return made
+
+
+def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: ReportIn, at: datetime) -> None:
+    lang = notice_language(str(borrower.language))
+    complaint = _content()["packs"][visit.pack]["complaint"][lang]
+    link = f"{portal_url()}/{visit.id}"
+    if lang == "zh":
+        subject = "上门走访记录摘要"
+        head = [f"{borrower.name}，您好：以下是本次上门走访记录的全部内容。如有不准确之处，您有权要求更正。"]
+        tail = [f"查看与更正：{link}", complaint]
+    else:
+        subject = "Summary of your home visit"
+        head = [f"Dear {borrower.name}, this is everything recorded at the visit. If anything is wrong, you may "
+                "ask for it to be corrected."]
+        tail = [f"View and correct: {link}", complaint]
+    body = "\n".join(head + summary_lines(report, lang) + tail)
+    messages.to_borrower(session, visit, borrower, kind="visit_summary", subject=subject, body=body, link=link,
+                         at=at)

@@ -1,0 +1,23 @@
+"""The workflow's clock. Real time, unless `DUECARE_DEMO_NOW` (ISO 8601 with offset) pins it for a demo run;
+the web app may set `app.state.clock` (tests advance a fake clock there)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from duecare.kit.errors import UserError
+
+
+def now() -> datetime:
+    pinned = os.environ.get("DUECARE_DEMO_NOW")
+    if not pinned:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise UserError("DUECARE_DEMO_NOW must be ISO 8601 with an offset, e.g. 2026-11-25T10:00:00+08:00",
+                        place="DUECARE_DEMO_NOW") from None
+    if moment.tzinfo is None:
+        raise UserError("DUECARE_DEMO_NOW needs a UTC offset", place="DUECARE_DEMO_NOW")
+    return moment.astimezone(UTC)

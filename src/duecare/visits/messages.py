@@ -1,0 +1,58 @@
+"""Message requests for the contact channels (portal, email/SMS link, letter, staff inbox).
+
+The workflow never delivers anything itself: it writes one `visit_messages` row per idempotency key, in the
+same transaction as the step that caused it, and the contacts worker delivers it after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from duecare.ledger.models import Borrower
+from duecare.visits.models import VisitCase, VisitMessage
+
+
+def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipient_id: str, channel: str,
+            kind: str, subject: str, body: str, at: datetime) -> VisitMessage:
+    """Queue one message; asking twice for the same (visit, kind, recipient, channel) queues it once."""
+    key = f"{visit.id}:{kind}:{recipient_kind}:{recipient_id}:{channel}"
+    existing = session.scalars(select(VisitMessage).where(VisitMessage.idempotency_key == key)).one_or_none()
+    if existing is not None:
+        return existing
+    msg = VisitMessage(idempotency_key=key, visit_id=visit.id, recipient_kind=recipient_kind,
+                       recipient_id=recipient_id, channel=channel, kind=kind, subject=subject[:200], body=body,
+                       status="pending", created_at=at)
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def borrower_channels(borrower: Borrower) -> list[str]:
+    """The portal always; then a link by email if there is an address, else by SMS if there is a phone."""
+    out = ["portal"]
+    if borrower.email:
+        out.append("email")
+    elif borrower.phones:
+        out.append("sms")
+    return out
+
+
+def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind: str, subject: str, body: str,
+                link: str, at: datetime) -> list[VisitMessage]:
+    """The full text in the portal; a short message with the link on the borrower's remote channel."""
+    out = []
+    for channel in borrower_channels(borrower):
+        text = body if channel == "portal" else f"{subject}: {link}"
+        out.append(request(session, visit, recipient_kind="borrower", recipient_id=borrower.id, channel=channel,
+                           kind=kind, subject=subject, body=text, at=at))
+    return out
+
+
+def to_agents(session: Session, visit: VisitCase, *, kind: str, subject: str, body: str,
+              at: datetime) -> list[VisitMessage]:
+    agents = [a for a in (visit.agent_a, visit.agent_b) if a]
+    return [request(session, visit, recipient_kind="staff", recipient_id=a, channel="staff_inbox", kind=kind,
+                    subject=subject, body=body, at=at) for a in agents]

@@ -1,0 +1,142 @@
+"""The transparency notice: one canonical text per (pack, language) from a template, hashed; HTML and PDF are
+derived from that same text, so what the hash pins is exactly what the borrower read.
+
+Canonical text lines: `# title`, `## heading`, `- bullet`, anything else a paragraph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from fpdf import FPDF
+
+from duecare.visits.scope import VisitPolicy
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+LANGUAGES = ("zh", "en")
+
+
+def portal_url() -> str:
+    return os.environ.get("DUECARE_PORTAL_URL", "https://portal.duecare.example/visits")
+
+
+@cache
+def _content() -> dict[str, Any]:
+    text = (resources.files("duecare.visits") / "notice_content.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+@cache
+def _template_source(language: str) -> str:
+    return (resources.files("duecare.visits") / "templates" / f"notice.{language}.txt.j2").read_text(
+        encoding="utf-8")
+
+
+def template_version(pack: str, language: str, policy: VisitPolicy) -> str:
+    """Changes whenever the template, the pack's notice content or the visit scope changes."""
+    content = yaml.safe_dump(_content()["packs"][pack], allow_unicode=True, sort_keys=True)
+    h = hashlib.sha256("\n".join([_template_source(language), content, policy.version]).encode()).hexdigest()
+    return f"notice-{pack}-{language}-{h[:16]}"
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    text: str
+    version_hash: str
+    template_version: str
+    language: str
+
+
+def notice_language(borrower_language: str) -> str:
+    return "zh" if borrower_language.startswith("zh") else "en"
+
+
+def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loan_id: str, borrower_name: str,
+           sent_on: date) -> RenderedNotice:
+    """The canonical notice text and its sha256 (the notice record keeps the hash)."""
+    lang = notice_language(language)
+    content = _content()
+    pc = content["packs"][pack]
+    window = policy.strategy.raw["visit_window"]
+    checklist = policy.checklist(lang)
+    lender = content["lender"][lang]
+    version = template_version(pack, lang, policy)
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    text = env.from_string(_template_source(lang)).render(
+        notice_id=notice_id, loan_id=loan_id, borrower_name=borrower_name, sent_on=sent_on.isoformat(),
+        lender=lender, lender_cap=lender[:1].upper() + lender[1:],
+        ask=[a["text"] for a in checklist["ask"]], never=[n["text"] for n in checklist["never"]],
+        window=f"{window['start']}–{window['end']}", service_minutes=policy.data.scheduling.service_minutes,
+        alternatives=pc["alternatives"][lang], rights=pc["rights"][lang], complaint=pc["complaint"][lang],
+        sources=pc["sources"], portal_url=portal_url(), template_version=version,
+        respond_by=(sent_on + timedelta(days=int(policy.strategy.params["consent_response_days"]))).isoformat(),
+    )
+    canonical = "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
+    return RenderedNotice(text=canonical, version_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+                          template_version=version, language=lang)
+
+
+def to_html(text: str, language: str) -> str:
+    """A self-contained HTML page of the canonical text (every character escaped)."""
+    out: list[str] = []
+    in_list = False
+    for line in text.splitlines():
+        is_item = line.startswith("- ")
+        if in_list and not is_item:
+            out.append("</ul>")
+            in_list = False
+        if line.startswith("## "):
+            out.append(f"<h2>{escape(line[3:])}</h2>")
+        elif line.startswith("# "):
+            out.append(f"<h1>{escape(line[2:])}</h1>")
+        elif is_item:
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{escape(line[2:])}</li>")
+        elif line:
+            out.append(f"<p>{escape(line)}</p>")
+    if in_list:
+        out.append("</ul>")
+    lang = "zh-CN" if language == "zh" else "en"
+    title = escape(text.splitlines()[0].lstrip("# ")) if text else ""
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><main>{''.join(out)}</main></body></html>")
+
+
+def _pdf() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("cjk", fname=str(CJK_FONT))
+    return pdf
+
+
+def to_pdf(text: str) -> bytes:
+    """The canonical text as a PDF with a CJK font (the same lines as the HTML)."""
+    pdf = _pdf()
+    pdf.add_page()
+    for line in text.splitlines():
+        pdf.set_x(pdf.l_margin)
+        if line.startswith("## "):
+            pdf.set_font("cjk", size=13)
+            pdf.multi_cell(0, 8, line[3:], new_x="LMARGIN", new_y="NEXT")
+        elif line.startswith("# "):
+            pdf.set_font("cjk", size=17)
+            pdf.multi_cell(0, 10, line[2:], new_x="LMARGIN", new_y="NEXT")
+        elif line.startswith("- "):
+            pdf.set_font("cjk", size=10.5)
+            pdf.multi_cell(0, 6, "• " + line[2:], new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.set_font("cjk", size=10.5)
+            pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,170 @@
+"""The visit report: only the scoped fields (pydantic, extra=forbid), an outcome, a recording reference where
+the pack or strategy requires one, and free text scanned for out-of-scope personal data. A refused report
+is not stored at all; the refusal names the reasons (category, field, position), never the refused text."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from duecare.kit.errors import UserError
+from duecare.visits.models import Outcome
+from duecare.visits.scanner import Finding, scan
+from duecare.visits.scope import VisitPolicy
+
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+ShortText = Annotated[str, Field(max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class EmploymentStatus(StrEnum):
+    EMPLOYED = "employed"
+    SELF_EMPLOYED = "self_employed"
+    UNEMPLOYED = "unemployed"
+    RETIRED = "retired"
+    STUDENT = "student"
+    OTHER = "other"
+
+
+class HardshipCategory(StrEnum):
+    NONE = "none"
+    JOB_LOSS = "job_loss"
+    REDUCED_INCOME = "reduced_income"
+    ILLNESS = "illness"  # a category only: no health details
+    FAMILY_EMERGENCY = "family_emergency"
+    BUSINESS_FAILURE = "business_failure"
+    OVER_INDEBTEDNESS = "over_indebtedness"
+    OTHER = "other"
+
+
+class Willingness(StrEnum):
+    WILLING = "willing"
+    WILLING_WITH_PLAN = "willing_with_plan"
+    UNABLE = "unable"
+    UNWILLING = "unwilling"
+    DISPUTES_DEBT = "disputes_debt"
+
+
+class Referral(StrEnum):
+    DEBT_ADVICE = "debt_advice"
+    SPECIALIST_REVIEW = "specialist_review"
+    LEGAL_REVIEW = "legal_review"
+
+
+class Plan(_Strict):
+    monthly_amount: Money
+    months: Annotated[int, Field(ge=1, le=120)]
+    first_payment_date: date
+    note: ShortText | None = None
+
+
+class PromiseToPay(_Strict):
+    date: date
+    amount: Money
+
+
+class UpdatedContact(_Strict):
+    phone: Annotated[str, Field(max_length=32, pattern=r"^\+?[\d\s\-()]{5,}$")] | None = None
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+
+
+class ReportFields(_Strict):
+    """Every field a scope may allow; the strategy's scope decides which of them a report may carry."""
+
+    employment_status: EmploymentStatus | None = None
+    monthly_income: Money | None = None
+    monthly_expenses: Money | None = None
+    other_debts_monthly: Money | None = None
+    hardship_category: HardshipCategory | None = None
+    willingness: Willingness | None = None
+    capacity_monthly: Money | None = None
+    proposed_plan: Plan | None = None
+    promise_to_pay: PromiseToPay | None = None
+    hardship_hold: bool | None = None
+    referral: Referral | None = None
+    updated_contact: UpdatedContact | None = None
+
+
+class ReportIn(_Strict):
+    outcome: Outcome
+    fields: ReportFields = ReportFields()
+    notes: ShortText | None = None
+    recording_ref: Annotated[str, Field(max_length=256)] | None = None
+
+
+class ReportRefused(UserError):
+    """A report with an unscoped field, a missing recording or out-of-scope text; nothing was stored."""
+
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        self.reasons = reasons
+        codes = ", ".join(sorted({str(r["code"]) for r in reasons}))
+        super().__init__(f"visit report refused ({codes}); nothing was stored — remove what is out of scope "
+                         "and file it again", place="report")
+
+
+# The only free-text values in a report: each is scanned.
+def _free_texts(report: ReportIn) -> list[tuple[str, str]]:
+    out = []
+    if report.notes:
+        out.append(("notes", report.notes))
+    plan = report.fields.proposed_plan
+    if plan is not None and plan.note:
+        out.append(("fields.proposed_plan.note", plan.note))
+    return out
+
+
+def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrower_phones: list[str]) -> ReportIn:
+    """The accepted report, or ReportRefused with every reason at once."""
+    try:
+        report = ReportIn.model_validate(raw)
+    except ValidationError as exc:
+        reasons = [{"code": "extra_field" if e["type"] == "extra_forbidden" else "invalid_field",
+                    "field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise ReportRefused(reasons) from None
+    reasons: list[dict[str, Any]] = []
+    scoped = set(policy.scope_fields)
+    for name in report.fields.model_fields_set:
+        if name not in scoped and getattr(report.fields, name) is not None:
+            reasons.append({"code": "field_out_of_scope", "field": f"fields.{name}",
+                            "message": "this strategy's visit scope does not allow this field"})
+    rule = policy.recording_required(pack)
+    if rule is not None and not report.recording_ref:
+        reasons.append({"code": "recording_required", "field": "recording_ref",
+                        "message": f"a recording reference is required ({rule.rule}: {rule.source})"})
+    phones = list(borrower_phones)
+    contact = report.fields.updated_contact
+    if contact is not None and contact.phone:
+        phones.append(contact.phone)
+    findings: list[Finding] = []
+    for field, text in _free_texts(report):
+        findings.extend(scan(text, field, phones))
+    reasons.extend({**f.as_dict(), "message": "personal data outside the visit scope"} for f in findings)
+    if reasons:
+        raise ReportRefused(reasons)
+    return report
+
+
+def summary_lines(report: ReportIn, language: str) -> list[str]:
+    """What was recorded, in the borrower's language, for the summary they receive (no free text)."""
+    zh = language.startswith("zh")
+    labels = {
+        "outcome": ("走访结果", "Outcome"), "employment_status": ("就业情况", "Employment"),
+        "monthly_income": ("月收入", "Monthly income"), "monthly_expenses": ("每月支出", "Monthly expenses"),
+        "other_debts_monthly": ("其他债务月还款", "Other debts per month"),
+        "hardship_category": ("逾期原因类别", "Reason for the arrears"), "willingness": ("还款意愿", "Willingness"),
+        "capacity_monthly": ("每月可负担金额", "Affordable per month"), "proposed_plan": ("拟议还款计划", "Proposed plan"),
+        "promise_to_pay": ("承诺还款", "Promise to pay"), "hardship_hold": ("申请暂停催收", "Pause requested"),
+        "referral": ("转介", "Referral"), "updated_contact": ("更新的联系方式", "Updated contact details"),
+    }
+    lines = [f"{labels['outcome'][0 if zh else 1]}: {report.outcome.value}"]
+    for name, value in report.fields.model_dump(mode="json", exclude_none=True).items():
+        label = labels[name][0 if zh else 1]
+        lines.append(f"{label}: {value}")
+    return lines

@@ -1,0 +1,153 @@
+"""Every query of the visit workflow. Who may see which visit is a filter in the query (privacy.scope)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from duecare.ledger.models import Consent
+from duecare.privacy.permissions import Actor
+from duecare.privacy.scope import readable_borrowers
+from duecare.visits.flows import BEFORE_VISIT, OPEN
+from duecare.visits.models import (
+    FollowUp,
+    NoticeDocument,
+    VisitCase,
+    VisitEvent,
+    VisitMessage,
+    VisitPreference,
+    VisitReport,
+    VisitState,
+)
+
+HOME_VISIT = "home_visit"
+
+
+class NotFound(LookupError):
+    """A visit the actor may not see is reported exactly like one that does not exist."""
+
+
+def readable(actor: Actor) -> Select[tuple[VisitCase]]:
+    return readable_borrowers(select(VisitCase), actor, VisitCase.borrower_id)
+
+
+def get_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
+    row = session.scalars(readable(actor).where(VisitCase.id == visit_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"visit {visit_id} not found")
+    return row
+
+
+def lock_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
+    """The visit row under `SELECT … FOR UPDATE` (PostgreSQL row lock), refreshed from the database."""
+    stmt = readable(actor).where(VisitCase.id == visit_id).with_for_update().execution_options(
+        populate_existing=True)
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFound(f"visit {visit_id} not found")
+    return row
+
+
+def lock_open_visits_of(session: Session, borrower_id: str) -> list[VisitCase]:
+    """Every not-yet-happened, not-closed visit of a borrower, locked in id order (no deadlocks)."""
+    pre = sorted(s.value for s in BEFORE_VISIT & OPEN)
+    stmt = (select(VisitCase).where(VisitCase.borrower_id == borrower_id, VisitCase.state.in_(pre))
+            .order_by(VisitCase.id).with_for_update().execution_options(populate_existing=True))
+    return list(session.scalars(stmt))
+
+
+def open_visit_for_loan(session: Session, loan_id: str) -> VisitCase | None:
+    states = sorted(s.value for s in OPEN)
+    return session.scalars(select(VisitCase).where(VisitCase.loan_id == loan_id, VisitCase.state.in_(states))
+                           .limit(1)).one_or_none()
+
+
+def list_visits(session: Session, actor: Actor, state: str | None = None, limit: int = 200) -> list[VisitCase]:
+    stmt = readable(actor).order_by(VisitCase.proposed_at.desc(), VisitCase.id).limit(limit)
+    if state:
+        stmt = stmt.where(VisitCase.state == state)
+    return list(session.scalars(stmt))
+
+
+def all_visits(session: Session) -> list[VisitCase]:
+    return list(session.scalars(select(VisitCase).order_by(VisitCase.proposed_at, VisitCase.id)))
+
+
+def events(session: Session, visit_id: str) -> list[VisitEvent]:
+    return list(session.scalars(select(VisitEvent).where(VisitEvent.visit_id == visit_id).order_by(VisitEvent.id)))
+
+
+def consents_of(session: Session, borrower_id: str, purpose: str = HOME_VISIT) -> list[Consent]:
+    return list(session.scalars(select(Consent).where(Consent.borrower_id == borrower_id, Consent.purpose == purpose)
+                                .order_by(Consent.at, Consent.id)))
+
+
+def consent_state(session: Session, borrower_id: str, notice_id: str, since: datetime) -> str:
+    """The current decision for a notice, derived from the records (the latest after the notice wins)."""
+    stmt = (select(Consent.decision).where(
+        Consent.borrower_id == borrower_id, Consent.purpose == HOME_VISIT, Consent.at > since,
+        (Consent.notice_id == notice_id) | Consent.notice_id.is_(None))
+        .order_by(Consent.at.desc(), Consent.id.desc()).limit(1))
+    found = session.scalar(stmt)
+    return "none" if found is None else str(found)
+
+
+def notice_document(session: Session, notice_id: str) -> NoticeDocument | None:
+    return session.get(NoticeDocument, notice_id)
+
+
+def report_of(session: Session, visit_id: str) -> VisitReport | None:
+    return session.get(VisitReport, visit_id)
+
+
+def follow_ups(session: Session, visit_id: str) -> list[FollowUp]:
+    return list(session.scalars(select(FollowUp).where(FollowUp.visit_id == visit_id).order_by(FollowUp.id)))
+
+
+def messages(session: Session, visit_id: str | None = None, recipient_id: str | None = None) -> list[VisitMessage]:
+    stmt = select(VisitMessage).order_by(VisitMessage.id)
+    if visit_id:
+        stmt = stmt.where(VisitMessage.visit_id == visit_id)
+    if recipient_id:
+        stmt = stmt.where(VisitMessage.recipient_id == recipient_id)
+    return list(session.scalars(stmt))
+
+
+def preferences(session: Session, borrower_id: str) -> list[VisitPreference]:
+    """The borrower's latest statement of preferred times (all rows stated at that moment)."""
+    latest = session.scalar(select(VisitPreference.stated_at).where(VisitPreference.borrower_id == borrower_id)
+                            .order_by(VisitPreference.stated_at.desc()).limit(1))
+    if latest is None:
+        return []
+    return list(session.scalars(select(VisitPreference).where(
+        VisitPreference.borrower_id == borrower_id, VisitPreference.stated_at == latest)
+        .order_by(VisitPreference.weekday, VisitPreference.start_time)))
+
+
+def booked(session: Session, agent_ids: Sequence[str], start: datetime, end: datetime) -> list[VisitCase]:
+    """Scheduled visits of any of these agents with a window overlapping [start, end)."""
+    ids = list(agent_ids)
+    stmt = select(VisitCase).where(
+        VisitCase.state == VisitState.SCHEDULED,
+        VisitCase.agent_a.in_(ids) | VisitCase.agent_b.in_(ids),
+        VisitCase.window_start < end, VisitCase.window_end > start,
+    ).order_by(VisitCase.window_start, VisitCase.id)
+    return list(session.scalars(stmt))
+
+
+def visits_of_borrower_between(session: Session, borrower_id: str, start: datetime, end: datetime,
+                               exclude: str) -> list[VisitCase]:
+    """Visits of a borrower (scheduled or done) whose window starts in [start, end): the 30-day limit."""
+    done = [VisitState.SCHEDULED.value, VisitState.REPORTED.value, VisitState.REVIEWED.value]
+    return list(session.scalars(select(VisitCase).where(
+        VisitCase.borrower_id == borrower_id, VisitCase.id != exclude, VisitCase.state.in_(done),
+        VisitCase.window_start >= start, VisitCase.window_start < end)))
+
+
+def gate_of(event: VisitEvent) -> dict[str, Any] | None:
+    return None if event.gate_json is None else json.loads(event.gate_json)  # type: ignore[no-any-return]

@@ -1,0 +1,334 @@
+"""REST API of the home-visit workflow (`router`), used by the console and the portal.
+
+Every route declares its permission with `require(...)`. Errors: 404 unknown (or not visible) visit, 409 a
+transition the table refuses or a gate that closed (`{"code": ..., "message": ...}`), 422 bad input or a
+refused report (with its reasons). A gate that closes at a step cancels the visit and answers 409 with code
+`gate_closed` — the cancellation itself is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import TransitionError, UserError
+from duecare.privacy.audit import audit_read
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.visits import clock, register, repository, service, views
+from duecare.visits import notice as notice_mod
+from duecare.visits.report import ReportRefused
+from duecare.visits.scope import load_visit_policy
+
+router = APIRouter(tags=["visits"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such visit (or not visible to you)"},
+    409: {"description": "Transition refused by the table, or the gate closed (visit cancelled)"},
+    422: {"description": "Invalid input or a refused report, with reasons"},
+}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProposeIn(_Body):
+    loan_id: str = Field(max_length=64)
+
+
+class AnswerIn(_Body):
+    decision: Literal["granted", "declined"]
+    notice_version_hash: str = Field(min_length=64, max_length=64, description="sha256 of the notice text shown")
+
+
+class RecordAnswerIn(AnswerIn):
+    channel: Literal["sms_reply", "email_reply", "letter", "in_person_form"]
+    evidence: str = Field(min_length=1, max_length=500, description="message id or signed-form reference")
+
+
+class RecordWithdrawalIn(_Body):
+    channel: Literal["sms_reply", "email_reply", "letter", "in_person_form"]
+    evidence: str = Field(min_length=1, max_length=500)
+
+
+class ApprovalIn(_Body):
+    approve: bool
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class ScheduleIn(_Body):
+    agents: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    day: date | None = Field(default=None, alias="date",
+                             description="the borrower-local day; default: the first that fits")
+
+
+class ReviewIn(_Body):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class CancelIn(_Body):
+    reason: str = Field(min_length=1, max_length=80, description="a reason code, e.g. borrower_moved")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PreferredTime(_Body):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start: time
+    end: time
+
+
+class PreferencesIn(_Body):
+    times: list[PreferredTime] = Field(min_length=1, max_length=21)
+
+
+def _now(request: Request) -> datetime:
+    fake: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return fake() if fake is not None else clock.now()
+
+
+def _ctx(request: Request, db: Session, actor: Actor) -> service.Ctx:
+    return service.Ctx(session=db, actor=actor, at=_now(request), policy=load_visit_policy())
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except repository.NotFound as exc:
+        raise HTTPException(404, detail={"code": "not_found", "message": str(exc)}) from None
+    except TransitionError as exc:
+        raise HTTPException(409, detail={"code": exc.code, "message": str(exc)}) from None
+    except ReportRefused as exc:
+        raise HTTPException(422, detail={"code": "report_refused", "message": str(exc),
+                                         "reasons": exc.reasons}) from None
+    except UserError as exc:
+        raise HTTPException(422, detail={"code": "invalid", "message": str(exc)}) from None
+
+
+def _result(db: Session, result: service.StepResult) -> Any:
+    body = views.visit_view(db, result.visit)
+    if result.stopped:
+        return JSONResponse(status_code=409, content={
+            "code": "gate_closed", "message": "the gate no longer allows this visit; it was cancelled",
+            "reasons": result.stopped, "visit": body})
+    if result.gate is not None:
+        body["gate"] = {"action": result.gate.action, "unmet": result.gate.unmet, "digest": result.gate.digest}
+    return body
+
+
+@router.get("/visits", summary="List visits you may see", responses=ERRORS)
+def list_visits(state: str | None = None, actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Any:
+    return [views.visit_view(db, v, timeline=False) for v in repository.list_visits(db, actor, state)]
+
+
+@router.post("/visits", status_code=201, summary="Propose a visit for a loan the gate puts on the visit track",
+             responses=ERRORS)
+def propose(body: ProposeIn, request: Request, actor: Actor = Depends(require("visits.propose")),
+            db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.propose(_ctx(request, db, actor), body.loan_id))
+
+
+@router.get("/visits/{visit_id}", summary="A visit with its timeline", responses=ERRORS)
+def get_visit(visit_id: str, actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Any:
+    with _errors():
+        return views.visit_view(db, repository.get_visit(db, visit_id, actor))
+
+
+@router.get("/visits/{visit_id}/gate", summary="The full gate evaluation now, with reasons and rule sources",
+            responses=ERRORS)
+def gate(visit_id: str, request: Request, actor: Actor = Depends(require("visits.approve")),
+         db: Session = DB) -> Any:
+    with _errors():
+        return service.gate_now(_ctx(request, db, actor), visit_id).as_json()
+
+
+@router.post("/visits/{visit_id}/notice", summary="Render, hash and send the transparency notice", responses=ERRORS)
+def send_notice(visit_id: str, request: Request, actor: Actor = Depends(require("visits.notice")),
+                db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.send_notice(_ctx(request, db, actor), visit_id))
+
+
+def _notice_response(db: Session, visit_id: str, actor: Actor, fmt: str) -> Response:
+    visit = repository.get_visit(db, visit_id, actor)
+    doc = repository.notice_document(db, visit.notice_id) if visit.notice_id else None
+    if doc is None:
+        raise repository.NotFound(f"visit {visit_id} has no notice yet")
+    headers = {"X-Notice-Version-Hash": doc.version_hash, "X-Notice-Template-Version": doc.template_version}
+    if fmt == "pdf":
+        return Response(notice_mod.to_pdf(doc.canonical_text), media_type="application/pdf", headers=headers)
+    if fmt == "html":
+        return Response(notice_mod.to_html(doc.canonical_text, doc.language), media_type="text/html",
+                        headers=headers)
+    return PlainTextResponse(doc.canonical_text, headers=headers)
+
+
+@router.get("/visits/{visit_id}/notice", summary="The notice as sent (text, html or pdf)", responses=ERRORS)
+def get_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
+               actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Response:
+    with _errors():
+        return _notice_response(db, visit_id, actor, format)
+
+
+@router.get("/portal/visits/{visit_id}/notice", summary="The borrower reads their notice", responses=ERRORS)
+def my_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
+              actor: Actor = Depends(require("portal.read")), db: Session = DB) -> Response:
+    with _errors():
+        return _notice_response(db, visit_id, actor, format)
+
+
+@router.post("/portal/visits/{visit_id}/consent", summary="The borrower consents or declines (one step)",
+             responses=ERRORS)
+def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = Depends(require("portal.write")),
+              db: Session = DB) -> Any:
+    session_row = getattr(request.state, "auth_session", None)
+    evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
+    with _errors():
+        return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel="portal",
+                                          evidence=evidence, notice_version_hash=body.notice_version_hash))
+
+
+@router.post("/portal/consents/withdraw", summary="The borrower withdraws home-visit consent (one step)",
+             responses=ERRORS)
+def my_withdrawal(request: Request, actor: Actor = Depends(require("portal.write")), db: Session = DB) -> Any:
+    session_row = getattr(request.state, "auth_session", None)
+    evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
+    with _errors():
+        cancelled = service.withdraw(_ctx(request, db, actor), actor.id, channel="portal", evidence=evidence)
+    return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
+
+
+@router.put("/portal/visit-preferences", summary="The borrower states preferred visit times", responses=ERRORS)
+def my_preferences(body: PreferencesIn, request: Request, actor: Actor = Depends(require("portal.write")),
+                   db: Session = DB) -> Any:
+    with _errors():
+        n = service.set_preferences(_ctx(request, db, actor), actor.id,
+                                    [(t.weekday, t.start, t.end) for t in body.times], channel="portal")
+    return {"times": n}
+
+
+@router.post("/visits/{visit_id}/consent", summary="Record an answer received by reply, letter or signed form",
+             responses=ERRORS)
+def record_answer(visit_id: str, body: RecordAnswerIn, request: Request,
+                  actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel=body.channel,
+                                          evidence=body.evidence, notice_version_hash=body.notice_version_hash))
+
+
+@router.post("/consents/{borrower_id}/withdraw", summary="Record a withdrawal received by reply or letter",
+             responses=ERRORS)
+def record_withdrawal(borrower_id: str, body: RecordWithdrawalIn, request: Request,
+                      actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+    with _errors():
+        cancelled = service.withdraw(_ctx(request, db, actor), borrower_id, channel=body.channel,
+                                     evidence=body.evidence)
+    return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
+
+
+@router.put("/borrowers/{borrower_id}/visit-preferences", summary="Record the borrower's stated visit times",
+            responses=ERRORS)
+def record_preferences(borrower_id: str, body: PreferencesIn, request: Request,
+                       actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+    with _errors():
+        n = service.set_preferences(_ctx(request, db, actor), borrower_id,
+                                    [(t.weekday, t.start, t.end) for t in body.times], channel="staff")
+    return {"times": n}
+
+
+@router.get("/consents/{borrower_id}/evidence", summary="One borrower's consent evidence (audited read)",
+            responses=ERRORS)
+def evidence(borrower_id: str, actor: Actor = Depends(require("consent.evidence")), db: Session = DB) -> Any:
+    with _errors():
+        out = views.consent_evidence(db, borrower_id)
+    audit_read(db, actor, f"borrower:{borrower_id}", ["consent_evidence"], purpose="compliance evidence")
+    return out
+
+
+@router.post("/visits/{visit_id}/approval", summary="Approve or reject (four-eyes: not the proposer)",
+             responses=ERRORS)
+def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = Depends(require("visits.approve")),
+             db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.decide_approval(_ctx(request, db, actor), visit_id, body.approve, body.comment))
+
+
+@router.post("/visits/{visit_id}/schedule", summary="Assign two field agents and a window; re-plan the route",
+             responses=ERRORS)
+def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = Depends(require("visits.schedule")),
+             db: Session = DB) -> Any:
+    agents = (body.agents[0], body.agents[1]) if body.agents else None
+    with _errors():
+        return _result(db, service.schedule(_ctx(request, db, actor), visit_id, agents=agents, day=body.day))
+
+
+@router.get("/visits/{visit_id}/checklist", summary="The scoped checklist for the agents", responses=ERRORS)
+def checklist(visit_id: str, lang: Literal["zh", "en"] = "zh", actor: Actor = Depends(require("visits.read")),
+              db: Session = DB) -> Any:
+    with _errors():
+        visit = repository.get_visit(db, visit_id, actor)
+    policy = load_visit_policy()
+    rec = policy.recording_required(visit.pack)
+    return {**policy.checklist(lang), "outcomes": ["met_borrower", "not_home", "moved", "refused", "third_party_only"],
+            "recording_required": None if rec is None else rec.model_dump()}
+
+
+@router.post("/visits/{visit_id}/report", summary="File the scoped visit report", responses=ERRORS)
+def report(visit_id: str, body: dict[str, Any], request: Request, actor: Actor = Depends(require("visits.report")),
+           db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.file_report(_ctx(request, db, actor), visit_id, body))
+
+
+@router.post("/visits/{visit_id}/review", summary="Close a reported visit", responses=ERRORS)
+def review(visit_id: str, body: ReviewIn, request: Request, actor: Actor = Depends(require("visits.review")),
+           db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.review(_ctx(request, db, actor), visit_id, body.comment))
+
+
+@router.post("/visits/{visit_id}/cancel", summary="Cancel a visit that has not happened", responses=ERRORS)
+def cancel(visit_id: str, body: CancelIn, request: Request, actor: Actor = Depends(require("visits.cancel")),
+           db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.cancel(_ctx(request, db, actor), visit_id, body.reason, body.comment))
+
+
+@router.post("/visit-sweeps/expire", summary="Expire notices left unanswered past the response period",
+             responses=ERRORS)
+def expire(request: Request, actor: Actor = Depends(require("visits.schedule")), db: Session = DB) -> Any:
+    return {"expired": [v.id for v in service.expire_due(_ctx(request, db, actor))]}
+
+
+@router.get("/visit-routes/{agent_id}", summary="A field agent's day route (field agents: their own only)",
+            responses=ERRORS)
+def route(agent_id: str, day: date = Query(alias="date"), actor: Actor = Depends(require("visits.read")),
+          db: Session = DB) -> Any:
+    if actor.role == "field_agent" and actor.id != agent_id:
+        raise HTTPException(404, detail={"code": "not_found", "message": "no such route"})
+    return views.day_route(db, agent_id, day, load_visit_policy())
+
+
+@router.get("/visit-register.csv", summary="The visit register (CSV)", response_class=PlainTextResponse)
+def register_csv(actor: Actor = Depends(require("visits.register")), db: Session = DB) -> Response:
+    data = register.rows(db)
+    audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
+    return Response(register.to_csv(data), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="visit-register.csv"'})
+
+
+@router.get("/visit-register.pdf", summary="The visit register (PDF)")
+def register_pdf(actor: Actor = Depends(require("visits.register")), db: Session = DB) -> Response:
+    data = register.rows(db)
+    audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
+    return Response(register.to_pdf(data), media_type="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="visit-register.pdf"'})
