@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from duecare.kit.db import Base
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.ledger.repository import phone_hashes
@@ -98,12 +99,11 @@ SPECS: tuple[FileSpec, ...] = (
         Col("status", "enum", values=_values(m.VisitStatus)), Col("at", "timestamp"))),
 )
 _SPEC = {s.name: s for s in SPECS}
-TABLES: dict[str, Table] = {
-    "borrowers": m.Borrower.__table__, "loans": m.Loan.__table__, "installments": m.Installment.__table__,
-    "payments": m.Payment.__table__, "contacts": m.ContactEvent.__table__, "notices": m.Notice.__table__,
-    "consents": m.Consent.__table__, "approvals": m.Approval.__table__, "promises": m.Promise.__table__,
-    "visits": m.Visit.__table__,
-}  # type: ignore[dict-item]
+_TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "installments",
+                "payments": "payments", "contacts": "contact_events", "notices": "notices",
+                "consents": "consents", "approvals": "approvals", "promises": "promises", "visits": "visits"}
+TABLES: dict[str, Table] = {name: Base.metadata.tables[t] for name, t in _TABLE_NAMES.items()}
+PHONE_INDEX: Table = Base.metadata.tables["borrower_phone_index"]
 
 
 @dataclass
@@ -255,14 +255,14 @@ def _classify(session: Session, name: str, batch: pl.DataFrame) -> pl.DataFrame:
     spec = _SPEC[name]
     if len(spec.key) == 1:
         ids = batch.get_column("id").to_list()
-        rows = session.execute(select(table.c.id, table.c.ingest_digest).where(table.c.id.in_(ids))).all()
-        old = pl.DataFrame(rows, schema={"id": pl.String, "_old": pl.String}, orient="row")
+        found = session.execute(select(table.c.id, table.c.ingest_digest).where(table.c.id.in_(ids))).all()
+        old = pl.DataFrame(found, schema={"id": pl.String, "_old": pl.String}, orient="row")
         keys = ["id"]
     else:  # installments: (loan_id, seq)
         loans = batch.get_column("loan_id").unique().to_list()
-        rows = session.execute(select(table.c.loan_id, table.c.seq, table.c.ingest_digest)
-                               .where(table.c.loan_id.in_(loans))).all()
-        old = pl.DataFrame(rows, schema={"loan_id": pl.String, "seq": pl.Int64, "_old": pl.String},
+        stored = session.execute(select(table.c.loan_id, table.c.seq, table.c.ingest_digest)
+                                 .where(table.c.loan_id.in_(loans))).all()
+        old = pl.DataFrame(stored, schema={"loan_id": pl.String, "seq": pl.Int64, "_old": pl.String},
                            orient="row")
         keys = ["loan_id", "seq"]
     old = old.with_columns(pl.lit(True).alias("_exists"))
@@ -298,10 +298,10 @@ def _write_file(session: Session, name: str, checked: Checked, result: FileResul
         result.unchanged += int((states == "same").sum())
         changed = int((states == "changed").sum())
         if name == "consents" and changed:
-            rows = batch.filter(pl.col("_state") == "changed").select(ROW, "id")
+            refused = batch.filter(pl.col("_state") == "changed").select(ROW, "id")
             appended.extend(Problem(checked.source, r, "consent_id", f"consent {cid!r} is already recorded "
                                     "with different content; consents are append-only: add a new row instead")
-                            for r, cid in rows.iter_rows())
+                            for r, cid in refused.iter_rows())
             changed = 0
         result.updated += changed
         todo = batch.filter(pl.col("_state") != "same") if name != "consents" else \
@@ -309,8 +309,7 @@ def _write_file(session: Session, name: str, checked: Checked, result: FileResul
         if todo.height:
             if name == "consents":
                 todo = _with_notice_versions(session, todo)
-            rows = todo.drop("_state", ROW).to_dicts()
-            _upsert(session, TABLES[name], rows, update=name != "consents")
+            _upsert(session, TABLES[name], todo.drop("_state", ROW).to_dicts(), update=name != "consents")
             if name == "borrowers":
                 _index_phones(session, frame, todo)
         progress("advance", name, batch.height)
@@ -332,8 +331,8 @@ def _with_notice_versions(session: Session, todo: pl.DataFrame) -> pl.DataFrame:
 
 def _index_phones(session: Session, frame: pl.DataFrame, todo: pl.DataFrame) -> None:
     ids = todo.get_column("id").to_list()
-    index = m.BorrowerPhone.__table__
-    session.execute(delete(index).where(index.c.borrower_id.in_(ids)))  # type: ignore[attr-defined]
+    index = PHONE_INDEX
+    session.execute(delete(index).where(index.c.borrower_id.in_(ids)))
     wanted = set(ids)
     phones = frame.filter(pl.col("borrower_id").is_in(ids)).select("borrower_id", "phones")
     rows = [{"borrower_id": bid, "phone_hash": h}

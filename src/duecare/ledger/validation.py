@@ -87,6 +87,16 @@ def _show(value: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def _not_one_of(values: tuple[str, ...]) -> Callable[[object], str]:
+    def message(value: object) -> str:
+        return f"{_show(value)} is not one of {', '.join(values)}"
+    return message
+
+
+def _not_a_timezone(value: object) -> str:
+    return f"{_show(value)} is not an IANA timezone (e.g. Asia/Shanghai)"
+
+
 def _is_string(dtype: pl.DataType) -> bool:
     return dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum))
 
@@ -113,11 +123,9 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
         if col.pattern:
             checks.append((present & ~typed.str.contains(col.pattern), col.pattern_hint or "has the wrong form"))
         if kind == "enum":
-            checks.append((present & ~typed.is_in(list(col.values)),
-                           lambda v, vs=col.values: f"{_show(v)} is not one of {', '.join(vs)}"))
+            checks.append((present & ~typed.is_in(list(col.values)), _not_one_of(col.values)))
         if kind == "timezone":
-            checks.append((present & ~typed.is_in(list(_TIMEZONES)),
-                           lambda v: f"{_show(v)} is not an IANA timezone (e.g. Asia/Shanghai)"))
+            checks.append((present & ~typed.is_in(list(_TIMEZONES)), _not_a_timezone))
     elif kind == "bool":
         if dtype == pl.Boolean:
             typed = s
@@ -257,7 +265,7 @@ def check(spec: FileSpec, raw: pl.DataFrame, source: str, limit: int = 20) -> Ch
     key_label = "(" + ", ".join(spec.key) + ")" if len(spec.key) > 1 else spec.key[0]
     dup = frame.select((~pl.struct(list(spec.key)).is_first_distinct()).alias(f"_m{len(masks)}"))
     flagged = flagged.hstack(dup)
-    messages.append((key_label, lambda v, k=key_label: f"duplicate {k}: it already appears in an earlier row"))
+    messages.append((key_label, f"duplicate {key_label}: it already appears in an earlier row"))
     _collect(out, flagged, messages, limit)
     out.frame = frame
     return out
