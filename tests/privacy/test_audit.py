@@ -80,7 +80,7 @@ class TestAuditChain:
             "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 3",
             "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 103",
             "INSERT INTO audit_events (seq, at, actor, action, subject, prev_hash, hash) "
-            "SELECT 3, at, 'staff:S9', 'export', subject, hash, 'f' || substr(hash, 2) FROM audit_events WHERE seq = 2",
+            "SELECT 3, at, 'staff:S9', 'export', subject, hash, 'x' || substr(hash, 2) FROM audit_events WHERE seq = 2",
         )
         assert _first_bad(chain_url) == 3
 
