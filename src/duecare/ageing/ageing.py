@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from duecare.kit.localtime import local_date, local_naive
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-180", "181+")
 EPISODE_WINDOW_DAYS = 365
+CUM_BITS = 40  # cumulative amounts per loan below 2**40 minor units (11 billion in the currency)
 
 
 def zones_of(borrowers: pl.DataFrame) -> list[str]:
@@ -43,24 +45,41 @@ def payments_until(payments: pl.DataFrame, clock: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def installment_coverage(installments: pl.DataFrame, paid: pl.DataFrame) -> pl.DataFrame:
-    """Each installment with `covered_on`: the local date cumulative payments first reach its cumulative amount."""
+def installment_coverage(installments: pl.DataFrame, paid: pl.DataFrame,
+                         loans: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Each installment with `covered_on`: the local date cumulative payments first reach its cumulative amount.
+
+    Both sides are keyed by (loan number, cumulative amount) packed into one unsigned integer, so a single
+    binary search over all payments finds, for every installment at once, the first payment that covers it.
+    """
+    ids = loans.select("loan_id") if loans is not None else pl.concat(
+        [installments.select("loan_id"), paid.select("loan_id")]).unique()
+    loan_no = ids.with_row_index("loan_no")
     inst = (
-        installments.sort("loan_id", "due_date", "seq")
-        .with_columns(cum_due=pl.col("amount_minor").cum_sum().over("loan_id"))
+        installments.join(loan_no, on="loan_id", how="left")
+        .sort("loan_no", "due_date", "seq")
+        .with_columns(cum_due=pl.col("amount_minor").cum_sum().over("loan_no"))
     )
     pays = (
-        paid.sort("loan_id", "paid_at")
-        .with_columns(cum_paid=pl.col("amount_minor").cum_sum().over("loan_id"))
-        .select("loan_id", "cum_paid", covered_on="paid_on")
+        paid.join(loan_no, on="loan_id", how="left")
+        .sort("loan_no", "paid_at")
+        .with_columns(cum_paid=pl.col("amount_minor").cum_sum().over("loan_no"))
     )
-    return (
-        inst.sort("cum_due")
-        .join_asof(pays.sort("cum_paid"), left_on="cum_due", right_on="cum_paid", by="loan_id",
-                   strategy="forward", check_sortedness=False)
-        .drop("cum_paid")
-        .sort("loan_id", "due_date", "seq")
-    )
+    shift = np.uint64(1 << CUM_BITS)
+    inst_no = inst["loan_no"].to_numpy().astype(np.uint64)
+    pay_no = pays["loan_no"].to_numpy().astype(np.uint64)
+    inst_key = inst_no * shift + inst["cum_due"].to_numpy().astype(np.uint64)
+    pay_key = pay_no * shift + pays["cum_paid"].to_numpy().astype(np.uint64)
+    pos = np.searchsorted(pay_key, inst_key, side="left")
+    inside = pos < len(pay_key)
+    same_loan = np.zeros(len(inst_key), dtype=bool)
+    same_loan[inside] = pay_no[pos[inside]] == inst_no[inside]
+    match = pl.Series("match", np.where(same_loan, pos, -1))
+    covered_on = pays["paid_on"].gather(match.clip(lower_bound=0)) if pays.height else \
+        pl.repeat(None, inst.height, dtype=pl.Date, eager=True)
+    return inst.with_columns(
+        covered_on=pl.when(match >= 0).then(covered_on).otherwise(None).cast(pl.Date)
+    ).drop("loan_no")
 
 
 def overdue_intervals(covered: pl.DataFrame, clock: pl.DataFrame) -> pl.DataFrame:
@@ -103,7 +122,7 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
     """One row per loan: dpd, overdue_amount (minor units), bucket, episodes_12m, max_dpd_12m, days_to_next_due."""
     clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
     paid = payments_until(frames["payments"], clock)
-    covered = installment_coverage(frames["installments"], paid)
+    covered = installment_coverage(frames["installments"], paid, clock)
     intervals = overdue_intervals(covered, clock)
     window_start = pl.col("today") - pl.duration(days=EPISODE_WINDOW_DAYS - 1)
 

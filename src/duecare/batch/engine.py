@@ -49,7 +49,7 @@ def partition_bounds(root: Path, partitions: int) -> list[tuple[str, str]]:
 
 def read_partition(root: Path, lo: str, hi: str) -> dict[str, pl.DataFrame]:
     frames: dict[str, pl.DataFrame] = {}
-    in_range = pl.col("borrower_id").is_between(lo, hi)
+    in_range = pl.col("borrower_id").is_between(pl.lit(lo), pl.lit(hi))
     for name in BORROWER_KEYED:
         src = _source(root, name)
         frames[name] = empty(name) if src is None else conform(name, src.filter(in_range).collect())
