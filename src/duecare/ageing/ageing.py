@@ -56,12 +56,12 @@ def installment_coverage(installments: pl.DataFrame, paid: pl.DataFrame,
         [installments.select("loan_id"), paid.select("loan_id")]).unique()
     loan_no = ids.with_row_index("loan_no")
     inst = (
-        installments.join(loan_no, on="loan_id", how="left")
+        installments.join(loan_no, on="loan_id", how="inner")
         .sort("loan_no", "due_date", "seq")
         .with_columns(cum_due=pl.col("amount_minor").cum_sum().over("loan_no"))
     )
     pays = (
-        paid.join(loan_no, on="loan_id", how="left")
+        paid.join(loan_no, on="loan_id", how="inner")
         .sort("loan_no", "paid_at")
         .with_columns(cum_paid=pl.col("amount_minor").cum_sum().over("loan_no"))
     )
