@@ -31,6 +31,13 @@ from duecare.web.snapshot import load_frames
 ORDER = {b: i for i, b in enumerate(BUCKETS)}
 
 
+def N_(text: str) -> str:
+    return text
+
+
+VISIT_LABELS = {"proposed": N_("Proposed"), "approved": N_("Approved"), "done": N_("Done"), "avoided": N_("Avoided")}
+
+
 @dataclass(frozen=True)
 class Dashboard:
     buckets: list[dict[str, Any]]
@@ -177,7 +184,7 @@ def figures(d: Dashboard, tr: Any) -> dict[str, str]:
         pts = [r for r in d.contacts if r["channel"] == channel]
         ch.add_trace(go.Bar(x=[r["month"] for r in pts], y=[r["contacts"] for r in pts], name=channel))
     out["contacts"] = dump(ch)
-    out["visits"] = dump(go.Figure([go.Bar(x=[tr(k.capitalize()) for k in d.visits], y=list(d.visits.values()))],
+    out["visits"] = dump(go.Figure([go.Bar(x=[tr(VISIT_LABELS[k]) for k in d.visits], y=list(d.visits.values()))],
                                    layout={"title": tr("Home visits")}))
     out["blocked"] = dump(go.Figure([go.Bar(y=[r["rule"] for r in d.blocked], x=[r["loans"] for r in d.blocked],
                                             orientation="h")], layout={"title": tr("Actions blocked per rule")}))

@@ -1,0 +1,49 @@
+"""`duecare serve` (the web app and API) and `duecare demo` (a synthetic portfolio, end to end, then serve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def serve_app(host: str, port: int, database_url: str | None) -> None:
+    """Run the app under uvicorn in this process (blocks until Ctrl-C)."""
+    import uvicorn
+
+    from duecare.web.app import create_app
+
+    uvicorn.run(create_app(database_url), host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_cmd(
+        host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+        database_url: Annotated[str | None, typer.Option(
+            "--database-url", help="Store (default: DUECARE_DATABASE_URL, else embedded SQLite in DUECARE_DATA_DIR)")]
+        = None,
+    ) -> None:
+        """Serve the borrower portal, the staff console and the API. 启动网页与接口服务。"""
+        typer.echo(f"duecare: http://{host}:{port}/  (portal /portal, console /console, API /docs)", err=True)
+        serve_app(host, port, database_url)
+
+    @app.command("demo")
+    def demo_cmd(
+        accounts: Annotated[int, typer.Option(help="Synthetic borrowers to generate")] = 2000,
+        directory: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its files and database")]
+        = Path("duecare-data/demo"),
+        port: Annotated[int, typer.Option(help="TCP port of the web app")] = 8000,
+        host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+        seed: Annotated[int, typer.Option(help="Random seed of the portfolio")] = 42,
+        fresh: Annotated[bool, typer.Option("--fresh", help="Regenerate the portfolio even if it exists")] = False,
+        no_serve: Annotated[bool, typer.Option("--no-serve", help="Prepare everything, print the sign-ins, exit")]
+        = False,
+    ) -> None:
+        """Generate, ingest, run the batch, create demo users, then serve. 一键演示。"""
+        from duecare.web.demo import run_demo
+
+        run_demo(accounts=accounts, directory=directory, host=host, port=port, seed=seed, fresh=fresh,
+                 serve=not no_serve)

@@ -1,0 +1,241 @@
+"""`duecare demo`: from nothing to a console and a portal a newcomer can use.
+
+1. `duecare generate` a synthetic portfolio, `duecare ingest` it, `duecare run` the nightly batch (subprocesses
+   of the same command, so the demo exercises exactly what an operator runs);
+2. load the decisions into the outbox when the contacts domain provides it;
+3. create one demo staff account per role (two field agents), assign the most urgent cases to the demo agent,
+   and open a home-visit case through the visit workflow for one borrower whose decision is `visit_notice`;
+4. start the contact sandbox and a delivery worker in the background when those commands exist;
+5. print the URLs and sign-ins, then serve. Sign-in codes are shown on the portal page (demo mode).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+err = Console(stderr=True)
+PASSWORD = "duecare-demo-2026"
+ROLES = ("agent", "supervisor", "compliance", "analyst", "admin", "field_agent", "field_agent_2")
+
+
+@dataclass
+class DemoPeople:
+    staff: list[tuple[str, str]] = field(default_factory=list)  # (username, role)
+    visit_borrower: tuple[str, str] | None = None  # (borrower id, phone)
+    plan_borrower: tuple[str, str] | None = None
+    visit_id: str | None = None
+
+
+def duecare_command() -> list[str]:
+    exe = Path(sys.executable).parent / "duecare"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("duecare")
+    return [found] if found else [sys.executable, "-c", "from duecare.cli import main; main()"]
+
+
+def _step(args: list[str], env: dict[str, str]) -> str:
+    err.print(f"[bold]$ duecare {' '.join(args)}[/bold]")
+    done = subprocess.run([*duecare_command(), *args], env=env, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"duecare {args[0]} failed (exit {done.returncode}); see the message above")
+    return done.stdout
+
+
+def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, env: dict[str, str]) -> Path:
+    portfolio, out = directory / "portfolio", directory / "out"
+    marker = portfolio / "demo.json"
+    wanted = {"accounts": accounts, "seed": seed, "day": datetime.now(UTC).date().isoformat()}
+    if fresh or not marker.exists() or json.loads(marker.read_text()) != wanted:
+        _step(["generate", "--accounts", str(accounts), "--seed", str(seed), "--out", str(portfolio)], env)
+        marker.write_text(json.dumps(wanted))
+    else:
+        err.print(f"reusing the portfolio in {portfolio} (--fresh regenerates it)")
+    _step(["ingest", str(portfolio)], env)
+    _step(["run", "--as-of", wanted["day"], "--input", str(portfolio), "--out", str(out)], env)
+    return out
+
+
+def load_decisions(out: Path) -> None:
+    if importlib.util.find_spec("duecare.contacts.outbox") is None:
+        return
+    import polars as pl
+
+    from duecare.contacts import outbox
+    from duecare.kit.db import unit_of_work
+
+    if not hasattr(outbox, "enqueue_decisions"):
+        return
+    data = (out / "decisions.parquet").read_bytes()
+    with unit_of_work() as db:
+        result = outbox.enqueue_decisions(db, pl.read_parquet(out / "decisions.parquet"), outbox.run_id_of(data))
+    err.print(f"outbox: {result.tasks_created} contact tasks created from {result.decisions} decisions")
+
+
+def create_staff(db: Any) -> list[tuple[str, str]]:
+    from duecare.privacy import auth
+    from duecare.privacy.models import StaffUser
+
+    out = []
+    for name in ROLES:
+        role = "field_agent" if name.startswith("field_agent") else name
+        uid, username = f"demo-{name}", f"demo-{name}".replace("_", "-")
+        if db.get(StaffUser, uid) is None:
+            auth.create_staff(db, id=uid, username=username, password=PASSWORD, role=role,
+                              display_name=f"Demo {name.replace('_', ' ')}")
+        out.append((username, role))
+    return out
+
+
+def pick_people(db: Any, people: DemoPeople) -> None:
+    """Assign the agent's cases, open one visit through the workflow, choose a borrower for the plan demo."""
+    import polars as pl
+    from sqlalchemy import select
+
+    from duecare.console.queue import Filters, apply_filters, queue_frame
+    from duecare.ledger.models import Borrower
+    from duecare.privacy.models import Assignment
+    from duecare.privacy.permissions import SYSTEM, Actor
+    from duecare.web.snapshot import decisions_for
+
+    now = datetime.now(UTC)
+    decided = queue_frame(decisions_for(db, SYSTEM, now))
+    if decided.height == 0:
+        return
+    agent = Actor(kind="staff", id="demo-agent", role="agent")
+    top = apply_filters(decided, Filters()).head(40)["borrower_id"].unique().to_list()
+    visit_rows = decided.filter(decided["action"] == "visit_notice").sort("loan_id")
+    plan_rows = apply_filters(decided, Filters(action="call")).filter(
+        ~pl.col("borrower_id").is_in(visit_rows["borrower_id"].to_list()))
+    wanted = set(top) | set(visit_rows["borrower_id"].head(3).to_list()) | set(plan_rows["borrower_id"].head(1).to_list())
+    have = set(db.scalars(select(Assignment.borrower_id).where(Assignment.agent_id == agent.id)))
+    for bid in sorted(wanted - have):
+        db.add(Assignment(borrower_id=bid, agent_id=agent.id, assigned_at=now))
+    db.flush()
+    if plan_rows.height:
+        bid = plan_rows["borrower_id"][0]
+        people.plan_borrower = (bid, db.get(Borrower, bid).phones[0])
+    people.visit_id, people.visit_borrower = _open_visit(db, agent, visit_rows, now)
+
+
+def _open_visit(db: Any, agent: Any, rows: Any, now: datetime) -> tuple[str | None, tuple[str, str] | None]:
+    """Propose a visit and send its notice as the demo agent, so the supervisor (not the proposer) can approve."""
+    from duecare.kit.errors import TransitionError
+    from duecare.ledger.models import Borrower
+    from duecare.visits import repository, service
+    from duecare.visits.models import VisitCase
+
+    for loan_id, bid in rows.select("loan_id", "borrower_id").iter_rows():
+        open_visit = repository.open_visit_for_loan(db, loan_id)
+        if open_visit is not None:
+            return open_visit.id, (bid, db.get(Borrower, bid).phones[0])
+        ctx = service.Ctx(session=db, actor=agent, at=now)
+        try:
+            proposed = service.propose(ctx, loan_id)
+            sent = service.send_notice(ctx, proposed.visit.id)
+        except (TransitionError, repository.NotFound):
+            continue
+        if not sent.stopped:
+            visit: VisitCase = sent.visit
+            return visit.id, (bid, db.get(Borrower, bid).phones[0])
+    return None, None
+
+
+def start_background(directory: Path, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """The contact sandbox (local SMS gateway and SMTP server) and one delivery worker, when available."""
+    procs: list[subprocess.Popen[bytes]] = []
+    if importlib.util.find_spec("duecare.contacts.cli") is None:
+        return procs
+    logs = directory / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    worker_env = dict(env)
+    sandbox = subprocess.Popen([*duecare_command(), "outbox", "sandbox", "--log", str(logs / "smtp-received.log")],
+                               env=env, stdout=subprocess.PIPE, stderr=(logs / "sandbox.log").open("wb"))
+    procs.append(sandbox)
+    line = sandbox.stdout.readline() if sandbox.stdout else b""
+    try:
+        worker_env.update({k: str(v) for k, v in json.loads(line).items()})
+    except (json.JSONDecodeError, AttributeError):
+        err.print("[yellow]the contact sandbox did not start; the worker delivers calls and letters only[/yellow]")
+    worker = subprocess.Popen([*duecare_command(), "worker"], env=worker_env,
+                              stdout=(logs / "worker.out").open("wb"), stderr=(logs / "worker.log").open("wb"))
+    procs.append(worker)
+    err.print(f"delivery worker started (pid {worker.pid}); logs in {logs}")
+    return procs
+
+
+def banner(host: str, port: int, people: DemoPeople) -> str:
+    base = f"http://{host}:{port}"
+    lines = [
+        "",
+        "duecare demo is ready / 演示已就绪",
+        f"  portal  借款人门户   {base}/portal",
+        f"  console 员工控制台   {base}/console",
+        f"  API                  {base}/docs",
+        "",
+        f"  staff sign-ins (password for all: {PASSWORD}):",
+        *[f"    {u:<22} {r}" for u, r in people.staff],
+        "",
+        "  borrower sign-in: enter the phone number; the one-time code is shown on the page (demo mode).",
+    ]
+    if people.visit_borrower:
+        lines.append(f"    visit notice to answer: borrower {people.visit_borrower[0]}, phone {people.visit_borrower[1]}"
+                     f" (visit {people.visit_id}; after consent, demo-supervisor approves it)")
+    if people.plan_borrower:
+        lines.append(f"    repayment plan:         borrower {people.plan_borrower[0]}, phone {people.plan_borrower[1]}")
+    return "\n".join(lines) + "\n"
+
+
+def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int, fresh: bool, serve: bool) -> None:
+    if accounts < 10:
+        from duecare.kit.errors import UserError
+
+        raise UserError("--accounts: at least 10 so the queue and dashboards have something to show")
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DUECARE_DATA_DIR", str(directory))
+    os.environ["DUECARE_DEMO_CODES"] = "1"
+    env = dict(os.environ)
+    out = prepare_portfolio(directory, accounts, seed, fresh, env)
+
+    from duecare.kit.db import migrate, unit_of_work
+    from duecare.privacy import auth
+
+    migrate()
+    load_decisions(out)
+    people = DemoPeople()
+    with unit_of_work() as db:
+        people.staff = create_staff(db)
+        pick_people(db, people)
+    auth.set_code_sender(auth.demo_code_sender)
+    text = banner(host, port, people)
+    (directory / "SIGN-INS.txt").write_text(text, encoding="utf-8")
+    if not serve:
+        sys.stdout.write(text)
+        return
+    procs = start_background(directory, env)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    try:
+        from duecare.web.cli import serve_app
+
+        serve_app(host, port, None)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
