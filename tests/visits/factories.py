@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -20,8 +21,8 @@ from duecare.ledger.models import (
     Outcome,
     Payment,
 )
-from duecare.privacy.auth import create_staff
-from duecare.privacy.models import Assignment
+from duecare.privacy.auth import hash_password
+from duecare.privacy.models import Assignment, StaffUser
 
 # Wednesday 25 November 2026, 10:00 in Shanghai.
 AS_OF = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -70,8 +71,16 @@ def eligible_borrower(session: Session, bid: str = "B1", lid: str = "L1",
     return b
 
 
-def staff(session: Session, sid: str, role: str) -> str:
-    create_staff(session, id=sid, username=sid, password=PASSWORD, role=role)
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
+def staff(session: Session, sid: str, role: str, active: bool = True) -> str:
+    """A staff account (tests sign in through sessions, so one shared password hash is enough)."""
+    session.add(StaffUser(id=sid, username=sid, role=role, password_hash=_password_hash(), display_name=sid,
+                          failed_logins=0, active=active, created_at=AS_OF))
+    session.flush()
     return sid
 
 
