@@ -51,3 +51,13 @@ def load_tracks(path: Path) -> tuple[list[Track], int, float]:
     # A silent channel (one party never spoke) is dropped rather than fed to the model.
     tracks = [t for t in tracks if t.samples.size and float(np.abs(t.samples).max()) > 1e-3]
     return tracks, channels, duration
+
+
+def voiced(samples: NDArray[np.float32], frame: float = 0.25, threshold: float = 0.01) -> NDArray[np.float32]:
+    """Only the frames with speech energy: silence (a padded channel) misleads language detection."""
+    size = int(SAMPLE_RATE * frame)
+    usable = samples[: len(samples) // size * size].reshape(-1, size)
+    if usable.size == 0:
+        return samples
+    loud = np.sqrt((usable.astype(np.float64) ** 2).mean(axis=1)) > threshold
+    return usable[loud].reshape(-1).astype(np.float32) if loud.any() else samples

@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from duecare.speech.audio import SAMPLE_RATE, load_tracks
+import numpy as np
+
+from duecare.speech.audio import SAMPLE_RATE, load_tracks, voiced
 from duecare.speech.model_store import model_dir
 from duecare.speech.ports import Segment, Transcription
 
 ENGLISH_THRESHOLD = 0.7  # language detection mislabels Mandarin (as Thai): zh unless clearly English
-ZH_PROMPT = "以下是普通话的句子。"  # a neutral prompt nudges Simplified output without biasing content
 
 
 class FasterWhisperTranscriber:
@@ -39,15 +40,13 @@ class FasterWhisperTranscriber:
         started = time.perf_counter()
         tracks, channels, duration = load_tracks(audio)
         if lang is None and tracks:
-            loudest = max(tracks, key=lambda t: t.samples.size)
-            lang = self.choose_language(loudest.samples)
+            lang = self.choose_language(voiced(np.concatenate([t.samples for t in tracks])))
         lang = lang or "zh"
         segments: list[Segment] = []
         for track in tracks:
             pieces, _ = self._model.transcribe(
                 track.samples, language=lang, beam_size=self._beam_size, repetition_penalty=1.15,
                 no_repeat_ngram_size=4, condition_on_previous_text=False, vad_filter=False,
-                initial_prompt=ZH_PROMPT if lang == "zh" else None,
             )
             for piece in pieces:
                 text = piece.text.strip()
