@@ -115,3 +115,21 @@ class TestAuditVerifyCommand:
         assert bad.exit_code == 1
         assert '"first_bad_seq": 4' in bad.stdout
         assert "seq 4" in bad.stderr and "altered" in bad.stderr
+
+
+def test_concurrent_appends_never_fork_the_chain(db_url: str) -> None:
+    """Writers in parallel threads (own sessions, own transactions) still build one unbroken chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    factory = session_factory(db_url)
+
+    def writer(n: int) -> None:
+        for i in range(8):
+            with factory() as db:
+                record_audit(db, actor=f"staff:W{n}", action="note", subject=f"borrower:B{i}")
+                db.commit()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(writer, range(4)))
+    with factory() as db:
+        assert verify_chain(db) == (32, None)

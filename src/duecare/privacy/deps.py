@@ -167,7 +167,7 @@ def iter_routes(app: Any) -> Iterator[RouteInfo]:
         contexts = iter_route_contexts(app.routes)
     for rc in contexts:
         original = getattr(rc, "original_route", rc)
-        path = getattr(rc, "path", None) or getattr(original, "path", "")
+        path = str(getattr(rc, "path", None) or getattr(original, "path", ""))
         dependant = getattr(rc, "dependant", None) if isinstance(original, APIRoute) else None
         perms = tuple(sorted({r.permission for r in _walk(dependant)})) if dependant is not None else ()
         methods = tuple(sorted(getattr(rc, "methods", None) or ()))

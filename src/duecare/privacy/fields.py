@@ -118,7 +118,7 @@ def parse_keyring(raw: str, source: str) -> Keyring:
         lookup = _derive_lookup(keys)
     else:
         try:
-            lookup = base64.b64decode(lookup_b64, validate=True)
+            lookup = base64.b64decode(str(lookup_b64), validate=True)
         except (binascii.Error, TypeError, ValueError):
             raise KeyError_("lookup key is not base64", place=source) from None
         if len(lookup) != KEY_BYTES:

@@ -7,7 +7,7 @@ row uses any more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +73,7 @@ def _tables() -> dict[Table, list[str]]:
     return found
 
 
-def _batches(conn: Connection, table: Table, cols: list[str], size: int) -> Iterator[list[Any]]:
+def _batches(conn: Connection, table: Table, cols: list[str], size: int) -> Iterator[Sequence[Any]]:
     """Keyset pagination over the primary key, reading raw ciphertext (no decryption on read)."""
     pk = list(table.primary_key.columns)
     raw = [type_coerce(table.c[c], Text).label(c) for c in cols]

@@ -207,7 +207,12 @@ PG_AUDIT_TRIGGERS = [
     ),
 ]
 
+
+def _ddl(sql: str, dialect: str) -> DDL:
+    return DDL(sql).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
 for _sql in SQLITE_AUDIT_TRIGGERS:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+    event.listen(AuditEvent.__table__, "after_create", _ddl(_sql, "sqlite"))
 for _sql in PG_AUDIT_TRIGGERS:
-    event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
+    event.listen(AuditEvent.__table__, "after_create", _ddl(_sql, "postgresql"))

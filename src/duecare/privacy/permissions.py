@@ -41,7 +41,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "consent.evidence": frozenset({"compliance"}),  # one borrower's consent evidence, in clear
     # strategy, policy, batch, models
     "policy.read": frozenset({"supervisor", "compliance", "analyst", "admin"}),
-    "decisions.evaluate": frozenset({"agent", "supervisor", "compliance", "analyst", "admin"}),  # case file in
+    "decisions.evaluate": frozenset(
+        {"agent", "supervisor", "compliance", "analyst", "admin"}
+    ),  # case file in
     "policy.write": frozenset({"compliance"}),  # jurisdiction packs
     "strategy.write": frozenset({"supervisor"}),  # the collections strategy manager
     "batch.run": frozenset({"supervisor", "admin"}),

@@ -143,8 +143,8 @@ def assess(db: Session, as_of: date, borrower_ids: list[str] | None = None) -> l
     )
     done = set(db.execute(select(RetentionAction.borrower_id)).scalars())
     verdicts = []
-    for bid, jur in people:
-        jur = str(getattr(jur, "value", jur))
+    for bid, jur_value in people:
+        jur = str(getattr(jur_value, "value", jur_value))
         sched = schedules()[jur]
         la = last.get(bid)
         keep_until = add_years(la, sched.keep_years) if la else None
