@@ -120,6 +120,13 @@ def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | No
     strategy reads them (a band given in the input still wins).
     """
     policy = policy or Policy.default()
+    facts = build_facts(frames, as_of, policy, scorer)
+    return evaluate_facts(facts, policy, zones_of(frames["borrowers"]))
+
+
+def build_facts(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy,
+                scorer: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+    """Features, risk scores, holds, the visit chain and call history: everything the strategy reads."""
     strategy = policy.strategy
     features, lc = features_and_contacts(frames, as_of, strategy)
     if scorer is not None and features.height:
@@ -129,7 +136,12 @@ def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | No
         raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")
     s7 = [r.params for p in policy.packs.values() for r in p.rules_of("seven_in_seven")]
     s7_params = (s7[0]["max_calls"], s7[0]["days"], s7[0]["conversation_block_days"]) if s7 else (7, 7, 7)
-    facts = decision_facts(frames, features, lc, strategy.params, as_of, s7_params)
+    return decision_facts(frames, features, lc, strategy.params, as_of, s7_params)
+
+
+def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.DataFrame:
+    """The compiled strategy and guardrails over a decision-facts table (the part a rules engine would do)."""
+    strategy = policy.strategy
     facts = facts.with_columns(assign_variant(facts["loan_id"], strategy))
     decided = _apply_variant(facts, strategy, "champion")
     if strategy.challenger_share > 0:
@@ -139,7 +151,6 @@ def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | No
             [pl.when(is_ch).then(challenger[c]).otherwise(pl.col(c)).alias(c)
              for c in ("visit_unmet", "visit_track", "action", "reasons", "ladder_line")]
         )
-    zones = zones_of(frames["borrowers"])
     parts = []
     for code, pack in policy.packs.items():
         part = decided.filter(pl.col("jurisdiction") == code)
