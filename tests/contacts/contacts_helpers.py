@@ -79,11 +79,10 @@ def email_strategy(tmp: Path) -> str:
 def decisions_for(url: str, borrower_ids: list[str], policy: Policy, now: datetime | None = None) -> pl.DataFrame:
     """The real evaluator's decisions over the store's current facts (what the nightly batch would write)."""
     now = now or datetime.now(UTC)
-    parts = []
     with unit_of_work(url) as s:
-        for bid in borrower_ids:
-            parts.append(decide(store_frames(s, bid), now, policy))
-    return pl.concat(parts, how="diagonal_relaxed")
+        per = [store_frames(s, bid) for bid in borrower_ids]
+    frames = {name: pl.concat([f[name] for f in per], how="vertical") for name in per[0]}
+    return decide(frames, now, policy)
 
 
 def enqueue(url: str, decisions: pl.DataFrame, run_id: str = "run-1") -> dict[str, int]:
