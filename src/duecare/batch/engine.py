@@ -125,10 +125,9 @@ def feature_table(decisions: pl.DataFrame) -> pl.DataFrame:
             *[c for c in FEATURE_NAMES if c != "overdue_amount"], "overdue_amount"]
     cols += [c for c in ("risk_score", "risk_band", "reason_codes") if c in decisions.columns
              and c not in cols]
-    present = [c for c in cols if c in decisions.columns]
     table = decisions.with_columns(overdue_amount=(pl.col("overdue_minor").cast(pl.Decimal(20, 2)) / 100)
                                    .cast(pl.Decimal(18, 2)))
-    return table.select(present)
+    return table.select([c for c in cols if c in table.columns])
 
 
 __all__ = ["run", "read_partition", "partition_bounds", "feature_table", "SCHEMAS"]
