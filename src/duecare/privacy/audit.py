@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from duecare.privacy.models import AuditEvent, AuditHead
 from duecare.privacy.permissions import Actor
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x6475_6563  # "duec": the advisory lock id of audit appends
 HASHED_FIELDS = (
     "seq", "at", "actor", "action", "subject", "rule_id", "legal_basis", "trace_id",
     "before_digest", "after_digest", "prev_hash",
@@ -48,7 +49,13 @@ def _actor_label(actor: Actor | str) -> str:
 
 
 def _lock_head(session: Session) -> AuditHead:
-    """Take the append lock (UPDATE on the head row) and return the head, creating it on first use."""
+    """Take the append lock and return the head, creating it on first use.
+
+    PostgreSQL: a transaction-scoped advisory lock (also covers the very first append, when no head row exists
+    yet to lock). SQLite: the UPDATE takes the database write lock; there is one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     res = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
     if res.rowcount == 0:  # type: ignore[attr-defined]
         session.add(AuditHead(id=1, seq=0, hash=GENESIS))

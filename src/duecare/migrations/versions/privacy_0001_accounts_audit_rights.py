@@ -241,6 +241,8 @@ def upgrade() -> None:
     with op.batch_alter_table("subject_requests", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_subject_requests_borrower_id"), ["borrower_id"], unique=False)
 
+    op.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')")  # the chain's genesis
+
     # The audit trail is append-only in the database too (the same triggers as privacy/models.py).
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
