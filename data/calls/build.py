@@ -20,9 +20,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import handwritten_en  # noqa: E402
-import handwritten_zh  # noqa: E402
-import phrases as P  # noqa: E402
+import handwritten_en
+import handwritten_zh
+import phrases as P
 
 AS_OFS = {"zh": ["2026-11-12T10:00:00+08:00", "2026-11-30T15:20:00+08:00", "2026-12-19T09:05:00+08:00",
                  "2027-01-06T11:30:00+08:00", "2026-10-31T14:00:00+08:00", "2027-02-15T10:10:00+08:00",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.speech.conftest import OPEN, call
+
 from duecare.speech.analysis import analyze_transcript
 from duecare.speech.events import call_events
-from tests.speech.conftest import OPEN, call
 
 
 def _kinds(events: list[dict[str, object]]) -> list[object]:

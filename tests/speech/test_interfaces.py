@@ -11,20 +11,20 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.speech.conftest import OPEN, call
 
 from duecare.kit.db import session_factory
 from duecare.privacy.models import AuthSession
 from duecare.privacy.security import SecurityMiddleware
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, token_hash
 from duecare.speech import routes
-from tests.speech.conftest import OPEN, call
 
 CALL = call("zh", f"A: {OPEN['zh']}", "B: 我最近被裁员了，下周三我先还一千。")
 
 
 def _duecare(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from duecare.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_cli_analyze_prints_the_analysis_as_json(tmp_path: Path) -> None:

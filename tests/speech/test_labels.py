@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.speech.conftest import OPEN, borrower_says, call
 
 from duecare.speech.analysis import analyze_transcript
-from tests.speech.conftest import OPEN, borrower_says, call
 
 POSITIVE = [
     ("zh", "下周五发工资，我还两千。", "promise_to_pay"),

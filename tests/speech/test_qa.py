@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.speech.conftest import OPEN, call
 
 from duecare.speech.analysis import analyze_transcript
-from tests.speech.conftest import OPEN, call
 
 
 def _violations(lang: str, agent_line: str) -> list[dict[str, object]]:

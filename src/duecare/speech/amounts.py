@@ -30,7 +30,7 @@ _EN_AMOUNT = re.compile(
     r"|(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?P<unit>dollars?|bucks|usd|pounds?|quid)\b"
     rf"|\b(?P<words>(?:(?:{_EN_WORDS})[\s-]+)*(?:{_EN_WORDS}))\s+(?P<unit2>dollars?|bucks|pounds?|quid)\b"
     rf"|\b(?P<words2>(?:(?:{_EN_WORDS})[\s-]+)*(?:hundred|thousand|grand))\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 

@@ -28,16 +28,15 @@ def channel_speakers() -> tuple[str, str]:
 
 def load_tracks(path: Path) -> tuple[list[Track], int, float]:
     """16 kHz float tracks of a recording, its channel count and duration in seconds."""
-    from faster_whisper.audio import decode_audio
-
     import av
+    from faster_whisper.audio import decode_audio
 
     if not path.exists():
         raise UserError(f"audio file not found: {path}")
     try:
         with av.open(str(path)) as container:
             channels = container.streams.audio[0].codec_context.channels
-    except (av.error.FFmpegError, IndexError) as exc:  # type: ignore[attr-defined]
+    except (av.error.FFmpegError, IndexError) as exc:
         raise UserError(f"{path}: not a readable audio file ({exc})") from None
     if channels >= 2:
         left, right = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=True)

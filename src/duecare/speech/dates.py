@@ -39,7 +39,7 @@ def _upcoming_weekday(today: date, weekday: int) -> date:
 
 def _day_on_or_after(today: date, day: int) -> date | None:
     """The first given day of month on or after today (15号 on the 20th is next month's 15th)."""
-    for months in range(0, 3):
+    for months in range(3):
         year, month = _add_months(today, months)
         if day <= calendar.monthrange(year, month)[1]:
             candidate = date(year, month, day)
@@ -144,8 +144,8 @@ def _en_count(match: re.Match[str], group: int) -> int:
 
 
 _EN_RULES: list[tuple[str, Resolver]] = [
-    (rf"(?:the )?end of next month", lambda m, t: _last_day(*_add_months(t, 1))),
-    (rf"(?:the )?(?:end of (?:the |this )?month|month[- ]end)", lambda m, t: _last_day(t.year, t.month)),
+    (r"(?:the )?end of next month", lambda m, t: _last_day(*_add_months(t, 1))),
+    (r"(?:the )?(?:end of (?:the |this )?month|month[- ]end)", lambda m, t: _last_day(t.year, t.month)),
     (rf"(?:the )?(?:{_ORD}) of next month", lambda m, t: _day_in_month(t, 1, _ordinal(m, 1))),
     (rf"(?:the )?(?:{_ORD}) of (?:this|the) month", lambda m, t: _day_in_month(t, 0, _ordinal(m, 1))),
     (rf"(?:the )?(?:{_ORD}) of {_MON}", lambda m, t: _absolute(t, _EN_MONTHS[m.group(3).lower()], _ordinal(m, 1))),
@@ -169,11 +169,11 @@ _EN_RULES: list[tuple[str, Resolver]] = [
     (rf"\bin {_NUMW} weeks?\b|\b{_NUMW} weeks? from (?:now|today)\b",
      lambda m, t: t + timedelta(weeks=_en_count(m, 1 if m.group(1) else 2))),
 ]
-_EN_DEADLINE_BEFORE = re.compile(r"(?:\bby|\bbefore|\bno later than|\buntil)\s+(?:the\s+)?$", re.I)
+_EN_DEADLINE_BEFORE = re.compile(r"(?:\bby|\bbefore|\bno later than|\buntil)\s+(?:the\s+)?$", re.IGNORECASE)
 
 _COMPILED = {
     "zh": [(re.compile(p), f) for p, f in _ZH_RULES],
-    "en": [(re.compile(p, re.I), f) for p, f in _EN_RULES],
+    "en": [(re.compile(p, re.IGNORECASE), f) for p, f in _EN_RULES],
 }
 
 

@@ -34,7 +34,7 @@ class Rule:
 
 
 def _rule(lang: str, cues: list[str], vetoes: list[str] | None = None) -> Rule:
-    flags = re.I if lang == "en" else 0
+    flags = re.IGNORECASE if lang == "en" else 0
     return Rule(tuple(re.compile(c, flags) for c in cues), tuple(re.compile(v, flags) for v in vetoes or []))
 
 
@@ -78,7 +78,7 @@ EN: dict[str, Rule] = {
         r"\b(?:i'm|i am) not (?:him|her|who you|the (?:person|guy|lady|one) you|mr\.?|mrs\.?|ms\.?)\b",
         r"\bthis (?:isn't|is not) (?:him|her|mr\.?|mrs\.?|ms\.?|the (?:person|guy|lady))\b",
         r"\b(?:i'm not|i am not|this is not|this isn't) (?-i:[A-Z][a-z]+)\b", r"\bdon't know (?:him|her|anyone|anybody|who|any \w+|a \w+)\b",
-        r"\bnever heard of\b", rf"\b(?:i'm|i am|this is) (?:his|her) (?:wife|husband|mother|mom|father|dad|son|daughter|"
+        r"\bnever heard of\b", r"\b(?:i'm|i am|this is) (?:his|her) (?:wife|husband|mother|mom|father|dad|son|daughter|"
         r"brother|sister|roommate|room-mate|coworker|co-worker|colleague|friend|neighbou?r|boss|landlord|girlfriend|boyfriend|partner)\b",
         r"\b(?:he|she)(?:'s| is) not (?:here|home|in|around|available)\b", r"\b(?:he|she) (?:moved|doesn't live here|does not live here)\b",
         r"\bthis is my number now\b", r"\bjust got this number\b", r"\bhave the wrong\b",
@@ -132,19 +132,19 @@ HARDSHIP: dict[str, dict[str, list[re.Pattern[str]]]] = {
     },
     "en": {
         "family_emergency": [re.compile(rf"{EN_RELATIVE}.{{0,30}}\b(?:sick|ill|hospital|surgery|passed away|died|accident|cancer|stroke|"
-                                        r"heart attack|funeral|icu|emergency|chemo|dialysis)", re.I),
-                             re.compile(r"\bfamily emergency\b|\bfuneral\b|\bpassed away\b", re.I)],
+                                        r"heart attack|funeral|icu|emergency|chemo|dialysis)", re.IGNORECASE),
+                             re.compile(r"\bfamily emergency\b|\bfuneral\b|\bpassed away\b", re.IGNORECASE)],
         "illness": [re.compile(r"\b(?:sick|ill|illness|hospital|hospitali[sz]ed|surgery|cancer|chemo|injured|injury|broke my|diagnosed|"
-                               r"medical|disability|on disability|health (?:issues|problems))\b", re.I)],
+                               r"medical|disability|on disability|health (?:issues|problems))\b", re.IGNORECASE)],
         "job_loss": [re.compile(r"\b(?:lost (?:my|the) job|laid off|got fired|was fired|been fired|let go|unemployed|out of work|between jobs|"
                                 r"find (?:a|another) job|looking for (?:a )?(?:job|work)|lost my position|company (?:closed|went under|shut down)|"
-                                r"no job|don't have a job|job search)\b", re.I)],
+                                r"no job|don't have a job|job search)\b", re.IGNORECASE)],
         "income_drop": [re.compile(r"\b(?:pay cut|hours (?:cut|reduced|got cut)|cut my hours|cut back my hours|reduced hours|salary (?:delayed|cut|late)|"
                                    r"haven't been paid|business is (?:slow|bad|down)|lost (?:a|my) (?:big )?client|commissions? (?:are |is )?(?:down|dried up)|"
                                    r"only (?:working )?part[- ]time|income (?:dropped|went down|is down|fell)|making less|fewer shifts|"
-                                   r"took a pay cut|sales are down|furlough(?:ed)?)\b", re.I)],
-        "disaster": [re.compile(r"\b(?:flood(?:ed|ing)?|fire|burned down|hurricane|tornado|wildfire|earthquake|storm damage|the storm)\b", re.I)],
-        "other": [re.compile(r"\b(?:divorce[d]?|scammed|robbed|stolen|pregnan(?:t|cy)|new baby|legal trouble|identity was)\b", re.I)],
+                                   r"took a pay cut|sales are down|furlough(?:ed)?)\b", re.IGNORECASE)],
+        "disaster": [re.compile(r"\b(?:flood(?:ed|ing)?|fire|burned down|hurricane|tornado|wildfire|earthquake|storm damage|the storm)\b", re.IGNORECASE)],
+        "other": [re.compile(r"\b(?:divorce[d]?|scammed|robbed|stolen|pregnan(?:t|cy)|new baby|legal trouble|identity was)\b", re.IGNORECASE)],
     },
 }
 
@@ -154,24 +154,24 @@ HEDGES = {
                      r"试试|试一下|到时候再说|再说吧|看看吧|看看能不能|想想办法|等.{0,10}再说|除非|应该能|应该可以|估计|没准|看能不能|先看看"),
     "en": re.compile(r"\b(?:if|maybe|might|try|trying|hopefully|perhaps|possibly|probably|not sure|unsure|can'?t promise|cannot promise|"
                      r"can'?t guarantee|no guarantees?|no promises|depends|depending|unless|we'?ll see|i'?ll see|see what i can|hope to|hoping|"
-                     r"should be able|i think i can|i guess|not certain|no idea when)\b", re.I),
+                     r"should be able|i think i can|i guess|not certain|no idea when)\b", re.IGNORECASE),
 }
 NEGATIONS = {
     "zh": re.compile(r"还不了|还不上|还不起|付不了|付不起|拿不出|凑不齐|凑不到|不能还|没法还|没办法还|不会还|没钱还|不可能还|来不及|做不到|不太行|"
                      r"不(?:想|打算)还|不还"),
     "en": re.compile(r"\b(?:can'?t|cannot|can not|won'?t|will not|unable to|not able to|no way|couldn'?t|don'?t have|not going to|not gonna|"
-                     r"wouldn'?t|isn'?t going)\b", re.I),
+                     r"wouldn'?t|isn'?t going)\b", re.IGNORECASE),
 }
 PAY_VERBS = {
     "zh": re.compile(r"还(?![是有没在行好挺得要])|付|转(?:账|给|过去|钱|你们)?|打(?:钱|款|过去|给你们|到)|交|缴|结清|补上|存(?:进|到|钱)|凑(?:齐|够)"),
     "en": re.compile(r"\b(?:pay|paying|send|sending|transfer|wire|deposit|put|make (?:a|the|my) payment|get you|settle|clear|cover|"
-                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|(?:i'll|i will|i can) have|do \$|do (?:the|a) payment)\b", re.I),
+                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|(?:i'll|i will|i can) have|do \$|do (?:the|a) payment)\b", re.IGNORECASE),
 }
 ACCEPT = {
-    "zh": re.compile(r"^(?:好的?|好吧|行吧?|可以|没问题|一言为定|就这么(?:定|办)|成|ok|okay|嗯(?:，|,)?(?:好|行|可以))", re.I),
-    "en": re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|deal|alright|all right|that works|i can do that|sounds good|will do|that's fine)\b", re.I),
+    "zh": re.compile(r"^(?:好的?|好吧|行吧?|可以|没问题|一言为定|就这么(?:定|办)|成|ok|okay|嗯(?:，|,)?(?:好|行|可以))", re.IGNORECASE),
+    "en": re.compile(r"^(?:ok(?:ay)?|yes|yeah|yep|sure|fine|deal|alright|all right|that works|i can do that|sounds good|will do|that's fine)\b", re.IGNORECASE),
 }
 PAY_ALL = {
     "zh": re.compile(r"全部|全额|全款|都还|一次性还清|还清|结清"),
-    "en": re.compile(r"\b(?:in full|all of it|the (?:full|whole|entire) (?:amount|balance|thing)|everything|the balance|pay it off|the full)\b", re.I),
+    "en": re.compile(r"\b(?:in full|all of it|the (?:full|whole|entire) (?:amount|balance|thing)|everything|the balance|pay it off|the full)\b", re.IGNORECASE),
 }

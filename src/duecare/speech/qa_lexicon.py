@@ -65,7 +65,7 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
 DEBT_WORDS = {
     "zh": re.compile(r"欠(?:款|钱|债|了|我们|着|费)|借(?:款|钱|了|的钱)|贷款|逾期|还款|催收|债务|账单|还钱|还清|未还|没还|拖欠"),
     "en": re.compile(r"\b(?:debt|owes?|owing|loan|overdue|past[- ]due|balance|payment|collect(?:ion|ing)?|delinquen\w*|behind on|arrears|"
-                     r"amount due|unpaid)\b", re.I),
+                     r"amount due|unpaid)\b", re.IGNORECASE),
 }
 
 DISCLOSURES: dict[str, dict[str, re.Pattern[str]]] = {
@@ -77,9 +77,9 @@ DISCLOSURES: dict[str, dict[str, re.Pattern[str]]] = {
         "recording_notice": re.compile(r"(?<!不)(?<!没有)录音|录制"),
     },
     "en": {
-        "agent_identity": re.compile(r"\b(?:this is|my name is|i'm|i am) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.I),
+        "agent_identity": re.compile(r"\b(?:this is|my name is|i'm|i am) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.IGNORECASE),
         "call_purpose": re.compile(r"\b(?:about|regarding|concerning|in regards? to) (?:your|the|an?) (?:\w+ )?(?:loan|account|debt|payment|balance|bill)"
-                                   r"|\b(?:your|the|an?) (?:unpaid|overdue|outstanding|late|delinquent) (?:loan|balance|debt|payment|bill|account)|\byou owe\b|\bbehind on\b|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.I),
-        "recording_notice": re.compile(r"\b(?:recorded|recording|monitored)\b", re.I),
+                                   r"|\b(?:your|the|an?) (?:unpaid|overdue|outstanding|late|delinquent) (?:loan|balance|debt|payment|bill|account)|\byou owe\b|\bbehind on\b|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.IGNORECASE),
+        "recording_notice": re.compile(r"\b(?:recorded|recording|monitored)\b", re.IGNORECASE),
     },
 }

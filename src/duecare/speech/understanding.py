@@ -97,7 +97,7 @@ def _is_pay_proposal(turn: Turn, lang: str) -> bool:
     return bool(lx.PAY_VERBS[lang].search(turn.text) or find_amounts(turn.text, lang))
 
 
-_QUESTION = re.compile(r"[？?]|吗|呢|多少|什么时候|哪天|\b(?:when|what|how much|can you|could you|would you)\b", re.I)
+_QUESTION = re.compile(r"[？?]|吗|呢|多少|什么时候|哪天|\b(?:when|what|how much|can you|could you|would you)\b", re.IGNORECASE)
 
 
 def _future_dates(text: str, t: Transcript) -> list[date]:
