@@ -1,0 +1,160 @@
+"""The portal and console through HTTP (no browser): scope, CSRF, masking, encryption, plans and promises."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from sqlalchemy import select
+
+from duecare.kit.db import unit_of_work
+from duecare.ledger import models as m
+from duecare.portal.models import HardshipAnswers, PlanProposal
+
+from web_factories import PASSWORD
+
+
+def token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]*)"', page)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def borrower_signs_in(client: Any, phone: str) -> None:
+    page = client.get("/portal/signin").text
+    sent = client.post("/portal/signin", data={"phone": phone, "csrf_token": token(page)})
+    code = re.search(r'data-testid="demo-code">(\d{6})<', sent.text)
+    assert code, "the demo code is shown on the page"
+    done = client.post("/portal/signin/verify", data={"phone": phone, "code": code.group(1),
+                                                       "csrf_token": token(sent.text)})
+    assert done.status_code == 200 and str(done.url).endswith("/portal")
+
+
+def staff_signs_in(client: Any, username: str) -> None:
+    page = client.get("/console/signin").text
+    done = client.post("/console/signin", data={"username": username, "password": PASSWORD, "csrf_token": token(page)})
+    assert done.status_code == 200, done.text[:300]
+
+
+class TestBorrowerScope:
+    def test_a_borrower_never_reaches_another_borrowers_loan_or_notice(self, client: Any, world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        assert client.get("/portal/loans/L-B2").status_code == 200
+        assert client.get("/portal/loans/L-B1").status_code == 404
+        assert client.get(f"/portal/notices/{world.notice_b1}").status_code == 404
+
+    def test_pages_ask_for_sign_in_first(self, client: Any, world: Any) -> None:
+        r = client.get("/portal/plan", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/portal/signin"
+        r = client.get("/console/queue", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/console/signin")
+
+    def test_a_form_post_without_its_token_is_refused(self, client: Any, world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        r = client.post("/portal/promise", data={"loan_id": "L-B2", "promised_date": "2030-01-01", "amount": "5"})
+        assert r.status_code == 403
+
+    def test_a_wrong_code_does_not_sign_in(self, client: Any, world: Any) -> None:
+        page = client.get("/portal/signin").text
+        sent = client.post("/portal/signin", data={"phone": world.plan_phone, "csrf_token": token(page)})
+        r = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": "000000",
+                                                       "csrf_token": token(sent.text)})
+        assert r.status_code == 401 and client.get("/portal", follow_redirects=False).status_code == 303
+
+
+class TestHardshipAndPlans:
+    def test_answers_are_stored_encrypted_with_their_purpose(self, client: Any, world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/hardship").text
+        r = client.post("/portal/hardship", data={"reason": "job_loss", "has_income": "yes", "income": "4321",
+                                                 "expenses": "3000", "dependants": "1",
+                                                 "contact_times": ["evening"], "csrf_token": token(page)})
+        assert r.status_code == 200
+        with unit_of_work(world.url) as db:
+            row = db.scalars(select(HardshipAnswers)).one()
+            assert row.purpose == "repayment_plan_affordability" and '"income_minor": 432100' in row.answers
+        raw = sqlite3.connect(world.url.removeprefix("sqlite:///")).execute(
+            "SELECT answers FROM portal_hardship_answers").fetchone()[0]
+        assert raw.startswith("v1:") and "432100" not in raw
+
+    def test_an_affordable_plan_is_accepted_and_becomes_promises_and_a_hold(self, client: Any, world: Any) -> None:
+        from web_factories import today
+
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/hardship").text
+        client.post("/portal/hardship", data={"reason": "income_reduced", "has_income": "yes", "income": "9000",
+                                             "expenses": "3000", "dependants": "0", "csrf_token": token(page)})
+        page = client.get("/portal/plan").text
+        t = today()
+        dates = [t.replace(day=min(t.day, 28)).isoformat()]
+        r = client.post("/portal/plan", data={"loan_id": "L-B2", "date": [t.isoformat(), _month(t, 1)],
+                                             "amount": ["1000", "1000"], "csrf_token": token(page)})
+        assert 'data-testid="plan-result"' in r.text and "counter-offer" not in r.text, dates
+        with unit_of_work(world.url) as db:
+            promises = db.scalars(select(m.Promise).where(m.Promise.borrower_id == "B2")).all()
+            holds = db.scalars(select(m.Hold).where(m.Hold.borrower_id == "B2")).all()
+            proposal = db.scalars(select(PlanProposal)).one()
+        assert [p.amount_minor for p in promises] == [100000, 100000] and len(holds) == 1
+        assert proposal.outcome == "accepted"
+
+    def test_a_plan_without_the_questionnaire_asks_for_it(self, client: Any, world: Any) -> None:
+        from web_factories import today
+
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/plan").text
+        r = client.post("/portal/plan", data={"loan_id": "L-B2", "date": [today().isoformat()],
+                                             "amount": ["2000"], "csrf_token": token(page)})
+        assert 'href="/portal/hardship"' in r.text and 'data-testid="counter-offer"' in r.text
+
+
+def _month(d: Any, n: int) -> str:
+    from duecare.portal.plans import add_months
+
+    return str(add_months(d, n).isoformat())
+
+
+class TestConsole:
+    def test_an_agent_sees_assigned_cases_with_personal_data_masked(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/cases/B2").text
+        assert "138****0002" in page and "13800000002" not in page and "李*" in page
+
+    def test_compliance_sees_clear_data_and_the_read_is_audited(self, client: Any, world: Any) -> None:
+        from duecare.privacy.models import AuditEvent
+
+        staff_signs_in(client, "web-compliance")
+        assert "13800000002" in client.get("/console/cases/B2").text
+        with unit_of_work(world.url) as db:
+            reads = db.scalars(select(AuditEvent).where(AuditEvent.action == "read_personal",
+                                                        AuditEvent.subject == "borrower:B2")).all()
+        assert any(e.actor == "staff:web-compliance" for e in reads)
+
+    def test_a_field_agent_cannot_open_a_case_they_are_not_assigned(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-field_agent")
+        assert client.get("/console/cases/B2").status_code == 404
+
+    def test_the_queue_puts_the_larger_amount_at_risk_first(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-supervisor")
+        page = client.get("/console/queue").text
+        assert page.index("L-B1") < page.index("L-B2")  # 3000 overdue before 2000 at the same band
+        fragment = client.get("/console/queue?q=B2", headers={"hx-request": "true"}).text
+        assert "<html" not in fragment and "L-B2" in fragment and "L-B1" not in fragment
+
+    def test_an_agent_logs_a_call_and_it_appears_on_the_timeline(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/cases/B2").text
+        r = client.post("/console/cases/B2/calls", data={"outcome": "rpc", "direction": "outbound",
+                                                          "loan_id": "L-B2", "duration_s": "95",
+                                                          "csrf_token": token(page)})
+        assert r.status_code == 200
+        with unit_of_work(world.url) as db:
+            calls = db.scalars(select(m.ContactEvent).where(m.ContactEvent.agent_id == "web-agent")).all()
+        assert [(c.outcome.value, c.duration_s) for c in calls] == [("rpc", 95)]
+
+    def test_dashboards_and_policy_pages_render_for_an_analyst(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-analyst")
+        dash = client.get("/console/dashboards")
+        assert dash.status_code == 200 and 'data-chart="fig-rolls"' in dash.text
+        assert "cn_quiet_hours" in client.get("/console/policy").text
+        assert client.get("/console/queue").status_code == 403
