@@ -22,7 +22,6 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Table, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -249,8 +248,10 @@ def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _classify(session: Session, name: str, batch: pl.DataFrame) -> pl.DataFrame:
+def _classify(session: Session, name: str, batch: pl.DataFrame, table_was_empty: bool) -> pl.DataFrame:
     """Add `_state` (new | changed | same) by comparing digests with the stored rows."""
+    if table_was_empty:  # the first load: nothing to compare with (keys are unique within the file)
+        return batch.with_columns(pl.lit("new").alias("_state"))
     table = TABLES[name]
     spec = _SPEC[name]
     if len(spec.key) == 1:
@@ -274,8 +275,12 @@ def _classify(session: Session, name: str, batch: pl.DataFrame) -> pl.DataFrame:
 
 
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: bool) -> None:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE (or DO NOTHING for append-only tables)."""
     dialect = session.get_bind().dialect.name
-    stmt = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    if dialect == "postgresql":
+        _upsert_pg_copy(session, table, rows, update)
+        return
+    stmt = sqlite_insert(table)
     key = [c.name for c in table.primary_key.columns]
     if update:
         done = stmt.on_conflict_do_update(index_elements=key, set_={
@@ -285,14 +290,47 @@ def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: 
     session.execute(done, rows)
 
 
+def _upsert_pg_copy(session: Session, table: Table, rows: list[dict[str, Any]], update: bool) -> None:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... SELECT ... ON CONFLICT.
+
+    About twice as fast as a pipelined executemany. Values pass through each column type's bind processor
+    first, so encryption at rest (PersonalText) and UTC instants apply exactly as on the ORM path.
+    """
+    conn = session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    cols = list(rows[0])
+    key = [c.name for c in table.primary_key.columns]
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
+    stage = quote(f"_ingest_{table.name}")
+    collist = ", ".join(quote(c) for c in cols)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {quote(table.name)}) ON COMMIT DROP")
+    conn.exec_driver_sql(f"TRUNCATE {stage}")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {stage} ({collist}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([p(row[c]) if p else row[c] for c, p in zip(cols, processors, strict=True)])
+    finally:
+        cursor.close()
+    if update:
+        sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in cols if c not in key)
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({collist}) SELECT {collist} FROM {stage} "
+                         f"ON CONFLICT ({', '.join(quote(k) for k in key)}) {action}")
+
+
 def _write_file(session: Session, name: str, checked: Checked, result: FileResult, progress: Progress) -> None:
     frame = checked.frame
     digests = pl.Series("ingest_digest", _digests(name, frame, checked.spec.cols), dtype=pl.String)
     data = _db_frame(name, frame).with_columns(digests)
     appended: list[Problem] = []
     progress("total", name, data.height)
+    table = TABLES[name]
+    was_empty = session.execute(select(1).select_from(table).limit(1)).first() is None
     for offset in range(0, data.height, BATCH):
-        batch = _classify(session, name, data.slice(offset, BATCH))
+        batch = _classify(session, name, data.slice(offset, BATCH), was_empty)
         states = batch.get_column("_state")
         result.inserted += int((states == "new").sum())
         result.unchanged += int((states == "same").sum())
