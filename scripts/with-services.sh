@@ -5,12 +5,18 @@
 # 127.0.0.1, and is stopped and deleted when the command ends, whatever its outcome. The command sees
 #   DUECARE_TEST_PG_URL=postgresql+psycopg://duecare@127.0.0.1:PORT/postgres
 # PostgreSQL refuses to run as root, so under root the cluster runs as the system user `duecare-pg`
-# (created when missing). The exit code is the command's.
+# (created when missing). The exit code is the command's. If DUECARE_TEST_PG_URL is already set (a CI
+# service, a developer's own server), that server is used and nothing is started.
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
   echo "usage: $0 CMD [ARGS...]" >&2
   exit 2
+fi
+
+if [ -n "${DUECARE_TEST_PG_URL:-}" ]; then
+  echo "with-services: using the PostgreSQL given in DUECARE_TEST_PG_URL" >&2
+  exec "$@"
 fi
 
 pg_bin=""
@@ -76,13 +82,19 @@ s.close()
 EOF
 }
 
-as_pg "$pg_bin/initdb" -D "$tmp/data" -U duecare --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
-  >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; exit 1; }
+if ! as_pg "$pg_bin/initdb" -D "$tmp/data" -U duecare --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+    >"$tmp/initdb.log" 2>&1; then
+  # A machine without the C.UTF-8 locale: fall back to the plain C locale (UTF-8 encoding still).
+  rm -rf "$tmp/data" && mkdir -p "$tmp/data"
+  if [ "$(id -u)" -eq 0 ]; then chown "$pg_user" "$tmp/data"; fi
+  as_pg "$pg_bin/initdb" -D "$tmp/data" -U duecare --auth=trust --encoding=UTF8 --no-locale \
+    >>"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; exit 1; }
+fi
 
 started=0
 for attempt in 1 2 3; do
   port="$(free_port)"
-  if as_pg "$pg_bin/pg_ctl" -D "$tmp/data" -w -t 30 -l "$tmp/sock/server.log" \
+  if as_pg "$pg_bin/pg_ctl" -D "$tmp/data" -w -t 90 -l "$tmp/sock/server.log" \
       -o "-p $port -k $tmp/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null 2>&1; then
     started=1
