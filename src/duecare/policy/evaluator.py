@@ -69,7 +69,11 @@ def compile_gate(strategy: Strategy, params: dict[str, Any]) -> tuple[list[tuple
 
 
 def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """action (first matching line), reasons (every matching line, deciding first) and the deciding line id."""
+    """action and line id of the first matching line, and the reasons.
+
+    Reasons are the deciding line's reason plus every other matching line marked `collect: true` (the stop
+    conditions such as deceased or dispute_open), in ladder order: the deciding reason is always first.
+    """
     lines = [(line, _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}"))
              for line in strategy.raw["ladder"]]
     action: Any = pl
@@ -77,8 +81,10 @@ def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> tuple[pl.Expr,
     for line, cond in lines:
         action = action.when(cond).then(pl.lit(line["action"]))
         line_id = line_id.when(cond).then(pl.lit(line["id"]))
-    reasons = _str_list([(line["reason"], cond) for line, cond in lines])
-    return action.otherwise(pl.lit("none")), reasons, line_id.otherwise(pl.lit(None, pl.String))
+    line_id = line_id.otherwise(pl.lit(None, pl.String))
+    reasons = _str_list([(line["reason"], cond & (pl.lit(bool(line.get("collect"))) | (line_id == line["id"])))
+                         for line, cond in lines])
+    return action.otherwise(pl.lit("none")), reasons, line_id
 
 
 def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.DataFrame:
