@@ -129,11 +129,12 @@ def preferences(session: Session, borrower_id: str) -> list[VisitPreference]:
         .order_by(VisitPreference.weekday, VisitPreference.start_time)))
 
 
-def booked(session: Session, agent_ids: Sequence[str], start: datetime, end: datetime) -> list[VisitCase]:
-    """Scheduled visits of any of these agents with a window overlapping [start, end)."""
+def booked(session: Session, agent_ids: Sequence[str], start: datetime, end: datetime,
+           states: Sequence[VisitState] = (VisitState.SCHEDULED,)) -> list[VisitCase]:
+    """Visits (scheduled by default) of any of these agents with a window overlapping [start, end)."""
     ids = list(agent_ids)
     stmt = select(VisitCase).where(
-        VisitCase.state == VisitState.SCHEDULED,
+        VisitCase.state.in_([s.value for s in states]),
         VisitCase.agent_a.in_(ids) | VisitCase.agent_b.in_(ids),
         VisitCase.window_start < end, VisitCase.window_end > start,
     ).order_by(VisitCase.window_start, VisitCase.id)

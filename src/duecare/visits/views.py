@@ -82,19 +82,18 @@ def day_route(session: Session, agent_id: str, day: date, policy: VisitPolicy) -
     """An agent's visits on a local day in route order, with planned arrivals and windows."""
     start = datetime.combine(day, time(0), ZoneInfo("UTC")) - timedelta(hours=14)
     end = start + timedelta(hours=52)
-    rows = [v for v in repository.booked(session, [agent_id], start, end)]
+    rows = repository.booked(session, [agent_id], start, end,
+                             states=(VisitState.SCHEDULED, VisitState.REPORTED, VisitState.REVIEWED))
     stops = []
     for v in rows:
         b = session.get(Borrower, v.borrower_id)
         tz = ZoneInfo(b.timezone if b else "UTC")
         if v.window_start is None or v.window_start.astimezone(tz).date() != day:
             continue
-        stops.append({"visit_id": v.id, "order": v.route_order, "partner": v.agent_b if v.agent_a == agent_id
+        stops.append({"visit_id": v.id, "state": v.state.value, "order": v.route_order, "partner": v.agent_b if v.agent_a == agent_id
                       else v.agent_a, "planned_arrival": _iso(v.planned_arrival, tz),
                       "window": [_iso(v.window_start, tz), _iso(v.window_end, tz)], "city": b.city if b else None})
     stops.sort(key=lambda s: (s["order"] or 0, s["visit_id"]))
     return {"agent_id": agent_id, "date": day.isoformat(), "stops": stops,
             "service_minutes": policy.data.scheduling.service_minutes}
 
-
-STATE_ORDER = [s.value for s in VisitState]
