@@ -119,7 +119,7 @@ def worker_cmd(
     concurrency: Annotated[int, typer.Option(help="Delivery threads in this process")] = 1,
     lease_seconds: Annotated[float, typer.Option(help="Lease per claimed task; a dead worker's task is "
                                                  "retried after it")] = 60.0,
-    batch: Annotated[int, typer.Option(help="Tasks claimed at a time per thread")] = 5,
+    batch: Annotated[int, typer.Option(help="Tasks claimed (and re-checked together) at a time per thread")] = 10,
     max_attempts: Annotated[int, typer.Option(help="Delivery attempts before a dead letter")] = 6,
     backoff: Annotated[float, typer.Option(help="First retry delay in seconds (doubles each attempt)")] = 30.0,
     strategy: Annotated[str, typer.Option(help="Strategy for the send-time re-check (as `duecare run`)")] = "standard",

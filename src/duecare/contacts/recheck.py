@@ -47,21 +47,22 @@ def _frame(name: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return conform(name, df)
 
 
-def store_frames(session: Session, borrower_id: str) -> Frames:
-    """One borrower's frames (the nightly batch's columns) read from the operational store."""
-    b = session.get(Borrower, borrower_id)
-    if b is None:
-        return {name: empty(name) for name in SCHEMAS}
-    open_holds = set(session.scalars(select(Hold.kind).where(Hold.borrower_id == borrower_id,
-                                                              Hold.closed_at.is_(None))))
-    flags = {f: bool(getattr(b, f)) or f in open_holds for f in FLAGS}
-    loans = session.execute(select(Loan.id, Loan.currency).where(Loan.borrower_id == borrower_id)).all()
-    loan_ids = [lid for lid, _ in loans]
+def store_frames(session: Session, borrower_ids: str | list[str]) -> Frames:
+    """Borrowers' frames (the nightly batch's columns) read from the operational store, a few queries in all."""
+    ids = [borrower_ids] if isinstance(borrower_ids, str) else list(dict.fromkeys(borrower_ids))
+    borrowers = list(session.scalars(select(Borrower).where(Borrower.id.in_(ids))))
+    open_holds: dict[str, set[str]] = {}
+    for bid, kind in session.execute(select(Hold.borrower_id, Hold.kind).where(Hold.borrower_id.in_(ids),
+                                                                             Hold.closed_at.is_(None))):
+        open_holds.setdefault(bid, set()).add(str(kind))
+    loans = session.execute(select(Loan.id, Loan.borrower_id, Loan.currency).where(Loan.borrower_id.in_(ids))).all()
+    loan_ids = [lid for lid, _, _ in loans]
     rows: dict[str, list[dict[str, Any]]] = {
         "borrowers": [{"borrower_id": b.id, "timezone": b.timezone, "jurisdiction": str(b.jurisdiction),
                        "language": str(b.language), "risk_band": None if b.risk_band is None else str(b.risk_band),
-                       **flags}],
-        "loans": [{"loan_id": lid, "borrower_id": b.id, "currency": cur} for lid, cur in loans],
+                       **{f: bool(getattr(b, f)) or f in open_holds.get(b.id, ()) for f in FLAGS}}
+                      for b in borrowers],
+        "loans": [{"loan_id": lid, "borrower_id": bid, "currency": cur} for lid, bid, cur in loans],
         "installments": [{"loan_id": i.loan_id, "seq": i.seq, "due_date": i.due_date,
                           "amount_minor": i.amount_minor}
                          for i in session.scalars(select(Installment).where(Installment.loan_id.in_(loan_ids)))],
@@ -69,21 +70,21 @@ def store_frames(session: Session, borrower_id: str) -> Frames:
                      for p in session.scalars(select(Payment).where(Payment.loan_id.in_(loan_ids)))],
         "contacts": [{"borrower_id": c.borrower_id, "loan_id": c.loan_id, "at": c.at, "channel": str(c.channel),
                       "direction": str(c.direction), "outcome": str(c.outcome)}
-                     for c in session.scalars(select(ContactEvent).where(ContactEvent.borrower_id == borrower_id))],
+                     for c in session.scalars(select(ContactEvent).where(ContactEvent.borrower_id.in_(ids)))],
         "notices": [{"notice_id": n.id, "borrower_id": n.borrower_id, "loan_id": n.loan_id, "kind": n.kind,
                      "sent_at": n.sent_at}
-                    for n in session.scalars(select(Notice).where(Notice.borrower_id == borrower_id))],
+                    for n in session.scalars(select(Notice).where(Notice.borrower_id.in_(ids)))],
         "consents": [{"borrower_id": c.borrower_id, "purpose": c.purpose, "decision": str(c.decision), "at": c.at,
                       "notice_id": c.notice_id}
-                     for c in session.scalars(select(Consent).where(Consent.borrower_id == borrower_id))],
+                     for c in session.scalars(select(Consent).where(Consent.borrower_id.in_(ids)))],
         "approvals": [{"borrower_id": a.borrower_id, "notice_id": a.notice_id, "decision": str(a.decision),
                        "at": a.at}
-                      for a in session.scalars(select(Approval).where(Approval.borrower_id == borrower_id))],
+                      for a in session.scalars(select(Approval).where(Approval.borrower_id.in_(ids)))],
         "promises": [{"borrower_id": p.borrower_id, "loan_id": p.loan_id, "promised_date": p.promised_date,
                       "amount_minor": p.amount_minor, "status": str(p.status)}
-                     for p in session.scalars(select(Promise).where(Promise.borrower_id == borrower_id))],
+                     for p in session.scalars(select(Promise).where(Promise.borrower_id.in_(ids)))],
         "visits": [{"borrower_id": v.borrower_id, "loan_id": v.loan_id, "status": str(v.status), "at": v.at}
-                   for v in session.scalars(select(Visit).where(Visit.borrower_id == borrower_id))],
+                   for v in session.scalars(select(Visit).where(Visit.borrower_id.in_(ids)))],
     }
     return {name: _frame(name, rows[name]) for name in SCHEMAS}
 
@@ -97,14 +98,26 @@ class Verdict:
     not_before: datetime | None = None
 
 
+def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, policy: Policy,
+                 scorer: Scorer | None = None) -> dict[int, Verdict]:
+    """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task."""
+    if not tasks:
+        return {}
+    current = decide(store_frames(session, [t.borrower_id for t in tasks]), now, policy, scorer=scorer)
+    by_loan = {row["loan_id"]: row for row in current.select(
+        "loan_id", "action", "reasons", "not_before", "blocked_rules").iter_rows(named=True)}
+    return {t.id: _judge(session, t, by_loan.get(t.loan_id), now) for t in tasks}
+
+
 def recheck(session: Session, task: ContactTask, now: datetime, policy: Policy,
             scorer: Scorer | None = None) -> Verdict:
     """Decide again for the task's borrower at `now` and compare with what the task was created for."""
-    frames = store_frames(session, task.borrower_id)
-    current = decide(frames, now, policy, scorer=scorer).filter(pl.col("loan_id") == task.loan_id)
-    if current.height == 0:
+    return recheck_many(session, [task], now, policy, scorer)[task.id]
+
+
+def _judge(session: Session, task: ContactTask, row: dict[str, Any] | None, now: datetime) -> Verdict:
+    if row is None:
         return Verdict("skip", "loan no longer in the store")
-    row = current.row(0, named=True)
     if row["action"] != task.action:
         reasons = ",".join(row["reasons"][:3])
         return Verdict("skip", f"action changed to {row['action']} ({reasons})")

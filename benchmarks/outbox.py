@@ -1,0 +1,123 @@
+"""Outbox throughput: tasks/s through SMTP (aiosmtpd) and the HTTP SMS gateway with several workers on PostgreSQL.
+
+    bash scripts/with-services.sh .venv/bin/python benchmarks/outbox.py --tasks 400 --workers 3
+
+Uses DUECARE_TEST_PG_URL (set by scripts/with-services.sh) to create a throwaway database. Each worker is a
+separate `duecare worker --once` process; the figure includes the send-time re-check (the policy evaluated
+again per task over the store), the delivery and the commit with its contact event and audit entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "contacts"))
+
+from contacts_helpers import (  # noqa: E402
+    add_borrower,
+    decisions_for,
+    email_strategy,
+    enqueue,
+    worker_env,
+    zone_at_local_hour,
+)
+
+from duecare.contacts.models import ContactTask  # noqa: E402
+from duecare.contacts.sandbox import sms_gateway, smtp_server  # noqa: E402
+from duecare.kit.db import migrate, unit_of_work  # noqa: E402
+from duecare.policy.evaluator import Policy  # noqa: E402
+
+
+def _database() -> tuple[str, str]:
+    base = os.environ.get("DUECARE_TEST_PG_URL")
+    if not base:
+        sys.exit("DUECARE_TEST_PG_URL is not set: run through scripts/with-services.sh")
+    name = f"duecare_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False), name
+
+
+def _seed(url: str, channel: str, n: int, tmp: Path) -> str:
+    zone = zone_at_local_hour(13)
+    prefix = channel[0].upper() + uuid.uuid4().hex[:4]
+    ids = [f"{prefix}{i:05d}" for i in range(n)]
+    with unit_of_work(url) as s:
+        for i, bid in enumerate(ids):
+            if channel == "sms":
+                add_borrower(s, bid, zone, dpd=2, phone=f"139{i:08d}")
+            else:
+                add_borrower(s, bid, zone, dpd=2, jurisdiction="us", language="en", risk_band="low",
+                             email=f"b{i}@example.com")
+    strategy = email_strategy(tmp)
+    enqueue(url, decisions_for(url, ids, Policy.default(strategy)), f"bench-{prefix}")
+    return strategy
+
+
+def _run(url: str, env: dict[str, str], workers: int, concurrency: int, strategy: str) -> float:
+    start = time.perf_counter()
+    procs = [subprocess.Popen([str(Path(sys.executable).parent / "duecare"), "worker", "--once", "--no-score",
+                               "--concurrency", str(concurrency), "--batch", "10", "--strategy", strategy],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(workers)]
+    for p in procs:
+        _, err = p.communicate()
+        if p.returncode:
+            sys.exit(err.decode()[-2000:])
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tasks", type=int, default=300, help="tasks per channel")
+    ap.add_argument("--workers", type=int, default=3, help="worker processes")
+    ap.add_argument("--concurrency", type=int, default=2, help="threads per worker")
+    args = ap.parse_args()
+    url, name = _database()
+    migrate(url)
+    tmp = Path(tempfile.mkdtemp(prefix="duecare-bench-"))
+    os.environ.setdefault("DUECARE_DATA_DIR", str(tmp / "data"))
+    results = {}
+    with sms_gateway() as (gw_url, gw), smtp_server(tmp / "received.log") as (host, port, mail):
+        env = worker_env(url, DUECARE_DATA_DIR=os.environ["DUECARE_DATA_DIR"], DUECARE_SMS_GATEWAY_URL=gw_url,
+                         DUECARE_SMTP_HOST=host, DUECARE_SMTP_PORT=str(port),
+                         DUECARE_SMTP_RECEIVED_LOG=str(tmp / "received.log"))
+        for channel in ("sms", "email"):
+            strategy = _seed(url, channel, args.tasks, tmp)
+            seconds = _run(url, env, args.workers, args.concurrency, strategy)
+            with unit_of_work(url) as s:
+                sent = s.scalar(select(func.count()).select_from(ContactTask).where(
+                    ContactTask.channel == channel, ContactTask.status == "sent"))
+            received = len(gw.messages) if channel == "sms" else len(mail.received)
+            dupes = (sum(gw.posts.values()) - len(gw.posts)) if channel == "sms" else \
+                sum(mail.received.values()) - len(mail.received)
+            results[channel] = {"tasks": args.tasks, "sent": sent, "received": received, "duplicates": dupes,
+                                "seconds": round(seconds, 2), "tasks_per_s": round((sent or 0) / seconds, 1)}
+            print(f"{channel:5s} {sent} tasks in {seconds:.1f} s = {(sent or 0) / seconds:.1f} tasks/s "
+                  f"({args.workers} workers x {args.concurrency} threads, PostgreSQL; duplicates {dupes})",
+                  file=sys.stderr)
+    print(json.dumps({"workers": args.workers, "concurrency": args.concurrency, **results}))
+    admin = create_engine(os.environ["DUECARE_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    from duecare.kit import db as kitdb
+    engine = kitdb._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
