@@ -41,7 +41,7 @@ def _register_all() -> None:
             if importlib.util.find_spec(name) is None:
                 continue
             importlib.import_module(name).register(app)
-        except Exception as exc:  # one broken domain must not take every other command down
+        except Exception as exc:  # noqa: BLE001 — one broken domain must not take every other command down
             err.print(f"[yellow]warning:[/yellow] commands of {name} are unavailable: {exc!r}", highlight=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +28,7 @@ def parse_as_of(text: str) -> datetime:
     """A timestamp with offset, or a date (00:00 UTC of that day)."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=timezone.utc)
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(f"--as-of {text!r}: use YYYY-MM-DD or an ISO timestamp with offset "
@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         }) + "\n")
 
 
-def _registered_scorer():  # type: ignore[no-untyped-def]
+def _registered_scorer() -> Any:
     """The production risk model's scorer, if the risk module has one registered."""
     try:
         from duecare.risk.scoring import registered_scorer

@@ -43,7 +43,7 @@ def partition_bounds(root: Path, partitions: int) -> list[tuple[str, str]]:
         return []
     partitions = max(1, min(partitions, ids.len()))
     step = ids.len() / partitions
-    cuts = [int(round(i * step)) for i in range(partitions + 1)]
+    cuts = [round(i * step) for i in range(partitions + 1)]
     return [(ids[cuts[i]], ids[cuts[i + 1] - 1]) for i in range(partitions) if cuts[i + 1] > cuts[i]]
 
 
@@ -130,4 +130,4 @@ def feature_table(decisions: pl.DataFrame) -> pl.DataFrame:
     return table.select([c for c in cols if c in table.columns])
 
 
-__all__ = ["run", "read_partition", "partition_bounds", "feature_table", "SCHEMAS"]
+__all__ = ["SCHEMAS", "feature_table", "partition_bounds", "read_partition", "run"]

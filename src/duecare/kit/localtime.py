@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 
 ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%:z"
 
 
-def _by_zone(zone_col: pl.Expr, zones: Sequence[str], branch) -> pl.Expr:  # type: ignore[no-untyped-def]
+def _by_zone(zone_col: pl.Expr, zones: Sequence[str], branch: Callable[[str], pl.Expr]) -> pl.Expr:
     if not zones:
         return branch("UTC")
-    expr = pl.when(zone_col == zones[0]).then(branch(zones[0]))
+    expr: Any = pl.when(zone_col == zones[0]).then(branch(zones[0]))
     for zone in zones[1:]:
         expr = expr.when(zone_col == zone).then(branch(zone))
-    return expr.otherwise(None)
+    result: pl.Expr = expr.otherwise(None)
+    return result
 
 
 def local_naive(ts: pl.Expr, zone_col: pl.Expr, zones: Sequence[str]) -> pl.Expr:
@@ -47,6 +49,5 @@ def as_utc(moment: datetime) -> datetime:
     """A timezone-aware moment as a UTC datetime (the batch's single decision instant)."""
     if moment.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
-    from datetime import timezone
 
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

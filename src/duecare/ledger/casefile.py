@@ -33,7 +33,7 @@ def _decimal(value: Any) -> Any:
     """Amounts are JSON numbers or decimal strings; both become Decimal (never float)."""
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string, not a boolean")
-    if isinstance(value, (int, str)) or isinstance(value, float):
+    if isinstance(value, (int, str, float)):
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation:
@@ -196,7 +196,7 @@ def _place(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Any) -> str:
     kind, msg = err["type"], err["msg"]
     ctx = err.get("ctx") or {}
     if kind == "greater_than":

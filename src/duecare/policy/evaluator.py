@@ -103,7 +103,7 @@ def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
     share = strategy.challenger_share
     bucket = stable_bucket(loan_ids)
     return pl.Series("variant", ["champion"] * len(loan_ids), dtype=pl.String).zip_with(
-        bucket >= int(round(share * 10_000)), pl.Series(["challenger"] * len(loan_ids), dtype=pl.String)
+        bucket >= round(share * 10_000), pl.Series(["challenger"] * len(loan_ids), dtype=pl.String)
     )
 
 

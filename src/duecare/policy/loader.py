@@ -19,7 +19,8 @@ PACKAGE = resources.files("duecare.policy")
 
 
 def _schema(name: str) -> dict[str, Any]:
-    return json.loads((PACKAGE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((PACKAGE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return schema
 
 
 def _load_yaml(path: Path | Any, kind: str) -> dict[str, Any]:
