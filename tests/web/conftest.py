@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sys
@@ -52,13 +52,14 @@ def seed(url: str) -> World:
         for b in ("B1", "B2", "B3"):
             f.assign(db, b, "web-agent")
         agent = Actor(kind="staff", id="web-agent", role="agent")
-        ctx = service.Ctx(session=db, actor=agent, at=now)
+        ctx = service.Ctx(session=db, actor=agent, at=now - timedelta(minutes=10))
         v1 = service.send_notice(ctx, service.propose(ctx, "L-B1").visit.id).visit
         v3 = service.send_notice(ctx, service.propose(ctx, "L-B3").visit.id).visit
         b3 = Actor(kind="borrower", id="B3", role="borrower")
         notice3 = db.get(Notice, v3.notice_id)
-        service.answer(service.Ctx(session=db, actor=b3, at=now), v3.id, "granted", channel="portal",
+        answered = service.answer(service.Ctx(session=db, actor=b3, at=now - timedelta(minutes=5)), v3.id, "granted", channel="portal",
                        evidence="test", notice_version_hash=notice3.version_hash)
+        assert not answered.stopped, answered.stopped
         return World(url, "B1", "13800000001", "B2", "13800000002", v3.id, v1.notice_id or "")
 
 
