@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "contacts"))
 
-from contacts_helpers import (  # noqa: E402
+from contacts_helpers import (
     add_borrower,
     decisions_for,
     email_strategy,
@@ -33,10 +33,10 @@ from contacts_helpers import (  # noqa: E402
     zone_at_local_hour,
 )
 
-from duecare.contacts.models import ContactTask  # noqa: E402
-from duecare.contacts.sandbox import sms_gateway, smtp_server  # noqa: E402
-from duecare.kit.db import migrate, unit_of_work  # noqa: E402
-from duecare.policy.evaluator import Policy  # noqa: E402
+from duecare.contacts.models import ContactTask
+from duecare.contacts.sandbox import sms_gateway, smtp_server
+from duecare.kit.db import migrate, unit_of_work
+from duecare.policy.evaluator import Policy
 
 
 def _database() -> tuple[str, str]:

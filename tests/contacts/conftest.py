@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from duecare.contacts.sandbox import GatewayState, SmtpState, sms_gateway, smtp_server  # noqa: E402
+from duecare.contacts.sandbox import GatewayState, SmtpState, sms_gateway, smtp_server
 
 
 @pytest.fixture

@@ -52,10 +52,10 @@ def add_borrower(s, bid: str, zone: str, *, dpd: int = 2, jurisdiction: str = "c
     for i in range(loans):
         lid = f"{bid}-L{i + 1}"
         ln = Loan(id=lid, borrower_id=bid, currency="CNY", disbursed_on=local_today(zone) - timedelta(days=90))
-        ln.principal = Decimal("3000")
+        ln.principal = Decimal(3000)
         s.add(ln)
         inst = Installment(loan_id=lid, seq=1, due_date=local_today(zone) - timedelta(days=dpd))
-        inst.amount = Decimal("1000")
+        inst.amount = Decimal(1000)
         s.add(inst)
         ids.append(lid)
     s.flush()

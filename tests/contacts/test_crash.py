@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from contacts_helpers import (
     DUECARE,
     add_borrower,
@@ -26,6 +24,8 @@ from contacts_helpers import (
     worker_env,
     zone_at_local_hour,
 )
+from sqlalchemy import func, select
+
 from duecare.contacts.models import ContactTask, DecisionRecord, TaskStatus
 from duecare.kit.db import unit_of_work
 from duecare.policy.evaluator import Policy
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_delivery_is_taken_over_and_nothing_is_sent_twice(
     # 3. The last worker finds the email in the server's received log and does not send it again.
     time.sleep(2.2)
     w3 = start_worker(db_url, env, "--once", *args)
-    out, errs = w3.communicate(timeout=120)
+    _, errs = w3.communicate(timeout=120)
     assert w3.returncode == 0, errs.decode()
     assert _statuses(db_url) == {"sent": 3}
     assert gw.posts == {k: 1 for k in _keys(db_url, "sms")}
@@ -151,7 +151,7 @@ def test_three_workers_at_once_deliver_every_task_exactly_once(pg_url: str, tmp_
                for _ in range(3)]
     outputs = [w.communicate(timeout=180) for w in workers]
     assert all(w.returncode == 0 for w in workers), [e.decode()[-500:] for _, e in outputs]
-    sent = [json.loads(out.decode().strip().splitlines()[-1])["sent"] for out, _ in outputs]
+    sent = [json.loads(o.decode().strip().splitlines()[-1])["sent"] for o, _ in outputs]
     assert sum(sent) == 36
     assert _statuses(pg_url) == {"sent": 36}
     assert gw.posts == {k: 1 for k in _keys(pg_url, "sms")}

@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from contacts_helpers import add_borrower, decisions_for, email_strategy, enqueue, zone_at_local_hour
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from contacts_helpers import add_borrower, decisions_for, email_strategy, enqueue, zone_at_local_hour
 from duecare.contacts.adapters.http_gateway import GatewayConfig, HttpSmsGateway
 from duecare.contacts.adapters.smtp import SmtpConfig, SmtpEmail
 from duecare.contacts.models import ContactTask, Suppression, TaskStatus

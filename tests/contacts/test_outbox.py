@@ -9,10 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from contacts_helpers import DUECARE, add_borrower, decisions_for, enqueue, worker_env, zone_at_local_hour
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from contacts_helpers import DUECARE, add_borrower, decisions_for, enqueue, worker_env, zone_at_local_hour
 from duecare.contacts.models import ContactTask, DecisionRecord
 from duecare.contacts.outbox import idempotency_key
 from duecare.kit.db import unit_of_work
@@ -97,7 +97,7 @@ class TestEnqueueCommand:
 
     def test_a_missing_file_is_a_user_error_with_exit_code_2(self, sqlite_url: str, tmp_path: Path) -> None:
         r = subprocess.run([DUECARE, "outbox", "enqueue", "--decisions", str(tmp_path / "nope.parquet")],
-                           env=worker_env(sqlite_url), capture_output=True, text=True)
+                           env=worker_env(sqlite_url), capture_output=True, text=True, check=False)
         assert r.returncode == 2 and "duecare run" in r.stderr
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from contacts_helpers import add_borrower, decisions_for, email_strategy, enqueue, zone_at_local_hour
 from sqlalchemy import select, update
 
-from contacts_helpers import add_borrower, decisions_for, email_strategy, enqueue, zone_at_local_hour
 from duecare.contacts.adapters.agent_queue import AgentCallQueue
 from duecare.contacts.adapters.http_gateway import GatewayConfig, HttpSmsGateway
 from duecare.contacts.adapters.smtp import SmtpConfig, SmtpEmail
@@ -96,7 +96,7 @@ class TestSendTimeRecheck:
         (loan,) = _seed_sms(db_url)
         with unit_of_work(db_url) as s:
             p = Payment(id="P1", loan_id=loan, paid_at=datetime.now(UTC) - timedelta(minutes=1))
-            p.amount = Decimal("1000")
+            p.amount = Decimal(1000)
             s.add(p)
         assert Worker(db_url, {"sms": _sms(url)}, FAST).run(once=True).skipped == 1
         task = _tasks(db_url)[loan]
@@ -154,7 +154,7 @@ class TestRetries:
         assert state.posts[task.idempotency_key] == 1
 
     def test_an_invalid_number_is_dead_lettered_with_a_reason_and_suppressed(self, db_url: str, gateway) -> None:
-        url, state = gateway
+        url, _ = gateway
         zone = zone_at_local_hour(13)
         with unit_of_work(db_url) as s:
             add_borrower(s, "B1", zone, dpd=2, phone="not-a-number")
@@ -199,7 +199,7 @@ class TestInterruptedEmail:
 
     def test_without_a_received_log_the_outcome_is_unknown_and_a_person_decides(
             self, sqlite_url: str, tmp_path: Path, smtp) -> None:
-        policy, task = self._interrupted(sqlite_url, tmp_path, smtp)
+        policy, _ = self._interrupted(sqlite_url, tmp_path, smtp)
         Worker(sqlite_url, {"email": _email(smtp, None)}, FAST, policy=policy).run(once=True)
         after = _tasks(sqlite_url)["U1-L1"]
         assert after.status == TaskStatus.DEAD and after.reason.startswith("outcome unknown")  # type: ignore[union-attr]
@@ -207,7 +207,7 @@ class TestInterruptedEmail:
 
     def test_with_a_received_log_that_lacks_the_message_it_is_sent(self, sqlite_url: str, tmp_path: Path,
                                                                    smtp) -> None:
-        policy, task = self._interrupted(sqlite_url, tmp_path, smtp)
+        policy, _ = self._interrupted(sqlite_url, tmp_path, smtp)
         log = tmp_path / "smtp-received.log"
         log.touch()
         Worker(sqlite_url, {"email": _email(smtp, log)}, FAST, policy=policy).run(once=True)

@@ -43,7 +43,7 @@ class EnqueueResult:
 
 def idempotency_key(loan_id: str, action: str, local_day: str, policy_version: str) -> str:
     """The key handed to gateways (and SMTP Message-ID): a digest, so it reveals nothing about the borrower."""
-    raw = "\x1f".join((loan_id, action, local_day, policy_version))
+    raw = f"{loan_id}\x1f{action}\x1f{local_day}\x1f{policy_version}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -52,11 +52,10 @@ def insert_ignoring_conflicts(session: Session, table: Table, rows: Sequence[dic
     """Bulk INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); returns how many rows were new."""
     if not rows:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).on_conflict_do_nothing().returning(returning)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).on_conflict_do_nothing().returning(returning)
     return len(session.execute(stmt, list(rows)).all())
 
 

@@ -21,8 +21,8 @@ from duecare.ledger.frames import FLAGS, SCHEMAS, Frames, conform, empty
 from duecare.ledger.models import (
     Approval,
     Borrower,
-    ContactEvent,
     Consent,
+    ContactEvent,
     Hold,
     Installment,
     Loan,

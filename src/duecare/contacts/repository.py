@@ -54,8 +54,9 @@ def fenced(session: Session, task_id: int, *, owner: str, fence: str | None = No
 
 
 def address_hash(channel: str, address: str) -> str:
-    kind = "phone" if channel == "sms" else "text"
-    return keyed_hash(address.strip().lower() if channel == "email" else address, kind)
+    if channel == "sms":
+        return keyed_hash(address, "phone")
+    return keyed_hash(address.strip().lower() if channel == "email" else address, "text")
 
 
 def suppressed(session: Session, channel: str, addresses: Sequence[str]) -> set[str]:
@@ -77,7 +78,7 @@ def status_counts(session: Session) -> dict[str, dict[str, int]]:
     return out
 
 
-def tasks_for_staff(actor: Actor, status: str | None = None, limit: int = 100) -> Select[tuple[ContactTask]]:
+def tasks_for_staff(actor: Actor, status: str | None = None, limit: int = 100) -> Select[Any]:
     """Tasks the actor may see (agents: assigned borrowers only), newest first."""
     stmt = select(ContactTask).order_by(ContactTask.updated_at.desc(), ContactTask.id.desc()).limit(limit)
     if status:

@@ -20,6 +20,10 @@ from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
+WEBHOOK = Depends(signed_webhook)
+OUTBOX_READ = Depends(require("outbox.read"))
+OUTBOX_MANAGE = Depends(require("outbox.manage"))
+CASES_READ = Depends(require("cases.read"))
 
 
 class Receipt(BaseModel):
@@ -50,7 +54,7 @@ def _task_view(t: ContactTask) -> dict[str, Any]:
 
 
 @router.post("/webhooks/{provider}/receipt")
-def receipt(provider: str, body: Receipt, _: Actor = Depends(signed_webhook), db: Session = DB) -> dict[str, Any]:
+def receipt(provider: str, body: Receipt, _: Actor = WEBHOOK, db: Session = DB) -> dict[str, Any]:
     """A delivery receipt from the SMS gateway or mail provider (HMAC-signed)."""
     if not (body.idempotency_key or body.provider_ref):
         raise HTTPException(status_code=422, detail="give idempotency_key or provider_ref")
@@ -59,22 +63,22 @@ def receipt(provider: str, body: Receipt, _: Actor = Depends(signed_webhook), db
 
 
 @router.post("/webhooks/{provider}/reply")
-def reply(provider: str, body: Reply, _: Actor = Depends(signed_webhook), db: Session = DB) -> dict[str, Any]:
+def reply(provider: str, body: Reply, _: Actor = WEBHOOK, db: Session = DB) -> dict[str, Any]:
     """A borrower's reply (HMAC-signed); STOP / 退订 opts the address out of that channel."""
     return record_reply(db, provider[:32], body.event_id, body.channel, body.sender, body.text,
                         body.idempotency_key, body.at).as_dict()
 
 
 @router.get("/outbox")
-def outbox(status: TaskStatus | None = None, limit: int = 100, actor: Actor = Depends(require("outbox.read")),
+def outbox(status: TaskStatus | None = None, limit: int = 100, actor: Actor = OUTBOX_READ,
            db: Session = DB) -> dict[str, Any]:
     """Counts per channel and status, and the newest tasks (dead letters show their reason)."""
-    tasks = db.scalars(tasks_for_staff(actor, status.value if status else None, min(max(limit, 1), 500)))
+    tasks = db.scalars(tasks_for_staff(actor, status.value if status else None, min(max(limit, 1), 500))).all()
     return {"counts": status_counts(db), "tasks": [_task_view(t) for t in tasks]}
 
 
 @router.post("/outbox/{task_id}/retry")
-def retry(task_id: int, actor: Actor = Depends(require("outbox.manage")), db: Session = DB) -> dict[str, Any]:
+def retry(task_id: int, actor: Actor = OUTBOX_MANAGE, db: Session = DB) -> dict[str, Any]:
     """Put a dead letter back in the queue after its cause was fixed."""
     try:
         return _task_view(retry_dead(db, task_id, actor.label))
@@ -83,7 +87,7 @@ def retry(task_id: int, actor: Actor = Depends(require("outbox.manage")), db: Se
 
 
 @router.get("/call-queue")
-def call_queue(actor: Actor = Depends(require("cases.read")), db: Session = DB) -> list[dict[str, Any]]:
+def call_queue(actor: Actor = CASES_READ, db: Session = DB) -> list[dict[str, Any]]:
     """Open calls the outbox queued for agents (agents see their assigned borrowers only)."""
     stmt = readable_borrowers(select(CallQueueItem).where(CallQueueItem.status == "open")
                               .order_by(CallQueueItem.due_at).limit(200), actor, CallQueueItem.borrower_id)

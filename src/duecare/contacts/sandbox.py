@@ -45,7 +45,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     server: _GatewayServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: bodies carry numbers
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _json(self, code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -61,7 +61,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and left: that is the scenario, not an error
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         state = self.server.state
         if self.path.startswith("/messages/"):
             key = self.path.removeprefix("/messages/")
@@ -74,7 +74,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return
         self._json(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         state = self.server.state
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
@@ -154,7 +154,7 @@ class _SmtpHandler:
     def __init__(self, state: SmtpState) -> None:
         self.state = state
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
         from email import message_from_bytes
 
@@ -162,10 +162,10 @@ class _SmtpHandler:
         mid = str(mail.get("Message-ID", ""))
         with self.state.lock:
             self.state.received[mid] += 1
+            payload = mail.get_payload(decode=True)
+            body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
             self.state.messages.append({"message_id": mid, "to": ",".join(envelope.rcpt_tos),
-                                        "subject": str(mail.get("Subject", "")),
-                                        "body": mail.get_payload(decode=True).decode("utf-8", "replace")
-                                        if not mail.is_multipart() else ""})
+                                        "subject": str(mail.get("Subject", "")), "body": body})
             if self.state.log_path is not None:
                 with self.state.log_path.open("a", encoding="utf-8") as fh:
                     fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} accepted message-id={mid}\n")

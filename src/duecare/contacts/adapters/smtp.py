@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -94,7 +93,7 @@ class SmtpEmail(EmailSender):
             if exc.smtp_code >= 500:
                 raise PermanentError(f"SMTP {exc.smtp_code}") from None
             raise TransientError(f"SMTP {exc.smtp_code}") from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise TransientError(f"SMTP {type(exc).__name__}", ambiguous=data_sent) from None
         if refused:
             raise PermanentError("SMTP refused the recipient", outcome="invalid")
