@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -44,19 +44,19 @@ def eligible_borrower(session: Session, bid: str = "B1", lid: str = "L1",
     session.flush()
     repository.set_phones(session, b, [PHONE])
     ln = Loan(id=lid, borrower_id=bid, currency="CNY", disbursed_on=date(2026, 1, 1))
-    ln.principal = Decimal("12000")
+    ln.principal = Decimal(12000)
     session.add(ln)
     session.flush()
     for seq in range(1, 12):
         inst = Installment(loan_id=lid, seq=seq, due_date=date(2026, seq + 1, 1))
-        inst.amount = Decimal("1000")
+        inst.amount = Decimal(1000)
         session.add(inst)
     # on time except March (paid 9 days late: the first episode); nothing since August (the second).
     paid_on = {1: date(2026, 2, 1), 2: date(2026, 3, 10), 3: date(2026, 4, 1), 4: date(2026, 5, 1),
                5: date(2026, 6, 1), 6: date(2026, 7, 1)}
     for seq, day in paid_on.items():
         p = Payment(id=f"{lid}-P{seq}", loan_id=lid, paid_at=datetime(day.year, day.month, day.day, 4, tzinfo=UTC))
-        p.amount = Decimal("1000")
+        p.amount = Decimal(1000)
         session.add(p)
     for i, (days_ago, channel, outcome) in enumerate([
         (25, Channel.CALL, Outcome.NO_ANSWER), (24, Channel.SMS, Outcome.UNDELIVERED),

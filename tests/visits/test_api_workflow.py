@@ -184,7 +184,7 @@ class TestRefusals:
         vid, _ = run_to_consent(api, clock)
         with unit_of_work(seeded) as s:
             p = Payment(id="PAY-late", loan_id="L1", paid_at=clock.now)
-            p.amount = Decimal("300")
+            p.amount = Decimal(300)
             s.add(p)
         clock.advance(hours=1)
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})

@@ -164,7 +164,7 @@ class TestWithdrawalRacesScheduling:
             vid = approved_visit(url)
             barrier = threading.Barrier(2)
 
-            def schedule() -> None:
+            def schedule(url: str = url, vid: str = vid, barrier: threading.Barrier = barrier) -> None:
                 barrier.wait()
                 try:
                     with unit_of_work(url) as s:
@@ -172,7 +172,7 @@ class TestWithdrawalRacesScheduling:
                 except TransitionError:
                     pass
 
-            def withdraw() -> None:
+            def withdraw(url: str = url, barrier: threading.Barrier = barrier) -> None:
                 barrier.wait()
                 with unit_of_work(url) as s:
                     service.withdraw(service.Ctx(session=s, actor=BORROWER, at=APPROVED_AT), "B1",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from duecare.kit.errors import TransitionError
@@ -15,7 +17,7 @@ WHO = {S.NOTICE_SENT: "staff:agent", S.CONSENTED: "borrower", S.APPROVED: "staff
 
 class TestTheTable:
     def test_the_happy_path_is_listed_step_by_step(self) -> None:
-        for a, b in zip(HAPPY, HAPPY[1:], strict=False):
+        for a, b in itertools.pairwise(HAPPY):
             assert check_transition(a, b, WHO[b]).step
 
     def test_every_state_before_the_visit_can_be_cancelled_and_no_later_one(self) -> None:

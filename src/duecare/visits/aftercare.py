@@ -91,8 +91,8 @@ def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: Rep
         tail = [f"查看与更正：{link}", complaint]
     else:
         subject = "Summary of your home visit"
-        head = [f"Dear {borrower.name}, this is everything recorded at the visit. If anything is wrong, you may "
-                "ask for it to be corrected."]
+        head = [(f"Dear {borrower.name}, this is everything recorded at the visit. If anything is wrong, you may "
+                 "ask for it to be corrected.")]
         tail = [f"View and correct: {link}", complaint]
     body = "\n".join(head + summary_lines(report, lang) + tail)
     messages.to_borrower(session, visit, borrower, kind="visit_summary", subject=subject, body=body, link=link,

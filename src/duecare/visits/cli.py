@@ -26,8 +26,8 @@ from duecare.privacy.audit import audit_read
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor, allowed
 from duecare.visits import clock, repository, service, views
-from duecare.visits import register as visit_register
 from duecare.visits import notice as notice_mod
+from duecare.visits import register as visit_register
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
 

@@ -16,7 +16,7 @@ from duecare.visits.models import Outcome
 from duecare.visits.scanner import Finding, scan
 from duecare.visits.scope import VisitPolicy
 
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal(100000000), decimal_places=2)]
 ShortText = Annotated[str, Field(max_length=2000)]
 
 
@@ -125,9 +125,9 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
     try:
         report = ReportIn.model_validate(raw)
     except ValidationError as exc:
-        reasons = [{"code": "extra_field" if e["type"] == "extra_forbidden" else "invalid_field",
+        invalid: list[dict[str, Any]] = [{"code": "extra_field" if e["type"] == "extra_forbidden" else "invalid_field",
                     "field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise ReportRefused(reasons) from None
+        raise ReportRefused(invalid) from None
     reasons: list[dict[str, Any]] = []
     scoped = set(policy.scope_fields)
     for name in report.fields.model_fields_set:
@@ -145,7 +145,8 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
     findings: list[Finding] = []
     for field, text in _free_texts(report):
         findings.extend(scan(text, field, phones))
-    reasons.extend({**f.as_dict(), "message": "personal data outside the visit scope"} for f in findings)
+    for f in findings:
+        reasons.append({**f.as_dict(), "message": "personal data outside the visit scope"})
     if reasons:
         raise ReportRefused(reasons)
     return report

@@ -32,8 +32,9 @@ class NotFound(LookupError):
     """A visit the actor may not see is reported exactly like one that does not exist."""
 
 
-def readable(actor: Actor) -> Select[tuple[VisitCase]]:
-    return readable_borrowers(select(VisitCase), actor, VisitCase.borrower_id)
+def readable(actor: Actor) -> Select[VisitCase]:
+    stmt: Select[VisitCase] = readable_borrowers(select(VisitCase), actor, VisitCase.borrower_id)
+    return stmt
 
 
 def get_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
@@ -151,4 +152,7 @@ def visits_of_borrower_between(session: Session, borrower_id: str, start: dateti
 
 
 def gate_of(event: VisitEvent) -> dict[str, Any] | None:
-    return None if event.gate_json is None else json.loads(event.gate_json)  # type: ignore[no-any-return]
+    if event.gate_json is None:
+        return None
+    gate: dict[str, Any] = json.loads(event.gate_json)
+    return gate

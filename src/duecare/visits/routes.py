@@ -28,6 +28,20 @@ from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
 
 router = APIRouter(tags=["visits"])
+# One dependency per permission (FastAPI reads these defaults; each route names exactly one).
+ALLOW_CONSENT_EVIDENCE = Depends(require("consent.evidence"))
+ALLOW_PORTAL_READ = Depends(require("portal.read"))
+ALLOW_PORTAL_WRITE = Depends(require("portal.write"))
+ALLOW_VISITS_APPROVE = Depends(require("visits.approve"))
+ALLOW_VISITS_CANCEL = Depends(require("visits.cancel"))
+ALLOW_VISITS_CONSENT_RECORD = Depends(require("visits.consent.record"))
+ALLOW_VISITS_NOTICE = Depends(require("visits.notice"))
+ALLOW_VISITS_PROPOSE = Depends(require("visits.propose"))
+ALLOW_VISITS_READ = Depends(require("visits.read"))
+ALLOW_VISITS_REGISTER = Depends(require("visits.register"))
+ALLOW_VISITS_REPORT = Depends(require("visits.report"))
+ALLOW_VISITS_REVIEW = Depends(require("visits.review"))
+ALLOW_VISITS_SCHEDULE = Depends(require("visits.schedule"))
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such visit (or not visible to you)"},
@@ -125,34 +139,34 @@ def _result(db: Session, result: service.StepResult) -> Any:
 
 
 @router.get("/visits", summary="List visits you may see", responses=ERRORS)
-def list_visits(state: str | None = None, actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Any:
+def list_visits(state: str | None = None, actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
     return [views.visit_view(db, v, timeline=False) for v in repository.list_visits(db, actor, state)]
 
 
 @router.post("/visits", status_code=201, summary="Propose a visit for a loan the gate puts on the visit track",
              responses=ERRORS)
-def propose(body: ProposeIn, request: Request, actor: Actor = Depends(require("visits.propose")),
+def propose(body: ProposeIn, request: Request, actor: Actor = ALLOW_VISITS_PROPOSE,
             db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.propose(_ctx(request, db, actor), body.loan_id))
 
 
 @router.get("/visits/{visit_id}", summary="A visit with its timeline", responses=ERRORS)
-def get_visit(visit_id: str, actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Any:
+def get_visit(visit_id: str, actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
     with _errors():
         return views.visit_view(db, repository.get_visit(db, visit_id, actor))
 
 
 @router.get("/visits/{visit_id}/gate", summary="The full gate evaluation now, with reasons and rule sources",
             responses=ERRORS)
-def gate(visit_id: str, request: Request, actor: Actor = Depends(require("visits.approve")),
+def gate(visit_id: str, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
          db: Session = DB) -> Any:
     with _errors():
         return service.gate_now(_ctx(request, db, actor), visit_id).as_json()
 
 
 @router.post("/visits/{visit_id}/notice", summary="Render, hash and send the transparency notice", responses=ERRORS)
-def send_notice(visit_id: str, request: Request, actor: Actor = Depends(require("visits.notice")),
+def send_notice(visit_id: str, request: Request, actor: Actor = ALLOW_VISITS_NOTICE,
                 db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.send_notice(_ctx(request, db, actor), visit_id))
@@ -174,21 +188,21 @@ def _notice_response(db: Session, visit_id: str, actor: Actor, fmt: str) -> Resp
 
 @router.get("/visits/{visit_id}/notice", summary="The notice as sent (text, html or pdf)", responses=ERRORS)
 def get_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
-               actor: Actor = Depends(require("visits.read")), db: Session = DB) -> Response:
+               actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Response:
     with _errors():
         return _notice_response(db, visit_id, actor, format)
 
 
 @router.get("/portal/visits/{visit_id}/notice", summary="The borrower reads their notice", responses=ERRORS)
 def my_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
-              actor: Actor = Depends(require("portal.read")), db: Session = DB) -> Response:
+              actor: Actor = ALLOW_PORTAL_READ, db: Session = DB) -> Response:
     with _errors():
         return _notice_response(db, visit_id, actor, format)
 
 
 @router.post("/portal/visits/{visit_id}/consent", summary="The borrower consents or declines (one step)",
              responses=ERRORS)
-def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = Depends(require("portal.write")),
+def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = ALLOW_PORTAL_WRITE,
               db: Session = DB) -> Any:
     session_row = getattr(request.state, "auth_session", None)
     evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
@@ -199,7 +213,7 @@ def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = De
 
 @router.post("/portal/consents/withdraw", summary="The borrower withdraws home-visit consent (one step)",
              responses=ERRORS)
-def my_withdrawal(request: Request, actor: Actor = Depends(require("portal.write")), db: Session = DB) -> Any:
+def my_withdrawal(request: Request, actor: Actor = ALLOW_PORTAL_WRITE, db: Session = DB) -> Any:
     session_row = getattr(request.state, "auth_session", None)
     evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
     with _errors():
@@ -208,7 +222,7 @@ def my_withdrawal(request: Request, actor: Actor = Depends(require("portal.write
 
 
 @router.put("/portal/visit-preferences", summary="The borrower states preferred visit times", responses=ERRORS)
-def my_preferences(body: PreferencesIn, request: Request, actor: Actor = Depends(require("portal.write")),
+def my_preferences(body: PreferencesIn, request: Request, actor: Actor = ALLOW_PORTAL_WRITE,
                    db: Session = DB) -> Any:
     with _errors():
         n = service.set_preferences(_ctx(request, db, actor), actor.id,
@@ -219,7 +233,7 @@ def my_preferences(body: PreferencesIn, request: Request, actor: Actor = Depends
 @router.post("/visits/{visit_id}/consent", summary="Record an answer received by reply, letter or signed form",
              responses=ERRORS)
 def record_answer(visit_id: str, body: RecordAnswerIn, request: Request,
-                  actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+                  actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel=body.channel,
                                           evidence=body.evidence, notice_version_hash=body.notice_version_hash))
@@ -228,7 +242,7 @@ def record_answer(visit_id: str, body: RecordAnswerIn, request: Request,
 @router.post("/consents/{borrower_id}/withdraw", summary="Record a withdrawal received by reply or letter",
              responses=ERRORS)
 def record_withdrawal(borrower_id: str, body: RecordWithdrawalIn, request: Request,
-                      actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+                      actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
     with _errors():
         cancelled = service.withdraw(_ctx(request, db, actor), borrower_id, channel=body.channel,
                                      evidence=body.evidence)
@@ -238,7 +252,7 @@ def record_withdrawal(borrower_id: str, body: RecordWithdrawalIn, request: Reque
 @router.put("/borrowers/{borrower_id}/visit-preferences", summary="Record the borrower's stated visit times",
             responses=ERRORS)
 def record_preferences(borrower_id: str, body: PreferencesIn, request: Request,
-                       actor: Actor = Depends(require("visits.consent.record")), db: Session = DB) -> Any:
+                       actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
     with _errors():
         n = service.set_preferences(_ctx(request, db, actor), borrower_id,
                                     [(t.weekday, t.start, t.end) for t in body.times], channel="staff")
@@ -247,7 +261,7 @@ def record_preferences(borrower_id: str, body: PreferencesIn, request: Request,
 
 @router.get("/consents/{borrower_id}/evidence", summary="One borrower's consent evidence (audited read)",
             responses=ERRORS)
-def evidence(borrower_id: str, actor: Actor = Depends(require("consent.evidence")), db: Session = DB) -> Any:
+def evidence(borrower_id: str, actor: Actor = ALLOW_CONSENT_EVIDENCE, db: Session = DB) -> Any:
     with _errors():
         out = views.consent_evidence(db, borrower_id)
     audit_read(db, actor, f"borrower:{borrower_id}", ["consent_evidence"], purpose="compliance evidence")
@@ -256,7 +270,7 @@ def evidence(borrower_id: str, actor: Actor = Depends(require("consent.evidence"
 
 @router.post("/visits/{visit_id}/approval", summary="Approve or reject (four-eyes: not the proposer)",
              responses=ERRORS)
-def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = Depends(require("visits.approve")),
+def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
              db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.decide_approval(_ctx(request, db, actor), visit_id, body.approve, body.comment))
@@ -264,7 +278,7 @@ def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = D
 
 @router.post("/visits/{visit_id}/schedule", summary="Assign two field agents and a window; re-plan the route",
              responses=ERRORS)
-def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = Depends(require("visits.schedule")),
+def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE,
              db: Session = DB) -> Any:
     agents = (body.agents[0], body.agents[1]) if body.agents else None
     with _errors():
@@ -272,7 +286,7 @@ def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = D
 
 
 @router.get("/visits/{visit_id}/checklist", summary="The scoped checklist for the agents", responses=ERRORS)
-def checklist(visit_id: str, lang: Literal["zh", "en"] = "zh", actor: Actor = Depends(require("visits.read")),
+def checklist(visit_id: str, lang: Literal["zh", "en"] = "zh", actor: Actor = ALLOW_VISITS_READ,
               db: Session = DB) -> Any:
     with _errors():
         visit = repository.get_visit(db, visit_id, actor)
@@ -283,21 +297,21 @@ def checklist(visit_id: str, lang: Literal["zh", "en"] = "zh", actor: Actor = De
 
 
 @router.post("/visits/{visit_id}/report", summary="File the scoped visit report", responses=ERRORS)
-def report(visit_id: str, body: dict[str, Any], request: Request, actor: Actor = Depends(require("visits.report")),
+def report(visit_id: str, body: dict[str, Any], request: Request, actor: Actor = ALLOW_VISITS_REPORT,
            db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.file_report(_ctx(request, db, actor), visit_id, body))
 
 
 @router.post("/visits/{visit_id}/review", summary="Close a reported visit", responses=ERRORS)
-def review(visit_id: str, body: ReviewIn, request: Request, actor: Actor = Depends(require("visits.review")),
+def review(visit_id: str, body: ReviewIn, request: Request, actor: Actor = ALLOW_VISITS_REVIEW,
            db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.review(_ctx(request, db, actor), visit_id, body.comment))
 
 
 @router.post("/visits/{visit_id}/cancel", summary="Cancel a visit that has not happened", responses=ERRORS)
-def cancel(visit_id: str, body: CancelIn, request: Request, actor: Actor = Depends(require("visits.cancel")),
+def cancel(visit_id: str, body: CancelIn, request: Request, actor: Actor = ALLOW_VISITS_CANCEL,
            db: Session = DB) -> Any:
     with _errors():
         return _result(db, service.cancel(_ctx(request, db, actor), visit_id, body.reason, body.comment))
@@ -305,13 +319,13 @@ def cancel(visit_id: str, body: CancelIn, request: Request, actor: Actor = Depen
 
 @router.post("/visit-sweeps/expire", summary="Expire notices left unanswered past the response period",
              responses=ERRORS)
-def expire(request: Request, actor: Actor = Depends(require("visits.schedule")), db: Session = DB) -> Any:
+def expire(request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE, db: Session = DB) -> Any:
     return {"expired": [v.id for v in service.expire_due(_ctx(request, db, actor))]}
 
 
 @router.get("/visit-routes/{agent_id}", summary="A field agent's day route (field agents: their own only)",
             responses=ERRORS)
-def route(agent_id: str, day: date = Query(alias="date"), actor: Actor = Depends(require("visits.read")),
+def route(agent_id: str, day: Annotated[date, Query(alias="date")], actor: Actor = ALLOW_VISITS_READ,
           db: Session = DB) -> Any:
     if actor.role == "field_agent" and actor.id != agent_id:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such route"})
@@ -319,7 +333,7 @@ def route(agent_id: str, day: date = Query(alias="date"), actor: Actor = Depends
 
 
 @router.get("/visit-register.csv", summary="The visit register (CSV)", response_class=PlainTextResponse)
-def register_csv(actor: Actor = Depends(require("visits.register")), db: Session = DB) -> Response:
+def register_csv(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Response:
     data = register.rows(db)
     audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
     return Response(register.to_csv(data), media_type="text/csv; charset=utf-8",
@@ -327,7 +341,7 @@ def register_csv(actor: Actor = Depends(require("visits.register")), db: Session
 
 
 @router.get("/visit-register.pdf", summary="The visit register (PDF)")
-def register_pdf(actor: Actor = Depends(require("visits.register")), db: Session = DB) -> Response:
+def register_pdf(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Response:
     data = register.rows(db)
     audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
     return Response(register.to_pdf(data), media_type="application/pdf",

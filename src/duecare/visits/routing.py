@@ -20,7 +20,7 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> int:
     """Great-circle distance in whole metres between two (lat, lon) points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return int(round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))))
+    return round(2 * EARTH_RADIUS_M * math.asin(math.sqrt(h)))
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def plan_route(stops: Sequence[Stop], service_minutes: int, speed_kmh: float) ->
     routing = pywrapcp.RoutingModel(manager)
 
     def distance_cb(fi: int, ti: int) -> int:
-        return dist[manager.IndexToNode(fi)][manager.IndexToNode(ti)]
+        i: int = manager.IndexToNode(fi)
+        j: int = manager.IndexToNode(ti)
+        return dist[i][j]
 
     def time_cb(fi: int, ti: int) -> int:
         i, j = manager.IndexToNode(fi), manager.IndexToNode(ti)

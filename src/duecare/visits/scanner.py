@@ -118,7 +118,7 @@ def scan(text: str, field: str, borrower_phones: Iterable[str]) -> list[Finding]
         if not _same_phone(m.group(0), known):
             found.append(Finding("third_party_phone", field, m.start()))
     for code, rx in _LEXICON_RX.items():
-        m = rx.search(text)
-        if m is not None:
-            found.append(Finding(code, field, m.start()))
+        hit = rx.search(text)
+        if hit is not None:
+            found.append(Finding(code, field, hit.start()))
     return sorted(found, key=lambda f: (f.position, f.code))

@@ -60,13 +60,18 @@ def consent_evidence(session: Session, borrower_id: str) -> dict[str, Any]:
                                                         Notice.kind == "visit_notice").order_by(Notice.sent_at)))
     current = {n.id: repository.consent_state(session, borrower_id, n.id, n.sent_at) for n in notices}
     docs = {n.id: repository.notice_document(session, n.id) for n in notices}
+
+    def doc_attr(notice_id: str, name: str) -> str | None:
+        doc = docs[notice_id]
+        return None if doc is None else str(getattr(doc, name))
+
     return {
         "borrower_id": borrower_id,
         "purpose": repository.HOME_VISIT,
         "notices": [{"id": n.id, "loan_id": n.loan_id, "sent_at": _iso(n.sent_at, tz),
                      "version_hash": n.version_hash,
-                     "template_version": docs[n.id].template_version if docs[n.id] else None,
-                     "language": docs[n.id].language if docs[n.id] else None,
+                     "template_version": doc_attr(n.id, "template_version"),
+                     "language": doc_attr(n.id, "language"),
                      "current_decision": current[n.id]} for n in notices],
         "records": [{"id": c.id, "decision": str(c.decision), "at": _iso(c.at, tz), "notice_id": c.notice_id,
                      "notice_version_hash": c.notice_version_hash, "channel": c.channel, "evidence": c.evidence}
