@@ -75,6 +75,14 @@ def check_agents(session: Session, agents: tuple[str, str]) -> None:
             raise TransitionError("agent_not_available", f"{agent} is not an active field agent")
 
 
+def _windows(lo: int, hi: int, length: int, service: int) -> list[tuple[int, int]]:
+    """Candidate (start, length) windows in [lo, hi): full-length ones hourly, or the whole interval when the
+    borrower's stated time is shorter than a full window but still fits the visit."""
+    if hi - lo >= length:
+        return [(s, length) for s in range(lo, hi - length + 1, STEP_MINUTES)]
+    return [(lo, hi - lo)] if hi - lo >= service else []
+
+
 def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz) + timedelta(minutes=minutes)
 
@@ -125,16 +133,16 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
     seen_reason = "no_slot_in_window"
     for d in days:
         for lo, hi in allowed_intervals(session, borrower, d, policy):
-            for s in range(lo, hi - sched.window_minutes + 1, STEP_MINUTES):
+            for s, length in _windows(lo, hi, sched.window_minutes, sched.service_minutes):
                 start = _local(d, s, tz)
-                end = start + timedelta(minutes=sched.window_minutes)
+                end = start + timedelta(minutes=length)
                 if start < at + LEAD:
                     continue
                 if repository.visits_of_borrower_between(session, borrower.id, start - cooldown,
                                                          start + cooldown, exclude=visit.id):
                     seen_reason = "visit_limit_reached"
                     continue
-                latest_arrival = min(s + sched.window_minutes, hi) - sched.service_minutes
+                latest_arrival = s + length - sched.service_minutes
                 stop = Stop(visit.id, borrower.geo, (s, max(s, latest_arrival)))
                 for pair in pairs:
                     route, others = pair_route(session, pair, d, tz, policy, extra=stop, exclude=visit.id)

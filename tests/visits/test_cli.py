@@ -1,0 +1,77 @@
+"""The command line runs the same workflow, held to the same permission matrix."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from duecare.cli import app
+from duecare.kit.db import unit_of_work
+from duecare.kit.errors import UserError
+
+from .factories import AS_OF, assign, eligible_borrower, team
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DUECARE_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DUECARE_DEMO_NOW", AS_OF.isoformat())
+    with unit_of_work(sqlite_url) as s:
+        team(s)
+        eligible_borrower(s)
+        assign(s, "B1", "A1")
+    return sqlite_url
+
+
+def run(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_every_step_runs_from_the_command_line(env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    vid = str(run("visits", "propose", "L1", "--as", "A1")["id"])
+    notice = run("visits", "notice", vid, "--as", "A1")["notice"]
+    version = notice["version_hash"]  # type: ignore[index]
+    pdf = tmp_path / "notice.pdf"
+    assert runner.invoke(app, ["visits", "show-notice", vid, "--as", "S1", "--format", "pdf", "--out", str(pdf)]
+                         ).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    monkeypatch.setenv("DUECARE_DEMO_NOW", (AS_OF + timedelta(hours=3)).isoformat())
+    assert run("visits", "answer", vid, "--as", "A1", "--decision", "granted", "--channel", "letter",
+               "--evidence", "FORM-1", "--version", version)["state"] == "consented"
+    refused = runner.invoke(app, ["visits", "approve", vid, "--as", "A1", "--comment", "mine"])
+    assert isinstance(refused.exception, UserError)  # `duecare` turns it into a message and exit code 2
+    assert "may not visits.approve" in str(refused.exception)
+    monkeypatch.setenv("DUECARE_DEMO_NOW", (AS_OF + timedelta(hours=4)).isoformat())
+    assert run("visits", "approve", vid, "--as", "S1", "--comment", "ok")["state"] == "approved"
+    monkeypatch.setenv("DUECARE_DEMO_NOW", (AS_OF + timedelta(days=4)).isoformat())
+    scheduled = run("visits", "schedule", vid, "--as", "S1", "--agents", "F1,F3")
+    assert scheduled["state"] == "scheduled" and scheduled["agents"] == ["F1", "F3"]
+    window = scheduled["window"]["start"]  # type: ignore[index]
+    monkeypatch.setenv("DUECARE_DEMO_NOW", window)
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"outcome": "not_home", "recording_ref": "REC-7"}), encoding="utf-8")
+    assert run("visits", "report", vid, "--as", "F3", "--file", str(report))["state"] == "reported"
+    assert run("visits", "review", vid, "--as", "C1", "--comment", "fine")["state"] == "reviewed"
+    evidence = run("consent", "evidence", "B1", "--as", "C1")
+    assert evidence["records"][0]["evidence"] == "FORM-1"  # type: ignore[index]
+    reg = runner.invoke(app, ["visits", "register", "--as", "C1"])
+    assert reg.exit_code == 0 and vid in reg.stdout
+
+
+def test_a_gate_that_closed_exits_3_after_committing_the_cancellation(env: str) -> None:
+    from duecare.ledger.models import Borrower
+
+    vid = str(run("visits", "propose", "L1", "--as", "A1")["id"])
+    with unit_of_work(env) as s:
+        s.get(Borrower, "B1").dispute_open = True  # type: ignore[union-attr]
+    result = runner.invoke(app, ["visits", "notice", vid, "--as", "A1"])
+    assert result.exit_code == 3
+    assert run("visits", "show", vid, "--as", "S1")["state"] == "cancelled"
