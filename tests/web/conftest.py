@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -10,20 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sys
-
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from duecare.kit.db import unit_of_work  # noqa: E402
-from duecare.ledger.models import Notice  # noqa: E402
-from duecare.privacy import auth  # noqa: E402
-from duecare.privacy.permissions import Actor  # noqa: E402
-from duecare.privacy.security import reset_limits  # noqa: E402
-from duecare.visits import service  # noqa: E402
+import web_factories as f
 
-import web_factories as f  # noqa: E402
+from duecare.kit.db import unit_of_work
+from duecare.ledger.models import Notice
+from duecare.privacy import auth
+from duecare.privacy.permissions import Actor
+from duecare.privacy.security import reset_limits
+from duecare.visits import service
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from web_factories import PASSWORD, today
 
 from conftest import ARTIFACTS, Live
-from web_factories import PASSWORD, today
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

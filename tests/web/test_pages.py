@@ -7,12 +7,11 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import select
+from web_factories import PASSWORD
 
 from duecare.kit.db import unit_of_work
 from duecare.ledger import models as m
 from duecare.portal.models import HardshipAnswers, PlanProposal
-
-from web_factories import PASSWORD
 
 
 def token(page: str) -> str:

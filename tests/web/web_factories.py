@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from duecare.ledger import repository
 from duecare.ledger.models import (
-    Borrower, Channel, ContactEvent, Direction, Installment, Jurisdiction, Language, Loan, Outcome, Payment,
+    Borrower,
+    Channel,
+    ContactEvent,
+    Direction,
+    Installment,
+    Jurisdiction,
+    Language,
+    Loan,
+    Outcome,
+    Payment,
 )
 from duecare.privacy import auth
 from duecare.privacy.models import Assignment, StaffUser

@@ -49,7 +49,7 @@ def _amount(text: str, name: str) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise UserError(f"{name}: enter a number, for example 3000", place=name) from None
-    if value < 0 or value > Decimal("10000000"):
+    if value < 0 or value > Decimal(10000000):
         raise UserError(f"{name}: enter an amount between 0 and 10,000,000", place=name)
     return to_minor(value)
 

@@ -27,7 +27,7 @@ from duecare.visits.models import VisitCase, VisitState
 
 PURPOSE = "home_visit"
 DECISIONS = ("granted", "declined", "withdrawn")
-_MAIN = re.compile(r"<main>(.*)</main>", re.S)
+_MAIN = re.compile(r"<main>(.*)</main>", re.DOTALL)
 _EPSILON = timedelta(microseconds=1)
 
 

@@ -161,7 +161,7 @@ def hardship_page(request: Request, actor: Actor = READ, db: Session = DB) -> Re
 @router.post("/hardship")
 async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
     form = await request.form()
-    data: dict[str, Any] = {k: form.getlist(k) if k.startswith("contact_") else form.get(k) for k in form.keys()}
+    data: dict[str, Any] = {k: form.getlist(k) if k.startswith("contact_") else form.get(k) for k in form}
     try:
         answers = hardship.parse(data)
     except UserError as exc:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request

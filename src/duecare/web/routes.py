@@ -14,6 +14,7 @@ from duecare.web.templating import render
 
 router = APIRouter(tags=["web"])
 PUBLIC = Depends(require("public"))
+SIGNED_IN = Depends(require("authenticated"))
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,7 +45,7 @@ def health(_: Actor | None = PUBLIC, db: Session = DB) -> dict[str, str]:
 
 
 @router.post("/signout")
-def sign_out(request: Request, actor: Actor = Depends(require("authenticated")), db: Session = DB) -> Response:
+def sign_out(request: Request, actor: Actor = SIGNED_IN, db: Session = DB) -> Response:
     from duecare.privacy.sessions import SESSION_COOKIE, clear_session_cookie, revoke
 
     revoke(db, request.cookies.get(SESSION_COOKIE))

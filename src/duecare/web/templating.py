@@ -42,7 +42,7 @@ def money(minor: int | None, currency: str, locale: str) -> str:
     return format_currency(Decimal(minor) / 100, currency, locale=_babel_locale(locale))
 
 
-def number(value: float | int | None, locale: str, digits: int = 0) -> str:
+def number(value: float | None, locale: str, digits: int = 0) -> str:
     if value is None:
         return "—"
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
