@@ -113,7 +113,7 @@ def visit_counts(db: Session, decided: pl.DataFrame) -> dict[str, int]:
         vm = None
     if vm is not None:
         vc = vm.VisitCase
-        states = dict(db.execute(select(vc.state, func.count()).group_by(vc.state)).all())
+        states: dict[Any, int] = dict(db.execute(select(vc.state, func.count()).group_by(vc.state)).all())
         total = sum(states.values())
         counts["proposed"] = total
         reached_approval = ("approved", "scheduled", "reported", "reviewed")

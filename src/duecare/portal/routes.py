@@ -21,6 +21,7 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.portal import account, hardship, notices, plans, rights
+from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
@@ -228,7 +229,7 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
 @router.post("/plan/{proposal_id}/accept")
 def plan_accept_counter(proposal_id: int, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
     """Accept the counter-offer exactly as it was made (read back from the stored proposal, never the form)."""
-    row = db.get(plans.PlanProposal, proposal_id)
+    row = db.get(PlanProposal, proposal_id)
     if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:
         raise HTTPException(404, "no such counter-offer")
     counter = [Instalment(date.fromisoformat(i["date"]), int(i["amount_minor"])) for i in json.loads(row.counter)]

@@ -86,7 +86,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
             app.state.routers.append(name)
     app.mount("/static/vendor", StaticFiles(directory=plotly_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
-    app.add_middleware(SecurityMiddleware)  # type: ignore[arg-type]
+    app.add_middleware(SecurityMiddleware)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

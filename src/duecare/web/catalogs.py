@@ -39,7 +39,8 @@ def read(locale: str) -> Catalog:
 def missing(locale: str) -> list[str]:
     """Ids used in the code that the locale does not translate (English needs none: its ids are English)."""
     known = {m.id: m.string for m in read(locale) if m.id}
-    return sorted(mid for mid in (m.id for m in extract() if m.id) if not known.get(mid))
+    used = [m.id for m in extract() if isinstance(m.id, str) and m.id]
+    return sorted(mid for mid in used if not known.get(mid))
 
 
 def update(locale: str) -> int:

@@ -63,7 +63,7 @@ def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, en
     else:
         err.print(f"reusing the portfolio in {portfolio} (--fresh regenerates it)")
     _step(["ingest", str(portfolio)], env)
-    _step(["run", "--as-of", wanted["day"], "--input", str(portfolio), "--out", str(out)], env)
+    _step(["run", "--as-of", str(wanted["day"]), "--input", str(portfolio), "--out", str(out)], env)
     return out
 
 

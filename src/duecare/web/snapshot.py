@@ -42,7 +42,7 @@ def load_frames(db: Session, actor: Actor, borrower_ids: Sequence[str] | None = 
     ids = _ids(actor, borrower_ids).scalar_subquery()
     b, ln = m.Borrower, m.Loan
     loans_of = select(ln.id).where(ln.borrower_id.in_(ids)).scalar_subquery()
-    stmts: dict[str, Select[Any]] = {
+    stmts: dict[str, Any] = {
         "borrowers": select(b.id.label("borrower_id"), b.timezone, b.jurisdiction, b.language, b.risk_band,
                             *[getattr(b, f) for f in FLAGS]).where(b.id.in_(ids)),
         "loans": select(ln.id.label("loan_id"), ln.borrower_id, ln.currency).where(ln.borrower_id.in_(ids)),
