@@ -57,45 +57,49 @@ def _str_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
     ).list.drop_nulls()
 
 
-def compile_gate(strategy: Strategy, params: dict[str, Any]) -> tuple[list[tuple[str, pl.Expr]], pl.Expr]:
-    """Each gate condition as (unmet code, expression), and `visit_track` (every precondition holds)."""
-    gate, pre = [], []
-    for i, line in enumerate(strategy.raw["visit_gate"]):
-        expr = _sql(line["unmet_when"], params, f"{strategy.strategy}: visit_gate[{i}]")
-        gate.append((line["code"], expr))
-        if not line.get("step"):
-            pre.append(expr)
-    return gate, ~pl.any_horizontal(pre)
+def compile_gate(strategy: Strategy, params: dict[str, Any]) -> list[tuple[str, pl.Expr, bool]]:
+    """Each gate condition as (unmet code, expression, is a precondition of the visit track)."""
+    return [(line["code"], _sql(line["unmet_when"], params, f"{strategy.strategy}: visit_gate[{i}]"),
+             not line.get("step")) for i, line in enumerate(strategy.raw["visit_gate"])]
 
 
-def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """action and line id of the first matching line, and the reasons.
-
-    Reasons are the deciding line's reason plus every other matching line marked `collect: true` (the stop
-    conditions such as deceased or dispute_open), in ladder order: the deciding reason is always first.
-    """
-    lines = [(line, _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}"))
-             for line in strategy.raw["ladder"]]
-    action: Any = pl
-    line_id: Any = pl
-    for line, cond in lines:
-        action = action.when(cond).then(pl.lit(line["action"]))
-        line_id = line_id.when(cond).then(pl.lit(line["id"]))
-    line_id = line_id.otherwise(pl.lit(None, pl.String))
-    reasons = _str_list([(line["reason"], cond & (pl.lit(bool(line.get("collect"))) | (line_id == line["id"])))
-                         for line, cond in lines])
-    return action.otherwise(pl.lit("none")), reasons, line_id
+def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> list[tuple[dict[str, Any], pl.Expr]]:
+    """Each ladder line with its compiled condition."""
+    return [(line, _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}"))
+            for line in strategy.raw["ladder"]]
 
 
 def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.DataFrame:
+    """Gate, action, deciding line and reasons, each condition evaluated once as a column.
+
+    The first matching line decides the action; reasons are the deciding line's reason plus every other
+    matching line marked `collect: true` (the stop conditions), in ladder order, so the deciding one is first.
+    """
     params = strategy.variant_params(variant)
-    gate, track = compile_gate(strategy, params)
+    gate = compile_gate(strategy, params)
+    lines = compile_ladder(strategy, params)
+    gate_cols = [f"_gate_{i}" for i in range(len(gate))]
+    line_cols = [f"_line_{i}" for i in range(len(lines))]
     staged = facts.with_columns(
-        visit_unmet=_str_list(gate),
-        visit_track=track,
+        [expr.alias(c) for (_, expr, _), c in zip(gate, gate_cols, strict=True)]
+    ).with_columns(
+        visit_unmet=_str_list([(code, pl.col(c)) for (code, _, _), c in zip(gate, gate_cols, strict=True)]),
+        # the visit track: every precondition holds (the notice/consent/approval steps come after)
+        visit_track=~pl.any_horizontal([pl.col(c) for (_, _, pre), c in zip(gate, gate_cols, strict=True) if pre]),
+    ).with_columns(
+        [cond.alias(c) for (_, cond), c in zip(lines, line_cols, strict=True)]
     )
-    action, reasons, line_id = compile_ladder(strategy, params)
-    return staged.with_columns(action=action, reasons=reasons, ladder_line=line_id)
+    action: Any = pl
+    line_id: Any = pl
+    for (line, _), c in zip(lines, line_cols, strict=True):
+        action = action.when(pl.col(c)).then(pl.lit(line["action"]))
+        line_id = line_id.when(pl.col(c)).then(pl.lit(line["id"]))
+    decided = staged.with_columns(action=action.otherwise(pl.lit("none")),
+                                  ladder_line=line_id.otherwise(pl.lit(None, pl.String)))
+    reasons = _str_list([(line["reason"], pl.col(c) & (pl.lit(bool(line.get("collect")))
+                                                      | (pl.col("ladder_line") == line["id"])))
+                         for (line, _), c in zip(lines, line_cols, strict=True)])
+    return decided.with_columns(reasons=reasons).drop(gate_cols + line_cols)
 
 
 def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
