@@ -18,6 +18,7 @@ from duecare.ageing.ageing import loan_ageing, zones_of
 from duecare.contacts.features import Reachability, contact_features, loan_contacts
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
+from duecare.kit.columns import codes_list
 from duecare.policy.facts import decision_facts
 from duecare.policy.guardrails import pack_not_before
 from duecare.policy.loader import Pack, Strategy, all_packs, load_strategy
@@ -52,9 +53,8 @@ def _sql(text: str, params: dict[str, Any], where: str) -> pl.Expr:
 
 
 def _str_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    return pl.concat_list(
-        [pl.when(cond).then(pl.lit(code)).otherwise(pl.lit(None, pl.String)) for code, cond in pairs]
-    ).list.drop_nulls()
+    """The codes whose condition holds, in order, as a list column (codes never contain commas)."""
+    return codes_list(pairs)
 
 
 def compile_gate(strategy: Strategy, params: dict[str, Any]) -> list[tuple[str, pl.Expr, bool]]:

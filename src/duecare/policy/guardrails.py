@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from duecare.kit.columns import codes_list
 from duecare.kit.localtime import utc_from_local
 from duecare.policy.loader import Pack, Strategy
 
@@ -40,10 +41,7 @@ def _at(day: pl.Expr, seconds: int) -> pl.Expr:
 
 
 def _rules_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    if not pairs:
-        return pl.lit([], dtype=pl.List(pl.String))
-    return pl.concat_list([pl.when(v).then(pl.lit(rule)).otherwise(pl.lit(None, pl.String)) for rule, v in pairs]
-                          ).list.drop_nulls()
+    return codes_list(pairs)
 
 
 def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: list[str]) -> pl.DataFrame:
