@@ -78,7 +78,8 @@ class ContactTask(Base):
                                     autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     run_id: Mapped[str] = mapped_column(ID)
-    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
+    # None for a transactional message about the borrower, not a loan (a sign-in code: contacts/signin.py).
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"), index=True)
     borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))  # sms | email | voice | letter
@@ -137,3 +138,15 @@ class CallQueueItem(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TaskPayload(Base):
+    """The secret content of a transactional task (a sign-in code), encrypted, deleted once the task ends."""
+
+    __tablename__ = "contact_task_payloads"
+
+    task_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                         ForeignKey("contact_tasks.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    payload: Mapped[str] = mapped_column(PersonalText())  # JSON; never logged
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -101,12 +101,16 @@ class Verdict:
 def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, policy: Policy,
                  scorer: Scorer | None = None) -> dict[int, Verdict]:
     """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task."""
+    from duecare.contacts.signin import is_transactional, judge
+
+    verdicts = {t.id: judge(session, t, now) for t in tasks if is_transactional(t)}  # no decision to re-check
+    tasks = [t for t in tasks if t.id not in verdicts]
     if not tasks:
-        return {}
+        return verdicts
     current = decide(store_frames(session, [t.borrower_id for t in tasks]), now, policy, scorer=scorer)
     by_loan = {row["loan_id"]: row for row in current.select(
         "loan_id", "action", "reasons", "not_before", "blocked_rules").iter_rows(named=True)}
-    return {t.id: _judge(session, t, by_loan.get(t.loan_id), now) for t in tasks}
+    return verdicts | {t.id: _judge(session, t, by_loan.get(t.loan_id or ""), now) for t in tasks}
 
 
 def recheck(session: Session, task: ContactTask, now: datetime, policy: Policy,

@@ -42,7 +42,8 @@ from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, Suppression, SuppressionReason, TaskStatus
 from duecare.contacts.recheck import Scorer, Verdict, recheck, recheck_many
 from duecare.contacts.repository import address_hash, claim, fenced, suppressed
-from duecare.contacts.templates import render
+from duecare.contacts.signin import forget, is_transactional, render_message
+from duecare.contacts.templates import Rendered, render
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy
@@ -192,14 +193,18 @@ class Worker:
             return None, "borrower no longer in the store"
         pack = task.pack or str(b.jurisdiction)
         base = {"task_id": task.id, "key": task.idempotency_key, "channel": task.channel,
-                "language": str(b.language), "borrower_id": b.id, "loan_id": task.loan_id}
+                "language": str(b.language), "borrower_id": b.id, "loan_id": task.loan_id or ""}
         if task.channel == "call":
             return OutboundMessage(to="", body="", **base), None  # type: ignore[arg-type]
         candidates = {"sms": b.phones, "email": [b.email] if b.email else [],
                       "letter": [b.address] if b.address else []}[task.channel]
         blocked = suppressed(s, task.channel, candidates)
         usable = [a for a in candidates if a not in blocked]
-        text = render(pack, task.action, str(b.language), name=b.name, loan_id=task.loan_id)
+        text: Rendered | None = (render_message(s, task, str(b.language)) if is_transactional(task)
+                                 else render(pack, task.action, str(b.language), name=b.name,
+                                             loan_id=task.loan_id or ""))
+        if text is None:
+            return None, "the sign-in code is no longer held"
         if not usable:
             message = OutboundMessage(to="", body=text.body, subject=text.subject, **base)  # type: ignore[arg-type]
             if blocked:
@@ -213,7 +218,8 @@ class Worker:
                  message: OutboundMessage | None) -> str | None:
         """A task left in `sending`: settle it by key if the channel can tell; None means re-check and send."""
         probe = message or OutboundMessage(task_id=task.id, key=task.idempotency_key, channel=task.channel,
-                                           to="", body="", borrower_id=task.borrower_id, loan_id=task.loan_id)
+                                           to="", body="", borrower_id=task.borrower_id,
+                                           loan_id=task.loan_id or "")
         state, ref = channel.confirm(probe, s)
         if state == Confirmation.DELIVERED:
             return self._sent(s, task, owner, task.attempt_id, Delivered(provider_ref=ref or "", duplicate=True))
@@ -235,7 +241,9 @@ class Worker:
             s.rollback()
             self.stats.add("lost_lease")
             return "lost"
-        if task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
+        if is_transactional(task):
+            forget(s, task.id)  # a sign-in code is no contact attempt: no contact event either
+        elif task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
             s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id, at=now,
                                channel=task.channel, direction="outbound", outcome="delivered"))
         record_audit(s, actor="system:outbox", action="contact_sent", subject=f"borrower:{task.borrower_id}",
@@ -252,6 +260,8 @@ class Worker:
             s.rollback()
             self.stats.add("lost_lease")
             return "lost"
+        if is_transactional(task):
+            forget(s, task.id)
         record_audit(s, actor="system:outbox", action=f"contact_{status.value}",
                      subject=f"borrower:{task.borrower_id}", rule_id=task.policy_version,
                      trace_id=task.idempotency_key, after={"task": task.id, "reason": reason})
@@ -303,7 +313,7 @@ class Worker:
             if isinstance(exc, TransientError):
                 return self._retry(s, task, owner, attempt, exc)
             now = self.clock()
-            if task.channel in MESSAGE_CHANNELS:
+            if task.channel in MESSAGE_CHANNELS and not is_transactional(task):
                 s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id,
                                    at=now, channel=task.channel, direction="outbound", outcome=exc.outcome))
             if exc.outcome == "invalid" and message.to and task.channel in ("sms", "email"):
