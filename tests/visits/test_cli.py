@@ -21,6 +21,7 @@ runner = CliRunner()
 @pytest.fixture
 def env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DUECARE_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DUECARE_DEMO", "1")  # a pinned clock is honoured only in a demo run
     monkeypatch.setenv("DUECARE_DEMO_NOW", AS_OF.isoformat())
     with unit_of_work(sqlite_url) as s:
         team(s)

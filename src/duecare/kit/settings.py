@@ -21,6 +21,11 @@ class Settings:
         return cls(data_dir=data_dir, database_url=url, key_file=key_file)
 
 
+def demo_mode() -> bool:
+    """True only in a demo or test run (`DUECARE_DEMO=1`): enables pinned clocks and on-screen sign-in codes."""
+    return os.environ.get("DUECARE_DEMO") == "1" or os.environ.get("DUECARE_DEMO_CODES") == "1"
+
+
 def get_settings() -> Settings:
     """Read settings each time so tests can change the environment."""
     return Settings.from_env()

@@ -7,12 +7,17 @@ import os
 from datetime import UTC, datetime
 
 from duecare.kit.errors import UserError
+from duecare.kit.settings import demo_mode
 
 
 def now() -> datetime:
     pinned = os.environ.get("DUECARE_DEMO_NOW")
     if not pinned:
         return datetime.now(UTC)
+    if not demo_mode():
+        # A pinned clock would backdate audit times: it is refused outside a demo run.
+        raise UserError("DUECARE_DEMO_NOW is only honoured in a demo run (set DUECARE_DEMO=1); unset it",
+                        place="DUECARE_DEMO_NOW")
     try:
         moment = datetime.fromisoformat(pinned)
     except ValueError:

@@ -206,6 +206,7 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     directory.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DUECARE_DATA_DIR", str(directory))
     os.environ["DUECARE_DEMO_CODES"] = "1"
+    os.environ["DUECARE_DEMO"] = "1"
     env = dict(os.environ)
     out = prepare_portfolio(directory, accounts, seed, fresh, env)
 
