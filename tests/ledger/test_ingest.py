@@ -163,6 +163,19 @@ class TestABadRowRejectsTheRun:
         assert "contacts.csv row 2: borrower_id: 'B404' is not a known borrower" in message
         assert "contacts.csv row 2: loan_id: 'L404' is not a known loan" in message
 
+    def test_a_loan_of_another_borrower_is_refused(self, db_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["contacts"][0]["loan_id"] = "L2"  # L2 belongs to B2; the contact is B1's
+        message = self._reject(db_url, write_csv(tmp_path / "in", data))
+        assert "contacts.csv row 1: loan_id: names a loan of another borrower" in message
+
+    def test_a_stored_notice_of_another_borrower_is_refused(self, sqlite_url: str, tmp_path: Path) -> None:
+        run(sqlite_url, write_csv(tmp_path / "a", rows()))
+        later = {k: v for k, v in rows().items() if k in ("borrowers", "loans", "installments", "consents")}
+        later["consents"][0].update(consent_id="K2", borrower_id="B2")  # N1 (in the store) is B1's notice
+        with pytest.raises(UserError, match="consents.csv row 1: notice_id: names a notice of another borrower"):
+            run(sqlite_url, write_csv(tmp_path / "b", later))
+
     def test_a_reference_to_a_row_already_in_the_store_is_accepted(self, db_url: str, tmp_path: Path) -> None:
         run(db_url, write_csv(tmp_path / "a", rows()))
         later = {k: v for k, v in rows().items() if k in ("borrowers", "loans", "installments")}

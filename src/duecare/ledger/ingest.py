@@ -29,7 +29,17 @@ from duecare.kit.db import Base
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.ledger.repository import phone_hashes
-from duecare.ledger.validation import ROW, Checked, Col, FileSpec, Problem, check, check_refs, read_file
+from duecare.ledger.validation import (
+    ROW,
+    Checked,
+    Col,
+    FileSpec,
+    Problem,
+    add_rows,
+    check,
+    check_refs,
+    read_file,
+)
 from duecare.privacy.fields import get_keyring
 
 BATCH = 5_000
@@ -163,11 +173,17 @@ def _chunks(values: list[Any], size: int = LOOKUP_CHUNK) -> Iterable[list[Any]]:
         yield values[i:i + size]
 
 
-def _existing_ids(session: Session, table: Table, ids: list[str]) -> set[str]:
-    found: set[str] = set()
+def _stored_owners(session: Session, table: Table, ids: list[str]) -> pl.DataFrame:
+    """(id, borrower_id) of the given ids that the store holds (borrower_id null for the borrowers table)."""
+    owner = table.c.borrower_id if "borrower_id" in table.c else None
+    found: list[tuple[str, str | None]] = []
     for chunk in _chunks(ids):
-        found.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
-    return found
+        if owner is None:
+            found.extend((i, None) for i in session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+        else:
+            found.extend((i, b) for i, b in session.execute(
+                select(table.c.id, owner).where(table.c.id.in_(chunk))))
+    return pl.DataFrame(found, schema={"id": pl.String, "owner": pl.String}, orient="row")
 
 
 def _check_all(session: Session, files: dict[str, Path]) -> dict[str, Checked]:
@@ -182,23 +198,38 @@ def _check_all(session: Session, files: dict[str, Path]) -> dict[str, Checked]:
                                     f"cannot be read ({first})")], 1)
             continue
         checked[name] = check(spec, raw, path.name, PROBLEM_LIMIT)
-    for name, result in checked.items():
-        if result.problem_count:
-            continue
-        for col in result.spec.cols:
-            if col.ref is None:
-                continue
-            parent = checked.get(col.ref)
-            if parent is not None and parent.problem_count:
-                continue  # the parent file is rejected and reported already
-            wanted = result.frame.get_column(col.name).drop_nulls().unique()
-            parent_key = _SPEC[col.ref].key[0]
-            if parent is not None:
-                wanted = wanted.filter(~wanted.is_in(parent.frame.get_column(parent_key).implode()))
-            candidates = wanted.to_list()
-            missing = set(candidates) - _existing_ids(session, TABLES[col.ref], candidates)
-            check_refs(result, col.name, missing, col.ref.removesuffix("s"), PROBLEM_LIMIT)
+    for result in checked.values():
+        if not result.problem_count:
+            _check_references(session, result, checked)
     return checked
+
+
+def _check_references(session: Session, result: Checked, checked: dict[str, Checked]) -> None:
+    """Each reference names a row in the files or the store, and a loan or notice of the same borrower."""
+    for col in result.spec.cols:
+        if col.ref is None:
+            continue
+        parent = checked.get(col.ref)
+        if parent is not None and parent.problem_count:
+            continue  # the parent file is rejected and reported already
+        parent_key = _SPEC[col.ref].key[0]
+        has_owner = col.ref != "borrowers"
+        owners = pl.DataFrame(schema={"id": pl.String, "owner": pl.String})
+        wanted = result.frame.get_column(col.name).drop_nulls().unique()
+        if parent is not None:
+            owners = parent.frame.select(pl.col(parent_key).alias("id"), (
+                pl.col("borrower_id") if has_owner else pl.lit(None, pl.String)).alias("owner"))
+            wanted = wanted.filter(~wanted.is_in(owners.get_column("id").implode()))
+        stored = _stored_owners(session, TABLES[col.ref], wanted.to_list())
+        missing = set(wanted.to_list()) - set(stored.get_column("id").to_list())
+        check_refs(result, col.name, missing, col.ref.removesuffix("s"), PROBLEM_LIMIT)
+        if has_owner and col.name != "borrower_id" and "borrower_id" in result.frame.columns:
+            owners = pl.concat([owners, stored])
+            mismatched = (result.frame.join(owners, left_on=col.name, right_on="id", how="inner")
+                          .filter(pl.col("owner") != pl.col("borrower_id")))
+            add_rows(result, mismatched, col.name,
+                     f"names a {col.ref.removesuffix('s')} of another borrower (see its borrower_id)",
+                     PROBLEM_LIMIT)
 
 
 def _report(checked: dict[str, Checked]) -> str:

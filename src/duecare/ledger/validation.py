@@ -301,3 +301,13 @@ def check_refs(checked: Checked, column: str, missing: set[str], what: str, limi
         checked.problems.append(Problem(checked.source, row, column,
                                         f"{_show(value)} is not a known {what} (neither in the files nor "
                                         "in the database)"))
+
+
+def add_rows(checked: Checked, rows: pl.DataFrame, column: str, message: str, limit: int = 20) -> None:
+    """Add one problem per row of `rows` (a filtered part of `checked.frame`)."""
+    if rows.is_empty():
+        return
+    checked.problem_count += rows.height
+    room = max(0, limit - len(checked.problems))
+    checked.problems.extend(Problem(checked.source, row, column, message)
+                            for row in rows.get_column(ROW).sort().head(room).to_list())
