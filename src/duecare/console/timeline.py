@@ -102,6 +102,10 @@ def _decision_records(db: Session, borrower_id: str) -> list[Item]:
 
 def _call_analyses(db: Session, borrower_id: str) -> list[Item]:
     """Call analytics, when the speech domain stores them (`duecare.speech.models.CallAnalysis`)."""
+    sr = _optional("duecare.speech.repository")
+    if sr is not None and hasattr(sr, "timeline_items"):  # the speech domain's own view (QA findings with quotes)
+        return [Item(d["at"], d["kind"], d["title"], d["details"], d.get("source"))
+                for d in sr.timeline_items(db, borrower_id)]
     sm = _optional("duecare.speech.models")
     model = getattr(sm, "CallAnalysis", None) if sm else None
     if model is None or not hasattr(model, "borrower_id"):

@@ -1,25 +1,41 @@
-"""REST endpoints for call analytics, for the web app to mount: `app.include_router(router)`."""
+"""REST endpoints for call analytics, for the web app to mount: `app.include_router(router)`.
+
+`/calls:analyze` and `/calls:transcribe` only compute; `/borrowers/{id}/calls` and `/borrowers/{id}/calls:transcribe`
+also save the analysed call into that borrower's case (permission `recordings.upload`; an agent only for the
+borrowers assigned to them: another borrower is answered 404, as if it did not exist).
+"""
 
 from __future__ import annotations
 
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
-from duecare.privacy.deps import require
-from duecare.speech.service import analyze_call, transcribe_call
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.privacy.scope import can_read_borrower
+from duecare.speech.service import (
+    analyze_and_record,
+    analyze_call,
+    audio_ref,
+    record_transcribed,
+    transcribe_call,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+CALLS_READ = Depends(require("calls.read"))
+UPLOAD = Depends(require("recordings.upload"))
 
 
 @router.post("/calls:analyze")
-def analyze(transcript: dict[str, Any] = Body(...), _actor: Any = Depends(require("calls.read"))) -> dict[str, Any]:
+def analyze(transcript: Annotated[dict[str, Any], Body()], _actor: Any = CALLS_READ) -> dict[str, Any]:
     """Analyse a speaker-labelled transcript: {analysis, events}."""
     try:
         return analyze_call(transcript)
@@ -27,21 +43,22 @@ def analyze(transcript: dict[str, Any] = Body(...), _actor: Any = Depends(requir
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.post("/calls:transcribe")
-async def transcribe(
-    audio: UploadFile = File(...),
-    as_of: str | None = Form(None),
-    lang: str | None = Form(None),
-    analyze: bool = Form(True),
-    _actor: Any = Depends(require("calls.read")),
-) -> dict[str, Any]:
-    """Transcribe an uploaded recording (and analyse it); the file is deleted when done."""
-    if lang not in (None, "zh", "en"):
-        raise HTTPException(status_code=422, detail="lang must be zh or en")
+def _moment(as_of: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(as_of) if as_of else datetime.now().astimezone()
     except ValueError:
         raise HTTPException(status_code=422, detail="as_of must be ISO 8601 with offset") from None
+    if moment.tzinfo is None:
+        raise HTTPException(status_code=422, detail="as_of needs a UTC offset, e.g. 2026-11-12T10:00:00+08:00")
+    return moment
+
+
+async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, analyze: bool) -> tuple[
+        dict[str, Any], str]:
+    """Transcribe an upload in a temporary folder (deleted when done): the result and the recording's ref."""
+    if lang not in (None, "zh", "en"):
+        raise HTTPException(status_code=422, detail="lang must be zh or en")
+    moment = _moment(as_of)
     data = await audio.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise HTTPException(status_code=413, detail="recording larger than 50 MB")
@@ -50,6 +67,65 @@ async def transcribe(
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            return await run_in_threadpool(transcribe_call, path, as_of=moment, lang=lang, analyze=analyze)
+            out = await run_in_threadpool(transcribe_call, path, as_of=moment, lang=lang, analyze=analyze)
         except UserError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
+        ref = audio_ref(path).replace(path.name, Path(audio.filename or path.name).name[:150], 1)
+    return out, ref
+
+
+@router.post("/calls:transcribe")
+async def transcribe(
+    audio: Annotated[UploadFile, File()],
+    as_of: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
+    analyze: Annotated[bool, Form()] = True,
+    _actor: Any = CALLS_READ,
+) -> dict[str, Any]:
+    """Transcribe an uploaded recording (and analyse it); the file is deleted when done."""
+    out, _ = await _transcribed(audio, as_of, lang, analyze)
+    return out
+
+
+def _in_scope(db: Session, actor: Actor, borrower_id: str) -> None:
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(status_code=404, detail="no such borrower")
+
+
+def _agent(actor: Actor) -> str | None:
+    return actor.id if actor.kind == "staff" else None
+
+
+@router.post("/borrowers/{borrower_id}/calls")
+def save_call(
+    borrower_id: str,
+    transcript: Annotated[dict[str, Any], Body(embed=True)],
+    loan_id: Annotated[str | None, Body(embed=True)] = None,
+    actor: Actor = UPLOAD,
+    db: Session = DB,
+) -> dict[str, Any]:
+    """Analyse a speaker-labelled transcript and save it into the borrower's case: {analysis, events, saved}."""
+    _in_scope(db, actor, borrower_id)
+    try:
+        return analyze_and_record(db, borrower_id, loan_id, transcript, _agent(actor), actor=actor)
+    except UserError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@router.post("/borrowers/{borrower_id}/calls:transcribe")
+async def save_recording(
+    borrower_id: str,
+    audio: Annotated[UploadFile, File()],
+    as_of: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
+    loan_id: Annotated[str | None, Form()] = None,
+    actor: Actor = UPLOAD,
+    db: Session = DB,
+) -> dict[str, Any]:
+    """Transcribe and analyse a recording and save it into the borrower's case (the audio is not kept)."""
+    _in_scope(db, actor, borrower_id)
+    out, ref = await _transcribed(audio, as_of, lang, analyze=True)
+    try:
+        return record_transcribed(db, borrower_id, loan_id or None, out, _agent(actor), audio=ref, actor=actor)
+    except UserError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
