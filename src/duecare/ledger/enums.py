@@ -1,0 +1,95 @@
+"""The closed vocabularies of the ledger (DESIGN.md), stored as their string values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Enum
+
+
+class Jurisdiction(StrEnum):
+    CN = "cn"
+    US = "us"
+    UK = "uk"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class RiskBand(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class Outcome(StrEnum):
+    RPC = "rpc"
+    PTP = "ptp"
+    REFUSED = "refused"
+    DISPUTE = "dispute"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    INVALID = "invalid"
+    THIRD_PARTY = "third_party"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+class ConsentDecision(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class PromiseStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class VisitStatus(StrEnum):
+    PROPOSED = "proposed"
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class HoldKind(StrEnum):
+    DECEASED = "deceased"
+    BANKRUPT = "bankrupt"
+    DISPUTE_OPEN = "dispute_open"
+    DO_NOT_CONTACT = "do_not_contact"
+    REPRESENTED_BY_LAWYER = "represented_by_lawyer"
+    HARDSHIP_OPEN = "hardship_open"
+
+
+FLAGS = ("vulnerable", "dispute_open", "hardship_open", "deceased", "bankrupt",
+         "represented_by_lawyer", "do_not_contact")
+
+
+def enum_type(enum: type[StrEnum], name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint holding the enum *values* (portable, no native PG enum)."""
+    return Enum(enum, name=name, native_enum=False, create_constraint=True, validate_strings=True,
+                length=max(len(m.value) for m in enum), values_callable=lambda e: [m.value for m in e])
