@@ -256,3 +256,23 @@ def test_a_synthetic_recording_is_transcribed_saved_and_holds_collection(db_url:
     assert item.detail["outcome"] == "ptp" and item.detail["audio_ref"] == row.audio_ref
     after = decision(db_url, "B1", "2026-11-12T11:00:00-05:00")
     assert after["action"] == "hold" and "ptp_pending" in after["reasons"]
+
+
+def test_the_console_case_page_shows_the_saved_call_with_its_qa_finding(sqlite_url: str) -> None:
+    """Through the whole web app: an agent saves the call over the API, then opens the case page."""
+    from duecare.web.app import create_app
+
+    reset_limits()
+    with unit_of_work(sqlite_url) as s:
+        add_case(s, "B1")
+        auth.create_staff(s, id="A1", username="a1", password="correct horse battery", role="agent")
+        s.add(Assignment(borrower_id="B1", agent_id="A1", assigned_at=datetime.now(UTC) - timedelta(days=1)))
+    with TestClient(create_app(sqlite_url)) as client:
+        headers = _as(client, sqlite_url, "A1", "agent")
+        r = client.post("/api/v1/borrowers/B1/calls", json={"transcript": PROMISE_CALL, "loan_id": "B1-L1"},
+                        headers=headers)
+        assert r.status_code == 200, r.text
+        page = client.get("/console/cases/B1")
+    assert page.status_code == 200
+    assert "QA threat (turn 2)" in page.text and "通知你的家人和单位" in page.text
+    assert "promise 2026-11-18 1000" in page.text
