@@ -154,7 +154,8 @@ class TestRecordCall:
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DUECARE_DATABASE_URL": url}
-    return subprocess.run([DUECARE, "calls", *args], env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([DUECARE, "calls", *args], check=False, env=env, capture_output=True, text=True,
+                          timeout=600)
 
 
 class TestCli:
