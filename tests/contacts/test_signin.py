@@ -186,3 +186,31 @@ class TestOptOuts:
         with unit_of_work(db_url) as s:
             actions = set(s.scalars(select(AuditEvent.action)))
         assert "signin_code_undeliverable" in actions
+
+
+class TestMigration:
+    def test_contacts_0002_keeps_existing_tasks_and_the_rows_that_point_at_them(self, new_database) -> None:
+        """SQLite rebuilds contact_tasks to let loan_id be NULL; the call queue rows pointing at it survive."""
+        from alembic import command
+
+        from duecare.kit.db import alembic_config, get_engine, migrate
+
+        url = new_database("sqlite", migrated=False)
+        cfg = alembic_config(url)
+        with get_engine(url).begin() as c:
+            cfg.attributes["connection"] = c
+            command.upgrade(cfg, "contacts_0001")
+        with unit_of_work(url) as s:
+            (loan,) = add_borrower(s, "B1", "Etc/GMT")
+            s.execute(text(
+                "INSERT INTO contact_tasks (id, idempotency_key, run_id, loan_id, borrower_id, action, channel, "
+                "local_day, policy_version, not_before, status, attempts, next_attempt_at, created_at, updated_at) "
+                "VALUES (1, 'k', 'r', :loan, 'B1', 'call', 'call', '2026-01-01', 'v', '2026-01-01', 'sent', 1, "
+                "'2026-01-01', '2026-01-01', '2026-01-01')"), {"loan": loan})
+            s.execute(text("INSERT INTO call_queue (task_id, borrower_id, loan_id, due_at, status, created_at) "
+                           "VALUES (1, 'B1', :loan, '2026-01-01', 'open', '2026-01-01')"), {"loan": loan})
+        migrate(url)
+        with unit_of_work(url) as s:
+            assert s.execute(text("SELECT count(*) FROM call_queue")).scalar_one() == 1
+            assert s.execute(text("SELECT loan_id FROM contact_tasks")).scalar_one() == loan
+            assert s.execute(text("PRAGMA foreign_key_check")).all() == []
