@@ -46,7 +46,7 @@ def test_reason_codes_are_the_largest_point_losses(german_card: ScorecardSpec,
                                                    german_xy: tuple[pl.DataFrame, np.ndarray]) -> None:
     x, _ = german_xy
     points = scorecard.points_matrix(x.head(50), german_card)
-    codes = scorecard.reason_codes(points, german_card)
+    codes = scorecard.reason_codes(points, german_card).to_list()
     best = {v.name: v.max_points for v in german_card.variables}
     for row, chosen in zip(points, codes, strict=True):
         losses = sorted(((best[n] - p, n) for n, p in zip(german_card.features, row, strict=True)),

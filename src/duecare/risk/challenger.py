@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from duecare.risk.scorecard import categorical_columns
+from duecare.risk.scorecard import categorical_columns, top_reasons
 
 PARAMS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.03, "num_leaves": 15, "min_data_in_leaf": 30,
@@ -87,11 +87,8 @@ def probability(frame: pl.DataFrame, model: GbmModel) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-(a + b * margin))))
 
 
-def reason_codes(frame: pl.DataFrame, model: GbmModel, top: int = 3) -> list[list[str]]:
+def reason_codes(frame: pl.DataFrame, model: GbmModel, top: int = 3) -> pl.Series:
     """The features with the largest positive SHAP contributions to risk (LightGBM's exact TreeSHAP)."""
     contrib = model.booster.predict(encode(frame, model.features, model.categories), pred_contrib=True,
                                     num_iteration=model.booster.best_iteration or None)[:, :-1]
-    names = np.asarray(model.features, dtype=object)
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :top]
-    chosen = np.take_along_axis(contrib, order, axis=1)
-    return [[str(x) for x in row[mask]] for row, mask in zip(names[order], chosen > 1e-9, strict=True)]
+    return top_reasons(model.features, np.asarray(contrib), top)

@@ -193,11 +193,20 @@ def calibrate(spec: ScorecardSpec, features: pl.DataFrame, target: np.ndarray) -
                          base_points=spec.base_points, calibration=calibrated)
 
 
-def reason_codes(points: np.ndarray, spec: ScorecardSpec, top: int = 3) -> list[list[str]]:
+def top_reasons(names: list[str], weight: np.ndarray, top: int = 3) -> pl.Series:
+    """Per row, the names of the `top` largest positive weights, largest first (ties: column order)."""
+    if weight.shape[1] == 0:
+        return pl.Series([[] for _ in range(weight.shape[0])], dtype=pl.List(pl.String))
+    order = np.argsort(-weight, axis=1, kind="stable")[:, :top]
+    chosen = np.take_along_axis(weight, order, axis=1)
+    labels = np.asarray(names)
+    frame = pl.DataFrame({**{f"r{j}": labels[order[:, j]] for j in range(order.shape[1])},
+                          **{f"k{j}": chosen[:, j] > 1e-9 for j in range(order.shape[1])}})
+    picked = [pl.when(pl.col(f"k{j}")).then(pl.col(f"r{j}")) for j in range(order.shape[1])]
+    return frame.select(pl.concat_list(picked).list.drop_nulls().alias("reason_codes")).to_series()
+
+
+def reason_codes(points: np.ndarray, spec: ScorecardSpec, top: int = 3) -> pl.Series:
     """Adverse-action reasons: the variables whose points fall furthest below their maximum (ties: card order)."""
-    names = np.asarray(spec.features, dtype=object)
     loss = np.asarray([v.max_points for v in spec.variables]) - points
-    order = np.argsort(-loss, axis=1, kind="stable")[:, :top]
-    chosen_loss = np.take_along_axis(loss, order, axis=1)
-    picked = names[order]
-    return [[str(x) for x in row[mask]] for row, mask in zip(picked, chosen_loss > 1e-9, strict=True)]
+    return top_reasons(spec.features, loss, top)

@@ -20,7 +20,7 @@ def band_cutoffs(p: np.ndarray, medium_share: float = 0.3, high_share: float = 0
             "high": float(np.quantile(p, 1 - high_share))}
 
 
-def predict(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> tuple[np.ndarray, list[list[str]]]:
+def predict(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> tuple[np.ndarray, pl.Series]:
     """Calibrated probability and top-3 reason codes."""
     if isinstance(scorer, ScorecardSpec):
         points = scorecard.points_matrix(features, scorer)
@@ -51,7 +51,7 @@ def score_frame(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
     return features.with_columns(
         risk_score=pl.Series(p, dtype=pl.Float64),
         risk_band=pl.Series(np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))),
-        reason_codes=pl.Series(reasons, dtype=pl.List(pl.String)),
+        reason_codes=reasons,
     ).with_columns(
         reasons_en=pl.col("reason_codes").list.eval(pl.element().replace_strict(en, return_dtype=pl.String)),
         reasons_zh=pl.col("reason_codes").list.eval(pl.element().replace_strict(zh, return_dtype=pl.String)),
