@@ -101,7 +101,7 @@ class Verdict:
 def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, policy: Policy,
                  scorer: Scorer | None = None) -> dict[int, Verdict]:
     """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task."""
-    from duecare.contacts.signin import is_transactional, judge
+    from duecare.contacts.transactional import is_transactional, judge
 
     verdicts = {t.id: judge(session, t, now) for t in tasks if is_transactional(t)}  # no decision to re-check
     tasks = [t for t in tasks if t.id not in verdicts]

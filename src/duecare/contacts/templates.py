@@ -27,6 +27,7 @@ PREVIEW_LINES = 2  # what an inbox or lock screen shows: never the debt
 class Rendered:
     subject: str
     body: str
+    attachment: bytes | None = None  # a letter's own document (a visit notice PDF), else rendered from body
 
 
 @cache

@@ -42,8 +42,9 @@ from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, Suppression, SuppressionReason, TaskStatus
 from duecare.contacts.recheck import Scorer, Verdict, recheck, recheck_many
 from duecare.contacts.repository import address_hash, claim, fenced, suppressed
-from duecare.contacts.signin import forget, is_transactional, render_message
 from duecare.contacts.templates import Rendered, render
+from duecare.contacts.transactional import is_transactional, settle
+from duecare.contacts.transactional import render as render_transactional
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy
@@ -200,18 +201,21 @@ class Worker:
                       "letter": [b.address] if b.address else []}[task.channel]
         blocked = suppressed(s, task.channel, candidates)
         usable = [a for a in candidates if a not in blocked]
-        text: Rendered | None = (render_message(s, task, str(b.language)) if is_transactional(task)
-                                 else render(pack, task.action, str(b.language), name=b.name,
-                                             loan_id=task.loan_id or ""))
-        if text is None:
-            return None, "the sign-in code is no longer held"
+        text: Rendered | None
+        if is_transactional(task):
+            text, missing = render_transactional(s, task, b)
+            if text is None:
+                return None, missing
+        else:
+            text = render(pack, task.action, str(b.language), name=b.name, loan_id=task.loan_id or "")
         if not usable:
             message = OutboundMessage(to="", body=text.body, subject=text.subject, **base)  # type: ignore[arg-type]
             if blocked:
                 return message, f"opted out or wrong party on {task.channel}"
             return message, f"no {task.channel} address on the borrower's record"
         to = f"{b.name}\n{usable[0]}" if task.channel == "letter" else usable[0]
-        return OutboundMessage(to=to, body=text.body, subject=text.subject, **base), None  # type: ignore[arg-type]
+        return OutboundMessage(to=to, body=text.body, subject=text.subject, attachment=text.attachment,
+                               **base), None  # type: ignore[arg-type]
 
     # --- outcomes ------------------------------------------------------------------------------------------
     def _recover(self, s: Session, task: ContactTask, owner: str, channel: Channel,
@@ -242,7 +246,7 @@ class Worker:
             self.stats.add("lost_lease")
             return "lost"
         if is_transactional(task):
-            forget(s, task.id)  # a sign-in code is no contact attempt: no contact event either
+            settle(s, task, TaskStatus.SENT, now)  # the kind records its own outcome (a sign-in code: none)
         elif task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
             s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id, at=now,
                                channel=task.channel, direction="outbound", outcome="delivered"))
@@ -261,7 +265,7 @@ class Worker:
             self.stats.add("lost_lease")
             return "lost"
         if is_transactional(task):
-            forget(s, task.id)
+            settle(s, task, status, now)
         record_audit(s, actor="system:outbox", action=f"contact_{status.value}",
                      subject=f"borrower:{task.borrower_id}", rule_id=task.policy_version,
                      trace_id=task.idempotency_key, after={"task": task.id, "reason": reason})

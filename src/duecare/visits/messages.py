@@ -1,7 +1,8 @@
 """Message requests for the contact channels (portal, email/SMS link, letter, staff inbox).
 
 The workflow never delivers anything itself: it writes one `visit_messages` row per idempotency key, in the
-same transaction as the step that caused it, and the contacts worker delivers it after commit.
+same transaction as the step that caused it, and hands it to `delivery.enqueue` in that transaction (an outbox
+task for SMS, email and letters, which the contacts worker delivers after commit).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.ledger.models import Borrower
+from duecare.visits import delivery
 from duecare.visits.models import VisitCase, VisitMessage
 
 
@@ -27,6 +29,7 @@ def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipien
                        status="pending", created_at=at)
     session.add(msg)
     session.flush()
+    delivery.enqueue(session, msg, visit, at)
     return msg
 
 
@@ -41,11 +44,13 @@ def borrower_channels(borrower: Borrower) -> list[str]:
 
 
 def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind: str, subject: str, body: str,
-                link: str, at: datetime) -> list[VisitMessage]:
-    """The full text in the portal; a short message with the link on the borrower's remote channel."""
+                link: str, at: datetime, letter: bool = False) -> list[VisitMessage]:
+    """The full text in the portal (and by post if `letter`); a short message with the link on the borrower's
+    remote channel."""
     out = []
-    for channel in borrower_channels(borrower):
-        text = body if channel == "portal" else f"{subject}: {link}"
+    channels = borrower_channels(borrower) + (["letter"] if letter and borrower.address else [])
+    for channel in channels:
+        text = f"{subject}: {link}" if channel in ("sms", "email") else body
         out.append(request(session, visit, recipient_kind="borrower", recipient_id=borrower.id, channel=channel,
                            kind=kind, subject=subject, body=text, at=at))
     return out

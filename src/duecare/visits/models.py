@@ -12,6 +12,7 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -186,7 +187,7 @@ class VisitMessage(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_key"),
         CheckConstraint("recipient_kind IN ('borrower', 'staff')", name="recipient_kind"),
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'queued', 'sent', 'failed')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -198,5 +199,9 @@ class VisitMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))  # visit_notice | visit_cancelled | visit_summary | ...
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(PersonalText())
+    # pending (written) → queued (an outbox task holds it) → sent | failed; portal and staff inbox: sent at once.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The contact task delivering it (visits/delivery.py); no foreign key: the outbox owns its table's life.
+    task_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

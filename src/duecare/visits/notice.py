@@ -125,6 +125,28 @@ def to_pdf(text: str) -> bytes:
     """The canonical text as a PDF with a CJK font (the same lines as the HTML)."""
     pdf = _pdf()
     pdf.add_page()
+    _write_lines(pdf, text)
+    return bytes(pdf.output())
+
+
+def to_letter_pdf(text: str, address_block: str, version_hash: str) -> bytes:
+    """The notice as a posted letter: the address block, the canonical text, then its version hash printed
+    in a core font (so the borrower, and anyone checking, can match the letter to the notice record)."""
+    pdf = _pdf()
+    pdf.set_title("visit notice")
+    pdf.set_subject(f"notice version sha256:{version_hash}")
+    pdf.add_page()
+    pdf.set_font("cjk", size=10.5)
+    pdf.multi_cell(0, 5, address_block, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    _write_lines(pdf, text)
+    pdf.ln(6)
+    pdf.set_font("helvetica", size=8)
+    pdf.multi_cell(0, 4, f"Notice version (sha256): {version_hash}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _write_lines(pdf: FPDF, text: str) -> None:
     for line in text.splitlines():
         pdf.set_x(pdf.l_margin)
         if line.startswith("## "):
@@ -139,4 +161,3 @@ def to_pdf(text: str) -> bytes:
         else:
             pdf.set_font("cjk", size=10.5)
             pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())

@@ -119,6 +119,16 @@ def messages(session: Session, visit_id: str | None = None, recipient_id: str | 
     return list(session.scalars(stmt))
 
 
+def inbox(session: Session, recipient_kind: str, recipient_id: str, limit: int = 100) -> list[VisitMessage]:
+    """What was delivered to one reader in place (portal for a borrower, staff inbox for staff), newest first;
+    the reader is the filter of the query."""
+    channel = "portal" if recipient_kind == "borrower" else "staff_inbox"
+    return list(session.scalars(select(VisitMessage).where(
+        VisitMessage.recipient_kind == recipient_kind, VisitMessage.recipient_id == recipient_id,
+        VisitMessage.channel == channel, VisitMessage.status == "sent")
+        .order_by(VisitMessage.created_at.desc(), VisitMessage.id.desc()).limit(limit)))
+
+
 def preferences(session: Session, borrower_id: str) -> list[VisitPreference]:
     """The borrower's latest statement of preferred times (all rows stated at that moment)."""
     latest = session.scalar(select(VisitPreference.stated_at).where(VisitPreference.borrower_id == borrower_id)

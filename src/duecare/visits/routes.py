@@ -346,3 +346,18 @@ def register_pdf(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Resp
     audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
     return Response(register.to_pdf(data), media_type="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="visit-register.pdf"'})
+
+
+def _inbox(db: Session, kind: str, reader: str) -> list[dict[str, Any]]:
+    return [{"id": m.id, "visit_id": m.visit_id, "kind": m.kind, "subject": m.subject, "body": m.body,
+             "at": (m.delivered_at or m.created_at).isoformat()} for m in repository.inbox(db, kind, reader)]
+
+
+@router.get("/portal/visit-messages", summary="The borrower's visit messages (notice, schedule, summary, cancellation)")
+def my_visit_messages(actor: Actor = ALLOW_PORTAL_READ, db: Session = DB) -> Any:
+    return {"messages": _inbox(db, "borrower", actor.id)}
+
+
+@router.get("/visit-inbox", summary="The signed-in staff member's visit notifications (assignments, cancellations)")
+def staff_inbox(actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
+    return {"messages": _inbox(db, "staff", actor.id)}

@@ -192,7 +192,7 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     visit.notice_id = notice_id
     subject = "上门走访告知书" if doc.language == "zh" else "Home visit notice"
     messages.to_borrower(ctx.session, visit, b, kind="visit_notice", subject=subject, body=doc.text,
-                         link=f"{notice.portal_url()}/{visit.id}", at=ctx.at)
+                         link=f"{notice.portal_url()}/{visit.id}", at=ctx.at, letter=True)
     _move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_version:{doc.version_hash}"])
     return StepResult(visit, gate)
 
