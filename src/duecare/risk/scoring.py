@@ -15,9 +15,12 @@ BANDS = ("low", "medium", "high")
 
 
 def band_cutoffs(p: np.ndarray, medium_share: float = 0.3, high_share: float = 0.2) -> dict[str, float]:
-    """Cut-offs on the probability: the riskiest `high_share` are high, the next `medium_share` medium."""
-    return {"medium": float(np.quantile(p, 1 - high_share - medium_share)),
-            "high": float(np.quantile(p, 1 - high_share))}
+    """Cut-offs on the training probabilities: high = the riskiest `high_share` but never below twice the mean
+    (bad rate), medium = the next `medium_share` but never below the mean. On a rare target (early warning,
+    3% bad) the floors keep near-zero probabilities out of medium and high."""
+    base = float(np.mean(p))
+    return {"medium": max(float(np.quantile(p, 1 - high_share - medium_share)), base),
+            "high": max(float(np.quantile(p, 1 - high_share)), 2 * base)}
 
 
 def predict(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> tuple[np.ndarray, pl.Series]:
