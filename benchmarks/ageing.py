@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _portfolio import peak_rss_mb, portfolio, rows  # noqa: E402
+from _portfolio import peak_rss_mb, portfolio, rows
 
-from duecare.batch.engine import partition_bounds, read_partition  # noqa: E402
-from duecare.policy.evaluator import Policy, features_and_contacts  # noqa: E402
+from duecare.batch.engine import partition_bounds, read_partition
+from duecare.policy.evaluator import Policy, features_and_contacts
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--partition-size", type=int, default=200_000, help="borrowers per partition")
     args = ap.parse_args()
     root = portfolio(args.accounts, args.seed, args.as_of)
-    as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=timezone.utc)
+    as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=UTC)
     strategy = Policy.default().strategy
     bounds = partition_bounds(root, max(1, -(-args.accounts // args.partition_size)))
     read_s = compute_s = 0.0

@@ -17,17 +17,17 @@ import json
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _portfolio import peak_rss_mb, portfolio  # noqa: E402
+from _portfolio import peak_rss_mb, portfolio
 
-from duecare.ageing.ageing import zones_of  # noqa: E402
-from duecare.batch.engine import partition_bounds, read_partition  # noqa: E402
-from duecare.policy.evaluator import Policy, build_facts, evaluate_facts  # noqa: E402
+from duecare.ageing.ageing import zones_of
+from duecare.batch.engine import partition_bounds, read_partition
+from duecare.policy.evaluator import Policy, build_facts, evaluate_facts
 
 BETWEEN = re.compile(r"(\w+) BETWEEN (\S+) AND (\S+)")
 
@@ -79,7 +79,7 @@ def main() -> None:
     args = ap.parse_args()
     accounts = max(1, round(args.loans / 1.18))  # the generator gives about 1.18 loans per borrower
     root = portfolio(accounts, args.seed, args.as_of)
-    as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=timezone.utc)
+    as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=UTC)
     policy = Policy.default()
     bounds = partition_bounds(root, max(1, -(-accounts // 200_000)))
     facts_parts, zones = [], set()

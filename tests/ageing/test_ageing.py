@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -152,9 +152,9 @@ def schedules(draw):
     insts = [(start + timedelta(days=gap * i), draw(st.integers(1, 5)) * 10_000) for i in range(n)]
     pays = []
     for _ in range(draw(st.integers(0, 8))):
-        t = datetime(2025, 12, 1, tzinfo=timezone.utc) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 400)))
+        t = datetime(2025, 12, 1, tzinfo=UTC) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 400)))
         pays.append((t, draw(st.integers(1, 6)) * 5_000))
-    as_of = datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 300)))
+    as_of = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=draw(st.integers(0, 60 * 24 * 300)))
     tz = draw(st.sampled_from([SH, "America/New_York", "Europe/London", "America/Los_Angeles"]))
     return insts, pays, as_of, tz
 
