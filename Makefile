@@ -40,6 +40,7 @@ test-fast: install risk-data
 bench: install risk-data
 	$(BIN)/python benchmarks/ageing.py --accounts 100000
 	$(BIN)/python benchmarks/policy.py --loans 100000
+	$(BIN)/python benchmarks/risk.py --repeats 3 --split
 
 clean:
 	rm -rf $(VENV) duecare-data .pytest_cache test-artifacts
