@@ -41,7 +41,7 @@ OUTBOX_CHANNELS = ("sms", "email", "letter")
 READ_IN_PLACE = ("portal", "staff_inbox")
 TIMED_CHANNELS = ("sms", "email")  # collection communications under the pack's contact hours
 # Messages that make no sense once the visit is cancelled (the cancellation message says so instead).
-VOID_WHEN_CANCELLED = frozenset({"visit_notice", "visit_scheduled", "visit_assigned"})
+VOID_WHEN_CANCELLED = frozenset({"visit_notice", "visit_scheduled"})
 
 
 def task_key(message_id: int, channel: str) -> str:
