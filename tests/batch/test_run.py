@@ -76,3 +76,30 @@ def test_policy_diff_counts_changed_actions(portfolio, tmp_path):
 def test_missing_input_is_exit_2(tmp_path):
     proc = cli("run", "--as-of", "2026-11-20", "--input", str(tmp_path / "nope"), "--out", str(tmp_path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_run_scores_with_the_registered_model_and_the_strategy_reads_its_band(portfolio, tmp_path):
+    import os
+
+    env = {**os.environ, "DUECARE_DATA_DIR": str(tmp_path / "data")}
+
+    def cli_env(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "duecare.cli", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=600, check=False, env=env)
+
+    unscored = cli_env("run", "--as-of", "2026-11-20", "--input", str(portfolio), "--out", str(tmp_path / "a"))
+    assert unscored.returncode == 0 and json.loads(unscored.stdout)["scored"] is False
+    trained = cli_env("risk", "train", "--name", "early_warning", "--portfolio", str(portfolio))
+    assert trained.returncode == 0, trained.stderr
+    scored = cli_env("run", "--as-of", "2026-11-20", "--input", str(portfolio), "--out", str(tmp_path / "b"))
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["scored"] is True
+    features = pl.read_parquet(tmp_path / "b" / "features.parquet")
+    assert features["risk_score"].is_between(0, 1).all()
+    assert set(features["risk_band"].unique()) <= {"low", "medium", "high"}
+    assert (features["reason_codes"].list.len() <= 3).all()
+    assert features["risk_model"].unique().to_list() == ["early_warning@1"]
+    # the pre-due reminder goes only to high-band current loans due within 1–3 days
+    decisions = pl.read_parquet(tmp_path / "b" / "decisions.parquet").join(features, on="loan_id")
+    pre_due = decisions.filter(pl.col("reasons").list.first() == "pre_due_high_risk")
+    assert (pre_due["risk_band"] == "high").all() and pre_due["days_to_next_due"].is_between(1, 3).all()

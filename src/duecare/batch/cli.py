@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
 def _registered_scorer() -> Any:
     """The production risk model's scorer, if the risk module has one registered."""
     try:
-        from duecare.risk.scoring import registered_scorer
+        from duecare.risk.batch import registered_scorer
     except ImportError:
         return None
     return registered_scorer()

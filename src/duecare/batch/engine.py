@@ -15,7 +15,7 @@ import polars as pl
 
 from duecare.kit.errors import UserError
 from duecare.ledger.frames import REQUIRED, SCHEMAS, conform, empty
-from duecare.policy.evaluator import Policy, decide
+from duecare.policy.evaluator import Policy, Scorer, decide
 
 BORROWER_KEYED = ("borrowers", "loans", "contacts", "notices", "consents", "approvals", "promises", "visits")
 LOAN_KEYED = ("installments", "payments")
@@ -70,7 +70,6 @@ class RunResult:
     per_action: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
-Scorer = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partitions: int = 1,
@@ -123,7 +122,7 @@ def feature_table(decisions: pl.DataFrame) -> pl.DataFrame:
 
     cols = ["loan_id", "borrower_id", "timezone", "today", "overdue_minor",
             *[c for c in FEATURE_NAMES if c != "overdue_amount"], "overdue_amount"]
-    cols += [c for c in ("risk_score", "risk_band", "reason_codes") if c in decisions.columns
+    cols += [c for c in ("risk_score", "risk_band", "reason_codes", "risk_model") if c in decisions.columns
              and c not in cols]
     table = decisions.with_columns(overdue_amount=(pl.col("overdue_minor").cast(pl.Decimal(20, 2)) / 100)
                                    .cast(pl.Decimal(18, 2)))

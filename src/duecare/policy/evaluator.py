@@ -16,9 +16,9 @@ import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
 from duecare.contacts.features import Reachability, contact_features, loan_contacts
+from duecare.kit.columns import codes_list
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
-from duecare.kit.columns import codes_list
 from duecare.policy.facts import decision_facts
 from duecare.policy.guardrails import pack_not_before
 from duecare.policy.loader import Pack, Strategy, all_packs, load_strategy
@@ -122,8 +122,11 @@ def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
     return features, lc
 
 
+Scorer = Callable[[dict[str, pl.DataFrame], datetime, pl.DataFrame], pl.DataFrame]
+
+
 def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | None = None,
-           scorer: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+           scorer: Scorer | None = None) -> pl.DataFrame:
     """The decision table: one row per loan with action, channel, not_before, reasons, blocks, gate, variant.
 
     `scorer`, when given, adds `risk_score`, `risk_band` and `reason_codes` to the features before the
@@ -135,12 +138,12 @@ def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | No
 
 
 def build_facts(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy,
-                scorer: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> pl.DataFrame:
+                scorer: Scorer | None = None) -> pl.DataFrame:
     """Features, risk scores, holds, the visit chain and call history: everything the strategy reads."""
     strategy = policy.strategy
     features, lc = features_and_contacts(frames, as_of, strategy)
     if scorer is not None and features.height:
-        features = scorer(features)
+        features = scorer(frames, as_of, features)
     unknown = set(frames["borrowers"]["jurisdiction"].unique().to_list()) - set(policy.packs)
     if unknown:
         raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")

@@ -43,10 +43,17 @@ def _tokens(column: str) -> list[str]:
     return parts + joined
 
 
+# Behavioural features whose names contain a flagged token but describe the loan or contact history, not the
+# person: contact counts per channel ("email" is the channel, not the address) and the loan's own age.
+BEHAVIOURAL = re.compile(r"^((attempts|unsuccessful)_(call|sms|email)_\d+d|loan_age_days)$")
+
+
 def flag_protected(columns: list[str]) -> list[ProtectedFlag]:
     """Protected attributes and obvious proxies among candidate feature columns (matched on name tokens)."""
     flags = []
     for column in columns:
+        if BEHAVIOURAL.match(column):
+            continue
         reasons = [PROTECTED_TOKENS[t] for t in _tokens(column) if t in PROTECTED_TOKENS]
         if reasons:
             flags.append(ProtectedFlag(column=column, reason=reasons[0]))

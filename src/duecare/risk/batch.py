@@ -1,0 +1,45 @@
+"""The registered early-warning model inside the nightly batch: scores every loan before the strategy reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from duecare.kit.errors import UserError
+from duecare.risk import registry
+from duecare.risk.portfolio import history_features
+from duecare.risk.scoring import score_frame
+
+Scorer = Callable[[dict[str, pl.DataFrame], datetime, pl.DataFrame], pl.DataFrame]
+DEFAULT_MODEL = "early_warning"
+
+
+def model_inputs(frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+    """The batch's feature table plus the history features the model was trained on (same definitions)."""
+    hist = history_features(frames, as_of)
+    return features.join(hist, on="loan_id", how="left").with_columns(
+        overdue_amount=pl.col("overdue_minor").cast(pl.Float64) / 100,
+        overdue_ratio=pl.col("overdue_minor").cast(pl.Float64) / pl.col("typical_minor").cast(pl.Float64),
+        unreachable=pl.col("unreachable").cast(pl.Int8),
+    )
+
+
+def registered_scorer(name: str = DEFAULT_MODEL, root: Path | None = None) -> Scorer | None:
+    """A scorer for the latest registered version of `name`, or None when no model has been trained."""
+    try:
+        model = registry.load(name, root=root)
+    except UserError:
+        return None
+
+    def score(frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+        inputs = model_inputs(frames, as_of, features)
+        scored = score_frame(inputs.select("loan_id", *model.features), model)
+        return features.join(
+            scored.select("loan_id", "risk_score", "risk_band", "reason_codes")
+            .with_columns(risk_model=pl.lit(f"{model.name}@{model.version}")),
+            on="loan_id", how="left")
+
+    return score
