@@ -157,3 +157,24 @@ class TestConsole:
         assert dash.status_code == 200 and 'data-chart="fig-rolls"' in dash.text
         assert "cn_quiet_hours" in client.get("/console/policy").text
         assert client.get("/console/queue").status_code == 403
+
+
+class TestRiskReasons:
+    def test_the_case_page_shows_the_models_band_and_reason_codes(self, client: Any, world: Any, tmp_path: Any,
+                                                                 monkeypatch: Any) -> None:
+        import os
+        import subprocess
+        import sys
+
+        models = tmp_path / "models"
+        env = {**os.environ, "DUECARE_MODELS_DIR": str(models)}
+        for args in (["generate", "--accounts", "600", "--seed", "5", "--out", str(tmp_path / "p"),
+                      "--as-of", "2026-11-20"],
+                     ["risk", "train", "--name", "early_warning", "--portfolio", str(tmp_path / "p")]):
+            proc = subprocess.run([sys.executable, "-m", "duecare.cli", *args], capture_output=True, text=True,
+                                  env=env, timeout=600, check=False)
+            assert proc.returncode == 0, proc.stderr
+        monkeypatch.setenv("DUECARE_MODELS_DIR", str(models))
+        staff_signs_in(client, "web-compliance")
+        page = client.get("/console/cases/B2").text
+        assert "导致评分降低" in page or "lowered the score" in page

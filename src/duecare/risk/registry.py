@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,7 +42,9 @@ class RiskModel:
 
 
 def default_root() -> Path:
-    return get_settings().data_dir / "models"
+    """`DUECARE_MODELS_DIR`, else the data directory's `models/`."""
+    override = os.environ.get("DUECARE_MODELS_DIR")
+    return Path(override) if override else get_settings().data_dir / "models"
 
 
 def frame_hash(frame: pl.DataFrame) -> str:

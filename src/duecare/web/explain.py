@@ -30,7 +30,19 @@ def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str
         row["summary"] = f"{row['action']} ({', '.join(row['reasons'])}); policy {row['policy']['version']}"
         row["blocked_by"] = [dict(b, text=_rule_text(pack, b["rule"])) for b in row["blocked_by"]]
         row["rule_line"] = _ladder_line(policy, row.get("ladder_line"))
+        row["risk"] = _risk(row["features"])
     return rows
+
+
+def _risk(features: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's score, band and adverse-action reasons (zh and en), when a model scored the loan."""
+    if features.get("risk_score") is None:
+        return None
+    from duecare.risk.labels import reason_text
+
+    codes = list(features.get("reason_codes") or [])
+    return {"score": features["risk_score"], "band": features.get("risk_band"), "codes": codes,
+            "reasons": [{"code": c, "en": reason_text(c, "en"), "zh": reason_text(c, "zh")} for c in codes]}
 
 
 def _rule_text(pack: Any, rule_id: str) -> dict[str, str]:

@@ -82,7 +82,7 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
 
 def _scorer() -> Any:
     try:
-        from duecare.risk.scoring import registered_scorer  # type: ignore[attr-defined]
+        from duecare.risk.batch import registered_scorer
     except ImportError:
         return None
     try:
