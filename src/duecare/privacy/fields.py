@@ -262,7 +262,7 @@ class PersonalText(TypeDecorator[str]):
 
     def process_literal_param(self, value: Any, dialect: Dialect) -> str:
         # Literal SQL (e.g. offline migrations) must never carry personal text in clear.
-        raise NotImplementedError("PersonalText values cannot be rendered as SQL literals")
+        raise TypeError("PersonalText values cannot be rendered as SQL literals (they are encrypted per row)")
 
 
 def normalise_phone(value: str) -> str:
