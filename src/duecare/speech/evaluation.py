@@ -100,13 +100,19 @@ def score(pairs: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Report
 
 
 def load_dev_set(root: Path, split: str = "all", lang: str | None = None) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """The labelled calls of data/calls (index.jsonl names each call's language and split)."""
-    rows = [json.loads(line) for line in (root / "index.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The labelled calls of data/calls (index.jsonl names each call's language and split).
+
+    `tune`, `heldout` and `all` read the development set (data/calls/dev); `fresh` reads the separately written
+    split in data/calls/fresh (its own index.jsonl), which is never part of `all`.
+    """
+    folder = root / ("fresh" if split == "fresh" else "dev")
+    index = folder / "index.jsonl" if split == "fresh" else root / "index.jsonl"
+    rows = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = []
     for row in rows:
         if (split != "all" and row["split"] != split) or (lang and row["lang"] != lang):
             continue
-        transcript = json.loads((root / "dev" / f"{row['id']}.json").read_text(encoding="utf-8"))
-        expected = json.loads((root / "dev" / f"{row['id']}.expected.json").read_text(encoding="utf-8"))
+        transcript = json.loads((folder / f"{row['id']}.json").read_text(encoding="utf-8"))
+        expected = json.loads((folder / f"{row['id']}.expected.json").read_text(encoding="utf-8"))
         out.append((row["id"], transcript, expected))
     return out
