@@ -25,11 +25,22 @@ _ZH_NOT_MONEY = re.compile(r"^\s*(?:号|日|天|月|个|期|周|星期|礼拜|�
 _ZH_NOT_MONEY_BEFORE = re.compile(r"(?:工号|编号|尾号|号码|电话|手机|卡号)\s*$")
 
 _EN_WORDS = "|".join(EN_NUMBER_WORDS)
+_EN_SMALL = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+             "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety")
+_EN_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _EN_AMOUNT = re.compile(
-    r"(?P<sym>\$|usd\s?|£|€)\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<k>k\b)?"
-    r"|(?P<num2>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?P<unit>dollars?|bucks|usd|pounds?|quid)\b"
+    rf"(?P<sym>\$|usd\s?|£|€)\s?(?P<num>{_EN_DIGITS})(?P<k>\s?(?:k|grand)\b)?"
+    rf"|(?P<num2>{_EN_DIGITS})\s?(?P<unit>dollars?|bucks|usd|pounds?|quid)\b"
+    rf"|(?P<num3>{_EN_DIGITS})\s?(?P<k3>k|grand)\b"
     rf"|\b(?P<words>(?:(?:{_EN_WORDS})[\s-]+)*(?:{_EN_WORDS}))\s+(?P<unit2>dollars?|bucks|pounds?|quid)\b"
-    rf"|\b(?P<words2>(?:(?:{_EN_WORDS})[\s-]+)*(?:hundred|thousand|grand))\b",
+    # "fifteen hundred", "three hundred and fifty", "a hundred fifty"
+    rf"|\b(?P<words2>(?:(?:{_EN_WORDS})[\s-]+)*(?:hundred|thousand|grand)(?:[\s-]+(?:and[\s-]+)?(?:{_EN_SMALL})(?:[\s-]+(?:{_EN_SMALL}))?)?)\b",
+    re.IGNORECASE,
+)
+# A bare number right after a pay verb is money: "send 400", "pay 250 on Friday".
+_EN_BARE = re.compile(
+    r"\b(?:pay|send|transfer|wire|deposit|do|put|give you|get you)\s+(?P<num>\d{1,3}(?:,\d{3})+|\d{2,6})"
+    r"(?!\s*(?:days?|weeks?|months?|%|percent|st|nd|rd|th|am|pm|o'clock)\b)(?![\d:/.])",
     re.IGNORECASE,
 )
 
@@ -55,18 +66,22 @@ def _zh_amounts(text: str) -> list[AmountMention]:
 def _en_amounts(text: str) -> list[AmountMention]:
     found: list[AmountMention] = []
     for match in _EN_AMOUNT.finditer(text):
-        digits = match.group("num") or match.group("num2")
+        digits = match.group("num") or match.group("num2") or match.group("num3")
         value: Decimal | None
         if digits:
             value = Decimal(digits.replace(",", ""))
-            if match.group("k"):
+            if match.group("k") or match.group("k3"):
                 value *= 1000
         else:
             value = en_words_number(match.group("words") or match.group("words2"))
         if value is None or value <= 0:
             continue
         found.append(AmountMention(match.start(), match.end(), value))
-    return found
+    for match in _EN_BARE.finditer(text):
+        start, end = match.span("num")
+        if not any(a.start <= start < a.end for a in found):
+            found.append(AmountMention(start, end, Decimal(match.group("num").replace(",", ""))))
+    return sorted(found, key=lambda a: a.start)
 
 
 def find_amounts(text: str, lang: str) -> list[AmountMention]:

@@ -162,10 +162,35 @@ NEGATIONS = {
     "en": re.compile(r"\b(?:can'?t|cannot|can not|won'?t|will not|unable to|not able to|no way|couldn'?t|don'?t have|not going to|not gonna|"
                      r"wouldn'?t|isn'?t going)\b", re.IGNORECASE),
 }
+# Two negations that cancel ("不是不还", "I'm not saying I won't pay"): not a negated clause.
+DOUBLE_NEGATIONS = {
+    "zh": re.compile(r"(?:不是|并不是|并非|又不是|也不是|没说|没说过|没有说|不会|没有|谁说)(?:要|我)?不"),
+    "en": re.compile(r"\b(?:not saying|never said|didn't say|it's not that|it isn't that|not that)\s+i\s+(?:won'?t|will not|can'?t|don'?t|wouldn'?t)\b",
+                     re.IGNORECASE),
+}
+# A contrast ends the scope of a hedge: "下周五肯定还，不过能还多少我尽量" is a promise with an open amount.
+CONTRASTS = {
+    "zh": re.compile(r"不过|但是|可是|只是|就是说"),
+    "en": re.compile(r"\s+(?:but|though|however)\s+|,\s*(?:but|though)\b", re.IGNORECASE),
+}
+# Words that make a commitment firm; a firm part of a sentence is not hedged by a hedge across a contrast.
+CERTAINTY = {
+    "zh": re.compile(r"肯定|一定|保证|绝对|说话算话|放心|必须|准时"),
+    "en": re.compile(r"\b(?:definitely|for sure|i promise|promise you|guarantee(?:d)?|i swear|you have my word|without fail|100 percent)\b",
+                     re.IGNORECASE),
+}
+# Amounts near these words are income, debt or balance, not a payment ("下周五发工资三千", "I borrowed 2,000").
+NOT_PAYMENT_AMOUNT = {
+    "zh": re.compile(r"工资|发薪|薪水|收入|挣|赚|欠|借了?|利息|一共|总共|剩下|还有|本金|服务费|罚息|才|只有|就剩"),
+    "en": re.compile(r"\b(?:paid|paycheck|salary|wages?|earn\w*|make|owe\w*|borrow\w*|balance|interest|fees?|total|left|only (?:have|got|make))\b",
+                     re.IGNORECASE),
+}
 PAY_VERBS = {
-    "zh": re.compile(r"还(?![是有没在行好挺得要])|付|转(?:账|给|过去|钱|你们)?|打(?:钱|款|过去|给你们|到)|交|缴|结清|补上|存(?:进|到|钱)|凑(?:齐|够)"),
+    "zh": re.compile(r"还(?![是有没在行好挺得要])|付|转(?:账|给|过去|钱|你们)?|打(?:钱|款|过去|给你们|到)|交|缴|结清|补上|存(?:进|到|钱)|凑(?:齐|够)|"
+                     r"打(?=\s*[0-9一二两三四五六七八九十百千万])"),
     "en": re.compile(r"\b(?:pay|paying|send|sending|transfer|wire|deposit|put|make (?:a|the|my) payment|get you|settle|clear|cover|"
-                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|(?:i'll|i will|i can) have|do \$|do (?:the|a) payment)\b", re.IGNORECASE),
+                     r"have (?:it|the money|the payment|that) (?:to you|for you|in|by|on)|(?:i'll|i will|i can) have|do \$|do (?:the|a) payment|"
+                     r"do(?=\s+(?:\$|\d|(?:a|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|fifty)\b)))\b", re.IGNORECASE),
 }
 ACCEPT = {
     "zh": re.compile(r"^(?:好的?|好吧|行吧?|可以|没问题|一言为定|就这么(?:定|办)|成|ok|okay|嗯(?:，|,)?(?:好|行|可以))", re.IGNORECASE),

@@ -61,8 +61,45 @@ def parse_transcript(data: Any, place: str = "transcript") -> Transcript:
         where = f"{place}:turns[{i}]"
         if not isinstance(turn, dict) or turn.get("speaker") not in SPEAKERS or not isinstance(turn.get("text"), str):
             raise UserError(f"each turn needs speaker in {list(SPEAKERS)} and a text string", place=where)
-        turns.append(Turn(i, turn["speaker"], turn["text"].strip()))
+        turns.append(Turn(i, turn["speaker"], normalise_text(turn["text"], lang)))
     return Transcript(lang, as_of, tuple(turns))
+
+
+# Spoken and transcribed Mandarin: regional words and frequent ASR homophones mapped to the standard written forms
+# the lexicon is written in. Longest first; each is a whole word that has no other reading in a collection call.
+_ZH_COLLOQUIAL = sorted({
+    "木有": "没有", "冇": "没有", "没得": "没有", "真系": "真是", "唔系": "不是", "系唔系": "是不是",
+    "俺们": "我们", "俺": "我", "咱们": "我们", "咱": "我", "阿拉": "我们", "侬": "你", "恁": "你",
+    "晓得": "知道", "啥子": "什么", "啥": "什么", "咋": "怎么", "甭": "不用",
+    "明儿个": "明天", "明个": "明天", "明儿": "明天", "后儿个": "后天", "后儿": "后天", "今儿个": "今天", "今儿": "今天",
+    "一准": "一定", "俩": "两个", "仨": "三个",
+    "以经": "已经", "己经": "已经", "换钱": "还钱", "环款": "还款", "换款": "还款", "缓款": "还款",
+}.items(), key=lambda kv: len(kv[0]), reverse=True)
+_ZH_NUMERAL = r"[0-9零〇一二两三四五六七八九十百千万]"
+# "15 号", "1 千 2", "两 千": ASR spaces inside a number or between a number and its unit.
+_ZH_NUMBER_SPACE = re.compile(rf"(?<={_ZH_NUMERAL})\s+(?=[号日月天块元千百万{_ZH_NUMERAL[1:-1]}])")
+_T2S = None
+
+
+def _to_simplified(text: str) -> str:
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    return str(_T2S.convert(text))
+
+
+def normalise_text(text: str, lang: str) -> str:
+    """Text as the lexicon reads it: Chinese in Simplified characters with standard words; spacing tidied."""
+    text = text.strip()
+    if lang != "zh":
+        return re.sub(r"\s+", " ", text)
+    text = _to_simplified(text)
+    for word, standard in _ZH_COLLOQUIAL:
+        text = text.replace(word, standard)
+    text = _ZH_NUMBER_SPACE.sub("", text)
+    return re.sub(r"\s+", " ", text)
 
 
 _SENTENCE = {"zh": re.compile(r"[。！？!?；;…]+|\.(?=\s|$)"), "en": re.compile(r"(?<=[.!?;])\s+|[!?;]+$|\.$")}
@@ -75,4 +112,27 @@ def sentences(text: str, lang: str) -> list[str]:
 
 
 def clauses(sentence: str, lang: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE[lang].split(sentence) if c and c.strip()]
+    """Clauses of a sentence. Unpunctuated Chinese (ASR output) pauses with spaces: a space ends a clause, except
+    that a one-character piece ("不 还", "还 1500") belongs to its neighbour."""
+    out = [c.strip() for c in _CLAUSE[lang].split(sentence) if c and c.strip()]
+    if lang != "zh":
+        return out
+    pieces: list[str] = []
+    for clause in out:
+        words = clause.split()
+        merged: list[str] = []
+        carry = ""
+        for word in words:
+            word = carry + word
+            carry = ""
+            if len(word) == 1:
+                carry = word
+                continue
+            merged.append(word)
+        if carry:
+            if merged:
+                merged[-1] += carry
+            else:
+                merged.append(carry)
+        pieces.extend(merged)
+    return pieces

@@ -104,6 +104,29 @@ def _future_dates(text: str, t: Transcript) -> list[date]:
     return [d.value for d in find_dates(text, t.lang, t.today) if d.value >= t.today]
 
 
+def negated(clause: str, lang: str) -> bool:
+    """A clause that says the borrower cannot or will not pay; two cancelling negations (不是不还) do not count."""
+    return bool(lx.NEGATIONS[lang].search(lx.DOUBLE_NEGATIONS[lang].sub(" ", clause)))
+
+
+def firm_parts(sentence: str, lang: str) -> list[str]:
+    """The parts of a sentence a promise may come from. A hedge (尽量, "I'll try") makes the whole sentence
+    tentative, except a part that is itself firm (肯定, "definitely") and set off from the hedge by a contrast."""
+    if not lx.HEDGES[lang].search(sentence):
+        return [sentence]
+    parts = [p for p in lx.CONTRASTS[lang].split(sentence) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if not lx.HEDGES[lang].search(p) and lx.CERTAINTY[lang].search(p)]
+
+
+def _payment_amounts(clause: str, lang: str) -> list[Decimal]:
+    """Amounts in a clause that can be a payment (not income, debt or balance talk)."""
+    if lx.NOT_PAYMENT_AMOUNT[lang].search(clause):
+        return []
+    return [a.value for a in find_amounts(clause, lang)]
+
+
 def _promise_in_turn(t: Transcript, turn: Turn, previous_agent: Turn | None) -> Promise | None:
     """The last firm commitment in a borrower turn; hedged sentences and negated clauses never count."""
     lang = t.lang
@@ -115,17 +138,27 @@ def _promise_in_turn(t: Transcript, turn: Turn, previous_agent: Turn | None) -> 
     pending_date: date | None = None
     pending_amount: Decimal | None = None
     for sentence in sentences(turn.text, lang):
-        if lx.HEDGES[lang].search(sentence):
+        firm = firm_parts(sentence, lang)
+        if not firm:
             pending_date = pending_amount = None
             continue
-        parts = clauses(sentence, lang)
+        parts = [c for part in firm for c in clauses(part, lang)]
+        before = result
+        # "下周五，五百" / "Next Monday, 250 dollars": a date and an amount said together, no verb needed.
+        bare_date: date | None = None
+        bare_amount: Decimal | None = None
         for i, clause in enumerate(parts):
-            if lx.NEGATIONS[lang].search(clause) or paid_rule.search(clause):
+            if negated(clause, lang) or paid_rule.search(clause):
                 pending_date = pending_amount = None
+                bare_date = bare_amount = None
                 continue
             dates = _future_dates(clause, t)
             amounts = find_amounts(clause, lang)
             pay = bool(lx.PAY_VERBS[lang].search(clause))
+            if not callback_rule.search(clause):
+                bare_date = dates[-1] if dates else bare_date
+                payment = _payment_amounts(clause, lang)
+                bare_amount = payment[-1] if payment else bare_amount
             if not pay:
                 if dates and agent_asked and previous_agent is not None and not callback_rule.search(clause):
                     # An answer to "when can you pay?": "Next Wednesday. Two hundred." / 周五可以
@@ -140,19 +173,21 @@ def _promise_in_turn(t: Transcript, turn: Turn, previous_agent: Turn | None) -> 
                 continue
             when = dates[-1] if dates else pending_date
             if when is None:
-                later_dates = [d for c in parts[i + 1:] if not lx.NEGATIONS[lang].search(c) for d in _future_dates(c, t)]
+                later_dates = [d for c in parts[i + 1:] if not negated(c, lang) for d in _future_dates(c, t)]
                 if not later_dates:
                     continue
                 when = later_dates[0]
             amount = _amount_near(clause, lang) or pending_amount
             if amount is None:
-                later_amounts = [a for c in parts[i + 1:] if not lx.NEGATIONS[lang].search(c) for a in find_amounts(c, lang)]
+                later_amounts = [a for c in parts[i + 1:] if not negated(c, lang) for a in find_amounts(c, lang)]
                 amount = later_amounts[0].value if later_amounts else None
             result = Promise(when, amount, turn.index, sentence)
+        if result is before and bare_date is not None and bare_amount is not None:
+            result = Promise(bare_date, bare_amount, turn.index, sentence)
     if result is None and previous_agent is not None and agent_asked:
         first = sentences(turn.text, lang)[:1]
         if first and lx.ACCEPT[lang].search(first[0]) and not lx.HEDGES[lang].search(turn.text) \
-                and not lx.NEGATIONS[lang].search(first[0]):
+                and not negated(first[0], lang):
             dates = _future_dates(previous_agent.text, t)
             if dates:
                 result = Promise(dates[-1], _amount_near(previous_agent.text, lang), turn.index, first[0])
@@ -184,7 +219,7 @@ def detect_promise(t: Transcript) -> Promise | None:
     for later in t.turns[promise.turn + 1: promise.turn + 4]:
         if later.speaker == "borrower":
             amounts = find_amounts(later.text, t.lang)
-            if amounts and not lx.NEGATIONS[t.lang].search(later.text) and not lx.HEDGES[t.lang].search(later.text):
+            if amounts and not negated(later.text, t.lang) and not lx.HEDGES[t.lang].search(later.text):
                 return Promise(promise.date, amounts[-1].value, promise.turn, promise.quote)
             break
     return promise
