@@ -64,4 +64,10 @@ def missing_disclosures(t: Transcript) -> list[str]:
     if not t.reached_borrower:
         return []
     agent_text = "\n".join(turn.text for turn in t.turns if turn.speaker == "agent")
-    return [code for code in DISCLOSURE_CODES if not DISCLOSURES[t.lang][code].search(agent_text)]
+    # Claiming to be the police or a court is impersonation, not the agent's identity.
+    impersonation = VIOLATIONS[t.lang]["impersonation_of_authority"]
+    own_identity = "。\n".join(clause for turn in t.turns if turn.speaker == "agent"
+                             for s in sentences(turn.text, t.lang) for clause in clauses(s, t.lang)
+                             if not impersonation.search(clause))
+    return [code for code in DISCLOSURE_CODES
+            if not DISCLOSURES[t.lang][code].search(own_identity if code == "agent_identity" else agent_text)]

@@ -6,6 +6,11 @@ import re
 
 from duecare.speech.lexicon import Rule, _rule
 
+# The people around a debtor whom exposure would reach.
+_ZH_CIRCLE = r"(?:全家|家人|家里人?|父母|爸妈|老婆|老公|媳妇|单位|领导|老板|公司|同事|朋友|亲戚|邻居|所有人|大家|村里|小区)"
+_EN_CIRCLE = (r"(?:employer|boss|family|wife|husband|parents|mother|mom|dad|father|neighbou?rs|coworkers|co-workers|colleagues|"
+              r"friends|everyone|everybody|church|contacts|relatives|manager|landlord|in-laws)")
+
 # Tried in this order; a turn gets the first code that fires (the most specific one).
 VIOLATIONS: dict[str, dict[str, Rule]] = {
     "zh": {
@@ -24,8 +29,10 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
             r"(?:告诉|通知|联系|打给|告知|找|打电话给)(?:你的?)?(?:家人|家里人|父母|爸妈|老婆|老公|单位|领导|老板|公司|同事|朋友|通讯录|亲戚|邻居|所有人|村里|全村|紧急联系人)",
             r"(?:发|曝光|挂|公布|贴).{0,6}(?:朋友圈|网上|抖音|微博|小区|村里|公司|单位|群里)", r"(?:让|叫)你.{0,6}(?:身败名裂|抬不起头|没脸|丢人|混不下去)",
             r"(?:小心|当心)(?:点|一点|你的|你家)", r"(?:打断|弄死|收拾|废了)你", r"有你(?:好看|好受)的?", r"(?:上门|去你(?:家|单位|公司)).{0,6}(?:闹|堵|找你麻烦|让你难看)",
-            r"(?:给|让)你(?:全家|家人).{0,4}(?:好看|难看|不得安宁)", r"曝光你", r"让(?:你的?)?(?:全家|家人|所有人|大家|亲戚|同事)都知道",
-        ], [r"(?:不会|绝不会|不会去|不会主动)(?:告诉|通知|联系|打给)", r"保密"]),
+            r"(?:给|让)你(?:全家|家人).{0,4}(?:好看|难看|不得安宁)", r"曝光你",
+            # exposure, also as a question: 你不想让你单位知道吧？ / 你们领导知道了你这工作还保得住吗
+            rf"(?:让|叫)(?:你的?|你们)?{_ZH_CIRCLE}(?:都|也)?知道", rf"(?:你的?|你们){_ZH_CIRCLE}(?:要是|如果)?(?:都|也)?知道了",
+        ], [r"(?:不会|绝不会|不会去|不会主动)(?:告诉|通知|联系|打给|让)", r"保密"]),
         "abusive_language": _rule("zh", [
             r"老赖|骗子|无赖|不要脸|废物|垃圾|人渣|混蛋|王八蛋|畜生|傻[逼bB]|傻子|白痴|蠢货|脑子有病|有病吧|滚|去死|臭不要脸|厚脸皮|窝囊废|穷鬼|穷光蛋|"
             r"你算什么东西|丢人现眼|没出息|不要脸的",
@@ -52,7 +59,10 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
             r"\b(?:you'll|you will|you're going to|you are going to) regret\b", r"\bwatch (?:your back|yourself|out)\b",
             r"\bmake your life (?:hell|miserable)\b", r"\bshow up at your (?:house|home|work|job|office)\b",
             r"\bsomething (?:bad )?(?:might|could|will) happen\b", r"\beveryone (?:will|is going to) know\b", r"\bembarrass you\b",
-        ], [r"\b(?:won't|will not|never|do not|don't|would never|can't|cannot) (?:tell|call|contact|share|discuss|inform)\b", r"\bprivacy\b",
+            # exposure, also as a question: "You wouldn't want your boss finding out, would you?"
+            rf"\b{_EN_CIRCLE}\b.{{0,12}}\b(?:finding out|find out|to know|knowing|hear(?:ing)? about|learn(?:ing)? about)\b",
+            rf"\b(?:give|pay)\s+(?:your\s+)?{_EN_CIRCLE}\s+a\s+(?:call|visit|ring)\b",
+        ], [r"\b(?:won't|will not|never|don't|do not) (?:let|want)\b.{0,25}\b(?:find out|know)\b", r"\b(?:won't|will not|never|do not|don't|would never|can't|cannot) (?:tell|call|contact|share|discuss|inform)\b", r"\bprivacy\b",
             r"\bconfidential\b"]),
         "abusive_language": _rule("en", [
             r"\b(?:deadbeat|loser|idiot|stupid|moron|pathetic|worthless|scum|liar|bum|freeloader|lowlife|low-life|dumb|shameless|"
@@ -70,14 +80,15 @@ DEBT_WORDS = {
 
 DISCLOSURES: dict[str, dict[str, re.Pattern[str]]] = {
     "zh": {
-        "agent_identity": re.compile(r"我是.{0,20}(?:客服|专员|工作人员|催收员|经理|顾问|小[\u4e00-\u9fff]|工号)|(?:这里是|这边是|我这边是|我们是).{1,16}(?:公司|金融|银行|平台|中心)"
+        "agent_identity": re.compile(r"我是[^，。,？?！!]{0,20}(?:客服|专员|工作人员|催收员|经理|顾问|小[\u4e00-\u9fff]|工号)|(?:这里是|这边是|我这边是|我们是)[^，。,？?！!]{1,16}(?:公司|金融|银行|平台|中心)"
                                      r"|我是.{1,12}(?:公司|金融|银行|平台)的|工号|我是[^，。,？?]{1,12}的[\u4e00-\u9fff]{1,4}(?:[，。,]|$)"),
         "call_purpose": re.compile(r"关于您?的?.{0,4}(?:借款|贷款|欠款|账单|还款|逾期)|来电是(?:关于|为了|提醒|想)|提醒您.{0,6}还款|催收|(?:您|你)的?.{0,6}(?:已经)?逾期|"
-                                   r"还款(?:事宜|的事|问题)|(?:你|您)欠(?:的|了|我们)|(?:借款|贷款|账单)(?:的事|事宜|已经逾期|逾期了)"),
+                                   r"还款(?:事宜|的事|问题)|(?:你|您)欠(?:的|了|我们)|(?:借款|贷款|账单)(?:的事|事宜|已经逾期|逾期了)|"
+                                   r"(?:你|您)[^，。,？?！!]{0,8}(?:借款|贷款|欠款|债务|分期)"),
         "recording_notice": re.compile(r"(?<!不)(?<!没有)录音|录制"),
     },
     "en": {
-        "agent_identity": re.compile(r"\b(?:this is|my name is|i'm|i am) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.IGNORECASE),
+        "agent_identity": re.compile(r"\b(?:this is|my name is|my name's|name's|i'm|i am|it's) [A-Za-z]+\b.{0,30}\b(?:from|with|at|calling)\b|\bcalling (?:from|on behalf of) [A-Z]", re.IGNORECASE),
         "call_purpose": re.compile(r"\b(?:about|regarding|concerning|in regards? to) (?:your|the|an?) (?:\w+ )?(?:loan|account|debt|payment|balance|bill)"
                                    r"|\b(?:your|the|an?) (?:unpaid|overdue|outstanding|late|delinquent) (?:loan|balance|debt|payment|bill|account)|\byou owe\b|\bbehind on\b|\battempt(?:ing)? to collect a debt\b|\bpayment reminder\b|\b(?:overdue|past[- ]due)\b|\bdebt collector\b", re.IGNORECASE),
         "recording_notice": re.compile(r"\b(?:recorded|recording|monitored)\b", re.IGNORECASE),

@@ -61,7 +61,8 @@ def _is_bare_owe_denial(quote: str, lang: str) -> bool:
 
 
 def detect_hardship(t: Transcript) -> Evidence | None:
-    """The first cause of hardship the borrower names; in one clause a relative's emergency wins."""
+    """The first cause of hardship the borrower names; a relative's emergency wins within a sentence, since the
+    relative and what happened to them are often in different clauses ("not me, my daughter, she's in hospital")."""
     causes = lx.HARDSHIP[t.lang]
     for turn in t.turns:
         if turn.speaker != "borrower":
@@ -70,9 +71,9 @@ def detect_hardship(t: Transcript) -> Evidence | None:
         for category, patterns in causes.items():
             if category != "family_emergency":
                 break
-            for clause in parts:
-                if any(p.search(clause) for p in patterns):
-                    return Evidence(category, turn.index, clause)
+            for sentence in sentences(turn.text, t.lang):
+                if any(p.search(sentence) for p in patterns):
+                    return Evidence(category, turn.index, sentence)
         for clause in parts:
             for category, patterns in causes.items():
                 if any(p.search(clause) for p in patterns):
