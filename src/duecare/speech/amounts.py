@@ -40,7 +40,7 @@ _EN_AMOUNT = re.compile(
 # A bare number right after a pay verb is money: "send 400", "pay 250 on Friday".
 _EN_BARE = re.compile(
     r"\b(?:pay|send|transfer|wire|deposit|do|put|give you|get you)\s+(?P<num>\d{1,3}(?:,\d{3})+|\d{2,6})"
-    r"(?!\s*(?:days?|weeks?|months?|%|percent|st|nd|rd|th|am|pm|o'clock)\b)(?![\d:/.])",
+    r"(?!\s*(?:days?|weeks?|months?|%|percent|st|nd|rd|th|am|pm|o'clock)\b)(?![\d:/]|\.\d)",
     re.IGNORECASE,
 )
 
