@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import fresh_en  # noqa: E402
+import fresh_probe  # noqa: E402
 import fresh_zh  # noqa: E402
 
 SPEAKERS = {"A": "agent", "B": "borrower", "O": "other"}
@@ -33,7 +34,7 @@ DISCLOSURES = {"agent_identity", "call_purpose", "recording_notice"}
 CATEGORIES = {"job_loss", "illness", "income_drop", "family_emergency", "disaster", "other"}
 
 
-def build(lang: str, calls: list[dict], out: Path) -> list[dict]:
+def build(lang: str, calls: list[dict], out: Path, split: str = "fresh", prefix: str = "f") -> list[dict]:
     rows = []
     for n, call in enumerate(calls):
         turns = []
@@ -53,14 +54,14 @@ def build(lang: str, calls: list[dict], out: Path) -> list[dict]:
         assert set(missing) <= DISCLOSURES
         if "wrong_party" in intents:
             assert not missing, "disclosures are judged only on calls that reach the debtor"
-        call_id = f"{lang}-f{n:03d}"
+        call_id = f"{lang}-{prefix}{n:03d}"
         transcript = {"lang": lang, "as_of": call["as_of"], "turns": turns}
         expected = {"intents": intents, "promise": call.get("promise"),
                     "hardship": {"category": call["hardship"]} if "hardship" in call else None,
                     "violations": violations, "missing_disclosures": missing}
         (out / f"{call_id}.json").write_text(json.dumps(transcript, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (out / f"{call_id}.expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        rows.append({"id": call_id, "lang": lang, "source": "fresh", "split": "fresh"})
+        rows.append({"id": call_id, "lang": lang, "source": "fresh", "split": split})
     return rows
 
 
@@ -70,8 +71,10 @@ def main() -> None:
     for old in out.glob("*.json"):
         old.unlink()
     rows = build("zh", fresh_zh.CALLS, out) + build("en", fresh_en.CALLS, out)
+    rows += build("zh", fresh_probe.ZH, out, "probe", "p") + build("en", fresh_probe.EN, out, "probe", "p")
     (out / "index.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    print(f"wrote {len(rows)} calls: zh={len(fresh_zh.CALLS)} en={len(fresh_en.CALLS)}", file=sys.stderr)
+    print(f"wrote {len(rows)} calls: fresh zh={len(fresh_zh.CALLS)} en={len(fresh_en.CALLS)}, "
+          f"probe zh={len(fresh_probe.ZH)} en={len(fresh_probe.EN)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
