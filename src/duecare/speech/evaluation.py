@@ -103,10 +103,12 @@ def load_dev_set(root: Path, split: str = "all", lang: str | None = None) -> lis
     """The labelled calls of data/calls (index.jsonl names each call's language and split).
 
     `tune`, `heldout` and `all` read the development set (data/calls/dev); `fresh` reads the separately written
-    split in data/calls/fresh (its own index.jsonl), which is never part of `all`.
+    split in data/calls/fresh (its own index.jsonl), which is never part of `all`; `probe` is a small second unseen
+    set in the same folder, written after the fixes made on `fresh`.
     """
-    folder = root / ("fresh" if split == "fresh" else "dev")
-    index = folder / "index.jsonl" if split == "fresh" else root / "index.jsonl"
+    separate = split in ("fresh", "probe")
+    folder = root / ("fresh" if separate else "dev")
+    index = folder / "index.jsonl" if separate else root / "index.jsonl"
     rows = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = []
     for row in rows:
