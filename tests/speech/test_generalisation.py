@@ -121,11 +121,25 @@ def test_hardship_in_colloquial_words(lang: str, text: str, category: str) -> No
 
 @pytest.mark.parametrize(("lang", "agent"), [
     ("zh", "你不想让你单位知道吧？"), ("en", "You wouldn't want your boss finding out about this, would you?"),
-    ("en", "Maybe we should give your neighbors a call."),
+    ("en", "Maybe we should give your neighbors a call."), ("zh", "我们就去你们村里贴告示 让全村都知道"),
+    ("en", "We'll make sure your whole church knows about it."),
 ])
 def test_exposure_threat_phrased_as_a_question(lang: str, agent: str) -> None:
     result = analyze_transcript(call(lang, f"A: {OPEN[lang]}", "B: ...", f"A: {agent}"))
     assert result["violations"] == [{"code": "threat", "turn": 2}]
+
+
+@pytest.mark.parametrize(("lang", "agent", "code"), [
+    ("zh", "不还钱的话 你终身不能坐飞机", "false_consequence"), ("en", "People like you are a waste of space.", "abusive_language"),
+])
+def test_lifetime_bans_and_insults(lang: str, agent: str, code: str) -> None:
+    result = analyze_transcript(call(lang, f"A: {OPEN[lang]}", "B: ...", f"A: {agent}"))
+    assert result["violations"] == [{"code": code, "turn": 2}]
+
+
+def test_lawful_words_near_insults_are_not_abuse() -> None:
+    result = analyze_transcript(call("en", f"A: {OPEN['en']}", "B: So?", "A: Please don't trash your credit over this, let's set up a plan."))
+    assert result["violations"] == []
 
 
 def test_claiming_to_be_the_police_is_impersonation_not_the_agents_identity() -> None:

@@ -7,7 +7,7 @@ import re
 from duecare.speech.lexicon import Rule, _rule
 
 # The people around a debtor whom exposure would reach.
-_ZH_CIRCLE = r"(?:全家|家人|家里人?|父母|爸妈|老婆|老公|媳妇|单位|领导|老板|公司|同事|朋友|亲戚|邻居|所有人|大家|村里|小区)"
+_ZH_CIRCLE = r"(?:全家|家人|家里人?|父母|爸妈|老婆|老公|媳妇|单位|领导|老板|公司|同事|朋友|亲戚|邻居|街坊|所有人|大家|全村|村里|全小区|小区|全公司)"
 _EN_CIRCLE = (r"(?:employer|boss|family|wife|husband|parents|mother|mom|dad|father|neighbou?rs|coworkers|co-workers|colleagues|"
               r"friends|everyone|everybody|church|contacts|relatives|manager|landlord|in-laws)")
 
@@ -21,6 +21,8 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
         "false_consequence": _rule("zh", [
             r"坐牢|判刑|拘留|(?:抓|逮)(?:你|人|起来|走)|逮捕|刑事(?:责任|案件|立案)|上门抓|通缉|公安立案|蹲监狱|进监狱|吃牢饭",
             r"(?:一辈子|永久|永远|终身).{0,8}(?:贷不了|借不了|坐不了|征信|黑名单|污点|贷款|拉黑)",
+            # a lifetime ban of any kind is not a lawful consequence of a consumer debt
+            r"(?:一辈子|永久|永远|终身)(?:都)?(?:不能|不准|不许|禁止|没法|别想)",
             r"(?:拉|进|上)黑(?:名单)?.{0,6}(?:一辈子|永久|永远|终身)", r"(?:影响|连累).{0,4}(?:孩子|子女|小孩).{0,4}(?:上学|考公|入学|工作|当兵)",
             r"(?:子女|孩子|小孩).{0,4}(?:不能|没法|上不了).{0,2}(?:上学|考公务员|当兵)", r"冻结.{0,6}(?:全家|家人)",
             r"(?:没收|查封|收走)(?:你的?)?(?:房子|车|家产)", r"坐不了(?:飞机|高铁)",
@@ -31,7 +33,7 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
             r"(?:小心|当心)(?:点|一点|你的|你家)", r"(?:打断|弄死|收拾|废了)你", r"有你(?:好看|好受)的?", r"(?:上门|去你(?:家|单位|公司)).{0,6}(?:闹|堵|找你麻烦|让你难看)",
             r"(?:给|让)你(?:全家|家人).{0,4}(?:好看|难看|不得安宁)", r"曝光你",
             # exposure, also as a question: 你不想让你单位知道吧？ / 你们领导知道了你这工作还保得住吗
-            rf"(?:让|叫)(?:你的?|你们)?{_ZH_CIRCLE}(?:都|也)?知道", rf"(?:你的?|你们){_ZH_CIRCLE}(?:要是|如果)?(?:都|也)?知道了",
+            rf"(?:让|叫)(?:你的?|你们)?{_ZH_CIRCLE}(?:的人)?(?:都|也)?知道", r"(?:贴|张贴|挂|发)(?:你的?)?(?:告示|大字报|照片|名字|欠条|通缉)", rf"(?:你的?|你们){_ZH_CIRCLE}(?:要是|如果)?(?:都|也)?知道了",
         ], [r"(?:不会|绝不会|不会去|不会主动)(?:告诉|通知|联系|打给|让)", r"保密"]),
         "abusive_language": _rule("zh", [
             r"老赖|骗子|无赖|不要脸|废物|垃圾|人渣|混蛋|王八蛋|畜生|傻[逼bB]|傻子|白痴|蠢货|脑子有病|有病吧|滚|去死|臭不要脸|厚脸皮|窝囊废|穷鬼|穷光蛋|"
@@ -60,13 +62,14 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
             r"\bmake your life (?:hell|miserable)\b", r"\bshow up at your (?:house|home|work|job|office)\b",
             r"\bsomething (?:bad )?(?:might|could|will) happen\b", r"\beveryone (?:will|is going to) know\b", r"\bembarrass you\b",
             # exposure, also as a question: "You wouldn't want your boss finding out, would you?"
-            rf"\b{_EN_CIRCLE}\b.{{0,12}}\b(?:finding out|find out|to know|knowing|hear(?:ing)? about|learn(?:ing)? about)\b",
+            rf"\b{_EN_CIRCLE}\b.{{0,12}}\b(?:find(?:s|ing)? out|to know|knows?|knowing|hears?(?:ing)? about|learn(?:s|ing)? about)\b",
             rf"\b(?:give|pay)\s+(?:your\s+)?{_EN_CIRCLE}\s+a\s+(?:call|visit|ring)\b",
         ], [r"\b(?:won't|will not|never|don't|do not) (?:let|want)\b.{0,25}\b(?:find out|know)\b", r"\b(?:won't|will not|never|do not|don't|would never|can't|cannot) (?:tell|call|contact|share|discuss|inform)\b", r"\bprivacy\b",
             r"\bconfidential\b"]),
         "abusive_language": _rule("en", [
             r"\b(?:deadbeat|loser|idiot|stupid|moron|pathetic|worthless|scum|liar|bum|freeloader|lowlife|low-life|dumb|shameless|"
-            r"piece of (?:crap|garbage|trash|shit)|shut up|fuck\w*|bitch|bastard|jerk|clown|leech)\b",
+            r"piece of (?:crap|garbage|trash|shit)|shut up|fuck\w*|bitch|bastard|jerk|clown|leech|parasite|disgrace|"
+            r"waste of (?:space|air|oxygen|skin)|you(?:'re| are) (?:a )?(?:trash|garbage))\b",
         ]),
     },
 }
