@@ -189,6 +189,14 @@ def scenarios() -> list[dict]:
     add("visit_limit", c, {"action": "call", "unmet": ["visit_limit_reached"]},
         "a visit 11 days ago: at most one per 30 days")
     c = with_visit_chain(base())
+    c["visits"] = [{"loan_id": "L1", "status": "reported", "at": "2026-11-05T10:00:00+08:00"}]
+    add("visit_limit_reported", c, {"action": "call", "unmet": ["visit_limit_reached"]},
+        "a visit whose report is filed took place: it counts like a completed one")
+    c = with_visit_chain(base())
+    c["visits"] = [{"loan_id": "L1", "status": "scheduled", "at": "2026-12-20T10:00:00+08:00"}]
+    add("visit_limit_scheduled", c, {"action": "call", "unmet": ["visit_limit_reached"]},
+        "a visit already scheduled (even in the future) blocks another")
+    c = with_visit_chain(base())
     c["visits"] = [{"loan_id": "L1", "status": "completed", "at": "2026-10-01T10:00:00+08:00"}]
     add("visit_limit_expired", c, {"action": "visit_schedule", "unmet": []},
         "a visit 42 days ago no longer limits")

@@ -94,6 +94,7 @@ class Installment(_Strict):
 
 
 class Payment(_Strict):
+    id: str | None = None
     paid_at: AwareDatetime
     amount: PositiveAmount
 
@@ -118,6 +119,7 @@ class Loan(_Strict):
 
 
 class Contact(_Strict):
+    id: str | None = None
     at: AwareDatetime
     channel: Channel
     direction: Direction
@@ -136,6 +138,7 @@ class Notice(_Strict):
 
 
 class Consent(_Strict):
+    id: str | None = None
     purpose: str = "home_visit"
     decision: Literal["granted", "declined", "withdrawn"]
     at: AwareDatetime
@@ -145,6 +148,7 @@ class Consent(_Strict):
 
 
 class Approval(_Strict):
+    id: str | None = None
     notice_id: str | None = None
     decision: Literal["approved", "rejected"]
     at: AwareDatetime
@@ -152,15 +156,23 @@ class Approval(_Strict):
 
 
 class Promise(_Strict):
+    id: str | None = None
     loan_id: str | None = None
     promised_date: date
     amount: Amount | None = None
     status: Literal["open", "kept", "broken", "cancelled"] = "open"
 
 
+VisitStatus = Literal["proposed", "notice_sent", "consented", "declined", "expired", "approved", "rejected",
+                      "scheduled", "reported", "reviewed", "completed", "cancelled"]
+# A visit that took place: it counts against the one-visit-per-30-days limit from its time.
+VISITED = ("completed", "reported", "reviewed")
+
+
 class Visit(_Strict):
+    id: str | None = None
     loan_id: str | None = None
-    status: Literal["proposed", "scheduled", "completed", "cancelled"]
+    status: VisitStatus
     at: AwareDatetime
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import polars as pl
 
+from duecare.ledger.casefile import VISITED
 from duecare.ledger.frames import FLAGS
 
 DAY = pl.duration(days=1)
@@ -91,7 +92,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         base.join(frames["visits"], on="borrower_id", how="inner")
         .filter(
             (pl.col("status") == "scheduled")
-            | ((pl.col("status") == "completed") & (pl.col("at") <= pl.col("as_of_utc"))
+            | (pl.col("status").is_in(VISITED) & (pl.col("at") <= pl.col("as_of_utc"))
                & (pl.col("as_of_utc") - pl.col("at") < cooldown))
         )
         .group_by("loan_id")
