@@ -41,6 +41,9 @@ bench: install risk-data
 	$(BIN)/python benchmarks/ageing.py --accounts 100000
 	$(BIN)/python benchmarks/policy.py --loans 100000
 	$(BIN)/python benchmarks/risk.py --repeats 3 --split
+	$(BIN)/python benchmarks/calls.py --split heldout
+	$(BIN)/python benchmarks/asr.py
+	bash scripts/with-services.sh $(BIN)/python benchmarks/outbox.py --tasks 200 --workers 3 --concurrency 2
 
 clean:
 	rm -rf $(VENV) duecare-data .pytest_cache test-artifacts
