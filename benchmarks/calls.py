@@ -1,6 +1,6 @@
 """Call-understanding benchmark on the labelled development set (data/calls).
 
-    .venv/bin/python benchmarks/calls.py [--split tune|heldout|all|fresh|probe] [--lang zh|en] [--errors N]
+    .venv/bin/python benchmarks/calls.py [--split tune|heldout|all|fresh|probe|probe2|probe3] [--lang zh|en] [--errors N]
 
 Prints per-label precision/recall/F1, macro-F1 on intents and QA codes, and exact accuracy of promise dates and
 amounts. Report both splits: the held-out 30 % was never looked at while tuning the lexicon. `fresh` is a
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1] / "data" / "calls"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", default="all", choices=["tune", "heldout", "all", "fresh", "probe"])
+    parser.add_argument("--split", default="all", choices=["tune", "heldout", "all", "fresh", "probe", "probe2", "probe3"])
     parser.add_argument("--lang", choices=["zh", "en"])
     parser.add_argument("--errors", type=int, default=0, help="print this many mismatching calls to stderr")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")

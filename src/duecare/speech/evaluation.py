@@ -104,10 +104,12 @@ def load_dev_set(root: Path, split: str = "all", lang: str | None = None) -> lis
 
     `tune`, `heldout` and `all` read the development set (data/calls/dev); `fresh` reads the separately written
     split in data/calls/fresh (its own index.jsonl), which is never part of `all`; `probe` is a small second unseen
-    set in the same folder, written after the fixes made on `fresh`.
+    set in the same folder, written after the fixes made on `fresh`. `probe2` and `probe3` are further unseen sets,
+    each in its own folder (data/calls/probe2, data/calls/probe3) with its own index.jsonl.
     """
-    separate = split in ("fresh", "probe")
-    folder = root / ("fresh" if separate else "dev")
+    own = split in ("probe2", "probe3")
+    separate = own or split in ("fresh", "probe")
+    folder = root / (split if own else "fresh" if separate else "dev")
     index = folder / "index.jsonl" if separate else root / "index.jsonl"
     rows = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = []

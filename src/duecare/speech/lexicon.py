@@ -62,13 +62,16 @@ ZH: dict[str, Rule] = {
     "callback_request": _rule("zh", [
         r"(?:晚点|晚些|等会儿?|等一下|一会儿?|过会儿?|改天|回头|稍后|待会儿?|过半小时|过一个?小时|下午|晚上|明天|下班后|下班以后|"
         r"过两天)(?:再|给我)?(?:打|联系|来电|回电|打过来|打给我)",
-        r"再打(?:过来|给我)", r"现在不方便", r"(?:在|正在)(?:开会|开车|上课|手术室|医院排队)", r"我(?:一会儿?|等下|稍后|晚点|回头)(?:打|回)给你",
+        r"再打(?:过来|给我)", r"现在不方便",
+        # a later time, then who calls whom: 明天上午你再联系我 / 下午再说 / 回头再聊
+        r"(?:晚点|晚些|等会儿?|一会儿?|过会儿?|改天|回头|稍后|待会儿?|下午|晚上|明天|后天|下班|周末)[^，。？]{0,6}(?:你|您)?再(?:打|联系|来电|说|聊|谈)",
+        r"(?:下课|下班|开完会|忙完|回家)(?:了|以后|后)?(?:我)?(?:回|打给)(?:你|您)", r"(?:在|正在)(?:开会|开车|上课|手术室|医院排队)", r"我(?:一会儿?|等下|稍后|晚点|回头)(?:打|回)给你",
     ], [r"(?:别|不要|不用|别再|不要再)再?(?:打|联系)"]),
     "dispute": _rule("zh", [
         r"(?:没|没有|从来没有?|从没|根本没有?)(?:在|从|跟|找)?[^，。,没]{0,6}(?:借|贷|申请)过", r"冒用", r"不是我(?:借|贷|申请|办)的", r"(?:不|没)认(?:这|这笔|这个)",
         r"(?:金额|数目|数字|账|钱数|利息|罚息|费用|滞纳金)(?:根本)?(?:不对|有问题|算错|错了|太离谱|不合理|对不上)", r"(?:哪|哪里)(?:来|有)的?(?:这么多|那么多|.{0,4}利息)",
         r"不可能(?:欠|有)(?:这么|那么)多", r"我只借了", r"被(?:人)?冒用", r"身份(?:证)?(?:被|让人)(?:盗|冒)用", r"(?:怎么|为什么)(?:会|变成|要还)(?:这么|那么)多",
-        r"不是我的(?:借款|贷款|账|钱|债)", r"(?:费|息|金额|数|账|这笔|这个)[^，。,]{0,8}不(?:认|承认)(?!识)",
+        r"不是我的(?:借款|贷款|账|钱|债)", r"^(?:这个?|那个?)?数(?:儿)?(?:根本|明显)?(?:不对|有问题|对不上|错了)", r"怎么(?:就)?(?:变成|成了|涨到|滚到|翻到)了?", r"(?:费|息|金额|数|账|这笔|这个)[^，。,]{0,8}不(?:认|承认)(?!识)",
     ]),
 }
 
@@ -90,7 +93,7 @@ EN: dict[str, Rule] = {
         r"\bnot paying (?:you|this|that|it|a)\b", r"^not paying\b",
         r"\b(?:not|never) (?:giving|paying|sending) (?:you|them|y'all)?[\w ]{0,15}?(?:another |a single |one )?(?:dime|cent|penny)\b", r"\byou(?:'re| are) not getting (?:a|any|your|another)\b",
     ], [r"\bnot (?:that|because) i (?:won't|don't want|refuse)", r"\bit's not that i\b", r"\bnot refusing\b", r"\bif i (?:don't|do not) pay\b",
-        r"\bnot saying i won't\b"]),
+        r"\bnot saying i won't\b", r"\b(?:can|could|will|would|are|is) (?:you|they|the company|anyone) (?:going to |gonna |actually |really )?sue me\b"]),
     "claims_paid": _rule("en", [
         r"\b(?:already|just) (?:paid|sent|made|transferred|settled|cleared|wired)\b",
         r"\bpaid (?:it|that|this|the (?:balance|bill|loan|amount|payment))(?: off| in full)? (?:already|last|yesterday|on|this morning|a week|two|three)",
@@ -106,6 +109,8 @@ EN: dict[str, Rule] = {
         r"\bnot a good time\b", r"\b(?:bad|busy) time\b", r"\bi'm (?:driving|at work|in a meeting|with a customer|busy right now)\b",
         r"\b(?:i'll|let me|i will) call (?:you )?back\b", r"\btry (?:me )?(?:again )?(?:later|tomorrow|after)\b",
         r"\bcall (?:me )?(?:tomorrow|tonight|this evening|after|in an hour|around|on)\b", r"\bcan't talk (?:right )?now\b",
+        # talking later: "Could we talk about this tomorrow instead?", "let's do this another time"
+        r"\b(?:talk|speak|do this|discuss (?:this|it)|go over (?:this|it))\b.{0,20}\b(?:later|tomorrow|tonight|another time|some other time|next week|after \w+|instead)\b",
     ], [r"\b(?:don't|do not|stop|never|quit) call", r"\bno need to call\b"]),
     "dispute": _rule("en", [
         r"\bnever (?:borrowed|took out|applied|signed|opened|had)\b", r"\bnot my (?:loan|debt|account)\b",
@@ -114,7 +119,7 @@ EN: dict[str, Rule] = {
         r"\bthat's not (?:right|correct|what i owe)\b", r"\bonly (?:borrowed|took out)\b", r"\bi only owe\b", r"\bidentity (?:theft|was stolen)\b",
         r"\bsomeone (?:used|stole|took out .{0,10} in) my\b", r"\bi dispute\b", r"\bwhere (?:did|does|is) (?:that|this) .{0,25}come from\b",
         r"\bnot (?:that|this) much\b", r"\bi (?:don't|do not) recogni[sz]e (?:this|that|the) (?:debt|loan|account|charge)",
-    ]),
+    ], [r"\b(?:drained|emptied|cleaned out|wiped out)\b"]),
 }
 
 # Causes of hardship, in the order they are tried.
@@ -129,7 +134,7 @@ HARDSHIP: dict[str, dict[str, list[re.Pattern[str]]]] = {
         "job_loss": [re.compile(r"失业|被?裁员?|被开除|被辞退|丢了工作|没了工作|没有?工作|工作没了|公司倒闭|找工作|辞职了|待业|工作丢了|下岗|被优化|"
                                 r"(?:厂|厂子|工厂|公司|单位|店)(?:也|都)?(?:倒闭|黄了|关门|破产|垮了|不要我)|找不到(?:工作|活)|没(?:有)?活干")],
         "income_drop": [re.compile(r"降薪|工资.{0,6}(?:降|减|少了|低|拖|没发|发不出|扣|停发|晚发|延迟|拿不到)|收入(?:少|减|下降|降低|不稳定|锐减)|"
-                                   r"生意(?:不好|亏|赔|差|黄了|做不下去)|欠薪|奖金没了|工时(?:减|少)|活少了|单子少了|没什么活|提成(?:少|没了)|"
+                                   r"生意(?:不好|亏|赔|差|黄了|做不下去)|(?:生意|收入|营业额|业绩|销量|流水)[^，。]{0,4}(?:一落千丈|大不如前|暴跌|腰斩|惨淡|冷清|下滑|断崖)|开不了张|没(?:有)?生意|门可罗雀|欠薪|奖金没了|工时(?:减|少)|活少了|单子少了|没什么活|提成(?:少|没了)|"
                                    r"店(?:关了|开不下去)|减产|放无薪假|停工|开工不足|"
                                    r"(?:生意|单子|订单|活|客人|顾客|收入|买卖)(?:也|都)?(?:太|忒|特别|非常|很|越来越|贼|真|挺)?(?:差|少|不好|难做|没了)|"
                                    r"(?:挣|赚)(?:不了|不到|不着)|(?:挣|赚)得(?:少|不多)")],
@@ -142,7 +147,7 @@ HARDSHIP: dict[str, dict[str, list[re.Pattern[str]]]] = {
                              re.compile(r"\bfamily emergency\b|\bfuneral\b|\bpassed away\b", re.IGNORECASE)],
         "illness": [re.compile(r"\b(?:sick|ill|illness|hospital|hospitali[sz]ed|surgery|cancer|chemo|injured|injury|broke my|diagnosed|"
                                r"medical|disability|on disability|health (?:issues|problems))\b", re.IGNORECASE)],
-        "job_loss": [re.compile(r"\b(?:lost (?:my|the) job|laid off|got fired|was fired|been fired|let go|unemployed|out of work|between jobs|"
+        "job_loss": [re.compile(r"\b(?:lost (?:my|the) job|laid off|got fired|was fired|been fired|let go|let (?:me|us|him|her) go|unemployed|out of work|between jobs|"
                                 r"find (?:a|another) job|looking for (?:a )?(?:job|work)|lost my position|company (?:closed|went under|shut down)|"
                                 r"no job|don't have a job|job search)\b", re.IGNORECASE)],
         "income_drop": [re.compile(r"\b(?:pay cut|hours (?:cut|reduced|got cut)|cut my hours|cut back my hours|reduced hours|salary (?:delayed|cut|late)|"
@@ -150,7 +155,7 @@ HARDSHIP: dict[str, dict[str, list[re.Pattern[str]]]] = {
                                    r"only (?:working )?part[- ]time|income (?:dropped|went down|is down|fell)|making less|fewer shifts|"
                                    r"took a pay cut|sales are down|furlough(?:ed)?)\b", re.IGNORECASE)],
         "disaster": [re.compile(r"\b(?:flood(?:ed|ing)?|fire|burned down|hurricane|tornado|wildfire|earthquake|storm damage|the storm)\b", re.IGNORECASE)],
-        "other": [re.compile(r"\b(?:divorce[d]?|scammed|robbed|stolen|pregnan(?:t|cy)|new baby|legal trouble|identity was)\b", re.IGNORECASE)],
+        "other": [re.compile(r"\b(?:divorce[d]?|scammed|robbed|stolen|(?:drained|emptied|cleaned out|wiped out) my|pregnan(?:t|cy)|new baby|legal trouble|identity was)\b", re.IGNORECASE)],
     },
 }
 
