@@ -1,6 +1,7 @@
 """`duecare demo`: from nothing to a console and a portal a newcomer can use.
 
-1. `duecare generate` a synthetic portfolio, `duecare ingest` it, `duecare run` the nightly batch (subprocesses
+1. `duecare generate` a synthetic portfolio, `duecare ingest` it, `duecare risk train` the early-warning
+   scorecard on its history (once), `duecare run` the nightly batch (subprocesses
    of the same command, so the demo exercises exactly what an operator runs);
 2. load the decisions into the outbox when the contacts domain provides it;
 3. create one demo staff account per role (two field agents), assign the most urgent cases to the demo agent,
@@ -63,8 +64,25 @@ def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, en
     else:
         err.print(f"reusing the portfolio in {portfolio} (--fresh regenerates it)")
     _step(["ingest", str(portfolio)], env)
+    if not _model_registered():
+        # The early-warning scorecard, trained on the portfolio's own history, gives every loan a risk band
+        # and reason codes (and lets the strategy send pre-due reminders to high-risk accounts).
+        _step(["risk", "train", "--name", "early_warning", "--portfolio", str(portfolio)], env)
     _step(["run", "--as-of", str(wanted["day"]), "--input", str(portfolio), "--out", str(out)], env)
     return out
+
+
+def _model_registered() -> bool:
+    if importlib.util.find_spec("duecare.risk.batch") is None:
+        return True  # nothing to train without the risk extra
+    from duecare.kit.errors import UserError
+    from duecare.risk import registry
+
+    try:
+        registry.load("early_warning")
+    except UserError:
+        return False
+    return True
 
 
 def load_decisions(out: Path) -> None:
