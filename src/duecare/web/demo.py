@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -244,6 +245,8 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
         sys.stdout.write(text)
         return
     procs = start_background(directory, env)
+    # `kill` (SIGTERM) must stop the sandbox and the worker too, not only Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sys.stdout.write(text)
     sys.stdout.flush()
     try:
