@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session
 
-from duecare.policy.evaluator import Policy, decide
+from duecare.policy.diff import action_pairs, summarise
+from duecare.policy.evaluator import Policy
 from duecare.policy.loader import load_strategy
 from duecare.privacy.permissions import SYSTEM
 from duecare.web.snapshot import load_frames
@@ -27,10 +27,6 @@ def champion_challenger(db: Session, at: datetime) -> dict[str, Any]:
     changed_params = {k: (strategy.params.get(k), v) for k, v in challenger_params.items() if strategy.params.get(k) != v}
     if frames["loans"].height == 0:
         return {"rows": [], "changed_params": changed_params, "strategy": strategy, "loans": 0}
-    a = decide(frames, at, old).select("loan_id", from_action=pl.col("action"))
-    b = decide(frames, at, new).select("loan_id", to_action=pl.col("action"))
-    rows = (a.join(b, on="loan_id").group_by("from_action", "to_action")
-            .agg(loans=pl.len(), examples=pl.col("loan_id").sort().head(5))
-            .with_columns(changed=pl.col("from_action") != pl.col("to_action"))
-            .sort(["changed", "loans"], descending=True).to_dicts())
-    return {"rows": rows, "changed_params": changed_params, "strategy": strategy, "loans": a.height}
+    pairs = action_pairs(frames, at, old, new)
+    rows = summarise(pairs).rename({"example_loan_ids": "examples"}).to_dicts()
+    return {"rows": rows, "changed_params": changed_params, "strategy": strategy, "loans": pairs.height}
