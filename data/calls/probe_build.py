@@ -1,7 +1,8 @@
-"""Write an unseen probe split (data/calls/probe2/ or data/calls/probe3/) from probe2_calls.py / probe3_calls.py.
+"""Write an unseen probe split (data/calls/probe2/, probe3/ or probe4/) from probe<N>_calls.py.
 
     .venv/bin/python data/calls/probe_build.py probe2
     .venv/bin/python data/calls/probe_build.py probe3
+    .venv/bin/python data/calls/probe_build.py probe4
 
 Same formats and labelling conventions as fresh_build.py (see the docstring of each *_calls.py module). Each split
 was written by hand and committed before the analyser was run on it; read it with
@@ -28,7 +29,7 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     for old in out.glob("*.json"):
         old.unlink()
-    prefix = "q" if split == "probe2" else "r"
+    prefix = {"probe2": "q", "probe3": "r"}.get(split, "s")
     rows = build("zh", calls.ZH, out, split, prefix) + build("en", calls.EN, out, split, prefix)
     for row in rows:
         row["source"] = split
