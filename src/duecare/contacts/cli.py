@@ -26,7 +26,7 @@ def _emit(row: dict[str, Any]) -> None:
 def _scorer() -> Any:
     """The registered risk model's scorer when the risk domain offers one (the batch uses the same)."""
     try:
-        from duecare.risk.scoring import registered_scorer  # type: ignore[attr-defined]
+        from duecare.risk.batch import registered_scorer
     except ImportError:
         return None
     return registered_scorer()

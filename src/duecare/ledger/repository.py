@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from duecare.ledger.models import Borrower, BorrowerPhone, Loan
@@ -42,72 +43,73 @@ def loan_with_schedule(session: Session, loan_id: str) -> Loan | None:
     return session.scalars(stmt).one_or_none()
 
 
+def store_frames(session: Session, ids: Sequence[str] | Select[Any],
+                 exclude_visit_ids: Sequence[str] = ()) -> dict[str, pl.DataFrame]:
+    """The borrowers' current facts from the store as the frames `policy.evaluator.decide` reads.
+
+    The one reader of the store for decisions (pages, the workflow's gate re-check, the outbox's send-time
+    re-check): the same frames a case file or the nightly batch give (ledger/frames.py). `ids` is a list of
+    borrower ids or a SELECT of them (a scope filter). A flag is also set by an open hold of that kind, so a
+    dispute or hardship recorded as a hold stops collection everywhere. Only non-personal columns are read.
+    `exclude_visit_ids` leaves out visit rows (a workflow re-checking its own visit).
+    """
+    from duecare.ledger import models as m
+    from duecare.ledger.frames import FLAGS, SCHEMAS, conform, empty
+
+    chosen = ids.scalar_subquery() if isinstance(ids, Select) else list(dict.fromkeys(ids))
+    b, ln = m.Borrower, m.Loan
+    loans_of = select(ln.id).where(ln.borrower_id.in_(chosen)).scalar_subquery()
+    visits = select(m.Visit.borrower_id, m.Visit.loan_id, m.Visit.status, m.Visit.at).where(
+        m.Visit.borrower_id.in_(chosen))
+    if exclude_visit_ids:
+        visits = visits.where(m.Visit.id.not_in(list(exclude_visit_ids)))
+    stmts: dict[str, Any] = {
+        "borrowers": select(b.id.label("borrower_id"), b.timezone, b.jurisdiction, b.language, b.risk_band,
+                            *[getattr(b, f) for f in FLAGS]).where(b.id.in_(chosen)),
+        "loans": select(ln.id.label("loan_id"), ln.borrower_id, ln.currency).where(ln.borrower_id.in_(chosen)),
+        "installments": select(m.Installment.loan_id, m.Installment.seq, m.Installment.due_date,
+                               m.Installment.amount_minor).where(m.Installment.loan_id.in_(loans_of)),
+        "payments": select(m.Payment.loan_id, m.Payment.paid_at, m.Payment.amount_minor)
+        .where(m.Payment.loan_id.in_(loans_of)),
+        "contacts": select(m.ContactEvent.borrower_id, m.ContactEvent.loan_id, m.ContactEvent.at,
+                           m.ContactEvent.channel, m.ContactEvent.direction, m.ContactEvent.outcome)
+        .where(m.ContactEvent.borrower_id.in_(chosen)),
+        "notices": select(m.Notice.id.label("notice_id"), m.Notice.borrower_id, m.Notice.loan_id, m.Notice.kind,
+                          m.Notice.sent_at).where(m.Notice.borrower_id.in_(chosen)),
+        "consents": select(m.Consent.borrower_id, m.Consent.purpose, m.Consent.decision, m.Consent.at,
+                           m.Consent.notice_id).where(m.Consent.borrower_id.in_(chosen)),
+        "approvals": select(m.Approval.borrower_id, m.Approval.notice_id, m.Approval.decision, m.Approval.at)
+        .where(m.Approval.borrower_id.in_(chosen)),
+        "promises": select(m.Promise.borrower_id, m.Promise.loan_id, m.Promise.promised_date,
+                           m.Promise.amount_minor, m.Promise.status).where(m.Promise.borrower_id.in_(chosen)),
+        "visits": visits,
+    }
+
+    def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:
+        rows = session.execute(stmt).mappings().all()
+        if not rows:
+            return empty(name)
+        data = [{k: (v.value if hasattr(v, "value") else v) for k, v in r.items()} for r in rows]
+        schema = SCHEMAS[name]
+        return conform(name, pl.DataFrame(data, schema_overrides={
+            k: v for k, v in schema.items() if k in data[0] and not isinstance(v, pl.Datetime)}, strict=False,
+            infer_schema_length=None))
+
+    frames = {name: frame(name, stmt) for name, stmt in stmts.items()}
+    holds = session.execute(select(m.Hold.borrower_id, m.Hold.kind).where(
+        m.Hold.borrower_id.in_(chosen), m.Hold.closed_at.is_(None))).all()
+    by_kind: dict[str, set[str]] = {}
+    for bid, kind in holds:
+        by_kind.setdefault(str(getattr(kind, "value", kind)), set()).add(bid)
+    if by_kind:
+        frames["borrowers"] = frames["borrowers"].with_columns(
+            [(pl.col(f) | pl.col("borrower_id").is_in(sorted(by_kind[f]))).alias(f) for f in FLAGS if f in by_kind])
+    return frames
+
+
 def borrower_frames(session: Session, borrower_id: str,
                     exclude_visit_ids: Sequence[str] = ()) -> dict[str, pl.DataFrame]:
-    """One borrower's current facts from the store as the frames `policy.evaluator.decide` reads.
-
-    The same frames a case file or the nightly batch give (ledger/frames.py). A flag is also set by an open
-    hold of that kind. `exclude_visit_ids` leaves out ledger visit rows (a workflow re-checking its own visit).
-    """
-    from duecare.ledger.frames import FLAGS, SCHEMAS, conform, empty
-    from duecare.ledger.models import (
-        Approval,
-        Consent,
-        ContactEvent,
-        Hold,
-        Installment,
-        Notice,
-        Payment,
-        Promise,
-        Visit,
-    )
-
-    b = session.get(Borrower, borrower_id)
-    if b is None:
+    """One borrower's current facts from the store (see `store_frames`); LookupError if there is none."""
+    if session.get(Borrower, borrower_id) is None:
         raise LookupError(f"borrower {borrower_id} not found")
-    open_holds = set(session.scalars(select(Hold.kind).where(Hold.borrower_id == borrower_id,
-                                                            Hold.closed_at.is_(None))))
-    flags = {f: bool(getattr(b, f)) or f in open_holds for f in FLAGS}
-    loans = list(session.scalars(select(Loan).where(Loan.borrower_id == borrower_id).order_by(Loan.id)))
-    loan_ids = [ln.id for ln in loans]
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in SCHEMAS}
-    rows["borrowers"].append({"borrower_id": b.id, "timezone": b.timezone, "jurisdiction": str(b.jurisdiction),
-                              "language": str(b.language),
-                              "risk_band": None if b.risk_band is None else str(b.risk_band), **flags})
-    rows["loans"] = [{"loan_id": ln.id, "borrower_id": b.id, "currency": ln.currency} for ln in loans]
-    rows["installments"] = [
-        {"loan_id": i.loan_id, "seq": i.seq, "due_date": i.due_date, "amount_minor": i.amount_minor}
-        for i in session.scalars(select(Installment).where(Installment.loan_id.in_(loan_ids)))]
-    rows["payments"] = [
-        {"loan_id": p.loan_id, "paid_at": p.paid_at, "amount_minor": p.amount_minor}
-        for p in session.scalars(select(Payment).where(Payment.loan_id.in_(loan_ids)))]
-    rows["contacts"] = [
-        {"borrower_id": c.borrower_id, "loan_id": c.loan_id, "at": c.at, "channel": str(c.channel),
-         "direction": str(c.direction), "outcome": str(c.outcome)}
-        for c in session.scalars(select(ContactEvent).where(ContactEvent.borrower_id == borrower_id))]
-    rows["notices"] = [
-        {"notice_id": n.id, "borrower_id": n.borrower_id, "loan_id": n.loan_id, "kind": n.kind,
-         "sent_at": n.sent_at}
-        for n in session.scalars(select(Notice).where(Notice.borrower_id == borrower_id))]
-    rows["consents"] = [
-        {"borrower_id": c.borrower_id, "purpose": c.purpose, "decision": str(c.decision), "at": c.at,
-         "notice_id": c.notice_id}
-        for c in session.scalars(select(Consent).where(Consent.borrower_id == borrower_id))]
-    rows["approvals"] = [
-        {"borrower_id": a.borrower_id, "notice_id": a.notice_id, "decision": str(a.decision), "at": a.at}
-        for a in session.scalars(select(Approval).where(Approval.borrower_id == borrower_id))]
-    rows["promises"] = [
-        {"borrower_id": p.borrower_id, "loan_id": p.loan_id, "promised_date": p.promised_date,
-         "amount_minor": p.amount_minor, "status": str(p.status)}
-        for p in session.scalars(select(Promise).where(Promise.borrower_id == borrower_id))]
-    rows["visits"] = [
-        {"borrower_id": v.borrower_id, "loan_id": v.loan_id, "status": str(v.status), "at": v.at}
-        for v in session.scalars(select(Visit).where(Visit.borrower_id == borrower_id))
-        if v.id not in set(exclude_visit_ids)]
-    frames: dict[str, pl.DataFrame] = {}
-    for name, schema in SCHEMAS.items():
-        data = rows[name]
-        frames[name] = empty(name) if not data else conform(name, pl.DataFrame(
-            data, schema_overrides={k: v for k, v in schema.items() if not isinstance(v, pl.Datetime)},
-            strict=False))
-    return frames
+    return store_frames(session, [borrower_id], exclude_visit_ids)
