@@ -28,7 +28,10 @@ class Page:
         self.base, self.errors = live.base, []
         self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        # A request the browser itself cancels because the page navigated away (ERR_ABORTED, e.g. the
+        # favicon while a form submits) is not a failure of the page.
+        self.page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
+                     else self.errors.append(f"request failed: {r.url} ({r.failure})"))
 
     def go(self, path: str) -> Any:
         response = self.page.goto(self.base + path)
