@@ -8,6 +8,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from duecare.kit.errors import UserError
 
@@ -49,24 +50,24 @@ _register_all()
 
 
 def main() -> None:
-    """Entry point: user errors become a message on stderr and exit code 2."""
+    """Entry point: the exit status tells the truth; user errors print whole on stderr and exit with code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a `typer.Exit` raised inside a command
     except UserError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    except typer.TyperException as exc:  # usage errors (typer bundles its own click)
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
