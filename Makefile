@@ -10,7 +10,7 @@ DEMO_ACCOUNTS ?= 2000
 AS_OF ?= $(shell date -u +%Y-%m-%d)
 PORT ?= 8000
 
-.PHONY: install system-deps demo test test-fast bench clean risk-data
+.PHONY: install system-deps demo lint test test-fast bench clean risk-data
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,7 +31,12 @@ system-deps:
 demo: install risk-data
 	$(BIN)/duecare demo --accounts $(DEMO_ACCOUNTS) --dir $(DEMO_DIR) --port $(PORT)
 
-test: install risk-data system-deps
+# Static checks, run first by `make test`: ruff (rules in pyproject.toml) and mypy --strict on src/.
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy src
+
+test: install risk-data system-deps lint
 	bash scripts/with-services.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-fast: install risk-data

@@ -39,7 +39,7 @@ def main() -> None:
                 rows.append((gold.get(turn.index), rule.code if rule else None, sentences(turn.text, t.lang)))
     texts = sorted({s for _, _, ss in rows for s in ss})
     start = time.perf_counter()
-    match = dict(zip(texts, semantic.nearest(texts)))
+    match = dict(zip(texts, semantic.nearest(texts), strict=False))
     took = time.perf_counter() - start
     print(f"agent turns={len(rows)} violations={sum(g is not None for g, _, _ in rows)} sentences={len(texts)} "
           f"embed {1000 * took / len(texts):.1f} ms/sentence")

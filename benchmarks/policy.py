@@ -110,7 +110,7 @@ def main() -> None:
     ours = decisions.join(sample.select("loan_id"), on="loan_id").select("loan_id", "action", "visit_unmet")
     by_id = {r["loan_id"]: r for r in ours.to_dicts()}
     disagree = 0
-    for loan_id, (z, unmet) in zip(sample["loan_id"].to_list(), zen_out):
+    for loan_id, (z, unmet) in zip(sample["loan_id"].to_list(), zen_out, strict=False):
         mine = by_id[loan_id]
         if z["action"] != mine["action"] or [u["code"] for u in unmet] != mine["visit_unmet"]:
             disagree += 1

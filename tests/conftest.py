@@ -66,10 +66,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _used:
-        used = ", ".join(f"{k} {v}".strip() for k, v in sorted(_used.items()))
-    else:
-        used = "none"
+    used = ", ".join(f"{k} {v}".strip() for k, v in sorted(_used.items())) if _used else "none"
     terminalreporter.write_line(f"databases used: {used}")
 
 

@@ -110,7 +110,7 @@ def reference(installments: list[tuple[date, int]], payments: list[tuple[datetim
     pays = sorted((t, a) for t, a in payments if t <= as_of)
     insts = sorted(installments)
     cum, covered = 0, []
-    for due, amount in insts:
+    for _due, amount in insts:
         cum += amount
         running, when = 0, None
         for t, a in pays:
@@ -121,7 +121,7 @@ def reference(installments: list[tuple[date, int]], payments: list[tuple[datetim
         covered.append(when)
 
     def overdue_on(t: date) -> list[date]:
-        return [due for (due, _), cov in zip(insts, covered) if due < t and not (cov is not None and cov <= t)]
+        return [due for (due, _), cov in zip(insts, covered, strict=False) if due < t and not (cov is not None and cov <= t)]
 
     def dpd_on(t: date) -> int:
         o = overdue_on(t)

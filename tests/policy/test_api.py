@@ -62,7 +62,7 @@ def test_a_bad_case_is_a_422_naming_the_place(client):
     case["loans"][0]["installments"][0]["amount"] = -1
     r = client.post("/api/v1/decisions:evaluate", json=case, headers=headers)
     assert r.status_code == 422
-    assert ["body", "loans", 0, "installments", 0, "amount"] == r.json()["detail"][0]["loc"]
+    assert r.json()["detail"][0]["loc"] == ["body", "loans", 0, "installments", 0, "amount"]
 
 
 def test_signed_out_is_401_and_a_borrower_is_403(client):

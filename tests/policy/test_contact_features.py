@@ -14,7 +14,7 @@ def features(contacts, as_of=AS_OF, tz="Asia/Shanghai", loans=("L1",)):
     case = parse_case({
         "as_of": as_of, "borrower": {"id": "B", "jurisdiction": "cn", "timezone": tz},
         "loans": [{"id": x, "installments": [{"seq": 1, "due_date": "2026-08-10", "amount": 900}]} for x in loans],
-        "contacts": [dict(zip(("at", "channel", "direction", "outcome"), c[:4]), **({"loan_id": c[4]} if len(c) > 4 else {}))
+        "contacts": [dict(zip(("at", "channel", "direction", "outcome"), c[:4], strict=False), **({"loan_id": c[4]} if len(c) > 4 else {}))
                      for c in contacts],
     })
     rows = decide(case_to_frames(case), case.as_of, Policy.default()).to_dicts()

@@ -123,10 +123,7 @@ def test_every_route_x_role_matches_the_matrix(routes: tuple[FastAPI, list[Route
                     stopped = resp.status_code in (401, 403, 503)
                     if perm == PUBLIC:
                         continue  # anyone may call it; its own answers (401 for a wrong code) are not denials
-                    if role is None:
-                        should_pass = False
-                    else:
-                        should_pass = role in roles_for(perm)
+                    should_pass = False if role is None else role in roles_for(perm)
                     if should_pass and refused:
                         failures.append(f"{method} {r.path} [{perm}] refused {role}: {resp.status_code}")
                     if not should_pass and not stopped:

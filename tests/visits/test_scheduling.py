@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -96,7 +96,7 @@ class TestScheduling:
         ids = [store.approved(f"B{i}", f"L{i}") for i in (1, 2, 3)]
         for vid in ids:
             store.do(SUP, LATER, service.schedule, vid, agents=("F1", "F2"),
-                     day=datetime(2026, 12, 1).date())
+                     day=date(2026, 12, 1))
         visits = [store.visit(v) for v in ids]
         assert all(v.agent_a == "F1" and v.agent_b == "F2" for v in visits)
         assert sorted(v.route_order for v in visits) == [1, 2, 3]  # type: ignore[type-var]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -108,10 +109,8 @@ def sandbox_cmd(
     with sms_gateway(port=sms_port) as (url, _), smtp_server(log, port=smtp_port) as (host, port, _):
         _emit({"DUECARE_SMS_GATEWAY_URL": url, "DUECARE_SMTP_HOST": host, "DUECARE_SMTP_PORT": str(port),
                "DUECARE_SMTP_RECEIVED_LOG": str(log.resolve())})
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
 
 
 def worker_cmd(

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,7 +38,7 @@ class GatewayState:
     @property
     def delivered(self) -> Counter[str]:
         """Messages that reached a handset, per key (the gateway sends each key once)."""
-        return Counter({k: 1 for k in self.messages})
+        return Counter(dict.fromkeys(self.messages, 1))
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
@@ -56,10 +56,9 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        try:
+        # the client may have timed out and left: that is the scenario, not an error
+        with suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out and left: that is the scenario, not an error
 
     def do_GET(self) -> None:
         state = self.server.state

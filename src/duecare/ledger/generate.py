@@ -31,7 +31,7 @@ class Sink:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.rows = {name: 0 for name in arrow.ENTITIES}
+        self.rows = dict.fromkeys(arrow.ENTITIES, 0)
         self._writers = {name: pq.ParquetWriter(self._partial(name), arrow.SCHEMAS[name], compression="zstd")
                          for name in arrow.ENTITIES}
 
@@ -96,7 +96,7 @@ def generate(accounts: int, seed: int, out: Path, jurisdiction: str = "cn", as_o
     used = (0, 1, 2) if jurisdiction == "mixed" else (params.JURISDICTIONS.index(jurisdiction),)
     locale_pools = pools(seed, used)
     clock = Clock.build(as_of, TIMEZONES)
-    counters = {name: 0 for name in arrow.ENTITIES}
+    counters = dict.fromkeys(arrow.ENTITIES, 0)
     with Sink(out) as sink:
         for part, start in enumerate(range(0, accounts, partition_size)):
             n = min(partition_size, accounts - start)

@@ -112,7 +112,7 @@ def load_pack(name_or_path: str) -> Pack:
         if rule["confidence"] == "U" and not rule.get("lender_choice"):
             raise PolicyError(f"rule {rule['id']}: confidence U may only appear as a labelled lender choice "
                               "(set lender_choice: true)", place=str(path))
-    rules = [Rule(**{k: v for k, v in r.items()}) for r in data["rules"]]
+    rules = [Rule(**r) for r in data["rules"]]
     return Pack(pack=data["pack"], version=data["version"], name=data["name"], rules=rules,
                 digest=_digest(path.read_text(encoding="utf-8")))
 

@@ -5,6 +5,7 @@ Services take the session and never commit. Every outcome that matters is append
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
 import secrets
@@ -69,10 +70,9 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
     """Check a password; 5 failures in a row lock the account for 15 minutes (even for the right password)."""
     user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
     if user is None or not user.active:
-        try:  # spend the same time as a real check, so timing does not reveal which usernames exist
+        # spend the same time as a real check, so timing does not reveal which usernames exist
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         record_audit(db, actor="anonymous", action="login_failed", subject="staff:unknown")
         return LoginResult(None, "bad_credentials")
     t = now()
@@ -138,18 +138,11 @@ def demo_code_sender(db: Session, borrower_id: str, code: str, link_token: str) 
 
 
 def outbox_or_demo_sender(db: Session, borrower_id: str, code: str, link_token: str) -> str | None:
-    """Default: the contacts domain's outbox if it provides `send_sign_in_code`; else demo mode if enabled."""
-    try:
-        from duecare.contacts import signin  # type: ignore[attr-defined]
-    except ImportError:
-        signin = None
-    demo = os.environ.get("DUECARE_DEMO_CODES") == "1"
-    if signin is not None and hasattr(signin, "send_sign_in_code"):
-        signin.send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
-        return code if demo else None  # the demo also shows it: its SMS gateway is a local sandbox
-    if demo:
-        return code
-    raise UserError("no channel can deliver sign-in codes; configure the outbox or set DUECARE_DEMO_CODES=1")
+    """Default: the contacts domain's outbox queues the code (the demo also shows it: its gateway is a sandbox)."""
+    from duecare.contacts.signin import send_sign_in_code  # contacts sits above privacy: imported on use
+
+    send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
+    return code if os.environ.get("DUECARE_DEMO_CODES") == "1" else None
 
 
 _sender: CodeSender = outbox_or_demo_sender
@@ -170,12 +163,11 @@ def find_borrower_by_phone(db: Session, phone: str) -> str | None:
     digits = "".join(ch for ch in phone if ch.isdigit())
     if len(digits) < 5:
         return None
-    row = db.execute(
+    return db.execute(
         select(BorrowerPhone.borrower_id)
         .where(BorrowerPhone.phone_hash == keyed_hash(digits, "phone"))
         .limit(1)
     ).scalar_one_or_none()
-    return row
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,8 @@ def fit_gbm(features: pl.DataFrame, target: np.ndarray, *, rounds: int = 2000, s
                         callbacks=[lgb.early_stopping(100, verbose=False)])
     margin = np.asarray(booster.predict(x[val_idx], raw_score=True, num_iteration=booster.best_iteration))
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), target[val_idx])
-    model = GbmModel(booster=booster, features=list(names), categories=categories,
+    return GbmModel(booster=booster, features=list(names), categories=categories,
                      calibration=(float(platt.intercept_[0]), float(platt.coef_[0, 0])))
-    return model
 
 
 def probability(frame: pl.DataFrame, model: GbmModel) -> np.ndarray:

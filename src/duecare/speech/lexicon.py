@@ -54,14 +54,14 @@ ZH: dict[str, Rule] = {
     ], [r"不是不(?:想|愿意)?还", r"没说不还", r"不会不还", r"不还不行", r"还不还", r"(?:如果|要是|万一)(?:我)?不还",
         r"不还清", r"不是不愿意"]),
     "claims_paid": _rule("zh", [
-        r"(?:已经|早就|早都|都已经|上个?(?:周|星期|礼拜|月)|昨天|前天|刚刚|刚才|前几天|上午|早上|那天)(?:就|都|已经|刚|刚刚)?"
-        r"(?:(?:帮|替)我|给你们?)?(?:还|付|转|打|交|缴|存|结)(?:了|过|清|完|好|进去|过去)",
+        (r"(?:已经|早就|早都|都已经|上个?(?:周|星期|礼拜|月)|昨天|前天|刚刚|刚才|前几天|上午|早上|那天)(?:就|都|已经|刚|刚刚)?"
+        r"(?:(?:帮|替)我|给你们?)?(?:还|付|转|打|交|缴|存|结)(?:了|过|清|完|好|进去|过去)"),
         r"(?:还|付|结|缴)清了", r"钱(?:已经|早就|昨天|前天)?(?:打|转|汇)(?:过去|给你们|到你们)了", r"(?:已经|早就)(?:还款|付款|结清|还清)",
         r"有(?:转账)?(?:记录|凭证|截图|回执)",
     ], [r"(?:还没|没有?)(?:还|付|转|打|交|结)", r"一部分|部分|一些|一半", r"(?:如果|要是)"]),
     "callback_request": _rule("zh", [
-        r"(?:晚点|晚些|等会儿?|等一下|一会儿?|过会儿?|改天|回头|稍后|待会儿?|过半小时|过一个?小时|下午|晚上|明天|下班后|下班以后|"
-        r"过两天)(?:再|给我)?(?:打|联系|来电|回电|打过来|打给我)",
+        (r"(?:晚点|晚些|等会儿?|等一下|一会儿?|过会儿?|改天|回头|稍后|待会儿?|过半小时|过一个?小时|下午|晚上|明天|下班后|下班以后|"
+        r"过两天)(?:再|给我)?(?:打|联系|来电|回电|打过来|打给我)"),
         r"再打(?:过来|给我)", r"现在不方便",
         # a later time, then who calls whom: 明天上午你再联系我 / 下午再说 / 回头再聊
         r"(?:晚点|晚些|等会儿?|一会儿?|过会儿?|改天|回头|稍后|待会儿?|下午|晚上|明天|后天|下班|周末)[^，。？]{0,6}(?:你|您)?再(?:打|联系|来电|说|聊|谈)",
@@ -81,8 +81,8 @@ EN: dict[str, Rule] = {
         r"\b(?:i'm|i am) not (?:him|her|who you|the (?:person|guy|lady|one) you|mr\.?|mrs\.?|ms\.?)\b",
         r"\bthis (?:isn't|is not) (?:him|her|mr\.?|mrs\.?|ms\.?|the (?:person|guy|lady))\b",
         r"\b(?:i'm not|i am not|this is not|this isn't) (?-i:[A-Z][a-z]+)\b", r"\bdon't know (?:him|her|anyone|anybody|who|any \w+|a \w+)\b",
-        r"\bnever heard of\b", r"\b(?:i'm|i am|this is) (?:his|her) (?:wife|husband|mother|mom|father|dad|son|daughter|"
-        r"brother|sister|roommate|room-mate|coworker|co-worker|colleague|friend|neighbou?r|boss|landlord|girlfriend|boyfriend|partner)\b",
+        r"\bnever heard of\b", (r"\b(?:i'm|i am|this is) (?:his|her) (?:wife|husband|mother|mom|father|dad|son|daughter|"
+        r"brother|sister|roommate|room-mate|coworker|co-worker|colleague|friend|neighbou?r|boss|landlord|girlfriend|boyfriend|partner)\b"),
         r"\b(?:he|she)(?:'s| is) not (?:here|home|in|around|available)\b", r"\b(?:he|she) (?:moved|doesn't live here|does not live here)\b",
         r"\bthis is my number now\b", r"\bjust got this number\b", r"\bhave the wrong\b",
     ], [r"\bspeaking\b", r"\bthis is (?:he|she)\b"]),

@@ -57,7 +57,7 @@ def _semantic_findings(t: Transcript, turns: list[Turn]) -> list[Finding]:
         return []
     texts = [(turn, s) for turn in turns for s in sentences(turn.text, t.lang)]
     best: dict[int, tuple[float, Finding]] = {}
-    for (turn, sentence), match in zip(texts, semantic.classify([s for _, s in texts])):
+    for (turn, sentence), match in zip(texts, semantic.classify([s for _, s in texts]), strict=False):
         if match and match.score > best.get(turn.index, (0.0, None))[0]:
             best[turn.index] = (match.score, Finding(match.code, turn.index, sentence))
     return [finding for _, finding in best.values()]

@@ -50,14 +50,14 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
             rf"(?:让|叫)(?:你的?|你们)?{_ZH_CIRCLE}(?:的人)?(?:都|也)?知道", r"(?:贴|张贴|挂|发)(?:你的?)?(?:告示|大字报|照片|名字|欠条|通缉)", rf"(?:你的?|你们){_ZH_CIRCLE}(?:要是|如果)?(?:都|也)?知道了",
         ], [r"(?:不会|绝不会|不会去|不会主动)(?:告诉|通知|联系|打给|让)", r"保密"]),
         "abusive_language": _rule("zh", [
-            r"老赖|骗子|无赖|不要脸|废物|垃圾|人渣|混蛋|王八蛋|畜生|傻[逼bB]|傻子|白痴|蠢货|脑子有病|有病吧|滚|去死|臭不要脸|厚脸皮|窝囊废|穷鬼|穷光蛋|"
-            r"你算什么东西|丢人现眼|没出息|不要脸的|什么东西|狗东西|(?:你|你们)(?:这种|这样的)(?:人|货色|东西)|脑子进水|听不懂人话|猪脑子|没脑子|不是人|贱人|下贱",
+            (r"老赖|骗子|无赖|不要脸|废物|垃圾|人渣|混蛋|王八蛋|畜生|傻[逼bB]|傻子|白痴|蠢货|脑子有病|有病吧|滚|去死|臭不要脸|厚脸皮|窝囊废|穷鬼|穷光蛋|"
+            r"你算什么东西|丢人现眼|没出息|不要脸的|什么东西|狗东西|(?:你|你们)(?:这种|这样的)(?:人|货色|东西)|脑子进水|听不懂人话|猪脑子|没脑子|不是人|贱人|下贱"),
         ]),
     },
     "en": {
         "impersonation_of_authority": _rule("en", [
-            r"\b(?:this is|i'm|i am|we are|we're|calling from|calling on behalf of|i work (?:for|with|at|in)|i'm with|we're with|i'm from|i am from|we're from|here from)\s+(?:the\s+)?(?:[\w.]+\s+){0,3}?"
-            r"(?:court|police|sheriff|marshal|district attorney|attorney general|irs|fbi|department of justice|government|law enforcement|county clerk)",
+            (r"\b(?:this is|i'm|i am|we are|we're|calling from|calling on behalf of|i work (?:for|with|at|in)|i'm with|we're with|i'm from|i am from|we're from|here from)\s+(?:the\s+)?(?:[\w.]+\s+){0,3}?"
+            r"(?:court|police|sheriff|marshal|district attorney|attorney general|irs|fbi|department of justice|government|law enforcement|county clerk)"),
             r"\b(?:this is|i'm|i am) (?:officer|detective|sergeant|deputy|judge|agent \w+ (?:from|of) the)\b",
         ], [r"\b(?:not|never) (?:the|a|with the) (?:police|court|government)", r"\byou (?:can|may) (?:contact|call|reach)"]),
         "false_consequence": _rule("en", [
@@ -74,8 +74,8 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
         ], [r"\b(?:won't|will not|not going to|never|no one is going to|can't|cannot) (?:go to |be |put you in )?(?:jail|arrested|prison)",
             r"\bnot a criminal\b"]),
         "threat": _rule("en", [
-            r"\b(?:tell(?:ing)?|call(?:ing)?|contact(?:ing)?|inform(?:ing)?|notify(?:ing)?|talk(?:ing)? to|visit(?:ing)?|let)\b.{0,15}\b(?:your )?(?:employer|boss|family|wife|husband|parents|mother|mom|"
-            r"neighbou?rs|coworkers|co-workers|friends|everyone|everybody|church|contacts|relatives|work)\b",
+            (r"\b(?:tell(?:ing)?|call(?:ing)?|contact(?:ing)?|inform(?:ing)?|notify(?:ing)?|talk(?:ing)? to|visit(?:ing)?|let)\b.{0,15}\b(?:your )?(?:employer|boss|family|wife|husband|parents|mother|mom|"
+            r"neighbou?rs|coworkers|co-workers|friends|everyone|everybody|church|contacts|relatives|work)\b"),
             r"\b(?:post|put|share|publish|plaster)\b.{0,20}\b(?:online|facebook|social media|on the internet|everywhere)\b",
             r"\b(?:you'll|you will|you're going to|you are going to) regret\b", r"\bwatch (?:your back|yourself|out)\b",
             r"\bmake your life (?:hell|miserable)\b", r"\bshow up at your (?:house|home|work|job|office)\b",
@@ -92,9 +92,9 @@ VIOLATIONS: dict[str, dict[str, Rule]] = {
         ], [r"\b(?:won't|will not|never|don't|do not) (?:let|want)\b.{0,25}\b(?:find out|know)\b", r"\b(?:won't|will not|never|do not|don't|would never|can't|cannot) (?:tell|call|contact|share|discuss|inform)\b", r"\bprivacy\b",
             r"\bconfidential\b"]),
         "abusive_language": _rule("en", [
-            r"\b(?:deadbeat|loser|idiot|stupid|moron|pathetic|worthless|scum|liar|bum|freeloader|lowlife|low-life|dumb|shameless|"
+            (r"\b(?:deadbeat|loser|idiot|stupid|moron|pathetic|worthless|scum|liar|bum|freeloader|lowlife|low-life|dumb|shameless|"
             r"piece of (?:crap|garbage|trash|shit)|shut up|fuck\w*|bitch|bastard|jerk|clown|leech|parasite|disgrace|"
-            r"waste of (?:space|air|oxygen|skin)|you(?:'re| are) (?:a )?(?:trash|garbage))\b",
+            r"waste of (?:space|air|oxygen|skin)|you(?:'re| are) (?:a )?(?:trash|garbage))\b"),
         ]),
     },
 }

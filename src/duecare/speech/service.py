@@ -179,7 +179,7 @@ def record_call(session: Session, borrower_id: str, loan_id: str | None, analysi
         elif kind == "hold":
             hold_id = _open_dispute_hold(session, borrower_id, loan_id, at, f"HOLD-{ref}", event["reason"])
         elif kind != "qa_finding":
-            followups.append({k: v for k, v in event.items() if k not in ("hold",)} | {"status": "open"})
+            followups.append({k: v for k, v in event.items() if k != "hold"} | {"status": "open"})
     findings = [{"code": v["code"], "turn": v["turn"]} for v in analysis.get("violations", [])]
     session.flush()  # the rows the analysis points at exist before it
     row = CallAnalysis(

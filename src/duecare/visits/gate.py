@@ -88,7 +88,7 @@ def evaluate(session: Session, loan_id: str, at: datetime, policy: VisitPolicy,
     frames = borrower_frames(session, loan.borrower_id, exclude_visit_ids=exclude_visit_ids)
     pol = Policy(packs=policy.packs, strategy=policy.strategy)
     decisions = decide(frames, at, pol)
-    rows = [r for r in decision_json(decisions.filter(decisions["loan_id"] == loan_id), pol)]
+    rows = list(decision_json(decisions.filter(decisions["loan_id"] == loan_id), pol))
     if not rows:
         raise LookupError(f"loan {loan_id} has no schedule to decide on")
     decision = rows[0]

@@ -21,7 +21,7 @@ from duecare.web.labels import label
 
 @cache
 def environment() -> Environment:
-    env = Environment(
+    return Environment(
         loader=ChoiceLoader([PackageLoader("duecare.web", "templates"),
                              PackageLoader("duecare.portal", "templates"),
                              PackageLoader("duecare.console", "templates")]),
@@ -29,7 +29,6 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env
 
 
 def _babel_locale(locale: str) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = 'contacts_0001'
 down_revision: str | Sequence[str] | None = None  # a branch root
 branch_labels: str | Sequence[str] | None = ('contacts',)
