@@ -11,15 +11,9 @@ import polars as pl
 
 from duecare.ledger.casefile import VISITED
 from duecare.ledger.frames import FLAGS
+from duecare.policy.consent import consent_frame, live_notice_frame
 
 DAY = pl.duration(days=1)
-
-
-def _latest(df: pl.DataFrame, key: str, by: str, cols: list[str]) -> pl.DataFrame:
-    """The row with the greatest `by` per `key` (ties: the later row wins)."""
-    return df.sort(key, by, maintain_order=True).group_by(key, maintain_order=True).agg(
-        [pl.col(c).last() for c in cols]
-    )
 
 
 def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
@@ -47,46 +41,35 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
 
 
 def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params: dict[str, float]) -> pl.DataFrame:
-    """Latest valid visit notice per loan, the consent after it, the approval after that, and the visit limit."""
+    """The live visit notice per loan, the consent state for it, the approval after that, and the visit limits.
+
+    Consent follows `policy.consent` (one semantics with its scalar form). An approval counts only after the
+    granting record and once the notice period has run (an approval given earlier was premature); the latest
+    counts, a rejection beating an approval at the same instant.
+    """
     base = features.select("loan_id", "borrower_id", "as_of_utc")
-    notices = (
-        base.join(frames["notices"].rename({"loan_id": "notice_loan_id"}), on="borrower_id", how="inner")
-        .filter(
-            (pl.col("kind") == "visit_notice")
-            & (pl.col("sent_at") <= pl.col("as_of_utc"))
-            & (pl.col("notice_loan_id").is_null() | (pl.col("notice_loan_id") == pl.col("loan_id")))
-        )
-    )
-    latest_notice = (
-        _latest(notices, "loan_id", "sent_at", ["notice_id", "sent_at", "as_of_utc"])
-        .with_columns(notice_age_days=(pl.col("as_of_utc") - pl.col("sent_at")).dt.total_microseconds() / 86_400e6)
-        .filter(pl.col("notice_age_days") < params["notice_valid_days"])
-        .drop("as_of_utc")
-    )
-    consents = (
-        base.join(latest_notice, on="loan_id", how="inner")
-        .join(frames["consents"].rename({"notice_id": "consent_notice_id"}), on="borrower_id", how="inner")
-        .filter(
-            (pl.col("purpose") == "home_visit")
-            & (pl.col("at") > pl.col("sent_at"))
-            & (pl.col("at") <= pl.col("as_of_utc"))
-            & (pl.col("consent_notice_id").is_null() | (pl.col("consent_notice_id") == pl.col("notice_id")))
-        )
-    )
-    latest_consent = _latest(consents, "loan_id", "at", ["decision", "at"]).rename(
-        {"decision": "consent_state", "at": "consent_at"}
-    )
+    latest_notice = live_notice_frame(base, frames["notices"], params["notice_valid_days"])
+    latest_consent = consent_frame(
+        base.join(latest_notice.select("loan_id", "notice_id", "sent_at"), on="loan_id", how="inner"),
+        frames["consents"],
+    ).drop("consent_notice_id")
+    period = pl.duration(microseconds=int(params["notice_period_days"] * 86_400e6))
     approvals = (
-        base.join(latest_notice.select("loan_id", "notice_id"), on="loan_id", how="inner")
+        base.join(latest_notice.select("loan_id", "notice_id", "sent_at"), on="loan_id", how="inner")
         .join(latest_consent.filter(pl.col("consent_state") == "granted"), on="loan_id", how="inner")
         .join(frames["approvals"].rename({"notice_id": "approval_notice_id"}), on="borrower_id", how="inner")
         .filter(
             (pl.col("at") > pl.col("consent_at"))
+            & (pl.col("at") >= pl.col("sent_at") + period)
             & (pl.col("at") <= pl.col("as_of_utc"))
             & (pl.col("approval_notice_id").is_null() | (pl.col("approval_notice_id") == pl.col("notice_id")))
         )
     )
-    latest_approval = _latest(approvals, "loan_id", "at", ["decision"]).rename({"decision": "approval_state"})
+    latest_approval = (
+        approvals.sort("loan_id", "at", pl.col("decision") == "rejected")
+        .group_by("loan_id", maintain_order=True)
+        .agg(approval_state=pl.col("decision").last())
+    )
     cooldown = pl.duration(days=int(params["visit_cooldown_days"]))
     limit = (
         base.join(frames["visits"], on="borrower_id", how="inner")
