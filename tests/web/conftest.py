@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import web_factories as f
+from web_live import CHROMIUM_ARGS, Live
 
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Notice
@@ -23,8 +24,6 @@ from duecare.privacy import auth
 from duecare.privacy.permissions import Actor
 from duecare.privacy.security import reset_limits
 from duecare.visits import service
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -86,12 +85,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class Live:
-    base: str
-    world: World
-
-
 @pytest.fixture(scope="module")
 def live(new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     """The app under uvicorn in a background thread, on a free port, with its own SQLite database."""
@@ -114,10 +107,6 @@ def live(new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     server.should_exit = True
     thread.join(timeout=10)
     auth.set_code_sender(auth.outbox_or_demo_sender)
-
-
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")

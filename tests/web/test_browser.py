@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 from web_factories import PASSWORD, today
-
-from conftest import ARTIFACTS, Live
+from web_live import ARTIFACTS, Live
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

@@ -1,14 +1,17 @@
-"""Staff case work: log a call outcome and record a promise to pay. Services take the session, never commit."""
+"""Staff case work: log a call outcome, record a promise to pay, write a note, schedule a callback.
+Services take the session, never commit."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.console.models import CaseNote
 from duecare.kit.errors import UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
@@ -68,3 +71,41 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{borrower_id}",
                  rule_id="ptp_pending", after={"promise": pid})
     return pid
+
+
+NOTE_MAX = 2000
+
+
+def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, text: str, at: datetime) -> str:
+    """A free-text note on the case (encrypted at rest; the audit records that a note exists, not its words)."""
+    body = text.strip()
+    if not body:
+        raise UserError("note: write something", place="text")
+    if len(body) > NOTE_MAX:
+        raise UserError(f"note: at most {NOTE_MAX} characters", place="text")
+    nid = f"NOTE-{uuid.uuid4().hex[:12]}"
+    db.add(CaseNote(id=nid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="note",
+                    text=body, author_id=actor.id, created_at=at))
+    db.flush()
+    record_audit(db, actor=actor, action="note_added", subject=f"borrower:{borrower_id}", after={"note": nid})
+    return nid
+
+
+def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, local_when: str,
+                      timezone: str, text: str, at: datetime) -> str:
+    """A call back the borrower asked for, at a local time of theirs within the next 30 days."""
+    try:
+        naive = datetime.fromisoformat(local_when)
+    except ValueError:
+        raise UserError("callback time: use the date and time picker (YYYY-MM-DDTHH:MM)", place="due_at") from None
+    due = (naive if naive.tzinfo else naive.replace(tzinfo=ZoneInfo(timezone))).astimezone(UTC)
+    if not at <= due <= at + timedelta(days=30):
+        raise UserError("callback time: from now up to 30 days ahead", place="due_at")
+    body = text.strip()[:NOTE_MAX]
+    cid = f"CB-{uuid.uuid4().hex[:12]}"
+    db.add(CaseNote(id=cid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="callback",
+                    text=body or "-", due_at=due, author_id=actor.id, created_at=at))
+    db.flush()
+    record_audit(db, actor=actor, action="callback_scheduled", subject=f"borrower:{borrower_id}",
+                 after={"callback": cid, "due_at": due.isoformat()})
+    return cid

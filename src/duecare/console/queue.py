@@ -32,7 +32,8 @@ class Filters:
     bucket: str = ""
     band: str = ""
     min_overdue: int = 0  # minor units
-    q: str = ""  # borrower or loan id prefix
+    q: str = ""  # what was typed: borrower id, loan id or phone
+    matched: tuple[str, ...] = ()  # the borrowers `q` found (console.search), when q is set
     sort: str = "priority"
     include_idle: bool = False  # also loans with nothing to do (none / hold)
 
@@ -65,8 +66,7 @@ def apply_filters(frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
     if f.min_overdue:
         out = out.filter(pl.col("overdue_minor") >= f.min_overdue)
     if f.q:
-        q = f.q.strip()
-        out = out.filter(pl.col("borrower_id").str.starts_with(q) | pl.col("loan_id").str.starts_with(q))
+        out = out.filter(pl.col("borrower_id").is_in(list(f.matched)))
     key = {"priority": "priority", "recovery": "expected_recovery_minor", "dpd": "dpd",
            "overdue": "overdue_minor"}.get(f.sort, "priority")
     return out.sort([key, "loan_id"], descending=[True, False])

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.console import casework, dashboards
+from duecare.console import casework, dashboards, search
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.kit.errors import TransitionError, UserError
@@ -102,9 +102,11 @@ def queue_page(request: Request, action: str = "", bucket: str = "", band: str =
         minimum = int(float(min_overdue) * 100) if min_overdue.strip() else 0
     except ValueError:
         minimum = 0
+    q = q.strip()[:64]
     f = Filters(action=action if action in WORK_ACTIONS + ("hold", "none") else "", bucket=bucket,
-                band=band if band in ("low", "medium", "high") else "", min_overdue=max(minimum, 0), q=q[:64],
-                sort=sort if sort in SORTS else "priority", include_idle=idle == "1" or action in ("hold", "none"))
+                band=band if band in ("low", "medium", "high") else "", min_overdue=max(minimum, 0), q=q,
+                matched=tuple(search.matching_borrowers(db, actor, q)),
+                sort=sort if sort in SORTS else "priority", include_idle=idle == "1" or action in ("hold", "none") or bool(q))
     rows, total = work_queue(db, actor, now(), f)
     template = "console/queue_rows.html" if _fragment(request) else "console/queue.html"
     return render(request, template, rows=rows, total=total, f=f, actions=WORK_ACTIONS + ("hold", "none"),
@@ -167,6 +169,35 @@ def record_promise(borrower_id: str, request: Request, promised_date: str = Form
         return render(request, "console/case.html", status_code=422, error=str(exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=promise", status_code=303)
+
+
+@router.post("/cases/{borrower_id}/notes")
+def add_note(borrower_id: str, request: Request, text: str = Form(max_length=4000),
+             loan_id: str = Form("", max_length=64), actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(404, "no such case")
+    try:
+        casework.add_note(db, actor, borrower_id, loan_id or None, text, now())
+    except UserError as exc:
+        return render(request, "console/case.html", status_code=422, error=str(exc),
+                      **_case_context(db, actor, borrower_id))
+    return RedirectResponse(f"/console/cases/{borrower_id}?done=note", status_code=303)
+
+
+@router.post("/cases/{borrower_id}/callbacks")
+def add_callback(borrower_id: str, request: Request, due_at: str = Form(max_length=32),
+                 text: str = Form("", max_length=4000), loan_id: str = Form("", max_length=64),
+                 actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    if not can_read_borrower(db, actor, borrower_id):
+        raise HTTPException(404, "no such case")
+    b = db.get(m.Borrower, borrower_id)
+    assert b is not None
+    try:
+        casework.schedule_callback(db, actor, borrower_id, loan_id or None, due_at, b.timezone, text, now())
+    except UserError as exc:
+        return render(request, "console/case.html", status_code=422, error=str(exc),
+                      **_case_context(db, actor, borrower_id))
+    return RedirectResponse(f"/console/cases/{borrower_id}?done=callback", status_code=303)
 
 
 # --- visits --------------------------------------------------------------------------------------------------

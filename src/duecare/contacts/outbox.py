@@ -85,7 +85,7 @@ def _check_columns(decisions: pl.DataFrame) -> None:
 
 
 def decision_rows(decisions: pl.DataFrame, run_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The `decisions` table rows of one run."""
+    """The `decisions` table rows of one run, keyed by column name (a Core insert ignores attribute names)."""
     def col(name: str) -> list[Any]:
         return decisions[name].to_list() if name in decisions.columns else [None] * decisions.height
 
@@ -93,7 +93,7 @@ def decision_rows(decisions: pl.DataFrame, run_id: str, now: datetime) -> list[d
     return [
         {"run_id": run_id, "loan_id": loan, "borrower_id": bid, "pack": pack, "action": action,
          "channel": channel, "not_before": nb, "policy_version": pv, "variant": variant, "ladder_line": line,
-         "reasons_json": _as_json_list(r), "blocked_json": _as_json_list(b), "recorded_at": now}
+         "reasons": _as_json_list(r), "blocked_rules": _as_json_list(b), "recorded_at": now}
         for loan, bid, pack, action, channel, nb, pv, variant, line, r, b in zip(
             col("loan_id"), col("borrower_id"), col("pack"), col("action"), col("channel"), col("not_before"),
             col("policy_version"), col("variant"), col("ladder_line"), reasons, blocked, strict=True)

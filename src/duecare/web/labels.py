@@ -103,6 +103,16 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_login": N_("Wrong username or password."),
         "locked": N_("This account is locked for 15 minutes after too many attempts."),
     },
+    "timeline": {
+        "contact": N_("Contact"), "decision": N_("Decision"), "notice": N_("Notice"), "consent": N_("Consent"),
+        "approval": N_("Approval"), "visit": N_("Home visit"), "promise": N_("Promise to pay"), "hold": N_("Hold"),
+        "plan": N_("Repayment plan"), "complaint": N_("Complaint"), "review": N_("Human review"),
+        "call": N_("Call analysis"), "note": N_("Note"), "callback": N_("Callback"),
+    },
+    "done": {
+        "call": N_("The call was saved."), "promise": N_("The promise was saved."), "note": N_("The note was saved."),
+        "callback": N_("The callback was saved."),
+    },
     "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled")},
 }
 

@@ -1,0 +1,42 @@
+"""Find a case from the queue's search box: by borrower id, loan id or phone number.
+
+Personal data is encrypted at rest, so a phone is found through its keyed hash (`borrower_phone_index`),
+never by decrypting and scanning rows. Ids are not personal and match by exact value or prefix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from duecare.ledger.models import Borrower, BorrowerPhone, Loan
+from duecare.privacy.fields import keyed_hash
+from duecare.privacy.permissions import Actor
+from duecare.privacy.scope import readable_borrowers
+
+PHONE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+LIMIT = 200
+
+
+def looks_like_phone(q: str) -> bool:
+    return bool(PHONE.match(q)) and sum(ch.isdigit() for ch in q) >= 7
+
+
+def matching_borrowers(db: Session, actor: Actor, q: str) -> list[str]:
+    """Readable borrowers whose id, one of whose loan ids, or one of whose phones matches `q`."""
+    q = q.strip()
+    if not q:
+        return []
+    found: list[str] = []
+    if looks_like_phone(q):
+        stmt = select(BorrowerPhone.borrower_id).where(BorrowerPhone.phone_hash == keyed_hash(q, "phone"))
+        found += db.scalars(readable_borrowers(stmt, actor, BorrowerPhone.borrower_id)).all()
+    prefix = q.replace("%", "").replace("_", r"\_") + "%"
+    by_id = select(Borrower.id).where(Borrower.id.like(prefix, escape="\\")).limit(LIMIT)
+    found += db.scalars(readable_borrowers(by_id, actor)).all()
+    by_loan = (select(Loan.borrower_id).where(or_(Loan.id == q, Loan.id.like(prefix, escape="\\")))
+               .limit(LIMIT))
+    found += db.scalars(readable_borrowers(by_loan, actor, Loan.borrower_id)).all()
+    return list(dict.fromkeys(found))

@@ -1,0 +1,99 @@
+"""The console case page on the rows the demo holds: recorded decisions with reasons and rule sources,
+analysed calls with QA quotes, notes and callbacks; and the queue search by id or phone (keyed hash)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from test_pages import staff_signs_in, token
+
+from duecare.console.models import CaseNote
+from duecare.contacts.models import DecisionRecord
+from duecare.kit.db import unit_of_work
+from duecare.privacy.models import AuditEvent
+from duecare.speech.models import CallAnalysis
+
+
+def _decision_and_call(url: str) -> None:
+    now = datetime.now(UTC)
+    with unit_of_work(url) as db:
+        db.add(DecisionRecord(run_id="R1", loan_id="L-B2", borrower_id="B2", pack="cn", action="call",
+                              channel="voice", not_before=now, policy_version="cn-test", ladder_line="S09",
+                              reasons_json=json.dumps(["arrears_call"]), blocked_json=json.dumps(["cn_quiet_hours"]),
+                              recorded_at=now - timedelta(hours=1)))
+        db.add(CallAnalysis(id="CA1", borrower_id="B2", loan_id="L-B2", call_at=now - timedelta(hours=2), lang="zh",
+                            outcome="rpc", intents="[]", qa_findings=json.dumps([{"code": "threat", "turn": 3}]),
+                            missing_disclosures=json.dumps(["agent_identity"]), followups="[]",
+                            evidence=json.dumps([{"label": "threat", "turn": 3, "quote": "不还钱就去你单位"}]),
+                            transcript="{}", agent_id="web-agent", digest="d1", created_at=now))
+
+
+class TestTheCasePageTimeline:
+    def test_a_recorded_decision_shows_its_reasons_and_the_source_of_each_rule(self, client: Any, world: Any) -> None:
+        _decision_and_call(world.url)
+        staff_signs_in(client, "web-compliance")
+        r = client.get("/console/cases/B2")
+        assert r.status_code == 200
+        assert "Overdue: a call may help" in r.text or "逾期" in r.text
+        assert "cn_quiet_hours" in r.text and "GB/T 45251-2025" in r.text
+
+    def test_an_analysed_call_shows_each_qa_finding_with_the_words_that_triggered_it(self, client: Any,
+                                                                                      world: Any) -> None:
+        _decision_and_call(world.url)
+        staff_signs_in(client, "web-compliance")
+        page = client.get("/console/cases/B2").text
+        assert "QA threat" in page and "不还钱就去你单位" in page and "agent_identity" in page
+
+
+class TestNotesAndCallbacks:
+    def test_an_agent_writes_a_note_it_is_stored_encrypted_and_appears_on_the_timeline(self, client: Any,
+                                                                                       world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/cases/B2").text
+        r = client.post("/console/cases/B2/notes", data={"text": "Asked to call after payday", "loan_id": "",
+                                                          "csrf_token": token(page)})
+        assert r.status_code == 200 and str(r.url).endswith("done=note")
+        assert "Asked to call after payday" in r.text
+        with unit_of_work(world.url) as db:
+            note = db.scalars(select(CaseNote).where(CaseNote.borrower_id == "B2")).one()
+            raw = db.connection().exec_driver_sql("SELECT text FROM console_case_notes").scalar()
+            audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "note_added")).one()
+        assert note.text == "Asked to call after payday" and "payday" not in raw
+        assert audit.subject == "borrower:B2" and audit.actor.endswith("web-agent")
+
+    def test_a_callback_is_saved_in_the_borrowers_zone_and_a_past_time_is_refused(self, client: Any,
+                                                                                  world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/cases/B2").text
+        when = (datetime.now(UTC) + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT10:00")
+        r = client.post("/console/cases/B2/callbacks", data={"due_at": when, "text": "after work",
+                                                              "csrf_token": token(page)})
+        assert r.status_code == 200 and str(r.url).endswith("done=callback")
+        with unit_of_work(world.url) as db:
+            cb = db.scalars(select(CaseNote).where(CaseNote.kind == "callback")).one()
+        assert cb.due_at is not None and cb.due_at.astimezone(UTC).hour == 2  # 10:00 in Asia/Shanghai
+        bad = client.post("/console/cases/B2/callbacks", data={"due_at": "2020-01-01T10:00",
+                                                                "csrf_token": token(r.text)})
+        assert bad.status_code == 422 and "from now up to 30 days ahead" in bad.text
+
+    def test_a_role_that_may_not_write_contacts_cannot_add_a_note(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-compliance")
+        page = client.get("/console/cases/B2").text
+        r = client.post("/console/cases/B2/notes", data={"text": "x", "csrf_token": token(page)})
+        assert r.status_code == 403
+
+
+class TestQueueSearch:
+    def test_a_phone_number_finds_its_borrower_through_the_keyed_hash(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/queue", params={"q": "138-0000-0002"}).text
+        assert "/console/cases/B2" in page and "/console/cases/B1" not in page
+
+    def test_a_loan_id_finds_its_borrower_and_an_unknown_number_finds_nobody(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        assert "/console/cases/B3" in client.get("/console/queue", params={"q": "L-B3"}).text
+        page = client.get("/console/queue", params={"q": "13900000009"}).text
+        assert "/console/cases/B" not in page
