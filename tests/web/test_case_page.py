@@ -97,3 +97,28 @@ class TestQueueSearch:
         assert "/console/cases/B3" in client.get("/console/queue", params={"q": "L-B3"}).text
         page = client.get("/console/queue", params={"q": "13900000009"}).text
         assert "/console/cases/B" not in page
+
+
+class TestErrorPages:
+    def test_an_unexpected_failure_shows_the_html_error_page_not_plain_text(self, world: Any) -> None:
+        from fastapi.testclient import TestClient
+
+        from duecare.web.app import create_app
+
+        app = create_app(world.url)
+
+        def boom() -> None:
+            raise RuntimeError("a bug")
+
+        app.add_api_route("/console/boom", boom)
+        with TestClient(app, headers={"accept": "text/html"}, raise_server_exceptions=False) as c:
+            r = c.get("/console/boom")
+            assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+            assert 'data-testid="error-page"' in r.text and "a bug" not in r.text
+            api = c.get("/console/boom", headers={"accept": "application/json"})
+            assert api.status_code == 500 and api.json() == {"error": "internal error"}
+
+    def test_a_missing_case_is_the_html_404_page(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-compliance")
+        r = client.get("/console/cases/NOPE")
+        assert r.status_code == 404 and 'data-testid="error-page"' in r.text

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from duecare.kit.db import migrate, session_factory
@@ -107,5 +107,20 @@ def create_app(database_url: str | None = None) -> FastAPI:
         from duecare.web.templating import render
 
         return render(request, "error.html", status_code=422, code=422, detail="; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """An unexpected failure: logged with its trace (no personal data in the message), shown as the error page."""
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        if not _wants_html(request):
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        from duecare.web.templating import render
+
+        try:
+            return render(request, "error.html", status_code=500, code=500, detail="")
+        except Exception:  # the error page itself failed: a minimal page, never a plain-text trace
+            log.exception("the error page failed to render")
+            return HTMLResponse("<!doctype html><title>500</title><h1 data-testid=\"error-page\">500</h1>",
+                                status_code=500)
 
     return app

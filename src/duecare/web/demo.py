@@ -216,6 +216,13 @@ def banner(host: str, port: int, people: DemoPeople) -> str:
     return "\n".join(lines) + "\n"
 
 
+def people_json(people: DemoPeople) -> dict[str, Any]:
+    """The sign-ins as data (for scripts and the browser tests that walk the demo)."""
+    return {"password": PASSWORD, "staff": [{"username": u, "role": r} for u, r in people.staff],
+            "visit_borrower": people.visit_borrower, "plan_borrower": people.plan_borrower,
+            "visit_id": people.visit_id}
+
+
 def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int, fresh: bool, serve: bool) -> None:
     if accounts < 10:
         from duecare.kit.errors import UserError
@@ -241,6 +248,7 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     auth.set_code_sender(auth.demo_code_sender)
     text = banner(host, port, people)
     (directory / "SIGN-INS.txt").write_text(text, encoding="utf-8")
+    (directory / "demo-people.json").write_text(json.dumps(people_json(people), indent=1), encoding="utf-8")
     if not serve:
         sys.stdout.write(text)
         return
