@@ -135,19 +135,19 @@ def scenarios() -> list[dict]:
     c = base()
     c["notices"] = [copy.deepcopy(NOTICE)]
     c["consents"] = [dict(CONSENT, decision="declined")]
-    add("consent_declined", c, {"action": "legal_review", "channel": "internal", "reason": "consent_declined",
+    add("consent_declined", c, {"action": "call", "channel": "call", "reason": "consent_declined",
                                 "unmet": ["consent_declined", "approval_missing"]},
-        "declined: the lawful alternative is legal review, never a visit")
+        "declined: the visit track ends in remote contact, never a visit nor an automatic legal step")
     c = with_visit_chain(base(), approval=False)
     c["consents"].append(dict(CONSENT, decision="withdrawn", at="2026-11-08T09:00:00+08:00"))
-    add("consent_withdrawn", c, {"action": "legal_review", "reason": "consent_withdrawn",
+    add("consent_withdrawn", c, {"action": "call", "reason": "consent_withdrawn",
                                  "unmet": ["consent_withdrawn", "approval_missing"]},
         "consent withdrawn after it was granted")
     c = base()
     c["notices"] = [dict(NOTICE, sent_at="2026-10-28T10:00:00+08:00")]
-    add("no_consent_after_14_days", c, {"action": "legal_review", "reason": "no_consent_after_notice",
+    add("no_consent_after_14_days", c, {"action": "call", "reason": "no_consent_after_notice",
                                         "unmet": ["consent_missing", "approval_missing"]},
-        "notice 15 days old and no answer: legal review")
+        "notice 15 days old and no answer: back to remote contact (a legal review is a person's decision)")
     c = base()
     c["notices"] = [dict(NOTICE, sent_at="2026-11-07T10:00:00+08:00")]
     add("awaiting_consent", c, {"action": "call", "reason": "awaiting_consent",
@@ -297,8 +297,180 @@ def scenarios() -> list[dict]:
     return out
 
 
+def second_loan(case: dict, due: str = "2026-12-10", paid: bool = False) -> dict:
+    """Give the borrower a second loan L2 with one installment due on `due`."""
+    loan = {"id": "L2", "currency": "CNY", "principal": 3000, "disbursed_on": "2026-09-01",
+            "installments": [{"seq": 1, "due_date": due, "amount": 1000}], "payments": []}
+    if paid:
+        loan["payments"] = [{"paid_at": f"{due}T09:00:00+08:00", "amount": 1000}]
+    case["loans"].append(loan)
+    return case
+
+
+def gate_scenarios() -> list[dict]:
+    """Issue 13, "the visit gate holds at every moment": one worked case per decision bullet under **Why**.
+
+    Each is also written to examples/cases/ as a case file for `duecare decide --case`, with its expectation.
+    """
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str, loan_id: str | None = None) -> None:
+        item = {"name": name, "note": note, "case": case, "expect": expect}
+        if loan_id:
+            item["loan_id"] = loan_id
+        out.append(item)
+
+    withdrawn = ["consent_withdrawn", "approval_missing"]
+    # --- a grant and a withdrawal at the same instant: the withdrawal wins, whatever the row order
+    for order in ("grant_first", "withdrawal_first"):
+        c = with_visit_chain(base())
+        w = dict(CONSENT, decision="withdrawn")
+        c["consents"] = [c["consents"][0], w] if order == "grant_first" else [w, c["consents"][0]]
+        add(f"gate_consent_tie_{order}", c, {"action": "call", "channel": "call", "reason": "consent_withdrawn",
+                                             "eligible": False, "unmet": withdrawn},
+            f"granted and withdrawn at the same instant ({order.replace('_', ' ')}): withdrawn, never row order")
+    c = with_visit_chain(base(), approval=False)
+    c["consents"] = [dict(CONSENT, decision="declined"), copy.deepcopy(CONSENT)]
+    add("gate_consent_tie_decline", c, {"action": "call", "reason": "consent_declined", "eligible": False,
+                                        "unmet": ["consent_declined", "approval_missing"]},
+        "granted and declined at the same instant: declined")
+    # --- a withdrawal naming an older notice still counts
+    older = dict(NOTICE, id="N0", sent_at="2026-10-20T10:00:00+08:00")
+    c = with_visit_chain(base())
+    c["notices"] = [older, copy.deepcopy(NOTICE)]
+    c["consents"].append(dict(CONSENT, decision="withdrawn", at="2026-11-08T09:00:00+08:00", notice_id="N0"))
+    add("gate_withdrawal_names_older_notice", c, {"action": "call", "reason": "consent_withdrawn",
+                                                  "eligible": False, "unmet": withdrawn},
+        "the withdrawal quotes the older notice N0: it still withdraws the consent to the live notice N1")
+    c = with_visit_chain(base())
+    c["notices"] = [older, copy.deepcopy(NOTICE)]
+    c["consents"] = [dict(CONSENT, notice_id="N0")]
+    add("gate_grant_names_older_notice", c, {"action": "call", "reason": "awaiting_consent", "eligible": False,
+                                             "unmet": ["consent_missing", "approval_missing"]},
+        "a grant that names an older notice does not count for the live one")
+    c = with_visit_chain(base())
+    c["consents"] = [dict(CONSENT, decision="declined"),
+                     dict(CONSENT, at="2026-11-07T09:00:00+08:00", notice_id="N0")]
+    c["notices"] = [older, copy.deepcopy(NOTICE)]
+    add("gate_decline_then_grant_for_old_notice", c, {"action": "call", "reason": "consent_declined",
+                                                      "eligible": False,
+                                                      "unmet": ["consent_declined", "approval_missing"]},
+        "after a decline, a later grant naming an older notice changes nothing")
+    # --- reachability is per borrower
+    c = second_loan(with_visit_chain(base()))
+    c["contacts"].append({"at": "2026-11-10T16:00:00+08:00", "channel": "call", "direction": "inbound",
+                          "outcome": "rpc", "loan_id": "L2"})
+    add("gate_rpc_on_other_loan_makes_reachable", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False, "unmet_includes": ["reachable"],
+         "features": {"unreachable": False, "last_rpc_at": "2026-11-10T16:00:00+08:00"}},
+        "the borrower phoned about loan L2 two days ago: reachable for L1 too, no visit")
+    c = second_loan(base())
+    for contact in c["contacts"]:
+        contact["loan_id"] = "L2"
+    add("gate_failures_on_other_loan_count", c, {"action": "visit_notice", "unmet": PRE_VISIT_UNMET,
+                                                 "features": {"unreachable": True, "attempts_call_30d": 4}},
+        "the failed attempts all named L2: the person is unreachable, whichever loan they were about")
+    # --- portal activity is a right-party contact
+    c = with_visit_chain(base())
+    c["contacts"].append({"at": "2026-11-11T21:00:00+08:00", "channel": "portal", "direction": "inbound",
+                          "outcome": "rpc"})
+    add("gate_portal_activity_is_rpc", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False, "unmet_includes": ["reachable"],
+         "features": {"unreachable": False, "last_rpc_at": "2026-11-11T21:00:00+08:00"}},
+        "the borrower answered the questionnaire in the portal last night: reachable, no visit")
+    c = with_visit_chain(base())
+    c["contacts"].append({"at": "2026-11-11T21:00:00+08:00", "channel": "portal", "direction": "inbound",
+                          "outcome": "rpc"})
+    c["borrower"]["flags"] = {"hardship_open": True}
+    add("gate_portal_hardship_questionnaire", c,
+        {"action": "hold", "reason": "hardship_review", "eligible": False,
+         "unmet_includes": ["reachable", "hold_active"], "blocked_by": ["hardship_hold"]},
+        "a questionnaire reporting job loss opened a hardship review: hold, and the gate is closed")
+    # --- holds are per borrower
+    c = second_loan(with_visit_chain(base()), due="2026-12-10")
+    c["promises"] = [{"loan_id": "L2", "promised_date": "2026-11-20", "amount": 1000, "status": "open"}]
+    add("gate_promise_on_other_loan_closes_gate", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False, "unmet_includes": ["hold_active"],
+         "reasons_exclude": ["ptp_pending"]},
+        "a promise to pay on L2 closes the visit gate of L1 (no visit), while L1's remote ladder continues")
+    c = second_loan(base(), due="2026-11-10")
+    c["promises"] = [{"loan_id": "L1", "promised_date": "2026-11-20", "amount": 2000, "status": "open"}]
+    add("gate_promise_on_loan_a_keeps_sms_on_loan_b", c,
+        {"action": "sms_reminder", "reason": "early_arrears_reminder", "eligible": False,
+         "unmet_includes": ["hold_active"]},
+        "a promise on L1 holds L1 but L2's two-day-late SMS reminder still goes out", loan_id="L2")
+    c = second_loan(base(), due="2026-11-10")
+    c["promises"] = [{"loan_id": "L1", "promised_date": "2026-11-20", "amount": 2000, "status": "open"}]
+    add("gate_promise_hold_names_its_rule", c,
+        {"action": "hold", "reason": "ptp_pending", "unmet_includes": ["hold_active"], "blocked_by": ["ptp_hold"]},
+        "the hold on the promised loan names the rule it rests on")
+    c = second_loan(with_visit_chain(base()))
+    c["borrower"]["flags"] = {"dispute_open": True}
+    add("gate_dispute_holds_every_loan", c,
+        {"action": "hold", "reason": "dispute_open", "unmet_includes": ["hold_active"],
+         "blocked_by": ["dispute_hold"]},
+        "a dispute stops collection and closes the gate for every loan of the borrower")
+    # --- "do not return"
+    c = with_visit_chain(base())
+    c["visits"] = [{"loan_id": "L1", "status": "completed", "outcome": "refused", "at": "2026-09-01T10:00:00+08:00"}]
+    add("gate_refused_visit_blocks_return", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False,
+         "unmet_includes": ["visit_refused_recently"]},
+        "the borrower refused a visit 72 days ago: no new visit for 180 days, remote contact instead")
+    c = base()
+    c["visits"] = [{"status": "refused", "at": "2026-09-01T10:00:00+08:00"}]
+    add("gate_refused_visit_blocks_notice", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False,
+         "unmet": ["visit_refused_recently", "notice_not_sent", "consent_missing", "approval_missing"]},
+        "a refused visit also stops a new visit notice")
+    c = base()
+    c["visits"] = [{"status": "refused", "at": "2026-05-15T10:00:00+08:00"}]
+    add("gate_refused_visit_long_ago", c, {"action": "visit_notice", "unmet": PRE_VISIT_UNMET},
+        "a refusal 181 days ago no longer blocks a notice")
+    # --- approval during the notice period
+    c = with_visit_chain(base())
+    c["consents"] = [dict(CONSENT, at="2026-11-04T09:00:00+08:00")]
+    c["approvals"] = [dict(APPROVAL, at="2026-11-05T10:00:00+08:00")]
+    c["as_of"] = "2026-11-06T09:59:00+08:00"
+    c["contacts"].append({"at": "2026-11-04T11:00:00+08:00", "channel": "call", "direction": "outbound",
+                          "outcome": "no_answer"})
+    add("gate_approval_during_notice_period_not_eligible", c,
+        {"action": "call", "reason": "notice_period_running", "eligible": False,
+         "unmet": ["notice_period_running"]},
+        "approved one minute before the notice period ends: not eligible yet, no visit_schedule")
+    c = with_visit_chain(base("2026-11-05T12:00:00+08:00"))
+    c["contacts"].append({"at": "2026-11-04T11:00:00+08:00", "channel": "call", "direction": "outbound",
+                          "outcome": "no_answer"})
+    c["consents"] = [dict(CONSENT, at="2026-11-04T09:00:00+08:00")]
+    c["approvals"] = [dict(APPROVAL, at="2026-11-05T10:00:00+08:00")]
+    add("gate_no_schedule_while_notice_period_runs", c,
+        {"action": "call", "reason": "notice_period_running", "eligible": False,
+         "unmet_includes": ["notice_period_running"]},
+        "consent and approval inside the notice period: never visit_schedule while it runs")
+    return out
+
+
+CASES = Path(__file__).resolve().parents[1] / "examples/cases"
+
+
+def write_case_files(examples: list[dict]) -> None:
+    """Each gate scenario as a case file plus the decision it must give (for `duecare decide --case`)."""
+    import json
+
+    CASES.mkdir(parents=True, exist_ok=True)
+    for ex in examples:
+        stem = ex["name"].removeprefix("gate_").replace("_", "-")
+        (CASES / f"{stem}.json").write_text(json.dumps(ex["case"], ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+        want = {"loan_id": ex.get("loan_id", ex["case"]["loans"][0]["id"]), "note": ex["note"], **ex["expect"]}
+        (CASES / f"{stem}.expected.json").write_text(json.dumps(want, ensure_ascii=False, indent=1) + "\n",
+                                                     encoding="utf-8")
+
+
 def main() -> None:
-    doc = {"strategy": "standard", "examples": scenarios()}
+    gate = gate_scenarios()
+    write_case_files(gate)
+    doc = {"strategy": "standard", "examples": scenarios() + gate}
     header = ("# Example cases of the standard strategy: case file → expected decision, written by hand.\n"
               "# Generated by scripts/make-policy-examples.py; run them with `duecare policy test`.\n")
     OUT.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")

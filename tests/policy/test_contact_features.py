@@ -5,7 +5,7 @@ from __future__ import annotations
 from duecare.ledger.casefile import parse_case
 from duecare.ledger.frames import case_to_frames
 from duecare.policy.evaluator import Policy, decide
-from duecare.policy.output import feature_dict
+from duecare.policy.output import decision_json, feature_dict
 
 AS_OF = "2026-11-12T14:00:00+08:00"
 
@@ -65,11 +65,51 @@ def test_unreachable_needs_six_failures_on_two_channels_starting_14_days_ago():
     assert f["first_unsuccessful_30d_at"] == "2026-10-20T10:00:00+08:00"
 
 
-def test_a_contact_with_a_loan_id_concerns_only_that_loan_but_call_caps_count_the_borrower():
+def test_every_contact_feature_counts_the_borrower_whatever_loan_a_contact_names():
+    # DESIGN "Who is reached": a person is reached or not, whichever loan the call was about.
     f = features([("2026-11-12T09:00:00+08:00", "call", "outbound", "no_answer", "L2"),
-                  ("2026-11-12T10:00:00+08:00", "call", "outbound", "no_answer")], loans=("L1", "L2"))
-    assert f["L1"]["attempts_call_1d"] == 1 and f["L2"]["attempts_call_1d"] == 2
-    assert f["L1"]["dial_attempts_today"] == f["L2"]["dial_attempts_today"] == 2
+                  ("2026-11-12T10:00:00+08:00", "call", "outbound", "no_answer"),
+                  ("2026-11-11T10:00:00+08:00", "call", "inbound", "rpc", "L2")], loans=("L1", "L2"))
+    assert f["L1"] == f["L2"]
+    assert f["L1"]["attempts_call_1d"] == 2 and f["L1"]["dial_attempts_today"] == 2
+    assert f["L1"]["last_rpc_at"] == "2026-11-11T10:00:00+08:00" and not f["L1"]["unreachable"]
+
+
+def test_failed_attempts_on_another_loan_make_the_borrower_unreachable_for_every_loan():
+    base = [("2026-10-20T10:00:00+08:00", "call", "outbound", "no_answer", "L2")] + [
+        (f"2026-11-0{d}T10:00:00+08:00", "call", "outbound", "busy", "L2") for d in range(1, 5)]
+    f = features(base + [("2026-11-05T10:00:00+08:00", "sms", "outbound", "delivered", "L2")], loans=("L1", "L2"))
+    assert f["L1"]["unreachable"] and f["L2"]["unreachable"]
+
+
+def test_portal_activity_is_a_right_party_contact_but_not_a_remote_attempt():
+    f = features([("2026-11-10T21:00:00+08:00", "portal", "inbound", "rpc")])["L1"]
+    assert f["last_rpc_at"] == "2026-11-10T21:00:00+08:00" and not f["unreachable"]
+    assert f["remote_channels_failed_30d"] == 0 and f["attempts_call_30d"] == 0
+
+
+def _us_calls(calls, as_of="2026-11-12T10:00:00-05:00"):
+    case = parse_case({
+        "as_of": as_of, "borrower": {"id": "B", "jurisdiction": "us", "timezone": "America/New_York"},
+        "loans": [{"id": x, "installments": [{"seq": 1, "due_date": "2026-10-20", "amount": 900}]}
+                  for x in ("L1", "L2")],
+        "contacts": [{"at": at, "channel": "call", "direction": "outbound", "outcome": "no_answer", "loan_id": ln}
+                     for at, ln in calls],
+    })
+    return {d["loan_id"]: d for d in decision_json(decide(case_to_frames(case), case.as_of, Policy.default()),
+                                                    Policy.default())}
+
+
+def test_the_us_seven_in_seven_count_is_per_debt():
+    # seven calls about L2 in the last 7 days: L2 waits, L1 (a different debt) may be called
+    calls = [(f"2026-11-{d:02d}T10:00:00-05:00", "L2") for d in range(6, 13)]
+    d = _us_calls(calls)
+    assert d["L1"]["action"] == d["L2"]["action"] == "call"
+    assert "us_7in7" in [b["rule"] for b in d["L2"]["blocked_by"]]
+    assert "us_7in7" not in [b["rule"] for b in d["L1"]["blocked_by"]]
+    # a call naming no loan is about every debt
+    d = _us_calls([(f"2026-11-{d:02d}T10:00:00-05:00", None) for d in range(6, 13)])
+    assert all("us_7in7" in [b["rule"] for b in x["blocked_by"]] for x in d.values())
 
 
 def test_local_day_across_dst_in_london():

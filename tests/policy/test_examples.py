@@ -21,7 +21,8 @@ SHARED = Path(__file__).resolve().parent / "shared_examples"  # copies of ../sha
 
 def decisions_of(example: dict) -> dict:
     case = parse_case(example["case"])
-    return decision_json(decide(case_to_frames(case), case.as_of, POLICY), POLICY)[0]
+    decisions = decision_json(decide(case_to_frames(case), case.as_of, POLICY), POLICY)
+    return next(d for d in decisions if d["loan_id"] == example.get("loan_id", case.loans[0].id))
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e["name"] for e in EXAMPLES])

@@ -1,4 +1,10 @@
-"""Contact features per DESIGN.md (attempts, outcomes, reachability), as pure columnar functions."""
+"""Contact features per DESIGN.md (attempts, outcomes, reachability), as pure columnar functions.
+
+Every contact feature is per borrower: a person is reached or not whichever loan a contact names, so all
+the borrower's contacts count for each of their loans. The one exception is the US 7-in-7 guardrail, which
+counts contacts about the particular debt (`about_loan`: naming that loan or no loan; policy/facts.py).
+Portal activity by the signed-in borrower is an inbound right-party contact of channel `portal`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from duecare.kit.localtime import iso_local, local_date
 
 RPC_OUTCOMES = ("rpc", "ptp", "refused", "dispute")
 REMOTE_CHANNELS = ("call", "sms", "email")
+# The borrower acting in the signed-in portal is a right-party contact whatever outcome was recorded.
+PORTAL = "portal"
 WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
 
 FEATURE_NAMES = (
@@ -37,20 +45,24 @@ def _days(n: int) -> pl.Expr:
     return pl.duration(days=n)
 
 
+def is_rpc(channel: pl.Expr, direction: pl.Expr, outcome: pl.Expr) -> pl.Expr:
+    """A right-party contact: an RPC outcome on any channel and direction, or the borrower in the portal."""
+    return outcome.is_in(RPC_OUTCOMES) | ((channel == PORTAL) & (direction == "inbound"))
+
+
 def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.DataFrame:
-    """Contacts up to as_of, one row per (loan, contact): a contact without loan_id concerns every loan."""
+    """Contacts up to as_of, one row per (loan, contact of the loan's borrower); `about_loan` marks contacts
+    naming that loan or no loan (what the US 7-in-7 rule counts)."""
     zones = zones_of(frames["borrowers"])
     contacts = frames["contacts"].rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
     return (
         clock.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
         .join(contacts, on="borrower_id", how="inner")
-        .filter(
-            (pl.col("at") <= pl.col("as_of_utc"))
-            & (pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")))
-        )
+        .filter(pl.col("at") <= pl.col("as_of_utc"))
         .with_columns(
+            about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")),
             day=local_date(pl.col("at"), pl.col("timezone"), zones),
-            is_rpc=pl.col("outcome").is_in(RPC_OUTCOMES),
+            is_rpc=is_rpc(pl.col("channel"), pl.col("direction"), pl.col("outcome")),
             outbound=pl.col("direction") == "outbound",
             remote=pl.col("channel").is_in(REMOTE_CHANNELS),
             age=pl.col("as_of_utc") - pl.col("at"),
@@ -59,10 +71,12 @@ def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.Da
 
 
 def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability = Reachability()) -> pl.DataFrame:
-    """Per loan: attempts and failures per channel and window, today's calls, last RPC, reachability."""
+    """Per loan, from all the borrower's contacts: attempts and failures per channel and window, today's
+    calls, last RPC, reachability."""
     unsuccessful = pl.col("outbound") & ~pl.col("is_rpc")
     window = pl.col("age") < _days(reach.window_days)
     failed_remote_30d = unsuccessful & pl.col("remote") & window
+    today_calls = pl.col("outbound") & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
     aggs: list[pl.Expr] = []
     for ch in REMOTE_CHANNELS:
         for name, n in WINDOWS.items():
@@ -75,24 +89,15 @@ def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability 
         pl.col("channel").filter(failed_remote_30d).n_unique().cast(pl.Int32).alias("remote_channels_failed_30d"),
         failed_remote_30d.sum().cast(pl.Int32).alias("unsuccessful_remote_30d"),
         pl.col("at").filter(failed_remote_30d).min().alias("first_unsuccessful_ts"),
+        (today_calls & pl.col("is_rpc")).sum().cast(pl.Int32).alias("connected_calls_today"),
+        today_calls.sum().cast(pl.Int32).alias("dial_attempts_today"),
     ]
-    per_loan = lc.group_by("loan_id").agg(aggs)
-
-    # Call caps are per debtor and local day: count the borrower's calls on any loan.
-    today_calls = pl.col("outbound") & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
-    per_borrower = (
-        lc.unique(subset=["contact_idx"])
-        .group_by("borrower_id")
-        .agg(
-            connected_calls_today=(today_calls & pl.col("is_rpc")).sum().cast(pl.Int32),
-            dial_attempts_today=today_calls.sum().cast(pl.Int32),
-        )
-    )
+    # Each contact once per borrower (lc repeats it for every loan of the borrower).
+    per_borrower = lc.unique(subset=["contact_idx"]).group_by("borrower_id").agg(aggs)
     zones = sorted(z for z in clock["timezone"].unique().to_list() if z is not None)
     int_cols = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
     return (
         clock.select("loan_id", "borrower_id", "timezone", "as_of_utc")
-        .join(per_loan, on="loan_id", how="left")
         .join(per_borrower, on="borrower_id", how="left")
         .with_columns(
             [pl.col(c).fill_null(0) for c in int_cols]

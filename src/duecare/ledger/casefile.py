@@ -21,7 +21,7 @@ from pydantic import (
 
 from duecare.kit.errors import CaseFileError
 
-Channel = Literal["call", "sms", "email", "letter", "visit"]
+Channel = Literal["call", "sms", "email", "letter", "visit", "portal"]
 Direction = Literal["outbound", "inbound"]
 Outcome = Literal[
     "rpc", "ptp", "refused", "dispute", "no_answer", "busy", "voicemail",
@@ -164,7 +164,9 @@ class Promise(_Strict):
 
 
 VisitStatus = Literal["proposed", "notice_sent", "consented", "declined", "expired", "approved", "rejected",
-                      "scheduled", "reported", "reviewed", "completed", "cancelled"]
+                      "scheduled", "reported", "reviewed", "completed", "cancelled", "refused"]
+# What the agents found at the door; `refused` ("do not come back") blocks new visits for a while.
+VisitOutcome = Literal["met_borrower", "not_home", "moved", "refused", "third_party_only"]
 # A visit that took place: it counts against the one-visit-per-30-days limit from its time.
 VISITED = ("completed", "reported", "reviewed")
 
@@ -174,6 +176,7 @@ class Visit(_Strict):
     loan_id: str | None = None
     status: VisitStatus
     at: AwareDatetime
+    outcome: VisitOutcome | None = None
 
 
 class CaseFile(_Strict):

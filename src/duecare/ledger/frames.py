@@ -33,7 +33,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                   "at": UTC_TS},
     "promises": {"borrower_id": pl.String(), "loan_id": pl.String(), "promised_date": pl.Date(),
                  "amount_minor": pl.Int64(), "status": pl.String()},
-    "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS},
+    "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS,
+               "outcome": pl.String()},
 }
 REQUIRED = ("borrowers", "loans", "installments")
 MONEY = {"installments": "amount", "payments": "amount", "promises": "amount"}
@@ -134,7 +135,8 @@ def case_to_frames(case: CaseFile) -> Frames:
                                  "amount_minor": to_minor(p.amount) if p.amount is not None else None,
                                  "status": p.status})
     for v in case.visits:
-        rows["visits"].append({"borrower_id": bid, "loan_id": v.loan_id, "status": v.status, "at": v.at})
+        rows["visits"].append({"borrower_id": bid, "loan_id": v.loan_id, "status": v.status, "at": v.at,
+                               "outcome": v.outcome})
     frames: Frames = {}
     for name, schema in SCHEMAS.items():
         data = rows[name]

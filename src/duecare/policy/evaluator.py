@@ -37,12 +37,49 @@ class Policy:
     packs: dict[str, Pack]
     strategy: Strategy
 
+    def __post_init__(self) -> None:
+        check_rule_refs(self)
+
     @classmethod
     def default(cls, strategy: str = "standard") -> Policy:
         return cls(packs=all_packs(), strategy=load_strategy(strategy))
 
     def version(self, pack: str) -> str:
         return f"{pack}-{self.packs[pack].version}+{self.strategy.strategy}-{self.strategy.version}"
+
+
+def rule_ids(spec: dict[str, list[str]] | None, pack: str) -> list[str]:
+    """The rule ids a ladder or gate line names for one pack (`all` applies to every pack)."""
+    if not spec:
+        return []
+    return [*spec.get("all", []), *spec.get(pack, [])]
+
+
+def rule_sources(policy: Policy, pack: str) -> dict[str, str]:
+    """Every rule id a decision may name for this pack (pack rules, strategy rules, the visit window) → source."""
+    raw = policy.strategy.raw
+    sources = {r.id: r.source for r in policy.packs[pack].rules}
+    sources.update({r["id"]: r["source"] for r in raw.get("rules", [])})
+    sources[raw["visit_window"]["rule"]] = raw["visit_window"]["source"]
+    return sources
+
+
+def check_rule_refs(policy: Policy) -> None:
+    """Every rule a ladder or gate line names exists in every pack (or in the strategy): validated on load."""
+    raw = policy.strategy.raw
+    lines = [(f"ladder {x['id']}", x) for x in raw["ladder"]] + [(f"visit_gate {x['code']}", x)
+                                                              for x in raw["visit_gate"]]
+    for pack in policy.packs:
+        known = rule_sources(policy, pack)
+        for where, line in lines:
+            for rule in rule_ids(line.get("rules"), pack):
+                if rule not in known:
+                    raise PolicyError(f"{where}: rule {rule!r} is neither in pack {pack!r} nor in the strategy's "
+                                      "rules", place=policy.strategy.strategy)
+
+
+# Actions the evaluator guards itself, whatever a strategy line says: lawful by construction.
+GUARDED = {"visit_schedule": "visit_gate_open", "visit_approval": "visit_track", "visit_notice": "visit_track"}
 
 
 def _sql(text: str, params: dict[str, Any], where: str) -> pl.Expr:
@@ -65,8 +102,12 @@ def compile_gate(strategy: Strategy, params: dict[str, Any]) -> list[tuple[str, 
 
 def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> list[tuple[dict[str, Any], pl.Expr]]:
     """Each ladder line with its compiled condition."""
-    return [(line, _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}"))
-            for line in strategy.raw["ladder"]]
+    out = []
+    for line in strategy.raw["ladder"]:
+        cond = _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}")
+        guard = GUARDED.get(line["action"])
+        out.append((line, cond & pl.col(guard) if guard else cond))
+    return out
 
 
 def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.DataFrame:
@@ -86,6 +127,7 @@ def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.
         visit_unmet=_str_list([(code, pl.col(c)) for (code, _, _), c in zip(gate, gate_cols, strict=True)]),
         # the visit track: every precondition holds (the notice/consent/approval steps come after)
         visit_track=~pl.any_horizontal([pl.col(c) for (_, _, pre), c in zip(gate, gate_cols, strict=True) if pre]),
+        visit_gate_open=~pl.any_horizontal([pl.col(c) for c in gate_cols]),
     ).with_columns(
         [cond.alias(c) for (_, cond), c in zip(lines, line_cols, strict=True)]
     )
@@ -162,7 +204,7 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
         is_ch = pl.col("variant") == "challenger"
         decided = decided.with_columns(
             [pl.when(is_ch).then(challenger[c]).otherwise(pl.col(c)).alias(c)
-             for c in ("visit_unmet", "visit_track", "action", "reasons", "ladder_line")]
+             for c in ("visit_unmet", "visit_track", "visit_gate_open", "action", "reasons", "ladder_line")]
         )
     parts = []
     for code, pack in policy.packs.items():

@@ -9,33 +9,48 @@ from datetime import datetime
 
 import polars as pl
 
+from duecare.kit.columns import codes_list
 from duecare.ledger.casefile import VISITED
 from duecare.ledger.frames import FLAGS
 from duecare.policy.consent import consent_frame, live_notice_frame
 
 DAY = pl.duration(days=1)
+REFUSED_BLOCK_DAYS = 180  # "do not return": the default when a strategy does not set visit_refused_block_days
+
+
+VISIT_HOLDS = ("deceased", "bankrupt", "dispute_open", "do_not_contact", "represented_by_lawyer",
+               "hardship_open", "ptp_pending_borrower")
 
 
 def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
-    """Borrower flags plus `ptp_pending`: an open promise dated today or later (borrower-local)."""
-    promises = (
+    """Borrower flags, `ptp_pending` (an open promise dated today or later, borrower-local, naming this loan or
+    no loan) and `ptp_pending_borrower` (such a promise on any loan of the borrower: it closes the visit gate
+    of every loan, while the ladder may still remind about the other loans).
+
+    `visit_holds` lists the borrower-level holds that close the visit gate (a plan accepted in the portal is
+    promises plus a hardship hold, so it appears as both).
+    """
+    open_promises = (
         features.select("loan_id", "borrower_id", "today")
         .join(frames["promises"].rename({"loan_id": "promise_loan_id"}), on="borrower_id", how="inner")
-        .filter(
-            (pl.col("status") == "open")
-            & (pl.col("promised_date") >= pl.col("today"))
-            & (pl.col("promise_loan_id").is_null() | (pl.col("promise_loan_id") == pl.col("loan_id")))
-        )
+        .filter((pl.col("status") == "open") & (pl.col("promised_date") >= pl.col("today")))
+    )
+    promises = (
+        open_promises
+        .filter(pl.col("promise_loan_id").is_null() | (pl.col("promise_loan_id") == pl.col("loan_id")))
         .group_by("loan_id")
         .agg(ptp_pending=pl.lit(True), ptp_date=pl.col("promised_date").min())
     )
+    any_promise = open_promises.group_by("loan_id").agg(ptp_pending_borrower=pl.lit(True))
     borrowers = frames["borrowers"].select("borrower_id", "jurisdiction", *FLAGS,
                                            risk_band_given=pl.col("risk_band"))
     return (
         features.select("loan_id", "borrower_id")
         .join(borrowers, on="borrower_id", how="left")
         .join(promises, on="loan_id", how="left")
-        .with_columns([pl.col(f).fill_null(False) for f in FLAGS] + [pl.col("ptp_pending").fill_null(False)])
+        .join(any_promise, on="loan_id", how="left")
+        .with_columns([pl.col(f).fill_null(False) for f in (*FLAGS, "ptp_pending", "ptp_pending_borrower")])
+        .with_columns(visit_holds=codes_list([(h, pl.col(h)) for h in VISIT_HOLDS]))
         .drop("borrower_id")
     )
 
@@ -44,8 +59,8 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     """The live visit notice per loan, the consent state for it, the approval after that, and the visit limits.
 
     Consent follows `policy.consent` (one semantics with its scalar form). An approval counts only after the
-    granting record and once the notice period has run (an approval given earlier was premature); the latest
-    counts, a rejection beating an approval at the same instant.
+    granting record; the latest counts, a rejection beating an approval at the same instant. While the notice
+    period runs the gate stays closed (`notice_period_running`) whatever was approved.
     """
     base = features.select("loan_id", "borrower_id", "as_of_utc")
     latest_notice = live_notice_frame(base, frames["notices"], params["notice_valid_days"])
@@ -53,14 +68,12 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         base.join(latest_notice.select("loan_id", "notice_id", "sent_at"), on="loan_id", how="inner"),
         frames["consents"],
     ).drop("consent_notice_id")
-    period = pl.duration(microseconds=int(params["notice_period_days"] * 86_400e6))
     approvals = (
         base.join(latest_notice.select("loan_id", "notice_id", "sent_at"), on="loan_id", how="inner")
         .join(latest_consent.filter(pl.col("consent_state") == "granted"), on="loan_id", how="inner")
         .join(frames["approvals"].rename({"notice_id": "approval_notice_id"}), on="borrower_id", how="inner")
         .filter(
             (pl.col("at") > pl.col("consent_at"))
-            & (pl.col("at") >= pl.col("sent_at") + period)
             & (pl.col("at") <= pl.col("as_of_utc"))
             & (pl.col("approval_notice_id").is_null() | (pl.col("approval_notice_id") == pl.col("notice_id")))
         )
@@ -69,6 +82,16 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         approvals.sort("loan_id", "at", pl.col("decision") == "rejected")
         .group_by("loan_id", maintain_order=True)
         .agg(approval_state=pl.col("decision").last())
+    )
+    refused_block = pl.duration(days=int(params.get("visit_refused_block_days", REFUSED_BLOCK_DAYS)))
+    refused = (
+        base.join(frames["visits"], on="borrower_id", how="inner")
+        .filter(
+            ((pl.col("status") == "refused") | (pl.col("outcome") == "refused"))
+            & (pl.col("at") <= pl.col("as_of_utc")) & (pl.col("as_of_utc") - pl.col("at") < refused_block)
+        )
+        .group_by("loan_id")
+        .agg(visit_refused_recently=pl.lit(True), visit_refused_at=pl.col("at").max())
     )
     cooldown = pl.duration(days=int(params["visit_cooldown_days"]))
     limit = (
@@ -87,7 +110,9 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         .join(latest_consent, on="loan_id", how="left")
         .join(latest_approval, on="loan_id", how="left")
         .join(limit, on="loan_id", how="left")
+        .join(refused, on="loan_id", how="left")
         .with_columns(
+            visit_refused_recently=pl.col("visit_refused_recently").fill_null(False),
             has_notice=pl.col("notice_id").is_not_null(),
             consent_state=pl.col("consent_state").fill_null("none"),
             approval_state=pl.col("approval_state").fill_null("none"),
@@ -99,6 +124,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
 
 def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
     """Per loan, for the US 7-in-7 rule: the first local day a call is allowed by count and by conversation."""
+    lc = lc.filter(pl.col("about_loan"))  # the one per-debt count (contacts naming this loan or no loan)
     calls = lc.filter(
         (pl.col("channel") == "call") & pl.col("outbound") & (pl.col("outcome") != "invalid")
         & (pl.col("day") > pl.col("today") - pl.duration(days=seven_days))

@@ -9,7 +9,10 @@ import polars as pl
 from duecare.contacts.features import FEATURE_NAMES
 from duecare.kit.localtime import iso_local
 from duecare.kit.money import json_number
-from duecare.policy.evaluator import Policy
+from duecare.policy.evaluator import Policy, rule_ids, rule_sources
+
+# Actions that stop contact: their blocked_by also names the rules behind each stop reason.
+STOPPING = ("hold", "specialist_review")
 
 EXTRA_FEATURES = ("risk_score", "risk_band", "reason_codes")
 
@@ -33,24 +36,45 @@ def feature_dict(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _refs(rules: list[str], sources: dict[str, str]) -> list[dict[str, str]]:
+    return [{"rule": r, "source": sources.get(r, "")} for r in dict.fromkeys(rules)]
+
+
 def decision_json(decisions: pl.DataFrame, policy: Policy) -> list[dict[str, Any]]:
-    """One JSON object per loan, in the order of DESIGN.md's decision contract."""
+    """One JSON object per loan, in the order of DESIGN.md's decision contract.
+
+    `blocked_by` names the guardrails that moved not_before and, for a hold or a specialist review, the rules
+    behind each stop reason; `unmet_rules` names the rules (with sources) behind each unmet gate code and
+    `visit_holds` the borrower-level holds that close the gate, whichever loan they were recorded on.
+    """
+    raw = policy.strategy.raw
+    reason_rules: dict[str, dict[str, list[str]]] = {}
+    for line in raw["ladder"]:
+        if line.get("rules"):
+            reason_rules.setdefault(line["reason"], line["rules"])
+    gate_rules = {line["code"]: line.get("rules") for line in raw["visit_gate"]}
+    by_pack = {code: rule_sources(policy, code) for code in policy.packs}
     rows = with_local_strings(decisions).to_dicts()
     out = []
     for row in rows:
-        pack = policy.packs[row["pack"]]
-        sources = {r.id: r.source for r in pack.rules}
-        sources[policy.strategy.raw["visit_window"]["rule"]] = policy.strategy.raw["visit_window"]["source"]
+        pack = row["pack"]
+        sources = by_pack[pack]
+        blocked = list(row["blocked_rules"])
+        if row["action"] in STOPPING:
+            blocked += [r for reason in row["reasons"] for r in rule_ids(reason_rules.get(reason), pack)]
         out.append({
             "loan_id": row["loan_id"],
             "action": row["action"],
             "channel": row["channel"],
             "not_before": row["not_before_local"],
             "reasons": row["reasons"],
-            "blocked_by": [{"rule": r, "source": sources.get(r, "")} for r in row["blocked_rules"]],
+            "blocked_by": _refs(blocked, sources),
             "visit_gate": {"eligible": row["visit_eligible"], "unmet": row["visit_unmet"]},
+            "unmet_rules": [{"code": code, **ref} for code in row["visit_unmet"]
+                            for ref in _refs(rule_ids(gate_rules.get(code), pack), sources)],
+            "visit_holds": list(row.get("visit_holds") or []),
             "features": feature_dict(row),
-            "policy": {"pack": row["pack"], "strategy": policy.strategy.strategy,
+            "policy": {"pack": pack, "strategy": policy.strategy.strategy,
                        "version": row["policy_version"]},
             "variant": row["variant"],
             "ladder_line": row["ladder_line"],
