@@ -35,6 +35,12 @@ def mutated_cases(draw):
         case.setdefault("consents", []).append({
             "purpose": "home_visit", "decision": draw(st.sampled_from(["granted", "declined", "withdrawn"])),
             "at": (as_of - timedelta(hours=draw(st.integers(1, 400)))).isoformat()})
+    if case.get("consents") and draw(st.booleans()):
+        # a record at the very instant of another one: ties must never be decided by row order
+        twin = dict(draw(st.sampled_from(case["consents"])))
+        twin["decision"] = draw(st.sampled_from(["granted", "declined", "withdrawn"]))
+        twin["notice_id"] = draw(st.sampled_from([None, "N1", "N0", twin.get("notice_id")]))
+        case["consents"].insert(draw(st.integers(0, len(case["consents"]))), twin)
     if draw(st.booleans()):
         case.setdefault("approvals", []).append({
             "decision": draw(st.sampled_from(["approved", "rejected"])),
@@ -59,11 +65,13 @@ def valid_consent_and_approval(case) -> bool:
     notice = max(notices, key=lambda n: n.sent_at)
     if case.as_of - notice.sent_at >= timedelta(days=30):
         return False
+    # a grant must name the live notice (or none); a decline or withdrawal counts whatever notice it names
     consents = [c for c in case.consents if c.purpose == "home_visit" and notice.sent_at < c.at <= case.as_of
-                and c.notice_id in (None, notice.id)]
+                and (c.decision != "granted" or c.notice_id in (None, notice.id))]
     if not consents:
         return False
-    consent = max(consents, key=lambda c: c.at)
+    strength = {"granted": 0, "declined": 1, "withdrawn": 2}
+    consent = max(consents, key=lambda c: (c.at, strength[c.decision]))
     if consent.decision != "granted":
         return False
     approvals = [a for a in case.approvals if consent.at < a.at <= case.as_of and a.notice_id in (None, notice.id)]
@@ -78,6 +86,15 @@ def test_no_visit_is_scheduled_without_valid_consent_and_approval(case):
             assert d["visit_gate"]["eligible"] and d["visit_gate"]["unmet"] == []
             assert valid_consent_and_approval(case)
             assert not any(case.borrower.flags.model_dump().values())
+
+
+@PROPS
+@given(mutated_cases(), st.data())
+def test_decisions_do_not_depend_on_which_notice_a_withdrawal_or_decline_names(case, data):
+    renamed = case.model_copy(update={"consents": [
+        c.model_copy(update={"notice_id": data.draw(st.sampled_from([None, "N0", "N1", "OLD"]))})
+        if c.decision != "granted" else c for c in case.consents]})
+    assert decided(renamed) == decided(case)
 
 
 @PROPS

@@ -18,8 +18,10 @@ DAY = pl.duration(days=1)
 REFUSED_BLOCK_DAYS = 180  # "do not return": the default when a strategy does not set visit_refused_block_days
 
 
-VISIT_HOLDS = ("deceased", "bankrupt", "dispute_open", "do_not_contact", "represented_by_lawyer",
-               "hardship_open", "ptp_pending_borrower")
+# (name shown in `visit_holds`, column): the borrower-level holds that close the visit gate
+VISIT_HOLDS = (("deceased", "deceased"), ("bankrupt", "bankrupt"), ("dispute_open", "dispute_open"),
+               ("do_not_contact", "do_not_contact"), ("represented_by_lawyer", "represented_by_lawyer"),
+               ("hardship_open", "hardship_open"), ("ptp_pending", "ptp_pending_borrower"))
 
 
 def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
@@ -50,7 +52,7 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
         .join(promises, on="loan_id", how="left")
         .join(any_promise, on="loan_id", how="left")
         .with_columns([pl.col(f).fill_null(False) for f in (*FLAGS, "ptp_pending", "ptp_pending_borrower")])
-        .with_columns(visit_holds=codes_list([(h, pl.col(h)) for h in VISIT_HOLDS]))
+        .with_columns(visit_holds=codes_list([(name, pl.col(col)) for name, col in VISIT_HOLDS]))
         .drop("borrower_id")
     )
 
