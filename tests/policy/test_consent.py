@@ -164,3 +164,50 @@ def test_live_notice_frame_equals_the_scalar_rule():
         for loan in ("L1", "L2"):
             want = live_notice([{**n, "id": n["notice_id"]} for n in notices], as_of, loan, 30)
             assert got.get(loan) == (want.id if want else None)
+
+
+# ---- the evaluator (decide) reads the same state the workflow computes with the scalar form ---------------
+
+CASE = "examples/cases/consent-tie-grant-first.json"
+CODES = {"none": "consent_missing", "declined": "consent_declined", "withdrawn": "consent_withdrawn"}
+
+
+@st.composite
+def consent_cases(draw):
+    import json
+    from pathlib import Path
+
+    case = json.loads((Path(__file__).resolve().parents[2] / CASE).read_text(encoding="utf-8"))
+    as_of = datetime.fromisoformat(case["as_of"])
+    case["notices"] = [{"id": f"N{i}", "kind": "visit_notice", "loan_id": draw(st.sampled_from([None, "L1"])),
+                        "sent_at": (as_of - timedelta(days=draw(st.integers(0, 40)),
+                                                      hours=draw(st.integers(0, 23)))).isoformat()}
+                       for i in range(draw(st.integers(0, 3)))]
+    case["consents"] = [{"purpose": "home_visit", "decision": draw(st.sampled_from(["granted", "declined", "withdrawn"])),
+                         "notice_id": draw(st.sampled_from([None, "N0", "N1", "N2"])),
+                         "at": (as_of - timedelta(hours=draw(st.integers(0, 24 * 12)))).isoformat()}
+                        for _ in range(draw(st.integers(0, 5)))]
+    if case["consents"] and draw(st.booleans()):
+        twin = dict(draw(st.sampled_from(case["consents"])), decision=draw(st.sampled_from(["granted", "withdrawn"])))
+        case["consents"].append(twin)
+    case["approvals"] = []
+    return case
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(consent_cases())
+def test_the_gate_reads_the_consent_state_of_the_scalar_rule(raw):
+    from duecare.ledger.casefile import parse_case
+    from duecare.ledger.frames import case_to_frames
+    from duecare.policy.evaluator import Policy, decide
+    from duecare.policy.output import decision_json
+
+    case = parse_case(raw)
+    policy = Policy.default()
+    unmet = decision_json(decide(case_to_frames(case), case.as_of, policy), policy)[0]["visit_gate"]["unmet"]
+    want = loan_consent_state(case.notices, case.consents, case.as_of, "L1",
+                              policy.strategy.params["notice_valid_days"]).state
+    if want == "granted":
+        assert not set(CODES.values()) & set(unmet)
+    else:
+        assert CODES[want] in unmet and not (set(CODES.values()) - {CODES[want]}) & set(unmet)
