@@ -80,3 +80,14 @@ def test_no_strategy_line_can_schedule_a_visit_the_gate_does_not_allow(tmp_path)
                  "refused-visit-blocks-return", "no-schedule-while-notice-period-runs"):
         for d in decisions(name, policy).values():
             assert d["action"] != "visit_schedule", name
+
+
+def test_policy_show_lists_the_lenders_own_rules_with_their_sources():
+    from typer.testing import CliRunner
+
+    from duecare.cli import app
+
+    result = CliRunner().invoke(app, ["policy", "show", "standard"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "visit_refused_recently" in result.output and "visit_do_not_return" in result.output
+    assert "lender choice" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,17 +46,30 @@ def show(
         sys.stdout.write(json.dumps(strategy.raw, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"strategy {strategy.strategy} v{strategy.version} — first matching line decides")
-    for col in ("line", "when", "action", "reason"):
+    for col in ("line", "when", "action", "reason", "rules"):
         table.add_column(col, overflow="fold")
     for line in strategy.raw["ladder"]:
-        table.add_row(line["id"], line["when"].format(**strategy.params), line["action"], line["reason"])
+        table.add_row(line["id"], line["when"].format(**strategy.params), line["action"], line["reason"],
+                      _refs(line))
     out.print(table)
     gate = Table(title="visit gate (unmet when)")
-    gate.add_column("code")
-    gate.add_column("condition", overflow="fold")
+    for col in ("code", "condition", "rules"):
+        gate.add_column(col, overflow="fold")
     for line in strategy.raw["visit_gate"]:
-        gate.add_row(line["code"], line["unmet_when"].format(**strategy.params))
+        gate.add_row(line["code"], line["unmet_when"].format(**strategy.params), _refs(line))
     out.print(gate)
+    own = Table(title="the lender's own rules (not law)", show_lines=True)
+    for col in ("rule", "description", "source"):
+        own.add_column(col, overflow="fold")
+    for rule in strategy.raw.get("rules", []):
+        own.add_row(rule["id"], rule["description"][lang], rule["source"])
+    out.print(own)
+
+
+def _refs(line: dict[str, Any]) -> str:
+    """The rules a line names, per pack: `cn: a, b; us: c`."""
+    spec: dict[str, list[str]] = line.get("rules") or {}
+    return "; ".join(f"{pack}: {', '.join(ids)}" for pack, ids in spec.items())
 
 
 @policy_app.command("test")
