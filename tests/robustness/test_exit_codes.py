@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from duecare import cli
 from duecare.kit.db import session_factory
 from duecare.policy.loader import PACKAGE
 from duecare.privacy.audit import record_audit
 
-
-def run_main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    """Run `duecare ARGS` as the console script does; return its exit status."""
-    monkeypatch.setattr(sys, "argv", ["duecare", *args])
-    with pytest.raises(SystemExit) as done:
-        cli.main()
-    code = done.value.code
-    return code if isinstance(code, int) else (0 if code is None else 1)
+from .helpers import run_main
 
 
 class TestAuditVerifyExitStatus:

@@ -102,7 +102,10 @@ def register(app: typer.Typer) -> None:
             result = run(input_dir, out_dir, moment, policy, partitions, scorer,
                          progress=lambda done, total: bar.update(task, completed=done, total=total))
         _summary(result)
+        _rejected(result.rejected, out_dir)
         sys.stdout.write(json.dumps({
+            "rejected_rows": result.rejected.height,
+            "rejected_borrowers": result.rejected.get_column("borrower_id").drop_nulls().n_unique(),
             "loans": result.loans, "seconds": round(result.seconds, 2),
             "loans_per_second": round(result.loans / result.seconds) if result.seconds else None,
             "partitions": result.partitions, "out": str(out_dir), "scored": scorer is not None,
@@ -117,6 +120,18 @@ def _registered_scorer() -> Any:
     except ImportError:
         return None
     return registered_scorer()
+
+
+def _rejected(rejected: pl.DataFrame, out_dir: Path) -> None:
+    """Rows set aside tonight (their borrowers were not decided): say so, never stop the run for them."""
+    if not rejected.height:
+        return
+    borrowers = rejected.get_column("borrower_id").drop_nulls().n_unique()
+    err.print(f"[yellow]warning:[/yellow] {rejected.height} bad row(s) set aside; {borrowers} borrower(s) not "
+              f"decided tonight; fix the rows listed in {out_dir / 'rejected.parquet'}", highlight=False,
+              soft_wrap=True)
+    for file, row, _bid, reason in rejected.head(10).iter_rows():
+        err.print(f"  {file} row {row}: {reason}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _summary(result: Any) -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,6 +16,18 @@ from pydantic import (
     field_validator,
 )
 
+from duecare.kit.bounds import (
+    MAX_BODY_BYTES,
+    MAX_DURATION_S,
+    MAX_LOANS,
+    MAX_SEQ,
+    Day,
+    Id,
+    Moment,
+    check_amount,
+    depth_error,
+    zone_error,
+)
 from duecare.kit.errors import CaseFileError
 
 Channel = Literal["call", "sms", "email", "letter", "visit", "portal"]
@@ -40,6 +49,7 @@ def _decimal(value: Any) -> Any:
             raise ValueError(f"must be a number or a decimal string like \"1100.50\", got {value!r}") from None
         if not amount.is_finite():
             raise ValueError("must be a finite number")
+        check_amount(amount)
         if amount != amount.quantize(Decimal("0.01")):
             raise ValueError("must have at most two decimals")
         return amount
@@ -64,48 +74,53 @@ class Flags(_Strict):
     do_not_contact: bool = False
 
 
+Text = Annotated[str, Field(max_length=200)]
+Code = Annotated[str, Field(max_length=40)]
+MANY = 10_000  # contacts, payments: a busy account over years
+FEW = 1_000  # notices, consents, approvals, promises, visits
+
+
 class Borrower(_Strict):
-    id: str = Field(min_length=1)
-    name: str | None = None
+    id: Id
+    name: Text | None = None
     jurisdiction: Literal["cn", "us", "uk"]
-    timezone: str
+    timezone: str = Field(max_length=64)
     language: Literal["zh", "en"] = "zh"
-    phones: list[str] = []
-    email: str | None = None
-    address: str | None = None
-    city: str | None = None
+    phones: list[Annotated[str, Field(max_length=32)]] = Field(default=[], max_length=10)
+    email: Annotated[str, Field(max_length=254)] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+    city: Annotated[str, Field(max_length=80)] | None = None
     risk_band: Literal["low", "medium", "high"] | None = None
     flags: Flags = Flags()
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Asia/Shanghai')") from None
+        problem = zone_error(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
 
 class Installment(_Strict):
-    seq: int = Field(ge=1)
-    due_date: date
+    seq: int = Field(ge=1, le=MAX_SEQ)
+    due_date: Day
     amount: PositiveAmount
 
 
 class Payment(_Strict):
-    id: str | None = None
-    paid_at: AwareDatetime
+    id: Id | None = None
+    paid_at: Moment
     amount: PositiveAmount
 
 
 class Loan(_Strict):
-    id: str = Field(min_length=1)
-    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    id: Id
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     principal: Amount | None = None
-    disbursed_on: date | None = None
-    installments: list[Installment] = []
-    payments: list[Payment] = []
+    disbursed_on: Day | None = None
+    installments: list[Installment] = Field(default=[], max_length=MAX_SEQ)
+    payments: list[Payment] = Field(default=[], max_length=MANY)
 
     @field_validator("installments")
     @classmethod
@@ -119,46 +134,46 @@ class Loan(_Strict):
 
 
 class Contact(_Strict):
-    id: str | None = None
-    at: AwareDatetime
+    id: Id | None = None
+    at: Moment
     channel: Channel
     direction: Direction
     outcome: Outcome
-    loan_id: str | None = None
-    agent_id: str | None = None
-    duration_s: int | None = Field(default=None, ge=0)
+    loan_id: Id | None = None
+    agent_id: Id | None = None
+    duration_s: int | None = Field(default=None, ge=0, le=MAX_DURATION_S)
 
 
 class Notice(_Strict):
-    id: str = Field(min_length=1)
-    kind: str = "visit_notice"
-    loan_id: str | None = None
-    sent_at: AwareDatetime
-    version_hash: str | None = None
+    id: Id
+    kind: Code = "visit_notice"
+    loan_id: Id | None = None
+    sent_at: Moment
+    version_hash: Annotated[str, Field(max_length=64)] | None = None
 
 
 class Consent(_Strict):
-    id: str | None = None
-    purpose: str = "home_visit"
+    id: Id | None = None
+    purpose: Code = "home_visit"
     decision: Literal["granted", "declined", "withdrawn"]
-    at: AwareDatetime
-    notice_id: str | None = None
-    channel: str | None = None
-    evidence: str | None = None
+    at: Moment
+    notice_id: Id | None = None
+    channel: Code | None = None
+    evidence: Annotated[str, Field(max_length=4000)] | None = None
 
 
 class Approval(_Strict):
-    id: str | None = None
-    notice_id: str | None = None
+    id: Id | None = None
+    notice_id: Id | None = None
     decision: Literal["approved", "rejected"]
-    at: AwareDatetime
-    by: str | None = None
+    at: Moment
+    by: Id | None = None
 
 
 class Promise(_Strict):
-    id: str | None = None
-    loan_id: str | None = None
-    promised_date: date
+    id: Id | None = None
+    loan_id: Id | None = None
+    promised_date: Day
     amount: Amount | None = None
     status: Literal["open", "kept", "broken", "cancelled"] = "open"
 
@@ -172,24 +187,24 @@ VISITED = ("completed", "reported", "reviewed")
 
 
 class Visit(_Strict):
-    id: str | None = None
-    loan_id: str | None = None
+    id: Id | None = None
+    loan_id: Id | None = None
     status: VisitStatus
-    at: AwareDatetime
+    at: Moment
     outcome: VisitOutcome | None = None
 
 
 class CaseFile(_Strict):
     version: Literal[1] = 1
-    as_of: AwareDatetime
+    as_of: Moment
     borrower: Borrower
-    loans: list[Loan] = Field(min_length=1)
-    contacts: list[Contact] = []
-    notices: list[Notice] = []
-    consents: list[Consent] = []
-    approvals: list[Approval] = []
-    promises: list[Promise] = []
-    visits: list[Visit] = []
+    loans: list[Loan] = Field(min_length=1, max_length=MAX_LOANS)
+    contacts: list[Contact] = Field(default=[], max_length=MANY)
+    notices: list[Notice] = Field(default=[], max_length=FEW)
+    consents: list[Consent] = Field(default=[], max_length=FEW)
+    approvals: list[Approval] = Field(default=[], max_length=FEW)
+    promises: list[Promise] = Field(default=[], max_length=FEW)
+    visits: list[Visit] = Field(default=[], max_length=FEW)
 
     @field_validator("loans")
     @classmethod
@@ -228,6 +243,11 @@ def _message(err: Any) -> str:
         return f"must be one of {ctx.get('expected')}"
     if kind == "value_error":
         return str(msg).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        return "must be 1-64 letters, digits or . _ : @ - (starting with a letter or digit)" \
+            if "A-Za-z0-9" in str(ctx.get("pattern")) else f"must match {ctx.get('pattern')}"
+    if kind in ("too_long", "string_too_long"):
+        return str(msg)
     return str(msg)
 
 
@@ -235,6 +255,8 @@ def parse_case(data: Any, source: str = "case file") -> CaseFile:
     """Validate a decoded case file; the first problems are named by their place."""
     try:
         case = CaseFile.model_validate(data)
+    except RecursionError:
+        raise CaseFileError("nested too deeply", place=source) from None
     except ValidationError as exc:
         problems = [f"{_place(e['loc'])}: {_message(e)}" for e in exc.errors()[:10]]
         raise CaseFileError("; ".join(problems), place=source) from None
@@ -252,21 +274,36 @@ def _check_references(case: CaseFile, source: str) -> None:
 
 
 def load_case(path: Path | str) -> CaseFile:
-    """Read and validate a case file from disk (or '-' for stdin)."""
+    """Read and validate a case file from disk (or '-' for stdin); size and nesting are bounded before parsing."""
     import sys
 
     source = str(path)
     try:
-        text = sys.stdin.read() if source == "-" else Path(path).read_text(encoding="utf-8")
+        if source == "-":
+            text = sys.stdin.read(MAX_BODY_BYTES + 1)
+        else:
+            with Path(path).open(encoding="utf-8") as handle:
+                text = handle.read(MAX_BODY_BYTES + 1)
     except FileNotFoundError:
         raise CaseFileError("file not found", place=source) from None
+    except IsADirectoryError:
+        raise CaseFileError("is a directory; pass a case file (JSON)", place=source) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(f"cannot read ({exc})", place=source) from None
+        raise CaseFileError(f"cannot read ({type(exc).__name__}: {exc.args[-1] if exc.args else ''})",
+                            place=source) from None
+    if len(text) > MAX_BODY_BYTES:
+        raise CaseFileError(f"larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; a case file holds one borrower",
+                            place=source)
+    too_deep = depth_error(text)
+    if too_deep:
+        raise CaseFileError(too_deep, place=source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CaseFileError(f"line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})",
                             place=source) from None
+    except (RecursionError, ValueError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise CaseFileError(f"invalid JSON ({str(exc)[:120]})", place=source) from None
     return parse_case(data, source)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import MAX_DURATION_S, MAX_SEQ
 from duecare.kit.db import Base
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
@@ -75,7 +76,7 @@ SPECS: tuple[FileSpec, ...] = (
         Col("currency", "str", pattern=r"^[A-Z]{3}$", pattern_hint="must be a 3-letter ISO 4217 code such as CNY"),
         Col("principal", "money", positive=True), Col("disbursed_on", "date")), required_file=True),
     FileSpec("installments", ("loan_id", "seq"), (
-        _ref("loan_id", "loans"), Col("seq", "int", minimum=1), Col("due_date", "date"),
+        _ref("loan_id", "loans"), Col("seq", "int", minimum=1, maximum=MAX_SEQ), Col("due_date", "date"),
         Col("amount", "money", positive=True)), required_file=True),
     FileSpec("payments", ("payment_id",), (
         Col("payment_id", "id"), _ref("loan_id", "loans"), Col("paid_at", "timestamp"),
@@ -85,7 +86,7 @@ SPECS: tuple[FileSpec, ...] = (
         Col("at", "timestamp"), Col("channel", "enum", values=_values(m.Channel)),
         Col("direction", "enum", values=_values(m.Direction)),
         Col("outcome", "enum", values=_values(m.Outcome)),
-        Col("agent_id", "id", required=False), Col("duration_s", "int", required=False, minimum=0))),
+        Col("agent_id", "id", required=False), Col("duration_s", "int", required=False, minimum=0, maximum=MAX_DURATION_S))),
     FileSpec("notices", ("notice_id",), (
         Col("notice_id", "id"), _ref("borrower_id", "borrowers"), _ref("loan_id", "loans", required=False),
         Col("kind", "str", max_len=40), Col("sent_at", "timestamp"),

@@ -7,17 +7,18 @@ columns that hold no personal data (ids, enums, timezones).
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from duecare.kit.bounds import ID_PATTERN, MAX_AMOUNT, MAX_ID, MAX_YEAR, MIN_YEAR, ZONES
+
 ROW = "_row"
-MAX_ID = 64
 UTC_TS = pl.Datetime("us", "UTC")
-_TIMEZONES = frozenset(zoneinfo.available_timezones()) | {"UTC"}
+_TIMEZONES = sorted(ZONES)
+_YEARS = f"must lie between {MIN_YEAR} and {MAX_YEAR}"
 _MONEY_RE = r"^\s*\d{1,16}(\.\d{1,2})?\s*$"
 _SIGNED_MONEY_RE = r"^\s*-?\d{1,16}(\.\d{1,2})?\s*$"
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
@@ -94,22 +95,23 @@ def _not_one_of(values: tuple[str, ...]) -> Callable[[object], str]:
 
 
 def _not_a_timezone(value: object) -> str:
-    return f"{_show(value)} is not an IANA timezone (e.g. Asia/Shanghai)"
+    return f"{_show(value)} is not an IANA timezone of a real place (e.g. Asia/Shanghai)"
 
 
 def _is_string(dtype: pl.DataType) -> bool:
     return dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum))
 
 
-def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, Message]]] | str:
-    """Typed expression for a column plus (bad-row mask, message) checks; a str is a whole-file problem."""
+def _parse(col: Col, dtype: pl.DataType, shape: bool = True) -> tuple[pl.Expr, list[tuple[pl.Expr, Message]]] | str:
+    """Typed expression for a column plus (bad-row mask, message) checks; a str is a whole-file problem.
+
+    `shape=False` skips the length and pattern checks of ids and text (the run joins on ids, never shows them)."""
     c = pl.col(col.name)
     present = c.is_not_null()
     checks: list[tuple[pl.Expr, Message]] = []
     if _is_string(dtype):
-        s = c.cast(pl.String).str.strip_chars()
-        present = s.is_not_null() & (s.str.len_chars() > 0)
-        s = pl.when(present).then(s)
+        s = c.cast(pl.String).str.strip_chars().replace("", None)  # blank is absent (cheaper than when/then)
+        present = s.is_not_null()
     else:
         s = c
     kind = col.kind
@@ -119,13 +121,17 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
             return f"must be text, found {dtype}"
         typed = s.cast(pl.String)
         limit = MAX_ID if kind == "id" else col.max_len
-        checks.append((present & (typed.str.len_chars() > limit), f"must be at most {limit} characters"))
-        if col.pattern:
+        if kind in ("id", "str") and shape:  # an enum or zone is checked against its list, bounding its length
+            checks.append((present & (typed.str.len_chars() > limit), f"must be at most {limit} characters"))
+        if kind == "id" and shape:
+            checks.append((present & (typed.str.len_chars() <= limit) & ~typed.str.contains(ID_PATTERN),
+                           "must be letters, digits or . _ : @ - (starting with a letter or digit)"))
+        if col.pattern and shape:
             checks.append((present & ~typed.str.contains(col.pattern), col.pattern_hint or "has the wrong form"))
         if kind == "enum":
             checks.append((present & ~typed.is_in(list(col.values)), _not_one_of(col.values)))
         if kind == "timezone":
-            checks.append((present & ~typed.is_in(list(_TIMEZONES)), _not_a_timezone))
+            checks.append((present & ~typed.is_in(_TIMEZONES), _not_a_timezone))
     elif kind == "bool":
         if dtype == pl.Boolean:
             typed = s
@@ -147,6 +153,7 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
                            "must be a date YYYY-MM-DD"))
         else:
             return f"must be a date, found {dtype}"
+        checks.append((present & typed.is_not_null() & ~typed.dt.year().is_between(MIN_YEAR, MAX_YEAR), _YEARS))
     elif kind == "timestamp":
         if isinstance(dtype, pl.Datetime):
             if dtype.time_zone is None:
@@ -161,6 +168,7 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
                            "must be an ISO 8601 timestamp such as 2026-01-01T12:00:00+08:00"))
         else:
             return f"must be a timestamp, found {dtype}"
+        checks.append((present & typed.is_not_null() & ~typed.dt.year().is_between(MIN_YEAR, MAX_YEAR), _YEARS))
     elif kind == "money":
         if isinstance(dtype, pl.Decimal):
             if (dtype.scale or 0) > 2:
@@ -176,7 +184,9 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
                            "must be a decimal amount with at most 2 decimals, e.g. 1100.50"))
         else:
             return f"must be decimal(18,2) or a decimal string, found {dtype} (floats lose cents)"
-        typed = (typed * 100).cast(pl.Int64)
+        too_big = typed.cast(pl.Float64).abs() > float(MAX_AMOUNT)
+        checks.append((present & typed.is_not_null() & too_big, f"must be at most {MAX_AMOUNT:,}"))
+        typed = pl.when(~too_big).then((typed * 100).cast(pl.Int64, strict=False))
         if col.positive:
             checks.append((present & typed.is_not_null() & (typed <= 0), "must be > 0"))
     elif kind == "int":
@@ -218,6 +228,8 @@ def _parse(col: Col, dtype: pl.DataType) -> tuple[pl.Expr, list[tuple[pl.Expr, M
         checks.append((present & typed.is_not_null() & (typed > col.maximum), f"must be <= {col.maximum:g}"))
     if col.required:
         checks.insert(0, (~present, "is required"))
+    if kind in ("id", "str", "enum", "timezone"):  # already null where absent
+        return typed.alias(col.name), checks
     return pl.when(present).then(typed).alias(col.name), checks
 
 
@@ -311,3 +323,42 @@ def add_rows(checked: Checked, rows: pl.DataFrame, column: str, message: str, li
     room = max(0, limit - len(checked.problems))
     checked.problems.extend(Problem(checked.source, row, column, message)
                             for row in rows.get_column(ROW).sort().head(room).to_list())
+
+
+def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+    """Type the given columns of `raw` (which carries `_row`) with the checks of ingest: the sound rows, and the
+    refused rows with the first problem of each in `_reason`; a str is a whole-file problem.
+
+    The nightly run reads files that may not have passed `duecare ingest`: a bad row is set aside with its
+    reason rather than stopping the night."""
+    wanted = [c for c in spec.cols if c.name in columns]
+    missing = [c.name for c in wanted if c.required and c.name not in raw.columns]
+    if missing:
+        return f"missing column(s) {', '.join(missing)} (see docs/data-format.md)"
+    raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c.name) for c in wanted if c.name not in raw.columns)
+    typed: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
+    texts: list[str] = []
+    for col in wanted:
+        parsed = _parse(col, raw.schema[col.name], shape=False)
+        if isinstance(parsed, str):
+            return f"{col.name}: {parsed}"
+        expr, checks = parsed
+        typed.append(expr)
+        for mask, message in checks:
+            masks.append(mask.fill_null(False).alias(f"_m{len(masks)}"))
+            text = message if isinstance(message, str) else message("").removeprefix("'' ")
+            texts.append(f"{col.name}: {text}")
+    frame = raw.lazy().select(pl.col(ROW), *typed, *masks).collect()  # lazy: shared sub-expressions once
+    names = [f"_m{i}" for i in range(len(masks))]
+    if all(k in columns for k in spec.key):
+        frame = frame.with_columns((~pl.struct(list(spec.key)).is_first_distinct()).alias(f"_m{len(names)}"))
+        names.append(f"_m{len(names)}")
+        texts.append(f"duplicate {', '.join(spec.key)}: it already appears in an earlier row")
+    if not names:
+        return frame, frame.clear().with_columns(pl.lit(None, dtype=pl.String).alias("_reason"))
+    any_bad = pl.any_horizontal(names)
+    good = frame.filter(~any_bad).drop(names)
+    bad = frame.filter(any_bad)
+    reason = pl.coalesce([pl.when(pl.col(n)).then(pl.lit(t)) for n, t in zip(names, texts, strict=True)])
+    return good, bad.with_columns(reason.alias("_reason")).drop(names)
