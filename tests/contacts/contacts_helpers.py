@@ -38,9 +38,10 @@ def local_today(zone: str) -> date:
 
 
 def add_borrower(s, bid: str, zone: str, *, dpd: int = 2, jurisdiction: str = "cn", language: str = "zh",
-                 phone: str | None = "13800138000", email: str | None = "borrower@example.com",
+                 phone: str | None = "+86 138 0013 8000", email: str | None = "borrower@example.com",
                  risk_band: str | None = None, loans: int = 1) -> list[str]:
-    """A borrower whose loans are `dpd` days past due today (local), with one phone and one email."""
+    """A borrower whose loans are `dpd` days past due today (local), with one phone and one email (the default
+    phone carries its country code, so it is valid whatever the borrower's jurisdiction)."""
     b = Borrower(id=bid, name="王芳" if language == "zh" else "Jane Doe", timezone=zone,
                  language=Language(language), jurisdiction=Jurisdiction(jurisdiction), email=email,
                  address="上海市浦东新区XX路1号", risk_band=risk_band)

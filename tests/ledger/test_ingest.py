@@ -58,12 +58,13 @@ class TestIngestLoadsEveryFile:
             k1 = s.get(Consent, "K1")
             assert b1 is not None and b2 is not None and p1 is not None and k1 is not None
             assert (b1.name, b1.phones, b1.geo, b1.timezone) == (
-                "王芳", ["13800138000", "+86 139 0013 9000"], (31.2304, 121.4737), "Asia/Shanghai")
+                "王芳", ["+8613800138000", "+8613900139000"], (31.2304, 121.4737), "Asia/Shanghai")
             assert (b2.phones, b2.email, b2.geo, b2.risk_band, b2.vulnerable) == ([], None, None, None, True)
             assert p1.paid_at == datetime(2026, 1, 1, 4, tzinfo=UTC)
             assert p1.amount == Decimal("1100.00")
             assert k1.notice_version_hash == "f" * 64 and k1.evidence == "点击同意"
             assert [b.id for b in repository.borrowers_by_phone(s, "+86 13900139000")] == ["B1"]
+            assert [b.id for b in repository.borrowers_by_phone(s, "0086 138 0013 8000")] == ["B1"]
 
     def test_csv_and_parquet_give_the_same_store(self, new_database: object, tmp_path: Path) -> None:
         a, b = new_database("sqlite"), new_database("sqlite")  # type: ignore[operator]
@@ -207,6 +208,14 @@ class TestABadRowRejectsTheRun:
         assert "borrowers.csv row 1: phones: each phone must be" in message
         assert "borrowers.csv row 1: email: must look like name@example.com" in message
         assert "13800138000" not in message and "王芳" not in message
+
+    def test_an_invalid_phone_for_the_jurisdiction_names_file_row_and_reason(self, db_url: str,
+                                                                             tmp_path: Path) -> None:
+        data = rows()
+        data["borrowers"][0]["phones"] = ["13800138000", "1380013800"]  # one digit short
+        message = self._reject(db_url, write_csv(tmp_path / "in", data))
+        assert "borrowers.csv row 1: phones: phone 2 is not a valid number for jurisdiction cn (CN)" in message
+        assert "1380013800" not in message
 
     def test_a_missing_required_file_is_named(self, sqlite_url: str, tmp_path: Path) -> None:
         data = rows()

@@ -11,7 +11,8 @@ from duecare.ledger.models import Borrower, Installment, Jurisdiction, Language,
 from duecare.privacy.models import Assignment, StaffUser
 
 NAMES = {"B1": "王芳", "B2": "李建国", "B3": "Jane Doe"}
-PHONES = {"B1": "13800138000", "B2": "13912345678", "B3": "+44 7700 900123"}
+# Valid numbers (set_phones refuses others); the default carries its country code, valid for any jurisdiction.
+PHONES = {"B1": "13800138000", "B2": "13912345678", "B3": "+44 7911 123456"}
 
 
 def borrower(bid: str, **fields: object) -> Borrower:
@@ -30,7 +31,7 @@ def add_borrower(db: Session, bid: str = "B1", jurisdiction: str = "cn", paid: b
     b.phones = []
     db.add(b)
     db.flush()
-    repository.set_phones(db, b, [PHONES.get(bid, "13700000000")])
+    repository.set_phones(db, b, [PHONES.get(bid, "+86 137 0000 0000")])
     lid = f"L{bid}"
     db.add(Loan(id=lid, borrower_id=bid, currency="CNY", principal_minor=100000,
                 disbursed_on=date(last_day.year - 1, last_day.month, 1)))  # fmt: skip

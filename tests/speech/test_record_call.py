@@ -55,7 +55,7 @@ def add_case(s: Any, bid: str = "B1", lang: str = "zh") -> str:
     b.phones = []
     s.add(b)
     s.flush()
-    set_phones(s, b, ["13800138000"])
+    set_phones(s, b, ["+86 138 0013 8000"])  # with its country code: valid for either jurisdiction
     loan = Loan(id=f"{bid}-L1", borrower_id=bid, currency="CNY", disbursed_on=date(2026, 6, 1))
     loan.principal = Decimal(6000)
     s.add(loan)

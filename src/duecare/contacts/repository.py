@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactTask, Suppression, TaskStatus
+from duecare.kit.phones import e164_readings
 from duecare.privacy.fields import keyed_hash
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
@@ -54,8 +55,10 @@ def fenced(session: Session, task_id: int, *, owner: str, fence: str | None = No
 
 
 def address_hash(channel: str, address: str) -> str:
+    """The keyed hash a suppression is stored under: an SMS number in E.164 (stored phones already are; a
+    national form takes its first valid reading, kit.phones), an email case-folded."""
     if channel == "sms":
-        return keyed_hash(address, "phone")
+        return keyed_hash((e164_readings(address) or [address])[0], "phone")
     return keyed_hash(address.strip().lower() if channel == "email" else address, "text")
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from duecare.kit.bounds import MAX_DURATION_S, MAX_SEQ
 from duecare.kit.db import Base
 from duecare.kit.errors import UserError
+from duecare.kit.phones import REGIONS, e164_lists
 from duecare.ledger import models as m
 from duecare.ledger.repository import phone_hashes
 from duecare.ledger.validation import (
@@ -199,10 +200,25 @@ def _check_all(session: Session, files: dict[str, Path]) -> dict[str, Checked]:
                                     f"cannot be read ({first})")], 1)
             continue
         checked[name] = check(spec, raw, path.name, PROBLEM_LIMIT)
+        if name == "borrowers" and not checked[name].problem_count:
+            _phones_in_e164(checked[name])
     for result in checked.values():
         if not result.problem_count:
             _check_references(session, result, checked)
     return checked
+
+
+def _phones_in_e164(result: Checked) -> None:
+    """Every phone in E.164 for the borrower's jurisdiction (kit.phones); a number invalid there is a problem."""
+    result.frame, bad = e164_lists(result.frame, "phones", "jurisdiction")
+    if bad.height:
+        rows = result.frame.with_row_index("_i").join(bad, on="_i", how="inner").sort("_i")
+        result.problem_count += rows.height
+        room = max(0, PROBLEM_LIMIT - len(result.problems))
+        result.problems.extend(
+            Problem(result.source, row, "phones", f"phone {position} is not a valid number for jurisdiction {jur} "
+                    f"({REGIONS[jur]}); correct it, or write it with its country code (e.g. +44 7911 123456)")
+            for row, position, jur in rows.select(ROW, "position", "jurisdiction").head(room).iter_rows())
 
 
 def _check_references(session: Session, result: Checked, checked: dict[str, Checked]) -> None:

@@ -9,30 +9,40 @@ import polars as pl
 from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from duecare.kit.phones import e164_readings, to_e164
 from duecare.ledger.models import Borrower, BorrowerPhone, Loan
 from duecare.privacy.fields import keyed_hash
 
 
 def phone_hashes(phones: Sequence[str]) -> list[str]:
-    """Distinct keyed hashes of phone numbers, in first-seen order."""
+    """Distinct keyed hashes of phone numbers already in E.164 (`kit.phones.to_e164`), in first-seen order."""
     return list(dict.fromkeys(keyed_hash(p, "phone") for p in phones if p.strip()))
 
 
 def set_phones(session: Session, borrower: Borrower, phones: Sequence[str]) -> None:
-    """Replace a borrower's phones: the encrypted list and its lookup index change together."""
-    borrower.phones = list(phones)
+    """Replace a borrower's phones, in E.164 for their jurisdiction (an invalid one raises `InvalidPhone`):
+    the encrypted list and its lookup index change together."""
+    borrower.phones = list(dict.fromkeys(to_e164(p, borrower.jurisdiction) for p in phones if p.strip()))
     session.flush()
     session.execute(delete(BorrowerPhone).where(BorrowerPhone.borrower_id == borrower.id))
-    hashes = phone_hashes(phones)
+    hashes = phone_hashes(borrower.phones)
     if hashes:
         session.execute(insert(BorrowerPhone), [{"borrower_id": borrower.id, "phone_hash": h} for h in hashes])
 
 
+def phone_lookup_hashes(phone: str) -> list[str]:
+    """Keyed hashes of every E.164 reading of a number typed by someone not known yet (at most one each
+    for cn, us, uk): `+86 139…`, `139…` and `0086 139…` give the same one."""
+    return phone_hashes(e164_readings(phone))
+
+
 def borrowers_by_phone(session: Session, phone: str) -> list[Borrower]:
-    """Borrowers who have this phone number (any formatting: digits are compared)."""
-    hashed = keyed_hash(phone, "phone")
+    """Borrowers who have this phone number, in any national or international form."""
+    hashes = phone_lookup_hashes(phone)
+    if not hashes:
+        return []
     stmt = (select(Borrower).join(BorrowerPhone, BorrowerPhone.borrower_id == Borrower.id)
-            .where(BorrowerPhone.phone_hash == hashed).order_by(Borrower.id))
+            .where(BorrowerPhone.phone_hash.in_(hashes)).distinct().order_by(Borrower.id))
     return list(session.scalars(stmt))
 
 

@@ -67,7 +67,7 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
     if not CODE_PER_IP.hit(ip) or not CODE_PER_ACCOUNT.hit(f"{ip}|{digits}"):
         return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
     shown: str | None = None
-    borrower_id = auth.find_borrower_by_phone(db, digits)
+    borrower_id = auth.find_borrower_by_phone(db, phone)
     if borrower_id is not None:
         try:
             shown = auth.issue_code(db, borrower_id).shown_code
@@ -83,7 +83,7 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
     ip = _ip(request)
     if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|code|{digits}"):
         return render(request, "portal/signin.html", status_code=429, step="code", phone=digits, error="too_many")
-    candidate = auth.find_borrower_by_phone(db, digits)
+    candidate = auth.find_borrower_by_phone(db, phone)
     if candidate is None or not auth.verify_code(db, candidate, code.strip()):
         return render(request, "portal/signin.html", status_code=401, step="code", phone=digits,
                       error="wrong_code")

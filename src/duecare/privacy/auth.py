@@ -158,14 +158,17 @@ def _code_digest(borrower_id: str, code: str) -> str:
 
 
 def find_borrower_by_phone(db: Session, phone: str) -> str | None:
+    """The borrower with this number in any national or international form (E.164 readings, kit.phones)."""
     from duecare.ledger.models import BorrowerPhone
+    from duecare.ledger.repository import phone_lookup_hashes
 
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 5:
+    hashes = phone_lookup_hashes(phone)
+    if not hashes:
         return None
     return db.execute(
         select(BorrowerPhone.borrower_id)
-        .where(BorrowerPhone.phone_hash == keyed_hash(digits, "phone"))
+        .where(BorrowerPhone.phone_hash.in_(hashes))
+        .order_by(BorrowerPhone.borrower_id)
         .limit(1)
     ).scalar_one_or_none()
 

@@ -174,7 +174,7 @@ def borrower_code(
         raise HTTPException(429, "too many codes requested; wait 10 minutes / 请求过于频繁，请10分钟后再试")
     payload: dict[str, Any] = {"sent": True, "message": "如果该号码已登记，验证码已发送 / "
                                "If this number is registered, a code has been sent."}  # fmt: skip
-    borrower_id = auth.find_borrower_by_phone(db, digits)
+    borrower_id = auth.find_borrower_by_phone(db, phone)
     if borrower_id is not None:
         try:
             issued = auth.issue_code(db, borrower_id)
@@ -212,7 +212,7 @@ def borrower_verify(
     if token:
         borrower_id = auth.verify_link(db, token)
     elif digits and code:
-        candidate = auth.find_borrower_by_phone(db, digits)
+        candidate = auth.find_borrower_by_phone(db, phone)
         if candidate is not None and auth.verify_code(db, candidate, code):
             borrower_id = candidate
     if borrower_id is None:

@@ -11,14 +11,16 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from duecare.kit.phones import national_digits
 from duecare.privacy.permissions import Actor, allowed
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def mask_phone(value: str) -> str:
-    """'13800138000' -> '138****8000'; short numbers keep only their last 2 digits."""
-    digits = re.sub(r"\D", "", value)
+    """'13800138000' or '+8613800138000' -> '138****8000' (the number as dialled at home, without the
+    country code); short numbers keep only their last 2 digits."""
+    digits = national_digits(value)
     if len(digits) >= 11:
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) >= 7:

@@ -148,7 +148,7 @@ def apply_correction(db: Session, actor: Actor, request_id: int, field: str, val
 
         new_phones = [p.strip() for p in value.split(";") if p.strip()]
         repository.set_phones(db, borrower, new_phones)
-        after: Any = new_phones
+        after: Any = borrower.phones  # as stored: E.164
     else:
         setattr(borrower, field, value)
         after = value

@@ -9,7 +9,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from duecare.ledger.synth import arrow, params
-from duecare.ledger.synth.places import CN_MOBILE_PREFIXES, EMAIL_DOMAINS, TIMEZONES, LocalePool
+from duecare.ledger.synth.places import (
+    CN_MOBILE_PREFIXES,
+    EMAIL_DOMAINS,
+    TIMEZONES,
+    US_AREA_CODES,
+    LocalePool,
+)
 
 
 @dataclass(frozen=True)
@@ -30,9 +36,11 @@ def _phones(rng: np.random.Generator, jur: np.ndarray) -> pa.Array:
     m = len(owner)
     cn = CN_MOBILE_PREFIXES[rng.integers(0, len(CN_MOBILE_PREFIXES), m)] * 100_000_000 \
         + rng.integers(0, 100_000_000, m)
-    us = (rng.integers(2, 10, m) * 100 + rng.integers(0, 100, m)) * 10_000_000 \
-        + rng.integers(2_000_000, 10_000_000, m)
-    uk = 7_000_000_000 + rng.integers(0, 1_000_000_000, m)
+    # Valid numbers only (ingest refuses others): assigned US area codes, UK mobiles 071-075. The same draws
+    # as before, so every other column of a seeded portfolio is unchanged.
+    area = US_AREA_CODES[(rng.integers(2, 10, m) * 100 + rng.integers(0, 100, m)) % len(US_AREA_CODES)]
+    us = area * 10_000_000 + rng.integers(2_000_000, 10_000_000, m)
+    uk = 7_100_000_000 + rng.integers(0, 1_000_000_000, m) // 2
     number = pa.array(np.select([j == 0, j == 1], [cn, us], uk)).cast(arrow.S)
     prefix = arrow.codes(("", "+1", "+44"), j)
     values = pc.binary_join_element_wise(prefix, number, "")
