@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from duecare.ledger.models import Borrower, BorrowerPhone, Loan
-from duecare.privacy.fields import keyed_hash
+from duecare.ledger.repository import phone_lookup_hashes
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
 
@@ -31,7 +31,8 @@ def matching_borrowers(db: Session, actor: Actor, q: str) -> list[str]:
         return []
     found: list[str] = []
     if looks_like_phone(q):
-        stmt = select(BorrowerPhone.borrower_id).where(BorrowerPhone.phone_hash == keyed_hash(q, "phone"))
+        hashes = phone_lookup_hashes(q)  # every E.164 reading: '139…', '+86 139…', '0086 139…' alike
+        stmt = select(BorrowerPhone.borrower_id).where(BorrowerPhone.phone_hash.in_(hashes))
         found += db.scalars(readable_borrowers(stmt, actor, BorrowerPhone.borrower_id)).all()
     prefix = q.replace("%", "").replace("_", r"\_") + "%"
     by_id = select(Borrower.id).where(Borrower.id.like(prefix, escape="\\")).limit(LIMIT)
