@@ -6,7 +6,7 @@ Every route declares its permission; which borrowers a person sees is a filter i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from duecare.console import casework, dashboards, search
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
+from duecare.kit import democlock
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
 from duecare.portal import account
 from duecare.privacy import auth
-from duecare.privacy.audit import audit_read
+from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.deps import DB, require
 from duecare.privacy.masking import mask_record, sees_clear
 from duecare.privacy.models import AuditEvent, StaffUser
@@ -30,6 +32,7 @@ from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.visits import clock
 from duecare.web.i18n import request_locale, translations
 from duecare.web.templating import render
 
@@ -47,7 +50,8 @@ AUDIT = Depends(require("audit.read"))
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The one clock of the app (the demo's shifted clock in a demo run), as the visit API uses."""
+    return clock.now()
 
 
 def _safe_next(target: str | None) -> str:
@@ -335,6 +339,25 @@ async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_R
         detail = str(exc) + (f" — {reasons}" if reasons else "")
         raise HTTPException(422, detail) from None
     return RedirectResponse("/console/visits/schedule?done=report", status_code=303)
+
+
+# --- the demo's clock (demo mode only) ---------------------------------------------------------------------------
+
+@router.post("/demo/clock")
+def demo_clock(request: Request, days: str = Form(max_length=4), next: str = Form("/console", max_length=512),
+               actor: Actor = USE, db: Session = DB) -> Response:
+    """Move the demo's shared clock forward (absent outside demo mode: production time is never shifted)."""
+    if not demo_mode():
+        raise HTTPException(404, "not found")
+    try:
+        moment = democlock.advance(float(days))
+    except ValueError:
+        raise HTTPException(422, "days: a number such as 1 or 3") from None
+    except UserError as exc:
+        raise HTTPException(422, str(exc)) from None
+    record_audit(db, actor=actor, action="demo_clock_advanced", subject="demo:clock",
+                 after={"days": days, "demo_now": moment.isoformat()})
+    return RedirectResponse(_safe_next(next), status_code=303)
 
 
 # --- policy, dashboards, audit ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,6 +29,7 @@ from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.visits import clock
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -40,7 +41,8 @@ REVIEW = Depends(require("review.request"))
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The one clock of the app (the demo's shifted clock in a demo run), as the visit API uses."""
+    return clock.now()
 
 
 def _ip(request: Request) -> str:

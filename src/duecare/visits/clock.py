@@ -1,4 +1,5 @@
-"""The workflow's clock. Real time, unless `DUECARE_DEMO_NOW` (ISO 8601 with offset) pins it for a demo run;
+"""The workflow's clock. Real time (shifted by the demo clock's offset in a demo run: kit/democlock.py), unless
+`DUECARE_DEMO_NOW` (ISO 8601 with offset) pins it for a demo run;
 the web app may set `app.state.clock` (tests advance a fake clock there)."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
+from duecare.kit import democlock
 from duecare.kit.errors import UserError
 from duecare.kit.settings import demo_mode
 
@@ -13,7 +15,7 @@ from duecare.kit.settings import demo_mode
 def now() -> datetime:
     pinned = os.environ.get("DUECARE_DEMO_NOW")
     if not pinned:
-        return datetime.now(UTC)
+        return datetime.now(UTC) + democlock.offset()  # the demo's shared clock (zero outside demo mode)
     if not demo_mode():
         # A pinned clock would backdate audit times: it is refused outside a demo run.
         raise UserError("DUECARE_DEMO_NOW is only honoured in a demo run (set DUECARE_DEMO=1); unset it",

@@ -8,6 +8,9 @@
    and open a home-visit case through the visit workflow for one borrower whose decision is `visit_notice`;
 4. start the contact sandbox and a delivery worker in the background when those commands exist;
 5. print the URLs and sign-ins, then serve. Sign-in codes are shown on the portal page (demo mode).
+
+Everything runs on the demo's clock (kit/democlock.py): `--as-of` starts it at a chosen moment and
+`duecare demo advance --days N` (or the console's demo control) moves it forward for every process.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +61,10 @@ def _step(args: list[str], env: dict[str, str]) -> str:
 def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, env: dict[str, str]) -> Path:
     portfolio, out = directory / "portfolio", directory / "out"
     marker = portfolio / "demo.json"
-    wanted = {"accounts": accounts, "seed": seed, "day": datetime.now(UTC).date().isoformat()}
+    wanted = {"accounts": accounts, "seed": seed, "day": demo_now().date().isoformat()}
     if fresh or not marker.exists() or json.loads(marker.read_text()) != wanted:
-        _step(["generate", "--accounts", str(accounts), "--seed", str(seed), "--out", str(portfolio)], env)
+        _step(["generate", "--accounts", str(accounts), "--seed", str(seed), "--as-of", str(wanted["day"]),
+               "--out", str(portfolio)], env)
         marker.write_text(json.dumps(wanted))
     else:
         err.print(f"reusing the portfolio in {portfolio} (--fresh regenerates it)")
@@ -128,7 +132,7 @@ def pick_people(db: Any, people: DemoPeople) -> None:
     from duecare.privacy.permissions import SYSTEM, Actor
     from duecare.web.snapshot import decisions_for
 
-    now = datetime.now(UTC)
+    now = demo_now()
     decided = queue_frame(decisions_for(db, SYSTEM, now))
     if decided.height == 0:
         return
@@ -223,16 +227,40 @@ def people_json(people: DemoPeople) -> dict[str, Any]:
             "visit_id": people.visit_id}
 
 
-def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int, fresh: bool, serve: bool) -> None:
+def demo_now() -> datetime:
+    """The demo's clock (kit/democlock.py): what every page, the workflow and the batch call "now"."""
+    from duecare.visits import clock
+
+    return clock.now()
+
+
+def _demo_environment(directory: Path) -> None:
+    os.environ.setdefault("DUECARE_DATA_DIR", str(directory))
+    os.environ["DUECARE_DEMO_CODES"] = "1"
+    os.environ["DUECARE_DEMO"] = "1"
+
+
+def advance_clock(directory: Path, days: float) -> datetime:
+    """`duecare demo advance --days N`: the running demo sees the new time at its next request."""
+    from duecare.kit import democlock
+
+    _demo_environment(directory.resolve())
+    return democlock.advance(days)
+
+
+def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int, fresh: bool, serve: bool,
+             as_of: str | None = None) -> None:
     if accounts < 10:
         from duecare.kit.errors import UserError
 
         raise UserError("--accounts: at least 10 so the queue and dashboards have something to show")
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DUECARE_DATA_DIR", str(directory))
-    os.environ["DUECARE_DEMO_CODES"] = "1"
-    os.environ["DUECARE_DEMO"] = "1"
+    _demo_environment(directory)
+    if as_of is not None:
+        from duecare.kit import democlock
+
+        democlock.start_at(democlock.parse_moment(as_of))
     env = dict(os.environ)
     out = prepare_portfolio(directory, accounts, seed, fresh, env)
 

@@ -9,12 +9,14 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from duecare.kit.settings import demo_mode
+from duecare.visits import clock
 from duecare.web import i18n
 from duecare.web.labels import label
 
@@ -54,12 +56,38 @@ def day(value: date | None, locale: str) -> str:
     return format_date(value, format="medium", locale=_babel_locale(locale))
 
 
-def moment(value: datetime | None, locale: str, tz: str | None = None) -> str:
+DEFAULT_STAFF_ZONE = "Asia/Shanghai"
+TZ_COOKIE = "duecare_tz"
+
+
+def moment(value: datetime | None, locale: str, tz: str) -> str:
+    """A moment in a zone, always labelled with it: `2026-12-03 23:55 (Asia/Shanghai)`."""
     if value is None:
         return "—"
-    zone = ZoneInfo(tz) if tz else None
-    shown = value.astimezone(zone) if zone else value
-    return format_datetime(shown, format="medium", tzinfo=shown.tzinfo, locale=_babel_locale(locale))
+    zone = _zone(tz) or ZoneInfo(DEFAULT_STAFF_ZONE)
+    shown = value.astimezone(zone)
+    return f"{shown:%Y-%m-%d %H:%M} ({zone.key})"
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+
+
+def viewer_zone(request: Request, db: Any, actor: Any) -> str:
+    """A borrower sees their own zone; staff see the zone their browser reports (cookie), else Shanghai."""
+    if actor is not None and getattr(actor, "kind", None) == "borrower" and db is not None:
+        from duecare.ledger.models import Borrower
+
+        borrower = db.get(Borrower, actor.id)
+        if borrower is not None and _zone(borrower.timezone):
+            return str(borrower.timezone)
+    chosen = _zone(request.cookies.get(TZ_COOKIE))
+    return chosen.key if chosen else DEFAULT_STAFF_ZONE
 
 
 def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
@@ -67,8 +95,10 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     tr = i18n.translations(locale)
     db = getattr(request.state, "db", None)
     actor = getattr(request.state, "actor", None)
+    zone = viewer_zone(request, db, actor)
     base = {
         "request": request,
+        "viewer_tz": zone,
         "locale": locale,
         "html_lang": i18n.HTML_LANG[locale],
         "_": tr.gettext,
@@ -79,9 +109,10 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "money": lambda minor, currency="CNY": money(minor, currency, locale),
         "number": lambda value, digits=0: number(value, locale, digits),
         "day": lambda value: day(value, locale),
-        "moment": lambda value, tz=None: moment(value, locale, tz),
+        "moment": lambda value, tz=None: moment(value, locale, tz or zone),
         "label": lambda kind, code: tr.gettext(label(kind, code)),
         "path": request.url.path,
+        "demo_now": clock.now() if demo_mode() else None,  # the demo's clock, shown with its control
         "query": request.url.query,
     }
     base.update(extra)

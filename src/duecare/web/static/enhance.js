@@ -2,6 +2,14 @@
 (function () {
   "use strict";
 
+  // The viewer's time zone, so that staff pages label times in it (the server falls back to Asia/Shanghai).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("duecare_tz=") === -1) {
+      document.cookie = "duecare_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* an old browser: the default zone is used */ }
+
   // Adaptive questions: <div data-show-when="has_income=yes"> is shown only when that radio is chosen.
   function applyShowWhen(root) {
     root.querySelectorAll("[data-show-when]").forEach(function (el) {
