@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import Moment, RowId
 from duecare.contacts.models import CallQueueItem, ContactTask, TaskStatus
 from duecare.contacts.repository import status_counts, tasks_for_staff
 from duecare.contacts.service import record_receipt, record_reply, retry_dead
@@ -32,7 +33,7 @@ class Receipt(BaseModel):
     status: Literal["delivered", "undelivered", "failed", "invalid", "bounced"]
     idempotency_key: str | None = Field(default=None, max_length=64)
     provider_ref: str | None = Field(default=None, max_length=128)
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 class Reply(BaseModel):
@@ -42,7 +43,7 @@ class Reply(BaseModel):
     sender: str = Field(alias="from", min_length=1, max_length=320)
     text: str = Field(max_length=4000)
     idempotency_key: str | None = Field(default=None, max_length=64)  # email: from In-Reply-To
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 def _task_view(t: ContactTask) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def outbox(status: TaskStatus | None = None, limit: int = 100, actor: Actor = OU
 
 
 @router.post("/outbox/{task_id}/retry")
-def retry(task_id: int, actor: Actor = OUTBOX_MANAGE, db: Session = DB) -> dict[str, Any]:
+def retry(task_id: RowId, actor: Actor = OUTBOX_MANAGE, db: Session = DB) -> dict[str, Any]:
     """Put a dead letter back in the queue after its cause was fixed."""
     try:
         return _task_view(retry_dead(db, task_id, actor.label))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Annotated, Any
 
+from annotated_types import Interval
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
 MAX_AMOUNT = Decimal(10) ** 10  # units of currency; MAX_MINOR minor units
@@ -92,6 +93,7 @@ Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(check_date
 Moment = Annotated[AwareDatetime, AfterValidator(check_moment)]
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID)]
 Zone = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_zone)]
+RowId = Annotated[int, Interval(ge=1, le=MAX_ROW_ID)]  # an integer primary key in a URL: too large is a 422
 
 
 def json_depth(body: bytes | str) -> int:

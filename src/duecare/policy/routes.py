@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from duecare.kit.errors import UserError
 from duecare.ledger.casefile import CaseFile, _check_references
@@ -27,7 +27,7 @@ def _checked(case: CaseFile) -> CaseFile:
 
 @router.post("/decisions:evaluate", dependencies=[Depends(require("decisions.evaluate"))],
              summary="Decide the next lawful action for every loan of a case file")
-def evaluate_decisions(case: CaseFile, strategy: str = "standard") -> dict[str, Any]:
+def evaluate_decisions(case: CaseFile, strategy: Annotated[str, Query(max_length=64)] = "standard") -> dict[str, Any]:
     """Case file in (DESIGN.md format), one decision per loan out — the code path of `duecare run`."""
     policy = _policy(strategy)
     frames = case_to_frames(_checked(case))
@@ -50,7 +50,7 @@ def list_packs() -> list[dict[str, Any]]:
 
 @router.get("/policy/strategies/{name}", dependencies=[Depends(require("policy.read"))],
             summary="A strategy: ladder, gate, windows, variants")
-def get_strategy(name: str) -> dict[str, Any]:
+def get_strategy(name: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     s = _strategy_or_404(name)
     return {"strategy": s.strategy, "version": s.version, "digest": s.digest, "definition": s.raw}
 

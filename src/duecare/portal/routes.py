@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import RowId
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
@@ -229,7 +230,7 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
 
 
 @router.post("/plan/{proposal_id}/accept")
-def plan_accept_counter(proposal_id: int, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
     """Accept the counter-offer exactly as it was made (read back from the stored proposal, never the form)."""
     row = db.get(PlanProposal, proposal_id)
     if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:

@@ -4,12 +4,13 @@ Mounted by the web app: `app.include_router(rights_routes.router)`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import RowId
 from duecare.kit.errors import UserError
 from duecare.privacy import rights
 from duecare.privacy.audit import audit_read, verify_chain
@@ -59,7 +60,7 @@ def my_export(actor: Actor = BORROWER_RIGHTS, db: Session = DB) -> dict[str, Any
 
 @router.post("/me/requests")
 def my_new_request(
-    kind: str = Form(), details: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_RIGHTS,
+    kind: str = Form(max_length=40), details: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_RIGHTS,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     try:
@@ -75,7 +76,7 @@ def my_requests(actor: Actor = BORROWER_RIGHTS, db: Session = DB) -> list[dict[s
 
 
 @router.get("/me/requests/{request_id}")
-def my_request(request_id: int, actor: Actor = BORROWER_RIGHTS, db: Session = DB) -> dict[str, Any]:
+def my_request(request_id: RowId, actor: Actor = BORROWER_RIGHTS, db: Session = DB) -> dict[str, Any]:
     row = db.execute(
         select(SubjectRequest).where(SubjectRequest.id == request_id, SubjectRequest.borrower_id == actor.id)
     ).scalar_one_or_none()
@@ -107,7 +108,7 @@ def my_reviews(actor: Actor = BORROWER_REVIEW, db: Session = DB) -> list[dict[st
 
 
 @router.get("/borrowers/{borrower_id}")
-def borrower_view(borrower_id: str, actor: Actor = CASES_READ, db: Session = DB) -> dict[str, Any]:
+def borrower_view(borrower_id: Annotated[str, Path(max_length=64)], actor: Actor = CASES_READ, db: Session = DB) -> dict[str, Any]:
     """A borrower's contact details, within the actor's scope, masked by role; the read is audited."""
     from duecare.ledger.models import Borrower
 
@@ -132,7 +133,7 @@ def borrower_view(borrower_id: str, actor: Actor = CASES_READ, db: Session = DB)
 
 
 @router.get("/borrowers/{borrower_id}/export")
-def borrower_export(borrower_id: str, actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
+def borrower_export(borrower_id: Annotated[str, Path(max_length=64)], actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
     try:
         return rights.access_export(db, actor, borrower_id)
     except UserError as exc:
@@ -150,7 +151,7 @@ def open_requests(actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> list[dict[s
 
 @router.post("/requests/{request_id}/correction")
 def correct(
-    request_id: int, field: str = Form(), value: str = Form(max_length=1000), actor: Actor = RIGHTS_MANAGE,
+    request_id: RowId, field: str = Form(max_length=40), value: str = Form(max_length=1000), actor: Actor = RIGHTS_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     try:
@@ -160,7 +161,7 @@ def correct(
 
 
 @router.post("/requests/{request_id}/deletion")
-def delete_data(request_id: int, actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
+def delete_data(request_id: RowId, actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
     try:
         return _request_json(rights.handle_deletion(db, actor, request_id))
     except UserError as exc:
@@ -178,7 +179,7 @@ def pending_reviews(actor: Actor = REVIEW_MANAGE, db: Session = DB) -> list[dict
 
 @router.post("/reviews/{review_id}")
 def resolve(
-    review_id: int, outcome: str = Form(), note: str = Form(max_length=4000), actor: Actor = REVIEW_MANAGE,
+    review_id: RowId, outcome: str = Form(max_length=40), note: str = Form(max_length=4000), actor: Actor = REVIEW_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     try:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, UploadF
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import safe_name, safe_suffix
 from duecare.kit.errors import UserError
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -62,7 +63,7 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
     data = await audio.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise HTTPException(status_code=413, detail="recording larger than 50 MB")
-    suffix = Path(audio.filename or "call.wav").suffix or ".wav"
+    suffix = safe_suffix(audio.filename)  # the name itself is never used as a path
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
@@ -70,7 +71,7 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
             out = await run_in_threadpool(transcribe_call, path, as_of=moment, lang=lang, analyze=analyze)
         except UserError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
-        ref = audio_ref(path).replace(path.name, Path(audio.filename or path.name).name[:150], 1)
+        ref = audio_ref(path).replace(path.name, safe_name(audio.filename, path.name), 1)
     return out, ref
 
 

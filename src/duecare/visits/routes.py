@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -18,12 +18,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from duecare.kit.bounds import Day
 from duecare.kit.errors import TransitionError, UserError
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import clock, register, repository, service, views
 from duecare.visits import notice as notice_mod
+from duecare.visits.models import VisitState
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
 
@@ -80,7 +82,7 @@ class ApprovalIn(_Body):
 
 class ScheduleIn(_Body):
     agents: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
-    day: date | None = Field(default=None, alias="date",
+    day: Day | None = Field(default=None, alias="date",
                              description="the borrower-local day; default: the first that fits")
 
 
@@ -139,7 +141,7 @@ def _result(db: Session, result: service.StepResult) -> Any:
 
 
 @router.get("/visits", summary="List visits you may see", responses=ERRORS)
-def list_visits(state: str | None = None, actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
+def list_visits(state: VisitState | None = None, actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
     return [views.visit_view(db, v, timeline=False) for v in repository.list_visits(db, actor, state)]
 
 
@@ -325,7 +327,7 @@ def expire(request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE, db: Session =
 
 @router.get("/visit-routes/{agent_id}", summary="A field agent's day route (field agents: their own only)",
             responses=ERRORS)
-def route(agent_id: str, day: Annotated[date, Query(alias="date")], actor: Actor = ALLOW_VISITS_READ,
+def route(agent_id: str, day: Annotated[Day, Query(alias="date")], actor: Actor = ALLOW_VISITS_READ,
           db: Session = DB) -> Any:
     if actor.role == "field_agent" and actor.id != agent_id:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such route"})

@@ -19,8 +19,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from duecare.kit.db import migrate, session_factory
+from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.privacy.security import SecurityMiddleware
+from duecare.web.limits import BodyLimitMiddleware
 
 log = logging.getLogger("duecare.web")
 
@@ -87,6 +89,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.mount("/static/vendor", StaticFiles(directory=plotly_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outermost: bounds every body before anything reads it
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -98,6 +101,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
         return render(request, "error.html", status_code=exc.status_code, code=exc.status_code,
                       detail=str(exc.detail))
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        """Bad input a service refused (an unknown id, a value out of range): 422 with its message, never 500."""
+        return await http_error(request, HTTPException(status_code=422, detail=str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
