@@ -1,52 +1,167 @@
-"""The one `duecare` command; each domain adds its commands through `register(app)`."""
+"""The one `duecare` command. Each domain's commands are imported only when one of them runs.
+
+`COMMANDS` is the explicit table: command name -> its one-line help and the function that imports its domain's
+`register(app)` (a plain `from ... import`, so mypy and import-linter see every edge). `duecare --help` lists
+the table without importing any domain; running a command imports that one domain. A domain that fails to
+import fails the command that needs it, loudly; `tests/test_cli_table.py` keeps the table and the domains in
+step (every name is registered by its domain, with the same help).
+"""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from duecare.kit.errors import UserError
+
+Register = Callable[[typer.Typer], None]
+
+
+def _ledger() -> Register:
+    from duecare.ledger.cli import register
+    return register
+
+
+def _batch() -> Register:
+    from duecare.batch.cli import register
+    return register
+
+
+def _policy() -> Register:
+    from duecare.policy.cli import register
+    return register
+
+
+def _web() -> Register:
+    from duecare.web.cli import register
+    return register
+
+
+def _contacts() -> Register:
+    from duecare.contacts.cli import register
+    return register
+
+
+def _visits() -> Register:
+    from duecare.visits.cli import register
+    return register
+
+
+def _risk() -> Register:
+    from duecare.risk.cli import register
+    return register
+
+
+def _speech() -> Register:
+    from duecare.speech.cli import register
+    return register
+
+
+def _privacy() -> Register:
+    from duecare.privacy.cli import register
+    return register
+
+
+@dataclass(frozen=True)
+class Entry:
+    help: str
+    domain: Callable[[], Register]
+
+
+# In help order. The help text is what `duecare --help` shows without importing the domain.
+COMMANDS: dict[str, Entry] = {
+    "ingest": Entry("Load a portfolio directory into the store; re-running adds nothing twice. 导入借款数据（可重复执行）。",
+                    _ledger),
+    "generate": Entry("Generate a synthetic portfolio with known behaviour segments (truth.parquet).", _ledger),
+    "features": Entry("Print every ageing and contact feature of each loan of a case file (one JSON line per loan).",
+                      _batch),
+    "decide": Entry("Print the decision for each loan of a case file (one JSON line per loan).", _batch),
+    "schema": Entry("Print the case file's JSON Schema (published as schemas/case.schema.json).", _batch),
+    "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan.", _batch),
+    "serve": Entry("Serve the borrower portal, the staff console and the API. 启动网页与接口服务。", _web),
+    "demo": Entry("Generate, ingest, run the batch, create demo users, then serve. 一键演示。", _web),
+    "worker": Entry("Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes "
+                    "(Ctrl-C stops).", _contacts),
+    "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),
+    "policy": Entry("Jurisdiction packs and strategies: show, test, diff.", _policy),
+    "visits": Entry("The home-visit workflow. 上门走访流程。", _visits),
+    "consent": Entry("Consent registry. 同意记录。", _visits),
+    "risk": Entry("Risk models: train, evaluate, score, monitor, fairness. 风险模型。", _risk),
+    "calls": Entry("Call analytics: transcription, call understanding, agent QA.", _speech),
+    "audit": Entry("The tamper-evident audit trail.", _privacy),
+    "keys": Entry("Encryption keys of personal fields.", _privacy),
+    "retention": Entry("Retention schedules: anonymise what the law no longer lets us keep.", _privacy),
+    "users": Entry("Staff accounts.", _privacy),
+}
+
+_loaded: dict[Callable[[], Register], TyperGroup] = {}
+
+
+def domain_commands(domain: Callable[[], Register]) -> TyperGroup:
+    """Every command one domain registers, as a click group (its module imported now, once)."""
+    if domain not in _loaded:
+        sub = typer.Typer()
+        domain()(sub)
+        _loaded[domain] = typer.main.get_group(sub)
+    return _loaded[domain]
+
+
+def load_command(name: str) -> Any:
+    """The real command for a table entry; a domain that does not register it is a bug, raised as such."""
+    entry = COMMANDS[name]
+    command = domain_commands(entry.domain).commands.get(name)
+    if command is None:
+        raise RuntimeError(f"duecare.cli.COMMANDS lists {name!r} but its domain's register() does not add it")
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """Lists the table; imports a domain only to run (or show the help of) one of its commands."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        if self._listing:  # the top-level help needs the name and one line, not the domain
+            return typer.core.TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="duecare",
     help="duecare: lawful, humane delinquency management.",
+    cls=LazyGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
-# Domain modules that contribute commands, in help order. A module that is absent is skipped.
-COMMAND_MODULES = (
-    "duecare.ledger.cli",       # generate, ingest
-    "duecare.batch.cli",        # run, features, decide
-    "duecare.policy.cli",       # policy show|test|diff
-    "duecare.web.cli",          # serve, demo
-    "duecare.contacts.cli",     # worker
-    "duecare.visits.cli",       # consent evidence, visits ...
-    "duecare.risk.cli",         # risk train|evaluate|score|monitor
-    "duecare.speech.cli",       # calls transcribe|analyze
-    "duecare.privacy.cli",      # audit verify, keys rotate, retention run
-)
+
+@app.callback()
+def _root() -> None:
+    """duecare: lawful, humane delinquency management."""
+
 
 err = Console(stderr=True)
-
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                continue
-            importlib.import_module(name).register(app)
-        except Exception as exc:  # noqa: BLE001 — one broken domain must not take every other command down
-            err.print(f"[yellow]warning:[/yellow] commands of {name} are unavailable: {exc!r}", highlight=False)
-
-
-_register_all()
 
 
 def main() -> None:

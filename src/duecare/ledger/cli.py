@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 from pathlib import Path
 from typing import Annotated
@@ -47,6 +45,7 @@ def ingest(
 
 
 def register(app: typer.Typer) -> None:
+    from duecare.ledger import generate_cli  # imported when the ledger's commands are (duecare/cli.py)
+
     app.command("ingest")(ingest)
-    if importlib.util.find_spec("duecare.ledger.generate_cli") is not None:
-        importlib.import_module("duecare.ledger.generate_cli").register(app)
+    generate_cli.register(app)

@@ -34,26 +34,48 @@ def _check_save(save: bool, borrower: str | None) -> None:
         raise UserError("--borrower is used with --save; add --save to store the call")
 
 
+def _read_transcript(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError("file not found; pass a transcript JSON file or a folder of them", place=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"not valid JSON ({exc.msg})", place=f"{path}:{exc.lineno}") from None
+
+
+def _transcripts_in(folder: Path) -> list[Path]:
+    """The folder's *.json files in name order; `*.expected.json` (expected outputs kept beside examples) are not
+    transcripts."""
+    found = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".expected.json"))
+    if not found:
+        raise UserError("no transcript *.json files in this folder", place=str(folder))
+    return found
+
+
 @calls.command("analyze")
 def analyze(
     transcript: Annotated[Path, typer.Option("--transcript", help="speaker-labelled transcript JSON "
-                                             "{lang, as_of, turns}")],
+                                             "{lang, as_of, turns}, or a folder of them (one JSON line each)")],
     explain: Annotated[bool, typer.Option("--explain", help="add the quoted turn behind each label")] = False,
     events: Annotated[bool, typer.Option("--events", help="print {analysis, events} with the contact-event "
                                          "facts")] = False,
     borrower: Borrower = None, loan: LoanOpt = None, agent: Agent = None, save: Save = False,
 ) -> None:
-    """Intents, promise, hardship and agent QA of one call transcript."""
+    """Intents, promise, hardship and agent QA of call transcripts (a file, or a folder: models load once)."""
     from duecare.speech.analysis import analyze_transcript
     from duecare.speech.service import analyze_call
 
     _check_save(save, borrower)
-    try:
-        data = json.loads(transcript.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError("file not found; pass a transcript JSON file", place=str(transcript)) from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"not valid JSON ({exc.msg})", place=f"{transcript}:{exc.lineno}") from None
+    if transcript.is_dir():
+        if save:
+            raise UserError("--save stores one call in one borrower's case: pass one --transcript file")
+        # every file is read first, so a bad one stops the run before any analysis is printed
+        batch = [(path.name, _read_transcript(path)) for path in _transcripts_in(transcript)]
+        for name, data in batch:  # one process: the models behind the analysis are loaded once
+            result = analyze_call(data) if events else analyze_transcript(data, explain=explain)
+            typer.echo(json.dumps({"transcript": name, **result}, ensure_ascii=False, default=str))
+        return
+    data = _read_transcript(transcript)
     if save:
         from duecare.kit.db import migrate, unit_of_work
         from duecare.speech.service import analyze_and_record
