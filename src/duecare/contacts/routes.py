@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -10,11 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.bounds import Moment, RowId
 from duecare.contacts.models import CallQueueItem, ContactTask, TaskStatus
 from duecare.contacts.repository import status_counts, tasks_for_staff
 from duecare.contacts.service import record_receipt, record_reply, retry_dead
 from duecare.contacts.webhooks import signed_webhook
+from duecare.kit.bounds import Moment, RowId
 from duecare.kit.errors import TransitionError, UserError
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
