@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.console import casework, dashboards, search
+from duecare.console import casework, dashboards, search, visitpages
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.kit import democlock
@@ -137,6 +137,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
         "outcomes": casework.CALL_OUTCOMES,
         "can_write": actor.can("contacts.write"),
         "today": account.today_for(db, borrower_id, t),
+        "visits": _visits_of(db, borrower_id),
     }
 
 
@@ -219,40 +220,11 @@ def approvals_page(request: Request, actor: Actor = VISITS_APPROVE, db: Session 
     ctx = _visit_ctx(db, actor)
     waiting = []
     for v in repository.list_visits(db, actor, state="consented"):
-        gate = service.gate_now(ctx, v.id)
-        waiting.append({"visit": v, "gate": gate.as_json()})
+        gate = service.gate_now(ctx, v.id)  # live: the gate as it stands now, not as it stood at consent
+        waiting.append({"visit": v, "gate": gate, "lines": visitpages.gate_lines(gate),
+                        "blockers": visitpages.approval_blockers(gate), "is_proposer": actor.label == v.proposed_by})
     approved = repository.list_visits(db, actor, state="approved")
     return render(request, "console/approvals.html", waiting=waiting, approved=approved)
-
-
-@router.post("/visits/{visit_id}/approval")
-def approve_visit(visit_id: str, request: Request, decision: str = Form(max_length=8),
-                  comment: str = Form(max_length=1000), actor: Actor = VISITS_APPROVE, db: Session = DB) -> Response:
-    from duecare.visits import repository, service
-
-    if decision not in ("approve", "reject"):
-        raise HTTPException(422, "decision: approve or reject")
-    try:
-        result = service.decide_approval(_visit_ctx(db, actor), visit_id, decision == "approve", comment)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
-    except (TransitionError, UserError) as exc:
-        raise HTTPException(409, str(exc)) from None
-    flash = "stopped" if result.stopped else decision
-    return RedirectResponse(f"/console/visits/approvals?done={flash}", status_code=303)
-
-
-@router.post("/visits/{visit_id}/schedule")
-def schedule_visit(visit_id: str, request: Request, actor: Actor = VISITS_APPROVE, db: Session = DB) -> Response:
-    from duecare.visits import repository, service
-
-    try:
-        service.schedule(_visit_ctx(db, actor), visit_id)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
-    except (TransitionError, UserError) as exc:
-        raise HTTPException(409, str(exc)) from None
-    return RedirectResponse("/console/visits/schedule?done=scheduled", status_code=303)
 
 
 @router.get("/visits/schedule")
@@ -275,6 +247,11 @@ def schedule_page(request: Request, day: str = "", actor: Actor = VISITS_READ, d
 
 @router.get("/visits/{visit_id}/report")
 def report_page(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
+    return _report_form(request, db, actor, visit_id)
+
+
+def _report_form(request: Request, db: Session, actor: Actor, visit_id: str, status: int = 200,
+                 **extra: Any) -> Response:
     from duecare.visits import repository
     from duecare.visits.scope import load_visit_policy
 
@@ -285,9 +262,9 @@ def report_page(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, d
     policy = load_visit_policy()
     lang = "zh" if request_locale(request) == "zh_CN" else "en"
     checklist = policy.checklist(lang)
-    return render(request, "console/report.html", visit=visit, checklist=checklist,
+    return render(request, "console/report.html", status_code=status, visit=visit, checklist=checklist,
                   allowed={a["field"] for a in checklist["ask"]},
-                  recording=policy.recording_required(visit.pack) is not None, **_report_choices())
+                  recording=policy.recording_required(visit.pack) is not None, **_report_choices(), **extra)
 
 
 def _report_choices() -> dict[str, Any]:
@@ -327,6 +304,7 @@ def report_payload(form: Any) -> dict[str, Any]:
 
 @router.post("/visits/{visit_id}/report")
 async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
+    """File the scoped report; a refusal re-shows the form with every reason (nothing was stored)."""
     from duecare.visits import repository, service
 
     form = await request.form()
@@ -335,10 +313,10 @@ async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_R
     except repository.NotFound:
         raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
-        reasons = getattr(exc, "reasons", None)
-        detail = str(exc) + (f" — {reasons}" if reasons else "")
-        raise HTTPException(422, detail) from None
-    return RedirectResponse("/console/visits/schedule?done=report", status_code=303)
+        reasons = getattr(exc, "reasons", None) or []
+        return _report_form(request, db, actor, visit_id, status=422 if isinstance(exc, UserError) else 409,
+                            error=str(exc), reasons=reasons, sent={k: str(v) for k, v in form.items()})
+    return RedirectResponse(f"/console/visits/{visit_id}?done=report", status_code=303)
 
 
 # --- the demo's clock (demo mode only) ---------------------------------------------------------------------------
@@ -400,6 +378,17 @@ def audit_page(request: Request, borrower: str = "", actor: Actor = AUDIT, db: S
     return render(request, "console/audit.html", borrower=borrower, events=events)
 
 
+def _visits_of(db: Session, borrower_id: str) -> dict[str, list[Any]]:
+    """The borrower's visits by loan, newest first (the case page links each and offers to propose one)."""
+    from duecare.visits.models import VisitCase
+
+    out: dict[str, list[Any]] = {}
+    for v in db.scalars(select(VisitCase).where(VisitCase.borrower_id == borrower_id)
+                        .order_by(VisitCase.proposed_at.desc())):
+        out.setdefault(v.loan_id, []).append(v)
+    return out
+
+
 def _visit_ids(db: Session, borrower_id: str) -> list[str]:
     from duecare.visits.models import VisitCase
 
@@ -408,3 +397,6 @@ def _visit_ids(db: Session, borrower_id: str) -> list[str]:
 
 def local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
+
+
+router.include_router(visitpages.router)  # the visit workflow's pages (console/visitpages.py)
