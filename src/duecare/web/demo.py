@@ -40,6 +40,7 @@ class DemoPeople:
     visit_borrower: tuple[str, str] | None = None  # (borrower id, phone)
     plan_borrower: tuple[str, str] | None = None
     visit_id: str | None = None
+    visit_candidates: list[tuple[str, str]] = field(default_factory=list)  # on the visit track, no visit yet
 
 
 def duecare_command() -> list[str]:
@@ -150,6 +151,9 @@ def pick_people(db: Any, people: DemoPeople) -> None:
         bid = plan_rows["borrower_id"][0]
         people.plan_borrower = (bid, db.get(Borrower, bid).phones[0])
     people.visit_id, people.visit_borrower = _open_visit(db, agent, visit_rows, now)
+    for bid in visit_rows["borrower_id"].head(3).unique(maintain_order=True).to_list():
+        if people.visit_borrower is None or bid != people.visit_borrower[0]:
+            people.visit_candidates.append((bid, db.get(Borrower, bid).phones[0]))
 
 
 def _open_visit(db: Any, agent: Any, rows: Any, now: datetime) -> tuple[str | None, tuple[str, str] | None]:
@@ -215,6 +219,8 @@ def banner(host: str, port: int, people: DemoPeople) -> str:
     if people.visit_borrower:
         lines.append(f"    visit notice to answer: borrower {people.visit_borrower[0]}, phone {people.visit_borrower[1]}"
                      f" (visit {people.visit_id}; after consent, demo-supervisor approves it)")
+    for bid, phone in people.visit_candidates:
+        lines.append(f"    visit to propose:       borrower {bid}, phone {phone} (demo-agent proposes it from the case page)")
     if people.plan_borrower:
         lines.append(f"    repayment plan:         borrower {people.plan_borrower[0]}, phone {people.plan_borrower[1]}")
     return "\n".join(lines) + "\n"
@@ -224,7 +230,7 @@ def people_json(people: DemoPeople) -> dict[str, Any]:
     """The sign-ins as data (for scripts and the browser tests that walk the demo)."""
     return {"password": PASSWORD, "staff": [{"username": u, "role": r} for u, r in people.staff],
             "visit_borrower": people.visit_borrower, "plan_borrower": people.plan_borrower,
-            "visit_id": people.visit_id}
+            "visit_id": people.visit_id, "visit_candidates": people.visit_candidates}
 
 
 def demo_now() -> datetime:
