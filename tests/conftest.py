@@ -174,6 +174,13 @@ class _Databases:
         raise ValueError(f"unknown database kind {kind!r}")
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own audit checkpoint file: a database reused across tests (PostgreSQL, truncated) starts a
+    new chain, which the previous test's signed checkpoints would rightly call emptied."""
+    monkeypatch.setenv("DUECARE_AUDIT_CHECKPOINTS", str(tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"))
+
+
 @pytest.fixture(scope="session")
 def _databases() -> Iterator[_Databases]:
     dbs = _Databases()

@@ -70,3 +70,26 @@ class TestUserErrorsExitTwo:
         stderr = capsys.readouterr().err
         assert str(path) in stderr  # never wrapped mid-word, whatever the terminal width
         assert "borrower: is required" in stderr
+
+
+class TestAuditVerifyAgainstCheckpoints:
+    def test_a_truncated_chain_with_its_head_rewound_exits_one(self, sqlite_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch.setenv("DUECARE_DATABASE_URL", sqlite_url)
+        with session_factory(sqlite_url)() as db:
+            for i in range(4):
+                record_audit(db, actor="staff:S1", action="read_personal", subject=f"borrower:B{i}")
+                db.commit()
+        assert run_main(monkeypatch, "audit", "checkpoint") == 0
+        from duecare.kit.db import get_engine
+
+        with get_engine(sqlite_url).begin() as c:
+            second = c.exec_driver_sql("SELECT hash FROM audit_events WHERE seq = 2").scalar_one()
+            c.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+            c.exec_driver_sql("DELETE FROM audit_events WHERE seq > 2")
+            c.exec_driver_sql(f"UPDATE audit_head SET seq = 2, hash = '{second}'")
+        capsys.readouterr()
+        assert run_main(monkeypatch, "audit", "verify") == 1
+        out = json.loads(capsys.readouterr().out)
+        assert out["ok"] is False and out["first_bad_seq"] == 3 and out["checkpoints"] == 5

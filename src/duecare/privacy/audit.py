@@ -1,22 +1,34 @@
-"""The audit chain: append-only events, each hashing its content and the previous event's hash.
+"""The audit chain: append-only events, each an HMAC of its content and the previous event's hash.
 
 `record_audit(session, ...)` is the one way to append; it never commits (the boundary does). Appends are
 serialised by updating the single `audit_head` row first: a row lock in PostgreSQL, the database write lock
-in SQLite. `verify_chain` recomputes every hash and names the first event that does not fit.
+in SQLite. The HMAC key is derived from the key store (outside the database), so whoever can write the
+database cannot recompute a valid chain; after each commit the new head is signed and appended to the
+checkpoint file (privacy/checkpoints.py), so deleting the last events or emptying the chain is found too.
+`verify_chain` recomputes every link, compares the chain with every checkpoint and names the first problem.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
+from duecare.privacy.checkpoints import (
+    Checkpoint,
+    chain_label,
+    checkpoint_after_commit,
+    derive_key,
+    forget_pending,
+    read_checkpoints,
+)
 from duecare.privacy.models import AuditEvent, AuditHead
 from duecare.privacy.permissions import Actor
 
@@ -40,8 +52,19 @@ def digest(value: Any) -> str | None:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
-def event_hash(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json({k: fields[k] for k in HASHED_FIELDS}).encode()).hexdigest()
+def chain_key() -> bytes:
+    """The HMAC key of the chain (derived from the key store's lookup key; never stored in the database)."""
+    return derive_key(b"audit-chain-v1")
+
+
+def event_hash(fields: dict[str, Any], key: bytes | None = None) -> str:
+    message = canonical_json({k: fields[k] for k in HASHED_FIELDS}).encode()
+    return hmac.new(key if key is not None else chain_key(), message, hashlib.sha256).hexdigest()
+
+
+# After a commit that appended events, the new head is checkpointed outside the database.
+event.listen(Session, "after_commit", checkpoint_after_commit)
+event.listen(Session, "after_rollback", forget_pending)
 
 
 def _actor_label(actor: Actor | str) -> str:
@@ -98,6 +121,7 @@ def record_audit(
     session.add(ev)
     head.seq, head.hash = ev.seq, ev.hash
     session.flush()
+    session.info["duecare_audit_head"] = chain_label(session)
     return ev
 
 
@@ -147,13 +171,22 @@ def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify_chain(session: Session) -> tuple[int, ChainProblem | None]:
-    """Check every link; return (events checked, first problem or None).
+def verify_chain(session: Session, *, checkpoints: bool = True) -> tuple[int, ChainProblem | None]:
+    """Check every link and every signed checkpoint; return (events checked, first problem or None).
 
-    Altered content -> its hash no longer matches; deleted -> a gap in seq (or a prev_hash that does not match);
+    Altered content -> its HMAC no longer matches; deleted -> a gap in seq (or a prev_hash that does not match);
     inserted -> a seq or prev_hash that does not fit; reordered -> prev_hash/hash mismatch at the first moved
-    event; a deleted tail -> the head row is ahead of the last event.
+    event; a deleted tail -> the head row is ahead of the last event, or a checkpoint is; a chain rewritten
+    from some event on -> that event differs from a checkpoint; emptied -> a checkpoint names events.
     """
+    key = chain_key()
+    marks: dict[int, Checkpoint] = {}
+    if checkpoints:
+        found, bad_lines = read_checkpoints(chain_label(session))
+        if bad_lines:
+            return 0, ChainProblem(0, f"checkpoint file: {bad_lines[0]}")
+        for cp in found:
+            marks.setdefault(cp.seq, cp)
     prev, expected_seq, count = GENESIS, 1, 0
     for ev in _rows(session):
         fields = {k: getattr(ev, k) for k in HASHED_FIELDS}
@@ -163,8 +196,12 @@ def verify_chain(session: Session) -> tuple[int, ChainProblem | None]:
             return count, ChainProblem(
                 ev.seq, "does not link to the previous event: deleted, inserted or reordered"
             )
-        if event_hash(fields) != ev.hash:
+        if not hmac.compare_digest(event_hash(fields, key), ev.hash):
             return count, ChainProblem(ev.seq, "content does not match its hash: altered")
+        mark = marks.get(ev.seq)
+        if mark is not None and mark.hash != ev.hash:
+            return count, ChainProblem(ev.seq, f"differs from the signed checkpoint of {mark.at}: the chain "
+                                               "was rewritten from here on")
         prev, expected_seq, count = ev.hash, ev.seq + 1, count + 1
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.hash != prev):
@@ -173,4 +210,19 @@ def verify_chain(session: Session) -> tuple[int, ChainProblem | None]:
             f"the head records {head.seq} events but the chain has {count}: events deleted from the end "
             "or appended without the head",
         )
+    beyond = [cp for cp in marks.values() if cp.seq > count]
+    if beyond:
+        last = max(beyond, key=lambda cp: cp.seq)
+        return count, ChainProblem(count + 1, f"the signed checkpoint of {last.at} records {last.seq} events but "
+                                              f"the chain has {count}: events deleted from the end or emptied")
     return count, None
+
+
+def checkpoint_now(session: Session) -> tuple[int, str]:
+    """Sign the current head into the checkpoint file (e.g. from cron); returns (seq, hash)."""
+    from duecare.privacy.checkpoints import append_checkpoint
+
+    head = session.get(AuditHead, 1)
+    seq, value = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    append_checkpoint(chain_label(session), seq, value)
+    return seq, value

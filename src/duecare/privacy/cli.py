@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from duecare.kit.db import get_engine, migrate, unit_of_work
@@ -27,17 +28,32 @@ def _out(obj: object) -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first event that was altered, deleted, inserted or moved."""
+    """Recompute the keyed chain and compare it with the signed checkpoints; exit 1 naming the first problem."""
     from duecare.privacy.audit import verify_chain
+    from duecare.privacy.checkpoints import chain_label, checkpoint_path, read_checkpoints
 
     migrate()
     with unit_of_work() as db:
         count, problem = verify_chain(db)
-    _out({"events": count, "ok": problem is None, "first_bad_seq": problem.seq if problem else None})
+        marks, _ = read_checkpoints(chain_label(db))
+    _out({"events": count, "ok": problem is None, "first_bad_seq": problem.seq if problem else None,
+          "checkpoints": len(marks), "checkpoint_file": str(checkpoint_path())})
     if problem is not None:
-        err.print(f"[red]audit chain broken:[/red] {problem}", highlight=False)
+        err.print(f"[red]audit chain broken:[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    err.print(f"audit chain intact: {count} events")
+    err.print(f"audit chain intact: {count} events, {len(marks)} signed checkpoints agree")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's current head into the checkpoint file (each commit does this too; run it from cron)."""
+    from duecare.privacy.audit import checkpoint_now
+    from duecare.privacy.checkpoints import checkpoint_path
+
+    migrate()
+    with unit_of_work() as db:
+        seq, head = checkpoint_now(db)
+    _out({"seq": seq, "hash": head, "checkpoint_file": str(checkpoint_path())})
 
 
 @keys_app.command("rotate")
