@@ -31,10 +31,12 @@ system-deps:
 demo: install risk-data
 	$(BIN)/duecare demo --accounts $(DEMO_ACCOUNTS) --dir $(DEMO_DIR) --port $(PORT)
 
-# Static checks, run first by `make test`: ruff (rules in pyproject.toml) and mypy --strict on src/.
+# Static checks, run first by `make test`: ruff (rules in pyproject.toml), mypy --strict on src/, and the
+# import-linter contracts in pyproject.toml (the layers; no package pair imports each other; no module cycles).
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 test: install risk-data system-deps lint
 	bash scripts/with-services.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -46,6 +46,7 @@ def _web() -> Register:
 
 def _contacts() -> Register:
     from duecare.contacts.cli import register
+    from duecare.visits import delivery  # noqa: F401 - registers the visit workflow's messages with the worker
     return register
 
 

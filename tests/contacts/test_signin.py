@@ -19,6 +19,7 @@ from duecare.contacts.adapters.http_gateway import GatewayConfig, HttpSmsGateway
 from duecare.contacts.adapters.smtp import SmtpConfig, SmtpEmail
 from duecare.contacts.models import ContactTask, SuppressionReason, TaskPayload, TaskStatus
 from duecare.contacts.service import suppress
+from duecare.contacts.signin import outbox_code_sender
 from duecare.contacts.worker import Worker, WorkerConfig
 from duecare.kit.db import session_factory, unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
@@ -36,7 +37,7 @@ LINK = re.compile(r"/auth/borrower/link\?token=([A-Za-z0-9_-]+)")
 @pytest.fixture(autouse=True)
 def _real_sender() -> Iterator[None]:
     reset_limits()
-    auth.set_code_sender(auth.outbox_or_demo_sender)  # the default: contacts.signin when it exists
+    auth.set_code_sender(outbox_code_sender)  # what web/app.py wires
     yield
     reset_limits()
 

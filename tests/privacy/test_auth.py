@@ -31,7 +31,7 @@ def staff(sqlite_url: str) -> None:
 def demo_codes() -> Iterator[None]:
     auth.set_code_sender(auth.demo_code_sender)
     yield
-    auth.set_code_sender(auth.outbox_or_demo_sender)
+    auth.set_code_sender(None)
 
 
 def _csrf(client: TestClient) -> str:
@@ -192,7 +192,7 @@ class TestBorrowerCodes:
         try:
             known, unknown = self._ask(client).json(), self._ask(client, "13000000000").json()  # type: ignore[attr-defined]
         finally:
-            auth.set_code_sender(auth.outbox_or_demo_sender)
+            auth.set_code_sender(None)
         assert known == unknown
 
     def test_only_hashes_of_codes_are_stored(self, client: TestClient, demo_codes: None, sqlite_url: str) -> None:
@@ -225,7 +225,7 @@ class TestBorrowerCodes:
         try:
             self._ask(client)
         finally:
-            auth.set_code_sender(auth.outbox_or_demo_sender)
+            auth.set_code_sender(None)
         page = client.get("/auth/borrower/link", params={"token": links[0]})
         assert page.status_code == 200 and 'method="post"' in page.text  # GET alone does not spend the link
         form = {"token": links[0], "csrf_token": _csrf(client)}

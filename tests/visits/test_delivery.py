@@ -141,7 +141,7 @@ class TestTheNotice:
         assert stats.sent == 2
 
         sms = list(gateway[1].messages.values())
-        assert [m["to"] for m in sms] == [PHONE]  # the borrower's own number, nobody else's
+        assert [m["to"] for m in sms] == ["+8613800138000"]  # the borrower's own number (E.164), nobody else's
         assert f"/visits/{visit}" in sms[0]["text"] and "退订" in sms[0]["text"]
         assert "4000" not in sms[0]["text"] and "逾期" not in sms[0]["text"]  # the SMS never states the debt
         with unit_of_work(db_url) as s:

@@ -66,7 +66,7 @@ def world(sqlite_url: str) -> World:
     reset_limits()
     auth.set_code_sender(auth.demo_code_sender)
     yield seed(sqlite_url)
-    auth.set_code_sender(auth.outbox_or_demo_sender)
+    auth.set_code_sender(None)
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def live(new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     yield Live(f"http://127.0.0.1:{port}", world)
     server.should_exit = True
     thread.join(timeout=10)
-    auth.set_code_sender(auth.outbox_or_demo_sender)
+    auth.set_code_sender(None)
 
 
 @pytest.fixture(scope="module")

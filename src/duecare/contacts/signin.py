@@ -1,6 +1,6 @@
 """Borrower sign-in codes through the outbox: a transactional message the borrower asked for this minute.
 
-`privacy.auth.issue_code` calls `send_sign_in_code` (through `outbox_or_demo_sender`) in the request's
+`privacy.auth.issue_code` calls `send_sign_in_code` (through `outbox_code_sender`, wired by web/app.py) in the request's
 transaction. It queues one task for the borrower's own phone (SMS), or email when no phone can be used, and
 keeps the code and link encrypted beside the task until the worker delivers it; then they are deleted.
 
@@ -75,6 +75,13 @@ def _channel(session: Session, b: Borrower) -> str | None:
     if b.email and not suppressed(session, "email", [b.email]):
         return "email"
     return None
+
+
+def outbox_code_sender(db: Session, borrower_id: str, code: str, link_token: str) -> str | None:
+    """`privacy.auth`'s code port: the outbox queues the code (with DUECARE_DEMO_CODES=1 the page also shows it:
+    the demo's gateway is a local sandbox)."""
+    send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
+    return code if os.environ.get("DUECARE_DEMO_CODES") == "1" else None
 
 
 def send_sign_in_code(db: Session, *, borrower_id: str, code: str, link_token: str) -> None:

@@ -5,13 +5,14 @@ sign-in code the borrower just asked for (`contacts/signin.py`), or a message of
 (`visits/delivery.py`) whose step re-checked the visit gate itself. Each kind says, through the small
 interface below, whether its task may go now (its own time rules: quiet hours for a visit notice, none for a
 sign-in code), what text it carries, and what to record when the task ends. The worker and the re-check
-dispatch here by the task's action and never import a workflow themselves; `PROVIDERS` is the one place
-that names which module serves which actions.
+dispatch here by the task's action and never import a workflow themselves: a workflow registers its kind
+(`provide(prefix, kind)`, as `visits/delivery.py` does when imported), and whoever runs the worker imports the
+workflows it delivers for (`duecare/cli.py`). A task whose action has a workflow's `prefix:` shape but no kind
+registered is an error, never mistaken for a decided task.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,9 +26,8 @@ from duecare.ledger.models import Borrower
 if TYPE_CHECKING:
     from duecare.contacts.recheck import Verdict
 
-# Action prefix → the module whose `KIND` serves it (imported on first use, so contacts does not depend on
-# the workflows at import time).
-PROVIDERS: dict[str, str] = {"visit_message:": "duecare.visits.delivery"}
+# Action prefix ("visit_message:") -> the kind that serves it; filled by `provide` (contacts imports no workflow).
+PROVIDERS: dict[str, Kind] = {}
 
 
 class Kind(Protocol):
@@ -66,11 +66,20 @@ def kind_of(task: ContactTask) -> Kind | None:
     """The kind serving this task's action, or None for a decided (collection) task."""
     if task.action in signin.TRANSACTIONAL_ACTIONS:
         return SIGN_IN
-    for prefix, module in PROVIDERS.items():
+    for prefix, kind in PROVIDERS.items():
         if task.action.startswith(prefix):
-            kind: Kind = importlib.import_module(module).KIND
             return kind
+    if ":" in task.action:  # decided actions never hold a colon; a workflow's prefix does
+        raise LookupError(f"task {task.id}: no transactional kind serves action {task.action!r}; the process "
+                          "running the worker must import the workflow that registers it (duecare/cli.py)")
     return None
+
+
+def provide(prefix: str, kind: Kind) -> None:
+    """A workflow's kind serves the tasks whose action starts with `prefix` (which must end with ':')."""
+    if not prefix.endswith(":"):
+        raise ValueError(f"transactional prefix {prefix!r} must end with ':'")
+    PROVIDERS[prefix] = kind
 
 
 def is_transactional(task: ContactTask) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,20 +136,21 @@ def demo_code_sender(db: Session, borrower_id: str, code: str, link_token: str) 
     return code
 
 
-def outbox_or_demo_sender(db: Session, borrower_id: str, code: str, link_token: str) -> str | None:
-    """Default: the contacts domain's outbox queues the code (the demo also shows it: its gateway is a sandbox)."""
-    from duecare.contacts.signin import send_sign_in_code  # contacts sits above privacy: imported on use
-
-    send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
-    return code if os.environ.get("DUECARE_DEMO_CODES") == "1" else None
+# Wired by the app that serves sign-in (web/app.py: the contacts outbox, `contacts.signin.outbox_code_sender`;
+# the demo shows codes on screen): privacy sits below contacts and never imports it.
+_sender: CodeSender | None = None
 
 
-_sender: CodeSender = outbox_or_demo_sender
-
-
-def set_code_sender(sender: CodeSender) -> None:
+def set_code_sender(sender: CodeSender | None) -> None:
+    """Use this port for codes (None: none wired, so `issue_code` refuses)."""
     global _sender
     _sender = sender
+
+
+def use_code_sender_unless_set(sender: CodeSender) -> None:
+    """The app's default port, unless one was chosen already (the demo's on-screen codes)."""
+    if _sender is None:
+        set_code_sender(sender)
 
 
 def _code_digest(borrower_id: str, code: str) -> str:
@@ -196,6 +196,8 @@ def issue_code(db: Session, borrower_id: str) -> IssuedCode:
         )
     )  # fmt: skip
     db.flush()
+    if _sender is None:
+        raise UserError("no channel can deliver sign-in codes: the app must wire one (web/app.py wires the outbox)")
     shown = _sender(db, borrower_id, code, link)
     record_audit(db, actor="anonymous", action="signin_code_issued", subject=f"borrower:{borrower_id}")
     return IssuedCode(borrower_id, shown)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.contacts import transactional
 from duecare.contacts.models import ContactTask, TaskStatus
 from duecare.contacts.recheck import Verdict
 from duecare.contacts.templates import Rendered, brand, load_templates
@@ -178,3 +179,5 @@ class _VisitMessages:
 
 
 KIND = _VisitMessages()
+
+transactional.provide(ACTION_PREFIX, KIND)  # the contacts worker delivers visit messages through KIND

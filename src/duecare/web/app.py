@@ -1,43 +1,47 @@
 """The web app: portal, console, the domains' APIs, static assets, security headers and error pages.
 
-`create_app(database_url=None)` migrates the database, mounts every domain router that exists, and serves
-the static files (our CSS/JS and the plotly.min.js that ships inside the installed `plotly` wheel).
+`create_app(database_url=None)` migrates the database, mounts every domain's router (imported explicitly
+below: a missing or broken router fails the app at start, never silently), and serves the static files (our
+CSS/JS and the plotly.min.js that ships inside the installed `plotly` wheel). `serve_app` runs it.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from duecare.contacts.signin import outbox_code_sender
 from duecare.kit.db import migrate, session_factory
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
+from duecare.privacy import auth
 from duecare.privacy.security import SecurityMiddleware
 from duecare.web.limits import BodyLimitMiddleware
 
 log = logging.getLogger("duecare.web")
 
-ROUTER_MODULES = (
-    "duecare.privacy.auth_routes",
-    "duecare.privacy.rights_routes",
-    "duecare.policy.routes",
-    "duecare.visits.routes",
-    "duecare.contacts.routes",
-    "duecare.speech.routes",
-    "duecare.risk.routes",
-    "duecare.portal.routes",
-    "duecare.console.routes",
-    "duecare.web.routes",
-)
+
+
+def routers() -> list[APIRouter]:
+    """Every domain's router, in mount order (risk has no API of its own: its scores show in the pages)."""
+    from duecare.console.routes import router as console
+    from duecare.contacts.routes import router as contacts
+    from duecare.policy.routes import router as policy
+    from duecare.portal.routes import router as portal
+    from duecare.privacy.auth_routes import router as auth
+    from duecare.privacy.rights_routes import router as rights
+    from duecare.speech.routes import router as speech
+    from duecare.visits.routes import router as visits
+    from duecare.web.routes import router as web
+
+    return [auth, rights, policy, visits, contacts, speech, portal, console, web]
 
 
 def static_dir() -> Path:
@@ -61,8 +65,11 @@ def _sign_in_url(request: Request) -> str:
     return f"/console/signin?next={path}"
 
 
-def mounted_routers(app: FastAPI) -> list[str]:
-    return list(app.state.routers)
+def serve_app(host: str, port: int, database_url: str | None) -> None:
+    """Run the app under uvicorn in this process (blocks until Ctrl-C)."""
+    import uvicorn
+
+    uvicorn.run(create_app(database_url), host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -77,15 +84,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   description="Lawful, humane delinquency management: borrower portal, staff console and API.")
     app.state.database_url = url
     app.state.session_factory = session_factory(url)
-    app.state.routers = []
-    for name in ROUTER_MODULES:
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
-            app.state.routers.append(name)
+    for router in routers():
+        app.include_router(router)
+    auth.use_code_sender_unless_set(outbox_code_sender)  # sign-in codes go out through the contacts outbox
     app.mount("/static/vendor", StaticFiles(directory=plotly_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(SecurityMiddleware)

@@ -9,15 +9,6 @@ from typing import Annotated
 import typer
 
 
-def serve_app(host: str, port: int, database_url: str | None) -> None:
-    """Run the app under uvicorn in this process (blocks until Ctrl-C)."""
-    import uvicorn
-
-    from duecare.web.app import create_app
-
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="warning", proxy_headers=False)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve_cmd(
@@ -28,6 +19,8 @@ def register(app: typer.Typer) -> None:
         = None,
     ) -> None:
         """Serve the borrower portal, the staff console and the API. 启动网页与接口服务。"""
+        from duecare.web.app import serve_app
+
         typer.echo(f"duecare: http://{host}:{port}/  (portal /portal, console /console, API /docs)", err=True)
         serve_app(host, port, database_url)
 

@@ -292,7 +292,7 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     sys.stdout.write(text)
     sys.stdout.flush()
     try:
-        from duecare.web.cli import serve_app
+        from duecare.web.app import serve_app
 
         serve_app(host, port, None)
     finally:
