@@ -10,7 +10,14 @@ from alembic import command
 from sqlalchemy import text
 
 from duecare.kit.db import alembic_config, get_engine, session_factory
-from duecare.privacy.audit import HASHED_FIELDS, canonical_json, chain_key, event_hash, record_audit, verify_chain
+from duecare.privacy.audit import (
+    HASHED_FIELDS,
+    canonical_json,
+    chain_key,
+    event_hash,
+    record_audit,
+    verify_chain,
+)
 from duecare.privacy.checkpoints import checkpoint_path, read_checkpoints
 
 from .test_audit import _attack

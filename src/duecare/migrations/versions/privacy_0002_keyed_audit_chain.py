@@ -30,10 +30,10 @@ GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "action", "subject", "rule_id", "legal_basis", "trace_id",
           "before_digest", "after_digest", "prev_hash")
 SQLITE_TRIGGERS = [
-    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
-    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    ("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"),
+    ("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"),
 ]
 Hasher = Callable[[dict[str, Any]], str]
 
