@@ -3,9 +3,9 @@ proposals with their evaluation, and complaints."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
@@ -57,3 +57,7 @@ class Complaint(Base):
     text: Mapped[str] = mapped_column(PersonalText())
     status: Mapped[str] = mapped_column(String(16), default="received")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reply_due: Mapped[date | None] = mapped_column(Date)  # the rule's reply deadline (portal/complaints.py)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    reply: Mapped[str | None] = mapped_column(PersonalText())  # the answer the borrower reads
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

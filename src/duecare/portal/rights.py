@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
+from duecare.portal import complaints
 from duecare.portal.models import Complaint
 from duecare.privacy import rights as privacy_rights
 from duecare.privacy.audit import record_audit
@@ -53,7 +54,9 @@ def complain(db: Session, borrower_id: str, category: str, text: str, now: datet
     text = text.strip()
     if not 5 <= len(text) <= 4000:
         raise UserError("text: please write between 5 and 4000 characters", place="text")
-    row = Complaint(borrower_id=borrower_id, category=category, text=text, status="received", created_at=now)
+    due = complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), now.date())
+    row = Complaint(borrower_id=borrower_id, category=category, text=text, status="received", created_at=now,
+                    reply_due=due)
     db.add(row)
     db.flush()
     record_audit(db, actor=_me(borrower_id), action="complaint_received", subject=f"borrower:{borrower_id}",

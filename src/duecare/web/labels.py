@@ -126,6 +126,11 @@ LABELS: dict[str, dict[str, str]] = {
         "reviewed": N_("The visit was reviewed and closed."), "cancelled": N_("The visit was cancelled."),
         "report": N_("The report was filed."),
     },
+    "inbox_done": {
+        "assigned": N_("You now handle it."), "answered": N_("Answered and closed; the borrower sees the answer."),
+        "reviewed": N_("The review was recorded and the borrower can see it."),
+        "closed": N_("The hardship review was closed."),
+    },
     "done": {
         "call": N_("The call was saved."), "promise": N_("The promise was saved."), "note": N_("The note was saved."),
         "callback": N_("The callback was saved."),

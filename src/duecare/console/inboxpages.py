@@ -1,0 +1,118 @@
+"""The staff inbox pages (`/console/inbox`): list every borrower request with its deadline, and handle it.
+
+Each form calls the domain's service with the same permission the API asks for: data-subject requests
+`rights.manage`, reviews `review.manage`, complaints and referrals `review.manage`, hardship reviews
+`holds.manage`. Errors re-show the inbox with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from duecare.console import inbox
+from duecare.kit.errors import UserError
+from duecare.portal import complaints
+from duecare.privacy import rights
+from duecare.privacy.audit import audit_read
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.visits import clock
+from duecare.web.templating import render
+
+router = APIRouter()
+READ = Depends(require("review.manage"))
+RIGHTS = Depends(require("rights.manage"))
+REVIEWS = Depends(require("review.manage"))
+HOLDS = Depends(require("holds.manage"))
+
+
+def _page(request: Request, db: Session, actor: Actor, status: int = 200, **extra: Any) -> Response:
+    now = clock.now()
+    items = inbox.everything(db, actor, now.date())
+    # The page shows borrowers' own words (review reasons, complaint texts): the read is recorded.
+    audit_read(db, actor, "inbox", ["review_reasons", "complaint_texts", "request_details"], purpose="request handling")
+    return render(request, "console/inbox.html", status_code=status, items=items, totals=inbox.counts(items),
+                  reply_rules=complaints.REPLY_RULES, **extra)
+
+
+def _done(what: str) -> Response:
+    return RedirectResponse(f"/console/inbox?done={what}", status_code=303)
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    return _page(request, db, actor)
+
+
+@router.post("/inbox/requests/{request_id}/assign")
+def assign_request(request_id: int, request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    try:
+        inbox.assign_request(db, actor, request_id, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 409, error=str(exc))
+    return _done("assigned")
+
+
+@router.post("/inbox/requests/{request_id}/answer")
+def answer_request(request_id: int, request: Request, field: str = Form("", max_length=40),
+                   value: str = Form("", max_length=1000), actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    """Access: the export; correction: the field and its new value; deletion: delete unless the law keeps it."""
+    from duecare.privacy.models import SubjectRequest
+
+    req = db.get(SubjectRequest, request_id)
+    try:
+        if req is None:
+            raise UserError(f"no open request {request_id}", place="request")
+        if req.kind == "access":
+            inbox.answer_access(db, actor, request_id, clock.now())
+        elif req.kind == "correction":
+            rights.apply_correction(db, actor, request_id, field, value)
+        else:
+            rights.handle_deletion(db, actor, request_id, clock.now().date())
+    except UserError as exc:
+        return _page(request, db, actor, 422, error=str(exc))
+    return _done("answered")
+
+
+@router.post("/inbox/reviews/{review_id}")
+def resolve_review(review_id: int, request: Request, outcome: str = Form(max_length=16),
+                   note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
+    try:
+        if not note.strip():
+            raise UserError("note: say what the person reviewing found", place="note")
+        rights.resolve_review(db, actor, review_id, outcome, note.strip())
+    except UserError as exc:
+        return _page(request, db, actor, 422, error=str(exc))
+    return _done("reviewed")
+
+
+@router.post("/inbox/complaints/{complaint_id}/assign")
+def assign_complaint(complaint_id: int, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
+    try:
+        complaints.assign(db, actor, complaint_id, actor.id, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 409, error=str(exc))
+    return _done("assigned")
+
+
+@router.post("/inbox/complaints/{complaint_id}/answer")
+def answer_complaint(complaint_id: int, request: Request, reply: str = Form(max_length=4000), actor: Actor = REVIEWS,
+                     db: Session = DB) -> Response:
+    try:
+        complaints.answer(db, actor, complaint_id, reply, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 422, error=str(exc))
+    return _done("answered")
+
+
+@router.post("/inbox/hardship/{hold_id}/close")
+def close_hardship(hold_id: str, request: Request, actor: Actor = HOLDS, db: Session = DB) -> Response:
+    try:
+        inbox.close_hardship(db, actor, hold_id, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 409, error=str(exc))
+    return _done("closed")

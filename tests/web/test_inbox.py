@@ -1,0 +1,129 @@
+"""The staff inbox: each kind of borrower request from the portal to its answer, with its deadline and the
+time left, overdue items standing out, every step in the audit chain, and who may do what."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from test_pages import borrower_signs_in, staff_signs_in, token
+
+from duecare.kit.db import unit_of_work
+from duecare.ledger.models import Hold, HoldKind
+from duecare.portal.models import Complaint
+from duecare.privacy import rights
+from duecare.privacy.models import AuditEvent, ReviewRequest, SubjectRequest
+from duecare.privacy.permissions import Actor
+
+
+def _actions(url: str) -> list[str]:
+    with unit_of_work(url) as db:
+        return list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def _card(page: str, testid: str) -> str:
+    return page.split(f'data-testid="{testid}"')[1].split("</section>")[0]
+
+
+class TestComplaints:
+    def test_a_complaint_gets_a_reference_and_deadline_and_the_answer_reaches_the_borrower(self, client: Any,
+                                                                                          world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/complaint").text
+        r = client.post("/portal/complaint", data={"category": "contact_frequency", "text": "Too many calls at work",
+                                                   "csrf_token": token(page)})
+        with unit_of_work(world.url) as db:
+            c = db.scalars(select(Complaint)).one()
+            ref, due = f"C-{c.id:06d}", c.reply_due
+        assert due == datetime.now(UTC).date() + timedelta(days=15)  # cn: a decision within 15 days
+        assert ref in r.text  # the borrower sees the reference and the reply deadline
+        client.cookies.clear()
+        staff_signs_in(client, "web-compliance")
+        inbox = client.get("/console/inbox").text
+        card = _card(inbox, f"complaint-{c.id}")
+        assert ref in card and "15" in card and "Too many calls at work" in card
+        r = client.post(f"/console/inbox/complaints/{c.id}/assign", data={"csrf_token": token(inbox)})
+        assert "done=assigned" in str(r.url)
+        r = client.post(f"/console/inbox/complaints/{c.id}/answer", data={
+            "reply": "We have limited calls to one a day.", "csrf_token": token(r.text)})
+        assert "done=answered" in str(r.url) and f'data-testid="complaint-{c.id}"' not in r.text
+        assert {"complaint_received", "complaint_assigned", "complaint_answered"} <= set(_actions(world.url))
+        client.cookies.clear()
+        borrower_signs_in(client, world.plan_phone)
+        assert "We have limited calls to one a day." in client.get("/portal/data").text
+
+
+class TestDataRequests:
+    def test_a_correction_request_is_answered_from_the_inbox(self, client: Any, world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/data").text
+        client.post("/portal/data/request", data={"kind": "correction", "details": "email is now new@example.com",
+                                                  "csrf_token": token(page)})
+        client.cookies.clear()
+        staff_signs_in(client, "web-compliance")
+        inbox = client.get("/console/inbox").text
+        with unit_of_work(world.url) as db:
+            req = db.scalars(select(SubjectRequest)).one()
+        card = _card(inbox, f"request-{req.id}")
+        assert "15 days left" in card or "15 天剩余" in card
+        r = client.post(f"/console/inbox/requests/{req.id}/answer", data={"field": "email", "value": "new@example.com",
+                                                                       "csrf_token": token(inbox)})
+        assert "done=answered" in str(r.url)
+        with unit_of_work(world.url) as db:
+            assert db.get(SubjectRequest, req.id).status == "completed"  # type: ignore[union-attr]
+        assert "rights_correction_applied" in _actions(world.url)
+
+    def test_an_access_request_is_answered_and_an_overdue_one_stands_out(self, client: Any, world: Any) -> None:
+        with unit_of_work(world.url) as db:
+            me = Actor(kind="borrower", id="B2", role="borrower")
+            late = rights.create_request(db, me, "B2", "access", received_at=datetime.now(UTC) - timedelta(days=20))
+            late_id = late.id
+        staff_signs_in(client, "web-compliance")
+        inbox = client.get("/console/inbox").text
+        assert 'data-testid="overdue-count"' in inbox
+        assert re.search(r'class="badge bad" data-testid="due">[^<]*5', _card(inbox, f"request-{late_id}"))
+        r = client.post(f"/console/inbox/requests/{late_id}/assign", data={"csrf_token": token(inbox)})
+        r = client.post(f"/console/inbox/requests/{late_id}/answer", data={"csrf_token": token(r.text)})
+        assert "done=answered" in str(r.url)
+        assert {"rights_request_assigned", "rights_access_answered"} <= set(_actions(world.url))
+
+
+class TestReviewsAndHardship:
+    def test_a_human_review_request_is_decided_with_a_note(self, client: Any, world: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/decisions").text
+        client.post("/portal/decisions/review", data={"loan_id": "L-B2", "reason": "I paid last week",
+                                                      "csrf_token": token(page)})
+        client.cookies.clear()
+        staff_signs_in(client, "web-supervisor")
+        inbox = client.get("/console/inbox").text
+        with unit_of_work(world.url) as db:
+            review = db.scalars(select(ReviewRequest)).one()
+        assert "I paid last week" in _card(inbox, f"review-{review.id}")
+        assert 'id="requests"' not in inbox  # data requests are compliance's
+        r = client.post(f"/console/inbox/reviews/{review.id}", data={"outcome": "upheld", "note": "",
+                                                                   "csrf_token": token(inbox)})
+        assert r.status_code == 422
+        r = client.post(f"/console/inbox/reviews/{review.id}", data={"outcome": "upheld", "note": "Payment not found",
+                                                                   "csrf_token": token(r.text)})
+        assert "done=reviewed" in str(r.url)
+        with unit_of_work(world.url) as db:
+            assert db.get(ReviewRequest, review.id).status == "upheld"  # type: ignore[union-attr]
+
+    def test_compliance_closes_a_hardship_review(self, client: Any, world: Any) -> None:
+        with unit_of_work(world.url) as db:
+            db.add(Hold(id="H-1", borrower_id="B2", loan_id="L-B2", kind=HoldKind.HARDSHIP_OPEN,
+                        opened_at=datetime.now(UTC) - timedelta(days=2)))
+        staff_signs_in(client, "web-compliance")
+        inbox = client.get("/console/inbox").text
+        assert 'data-testid="hardship-H-1"' in inbox
+        r = client.post("/console/inbox/hardship/H-1/close", data={"csrf_token": token(inbox)})
+        assert "done=closed" in str(r.url)
+        with unit_of_work(world.url) as db:
+            assert db.get(Hold, "H-1").closed_at is not None  # type: ignore[union-attr]
+
+    def test_an_agent_has_no_inbox(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        assert client.get("/console/inbox").status_code == 403
