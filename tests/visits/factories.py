@@ -63,6 +63,11 @@ def eligible_borrower(session: Session, bid: str = "B1", lid: str = "L1",
         (20, Channel.CALL, Outcome.NO_ANSWER), (15, Channel.CALL, Outcome.BUSY),
         (12, Channel.SMS, Outcome.UNDELIVERED), (10, Channel.CALL, Outcome.NO_ANSWER),
         (5, Channel.CALL, Outcome.NO_ANSWER),
+        # the phone agents keep trying while the notice runs (dated after AS_OF: counted as the clock moves),
+        # so the borrower is still unreachable on the day of the visit, ten days on
+        (18, Channel.SMS, Outcome.UNDELIVERED), (8, Channel.CALL, Outcome.NO_ANSWER),
+        (-2, Channel.CALL, Outcome.NO_ANSWER), (-4, Channel.SMS, Outcome.UNDELIVERED),
+        (-7, Channel.CALL, Outcome.NO_ANSWER),
     ]):
         session.add(ContactEvent(id=f"{bid}-C{i}", borrower_id=bid, loan_id=lid,
                                  at=as_of - timedelta(days=days_ago), channel=channel,
@@ -98,3 +103,24 @@ def assign(session: Session, borrower_id: str, agent_id: str) -> None:
     """The phone agent works this borrower's case (agents see assigned borrowers only)."""
     session.add(Assignment(borrower_id=borrower_id, agent_id=agent_id, assigned_at=AS_OF))
     session.flush()
+
+
+def through_the_door(url: str, visit_id: str, minutes: int = 30) -> tuple[str, datetime, dict[str, str]]:
+    """Both agents check in at the start of the slot and out `minutes` later (service calls, each its own unit
+    of work); returns (the reporting agent, the moment after check-out, the report's times)."""
+    from duecare.kit.db import unit_of_work
+    from duecare.privacy.permissions import Actor
+    from duecare.visits import service
+    from duecare.visits.models import VisitCase
+
+    with unit_of_work(url) as s:
+        v = s.get_one(VisitCase, visit_id)
+        a, b, start = str(v.agent_a), str(v.agent_b), v.window_start
+    assert start is not None
+    with unit_of_work(url) as s:
+        service.check_in(service.Ctx(session=s, actor=Actor("staff", a, "field_agent"), at=start), visit_id, b)
+    left = start + timedelta(minutes=minutes)
+    with unit_of_work(url) as s:
+        service.check_out(service.Ctx(session=s, actor=Actor("staff", b, "field_agent"), at=left), visit_id, a)
+    times = {"arrived_at": start.isoformat(), "left_at": (left - timedelta(minutes=1)).isoformat()}
+    return a, left, times

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,6 +28,29 @@ GOOD_REPORT = {
     "notes": "借款人本人接待，收入下降，愿意按计划还款，联系电话13800138000不变。",
     "recording_ref": "REC-2026-000123",
 }
+
+
+def at_the_door(api: Clients, clock: FakeClock, visit: dict[str, Any], minutes: int = 40) -> tuple[str, dict[str, str]]:
+    """Both agents check in at the start of the slot and out `minutes` later; returns (agent, report times)."""
+    a, b = visit["agents"]
+    start = datetime.fromisoformat(visit["window"]["start"])
+    clock.now = start + timedelta(minutes=5)
+    r = api.staff(a, "field_agent").post(f"/visits/{visit['id']}/check-in", json={"partner": b})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "in_progress"
+    clock.now = start + timedelta(minutes=5 + minutes)
+    r = api.staff(b, "field_agent").post(f"/visits/{visit['id']}/check-out", json={"partner": a})
+    assert r.status_code == 200, r.text
+    times = {"arrived_at": (start + timedelta(minutes=6)).isoformat(),
+             "left_at": (start + timedelta(minutes=4 + minutes)).isoformat()}
+    return a, times
+
+
+def approve_after_the_notice_period(api: Clients, clock: FakeClock, vid: str, who: str = "S1") -> None:
+    clock.advance(days=3)  # the notice period runs out: approval is refused before
+    r = api.staff(who, "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "gate met"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "approved"
 
 
 def run_to_consent(api: Clients, clock: FakeClock) -> tuple[str, str]:
@@ -67,10 +91,10 @@ class TestTheWholeWorkflow:
         assert all(rule["source"] for g in detail.values() for rule in g["rules"])
         clock.advance(hours=1)
         r = supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "gate met, consent on file"})
-        assert r.status_code == 200, r.text
-        assert r.json()["state"] == "approved"
-
-        clock.advance(days=3)  # the notice period runs out
+        assert r.status_code == 409, r.text  # the notice period still runs: refused, nothing changed
+        assert r.json()["detail"]["code"] == "gate_closed"
+        assert r.json()["detail"]["unmet"] == ["notice_period_running"]
+        approve_after_the_notice_period(api, clock, vid)
         r = supervisor.post(f"/visits/{vid}/schedule", json={})
         assert r.status_code == 200, r.text
         visit = r.json()
@@ -85,14 +109,14 @@ class TestTheWholeWorkflow:
         checklist = field_agent.get(f"/visits/{vid}/checklist").json()
         assert checklist["recording_required"]["rule"] == "visit_two_agents"
 
-        clock.now = datetime.fromisoformat(visit["window"]["start"]) + (end - start) / 2
-        bad = dict(GOOD_REPORT, notes="她丈夫的电话是13912345678，他信佛教。")
+        _, times = at_the_door(api, clock, visit)
+        bad = dict(GOOD_REPORT, notes="她丈夫的电话是13912345678，他信佛教。", **times)
         r = field_agent.post(f"/visits/{vid}/report", json=bad)
         assert r.status_code == 422
         codes = {x["code"] for x in r.json()["detail"]["reasons"]}
         assert codes == {"third_party_phone", "religion"}
         assert "13912345678" not in r.text
-        r = field_agent.post(f"/visits/{vid}/report", json=GOOD_REPORT)
+        r = field_agent.post(f"/visits/{vid}/report", json=GOOD_REPORT | times)
         assert r.status_code == 200, r.text
         assert r.json()["state"] == "reported" and r.json()["outcome"] == "met_borrower"
 
@@ -100,7 +124,7 @@ class TestTheWholeWorkflow:
         assert r.status_code == 200, r.text
         assert r.json()["state"] == "reviewed"
         assert [e["to"] for e in r.json()["timeline"]] == [
-            "proposed", "notice_sent", "consented", "approved", "scheduled", "reported", "reviewed"]
+            "proposed", "notice_sent", "consented", "approved", "scheduled", "in_progress", "reported", "reviewed"]
 
         compliance = api.staff("C1", "compliance")
         reg = compliance.get("/visit-register.csv")
@@ -161,7 +185,7 @@ class TestRefusals:
         version = borrower.get(f"/portal/visits/{vid}/notice", params={"format": "text"}).headers[
             "X-Notice-Version-Hash"]
         borrower.post(f"/portal/visits/{vid}/consent", json={"decision": "granted", "notice_version_hash": version})
-        clock.advance(hours=2)
+        clock.advance(days=3)
         r = supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "mine"})
         assert r.status_code == 409 and r.json()["detail"]["code"] == "four_eyes"
         r = api.staff("S2", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
@@ -174,32 +198,32 @@ class TestRefusals:
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/schedule", json={})
         assert r.status_code == 409 and r.json()["detail"]["code"] == "transition_not_allowed"
 
-    def test_a_payment_after_the_notice_cancels_the_visit_at_the_next_step(
+    def test_a_payment_that_cures_the_arrears_cancels_the_visit_in_the_same_transaction(
         self, api: Clients, clock: FakeClock, seeded: str
     ) -> None:
         from decimal import Decimal
 
         from duecare.ledger.models import Payment
+        from duecare.visits.transitions import use_clock
 
         vid, _ = run_to_consent(api, clock)
         with unit_of_work(seeded) as s:
+            use_clock(s, clock)
             p = Payment(id="PAY-late", loan_id="L1", paid_at=clock.now)
-            p.amount = Decimal(300)
+            p.amount = Decimal(4000)
             s.add(p)
-        clock.advance(hours=1)
+        visit = api.staff("S1", "supervisor").get(f"/visits/{vid}").json()
+        assert visit["state"] == "cancelled" and "dpd_below_threshold" in visit["close_reason"]
+        clock.advance(days=3)
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
-        assert r.status_code == 409
-        assert r.json()["code"] == "gate_closed" and "payment_since_notice" in r.json()["reasons"]
-        assert api.staff("S1", "supervisor").get(f"/visits/{vid}").json()["state"] == "cancelled"
+        assert r.status_code == 409 and r.json()["detail"]["code"] == "transition_not_allowed"
 
     def test_a_withdrawal_cancels_a_scheduled_visit_and_tells_both_agents(
         self, api: Clients, clock: FakeClock, seeded: str
     ) -> None:
         vid, _ = run_to_consent(api, clock)
         supervisor = api.staff("S1", "supervisor")
-        clock.advance(hours=1)
-        supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
-        clock.advance(days=3)
+        approve_after_the_notice_period(api, clock, vid)
         agents = supervisor.post(f"/visits/{vid}/schedule", json={"agents": ["F2", "F3"]}).json()["agents"]
         assert agents == ["F2", "F3"]
         clock.advance(hours=1)
@@ -230,12 +254,10 @@ class TestRefusals:
 def test_hardship_outcome_opens_a_hold(api: Clients, clock: FakeClock, seeded: str) -> None:
     vid, _ = run_to_consent(api, clock)
     supervisor = api.staff("S1", "supervisor")
-    clock.advance(hours=1)
-    supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
-    clock.advance(days=3)
+    approve_after_the_notice_period(api, clock, vid)
     visit = supervisor.post(f"/visits/{vid}/schedule", json={}).json()
-    clock.now = datetime.fromisoformat(visit["window"]["start"])
-    report = {"outcome": "met_borrower", "recording_ref": "REC-1",
+    _, times = at_the_door(api, clock, visit)
+    report = {"outcome": "met_borrower", "recording_ref": "REC-1", **times,
               "fields": {"hardship_category": "illness", "hardship_hold": True, "referral": "debt_advice"}}
     r = api.staff(visit["agents"][1], "field_agent").post(f"/visits/{vid}/report", json=report)
     assert r.status_code == 200, r.text

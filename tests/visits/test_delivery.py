@@ -30,7 +30,7 @@ from duecare.visits import delivery, service
 from duecare.visits.models import VisitCase, VisitMessage
 
 from .conftest import Clients, FakeClock, make_app
-from .factories import AS_OF, PHONE, assign, eligible_borrower, team
+from .factories import AS_OF, PHONE, assign, eligible_borrower, team, through_the_door
 
 FAST = WorkerConfig(lease_seconds=30, batch=10, max_attempts=3, backoff_base_s=0.0, idle_sleep_s=0.05)
 AGENT = Actor("staff", "A1", "agent")
@@ -83,9 +83,9 @@ def _scheduled(url: str) -> tuple[str, datetime]:
     at += timedelta(hours=2)
     _step(url, BORROWER, at, service.answer, visit, "granted", channel="portal", evidence="portal-session:x",
           notice_version_hash=version)
-    at += timedelta(hours=1)
+    at += timedelta(days=3, hours=1)  # approval waits for the notice period
     _step(url, SUPERVISOR, at, service.decide_approval, visit, True, "gate met")
-    at += timedelta(days=3)
+    at += timedelta(hours=1)
     result = _step(url, SUPERVISOR, at, service.schedule, visit)
     assert result.visit.state.value == "scheduled", result.stopped
     return visit, at
@@ -233,12 +233,8 @@ class TestCancellationAndSummary:
             self, db_url: str, smtp: tuple[str, int, SmtpState]) -> None:
         _seed(db_url, email=True)
         visit, at = _scheduled(db_url)
-        with unit_of_work(db_url) as s:
-            v = s.get_one(VisitCase, visit)
-            agent, start = str(v.agent_a), v.window_start
-        assert start is not None
-        at = max(at, start + timedelta(minutes=30))
-        _step(db_url, Actor("staff", agent, "field_agent"), at, service.file_report, visit, IN_SCOPE)
+        agent, at, times = through_the_door(db_url, visit)
+        _step(db_url, Actor("staff", agent, "field_agent"), at, service.file_report, visit, IN_SCOPE | times)
         _worker(db_url, at, smtp=smtp).run(once=True)
 
         summary = [m for m in smtp[2].messages if "走访记录摘要" in _subject(m)]

@@ -49,31 +49,39 @@ class TestScan:
         assert finding.as_dict() == {"code": "third_party_phone", "field": "notes", "position": 5}
 
 
+TIMES = {"arrived_at": "2026-12-05T10:05:00+08:00", "left_at": "2026-12-05T10:40:00+08:00"}
+
+
 class TestReportSchema:
+    def test_a_report_without_the_actual_times_is_refused(self) -> None:
+        with pytest.raises(ReportRefused) as info:
+            validate_report({"outcome": "not_home"}, load_visit_policy(), "uk", OWN)
+        assert {r["field"] for r in info.value.reasons} == {"arrived_at", "left_at"}
+
     def test_an_unknown_field_is_refused(self) -> None:
         with pytest.raises(ReportRefused) as info:
-            validate_report({"outcome": "met_borrower", "recording_ref": "R", "fields": {"family_income": 1}},
+            validate_report({"outcome": "met_borrower", "recording_ref": "R", "fields": {"family_income": 1}, **TIMES},
                             load_visit_policy(), "cn", OWN)
         assert info.value.reasons[0]["code"] == "extra_field"
 
     def test_an_unknown_outcome_is_refused(self) -> None:
         with pytest.raises(ReportRefused):
-            validate_report({"outcome": "arrested"}, load_visit_policy(), "uk", OWN)
+            validate_report({"outcome": "arrested", **TIMES}, load_visit_policy(), "uk", OWN)
 
     def test_cn_needs_a_recording_reference_and_uk_does_not(self) -> None:
         policy = load_visit_policy()
         with pytest.raises(ReportRefused) as info:
-            validate_report({"outcome": "not_home"}, policy, "cn", OWN)
+            validate_report({"outcome": "not_home", **TIMES}, policy, "cn", OWN)
         assert info.value.reasons[0]["code"] == "recording_required"
-        assert validate_report({"outcome": "not_home"}, policy, "uk", OWN).outcome == "not_home"
+        assert validate_report({"outcome": "not_home", **TIMES}, policy, "uk", OWN).outcome == "not_home"
 
     def test_the_borrowers_updated_phone_may_appear_in_the_notes(self) -> None:
         report = {"outcome": "met_borrower", "fields": {"updated_contact": {"phone": "13700137000"}},
-                  "notes": "new number 13700137000"}
+                  "notes": "new number 13700137000", **TIMES}
         assert validate_report(report, load_visit_policy(), "us", OWN).notes == "new number 13700137000"
 
     def test_every_reason_is_reported_at_once(self) -> None:
         with pytest.raises(ReportRefused) as info:
-            validate_report({"outcome": "met_borrower", "notes": "信佛教，电话13912345678"},
+            validate_report({"outcome": "met_borrower", "notes": "信佛教，电话13912345678", **TIMES},
                             load_visit_policy(), "cn", OWN)
         assert {r["code"] for r in info.value.reasons} == {"recording_required", "religion", "third_party_phone"}

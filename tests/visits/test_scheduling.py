@@ -41,7 +41,7 @@ class Store:
             version = s.get(Notice, s.get(VisitCase, vid).notice_id).version_hash  # type: ignore[union-attr,arg-type]
         self.do(borrower, AS_OF + timedelta(hours=1), service.answer, vid, "granted", channel="portal",
                 evidence="portal-session:t", notice_version_hash=version)
-        self.do(SUP, AS_OF + timedelta(hours=2), service.decide_approval, vid, True, "ok")
+        self.do(SUP, AS_OF + timedelta(days=3, hours=2), service.decide_approval, vid, True, "ok")
         return vid
 
     def visit(self, vid: str) -> VisitCase:

@@ -94,7 +94,9 @@ class TestHardshipAndPlans:
             promises = db.scalars(select(m.Promise).where(m.Promise.borrower_id == "B2")).all()
             holds = db.scalars(select(m.Hold).where(m.Hold.borrower_id == "B2")).all()
             proposal = db.scalars(select(PlanProposal)).one()
-        assert [p.amount_minor for p in promises] == [100000, 100000] and len(holds) == 1
+        # the questionnaire's hardship category opened a review hold (issue 13); the accepted plan holds too
+        assert [p.amount_minor for p in promises] == [100000, 100000] and len(holds) == 2
+        assert {h.kind for h in holds} == {"hardship_open"}
         assert proposal.outcome == "accepted"
 
     def test_a_plan_without_the_questionnaire_asks_for_it(self, client: Any, world: Any) -> None:

@@ -30,6 +30,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     LETTER = "letter"
     VISIT = "visit"
+    PORTAL = "portal"  # the signed-in borrower acting in the portal (an inbound right-party contact)
 
 
 class Direction(StrEnum):

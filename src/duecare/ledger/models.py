@@ -369,6 +369,9 @@ class Visit(Base):
     loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
     status: Mapped[VisitStatus] = mapped_column(enum_type(VisitStatus, "status"))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What the agents found (met_borrower, not_home, moved, refused, third_party_only); `refused` is the
+    # borrower's "do not come back", which blocks new visits for the strategy's period.
+    outcome: Mapped[str | None] = mapped_column(String(20))
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")

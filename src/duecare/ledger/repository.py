@@ -69,7 +69,7 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
     chosen = ids.scalar_subquery() if isinstance(ids, Select) else list(dict.fromkeys(ids))
     b, ln = m.Borrower, m.Loan
     loans_of = select(ln.id).where(ln.borrower_id.in_(chosen)).scalar_subquery()
-    visits = select(m.Visit.borrower_id, m.Visit.loan_id, m.Visit.status, m.Visit.at).where(
+    visits = select(m.Visit.borrower_id, m.Visit.loan_id, m.Visit.status, m.Visit.at, m.Visit.outcome).where(
         m.Visit.borrower_id.in_(chosen))
     if exclude_visit_ids:
         visits = visits.where(m.Visit.id.not_in(list(exclude_visit_ids)))

@@ -21,7 +21,7 @@ from duecare.kit.bounds import RowId
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
-from duecare.portal import account, hardship, notices, plans, rights
+from duecare.portal import account, activity, hardship, notices, plans, rights
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
@@ -41,9 +41,11 @@ RIGHTS = Depends(require("rights.request"))
 REVIEW = Depends(require("review.request"))
 
 
-def now() -> datetime:
-    """The one clock of the app (the demo's shifted clock in a demo run), as the visit API uses."""
-    return clock.now()
+def now(request: Request | None = None) -> datetime:
+    """The one clock of the app: a test's clock on `app.state.clock`, else the workflow's (the demo's shifted
+    clock in a demo run), as the visit API uses."""
+    fake = getattr(request.app.state, "clock", None) if request is not None else None
+    return fake() if fake is not None else clock.now()
 
 
 def _ip(request: Request) -> str:
@@ -94,6 +96,7 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
     revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
     token = create_session(db, kind="borrower", subject_id=candidate, role="borrower")
     set_session_cookie(response, request, token, "borrower")
+    activity.record_contact(db, candidate, now(request), "sign_in")  # the borrower is reached
     return response
 
 
@@ -101,7 +104,7 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
 
 @router.get("")
 def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loans = account.my_loans(db, actor.id, now())
+    loans = account.my_loans(db, actor.id, now(request))
     open_notices = [n for n in notices.notices_of(db, actor.id) if n.state == "none"]
     return render(request, "portal/home.html", loans=loans, open_notices=open_notices,
                   questionnaire=hardship.latest(db, actor.id) is not None)
@@ -109,7 +112,7 @@ def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
 
 @router.get("/loans/{loan_id}")
 def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loan = account.loan_of(db, actor.id, loan_id, now())
+    loan = account.loan_of(db, actor.id, loan_id, now(request))
     if loan is None:
         raise HTTPException(404, "no such loan")
     return render(request, "portal/loan.html", loan=loan)
@@ -148,7 +151,7 @@ def notice_decision(notice_id: str, request: Request, decision: str = Form(max_l
     if decision not in notices.DECISIONS:
         raise HTTPException(422, "decision: granted, declined or withdrawn")
     try:
-        stopped = notices.decide(db, actor.id, notice, decision, now(), evidence=f"portal session {_ip(request)}")
+        stopped = notices.decide(db, actor.id, notice, decision, now(request), evidence=f"portal session {_ip(request)}")
     except TransitionError as exc:
         raise HTTPException(409, str(exc)) from None
     return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
@@ -171,7 +174,10 @@ async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = 
     except UserError as exc:
         return render(request, "portal/hardship.html", status_code=422, answers=None, form=data, error=str(exc),
                       reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
-    hardship.save(db, actor.id, answers, now())
+    t = now(request)
+    hardship.save(db, actor.id, answers, t)
+    activity.record_contact(db, actor.id, t, "hardship_questionnaire")
+    activity.open_hardship_review(db, actor.id, t, answers.reason)
     return RedirectResponse("/portal/plan?done=hardship", status_code=303)
 
 
@@ -196,20 +202,20 @@ def _plan_rows(form: Any) -> list[Instalment]:
     return rows
 
 
-def _plan_context(db: Session, actor: Actor) -> dict[str, Any]:
-    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+def _plan_context(db: Session, actor: Actor, request: Request) -> dict[str, Any]:
+    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
     return {"loans": loans, "rules": plans.plan_rules(), "answers": hardship.latest(db, actor.id)}
 
 
 @router.get("/plan")
 def plan_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    return render(request, "portal/plan.html", result=None, **_plan_context(db, actor))
+    return render(request, "portal/plan.html", result=None, **_plan_context(db, actor, request))
 
 
 @router.post("/plan")
 async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
     form = await request.form()
-    ctx = _plan_context(db, actor)
+    ctx = _plan_context(db, actor, request)
     loan = next((ln for ln in ctx["loans"] if ln.loan_id == form.get("loan_id")), None)
     if loan is None:
         raise HTTPException(404, "no such loan with an overdue amount")
@@ -218,11 +224,12 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
     except UserError as exc:
         return render(request, "portal/plan.html", status_code=422, result=None, error=str(exc), loan=loan, **ctx)
     answers = ctx["answers"]
-    t = now()
+    t = now(request)
     today = account.today_for(db, actor.id, t)
     result = plans.evaluate(proposed, loan.overdue_minor, today,
                             answers.affordability() if answers else None)
     row = plans.record_proposal(db, actor.id, loan.loan_id, proposed, result, t)
+    activity.record_contact(db, actor.id, t, "plan_proposal", loan.loan_id)
     if result.outcome == "accepted":
         plans.accept_plan(db, actor.id, loan.loan_id, proposed, t, row.id)
     return render(request, "portal/plan.html", result=result, proposal_id=row.id, loan=loan, proposed=proposed,
@@ -236,9 +243,10 @@ def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRI
     if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:
         raise HTTPException(404, "no such counter-offer")
     counter = [Instalment(date.fromisoformat(i["date"]), int(i["amount_minor"])) for i in json.loads(row.counter)]
-    t = now()
+    t = now(request)
     accepted = plans.Evaluation("accepted", [], counter)
     new = plans.record_proposal(db, actor.id, row.loan_id, counter, accepted, t)
+    activity.record_contact(db, actor.id, t, "plan_accepted", row.loan_id)
     plans.accept_plan(db, actor.id, row.loan_id, counter, t, new.id)
     return _back("/portal/plan", "plan_accepted")
 
@@ -247,21 +255,21 @@ def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRI
 
 @router.get("/promise")
 def promise_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
     return render(request, "portal/promise.html", loans=loans)
 
 
 @router.post("/promise")
 def promise_submit(request: Request, loan_id: str = Form(max_length=64), promised_date: str = Form(max_length=10),
                    amount: str = Form(max_length=20), actor: Actor = WRITE, db: Session = DB) -> Response:
-    loans = [ln for ln in account.my_loans(db, actor.id, now()) if ln.overdue_minor > 0]
+    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
     loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
     if loan is None:
         raise HTTPException(404, "no such loan with an overdue amount")
     try:
         when = date.fromisoformat(promised_date)
         minor = to_minor(Decimal(amount.replace(",", "")))
-        today = account.today_for(db, actor.id, now())
+        today = account.today_for(db, actor.id, now(request))
         if not today <= when <= date.fromordinal(today.toordinal() + 30) or minor <= 0:
             raise ValueError
     except (ValueError, InvalidOperation):
@@ -270,6 +278,7 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
     db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
                      status=m.PromiseStatus.OPEN))
     db.flush()
+    activity.record_contact(db, actor.id, now(request), "promise", loan_id, outcome="ptp")
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",
                  after={"promise": pid, "channel": "portal"})
     return _back("/portal", "promise")
@@ -295,7 +304,7 @@ def data_export(actor: Actor = RIGHTS, db: Session = DB) -> JSONResponse:
 def data_request(request: Request, kind: str = Form(max_length=16), details: str = Form("", max_length=2000),
                  actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
-        rights.request_change(db, actor.id, kind, details, now())
+        rights.request_change(db, actor.id, kind, details, now(request))
     except UserError as exc:
         b = db.get(m.Borrower, actor.id)
         return render(request, "portal/data.html", status_code=422, borrower=b, error=str(exc),
@@ -313,7 +322,7 @@ def complaint_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) ->
 def complaint_submit(request: Request, category: str = Form(max_length=32), text: str = Form(max_length=4000),
                      actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
-        rights.complain(db, actor.id, category, text, now())
+        rights.complain(db, actor.id, category, text, now(request))
     except UserError as exc:
         return render(request, "portal/complaint.html", status_code=422, categories=rights.COMPLAINT_CATEGORIES,
                       error=str(exc), text=text)
@@ -324,7 +333,7 @@ def complaint_submit(request: Request, category: str = Form(max_length=32), text
 def decisions_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     from duecare.web.explain import borrower_explanations
 
-    return render(request, "portal/decisions.html", items=borrower_explanations(db, actor, now()),
+    return render(request, "portal/decisions.html", items=borrower_explanations(db, actor, now(request)),
                   reviews=rights.reviews_of(db, actor.id))
 
 
@@ -333,7 +342,7 @@ def decisions_review(request: Request, loan_id: str = Form(max_length=64), reaso
                      actor: Actor = REVIEW, db: Session = DB) -> Response:
     from duecare.web.explain import borrower_explanations
 
-    item = next((i for i in borrower_explanations(db, actor, now()) if i["loan_id"] == loan_id), None)
+    item = next((i for i in borrower_explanations(db, actor, now(request)) if i["loan_id"] == loan_id), None)
     if item is None:
         raise HTTPException(404, "no such decision")
     rights.ask_review(db, actor.id, item["ref"], item["summary"], reason)

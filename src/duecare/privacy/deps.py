@@ -49,6 +49,9 @@ def db_session(request: Request) -> Iterator[Session]:
         return
     db = _factory(request)()
     request.state.db = db
+    clock = getattr(request.app.state, "clock", None)
+    if clock is not None:  # the app's injectable clock: re-checks a commit triggers (visits.recheck) use it
+        db.info["duecare.clock"] = clock
     try:
         yield db
         db.commit()

@@ -18,8 +18,6 @@ from duecare.ledger.models import (
     HoldKind,
     Promise,
     PromiseStatus,
-    Visit,
-    VisitStatus,
 )
 from duecare.ledger.models import Outcome as ContactOutcome
 from duecare.visits import messages
@@ -49,12 +47,8 @@ def apply(session: Session, visit: VisitCase, borrower: Borrower, report: Report
     if met and f.promise_to_pay is not None:
         outcome = ContactOutcome.PTP
     session.add(ContactEvent(id=_id("VCE"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
-                             at=visit.planned_arrival or visit.window_start or at, channel=Channel.VISIT,
+                             at=report.arrived_at, channel=Channel.VISIT,
                              direction=Direction.OUTBOUND, outcome=outcome, agent_id=visit.agent_a))
-    if visit.ledger_visit_id:
-        lv = session.get(Visit, visit.ledger_visit_id)
-        if lv is not None:
-            lv.status = VisitStatus.COMPLETED
     if met and f.promise_to_pay is not None:
         p = Promise(id=_id("VPP"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
                     promised_date=f.promise_to_pay.date, status=PromiseStatus.OPEN)
@@ -79,6 +73,19 @@ def apply(session: Session, visit: VisitCase, borrower: Borrower, report: Report
     session.flush()
     _summary(session, visit, borrower, report, at)
     return made
+
+
+def do_not_return(session: Session, visit: VisitCase, report: ReportIn, at: datetime) -> FollowUp:
+    """The borrower's "do not come back": a mark with its date and who asked. The ledger visit carries the
+    outcome `refused`, which the gate reads (`visit_refused_recently`) and `propose` refuses on."""
+    row = FollowUp(visit_id=visit.id, kind="do_not_return", ref=visit.ledger_visit_id, created_at=at,
+                   details=json.dumps({"asked_on": report.arrived_at.date().isoformat(),
+                                       "asked_at": report.arrived_at.isoformat(),
+                                       "asked_by": report.refused_by.value if report.refused_by else "borrower",
+                                       "recorded_by": visit.agent_a}))
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: ReportIn, at: datetime) -> None:

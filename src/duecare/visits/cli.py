@@ -7,11 +7,12 @@ cancellation, prints it, and exits with code 3.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.privacy.audit import audit_read
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor, allowed
-from duecare.visits import clock, repository, service, views
+from duecare.visits import clock, recheck, repository, service, views
 from duecare.visits import notice as notice_mod
 from duecare.visits import register as visit_register
 from duecare.visits.report import ReportRefused
@@ -144,11 +145,12 @@ def show_notice(visit_id: str, who: As,
 @visits_app.command("answer")
 def answer(visit_id: str, who: As,
            decision: Annotated[str, typer.Option(help="granted or declined")],
-           channel: Annotated[str, typer.Option(help="sms_reply, email_reply, letter or in_person_form")],
-           evidence: Annotated[str, typer.Option(help="Message id or signed-form reference")],
+           channel: Annotated[str, typer.Option(help="letter, in_person_form, call or in_person")],
+           evidence: Annotated[str, typer.Option(help="Letter reference or call id")],
            version: Annotated[str, typer.Option("--version", help="The notice version hash the answer refers to")],
            ) -> None:
-    """Record the borrower's answer received by reply, letter or signed form. 记录借款人答复。"""
+    """Record the borrower's decline on their word (a grant needs the borrower's own act: portal, a verified
+    reply, or `consent-form` + `verify-form` by a second person). 记录借款人的拒绝。"""
     with _step(who, "visits.consent.record") as ctx:
         result = service.answer(ctx, visit_id, decision, channel=channel, evidence=evidence,
                                 notice_version_hash=version)
@@ -158,12 +160,67 @@ def answer(visit_id: str, who: As,
 
 @visits_app.command("withdraw")
 def withdraw(borrower_id: str, who: As,
-             channel: Annotated[str, typer.Option(help="sms_reply, email_reply, letter or in_person_form")],
-             evidence: Annotated[str, typer.Option(help="Message id or signed-form reference")]) -> None:
+             channel: Annotated[str, typer.Option(help="sms_reply, email_reply, letter, in_person_form, call or "
+                                                       "in_person")],
+             evidence: Annotated[str, typer.Option(help="Message id, letter or call reference")]) -> None:
     """Record a withdrawal of home-visit consent; cancels every visit not yet made. 撤回同意。"""
     with _step(who, "visits.consent.record") as ctx:
         cancelled = service.withdraw(ctx, borrower_id, channel=channel, evidence=evidence)
         _out({"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]})
+
+
+@visits_app.command("consent-form")
+def consent_form(visit_id: str, who: As,
+                 file: Annotated[Path, typer.Option(help="The signed form or the recorded statement (hashed)")],
+                 signed_at: Annotated[str, typer.Option(help="When the borrower signed/spoke, ISO 8601 with offset")],
+                 kind: Annotated[str, typer.Option(help="signed_form or recorded_statement")] = "signed_form",
+                 ) -> None:
+    """Upload a signed consent form; it grants nothing until a second person verifies it. 上传签署的同意书。"""
+    try:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        when = datetime.fromisoformat(signed_at)
+    except OSError as exc:
+        raise UserError(f"cannot read the document ({exc})", place=str(file)) from None
+    except ValueError:
+        raise UserError("write --signed-at as ISO 8601 with an offset", place="--signed-at") from None
+    with _step(who, "visits.consent.record") as ctx:
+        form = service.upload_form(ctx, visit_id, kind=kind, document_sha256=digest, document_ref=str(file),
+                                   signed_at=when)
+        _out({"form_id": form.id, "status": form.status, "sha256": digest})
+
+
+@visits_app.command("verify-form")
+def verify_form(form_id: str, who: As,
+                accept: Annotated[bool, typer.Option("--accept/--reject", help="Accept or reject the form")]) -> None:
+    """A second person (not the proposer, not the uploader) verifies a consent form. 复核同意书。"""
+    with _step(who, "visits.approve") as ctx:
+        result = service.verify_form(ctx, form_id, accept=accept)
+        _finish(result, ctx.session)
+    _exit_if_stopped(result)
+
+
+@visits_app.command("check-in")
+def check_in(visit_id: str, who: As, partner: Annotated[str, typer.Option(help="The other field agent")]) -> None:
+    """Both agents at the door (the gate is re-checked first). 到达签到。"""
+    with _step(who, "visits.report") as ctx:
+        result = service.check_in(ctx, visit_id, partner)
+        _finish(result, ctx.session)
+    _exit_if_stopped(result)
+
+
+@visits_app.command("check-out")
+def check_out(visit_id: str, who: As, partner: Annotated[str, typer.Option(help="The other field agent")]) -> None:
+    """Both agents leave. 离开签退。"""
+    with _step(who, "visits.report") as ctx:
+        _finish(service.check_out(ctx, visit_id, partner), ctx.session)
+
+
+@visits_app.command("sweep")
+def sweep(who: As) -> None:
+    """Re-check the gate of every open visit now (what the nightly run does). 重新核查所有未完成走访。"""
+    with _step(who, "visits.schedule") as ctx:
+        changes = recheck.sweep(ctx.session, ctx.at)
+        _out({"rechecked": True, "changed": [c.as_dict() for c in changes]})
 
 
 @visits_app.command("preferences")
@@ -234,14 +291,18 @@ def schedule(visit_id: str, who: As,
 def checklist(visit_id: str, who: As, lang: Annotated[str, typer.Option(help="zh or en")] = "zh") -> None:
     """The scoped checklist for the agents. 走访清单。"""
     with _step(who, "visits.read") as ctx:
-        visit = repository.get_visit(ctx.session, visit_id, ctx.actor)
-        rec = ctx.policy.recording_required(visit.pack)
-        _out({**ctx.policy.checklist(lang), "recording_required": None if rec is None else rec.model_dump()})
+        result, body = service.checklist(ctx, visit_id, lang)
+        if result.stopped:
+            _finish(result, ctx.session)
+        else:
+            _out(body)
+    _exit_if_stopped(result)
 
 
 @visits_app.command("report")
 def file_report(visit_id: str, who: As,
-                file: Annotated[Path, typer.Option(help="The report as JSON (outcome, fields, notes, recording_ref)")],
+                file: Annotated[Path, typer.Option(help="The report as JSON (outcome, arrived_at, left_at, fields, "
+                                                        "notes, recording_ref, refused_by)")],
                 ) -> None:
     """File the scoped visit report (refused, and nothing stored, if anything is out of scope). 提交走访报告。"""
     try:
@@ -251,7 +312,9 @@ def file_report(visit_id: str, who: As,
     if not isinstance(raw, dict):
         raise UserError("the report must be a JSON object", place=str(file))
     with _step(who, "visits.report") as ctx:
-        _finish(service.file_report(ctx, visit_id, raw), ctx.session)
+        result = service.file_report(ctx, visit_id, raw)
+        _finish(result, ctx.session)
+    _exit_if_stopped(result)
 
 
 @visits_app.command("review")

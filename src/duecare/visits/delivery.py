@@ -131,7 +131,7 @@ class _VisitMessages:
         visit = session.get(VisitCase, msg.visit_id)
         if visit is None:
             return Verdict("skip", "the visit is no longer held")
-        if msg.kind in VOID_WHEN_CANCELLED and visit.state == VisitState.CANCELLED:
+        if msg.kind in VOID_WHEN_CANCELLED and visit.state in (VisitState.CANCELLED, VisitState.ON_HOLD):
             return Verdict("skip", f"visit cancelled before this {msg.kind} went out ({visit.close_reason})")
         if task.channel in TIMED_CHANNELS:
             b = session.get(Borrower, task.borrower_id)

@@ -11,9 +11,16 @@ from duecare.visits.models import VisitState as S
 # States in which the visit has not happened yet: cancellation is possible, and the gate must still hold.
 BEFORE_VISIT: frozenset[S] = frozenset({
     S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.DECLINED, S.EXPIRED, S.APPROVED, S.REJECTED, S.SCHEDULED,
+    S.IN_PROGRESS, S.ON_HOLD,
 })
 # States in which the workflow still waits for something (open visits: one per loan at a time).
-OPEN: frozenset[S] = frozenset({S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED, S.REPORTED})
+OPEN: frozenset[S] = frozenset({S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED, S.IN_PROGRESS,
+                                S.ON_HOLD, S.REPORTED})
+# Open visits whose gate is a standing condition: re-checked whenever the borrower's facts change.
+GATED: frozenset[S] = frozenset({S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED, S.IN_PROGRESS,
+                                 S.ON_HOLD})
+# Where an on_hold visit may resume to once its gate opens again (a lost slot is scheduled anew).
+RESUMABLE: frozenset[S] = frozenset({S.PROPOSED, S.NOTICE_SENT, S.CONSENTED, S.APPROVED})
 TERMINAL: frozenset[S] = frozenset({S.DECLINED, S.EXPIRED, S.REJECTED, S.REVIEWED, S.CANCELLED})
 
 
@@ -27,7 +34,8 @@ class Transition:
 
 _STAFF_CASE = frozenset({"staff:supervisor", "staff:compliance", "staff:agent"})
 _SUPERVISOR = frozenset({"staff:supervisor", "staff:compliance"})
-_CONSENT = frozenset({"borrower", "staff:supervisor", "staff:compliance", "staff:agent"})
+_CONSENT = frozenset({"borrower", "staff:supervisor", "staff:compliance", "staff:agent", "system"})
+_FIELD = frozenset({"staff:field_agent"})
 
 TABLE: dict[tuple[S, S], Transition] = {
     (S.PROPOSED, S.NOTICE_SENT): Transition("send_notice", _STAFF_CASE | {"system"}),
@@ -37,9 +45,12 @@ TABLE: dict[tuple[S, S], Transition] = {
     (S.CONSENTED, S.APPROVED): Transition("approve", _SUPERVISOR),
     (S.CONSENTED, S.REJECTED): Transition("reject", _SUPERVISOR),
     (S.APPROVED, S.SCHEDULED): Transition("schedule", _SUPERVISOR | {"system"}),
-    (S.SCHEDULED, S.REPORTED): Transition("report", frozenset({"staff:field_agent"})),
+    (S.SCHEDULED, S.IN_PROGRESS): Transition("check_in", _FIELD),
+    (S.IN_PROGRESS, S.REPORTED): Transition("report", _FIELD),
     (S.REPORTED, S.REVIEWED): Transition("review", _SUPERVISOR),
-    **{(state, S.CANCELLED): Transition("cancel", _CONSENT | {"system"}) for state in BEFORE_VISIT},
+    **{(state, S.ON_HOLD): Transition("hold", frozenset({"system"})) for state in GATED - {S.ON_HOLD, S.IN_PROGRESS}},
+    **{(S.ON_HOLD, state): Transition("resume", frozenset({"system"})) for state in RESUMABLE},
+    **{(state, S.CANCELLED): Transition("cancel", _CONSENT | _FIELD) for state in BEFORE_VISIT},
 }
 
 

@@ -1,8 +1,8 @@
-"""Re-evaluate the home-visit gate on a loan's current facts, with the same `decide` the batch uses.
+"""Re-evaluate the home-visit gate on a loan's current facts, through the same decision path as the batch.
 
-Beyond the gate, a visit is also stopped by anything that changed since its notice: a payment on the loan or
-a right-party contact (either direction, any remote channel). Promises, disputes and vulnerability are holds
-the gate already reads.
+The facts come from the store's one reader (`ledger.repository.store_frames`), the decision from
+`policy.evaluator.decide` with the batch's risk scorer, at the workflow's clock. The workflow adds no stop
+reasons of its own: the decision engine and the workflow read the same facts and agree.
 """
 
 from __future__ import annotations
@@ -11,29 +11,36 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.ledger.models import ContactEvent, Loan, Notice, Payment
+from duecare.ledger.models import Loan
 from duecare.ledger.repository import borrower_frames
-from duecare.policy.evaluator import Policy, decide
+from duecare.policy.evaluator import Policy, Scorer, decide
 from duecare.policy.output import decision_json
 from duecare.visits.scope import VisitPolicy
 
-RPC_OUTCOMES = ("rpc", "ptp", "refused", "dispute")
 # Gate codes that only say the workflow has not reached a later step yet (not a reason to stop the visit).
 STEP_CODES = frozenset({"notice_not_sent", "notice_period_running", "consent_missing", "approval_missing"})
 
 
+@cache
+def batch_scorer() -> Scorer | None:
+    """The registered risk model's scorer, as `duecare run` and the worker use it (None: no model trained)."""
+    from duecare.risk.batch import registered_scorer
+
+    return registered_scorer()
+
+
 @dataclass(frozen=True)
 class GateEvaluation:
-    """The decision for one loan at one moment, plus what changed since the notice."""
+    """The decision for one loan at one moment."""
 
     at: datetime
     decision: dict[str, Any]
-    changes_since_notice: list[str] = field(default_factory=list)
+    changes_since_notice: list[str] = field(default_factory=list)  # kept empty: the gate itself decides
 
     @property
     def action(self) -> str:
@@ -44,17 +51,20 @@ class GateEvaluation:
         return list(self.decision["visit_gate"]["unmet"])
 
     @property
+    def eligible(self) -> bool:
+        return not self.unmet
+
+    @property
     def preconditions_unmet(self) -> list[str]:
         """Unmet codes that forbid the visit outright (everything but 'a later step is still to come')."""
         return [c for c in self.unmet if c not in STEP_CODES]
 
     def stop_reasons(self, allowed_steps: frozenset[str] = frozenset()) -> list[str]:
-        """Why the visit must stop now: unmet conditions not excused at this step, and changes since notice."""
-        return [c for c in self.unmet if c not in allowed_steps] + self.changes_since_notice
+        """Unmet conditions not excused at this step."""
+        return [c for c in self.unmet if c not in allowed_steps]
 
     def as_json(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), "decision": self.decision,
-                "changes_since_notice": self.changes_since_notice}
+        return {"at": self.at.isoformat(), "decision": self.decision}
 
     @property
     def digest(self) -> str:
@@ -62,42 +72,38 @@ class GateEvaluation:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _changes_since(session: Session, notice: Notice | None, loan: Loan, at: datetime) -> list[str]:
-    if notice is None:
-        return []
-    since = notice.sent_at
-    found = []
-    paid = session.scalar(select(Payment.id).where(Payment.loan_id == loan.id, Payment.paid_at > since,
-                                                   Payment.paid_at <= at).limit(1))
-    if paid is not None:
-        found.append("payment_since_notice")
-    rpc = session.scalar(select(ContactEvent.id).where(
-        ContactEvent.borrower_id == loan.borrower_id, ContactEvent.at > since, ContactEvent.at <= at,
-        ContactEvent.outcome.in_(RPC_OUTCOMES), ContactEvent.channel != "visit").limit(1))
-    if rpc is not None:
-        found.append("rpc_since_notice")
-    return found
-
-
 def evaluate(session: Session, loan_id: str, at: datetime, policy: VisitPolicy,
-             notice_id: str | None = None, exclude_visit_ids: tuple[str, ...] = ()) -> GateEvaluation:
+             notice_id: str | None = None, exclude_visit_ids: tuple[str, ...] = (),
+             scorer: Scorer | None = None) -> GateEvaluation:
     """The gate for `loan_id` on the store's facts as of `at` (the workflow's own ledger visit left out)."""
-    loan = session.get(Loan, loan_id)
-    if loan is None:
-        raise LookupError(f"loan {loan_id} not found")
-    frames = borrower_frames(session, loan.borrower_id, exclude_visit_ids=exclude_visit_ids)
+    return evaluate_many(session, [loan_id], at, policy, exclude_visit_ids, scorer)[loan_id]
+
+
+def evaluate_many(session: Session, loan_ids: list[str], at: datetime, policy: VisitPolicy,
+                  exclude_visit_ids: tuple[str, ...] = (), scorer: Scorer | None = None) -> dict[str, GateEvaluation]:
+    """The gate for several loans of ONE borrower in one vectorised evaluation."""
+    loans = [session.get(Loan, lid) for lid in loan_ids]
+    if any(ln is None for ln in loans):
+        raise LookupError(f"loan {next(lid for lid, ln in zip(loan_ids, loans, strict=True) if ln is None)} "
+                          "not found")
+    borrower_ids = {ln.borrower_id for ln in loans if ln is not None}
+    if len(borrower_ids) != 1:
+        raise ValueError("evaluate_many takes the loans of one borrower")
+    frames = borrower_frames(session, borrower_ids.pop(), exclude_visit_ids=exclude_visit_ids)
     pol = Policy(packs=policy.packs, strategy=policy.strategy)
-    decisions = decide(frames, at, pol)
-    rows = list(decision_json(decisions.filter(decisions["loan_id"] == loan_id), pol))
-    if not rows:
-        raise LookupError(f"loan {loan_id} has no schedule to decide on")
-    decision = rows[0]
-    pack = decision["policy"]["pack"]
-    decision["gate_detail"] = [
-        {"code": line["code"], "met": line["code"] not in decision["visit_gate"]["unmet"],
-         "condition": line["unmet_when"],
-         "rules": [r.model_dump() for r in policy.gate_rules(line["code"], pack)]}
-        for line in policy.strategy.raw["visit_gate"]
-    ]
-    notice = session.get(Notice, notice_id) if notice_id else None
-    return GateEvaluation(at=at, decision=decision, changes_since_notice=_changes_since(session, notice, loan, at))
+    decisions = decide(frames, at, pol, scorer=scorer)
+    rows = {r["loan_id"]: r for r in decision_json(decisions.filter(decisions["loan_id"].is_in(loan_ids)), pol)}
+    out = {}
+    for loan_id in loan_ids:
+        decision = rows.get(loan_id)
+        if decision is None:
+            raise LookupError(f"loan {loan_id} has no schedule to decide on")
+        pack = decision["policy"]["pack"]
+        decision["gate_detail"] = [
+            {"code": line["code"], "met": line["code"] not in decision["visit_gate"]["unmet"],
+             "condition": line["unmet_when"],
+             "rules": [r.model_dump() for r in policy.gate_rules(line["code"], pack)]}
+            for line in policy.strategy.raw["visit_gate"]
+        ]
+        out[loan_id] = GateEvaluation(at=at, decision=decision)
+    return out

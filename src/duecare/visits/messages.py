@@ -18,9 +18,10 @@ from duecare.visits.models import VisitCase, VisitMessage
 
 
 def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipient_id: str, channel: str,
-            kind: str, subject: str, body: str, at: datetime) -> VisitMessage:
-    """Queue one message; asking twice for the same (visit, kind, recipient, channel) queues it once."""
-    key = f"{visit.id}:{kind}:{recipient_kind}:{recipient_id}:{channel}"
+            kind: str, subject: str, body: str, at: datetime, occasion: str = "") -> VisitMessage:
+    """Queue one message; asking twice for the same (visit, kind, recipient, channel, occasion) queues it once.
+    `occasion` tells apart repeated events of one kind (a visit put on hold a second time)."""
+    key = f"{visit.id}:{kind}:{recipient_kind}:{recipient_id}:{channel}" + (f":{occasion}" if occasion else "")
     existing = session.scalars(select(VisitMessage).where(VisitMessage.idempotency_key == key)).one_or_none()
     if existing is not None:
         return existing
@@ -44,7 +45,7 @@ def borrower_channels(borrower: Borrower) -> list[str]:
 
 
 def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind: str, subject: str, body: str,
-                link: str, at: datetime, letter: bool = False) -> list[VisitMessage]:
+                link: str, at: datetime, letter: bool = False, occasion: str = "") -> list[VisitMessage]:
     """The full text in the portal (and by post if `letter`); a short message with the link on the borrower's
     remote channel."""
     out = []
@@ -52,12 +53,12 @@ def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind:
     for channel in channels:
         text = f"{subject}: {link}" if channel in ("sms", "email") else body
         out.append(request(session, visit, recipient_kind="borrower", recipient_id=borrower.id, channel=channel,
-                           kind=kind, subject=subject, body=text, at=at))
+                           kind=kind, subject=subject, body=text, at=at, occasion=occasion))
     return out
 
 
 def to_agents(session: Session, visit: VisitCase, *, kind: str, subject: str, body: str,
-              at: datetime) -> list[VisitMessage]:
+              at: datetime, occasion: str = "") -> list[VisitMessage]:
     agents = [a for a in (visit.agent_a, visit.agent_b) if a]
     return [request(session, visit, recipient_kind="staff", recipient_id=a, channel="staff_inbox", kind=kind,
-                    subject=subject, body=body, at=at) for a in agents]
+                    subject=subject, body=body, at=at, occasion=occasion) for a in agents]

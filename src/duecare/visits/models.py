@@ -41,6 +41,8 @@ class VisitState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"  # both agents checked in at the door
+    ON_HOLD = "on_hold"  # the gate closed for a temporary reason (promise pending, hardship review)
     REPORTED = "reported"
     REVIEWED = "reviewed"
     CANCELLED = "cancelled"
@@ -84,6 +86,12 @@ class VisitCase(Base):
     outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "outcome"))
     close_reason: Mapped[str | None] = mapped_column(String(500))  # reason codes, never personal data
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    held_from: Mapped[str | None] = mapped_column(String(16))  # the state an on_hold visit resumes towards
+    # Evidence of the visit itself: both agents check in at the door and out when they leave.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_in_by: Mapped[str | None] = mapped_column(String(140))  # "F1,F2": both agents, comma-separated
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_out_by: Mapped[str | None] = mapped_column(String(140))
 
 
 class VisitEvent(Base):
@@ -168,7 +176,8 @@ class FollowUp(Base):
 
     __tablename__ = "visit_follow_ups"
     __table_args__ = (
-        CheckConstraint("kind IN ('promise', 'plan_proposal', 'hardship_hold', 'referral')", name="kind"),
+        CheckConstraint("kind IN ('promise', 'plan_proposal', 'hardship_hold', 'referral', 'do_not_return')",
+                        name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -177,6 +186,32 @@ class FollowUp(Base):
     ref: Mapped[str | None] = mapped_column(String(64))  # the ledger row it created (promise / hold id)
     details: Mapped[str | None] = mapped_column(PersonalText())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConsentForm(Base):
+    """A signed consent form or a recorded call statement that staff uploaded for a visit notice. It makes a
+    grant only once a second person — neither the visit's proposer nor the uploader — has verified it."""
+
+    __tablename__ = "visit_consent_forms"
+    __table_args__ = (
+        CheckConstraint("kind IN ('signed_form', 'recorded_statement')", name="kind"),
+        CheckConstraint("status IN ('pending', 'verified', 'rejected')", name="status"),
+        CheckConstraint("verified_by IS NULL OR verified_by <> uploaded_by", name="second_person"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit_cases.id"), index=True)
+    notice_id: Mapped[str] = mapped_column(ForeignKey("notices.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    document_sha256: Mapped[str] = mapped_column(String(64))  # the uploaded file's hash (the file stays outside)
+    document_ref: Mapped[str] = mapped_column(PersonalText())  # where the signed document is kept
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())  # when the borrower signed / spoke
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    consent_id: Mapped[str | None] = mapped_column(ForeignKey("consents.id"))
 
 
 class VisitMessage(Base):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from duecare.kit.errors import UserError
 from duecare.visits.models import Outcome
@@ -92,8 +92,20 @@ class ReportFields(_Strict):
     updated_contact: UpdatedContact | None = None
 
 
+class RefusedBy(StrEnum):
+    """Who asked the agents not to come back (the do-not-return mark records it)."""
+
+    BORROWER = "borrower"
+    HOUSEHOLD_MEMBER = "household_member"
+
+
 class ReportIn(_Strict):
     outcome: Outcome
+    # The actual times at the door (borrower-local offset or UTC): they must lie inside the scheduled slot,
+    # the strategy's visit window and the agents' check-in/check-out.
+    arrived_at: AwareDatetime
+    left_at: AwareDatetime
+    refused_by: RefusedBy | None = None  # with outcome `refused`: who said "do not come back"
     fields: ReportFields = ReportFields()
     notes: ShortText | None = None
     recording_ref: Annotated[str, Field(max_length=256)] | None = None

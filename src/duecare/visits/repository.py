@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from duecare.ledger.models import Consent
+from duecare.ledger.models import Borrower, Consent
+from duecare.policy.consent import consent_state as consent_rule
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
-from duecare.visits.flows import BEFORE_VISIT, OPEN
+from duecare.visits.flows import BEFORE_VISIT, GATED, OPEN
 from duecare.visits.models import (
     FollowUp,
     NoticeDocument,
@@ -44,8 +45,20 @@ def get_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
     return row
 
 
+def lock_borrower(session: Session, borrower_id: str) -> None:
+    """The borrower row under `SELECT … FOR NO KEY UPDATE`: one mutex for everything that re-checks or moves
+    a visit of this borrower (taken before any visit row; `NO KEY` leaves inserts that reference the borrower
+    free, so a fact write never deadlocks on its own foreign key)."""
+    session.execute(select(Borrower.id).where(Borrower.id == borrower_id).with_for_update(key_share=True))
+
+
 def lock_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
-    """The visit row under `SELECT … FOR UPDATE` (PostgreSQL row lock), refreshed from the database."""
+    """The visit row under `SELECT … FOR UPDATE` (PostgreSQL row lock), refreshed from the database, after
+    its borrower's row (the lock order of every step and re-check: borrower, then visits by id)."""
+    owner = session.scalar(readable(actor).with_only_columns(VisitCase.borrower_id).where(VisitCase.id == visit_id))
+    if owner is None:
+        raise NotFound(f"visit {visit_id} not found")
+    lock_borrower(session, owner)
     stmt = readable(actor).where(VisitCase.id == visit_id).with_for_update().execution_options(
         populate_existing=True)
     row = session.scalars(stmt).one_or_none()
@@ -55,9 +68,18 @@ def lock_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
 
 
 def lock_open_visits_of(session: Session, borrower_id: str) -> list[VisitCase]:
-    """Every not-yet-happened, not-closed visit of a borrower, locked in id order (no deadlocks)."""
+    """Every not-yet-happened, not-closed visit of a borrower, locked in id order after the borrower."""
+    lock_borrower(session, borrower_id)
     pre = sorted(s.value for s in BEFORE_VISIT & OPEN)
     stmt = (select(VisitCase).where(VisitCase.borrower_id == borrower_id, VisitCase.state.in_(pre))
+            .order_by(VisitCase.id).with_for_update().execution_options(populate_existing=True))
+    return list(session.scalars(stmt))
+
+
+def lock_gated_visits_of(session: Session, borrower_id: str) -> list[VisitCase]:
+    """Every visit of a borrower whose gate is a standing condition (GATED), locked in id order."""
+    stmt = (select(VisitCase).where(VisitCase.borrower_id == borrower_id,
+                                    VisitCase.state.in_(sorted(s.value for s in GATED)))
             .order_by(VisitCase.id).with_for_update().execution_options(populate_existing=True))
     return list(session.scalars(stmt))
 
@@ -88,14 +110,14 @@ def consents_of(session: Session, borrower_id: str, purpose: str = HOME_VISIT) -
                                 .order_by(Consent.at, Consent.id)))
 
 
-def consent_state(session: Session, borrower_id: str, notice_id: str, since: datetime) -> str:
-    """The current decision for a notice, derived from the records (the latest after the notice wins)."""
-    stmt = (select(Consent.decision).where(
-        Consent.borrower_id == borrower_id, Consent.purpose == HOME_VISIT, Consent.at > since,
-        (Consent.notice_id == notice_id) | Consent.notice_id.is_(None))
-        .order_by(Consent.at.desc(), Consent.id.desc()).limit(1))
-    found = session.scalar(stmt)
-    return "none" if found is None else str(found)
+def consent_state(session: Session, borrower_id: str, notice_id: str, since: datetime,
+                  as_of: datetime | None = None) -> str:
+    """The current decision for a notice sent at `since`, derived from the records by the one rule
+    (`policy.consent.consent_state`: latest wins, a no beats a yes at the same instant, a withdrawal counts
+    whatever notice it names). `as_of` None: every record so far."""
+    records = consents_of(session, borrower_id)
+    moment = as_of or max([c.at for c in records], default=since)
+    return consent_rule(records, notice_id, since, moment).state
 
 
 def notice_document(session: Session, notice_id: str) -> NoticeDocument | None:

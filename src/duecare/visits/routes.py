@@ -1,9 +1,11 @@
 """REST API of the home-visit workflow (`router`), used by the console and the portal.
 
 Every route declares its permission with `require(...)`. Errors: 404 unknown (or not visible) visit, 409 a
-transition the table refuses or a gate that closed (`{"code": ..., "message": ...}`), 422 bad input or a
-refused report (with its reasons). A gate that closes at a step cancels the visit and answers 409 with code
-`gate_closed` — the cancellation itself is committed.
+transition the table refuses or a closed gate (`{"code": ..., "message": ..., "unmet": [...]}`), 422 bad input
+or a refused report (with its reasons). A step is refused while the gate is closed for it: when a standing
+condition no longer holds the visit is stopped at once (cancelled or on_hold, committed) and the answer is
+409 `gate_closed` with the reasons; when only this step's own condition is unmet (approving while the notice
+period runs) the answer is 409 `gate_closed` and nothing changes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from duecare.visits import notice as notice_mod
 from duecare.visits.models import VisitState
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
+from duecare.visits.steps import GateClosed
+from duecare.visits.transitions import use_clock
 
 router = APIRouter(tags=["visits"])
 # One dependency per permission (FastAPI reads these defaults; each route names exactly one).
@@ -66,13 +70,35 @@ class AnswerIn(_Body):
 
 
 class RecordAnswerIn(AnswerIn):
-    channel: Literal["sms_reply", "email_reply", "letter", "in_person_form"]
-    evidence: str = Field(min_length=1, max_length=500, description="message id or signed-form reference")
+    """Staff record an answer on the borrower's word. Only a decline is accepted: a grant needs the borrower's
+    own act (portal, a verified reply, or a consent form verified by a second person); 422 otherwise."""
+
+    channel: Literal["letter", "in_person_form", "call", "in_person"]
+    evidence: str = Field(min_length=1, max_length=500, description="letter reference or call id")
 
 
 class RecordWithdrawalIn(_Body):
-    channel: Literal["sms_reply", "email_reply", "letter", "in_person_form"]
+    channel: Literal["sms_reply", "email_reply", "letter", "in_person_form", "call", "in_person"]
     evidence: str = Field(min_length=1, max_length=500)
+
+
+class ConsentFormIn(_Body):
+    kind: Literal["signed_form", "recorded_statement"]
+    document_sha256: str = Field(min_length=64, max_length=64, description="sha256 of the uploaded file")
+    document_ref: str = Field(min_length=1, max_length=500, description="where the document/recording is kept")
+    signed_at: datetime = Field(description="when the borrower signed or spoke (ISO 8601 with offset)")
+
+
+class VerifyFormIn(_Body):
+    accept: bool
+
+
+class PartnerIn(_Body):
+    partner: str = Field(min_length=1, max_length=64, description="the other field agent of this visit")
+
+
+class DoorWithdrawalIn(_Body):
+    evidence: str = Field(min_length=1, max_length=500, description="what the borrower said, e.g. 'asked us to leave'")
 
 
 class ApprovalIn(_Body):
@@ -111,6 +137,9 @@ def _now(request: Request) -> datetime:
 
 
 def _ctx(request: Request, db: Session, actor: Actor) -> service.Ctx:
+    fake: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    if fake is not None:
+        use_clock(db, fake)  # re-checks at commit run at the app's clock too
     return service.Ctx(session=db, actor=actor, at=_now(request), policy=load_visit_policy())
 
 
@@ -120,6 +149,8 @@ def _errors() -> Iterator[None]:
         yield
     except repository.NotFound as exc:
         raise HTTPException(404, detail={"code": "not_found", "message": str(exc)}) from None
+    except GateClosed as exc:
+        raise HTTPException(409, detail={"code": exc.code, "message": str(exc), "unmet": exc.unmet}) from None
     except TransitionError as exc:
         raise HTTPException(409, detail={"code": exc.code, "message": str(exc)}) from None
     except ReportRefused as exc:
@@ -133,8 +164,8 @@ def _result(db: Session, result: service.StepResult) -> Any:
     body = views.visit_view(db, result.visit)
     if result.stopped:
         return JSONResponse(status_code=409, content={
-            "code": "gate_closed", "message": "the gate no longer allows this visit; it was cancelled",
-            "reasons": result.stopped, "visit": body})
+            "code": "gate_closed", "message": f"the gate no longer allows this visit; it is now {result.visit.state}",
+            "reasons": result.stopped, "unmet": result.stopped, "visit": body})
     if result.gate is not None:
         body["gate"] = {"action": result.gate.action, "unmet": result.gate.unmet, "digest": result.gate.digest}
     return body
@@ -287,15 +318,64 @@ def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = A
         return _result(db, service.schedule(_ctx(request, db, actor), visit_id, agents=agents, day=body.day))
 
 
-@router.get("/visits/{visit_id}/checklist", summary="The scoped checklist for the agents", responses=ERRORS)
-def checklist(visit_id: str, lang: Literal["zh", "en"] = "zh", actor: Actor = ALLOW_VISITS_READ,
+@router.get("/visits/{visit_id}/checklist", summary="The scoped checklist (re-checks the gate: 409 if closed)",
+            responses=ERRORS)
+def checklist(visit_id: str, request: Request, lang: Literal["zh", "en"] = "zh", actor: Actor = ALLOW_VISITS_READ,
               db: Session = DB) -> Any:
     with _errors():
+        result, body = service.checklist(_ctx(request, db, actor), visit_id, lang)
+    if result.stopped:
+        return _result(db, result)
+    return body
+
+
+@router.post("/visits/{visit_id}/check-in", summary="Both agents at the door (re-checks the gate: 409 if closed)",
+             responses=ERRORS)
+def check_in(visit_id: str, body: PartnerIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
+             db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.check_in(_ctx(request, db, actor), visit_id, body.partner))
+
+
+@router.post("/visits/{visit_id}/check-out", summary="Both agents leave (the end of the visit's evidence)",
+             responses=ERRORS)
+def check_out(visit_id: str, body: PartnerIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
+              db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.check_out(_ctx(request, db, actor), visit_id, body.partner))
+
+
+@router.post("/visits/{visit_id}/withdrawal-at-door", summary="The borrower withdraws consent in person: the "
+             "visit is cancelled at once", responses=ERRORS)
+def door_withdrawal(visit_id: str, body: DoorWithdrawalIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
+                    db: Session = DB) -> Any:
+    with _errors():
         visit = repository.get_visit(db, visit_id, actor)
-    policy = load_visit_policy()
-    rec = policy.recording_required(visit.pack)
-    return {**policy.checklist(lang), "outcomes": ["met_borrower", "not_home", "moved", "refused", "third_party_only"],
-            "recording_required": None if rec is None else rec.model_dump()}
+        if actor.id not in (visit.agent_a, visit.agent_b):
+            raise repository.NotFound(f"visit {visit_id} not found")
+        ctx = _ctx(request, db, actor)
+        cancelled = service.withdraw(ctx, visit.borrower_id, channel="in_person",
+                                     evidence=f"at the door, recorded by {actor.id}: {body.evidence}")
+    return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
+
+
+@router.post("/visits/{visit_id}/consent-forms", status_code=201, summary="Upload the borrower's signed form or "
+             "recorded statement (grants nothing until a second person verifies it)", responses=ERRORS)
+def upload_form(visit_id: str, body: ConsentFormIn, request: Request, actor: Actor = ALLOW_VISITS_CONSENT_RECORD,
+                db: Session = DB) -> Any:
+    with _errors():
+        form = service.upload_form(_ctx(request, db, actor), visit_id, kind=body.kind,
+                                   document_sha256=body.document_sha256, document_ref=body.document_ref,
+                                   signed_at=body.signed_at)
+    return {"id": form.id, "visit_id": form.visit_id, "status": form.status, "kind": form.kind}
+
+
+@router.post("/consent-forms/{form_id}/verification", summary="A second person (not the proposer, not the "
+             "uploader) verifies or rejects a consent form", responses=ERRORS)
+def verify_form(form_id: str, body: VerifyFormIn, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
+                db: Session = DB) -> Any:
+    with _errors():
+        return _result(db, service.verify_form(_ctx(request, db, actor), form_id, accept=body.accept))
 
 
 @router.post("/visits/{visit_id}/report", summary="File the scoped visit report", responses=ERRORS)

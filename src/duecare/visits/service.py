@@ -1,153 +1,79 @@
 """The home-visit workflow steps. Services take the session and never commit: the request or command does.
 
-Each step locks the visit row (`SELECT … FOR UPDATE`), checks the transition table before touching anything,
-re-evaluates the gate on current facts, and — if the facts no longer allow the visit — cancels it with the
-reasons instead of going on. Every transition appends a visit event and an audit event with the pack rule
-and its source.
+Each step locks the borrower row and then the visit (`SELECT … FOR UPDATE`), checks the transition table
+before touching anything and checks the gate for this step (`steps.check_gate`): a step is refused while the
+gate is closed for it — a standing condition that no longer holds stops the visit at once (cancelled, or
+`on_hold` for a temporary reason) and the step says so; a later step's condition that is not met yet (the
+notice period still running at approval) refuses the step and changes nothing. Every transition appends a
+visit event and an audit event with the pack rule and its source. Any fact written in the same transaction
+re-checks every open visit of the borrower before commit (`visits.recheck`).
+
+The consent steps live in `consent.py`, the steps at the door in `fieldwork.py`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from duecare.kit.errors import TransitionError, UserError
-from duecare.ledger.models import (
-    Approval,
-    ApprovalDecision,
-    Borrower,
-    Consent,
-    ConsentDecision,
-    Loan,
-    Notice,
-    Visit,
-    VisitStatus,
-)
+from duecare.ledger.models import Approval, ApprovalDecision, Loan, Notice, Visit, VisitStatus
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment, StaffUser
-from duecare.privacy.permissions import SYSTEM, Actor
+from duecare.privacy.permissions import SYSTEM
 from duecare.privacy.scope import can_read_borrower
-from duecare.visits import aftercare, messages, notice, repository, scheduling
-from duecare.visits.flows import BEFORE_VISIT, actor_key, check_transition
+from duecare.visits import messages, notice, recheck, repository, scheduling, transitions
+from duecare.visits.consent import (  # noqa: F401 - the consent steps are part of the service's API
+    CONSENT_CHANNELS,
+    answer,
+    new_id,
+    upload_form,
+    verify_form,
+    withdraw,
+)
+from duecare.visits.fieldwork import check_in, check_out, checklist, file_report  # noqa: F401 - same
+from duecare.visits.flows import BEFORE_VISIT
 from duecare.visits.gate import GateEvaluation, evaluate
-from duecare.visits.models import NoticeDocument, VisitCase, VisitEvent, VisitPreference, VisitReport
+from duecare.visits.models import NoticeDocument, VisitCase, VisitEvent, VisitPreference
 from duecare.visits.models import VisitState as S
-from duecare.visits.report import validate_report
-from duecare.visits.scope import VisitPolicy, load_visit_policy
+from duecare.visits.steps import GateClosed, check_gate, lock
+from duecare.visits.transitions import Ctx, StepResult  # noqa: F401 - re-exported for callers
 
-CONSENT_CHANNELS = ("portal", "sms_reply", "email_reply", "letter", "in_person_form")
-# Gate codes that are expected (not a reason to stop) at each step.
-AT_CONSENT = frozenset({"notice_period_running", "approval_missing"})
-AT_APPROVAL = AT_CONSENT
+__all__ = [
+    "CONSENT_CHANNELS", "Ctx", "GateClosed", "StepResult", "answer", "cancel", "check_in", "check_out", "checklist",
+    "decide_approval", "expire_due", "file_report", "gate_now", "propose", "refused_recently", "review", "schedule",
+    "send_notice", "set_preferences", "upload_form", "verify_form", "withdraw",
+]
 
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-@dataclass
-class Ctx:
-    """Who acts, when, on which session and under which visit policy."""
-
-    session: Session
-    actor: Actor
-    at: datetime
-    policy: VisitPolicy = field(default_factory=load_visit_policy)
+# Gate codes a later step is still to satisfy (not a reason to refuse) at each step.
+AT_NOTICE = frozenset({"notice_not_sent", "notice_period_running", "consent_missing", "approval_missing"})
+AT_APPROVAL = frozenset({"approval_missing"})
+AT_SCHEDULE = frozenset[str]()
+REFUSED_BLOCK_DAYS = 180  # "do not return": the default when the strategy sets no visit_refused_block_days
 
 
-@dataclass(frozen=True)
-class StepResult:
-    visit: VisitCase
-    gate: GateEvaluation | None
-    stopped: list[str] = field(default_factory=list)  # non-empty: the gate closed and the visit was cancelled
+def refused_recently(ctx: Ctx, borrower_id: str) -> bool:
+    """A do-not-return mark inside the strategy's period (default 180 days)."""
+    days = int(ctx.policy.strategy.params.get("visit_refused_block_days", REFUSED_BLOCK_DAYS))
+    return bool(ctx.session.scalar(select(Visit.id).where(
+        Visit.borrower_id == borrower_id, Visit.outcome == "refused", Visit.at <= ctx.at,
+        Visit.at > ctx.at - timedelta(days=days)).limit(1)))
 
-
-# --- the one way a state changes ---------------------------------------------------------------------------
-
-def _move(ctx: Ctx, visit: VisitCase, to: S, *, actor: Actor | None = None, reasons: list[str] | None = None,
-          gate: GateEvaluation | None = None, comment: str | None = None) -> None:
-    who = actor or ctx.actor
-    row = check_transition(visit.state, to, actor_key(who.kind, who.role))
-    ref = ctx.policy.step_rule(to.value, visit.pack)
-    before = visit.state
-    ctx.session.add(VisitEvent(
-        visit_id=visit.id, at=ctx.at, actor=who.label, from_state=before.value, to_state=to.value,
-        reasons=json.dumps(reasons or []), rule_id=ref.rule, legal_basis=ref.source[:500],
-        gate_json=None if gate is None else json.dumps(gate.as_json(), ensure_ascii=False, default=str),
-        gate_digest=None if gate is None else gate.digest, comment=comment))
-    visit.state, visit.updated_at = to, ctx.at
-    record_audit(ctx.session, actor=who, action=f"visit.{row.step}", subject=f"visit:{visit.id}",
-                 rule_id=ref.rule, legal_basis=ref.source[:256], trace_id=None if gate is None else gate.digest,
-                 before={"state": before.value}, after={"state": to.value, "reasons": reasons or []}, at=ctx.at)
-    ctx.session.flush()
-
-
-def _gate(ctx: Ctx, visit: VisitCase) -> GateEvaluation:
-    exclude = (visit.ledger_visit_id,) if visit.ledger_visit_id else ()
-    return evaluate(ctx.session, visit.loan_id, ctx.at, ctx.policy, notice_id=visit.notice_id,
-                    exclude_visit_ids=exclude)
-
-
-def _borrower(ctx: Ctx, visit: VisitCase) -> Borrower:
-    b = ctx.session.get(Borrower, visit.borrower_id)
-    assert b is not None
-    return b
-
-
-def _cancel(ctx: Ctx, visit: VisitCase, reasons: list[str], *, actor: Actor | None = None,
-            gate: GateEvaluation | None = None, comment: str | None = None) -> None:
-    """Cancel a not-yet-happened visit; tell the agents (if assigned) and the borrower (if told before)."""
-    was = visit.state
-    _move(ctx, visit, S.CANCELLED, actor=actor, reasons=reasons, gate=gate, comment=comment)
-    visit.close_reason = ",".join(reasons)[:500]
-    if visit.ledger_visit_id:
-        lv = ctx.session.get(Visit, visit.ledger_visit_id)
-        if lv is not None:
-            lv.status = VisitStatus.CANCELLED
-    b = _borrower(ctx, visit)
-    if was == S.SCHEDULED:
-        when = _local_window(visit, b)
-        messages.to_agents(ctx.session, visit, kind="visit_cancelled", at=ctx.at,
-                           subject=f"Visit {visit.id} cancelled — do not go",
-                           body=f"Visit {visit.id} ({when}) is cancelled: {', '.join(reasons)}. Do not go.")
-        _reroute_pair(ctx, visit, b)
-    if was in (S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED):
-        zh = notice.notice_language(str(b.language)) == "zh"
-        subject = "上门走访已取消" if zh else "Your home visit is cancelled"
-        body = ("我们不会上门走访。您无需做任何事情。" if zh else
-                "Nobody will visit you. You do not need to do anything.")
-        messages.to_borrower(ctx.session, visit, b, kind="visit_cancelled", subject=subject, body=body,
-                             link=f"{notice.portal_url()}/{visit.id}", at=ctx.at)
-    ctx.session.flush()
-
-
-def _stop_if_closed(ctx: Ctx, visit: VisitCase, gate: GateEvaluation, allowed: frozenset[str]) -> list[str]:
-    reasons = gate.stop_reasons(allowed)
-    if reasons:
-        _cancel(ctx, visit, reasons, actor=SYSTEM, gate=gate, comment=f"gate closed at a step by {ctx.actor.label}")
-    return reasons
-
-
-def _require(ctx: Ctx, visit: VisitCase, to: S) -> None:
-    check_transition(visit.state, to, actor_key(ctx.actor.kind, ctx.actor.role))
-
-
-# --- steps ---------------------------------------------------------------------------------------------------
 
 def propose(ctx: Ctx, loan_id: str) -> StepResult:
     """Open a visit for a loan whose decision today is `visit_notice` (the gate's preconditions all hold)."""
     loan = ctx.session.get(Loan, loan_id)
     if loan is None or not can_read_borrower(ctx.session, ctx.actor, loan.borrower_id):
         raise repository.NotFound(f"loan {loan_id} not found")
+    repository.lock_borrower(ctx.session, loan.borrower_id)
     if repository.open_visit_for_loan(ctx.session, loan_id) is not None:
         raise TransitionError("visit_already_open", f"loan {loan_id} already has an open visit")
-    gate = evaluate(ctx.session, loan_id, ctx.at, ctx.policy)
+    if refused_recently(ctx, loan.borrower_id):
+        raise GateClosed(["visit_refused_recently"], "a new proposal (the borrower asked not to be visited again)")
+    gate = evaluate(ctx.session, loan_id, ctx.at, ctx.policy, scorer=ctx.scorer)
     if gate.action != "visit_notice":
         raise TransitionError("not_in_visit_track",
                               f"today's decision for loan {loan_id} is {gate.action!r}, not 'visit_notice'; "
@@ -172,13 +98,11 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
 
 def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     """Render, hash and record the notice; queue it on the borrower's channels."""
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
-    _require(ctx, visit, S.NOTICE_SENT)
-    gate = _gate(ctx, visit)
-    stopped = _stop_if_closed(ctx, visit, gate, frozenset(gate.unmet) - set(gate.preconditions_unmet))
-    if stopped:
-        return StepResult(visit, gate, stopped)
-    b = _borrower(ctx, visit)
+    visit = lock(ctx, visit_id, S.NOTICE_SENT)
+    gate, stopped = check_gate(ctx, visit, AT_NOTICE, "the notice")
+    if stopped is not None:
+        return stopped
+    b = transitions.borrower_of(ctx, visit)
     notice_id = new_id("VN")
     sent_on = ctx.at.astimezone(ZoneInfo(b.timezone)).date()
     doc = notice.render(pack=visit.pack, language=str(b.language), policy=ctx.policy, notice_id=notice_id,
@@ -193,69 +117,8 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     subject = "上门走访告知书" if doc.language == "zh" else "Home visit notice"
     messages.to_borrower(ctx.session, visit, b, kind="visit_notice", subject=subject, body=doc.text,
                          link=f"{notice.portal_url()}/{visit.id}", at=ctx.at, letter=True)
-    _move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_version:{doc.version_hash}"])
+    transitions.move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_version:{doc.version_hash}"])
     return StepResult(visit, gate)
-
-
-def _notice_of(ctx: Ctx, visit: VisitCase) -> Notice:
-    n = ctx.session.get(Notice, visit.notice_id) if visit.notice_id else None
-    if n is None:
-        raise TransitionError("notice_not_sent", f"visit {visit.id} has no notice")
-    return n
-
-
-def answer(ctx: Ctx, visit_id: str, decision: str, *, channel: str, evidence: str,
-           notice_version_hash: str) -> StepResult:
-    """The borrower's answer to the notice (granted or declined), appended to the consent registry."""
-    if decision not in ("granted", "declined"):
-        raise UserError("decision must be 'granted' or 'declined' (to withdraw, use withdraw)", place="decision")
-    if channel not in CONSENT_CHANNELS:
-        raise UserError(f"unknown consent channel {channel!r}; use one of {', '.join(CONSENT_CHANNELS)}",
-                        place="channel")
-    if not evidence.strip():
-        raise UserError("consent needs evidence (portal session, message id or signed form reference)",
-                        place="evidence")
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
-    target = S.CONSENTED if decision == "granted" else S.DECLINED
-    _require(ctx, visit, target)
-    n = _notice_of(ctx, visit)
-    if notice_version_hash != n.version_hash:
-        raise UserError("the answer refers to a different notice text than the one sent; show the current notice "
-                        f"(version {n.version_hash}) and answer again", place="notice_version_hash")
-    ctx.session.add(Consent(id=new_id("VC"), borrower_id=visit.borrower_id, purpose=repository.HOME_VISIT,
-                            decision=ConsentDecision(decision), at=ctx.at, notice_id=n.id,
-                            notice_version_hash=n.version_hash, channel=channel, evidence=evidence))
-    ctx.session.flush()
-    gate = _gate(ctx, visit)
-    if target == S.CONSENTED:
-        stopped = _stop_if_closed(ctx, visit, gate, AT_CONSENT)
-        if stopped:
-            return StepResult(visit, gate, stopped)
-    _move(ctx, visit, target, gate=gate, reasons=[f"consent_{decision}"])
-    return StepResult(visit, gate)
-
-
-def withdraw(ctx: Ctx, borrower_id: str, *, channel: str, evidence: str) -> list[VisitCase]:
-    """Withdraw home-visit consent: one new record, and every visit not yet made is cancelled at once."""
-    if channel not in CONSENT_CHANNELS:
-        raise UserError(f"unknown consent channel {channel!r}; use one of {', '.join(CONSENT_CHANNELS)}",
-                        place="channel")
-    if not can_read_borrower(ctx.session, ctx.actor, borrower_id):
-        raise repository.NotFound(f"borrower {borrower_id} not found")
-    visits = repository.lock_open_visits_of(ctx.session, borrower_id)  # locks first: a scheduler waits or loses
-    notices = {v.notice_id for v in visits if v.notice_id}
-    only = ctx.session.get(Notice, next(iter(notices))) if len(notices) == 1 else None
-    ctx.session.add(Consent(id=new_id("VC"), borrower_id=borrower_id, purpose=repository.HOME_VISIT,
-                            decision=ConsentDecision.WITHDRAWN, at=ctx.at, notice_id=only.id if only else None,
-                            notice_version_hash=only.version_hash if only else None, channel=channel,
-                            evidence=evidence or None))
-    ctx.session.flush()
-    record_audit(ctx.session, actor=ctx.actor, action="consent.withdraw", subject=f"borrower:{borrower_id}",
-                 rule_id="pipl_basis_consent", legal_basis="PIPL Art. 15; GDPR Art. 7(3)",
-                 after={"visits_cancelled": [v.id for v in visits]}, at=ctx.at)
-    for v in visits:
-        _cancel(ctx, v, ["consent_withdrawn"], actor=SYSTEM, comment=f"withdrawn via {channel}")
-    return visits
 
 
 def expire_due(ctx: Ctx) -> list[VisitCase]:
@@ -267,7 +130,7 @@ def expire_due(ctx: Ctx) -> list[VisitCase]:
     for vid in due:
         visit = repository.lock_visit(ctx.session, vid, SYSTEM)
         if visit.state == S.NOTICE_SENT:
-            _move(ctx, visit, S.EXPIRED, actor=SYSTEM, reasons=["no_consent_after_notice"])
+            transitions.move(ctx, visit, S.EXPIRED, actor=SYSTEM, reasons=["no_consent_after_notice"])
             out.append(visit)
     return out
 
@@ -276,58 +139,38 @@ def decide_approval(ctx: Ctx, visit_id: str, approve: bool, comment: str) -> Ste
     """A supervisor other than the proposer approves or rejects, seeing the gate as it stands now."""
     if not comment.strip():
         raise UserError("an approval or rejection needs a comment", place="comment")
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
     target = S.APPROVED if approve else S.REJECTED
-    _require(ctx, visit, target)
+    visit = lock(ctx, visit_id, target)
     if ctx.actor.label == visit.proposed_by:
         raise TransitionError("four_eyes", "the person who proposed a visit cannot approve or reject it")
-    gate = _gate(ctx, visit)
     if approve:
-        stopped = _stop_if_closed(ctx, visit, gate, AT_APPROVAL)
-        if stopped:
-            return StepResult(visit, gate, stopped)
-    n = _notice_of(ctx, visit)
+        gate, stopped = check_gate(ctx, visit, AT_APPROVAL, "approval")
+        if stopped is not None:
+            return stopped
+    else:
+        gate = recheck.gate_of(ctx, visit)
+    n = ctx.session.get_one(Notice, visit.notice_id)
     approval = Approval(id=new_id("VA"), borrower_id=visit.borrower_id, notice_id=n.id,
                         decision=ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED,
                         at=ctx.at, decided_by=ctx.actor.id)
     ctx.session.add(approval)
     ctx.session.flush()
     visit.approval_id = approval.id
-    _move(ctx, visit, target, gate=gate, comment=comment, reasons=["approved" if approve else "rejected"])
+    transitions.move(ctx, visit, target, gate=gate, comment=comment, reasons=["approved" if approve else "rejected"])
     return StepResult(visit, gate)
-
-
-def _local_window(visit: VisitCase, b: Borrower) -> str:
-    if visit.window_start is None or visit.window_end is None:
-        return "-"
-    tz = ZoneInfo(b.timezone)
-    s, e = visit.window_start.astimezone(tz), visit.window_end.astimezone(tz)
-    return f"{s:%Y-%m-%d %H:%M}–{e:%H:%M}"
-
-
-def _reroute_pair(ctx: Ctx, visit: VisitCase, b: Borrower) -> None:
-    if not (visit.agent_a and visit.agent_b and visit.window_start):
-        return
-    tz = ZoneInfo(b.timezone)
-    day = visit.window_start.astimezone(tz).date()
-    route, others = scheduling.pair_route(ctx.session, (visit.agent_a, visit.agent_b), day, tz, ctx.policy,
-                                          exclude=visit.id)
-    if route is not None:
-        scheduling.apply_route(others, route, day, tz)
 
 
 def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
              day: date | None = None) -> StepResult:
     """Two field agents, a window the borrower prefers, and the pair's day route re-planned."""
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
-    _require(ctx, visit, S.SCHEDULED)
-    gate = _gate(ctx, visit)
-    extra = [] if gate.action == "visit_schedule" else [f"decision_is_{gate.action}"]
-    reasons = gate.stop_reasons() + extra
-    if reasons:
-        _cancel(ctx, visit, reasons, actor=SYSTEM, gate=gate, comment=f"gate closed at scheduling by {ctx.actor.label}")
-        return StepResult(visit, gate, reasons)
-    b = _borrower(ctx, visit)
+    visit = lock(ctx, visit_id, S.SCHEDULED)
+    gate, stopped = check_gate(ctx, visit, AT_SCHEDULE, "scheduling")
+    if stopped is not None:
+        return stopped
+    if gate.action != "visit_schedule":
+        raise TransitionError(f"decision_is_{gate.action}", f"today's decision for loan {visit.loan_id} is "
+                              f"{gate.action!r}, not 'visit_schedule'; nothing was changed")
+    b = transitions.borrower_of(ctx, visit)
     slot = scheduling.find_slot(ctx.session, visit, b, ctx.policy, ctx.at, agents=agents, day=day)
     visit.agent_a, visit.agent_b = slot.agents
     visit.window_start, visit.window_end = slot.start, slot.end
@@ -345,7 +188,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
             ctx.session.add(Assignment(borrower_id=b.id, agent_id=agent, assigned_at=ctx.at))
     names = [ctx.session.get(StaffUser, a) for a in slot.agents]
     who = ", ".join((u.display_name or u.username) for u in names if u is not None)
-    when = _local_window(visit, b)
+    when = transitions.local_window(visit, b)
     zh = notice.notice_language(str(b.language)) == "zh"
     messages.to_borrower(
         ctx.session, visit, b, kind="visit_scheduled", at=ctx.at, link=f"{notice.portal_url()}/{visit.id}",
@@ -356,29 +199,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
     messages.to_agents(ctx.session, visit, kind="visit_assigned", at=ctx.at,
                        subject=f"Visit {visit.id} assigned", body=f"Visit {visit.id}: window {when}; "
                        "open the checklist before you go.")
-    _move(ctx, visit, S.SCHEDULED, gate=gate, reasons=[f"agents:{slot.agents[0]},{slot.agents[1]}"])
-    return StepResult(visit, gate)
-
-
-def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
-    """One of the two agents files the scoped report; the case is updated and the borrower gets a summary."""
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
-    _require(ctx, visit, S.REPORTED)
-    if ctx.actor.id not in (visit.agent_a, visit.agent_b):
-        raise TransitionError("not_assigned_agent", "only the two agents of this visit may file its report")
-    if visit.window_start is not None and ctx.at < visit.window_start:
-        raise TransitionError("visit_not_yet_due", "the visit window has not started yet")
-    b = _borrower(ctx, visit)
-    report = validate_report(dict(raw), ctx.policy, visit.pack, b.phones)
-    gate = _gate(ctx, visit)
-    ctx.session.add(VisitReport(visit_id=visit.id, outcome=report.outcome,
-                                fields_json=report.fields.model_dump_json(exclude_none=True),
-                                notes=report.notes, recording_ref=report.recording_ref, filed_by=ctx.actor.id,
-                                filed_at=ctx.at, scope_version=ctx.policy.version))
-    visit.outcome = report.outcome
-    made = aftercare.apply(ctx.session, visit, b, report, ctx.at)
-    _move(ctx, visit, S.REPORTED, gate=gate, reasons=[f"outcome:{report.outcome.value}"]
-          + [f"follow_up:{f.kind}" for f in made])
+    transitions.move(ctx, visit, S.SCHEDULED, gate=gate, reasons=[f"agents:{slot.agents[0]},{slot.agents[1]}"])
     return StepResult(visit, gate)
 
 
@@ -386,10 +207,9 @@ def review(ctx: Ctx, visit_id: str, comment: str) -> StepResult:
     """A reviewer closes the visit after reading the report."""
     if not comment.strip():
         raise UserError("a review needs a comment", place="comment")
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
-    _require(ctx, visit, S.REVIEWED)
-    gate = _gate(ctx, visit)
-    _move(ctx, visit, S.REVIEWED, gate=gate, comment=comment, reasons=["reviewed"])
+    visit = lock(ctx, visit_id, S.REVIEWED)
+    gate = recheck.gate_of(ctx, visit)
+    transitions.move(ctx, visit, S.REVIEWED, gate=gate, comment=comment, reasons=["reviewed"])
     return StepResult(visit, gate)
 
 
@@ -397,17 +217,17 @@ def cancel(ctx: Ctx, visit_id: str, reason: str, comment: str | None = None) -> 
     """Staff cancel a visit that has not happened yet."""
     if not reason.strip():
         raise UserError("say why the visit is cancelled", place="reason")
-    visit = repository.lock_visit(ctx.session, visit_id, ctx.actor)
+    visit = lock(ctx, visit_id)
     if visit.state not in BEFORE_VISIT:
         raise TransitionError("transition_not_allowed", f"a visit in state {visit.state.value!r} has happened "
                               "and cannot be cancelled")
-    _cancel(ctx, visit, [reason.strip()[:80]], comment=comment)
+    transitions.cancel(ctx, visit, [reason.strip()[:80]], comment=comment)
     return StepResult(visit, None)
 
 
 def gate_now(ctx: Ctx, visit_id: str) -> GateEvaluation:
     """The full gate evaluation as it stands now (what the approving supervisor sees)."""
-    return _gate(ctx, repository.get_visit(ctx.session, visit_id, ctx.actor))
+    return recheck.gate_of(ctx, repository.get_visit(ctx.session, visit_id, ctx.actor))
 
 
 def set_preferences(ctx: Ctx, borrower_id: str, slots: list[tuple[int, time, time]], channel: str) -> int:
