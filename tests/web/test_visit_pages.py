@@ -79,25 +79,23 @@ def test_a_visit_goes_through_every_step_in_the_console(client: Any, world: Any,
     gate = page.split('data-testid="gate"')[1].split("</table>")[0]
     assert "notice_period_running" in gate and "approval_missing" in gate
     assert "PIPL" in gate or "GB/T" in gate  # each condition's rules with their sources
+    # approval waits for the notice period (issue 13: a step is refused while the gate is closed for it)
+    blocked = page.split('data-testid="approve-blocked"')[1].split("</p>")[0]
+    assert 'notice_period_running' in blocked
+    assert re.search(r'data-testid="approve"[^>]*disabled', page)
+    r = client.post(f"/console/visits/{visit_id}/approval", data={"decision": "approve", "comment": "too early",
+                                                                   "csrf_token": token(page)})
+    with unit_of_work(world.url) as db:
+        assert db.get(VisitCase, visit_id).state.value == "consented"  # type: ignore[union-attr]
+    democlock.advance(4)
+    page = client.get(f"/console/visits/{visit_id}").text
     assert re.search(r'data-testid="approve"(?![^>]*disabled)', page)
     r = client.post(f"/console/visits/{visit_id}/approval", data={"decision": "approve", "comment": "gate holds",
                                                                    "csrf_token": token(page)})
     assert "done=approved" in str(r.url)
     _sign_out(client)
-    # 5. scheduling during the notice period is refused with the reason, and the visit stays approved
     staff_signs_in(client, "web-supervisor")
-    page = client.get(f"/console/visits/{visit_id}").text
-    blocked = page.split('data-testid="schedule-blocked"')[1].split("</p>")[0]
-    assert 'data-code="notice_period_running"' in blocked
-    day = re.search(r'<option value="(\d{4}-\d{2}-\d{2})"', page)
-    assert day is not None
-    r = client.post(f"/console/visits/{visit_id}/schedule", data={
-        "agent_a": "web-field_agent", "agent_b": "web-field_agent-2", "day": day.group(1), "csrf_token": token(page)})
-    assert r.status_code == 409 and 'data-testid="visit-refused"' in r.text
-    with unit_of_work(world.url) as db:
-        assert db.get(VisitCase, visit_id).state.value == "approved"  # type: ignore[union-attr]
     # 6. past the notice period (demo clock), two chosen agents on a chosen day
-    democlock.advance(4)
     page = client.get(f"/console/visits/{visit_id}").text
     assert 'data-testid="schedule-blocked"' not in page
     day = re.search(r'<option value="(\d{4}-\d{2}-\d{2})"', page)
@@ -111,10 +109,18 @@ def test_a_visit_goes_through_every_step_in_the_console(client: Any, world: Any,
         start = v.window_start
     assert start is not None
     _sign_out(client)
-    # 7. a field agent files the report: out-of-scope text is refused with the reason, then filed
-    democlock.start_at(start + timedelta(minutes=30))
+    # 7. both agents check in at the door and out when they leave (the service; issue 13), then a field agent
+    # files the report: out-of-scope text is refused with the reason, then filed
+    democlock.start_at(start + timedelta(minutes=1))
     staff_signs_in(client, "web-field_agent")
     assert f"/console/visits/{visit_id}/report" in client.get("/console/visits/schedule").text
+    with unit_of_work(world.url) as db:
+        service.check_in(service.Ctx(session=db, actor=Actor("staff", "web-field_agent", "field_agent"),
+                                     at=start + timedelta(minutes=1)), visit_id, "web-field_agent-2")
+    with unit_of_work(world.url) as db:
+        service.check_out(service.Ctx(session=db, actor=Actor("staff", "web-field_agent", "field_agent"),
+                                      at=start + timedelta(minutes=25)), visit_id, "web-field_agent-2")
+    democlock.start_at(start + timedelta(minutes=30))
     form = client.get(f"/console/visits/{visit_id}/report").text
     bad = client.post(f"/console/visits/{visit_id}/report", data={
         "outcome": "met_borrower", "notes": "身份证号 110101199003077777", "csrf_token": token(form)})

@@ -47,7 +47,7 @@ def apply(session: Session, visit: VisitCase, borrower: Borrower, report: Report
     if met and f.promise_to_pay is not None:
         outcome = ContactOutcome.PTP
     session.add(ContactEvent(id=_id("VCE"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
-                             at=report.arrived_at, channel=Channel.VISIT,
+                             at=report.arrived_at or at, channel=Channel.VISIT,
                              direction=Direction.OUTBOUND, outcome=outcome, agent_id=visit.agent_a))
     if met and f.promise_to_pay is not None:
         p = Promise(id=_id("VPP"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
@@ -79,8 +79,8 @@ def do_not_return(session: Session, visit: VisitCase, report: ReportIn, at: date
     """The borrower's "do not come back": a mark with its date and who asked. The ledger visit carries the
     outcome `refused`, which the gate reads (`visit_refused_recently`) and `propose` refuses on."""
     row = FollowUp(visit_id=visit.id, kind="do_not_return", ref=visit.ledger_visit_id, created_at=at,
-                   details=json.dumps({"asked_on": report.arrived_at.date().isoformat(),
-                                       "asked_at": report.arrived_at.isoformat(),
+                   details=json.dumps({"asked_on": (report.arrived_at or at).date().isoformat(),
+                                       "asked_at": (report.arrived_at or at).isoformat(),
                                        "asked_by": report.refused_by.value if report.refused_by else "borrower",
                                        "recorded_by": visit.agent_a}))
     session.add(row)

@@ -100,6 +100,7 @@ def time_problems(visit: VisitCase, report: ReportIn, window: dict[str, Any], tz
     """Why the report's times cannot be true of this visit (empty: they fit)."""
     out: list[dict[str, Any]] = []
     arrived, left = report.arrived_at, report.left_at
+    assert arrived is not None and left is not None  # file_report fills them from check-in/check-out
 
     def bad(code: str, field: str, message: str) -> None:
         out.append({"code": code, "field": field, "message": message})
@@ -130,6 +131,8 @@ def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
         raise TransitionError("not_checked_out", "check in at the door and out when you leave, then report")
     b = transitions.borrower_of(ctx, visit)
     report = validate_report(dict(raw), ctx.policy, visit.pack, b.phones)
+    report = report.model_copy(update={"arrived_at": report.arrived_at or visit.checked_in_at,
+                                       "left_at": report.left_at or visit.checked_out_at})
     problems = time_problems(visit, report, ctx.policy.strategy.raw["visit_window"], ZoneInfo(b.timezone))
     if report.outcome == Outcome.REFUSED and report.refused_by is None:
         problems.append({"code": "refused_by_missing", "field": "refused_by",
@@ -148,7 +151,8 @@ def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
     if visit.ledger_visit_id:
         lv = ctx.session.get(Visit, visit.ledger_visit_id)
         if lv is not None:
-            lv.status, lv.at, lv.outcome = VisitStatus.COMPLETED, report.arrived_at, report.outcome.value
+            lv.status, lv.outcome = VisitStatus.COMPLETED, report.outcome.value
+            lv.at = report.arrived_at or lv.at
     if report.outcome == Outcome.REFUSED:
         made.append(aftercare.do_not_return(ctx.session, visit, report, ctx.at))
     transitions.move(ctx, visit, S.REPORTED, gate=gate, reasons=[f"outcome:{report.outcome.value}"]

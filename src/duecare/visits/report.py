@@ -101,10 +101,10 @@ class RefusedBy(StrEnum):
 
 class ReportIn(_Strict):
     outcome: Outcome
-    # The actual times at the door (borrower-local offset or UTC): they must lie inside the scheduled slot,
-    # the strategy's visit window and the agents' check-in/check-out.
-    arrived_at: AwareDatetime
-    left_at: AwareDatetime
+    # The actual times at the door (ISO 8601 with offset): they must lie inside the scheduled slot, the
+    # strategy's visit window and the agents' check-in/check-out. Absent: the check-in and check-out times.
+    arrived_at: AwareDatetime | None = None
+    left_at: AwareDatetime | None = None
     refused_by: RefusedBy | None = None  # with outcome `refused`: who said "do not come back"
     fields: ReportFields = ReportFields()
     notes: ShortText | None = None

@@ -28,6 +28,7 @@ from duecare.visits.models import VisitState as S
 from duecare.visits.scope import RuleRef, VisitPolicy, load_visit_policy
 
 CLOCK_KEY = "duecare.clock"  # session.info: the app's clock, for re-checks triggered by a commit
+_STEP_KEY = "duecare.step_moment"  # session.info: the latest moment a workflow step in this session acted at
 
 
 @dataclass
@@ -41,16 +42,19 @@ class Ctx:
     scorer: Scorer | None = field(default_factory=batch_scorer)
 
     def __post_init__(self) -> None:
-        # A re-check run at commit (visits.recheck) uses the step's moment unless the app set its clock.
-        self.session.info.setdefault(CLOCK_KEY, self.clock)
-
-    def clock(self) -> datetime:
-        return self.at
+        # A re-check run at commit (visits.recheck) uses the app's clock, else the latest step moment.
+        latest = self.session.info.get(_STEP_KEY)
+        self.session.info[_STEP_KEY] = self.at if latest is None else max(latest, self.at)
 
 
 def session_clock(session: Session) -> Callable[[], datetime] | None:
+    """The moment a commit's re-check runs at: the app's clock if set (`use_clock`), else the latest moment a
+    step of this session acted at; None: real time (visits.clock)."""
     found: Callable[[], datetime] | None = session.info.get(CLOCK_KEY)
-    return found
+    if found is not None:
+        return found
+    step: datetime | None = session.info.get(_STEP_KEY)
+    return None if step is None else (lambda: step)
 
 
 def use_clock(session: Session, clock: Callable[[], datetime]) -> None:
