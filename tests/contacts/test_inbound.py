@@ -93,7 +93,7 @@ class TestReplies:
         r = _post(client, "/contacts/webhooks/gw/reply", {"event_id": "m1", "channel": "sms",
                                                           "from": "138 0013 8000", "text": " 退订 "})
         assert r.json() == {"status": "recorded", "kind": "reply", "task": None, "borrowers": 1,  # type: ignore[attr-defined]
-                            "classified": "opt_out", "consent": None}
+                            "classified": "opt_out"}
         with unit_of_work(sqlite_url) as s:
             assert [x.reason for x in s.scalars(select(Suppression))] == ["opt_out"]
             inbound = s.scalars(select(ContactEvent).where(ContactEvent.direction == "inbound")).one()

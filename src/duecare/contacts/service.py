@@ -12,15 +12,11 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, InboundEvent, Suppression, SuppressionReason, TaskStatus
-from duecare.contacts.replies import consent_answer
 from duecare.contacts.repository import address_hash
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import UserError
 from duecare.ledger.models import ContactEvent
 from duecare.ledger.repository import borrowers_by_phone
 from duecare.privacy.audit import record_audit
-from duecare.privacy.permissions import SYSTEM
-from duecare.visits.consent import on_reply
-from duecare.visits.transitions import Ctx
 
 # Whole-message opt-out words (carriers' standard list, and the Chinese 退订 / TD).
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "TD", "T",
@@ -52,11 +48,10 @@ class InboundResult:
     task_id: int | None = None
     borrower_ids: tuple[str, ...] = ()
     classified: str | None = None
-    consent: str | None = None  # a reply to a visit notice: answered | withdrawn | clarification_sent | ...
 
     def as_dict(self) -> dict[str, object]:
         return {"status": self.status, "kind": self.kind, "task": self.task_id, "borrowers": len(self.borrower_ids),
-                "classified": self.classified, "consent": self.consent}
+                "classified": self.classified}
 
 
 def _first_time(session: Session, provider: str, event_id: str) -> bool:
@@ -129,31 +124,8 @@ def record_reply(session: Session, provider: str, event_id: str, channel: str, s
                                  loan_id=task.loan_id if task else None, at=at or now, channel=channel,
                                  direction="inbound", outcome=outcome))
     session.flush()
-    consent = None
-    if kind == "reply" and len(borrowers) == 1 and _verified_sender(session, channel, sender, task, borrowers[0]):
-        consent = _consent_reply(session, borrowers[0], channel, text, f"inbound:{provider}:{event_id}", at or now)
     return InboundResult("recorded" if borrowers else "unmatched", "reply", task.id if task else None,
-                         borrowers, kind, consent)
-
-
-def _verified_sender(session: Session, channel: str, sender: str, task: ContactTask | None, borrower_id: str) -> bool:
-    """The reply comes from the borrower's own number (SMS: the phone index) or answers our own message to
-    their address (the provider's key names the task we sent them)."""
-    if task is not None and task.borrower_id == borrower_id:
-        return True
-    return channel == "sms" and any(b.id == borrower_id for b in borrowers_by_phone(session, sender))
-
-
-def _consent_reply(session: Session, borrower_id: str, channel: str, text: str, evidence: str,
-                   at: datetime) -> str:
-    """A reply to a visit notice is a consent event (YES / NO / WITHDRAW, 同意 / 拒绝 / 撤回); an unclear one
-    records nothing and asks again. The workflow refusing a step is reported, never raised at the provider."""
-    try:
-        with session.begin_nested():
-            return on_reply(Ctx(session=session, actor=SYSTEM, at=at), borrower_id, channel,
-                            consent_answer(text), evidence)
-    except (TransitionError, UserError) as exc:
-        return f"refused:{getattr(exc, 'code', 'invalid')}"
+                         borrowers, kind)
 
 
 def suppress(session: Session, channel: str, address: str, borrower_id: str | None, reason: SuppressionReason,

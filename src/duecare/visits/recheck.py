@@ -18,6 +18,7 @@ order — the same order as every workflow step, so a withdrawal racing a step w
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from duecare.contacts.models import InboundEvent
 from duecare.ledger.models import (
     Borrower,
     Consent,
@@ -62,8 +64,12 @@ TEMPORARY_HOLDS = frozenset({"ptp_pending", "hardship_open"})
 FACT_TYPES: tuple[type, ...] = (Consent, Hold, Promise, Payment, ContactEvent, Notice, Visit, Borrower)
 
 _TOUCHED = "duecare.gate.touched"  # session.info: borrower ids whose facts changed since the last re-check
+_REPLIES = "duecare.gate.replies"  # session.info: borrowers' replies recorded in this transaction
 _TOUCHED_LOANS = "duecare.gate.touched_loans"
 _BUSY = "duecare.gate.busy"
+# Work that writes facts of its own and must run before the re-check at commit (visits.replies registers the
+# reading of replies to a notice here).
+BEFORE_RECHECK: list[Callable[[Session], None]] = []
 
 
 @dataclass(frozen=True)
@@ -193,9 +199,18 @@ def _note(session: Session, obj: object) -> None:
 def _collect(session: Session, _flush_context: object, _instances: object) -> None:
     if session.info.get(_BUSY):
         return
+    for obj in session.new:
+        if isinstance(obj, InboundEvent) and obj.kind == "reply" and obj.borrower_id and obj.body:
+            session.info.setdefault(_REPLIES, []).append(obj)
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, FACT_TYPES) and (obj in session.new or session.is_modified(obj)):
             _note(session, obj)
+
+
+def replies_of(session: Session) -> list[InboundEvent]:
+    """The borrowers' replies recorded in this transaction and not read yet (emptied by reading)."""
+    found: list[InboundEvent] = session.info.pop(_REPLIES, [])
+    return found
 
 
 def pending(session: Session) -> set[str]:
@@ -226,6 +241,8 @@ def _recheck_before_commit(session: Session) -> None:
     if session.info.get(_BUSY):
         return
     session.flush()  # the last writes are noted before we look
+    for before in BEFORE_RECHECK:
+        before(session)
     touched = pending(session)
     session.info.pop(_TOUCHED, None)
     session.info.pop(_TOUCHED_LOANS, None)
@@ -249,6 +266,7 @@ def _recheck_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    session.info.pop(_REPLIES, None)
     session.info.pop(_TOUCHED, None)
     session.info.pop(_TOUCHED_LOANS, None)
     session.info.pop(_BUSY, None)
