@@ -16,7 +16,7 @@ from duecare.policy.output import decision_json
 
 POLICY = Policy.default()
 EXAMPLES = strategy_examples(load_strategy("standard"))
-SHARED = Path(__file__).resolve().parent / "shared_examples"  # copies of ../shared/examples
+SHARED = Path(__file__).resolve().parent / "shared_examples"  # copies of the published worked examples
 
 
 def decisions_of(example: dict) -> dict:

@@ -9,9 +9,7 @@ import pytest
 
 from duecare.speech.analysis import analyze_transcript
 
-EXAMPLES = Path("/work/shared/examples")
-if not EXAMPLES.exists():
-    EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"  # the repository's copies of the worked examples
 
 
 @pytest.mark.parametrize("name", ["transcript-zh", "transcript-en"])
