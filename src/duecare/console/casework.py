@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from duecare.console.models import CaseNote
 from duecare.kit.errors import UserError
-from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor
@@ -58,12 +56,13 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         raise UserError("date: use YYYY-MM-DD", place="promised_date") from None
     if not today <= when <= date.fromordinal(today.toordinal() + 60):
         raise UserError("date: from today up to 60 days ahead", place="promised_date")
+    from duecare.policy.loader import load_strategy
+    from duecare.policy.promises import promise_amount_minor
+
     try:
-        minor = to_minor(Decimal(amount.replace(",", "")))
-    except InvalidOperation:
-        raise UserError("amount: a number such as 500", place="amount") from None
-    if minor <= 0:
-        raise UserError("amount: more than 0", place="amount")
+        minor = promise_amount_minor(amount, load_strategy("standard").params, None)
+    except ValueError as exc:
+        raise UserError(f"amount: {exc}", place="amount") from None
     pid = f"PTP-{uuid.uuid4().hex[:12]}"
     db.add(m.Promise(id=pid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
                      promised_date=when, amount_minor=minor, status=m.PromiseStatus.OPEN))

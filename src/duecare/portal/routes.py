@@ -21,6 +21,8 @@ from duecare.kit.bounds import RowId
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
+from duecare.policy.loader import load_strategy
+from duecare.policy.promises import promise_amount_minor
 from duecare.portal import account, activity, hardship, notices, plans, rights
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
@@ -28,7 +30,7 @@ from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.visits import clock
 from duecare.web.templating import render
@@ -68,11 +70,10 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
                      db: Session = DB) -> Response:
     """Send a code through the contact channels; the same answer whether or not the number is known."""
     digits = "".join(ch for ch in phone if ch.isdigit())
-    ip = _ip(request)
-    if not CODE_PER_IP.hit(ip) or not CODE_PER_ACCOUNT.hit(f"{ip}|{digits}"):
+    borrower_id = auth.find_borrower_by_phone(db, phone)
+    if not auth.code_request_allowed(_ip(request), phone, borrower_id):
         return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
     shown: str | None = None
-    borrower_id = auth.find_borrower_by_phone(db, phone)
     if borrower_id is not None:
         try:
             shown = auth.issue_code(db, borrower_id).shown_code
@@ -268,12 +269,16 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
         raise HTTPException(404, "no such loan with an overdue amount")
     try:
         when = date.fromisoformat(promised_date)
-        minor = to_minor(Decimal(amount.replace(",", "")))
         today = account.today_for(db, actor.id, now(request))
-        if not today <= when <= date.fromordinal(today.toordinal() + 30) or minor <= 0:
+        if not today <= when <= date.fromordinal(today.toordinal() + 30):
             raise ValueError
+        Decimal(amount.replace(",", "").strip())
     except (ValueError, InvalidOperation):
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_invalid")
+    try:
+        minor = promise_amount_minor(amount, load_strategy("standard").params, loan.overdue_minor)
+    except ValueError:
+        return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_too_small")
     pid = f"PTP-{uuid.uuid4().hex[:12]}"
     db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
                      status=m.PromiseStatus.OPEN))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
@@ -23,12 +23,14 @@ from duecare.privacy.audit import record_audit
 from duecare.privacy.fields import keyed_hash
 from duecare.privacy.models import BorrowerCode, StaffUser
 from duecare.privacy.permissions import STAFF_ROLES
+from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE
 from duecare.privacy.sessions import aware, now
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 CODE_TTL = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
+LIVE_CODES = 3  # at most as many as CODE_PER_PHONE lets one number ask for in CODE_TTL
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()
@@ -95,6 +97,29 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
         return LoginResult(user, "needs_totp")
     record_audit(db, actor=f"staff:{user.id}", action="login", subject=f"staff:{user.id}")
     return LoginResult(user, "ok")
+
+
+def reauthenticate(db: Session, user: StaffUser, password: str, code: str | None) -> bool:
+    """A signed-in staff member proves again who they are (password, and TOTP when on) before changing TOTP;
+    failures count towards the lockout like a sign-in."""
+    t = now()
+    if user.locked_until is not None and aware(user.locked_until) > t:
+        return False
+    try:
+        _hasher.verify(user.password_hash, password)
+        ok = True
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if ok and user.totp_secret:
+        ok = verify_totp(db, user, (code or "").strip())
+    if not ok:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = t + LOCKOUT, 0
+        record_audit(db, actor=f"staff:{user.id}", action="reauth_failed", subject=f"staff:{user.id}")
+        return False
+    user.failed_logins = 0
+    return True
 
 
 def enable_totp(db: Session, user: StaffUser) -> str:
@@ -179,14 +204,18 @@ class IssuedCode:
     shown_code: str | None  # only when the sender is the demo one
 
 
+def code_request_allowed(ip: str, phone: str, borrower_id: str | None) -> bool:
+    """Codes per address, per (address, number) and per number across all addresses (the borrower when known,
+    so every written form of one number counts once); an unknown number is limited exactly like a known one."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return (CODE_PER_IP.hit(ip) and CODE_PER_ACCOUNT.hit(f"{ip}|{digits}")
+            and CODE_PER_PHONE.hit(f"borrower:{borrower_id}" if borrower_id else f"number:{digits}"))
+
+
 def issue_code(db: Session, borrower_id: str) -> IssuedCode:
-    """A fresh code (older unused codes are voided) sent through the port; only hashes are stored."""
+    """A fresh code sent through the port; only hashes are stored. Codes already sent stay valid until they
+    expire or one is used: a request by someone else never voids the code the borrower holds."""
     t = now()
-    db.execute(
-        update(BorrowerCode)
-        .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
-        .values(used_at=t)
-    )
     code = f"{secrets.randbelow(10**6):06d}"
     link = secrets.token_urlsafe(32)
     db.add(
@@ -204,23 +233,29 @@ def issue_code(db: Session, borrower_id: str) -> IssuedCode:
 
 
 def verify_code(db: Session, borrower_id: str, code: str) -> bool:
-    """True once for the right, fresh code; a code dies after 5 wrong tries or 10 minutes."""
-    row = db.execute(
+    """True once for a right, fresh code. Wrong tries count against every live code of the borrower together,
+    so holding several live codes never buys more guesses: after 5 wrong tries they all die."""
+    t = now()
+    live = [row for row in db.execute(
         select(BorrowerCode)
         .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
         .order_by(BorrowerCode.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    t = now()
-    if row is None or aware(row.expires_at) <= t:
+        .limit(LIVE_CODES)
+    ).scalars() if aware(row.expires_at) > t]
+    if not live:
         return False
-    row.attempts += 1
-    if hmac.compare_digest(row.code_hash, _code_digest(borrower_id, code.strip())):
-        row.used_at = t
+    digest = _code_digest(borrower_id, code.strip())
+    matched = [row for row in live if hmac.compare_digest(row.code_hash, digest)]
+    if matched:
+        for row in live:  # signed in: the other codes are of no more use
+            row.used_at = t
         record_audit(db, actor=f"borrower:{borrower_id}", action="login", subject=f"borrower:{borrower_id}")
         return True
-    if row.attempts >= CODE_MAX_ATTEMPTS:
-        row.used_at = t
+    tries = max(row.attempts for row in live) + 1
+    for row in live:
+        row.attempts = tries
+        if tries >= CODE_MAX_ATTEMPTS:
+            row.used_at = t
     record_audit(db, actor="anonymous", action="signin_code_failed", subject=f"borrower:{borrower_id}")
     return False
 

@@ -18,7 +18,7 @@ from duecare.privacy import auth
 from duecare.privacy.deps import DB, csrf_token, require, session_row
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor
-from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import (
     SESSION_COOKIE,
     clear_session_cookie,
@@ -147,12 +147,21 @@ def totp(
 
 
 @router.post("/totp/setup")
-def totp_setup(actor: Actor = SIGNED_IN, db: Session = DB) -> dict[str, str]:
-    """Turn on TOTP for the signed-in staff member; the URI goes into an authenticator app (shown once)."""
+def totp_setup(
+    password: str = Form(max_length=256), code: str = Form("", max_length=12), actor: Actor = SIGNED_IN,
+    db: Session = DB,
+) -> JSONResponse:
+    """Turn on (or replace) TOTP for the signed-in staff member after they sign in again: the password, and the
+    current code when TOTP is already on (a stolen session alone cannot change it). The URI is shown once."""
     user = db.get(StaffUser, actor.id) if actor.kind == "staff" else None
     if user is None:
         raise HTTPException(403, "only staff accounts use TOTP")
-    return {"otpauth_uri": auth.enable_totp(db, user)}
+    if not LOGIN_PER_ACCOUNT.hit(f"reauth|{user.id}"):
+        raise HTTPException(429, "too many attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+    if not auth.reauthenticate(db, user, password, code):  # answered, not raised: the failure count is kept
+        return JSONResponse({"error": "confirm with your password (and current code) / 请输入密码（及当前验证码）确认"},
+                            status_code=403)
+    return JSONResponse({"otpauth_uri": auth.enable_totp(db, user)})
 
 
 @router.post("/logout")
@@ -168,13 +177,11 @@ def borrower_code(
     request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC, db: Session = DB
 ) -> JSONResponse:
     """Always the same answer whether or not the number is known (no account enumeration)."""
-    ip = _ip(request)
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if not CODE_PER_IP.hit(ip) or not CODE_PER_ACCOUNT.hit(f"{ip}|{digits}"):
+    borrower_id = auth.find_borrower_by_phone(db, phone)
+    if not auth.code_request_allowed(_ip(request), phone, borrower_id):
         raise HTTPException(429, "too many codes requested; wait 10 minutes / 请求过于频繁，请10分钟后再试")
     payload: dict[str, Any] = {"sent": True, "message": "如果该号码已登记，验证码已发送 / "
                                "If this number is registered, a code has been sent."}  # fmt: skip
-    borrower_id = auth.find_borrower_by_phone(db, phone)
     if borrower_id is not None:
         try:
             issued = auth.issue_code(db, borrower_id)

@@ -93,8 +93,10 @@ LOGIN_PER_IP = RateLimiter(limit=50, window_s=15 * 60)
 # Borrower codes: each request sends a message, so fewer.
 CODE_PER_ACCOUNT = RateLimiter(limit=3, window_s=10 * 60)
 CODE_PER_IP = RateLimiter(limit=20, window_s=10 * 60)
+# ... and per number across every address: five addresses cannot flood one phone with codes.
+CODE_PER_PHONE = RateLimiter(limit=3, window_s=10 * 60)
 
 
 def reset_limits() -> None:
-    for limiter in (LOGIN_PER_ACCOUNT, LOGIN_PER_IP, CODE_PER_ACCOUNT, CODE_PER_IP):
+    for limiter in (LOGIN_PER_ACCOUNT, LOGIN_PER_IP, CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE):
         limiter.reset()

@@ -84,11 +84,21 @@ def rows(session: Session) -> list[dict[str, str]]:
     return [row(session, v) for v in repository.all_visits(session)]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is kept as text: a ' in front."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(data: list[dict[str, str]]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")  # RFC 4180: a CR or LF in a cell is quoted
     writer.writeheader()
-    writer.writerows(data)
+    writer.writerows({k: neutralise(v) for k, v in r.items()} for r in data)
     return buf.getvalue()
 
 

@@ -103,6 +103,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_channel": N_("We cannot send a code right now. Please try again later."),
         "wrong_code": N_("That code is wrong or has expired. Ask for a new one."),
         "promise_invalid": N_("Choose a date within the next 30 days and an amount above 0."),
+        "promise_too_small": N_("That amount is too small to count as a promise to pay. Promise a larger part "
+                                "of what is overdue (or all of it)."),
         "bad_login": N_("Wrong username or password."),
         "locked": N_("This account is locked for 15 minutes after too many attempts."),
     },
