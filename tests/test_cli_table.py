@@ -63,3 +63,21 @@ def test_an_unknown_command_is_a_usage_error_with_exit_code_2() -> None:
     result = CliRunner().invoke(cli.app, ["no-such-command"])
     assert result.exit_code == 2 and "No such command" in result.output
     assert isinstance(cli.app, typer.Typer)
+
+
+def test_the_root_hands_commands_what_their_domain_may_not_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def probe_domain() -> cli.Register:
+        def register(app: typer.Typer) -> None:
+            @app.command("probe")
+            def probe(ctx: typer.Context) -> None:
+                """Probe."""
+                seen["wiring"] = ctx.find_root().obj
+
+        return register
+
+    monkeypatch.setitem(cli.COMMANDS, "probe", cli.Entry("Probe.", probe_domain))
+    assert CliRunner().invoke(cli.app, ["probe"]).exit_code == 0
+    wiring = seen["wiring"]
+    assert isinstance(wiring, cli.Wiring) and wiring.scorer is cli._registered_scorer

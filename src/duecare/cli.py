@@ -157,9 +157,23 @@ app = typer.Typer(
 )
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the entry point hands to commands whose domain sits below the part they need (`ctx.obj`)."""
+
+    scorer: Callable[[], Any]  # the registered risk model's scorer, or None when none is trained
+
+
+def _registered_scorer() -> Any:
+    from duecare.risk.batch import registered_scorer
+
+    return registered_scorer()
+
+
 @app.callback()
-def _root() -> None:
+def _root(ctx: typer.Context) -> None:
     """duecare: lawful, humane delinquency management."""
+    ctx.obj = Wiring(scorer=_registered_scorer)
 
 
 err = Console(stderr=True)

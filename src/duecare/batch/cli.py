@@ -114,11 +114,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _registered_scorer() -> Any:
-    """The production risk model's scorer, if the risk module has one registered."""
-    try:
-        from duecare.risk.batch import registered_scorer
-    except ImportError:
-        return None
+    """The production risk model's scorer (None when no model is trained)."""
+    from duecare.risk.batch import registered_scorer
+
     return registered_scorer()
 
 

@@ -24,13 +24,13 @@ def _emit(row: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _scorer() -> Any:
-    """The registered risk model's scorer when the risk domain offers one (the batch uses the same)."""
-    try:
-        from duecare.risk.batch import registered_scorer
-    except ImportError:
-        return None
-    return registered_scorer()
+def _scorer(ctx: typer.Context) -> Any:
+    """The registered risk model's scorer, the one `duecare run` uses (None when no model is trained). The risk
+    domain sits above contacts, so the entry point hands it down (`duecare/cli.py`, `Wiring`)."""
+    wiring = ctx.find_root().obj
+    if wiring is None:
+        raise RuntimeError("`worker` runs under duecare's entry point (duecare/cli.py wires its risk scorer)")
+    return wiring.scorer()
 
 
 @outbox.command("enqueue")
@@ -114,6 +114,7 @@ def sandbox_cmd(
 
 
 def worker_cmd(
+    ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit")] = False,
     concurrency: Annotated[int, typer.Option(help="Delivery threads in this process")] = 1,
     lease_seconds: Annotated[float, typer.Option(help="Lease per claimed task; a dead worker's task is "
@@ -134,7 +135,7 @@ def worker_cmd(
     migrate()
     config = WorkerConfig(lease_seconds=lease_seconds, batch=batch, max_attempts=max_attempts,
                           backoff_base_s=backoff, strategy=strategy)
-    worker = Worker(None, channels_from_env(), config, scorer=_scorer() if score else None)
+    worker = Worker(None, channels_from_env(), config, scorer=_scorer(ctx) if score else None)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
