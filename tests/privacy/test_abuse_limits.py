@@ -23,7 +23,7 @@ PASSWORD = "correct horse battery"
 def demo_codes() -> Iterator[None]:
     auth.set_code_sender(auth.demo_code_sender)
     yield
-    auth.set_code_sender(auth.outbox_or_demo_sender)
+    auth.set_code_sender(None)
 
 
 @pytest.fixture(autouse=True)
