@@ -297,6 +297,94 @@ def scenarios() -> list[dict]:
     return out
 
 
+def preference_scenarios() -> list[dict]:
+    """Issue 13 item 5: stated contact times and refused channels, honoured by the guardrails (each rule
+    that honours them firing, and silent when the preference is met or absent)."""
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    evening = {"hours": [{"start": "18:00", "end": "20:00"}]}
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = evening
+    add("cn_preferred_hours_move_call", c, {"action": "call", "reason": "serious_arrears_call",
+                                            "not_before": "2026-11-12T18:00:00+08:00", "blocked_by": ["cc_privacy"]},
+        "the borrower asked to be called 18:00–20:00: the 10:00 call waits until 18:00 (民法典 1033)")
+    c = paid_up(base("2026-11-12T18:30:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = evening
+    add("cn_preferred_hours_met", c, {"action": "call", "not_before": "2026-11-12T18:30:00+08:00",
+                                      "blocked_by": []},
+        "18:30 is inside the stated window: nothing moves")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = {"hours": [{"days": ["sat"], "start": "21:00", "end": "23:30"}]}
+    add("cn_preferred_hours_clipped_to_quiet_hours", c,
+        {"action": "call", "not_before": "2026-11-14T21:00:00+08:00", "blocked_by": ["cc_privacy"]},
+        "Saturdays 21:00–23:30: Saturday 21:00, never inside quiet hours (the window ends at 22:00)")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = {"hours": [{"start": "23:00", "end": "23:30"}]}
+    add("cn_preferred_hours_unlawful", c,
+        {"action": "call", "not_before": "2026-11-12T10:00:00+08:00", "blocked_by": [],
+         "reasons_include": ["preferred_hours_unlawful"]},
+        "a window wholly inside quiet hours cannot be met lawfully: lawful hours, and the reason says so")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = {"channels_refused": ["call"]}
+    add("cn_refused_call_falls_to_sms", c,
+        {"action": "sms_reminder", "channel": "sms", "reason": "serious_arrears_call",
+         "reasons_include": ["channel_refused"], "blocked_by": ["cc_privacy"]},
+        "the borrower refused calls: the ladder falls to an SMS")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = {"channels_refused": ["call", "sms", "email"]}
+    add("cn_every_channel_refused", c,
+        {"action": "none", "channel": "none", "reasons_include": ["channel_refused"], "blocked_by": ["cc_privacy"]},
+        "calls, SMS and email all refused: no remote contact, and the reason names the refusal")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["borrower"]["contact_preferences"] = {"channels_refused": ["email"]}
+    add("cn_refused_other_channel_silent", c,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["channel_refused"]},
+        "email refused, a call decided: nothing changes")
+    c = with_visit_chain(base())
+    c["borrower"]["contact_preferences"] = {"hours": [{"days": ["sun", "mon"], "start": "19:00", "end": "21:00"}]}
+    add("cn_preferred_hours_visit", c,
+        {"action": "visit_schedule", "not_before": "2026-11-16T19:00:00+08:00", "blocked_by": ["cc_privacy"]},
+        "a visit honours the stated window inside the visit window: Sunday is closed, so Monday 19:00–20:00")
+
+    us = paid_up(base("2026-10-20T10:00:00-04:00"), 7)
+    us["borrower"].update(jurisdiction="us", timezone="America/New_York", language="en")
+    us["contacts"] = []
+    u = copy.deepcopy(us)
+    u["borrower"]["contact_preferences"] = {"hours": [{"days": ["mon", "tue", "wed", "thu", "fri"],
+                                                       "start": "17:30", "end": "20:00"}]}
+    add("us_inconvenient_time_stated", u,
+        {"action": "call", "not_before": "2026-10-20T17:30:00-04:00", "blocked_by": ["us_time_place"]},
+        "the consumer said only weekday evenings suit: 10:00 is known to be inconvenient (1006.6(b)(1))")
+    u = copy.deepcopy(us)
+    u["borrower"]["contact_preferences"] = {"channels_refused": ["call"]}
+    add("us_medium_refused", u,
+        {"action": "sms_reminder", "reasons_include": ["channel_refused"], "blocked_by": ["us_ecomm"]},
+        "the consumer asked not to be called: a prohibited medium (1006.14(h)(1)); an SMS instead")
+    u = copy.deepcopy(us)
+    u["borrower"]["contact_preferences"] = {"hours": [{"start": "09:00", "end": "12:00"}], "channels_refused": []}
+    add("us_preference_met_silent", u, {"action": "call", "not_before": "2026-10-20T10:00:00-04:00",
+                                        "blocked_by": []},
+        "10:00 is inside the stated window: no rule moves anything")
+    uk = paid_up(base("2026-10-20T12:00:00+01:00"), 7)
+    uk["borrower"].update(jurisdiction="uk", timezone="Europe/London", language="en")
+    uk["contacts"] = []
+    k = copy.deepcopy(uk)
+    k["borrower"]["contact_preferences"] = {"hours": [{"start": "18:00", "end": "19:00"}],
+                                            "channels_refused": ["call"]}
+    add("uk_reasonable_request", k,
+        {"action": "sms_reminder", "not_before": "2026-10-20T18:00:00+01:00", "reasons_include": ["channel_refused"],
+         "blocked_by": ["uk_contact_times"]},
+        "a reasonable request about when and how: no calls, messages 18:00–19:00 (CONC 7.9)")
+    k = copy.deepcopy(uk)
+    k["borrower"]["contact_preferences"] = {"channels_refused": ["letter"]}
+    add("uk_refused_letter_silent", k, {"action": "call", "blocked_by": []},
+        "letters refused, a call decided: nothing changes")
+    return out
+
+
 def second_loan(case: dict, due: str = "2026-12-10", paid: bool = False) -> dict:
     """Give the borrower a second loan L2 with one installment due on `due`."""
     loan = {"id": "L2", "currency": "CNY", "principal": 3000, "disbursed_on": "2026-09-01",
@@ -465,7 +553,7 @@ def write_case_files(examples: list[dict]) -> None:
 
     CASES.mkdir(parents=True, exist_ok=True)
     for ex in examples:
-        stem = ex["name"].removeprefix("gate_").replace("_", "-")
+        stem = ex["name"].removeprefix("gate_").replace("pref_", "preference-", 1).replace("_", "-")
         (CASES / f"{stem}.json").write_text(json.dumps(ex["case"], ensure_ascii=False, indent=1) + "\n",
                                             encoding="utf-8")
         want = {"loan_id": ex.get("loan_id", ex["case"]["loans"][0]["id"]), "note": ex["note"], **ex["expect"]}
@@ -474,12 +562,12 @@ def write_case_files(examples: list[dict]) -> None:
 
 
 def write_case_index(examples: list[dict]) -> None:
-    rows = [f"| `{ex['name'].removeprefix('gate_').replace('_', '-')}.json` | {ex.get('loan_id', ex['case']['loans'][0]['id'])} "
+    rows = [f"| `{ex['name'].removeprefix('gate_').replace('pref_', 'preference-', 1).replace('_', '-')}.json` | {ex.get('loan_id', ex['case']['loans'][0]['id'])} "
             f"| `{ex['expect']['action']}` | {ex['note']} |" for ex in sorted(examples, key=lambda e: e["name"])]
     (CASES / "README.md").write_text(CASES_README + "\n".join(rows) + "\n", encoding="utf-8")
 
 
-CASES_README = """# Worked case files: the visit gate holds at every moment
+CASES_README = """# Worked case files: the visit gate holds at every moment; stated contact preferences are honoured
 
 Each `NAME.json` is a case file (DESIGN's format, version 1); `NAME.expected.json` is the decision it must give
 for the loan it names (`action`, `reason` = the deciding reason, `unmet` = exactly the gate's unmet codes,
@@ -497,9 +585,10 @@ standard strategy's examples (`duecare policy test`). They are written by `scrip
 
 def main() -> None:
     gate = gate_scenarios()
-    write_case_files(gate)
-    write_case_index(gate)
-    doc = {"strategy": "standard", "examples": scenarios() + gate}
+    prefs = [dict(ex, name=f"pref_{ex['name']}") for ex in preference_scenarios()]
+    write_case_files(gate + prefs)
+    write_case_index(gate + prefs)
+    doc = {"strategy": "standard", "examples": scenarios() + gate + prefs}
     header = ("# Example cases of the standard strategy: case file → expected decision, written by hand.\n"
               "# Generated by scripts/make-policy-examples.py; run them with `duecare policy test`.\n")
     OUT.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")

@@ -150,3 +150,21 @@ class TaskPayload(Base):
                                          autoincrement=False)
     payload: Mapped[str] = mapped_column(PersonalText())  # JSON; never logged
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ContactPreference(Base):
+    """What a borrower stated about when and how to be contacted (the guardrails honour it).
+
+    `hours` and `channels_refused` are JSON in the case file's shape (`ledger.casefile.ContactPreferences`):
+    windows in the borrower's local time and the remote channels they refused. Not identifying, so plain text:
+    `ledger.repository.store_frames` reads it for every decision.
+    """
+
+    __tablename__ = "contact_preferences"
+
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"), primary_key=True)
+    hours: Mapped[str] = mapped_column(Text, default="[]")
+    channels_refused: Mapped[str] = mapped_column(Text, default="[]")
+    stated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    source: Mapped[str] = mapped_column(String(16))  # portal | agent | ingest
+    recorded_by: Mapped[str | None] = mapped_column(ID)

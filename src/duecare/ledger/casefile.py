@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -74,6 +75,41 @@ class Flags(_Strict):
     do_not_contact: bool = False
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+RemoteChannel = Literal["call", "sms", "email", "letter"]
+
+
+def _seconds_of(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+class PreferredHours(_Strict):
+    """A window in which the borrower asked to be contacted, in their local time (absent days = every day)."""
+
+    days: list[Weekday] = Field(default=[], max_length=7)
+    start: HHMM
+    end: HHMM
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if start is not None and _seconds_of(value) <= _seconds_of(start):
+            raise ValueError(f"must be later than start {start} (a window does not cross midnight; "
+                             "split it into two)")
+        return value
+
+
+class ContactPreferences(_Strict):
+    """What the borrower stated about when and how to be contacted; the guardrails honour it."""
+
+    hours: list[PreferredHours] = Field(default=[], max_length=14)
+    channels_refused: list[RemoteChannel] = Field(default=[], max_length=4)
+    stated_at: Moment | None = None
+
+
 Text = Annotated[str, Field(max_length=200)]
 Code = Annotated[str, Field(max_length=40)]
 MANY = 10_000  # contacts, payments: a busy account over years
@@ -92,6 +128,7 @@ class Borrower(_Strict):
     city: Annotated[str, Field(max_length=80)] | None = None
     risk_band: Literal["low", "medium", "high"] | None = None
     flags: Flags = Flags()
+    contact_preferences: ContactPreferences | None = None
 
     @field_validator("timezone")
     @classmethod

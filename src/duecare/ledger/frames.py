@@ -8,7 +8,7 @@ import polars as pl
 
 from duecare.kit.errors import UserError
 from duecare.kit.money import minor_expr, to_minor
-from duecare.ledger.casefile import CaseFile
+from duecare.ledger.casefile import CaseFile, ContactPreferences
 
 UTC_TS = pl.Datetime("us", "UTC")
 FLAGS = ("vulnerable", "dispute_open", "hardship_open", "deceased", "bankrupt",
@@ -35,7 +35,14 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                  "amount_minor": pl.Int64(), "status": pl.String()},
     "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS,
                "outcome": pl.String()},
+    # The borrower's stated contact preferences (case file `borrower.contact_preferences`, the store's
+    # `contact_preferences`): windows in local seconds after midnight (weekday 1 = Monday, null = every day)
+    # and the remote channels they refused.
+    "preferred_hours": {"borrower_id": pl.String(), "weekday": pl.Int8(), "start_s": pl.Int32(),
+                        "end_s": pl.Int32()},
+    "refused_channels": {"borrower_id": pl.String(), "channel": pl.String()},
 }
+WEEKDAY_NUMBER = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 REQUIRED = ("borrowers", "loans", "installments")
 MONEY = {"installments": "amount", "payments": "amount", "promises": "amount"}
 
@@ -102,6 +109,58 @@ def read_portfolio(directory: Path | str) -> Frames:
     return frames
 
 
+def _hhmm_seconds(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def preference_rows(borrower_id: str, prefs: ContactPreferences | None
+                    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Stated contact preferences as rows of `preferred_hours` and `refused_channels` (one reading for the
+    case file and the store)."""
+    if prefs is None:
+        return [], []
+    hours: list[dict[str, object]] = []
+    for window in prefs.hours:
+        days: list[int | None] = [WEEKDAY_NUMBER[d] for d in dict.fromkeys(window.days)] or [None]
+        hours += [{"borrower_id": borrower_id, "weekday": day, "start_s": _hhmm_seconds(window.start),
+                   "end_s": _hhmm_seconds(window.end)} for day in days]
+    refused: list[dict[str, object]] = [{"borrower_id": borrower_id, "channel": c}
+                                        for c in dict.fromkeys(prefs.channels_refused)]
+    return hours, refused
+
+
+WINDOW_JSON = pl.List(pl.Struct({"days": pl.List(pl.String()), "start": pl.String(), "end": pl.String()}))
+
+
+def _hhmm_expr(col: pl.Expr) -> pl.Expr:
+    parts = col.str.split(":")
+    return (parts.list.get(0).cast(pl.Int32) * 3600 + parts.list.get(1).cast(pl.Int32) * 60).cast(pl.Int32)
+
+
+def preference_frames(stored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Stored preferences (`borrower_id`, `hours` JSON, `channels_refused` JSON, as the store keeps them) →
+    the `preferred_hours` and `refused_channels` frames, without a loop over rows."""
+    if stored.height == 0:
+        return empty("preferred_hours"), empty("refused_channels")
+    windows = (
+        stored.select("borrower_id", pl.col("hours").str.json_decode(WINDOW_JSON))
+        .explode("hours").drop_nulls("hours").unnest("hours")
+        .with_columns(days=pl.when(pl.col("days").list.len() > 0).then(pl.col("days"))
+                      .otherwise(pl.lit([None], pl.List(pl.String()))))
+        .explode("days")
+        .select("borrower_id",
+                weekday=pl.col("days").replace_strict(WEEKDAY_NUMBER, default=None, return_dtype=pl.Int8()),
+                start_s=_hhmm_expr(pl.col("start")), end_s=_hhmm_expr(pl.col("end")))
+        .unique(maintain_order=True)
+    )
+    refused = (
+        stored.select("borrower_id", channel=pl.col("channels_refused").str.json_decode(pl.List(pl.String())))
+        .explode("channel").drop_nulls("channel").unique(maintain_order=True)
+    )
+    return conform("preferred_hours", windows), conform("refused_channels", refused)
+
+
 def case_to_frames(case: CaseFile) -> Frames:
     """One case file → the same frames the nightly batch reads."""
     b = case.borrower
@@ -110,6 +169,7 @@ def case_to_frames(case: CaseFile) -> Frames:
     rows["borrowers"].append({"borrower_id": bid, "timezone": b.timezone, "jurisdiction": b.jurisdiction,
                               "language": b.language, "risk_band": b.risk_band,
                               **{f: getattr(b.flags, f) for f in FLAGS}})
+    rows["preferred_hours"], rows["refused_channels"] = preference_rows(bid, b.contact_preferences)
     for loan in case.loans:
         rows["loans"].append({"loan_id": loan.id, "borrower_id": bid, "currency": loan.currency})
         for inst in loan.installments:

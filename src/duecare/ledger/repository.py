@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Select, column, delete, insert, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from duecare.kit.phones import e164_readings, to_e164
@@ -106,6 +106,7 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
             infer_schema_length=None))
 
     frames = {name: frame(name, stmt) for name, stmt in stmts.items()}
+    frames["preferred_hours"], frames["refused_channels"] = _preferences(session, chosen)
     holds = session.execute(select(m.Hold.borrower_id, m.Hold.kind).where(
         m.Hold.borrower_id.in_(chosen), m.Hold.closed_at.is_(None))).all()
     by_kind: dict[str, set[str]] = {}
@@ -115,6 +116,22 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         frames["borrowers"] = frames["borrowers"].with_columns(
             [(pl.col(f) | pl.col("borrower_id").is_in(sorted(by_kind[f]))).alias(f) for f in FLAGS if f in by_kind])
     return frames
+
+
+# The contacts domain's table of stated preferences, named here by its columns (the ledger does not import
+# contacts; tests/ledger/test_migrations.py keeps the two in step with the migration).
+PREFERENCES = table("contact_preferences", column("borrower_id"), column("hours"), column("channels_refused"))
+
+
+def _preferences(session: Session, chosen: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The borrowers' stated contact preferences as the `preferred_hours` and `refused_channels` frames."""
+    from duecare.ledger.frames import preference_frames
+
+    rows = session.execute(select(PREFERENCES.c.borrower_id, PREFERENCES.c.hours, PREFERENCES.c.channels_refused)
+                           .where(PREFERENCES.c.borrower_id.in_(chosen))).all()
+    stored = pl.DataFrame([tuple(r) for r in rows], schema={"borrower_id": pl.String(), "hours": pl.String(),
+                                                           "channels_refused": pl.String()}, orient="row")
+    return preference_frames(stored)
 
 
 def borrower_frames(session: Session, borrower_id: str,

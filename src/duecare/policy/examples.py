@@ -35,6 +35,9 @@ def check(decision: dict[str, Any], expect: dict[str, Any]) -> list[str]:
             differ(key, decision[key], expect[key])
     if "reason" in expect and (not decision["reasons"] or decision["reasons"][0] != expect["reason"]):
         differ("deciding reason", decision["reasons"][:1], expect["reason"])
+    for code in expect.get("reasons_include", []):
+        if code not in decision["reasons"]:
+            failures.append(f"reasons: {code!r} missing from {decision['reasons']}")
     for code in expect.get("reasons_exclude", []):
         if code in decision["reasons"]:
             failures.append(f"reasons: {code!r} should not be there")

@@ -11,7 +11,7 @@ import polars as pl
 
 from duecare.kit.columns import codes_list
 from duecare.ledger.casefile import VISITED
-from duecare.ledger.frames import FLAGS
+from duecare.ledger.frames import FLAGS, empty
 from duecare.policy.consent import consent_frame, live_notice_frame
 
 DAY = pl.duration(days=1)
@@ -124,6 +124,34 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     )
 
 
+PREFERRED_HOURS = pl.List(pl.Struct({"weekday": pl.Int8(), "start_s": pl.Int32(), "end_s": pl.Int32()}))
+
+
+def contact_preferences(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+    """Per loan, the borrower's stated preferences: `preferred_hours` (windows, local seconds; weekday 1 =
+    Monday, null = every day) and `refused_channels`. A borrower who stated nothing has empty lists."""
+    hours = frames.get("preferred_hours", empty("preferred_hours"))
+    refused = frames.get("refused_channels", empty("refused_channels"))
+    base = features.select("loan_id", "borrower_id")
+    windows = (
+        base.join(hours, on="borrower_id", how="inner")
+        .group_by("loan_id")
+        .agg(preferred_hours=pl.struct("weekday", "start_s", "end_s").sort_by("weekday", "start_s"))
+    )
+    channels = (
+        base.join(refused, on="borrower_id", how="inner")
+        .group_by("loan_id")
+        .agg(refused_channels=pl.col("channel").unique().sort())
+    )
+    return (
+        base.select("loan_id")
+        .join(windows, on="loan_id", how="left")
+        .join(channels, on="loan_id", how="left")
+        .with_columns(preferred_hours=pl.col("preferred_hours").fill_null(pl.lit([], PREFERRED_HOURS)),
+                      refused_channels=pl.col("refused_channels").fill_null(pl.lit([], pl.List(pl.String))))
+    )
+
+
 def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
     """Per loan, for the US 7-in-7 rule: the first local day a call is allowed by count and by conversation."""
     lc = lc.filter(pl.col("about_loan"))  # the one per-debt count (contacts naming this loan or no loan)
@@ -155,6 +183,7 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
         .join(holds(frames, features), on="loan_id", how="left")
         .join(visit_chain(frames, features, params), on="loan_id", how="left")
         .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
+        .join(contact_preferences(frames, features), on="loan_id", how="left")
         .with_columns(
             # A band given with the case (or by the lender) wins over the model's band.
             risk_band=pl.coalesce(pl.col("risk_band_given"), pl.col("risk_band"))

@@ -3,11 +3,18 @@
 Pack rules of kind `contact_hours`, `daily_call_cap` and `seven_in_seven`, and the strategy's visit window,
 each compute the first local day they allow; the latest of those days wins, at the window's opening time.
 Every rule that is violated at as_of is reported in `blocked_rules` (it moved `not_before`).
+
+The borrower's stated preferences are honoured by the pack rule that says so (`honours` in the pack): a refused
+channel is never used (the action falls to the next remote channel the borrower did not refuse, or to `none`
+with the reason `channel_refused`), and `not_before` moves into the next preferred window that lies inside the
+lawful hours (and, for a visit, inside the visit window). A preference that no lawful moment in the next week
+can meet leaves `not_before` at the lawful time and adds the reason `preferred_hours_unlawful`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -44,8 +51,78 @@ def _rules_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
     return codes_list(pairs)
 
 
+# The remote action of each channel, and where the ladder falls when the borrower refused that channel:
+# never to a more intrusive step than the one decided (no visit, no call in place of a message).
+ACTION_CHANNEL = {"call": "call", "sms_reminder": "sms", "email_notice": "email"}
+FALLBACK = {"call": ("sms_reminder", "email_notice"), "sms_reminder": ("email_notice",),
+            "email_notice": ("sms_reminder",)}
+PREFERENCE_DAYS = 8  # the next week, both ends: a weekly window is always met if it can be met at all
+
+
+def honouring(pack: Pack, what: str) -> str | None:
+    """The id of the pack rule that honours a stated preference (`stated_hours` or `refused_channels`)."""
+    return next((r.id for r in pack.rules if what in r.honours), None)
+
+
+def _append(reasons: pl.Expr, code: str, when: pl.Expr) -> pl.Expr:
+    return pl.when(when).then(reasons.list.concat(pl.lit([code], pl.List(pl.String)))).otherwise(reasons)
+
+
+def honour_refused_channels(df: pl.DataFrame, pack: Pack) -> pl.DataFrame:
+    """Replace an action whose channel the borrower refused; `_channel_refused` marks the rows changed."""
+    if honouring(pack, "refused_channels") is None or "refused_channels" not in df.columns:
+        return df.with_columns(_channel_refused=pl.lit(False))
+    refused = pl.col("refused_channels").fill_null(pl.lit([], pl.List(pl.String)))
+    action = pl.col("action")
+
+    def allowed(name: str) -> pl.Expr:
+        return ~refused.list.contains(pl.lit(ACTION_CHANNEL[name]))
+
+    hit = pl.any_horizontal([(action == name) & ~allowed(name) for name in ACTION_CHANNEL])
+    chosen: Any = pl.when(~hit).then(action)
+    for name, options in FALLBACK.items():
+        for option in options:
+            chosen = chosen.when((action == name) & allowed(option)).then(pl.lit(option))
+    return df.with_columns(action=chosen.otherwise(pl.lit("none")), _channel_refused=hit).with_columns(
+        reasons=_append(pl.col("reasons"), "channel_refused", pl.col("_channel_refused")))
+
+
+def preferred_moment(df: pl.DataFrame, candidate: str, lo: str, hi: str, visit_days: list[int]) -> pl.Series:
+    """The earliest local moment ≥ `candidate` inside one of the row's preferred windows, clipped to its
+    lawful hours [`lo`, `hi`) (seconds) and, for a visit row, to the visit weekdays; null when none exists."""
+    rows = (
+        df.with_row_index("_r")
+        .filter(pl.col("preferred_hours").list.len() > 0)
+        .select("_r", "_is_visit", pl.col(candidate).alias("_c"), pl.col(lo).alias("_lo"), pl.col(hi).alias("_hi"),
+                "preferred_hours")
+        .explode("preferred_hours")
+        .unnest("preferred_hours")
+    )
+    days = pl.DataFrame({"_k": list(range(PREFERENCE_DAYS))}, schema={"_k": pl.Int32()})
+    day = pl.col("_c").dt.date() + pl.duration(days=pl.col("_k"))
+    opens = pl.max_horizontal(pl.col("start_s"), pl.col("_lo"))
+    closes = pl.min_horizontal(pl.col("end_s"), pl.col("_hi"))
+    found = (
+        rows.join(days, how="cross")
+        .with_columns(_day=day)
+        .filter(
+            (pl.col("weekday").is_null() | (pl.col("_day").dt.weekday() == pl.col("weekday")))
+            & (~pl.col("_is_visit") | pl.col("_day").dt.weekday().is_in(visit_days))
+            & (opens < closes)
+        )
+        .with_columns(_open=_at(pl.col("_day"), 0) + pl.duration(seconds=opens),
+                      _close=_at(pl.col("_day"), 0) + pl.duration(seconds=closes))
+        .with_columns(_at=pl.max_horizontal(pl.col("_c"), pl.col("_open")))
+        .filter(pl.col("_at") < pl.col("_close"))
+        .group_by("_r")
+        .agg(_pref=pl.col("_at").min())
+    )
+    return (df.with_row_index("_r").join(found, on="_r", how="left").sort("_r")["_pref"])
+
+
 def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: list[str]) -> pl.DataFrame:
     """not_before (UTC) and blocked_rules for rows of one jurisdiction."""
+    df = honour_refused_channels(df, pack)
     t = (pl.col("as_of_local").dt.hour().cast(pl.Int32) * 3600
          + pl.col("as_of_local").dt.minute().cast(pl.Int32) * 60
          + pl.col("as_of_local").dt.second().cast(pl.Int32))
@@ -91,9 +168,31 @@ def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: lis
     violated.append((vw["rule"], visit_hit))
 
     local = pl.when(is_contact).then(contact_local).when(is_visit).then(visit_local)
-    return df.with_columns(nb_local=local).with_columns(
+    df = df.with_columns(nb_local=local)
+    hours_rule = honouring(pack, "stated_hours")
+    if hours_rule is not None and "preferred_hours" in df.columns:
+        staged = df.with_columns(
+            _is_visit=is_visit,
+            _cand=pl.coalesce(pl.col("nb_local"), pl.col("as_of_local")),
+            _lo=pl.when(is_visit).then(pl.lit(v_start)).otherwise(pl.lit(hours.start)),
+            _hi=pl.when(is_visit).then(pl.lit(v_end)).otherwise(pl.lit(hours.end)),
+        )
+        pref = preferred_moment(staged, "_cand", "_lo", "_hi", allowed_days)
+        wants = (is_contact | is_visit) & (pl.col("preferred_hours").list.len() > 0)
+        df = staged.with_columns(_pref=pref).with_columns(
+            _pref_moved=(wants & pl.col("_pref").is_not_null() & (pl.col("_pref") > pl.col("_cand"))).fill_null(False),
+            _pref_unmet=(wants & pl.col("_pref").is_null()).fill_null(False),
+        ).with_columns(
+            nb_local=pl.when(pl.col("_pref_moved")).then(pl.col("_pref")).otherwise(pl.col("nb_local")),
+            reasons=_append(pl.col("reasons"), "preferred_hours_unlawful", pl.col("_pref_unmet")),
+        ).drop("_is_visit", "_cand", "_lo", "_hi", "_pref", "_pref_unmet")
+        violated.append((hours_rule, pl.col("_pref_moved")))
+    channels_rule = honouring(pack, "refused_channels")
+    if channels_rule is not None:
+        violated.append((channels_rule, pl.col("_channel_refused")))
+    return df.with_columns(
         not_before=pl.when(pl.col("nb_local").is_not_null())
         .then(utc_from_local(pl.col("nb_local"), pl.col("timezone"), zones))
         .otherwise(pl.col("as_of_utc")),
         blocked_rules=_rules_list([(rule, v.fill_null(False)) for rule, v in violated]),
-    ).drop("nb_local")
+    ).drop("nb_local", "_channel_refused", *(["_pref_moved"] if "_pref_moved" in df.columns else []))

@@ -51,6 +51,8 @@ class Rule:
     scope: list[str]
     params: dict[str, Any] = field(default_factory=dict)
     lender_choice: bool = False
+    # The borrower's stated preferences this rule makes binding: `stated_hours`, `refused_channels`.
+    honours: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def load_pack(name_or_path: str) -> Pack:
         if rule["confidence"] == "U" and not rule.get("lender_choice"):
             raise PolicyError(f"rule {rule['id']}: confidence U may only appear as a labelled lender choice "
                               "(set lender_choice: true)", place=str(path))
-    rules = [Rule(**r) for r in data["rules"]]
+    rules = [Rule(**{**r, "honours": tuple(r.get("honours", ()))}) for r in data["rules"]]
     return Pack(pack=data["pack"], version=data["version"], name=data["name"], rules=rules,
                 digest=_digest(path.read_text(encoding="utf-8")))
 

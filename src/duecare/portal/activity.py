@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
 
-ACTIVITIES = ("sign_in", "hardship_questionnaire", "plan_proposal", "plan_accepted", "promise")
+ACTIVITIES = ("sign_in", "hardship_questionnaire", "plan_proposal", "plan_accepted", "promise",
+              "contact_preferences")
 # Questionnaire reasons that are a hardship category (declining to say is not one).
 NOT_A_CATEGORY = frozenset({"prefer_not_to_say"})
 

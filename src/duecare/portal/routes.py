@@ -15,12 +15,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from duecare.contacts import preferences
 from duecare.kit.bounds import RowId
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
+from duecare.ledger.casefile import ContactPreferences
 from duecare.policy.loader import load_strategy
 from duecare.policy.promises import promise_amount_minor
 from duecare.portal import account, activity, hardship, notices, plans, rights
@@ -156,6 +159,32 @@ def notice_decision(notice_id: str, request: Request, decision: str = Form(max_l
     except TransitionError as exc:
         raise HTTPException(409, str(exc)) from None
     return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
+
+
+# --- contact preferences (when and how the borrower wants to be contacted; the guardrails honour them) ------
+
+@router.get("/contact-preferences")
+def contact_preferences_get(actor: Actor = READ, db: Session = DB) -> JSONResponse:
+    """The borrower's own stated preferences (empty when none were stated)."""
+    prefs = preferences.get_preferences(db, actor.id) or ContactPreferences()
+    return JSONResponse(prefs.model_dump(mode="json"))
+
+
+@router.post("/contact-preferences")
+async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Session = DB) -> JSONResponse:
+    """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
+    "channels_refused": ["call"]}` (the case file's `borrower.contact_preferences`)."""
+    try:
+        body = await request.json()
+        prefs = ContactPreferences.model_validate({**body, "stated_at": None} if isinstance(body, dict) else body)
+    except (ValueError, ValidationError) as exc:
+        detail = ([{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()[:10]]
+                  if isinstance(exc, ValidationError) else "the body must be JSON")
+        return JSONResponse({"detail": detail}, status_code=422)
+    t = now(request)
+    saved = preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
+    activity.record_contact(db, actor.id, t, "contact_preferences")  # the borrower is reached
+    return JSONResponse(saved.model_dump(mode="json"))
 
 
 # --- hardship questionnaire --------------------------------------------------------------------------------
