@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from duecare.contacts.models import ContactTask, TaskPayload, TaskStatus
 from duecare.contacts.repository import suppressed
 from duecare.contacts.templates import Rendered, brand
+from duecare.kit.settings import get_settings
 from duecare.ledger.models import Borrower
 from duecare.privacy.audit import record_audit
 
@@ -59,7 +59,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def public_url() -> str:
     """Where borrowers reach the portal (`DUECARE_PUBLIC_URL`), for the one-time link."""
-    return os.environ.get("DUECARE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    return get_settings().public_url.rstrip("/")
 
 
 def task_key(borrower_id: str, link_token: str) -> str:
@@ -81,7 +81,7 @@ def outbox_code_sender(db: Session, borrower_id: str, code: str, link_token: str
     """`privacy.auth`'s code port: the outbox queues the code (with DUECARE_DEMO_CODES=1 the page also shows it:
     the demo's gateway is a local sandbox)."""
     send_sign_in_code(db, borrower_id=borrower_id, code=code, link_token=link_token)
-    return code if os.environ.get("DUECARE_DEMO_CODES") == "1" else None
+    return code if get_settings().demo_codes else None
 
 
 def send_sign_in_code(db: Session, *, borrower_id: str, code: str, link_token: str) -> None:

@@ -7,7 +7,6 @@ that lacks one, so an edited template cannot silently drop the US debt-collector
 
 from __future__ import annotations
 
-import os
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from duecare.kit.errors import PolicyError
+from duecare.kit.settings import get_settings
 
 LANGUAGES = ("zh", "en")
 CHANNEL_OF_ACTION = {"sms_reminder": "sms", "email_notice": "email", "visit_notice": "letter"}
@@ -41,7 +41,7 @@ def load_templates(pack: str) -> dict[str, Any]:
 
 
 def brand() -> str:
-    return os.environ.get("DUECARE_BRAND", "duecare")
+    return get_settings().brand
 
 
 def _fill(text: str, values: dict[str, str], where: str) -> str:

@@ -161,15 +161,14 @@ def _create_key_file(path: Path) -> None:
 
 def key_source() -> tuple[str, Path | None]:
     """Where keys come from now: ("env", None) or ("file", path)."""
-    if os.environ.get("DUECARE_KEYS"):
-        return "env", None
-    return "file", get_settings().key_file
+    s = get_settings()
+    return ("env", None) if s.keys else ("file", s.key_file)
 
 
 def load_keyring() -> Keyring:
     kind, path = key_source()
     if kind == "env":
-        return parse_keyring(os.environ["DUECARE_KEYS"], "DUECARE_KEYS")
+        return parse_keyring(get_settings().keys or "", "DUECARE_KEYS")
     assert path is not None
     if not path.exists():
         _create_key_file(path)
@@ -188,7 +187,7 @@ _cached: dict[tuple[str, str], Keyring] = {}
 def get_keyring() -> Keyring:
     """The cached keyring for the current key source (env value or key file path)."""
     kind, path = key_source()
-    ident = (kind, os.environ["DUECARE_KEYS"] if kind == "env" else str(path))
+    ident = (kind, (get_settings().keys or "") if kind == "env" else str(path))
     ring = _cached.get(ident)
     if ring is None:
         with _lock:

@@ -4,7 +4,6 @@ the database does not let anyone sign in. Sessions expire (absolute and idle) an
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from duecare.kit.settings import get_settings
 from duecare.privacy.models import AuthSession
 
 SESSION_COOKIE = "duecare_session"
@@ -37,7 +37,7 @@ def token_hash(token: str) -> str:
 def is_https(request: Request) -> bool:
     if request.url.scheme == "https":
         return True
-    trust = os.environ.get("DUECARE_TRUST_PROXY") == "1"
+    trust = get_settings().trust_proxy
     return trust and request.headers.get("x-forwarded-proto", "").lower() == "https"
 
 

