@@ -84,8 +84,11 @@ def register(app: typer.Typer) -> None:
         strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
         partitions: Annotated[int, typer.Option(help="Borrower partitions (0 = one per 200k borrowers)")] = 0,
         score: Annotated[bool, typer.Option(help="Score risk with the registered model, if any")] = True,
+        recheck_visits: Annotated[bool, typer.Option(
+            help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
     ) -> None:
-        """The nightly batch: ageing, contact features, risk scores and decisions for every loan."""
+        """The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the gate
+        of every open home visit in the operational store is re-checked at the workflow's clock."""
         from duecare.batch.engine import run
         from duecare.policy.evaluator import Policy
 
@@ -110,7 +113,27 @@ def register(app: typer.Typer) -> None:
             "loans_per_second": round(result.loans / result.seconds) if result.seconds else None,
             "partitions": result.partitions, "out": str(out_dir), "scored": scorer is not None,
             "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
+            "visits_rechecked": _recheck_visits() if recheck_visits else None,
         }) + "\n")
+
+
+def _recheck_visits() -> dict[str, Any] | None:
+    """The nightly re-check of every open visit (time closes gates too: a notice expires, attempts age out).
+    None when there is no operational store to re-check (a file-only run)."""
+    from duecare.kit.db import migrate, unit_of_work
+    from duecare.kit.settings import get_settings
+    from duecare.visits import clock, recheck
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    migrate(url)
+    with unit_of_work(url) as db:
+        changes = recheck.sweep(db, clock.now())
+    for c in changes:
+        err.print(f"visit {c.visit_id}: {c.before} -> {c.after} ({', '.join(c.reasons)})")
+    return {"changed": len(changes), "by_state": {s: sum(c.after == s for c in changes)
+                                                  for s in sorted({c.after for c in changes})}}
 
 
 def _registered_scorer() -> Any:
