@@ -80,7 +80,8 @@ def allowed_decisions(db: Session, notice: m.Notice, state: str) -> tuple[str, .
     if visit is not None:
         if visit.state == VisitState.NOTICE_SENT:
             return ("granted", "declined")
-        if visit.state in (VisitState.CONSENTED, VisitState.APPROVED, VisitState.SCHEDULED):
+        if visit.state in (VisitState.CONSENTED, VisitState.APPROVED, VisitState.SCHEDULED, VisitState.IN_PROGRESS,
+                           VisitState.ON_HOLD):
             return ("withdrawn",)
         return ()
     return {"none": ("granted", "declined"), "granted": ("withdrawn",),

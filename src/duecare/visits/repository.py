@@ -163,7 +163,7 @@ def preferences(session: Session, borrower_id: str) -> list[VisitPreference]:
 
 
 def booked(session: Session, agent_ids: Sequence[str], start: datetime, end: datetime,
-           states: Sequence[VisitState] = (VisitState.SCHEDULED,)) -> list[VisitCase]:
+           states: Sequence[VisitState] = (VisitState.SCHEDULED, VisitState.IN_PROGRESS)) -> list[VisitCase]:
     """Visits (scheduled by default) of any of these agents with a window overlapping [start, end)."""
     ids = list(agent_ids)
     stmt = select(VisitCase).where(

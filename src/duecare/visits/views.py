@@ -38,6 +38,11 @@ def visit_view(session: Session, visit: VisitCase, timeline: bool = True) -> dic
                                                            "end": _iso(visit.window_end, tz)},
         "planned_arrival": _iso(visit.planned_arrival, tz), "route_order": visit.route_order,
         "outcome": None if visit.outcome is None else visit.outcome.value, "close_reason": visit.close_reason,
+        "held_from": visit.held_from,
+        "checked_in": None if visit.checked_in_at is None else {"at": _iso(visit.checked_in_at, tz),
+                                                                 "agents": (visit.checked_in_by or "").split(",")},
+        "checked_out": None if visit.checked_out_at is None else {"at": _iso(visit.checked_out_at, tz),
+                                                                   "agents": (visit.checked_out_by or "").split(",")},
     }
     if timeline:
         out["timeline"] = [
@@ -88,7 +93,8 @@ def day_route(session: Session, agent_id: str, day: date, policy: VisitPolicy) -
     start = datetime.combine(day, time(0), ZoneInfo("UTC")) - timedelta(hours=14)
     end = start + timedelta(hours=52)
     rows = repository.booked(session, [agent_id], start, end,
-                             states=(VisitState.SCHEDULED, VisitState.REPORTED, VisitState.REVIEWED))
+                             states=(VisitState.SCHEDULED, VisitState.IN_PROGRESS, VisitState.REPORTED,
+                                     VisitState.REVIEWED))
     stops = []
     for v in rows:
         b = session.get(Borrower, v.borrower_id)
