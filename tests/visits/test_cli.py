@@ -101,3 +101,26 @@ def test_a_dispute_cancels_an_open_visit_in_the_commit_that_records_it(env: str)
         s.get(Borrower, "B1").dispute_open = True  # type: ignore[union-attr]
     shown = run("visits", "show", vid, "--as", "S1")
     assert shown["state"] == "cancelled" and shown["close_reason"] == "hold_active"
+
+
+def test_the_sweep_re_checks_every_open_visit_when_time_closed_its_gate(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vid = str(run("visits", "propose", "L1", "--as", "A1")["id"])
+    assert run("visits", "sweep", "--as", "S1")["changed"] == []  # nothing changed: the gate holds
+    monkeypatch.setenv("DUECARE_DEMO_NOW", (AS_OF + timedelta(days=42)).isoformat())
+    swept = run("visits", "sweep", "--as", "S1")
+    assert swept["changed"] == [{"visit_id": vid, "from": "proposed", "to": "cancelled",
+                                 "reasons": ["remote_channels_not_exhausted"]}]
+
+
+def test_the_nightly_run_re_checks_the_open_visits_of_the_store(
+    env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    vid = str(run("visits", "propose", "L1", "--as", "A1")["id"])
+    portfolio = tmp_path / "portfolio"
+    assert runner.invoke(app, ["generate", "--accounts", "20", "--out", str(portfolio), "--seed", "3"]).exit_code == 0
+    monkeypatch.setenv("DUECARE_DEMO_NOW", (AS_OF + timedelta(days=42)).isoformat())
+    out = run("run", "--as-of", "2026-11-25", "--input", str(portfolio), "--out", str(tmp_path / "out"))
+    assert out["visits_rechecked"] == {"changed": 1, "by_state": {"cancelled": 1}}
+    assert run("visits", "show", vid, "--as", "S1")["state"] == "cancelled"
