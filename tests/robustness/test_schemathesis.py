@@ -61,8 +61,12 @@ def test_no_generated_request_gets_a_server_error(role: str, schema: Any, sqlite
             reset_limits()  # rate limits would turn later examples into 429s that test nothing
             response = case.call(headers={**(case.headers or {}), **auth})
             if response.status_code >= 500:
-                errors.append(f"{op.method.upper()} {op.path} -> {response.status_code}: path={case.path_parameters} "
+                errors.append(f"{_label(case)} -> {response.status_code}: path={case.path_parameters} "
                               f"query={case.query} body={str(case.body)[:120]} answer={response.text[:160]}")
 
         call()
     assert errors == []
+
+
+def _label(case: Any) -> str:
+    return f"{case.operation.method.upper()} {case.operation.path}"
