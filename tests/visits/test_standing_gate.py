@@ -51,6 +51,17 @@ def scheduled(api: Clients, clock: FakeClock) -> dict[str, Any]:
     return visit
 
 
+def second_loan(s: Session) -> None:
+    """Loan L2 of the same borrower, not yet due."""
+    ln = Loan(id="L2", borrower_id="B1", currency="CNY", disbursed_on=date(2026, 3, 1))
+    ln.principal = Decimal(1000)
+    s.add(ln)
+    s.flush()
+    inst = Installment(loan_id="L2", seq=1, due_date=date(2027, 1, 1))
+    inst.amount = Decimal(1000)
+    s.add(inst)
+
+
 def write(url: str, clock: FakeClock, fact: Callable[[Session], None]) -> None:
     """A fact written by another part of the system: its own transaction, at the app's clock."""
     with unit_of_work(url) as s:
@@ -99,13 +110,7 @@ class TestAFactCancelsAScheduledVisitInTheSameTransaction:
         visit = scheduled(api, clock)
 
         def other_loan_call(s: Session) -> None:
-            ln = Loan(id="L2", borrower_id="B1", currency="CNY", disbursed_on=date(2026, 3, 1))
-            ln.principal = Decimal(1000)
-            s.add(ln)
-            s.flush()
-            inst = Installment(loan_id="L2", seq=1, due_date=date(2027, 1, 1))
-            inst.amount = Decimal(1000)
-            s.add(inst)
+            second_loan(s)
             s.add(ContactEvent(id="CE-L2", borrower_id="B1", loan_id="L2", at=clock.now, channel="call",
                                direction="inbound", outcome="rpc"))
         write(seeded, clock, other_loan_call)
@@ -127,8 +132,10 @@ class TestATemporaryReasonPutsItOnHold:
         self, api: Clients, clock: FakeClock, seeded: str
     ) -> None:
         visit = scheduled(api, clock)
+        write(seeded, clock, second_loan)
+        assert state(api, visit["id"])["state"] == "scheduled"  # a new loan alone changes nothing
         write(seeded, clock, lambda s: s.add(Promise(
-            id="PTP1", borrower_id="B1", loan_id=None, promised_date=(clock.now + timedelta(days=5)).date(),
+            id="PTP1", borrower_id="B1", loan_id="L2", promised_date=(clock.now + timedelta(days=5)).date(),
             amount_minor=50000, status=PromiseStatus.OPEN)))
         assert_stopped_and_agents_told(api, seeded, visit, "on_hold", "hold_active")
 
@@ -345,6 +352,19 @@ class TestEvidenceOfTheVisit:
         assert r.status_code == 409 and r.json()["detail"]["code"] == "both_agents_required"
         r = fa.post(f"/visits/{visit['id']}/check-in", json={"partner": "F2"})
         assert r.status_code == 200 and r.json()["state"] == "in_progress"
+
+
+class TestTheEngineAndTheWorkflowAgree:
+    def test_a_visit_staff_cancelled_does_not_leave_the_loan_stuck_on_visit_schedule(
+        self, api: Clients, clock: FakeClock
+    ) -> None:
+        visit = scheduled(api, clock)
+        sup = api.staff("S1", "supervisor")
+        assert sup.post(f"/visits/{visit['id']}/cancel", json={"reason": "borrower_moved"}).status_code == 200
+        gate = sup.get(f"/visits/{visit['id']}/gate")
+        assert gate.status_code == 200
+        r = api.staff("A1", "agent").post("/visits", json={"loan_id": "L1"})
+        assert r.status_code == 201 and r.json()["state"] == "proposed"  # a new notice will be sent
 
 
 class TestDoNotReturn:

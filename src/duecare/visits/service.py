@@ -52,6 +52,9 @@ __all__ = [
 AT_NOTICE = frozenset({"notice_not_sent", "notice_period_running", "consent_missing", "approval_missing"})
 AT_APPROVAL = frozenset({"approval_missing"})
 AT_SCHEDULE = frozenset[str]()
+# Decisions on the visit track: `visit_notice`, or a consent/approval of an earlier notice whose visit staff
+# cancelled (the loan is not left on `visit_schedule` with no visit behind it: a new notice is sent).
+VISIT_TRACK = ("visit_notice", "visit_approval", "visit_schedule")
 REFUSED_BLOCK_DAYS = 180  # "do not return": the default when the strategy sets no visit_refused_block_days
 
 
@@ -64,7 +67,7 @@ def refused_recently(ctx: Ctx, borrower_id: str) -> bool:
 
 
 def propose(ctx: Ctx, loan_id: str) -> StepResult:
-    """Open a visit for a loan whose decision today is `visit_notice` (the gate's preconditions all hold)."""
+    """Open a visit for a loan on the visit track today (every precondition of the gate holds)."""
     loan = ctx.session.get(Loan, loan_id)
     if loan is None or not can_read_borrower(ctx.session, ctx.actor, loan.borrower_id):
         raise repository.NotFound(f"loan {loan_id} not found")
@@ -74,7 +77,7 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
     if refused_recently(ctx, loan.borrower_id):
         raise GateClosed(["visit_refused_recently"], "a new proposal (the borrower asked not to be visited again)")
     gate = evaluate(ctx.session, loan_id, ctx.at, ctx.policy, scorer=ctx.scorer)
-    if gate.action != "visit_notice":
+    if gate.action not in VISIT_TRACK or gate.preconditions_unmet:
         raise TransitionError("not_in_visit_track",
                               f"today's decision for loan {loan_id} is {gate.action!r}, not 'visit_notice'; "
                               f"unmet: {', '.join(gate.unmet) or 'none'}")
