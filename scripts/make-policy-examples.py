@@ -385,6 +385,89 @@ def preference_scenarios() -> list[dict]:
     return out
 
 
+OFFSET = {"us": ("America/New_York", "-05:00"), "uk": ("Europe/London", "+00:00")}
+# The rule each pack names where cn names its own (the same strategy line, the pack's rule for it).
+RULE_IN = {
+    "us": {"cn_quiet_hours": "us_time_place", "cc_privacy": "us_time_place", "dispute_hold": "us_validation",
+           "lawyer_hold": "us_attorney"},
+    "uk": {"cn_quiet_hours": "uk_contact_times", "cc_privacy": "uk_contact_times", "lawyer_hold": "lawyer_hold"},
+}
+PORTED = ("flag_deceased", "flag_bankrupt", "flag_dispute_open", "flag_do_not_contact", "flag_represented_by_lawyer",
+          "flag_vulnerable", "flag_hardship_open", "ptp_pending", "dpd_2_sms", "dpd_10_call", "dpd_33_call",
+          "visit_notice", "notice_period", "consent_declined", "consent_withdrawn", "no_consent_after_14_days",
+          "awaiting_consent", "visit_approval", "visit_schedule", "visit_window_sunday", "visit_limit",
+          "amount_below_minimum", "reachable_inbound", "not_exhausted", "one_episode",
+          "gate_refused_visit_blocks_return")
+
+
+def _shift(value, offset: str):
+    """Every "+08:00" timestamp of a cn scenario at the same local wall-clock time in another zone."""
+    if isinstance(value, str):
+        return value.replace("+08:00", offset)
+    if isinstance(value, list):
+        return [_shift(v, offset) for v in value]
+    if isinstance(value, dict):
+        return {k: _shift(v, offset) for k, v in value.items()}
+    return value
+
+
+def ported(examples: list[dict], pack: str) -> list[dict]:
+    """The cn scenarios that do not depend on cn numbers, for a us or uk borrower (same strategy, same local
+    times; the blocked_by rule is the pack's own rule for the same line)."""
+    zone, offset = OFFSET[pack]
+    out = []
+    for ex in examples:
+        if ex["name"] not in PORTED:
+            continue
+        case = _shift(copy.deepcopy(ex["case"]), offset)
+        case["borrower"].update(jurisdiction=pack, timezone=zone, language="en", name="Alex Doe")
+        expect = _shift(copy.deepcopy(ex["expect"]), offset)
+        if "blocked_by" in expect:
+            expect["blocked_by"] = [RULE_IN[pack].get(r, r) for r in expect["blocked_by"]]
+        out.append({"name": f"{pack}_{ex['name']}", "note": f"{pack}: {ex['note']}", "case": case, "expect": expect})
+    return out
+
+
+def strategy_rules(pack: str) -> list[str]:
+    """Every rule a gate code or stop line (S01–S08) of the standard strategy cites for this pack."""
+    raw = yaml.safe_load((OUT.parent / "standard.yaml").read_text(encoding="utf-8"))
+    lines = raw["visit_gate"] + [x for x in raw["ladder"] if x.get("collect")]
+    out: list[str] = []
+    for line in lines:
+        spec = line.get("rules") or {}
+        out += [*spec.get("all", []), *spec.get(pack, [])]
+    return sorted(dict.fromkeys(out))
+
+
+# Examples in which a rule's condition is evaluated and does not hold (checked: the decision must not name it;
+# for a guardrail, SILENT_BLOCKS: it must not move or stop the decision, though a gate code may still cite it).
+SILENT_BLOCKS = {
+    "quiet_hours_edge": lambda pack: ["cn_quiet_hours"],
+    "dpd_10_call": lambda pack: {"cn": ["cn_voice_cap", "cn_unanswered_cap", "cn_quiet_hours"],
+                                 "us": ["us_time_place", "us_7in7"], "uk": ["uk_contact_times"]}[pack],
+    "us_7in7_invalid_not_counted": lambda pack: ["us_7in7"],
+    "pref_us_preference_met_silent": lambda pack: ["us_time_place", "us_ecomm"],
+    "pref_cn_refused_other_channel_silent": lambda pack: ["cc_privacy"],
+    "pref_uk_refused_letter_silent": lambda pack: ["uk_contact_times"],
+}
+SILENT = {
+    "visit_schedule": lambda pack: strategy_rules(pack) + ["remote_after_consent", "visit_window"],
+}
+
+
+def with_silent(examples: list[dict]) -> list[dict]:
+    for ex in examples:
+        pack = ex["case"]["borrower"]["jurisdiction"]
+        base_name = ex["name"].removeprefix(f"{pack}_") if pack != "cn" else ex["name"]
+        rules = SILENT.get(ex["name"]) or SILENT.get(base_name)
+        if rules:
+            ex["expect"]["silent"] = rules(pack)
+        blocks = SILENT_BLOCKS.get(ex["name"]) or SILENT_BLOCKS.get(base_name)
+        if blocks:
+            ex["expect"]["silent_blocks"] = blocks(pack)
+    return examples
+
+
 def second_loan(case: dict, due: str = "2026-12-10", paid: bool = False) -> dict:
     """Give the borrower a second loan L2 with one installment due on `due`."""
     loan = {"id": "L2", "currency": "CNY", "principal": 3000, "disbursed_on": "2026-09-01",
@@ -588,7 +671,9 @@ def main() -> None:
     prefs = [dict(ex, name=f"pref_{ex['name']}") for ex in preference_scenarios()]
     write_case_files(gate + prefs)
     write_case_index(gate + prefs)
-    doc = {"strategy": "standard", "examples": scenarios() + gate + prefs}
+    plain = scenarios()
+    others = ported(plain + gate, "us") + ported(plain + gate, "uk")
+    doc = {"strategy": "standard", "examples": with_silent(plain + gate + prefs + others)}
     header = ("# Example cases of the standard strategy: case file → expected decision, written by hand.\n"
               "# Generated by scripts/make-policy-examples.py; run them with `duecare policy test`.\n")
     OUT.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")

@@ -134,7 +134,7 @@ class TestTheWholeWorkflow:
         row = rows[0]
         assert row["notice_version_hash"] == version and row["state"] == "reviewed"
         assert "granted" in row["consents"] and "approved by S1" in row["approval"]
-        assert row["outcome"] == "met_borrower" and "visit_two_agents" in row["rules"]
+        assert row["outcome"] == "met_borrower" and "visit_supervisor_approval" in row["rules"]
         assert "cc_privacy" in row["rules"] and row["gate_at_proposal"].startswith("action=visit_notice")
         pdf = compliance.get("/visit-register.pdf")
         assert pdf.content.startswith(b"%PDF")

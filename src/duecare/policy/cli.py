@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 err = Console(stderr=True)
-policy_app = typer.Typer(help="Jurisdiction packs and strategies: show, test, diff.", no_args_is_help=True)
+policy_app = typer.Typer(help="Jurisdiction packs and strategies: show, test, diff, coverage, lint.",
+                         no_args_is_help=True)
 
 
 @policy_app.command("show")
@@ -115,6 +116,56 @@ def diff(
     err.print(view)
     for row in table.to_dicts():
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@policy_app.command("coverage")
+def coverage_cmd(
+    strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
+    pack: Annotated[str | None, typer.Option(help="Only this pack (cn, us, uk)")] = None,
+) -> None:
+    """Each rule of each pack (and the strategy's own rules): where it acts and the examples that show it firing
+    and silent. JSON lines on stdout; exit 1 if a rule that decides something lacks a firing or a silent example,
+    or a pack has fewer than 20 examples."""
+    from duecare.policy.coverage import coverage, examples_per_pack
+    from duecare.policy.evaluator import Policy
+    from duecare.policy.examples import run_examples
+
+    policy = Policy.default(strategy)
+    results = run_examples(policy)
+    rows = [r for r in coverage(policy, results) if pack is None or r.pack == pack]
+    view = Table(title=f"policy coverage ({strategy})", show_lines=False)
+    for col in ("pack", "rule", "conf.", "acts", "firing", "silent"):
+        view.add_column(col, overflow="fold")
+    for r in rows:
+        sys.stdout.write(json.dumps(r.as_json(), ensure_ascii=False) + "\n")
+        mark = "" if r.complete else " [missing]"
+        view.add_row(r.pack, r.rule + mark, r.confidence, "; ".join(dict.fromkeys(r.acts)) or "informs (no condition)",
+                     str(len(r.firing)), str(len(r.silent)))
+    err.print(view)
+    counts = examples_per_pack(results)
+    gaps = [r for r in rows if not r.complete]
+    few = {p: n for p, n in counts.items() if (pack is None or p == pack) and n < 20}
+    err.print(f"examples per pack: {counts}; rules that decide: {sum(r.decides for r in rows)}, "
+              f"without a firing and a silent example: {len(gaps)}")
+    if gaps or few or any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@policy_app.command("lint")
+def lint_cmd(
+    strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
+) -> None:
+    """Check that every cited rule id exists and that each pack's rules match the regulations table (ids,
+    confidence, source, wording, scope); exit 1 with every problem listed."""
+    from duecare.policy.evaluator import Policy
+    from duecare.policy.lint import lint
+
+    problems = lint(Policy.default(strategy))
+    for problem in problems:
+        sys.stdout.write(json.dumps({"problem": problem}, ensure_ascii=False) + "\n")
+    err.print(f"{len(problems)} problem(s)" if problems else "packs, strategy and regulations agree")
+    if problems:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,9 @@ class ExampleResult:
     name: str
     note: str
     failures: list[str]
+    pack: str = ""
+    named: tuple[str, ...] = ()   # every rule the decision names (blocked_by, unmet_rules)
+    silent: tuple[str, ...] = ()  # rules the example shows silent (declared, and checked not named)
 
     @property
     def ok(self) -> bool:
@@ -53,10 +56,28 @@ def check(decision: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         got = sorted(b["rule"] for b in decision["blocked_by"])
         if got != sorted(expect["blocked_by"]):
             differ("blocked_by", got, sorted(expect["blocked_by"]))
+    named = named_rules(decision)
+    for rule in expect.get("silent", []):
+        if rule in named:
+            failures.append(f"rule {rule!r} should be silent but the decision names it")
+    blocks = {b["rule"] for b in decision["blocked_by"]}
+    for rule in expect.get("silent_blocks", []):
+        if rule in blocks:
+            failures.append(f"rule {rule!r} should not block (move or stop) the decision, but it does")
+    for rule in expect.get("fires", []):
+        if rule not in named:
+            failures.append(f"rule {rule!r} should fire but the decision does not name it")
     for name, want in expect.get("features", {}).items():
         if decision["features"].get(name) != want:
             differ(f"features.{name}", decision["features"].get(name), want)
     return failures
+
+
+def named_rules(decision: dict[str, Any]) -> set[str]:
+    """The rules a decision names: those that moved or stopped it, those behind its reasons and behind each unmet
+    gate code."""
+    return ({b["rule"] for b in decision["blocked_by"]} | {u["rule"] for u in decision.get("unmet_rules", [])}
+            | {r["rule"] for r in decision.get("reason_rules", [])})
 
 
 def run_examples(policy: Policy) -> list[ExampleResult]:
@@ -66,5 +87,8 @@ def run_examples(policy: Policy) -> list[ExampleResult]:
         decisions = decision_json(decide(case_to_frames(case), case.as_of, policy), policy)
         loan_id = ex.get("loan_id", case.loans[0].id)
         decision = next(d for d in decisions if d["loan_id"] == loan_id)
-        results.append(ExampleResult(ex["name"], ex.get("note", ""), check(decision, ex["expect"])))
+        results.append(ExampleResult(ex["name"], ex.get("note", ""), check(decision, ex["expect"]),
+                                     pack=case.borrower.jurisdiction, named=tuple(sorted(named_rules(decision))),
+                                     silent=tuple(ex["expect"].get("silent", []))
+                                     + tuple(ex["expect"].get("silent_blocks", []))))
     return results

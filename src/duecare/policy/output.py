@@ -45,6 +45,7 @@ def decision_json(decisions: pl.DataFrame, policy: Policy) -> list[dict[str, Any
 
     `blocked_by` names the guardrails that moved not_before and, for a hold or a specialist review, the rules
     behind each stop reason; `unmet_rules` names the rules (with sources) behind each unmet gate code and
+    `reason_rules` the rules (with sources) behind each reason, whatever the action, and
     `visit_holds` the borrower-level holds that close the gate, whichever loan they were recorded on.
     """
     raw = policy.strategy.raw
@@ -70,6 +71,8 @@ def decision_json(decisions: pl.DataFrame, policy: Policy) -> list[dict[str, Any
             "reasons": row["reasons"],
             "blocked_by": _refs(blocked, sources),
             "visit_gate": {"eligible": row["visit_eligible"], "unmet": row["visit_unmet"]},
+            "reason_rules": [{"reason": reason, **ref} for reason in row["reasons"]
+                             for ref in _refs(rule_ids(reason_rules.get(reason), pack), sources)],
             "unmet_rules": [{"code": code, **ref} for code in row["visit_unmet"]
                             for ref in _refs(rule_ids(gate_rules.get(code), pack), sources)],
             "visit_holds": list(row.get("visit_holds") or []),

@@ -91,6 +91,9 @@ class VisitPolicy:
         if rule_id == self.strategy.raw["visit_window"]["rule"]:
             return RuleRef(rule=rule_id, source=self.strategy.raw["visit_window"]["source"], confidence="lender",
                            lender_choice=True)
+        own = next((r for r in self.strategy.raw.get("rules", []) if r["id"] == rule_id), None)
+        if own is not None:  # the lender's own rule, named by the strategy (never law)
+            return RuleRef(rule=rule_id, source=own["source"], confidence="lender", lender_choice=True)
         r = self.packs[pack].rule(rule_id)
         return RuleRef(rule=r.id, source=r.source, confidence=r.confidence, lender_choice=r.lender_choice)
 

@@ -1,0 +1,86 @@
+"""`duecare policy coverage`: each rule, where it acts, and the example cases that show it firing and silent.
+
+A rule *decides* when the evaluator reads it (a guardrail kind, a stated preference it honours) or a strategy
+line or gate code cites it; such a rule needs at least one example whose decision names it (firing) and one
+that declares it silent and is checked not to name it. Rules that only inform (conduct, data handling) are
+listed with where they are cited, and no example is asked of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from duecare.policy.evaluator import Policy, rule_ids
+from duecare.policy.examples import ExampleResult, run_examples
+
+ENFORCED = {"contact_hours": "guardrail: contact hours (not_before)",
+            "daily_call_cap": "guardrail: daily call cap (not_before)",
+            "seven_in_seven": "guardrail: 7-in-7 (not_before)"}
+
+
+@dataclass
+class RuleCoverage:
+    pack: str
+    rule: str
+    confidence: str
+    source: str
+    lender_choice: bool
+    acts: list[str] = field(default_factory=list)
+    firing: list[str] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+
+    @property
+    def decides(self) -> bool:
+        return bool(self.acts)
+
+    @property
+    def complete(self) -> bool:
+        return not self.decides or (bool(self.firing) and bool(self.silent))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"pack": self.pack, "rule": self.rule, "confidence": self.confidence, "source": self.source,
+                "lender_choice": self.lender_choice, "acts": self.acts, "decides": self.decides,
+                "firing": self.firing, "silent": self.silent, "complete": self.complete}
+
+
+def coverage(policy: Policy | None = None, results: list[ExampleResult] | None = None) -> list[RuleCoverage]:
+    """One row per (pack, rule): the pack's rules, then the strategy's own rules as they apply to that pack."""
+    policy = policy or Policy.default()
+    results = results if results is not None else run_examples(policy)
+    raw = policy.strategy.raw
+    rows: list[RuleCoverage] = []
+    for code, pack in policy.packs.items():
+        entries = {r.id: RuleCoverage(code, r.id, r.confidence, r.source, r.lender_choice) for r in pack.rules}
+        for own in raw.get("rules", []):
+            entries[own["id"]] = RuleCoverage(code, own["id"], "lender", own["source"], True)
+        vw = raw["visit_window"]
+        entries[vw["rule"]] = RuleCoverage(code, vw["rule"], "lender", vw["source"], True, ["guardrail: visit window"])
+        for r in pack.rules:
+            if r.kind in ENFORCED:
+                entries[r.id].acts.append(ENFORCED[r.kind])
+            entries[r.id].acts += [f"honours the borrower's {what.replace('_', ' ')}" for what in r.honours]
+        for line in raw["ladder"]:
+            for rule in rule_ids(line.get("rules"), code):
+                entries[rule].acts.append(f"ladder {line['id']} ({line['reason']})")
+        for line in raw["visit_gate"]:
+            for rule in rule_ids(line.get("rules"), code):
+                entries[rule].acts.append(f"visit gate {line['code']}")
+        for res in results:
+            if res.pack != code:
+                continue
+            for rule in res.named:
+                if rule in entries:
+                    entries[rule].firing.append(res.name)
+            for rule in res.silent:  # declared silent and checked by the example itself
+                if rule in entries and res.ok:
+                    entries[rule].silent.append(res.name)
+        rows += entries.values()
+    return rows
+
+
+def examples_per_pack(results: list[ExampleResult]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for res in results:
+        out[res.pack] = out.get(res.pack, 0) + 1
+    return out
