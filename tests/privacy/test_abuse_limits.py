@@ -130,3 +130,26 @@ class TestTotpChangesNeedReauthentication:
         with session_factory(sqlite_url)() as db:
             user = db.get(StaffUser, "S1")
             assert user is not None and user.locked_until is not None
+
+
+class TestNothingTellsWhoExists:
+    def test_known_and_unknown_numbers_take_the_same_padded_time(self, app: FastAPI, demo_codes: None) -> None:
+        import time
+
+        def timed(phone: str, ip: str) -> float:
+            client = _from(app, ip)
+            csrf = _csrf(client)
+            started = time.perf_counter()
+            assert client.post("/auth/borrower/code", data={"phone": phone, "csrf_token": csrf}).status_code == 200
+            return time.perf_counter() - started
+
+        assert timed(PHONES["B1"], "203.0.113.1") >= auth.CODE_ANSWER_FLOOR_S
+        assert timed("13000000000", "203.0.113.2") >= auth.CODE_ANSWER_FLOOR_S
+
+    def test_an_unknown_username_locks_like_a_real_one(self, app: FastAPI) -> None:
+        def answers(username: str, ip: str) -> list[int]:
+            client = _from(app, ip)
+            return [client.post("/auth/login", data={"username": username, "password": "guess",
+                                                     "csrf_token": _csrf(client)}).status_code for _ in range(6)]
+
+        assert answers("wang", "203.0.113.3") == answers("nobody", "203.0.113.4") == [401, 401, 401, 401, 423, 423]

@@ -116,3 +116,10 @@ class TestUploads:
         r = signed_in("supervisor", "S1").post("/api/v1/calls:transcribe", content=body(),
                                                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert r.status_code == 413, r.text
+
+
+def test_an_unreadable_upload_is_named_without_the_servers_temporary_path(signed_in: Client) -> None:
+    r = signed_in("supervisor", "S1").post("/api/v1/calls:transcribe", files={"audio": ("call.wav", b"not audio")},
+                                           data={"as_of": "2026-11-20T10:00:00+08:00"})
+    assert r.status_code == 422, r.text
+    assert "/tmp" not in r.text and "upload.wav" not in r.text and "call.wav" in r.text

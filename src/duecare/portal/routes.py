@@ -73,15 +73,17 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
                      db: Session = DB) -> Response:
     """Send a code through the contact channels; the same answer whether or not the number is known."""
     digits = "".join(ch for ch in phone if ch.isdigit())
-    borrower_id = auth.find_borrower_by_phone(db, phone)
-    if not auth.code_request_allowed(_ip(request), phone, borrower_id):
-        return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
-    shown: str | None = None
-    if borrower_id is not None:
-        try:
-            shown = auth.issue_code(db, borrower_id).shown_code
-        except UserError:
-            return render(request, "portal/signin.html", status_code=503, step="phone", error="no_channel")
+    with auth.answer_no_sooner_than():  # a registered number must not answer at a different speed
+        borrower_id = auth.find_borrower_by_phone(db, phone)
+        if not auth.code_request_allowed(_ip(request), phone, borrower_id):
+            return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
+        shown: str | None = None
+        if borrower_id is not None:
+            try:
+                shown = auth.issue_code(db, borrower_id).shown_code
+            except UserError:
+                return render(request, "portal/signin.html", status_code=503, step="phone", error="no_channel")
+        db.commit()
     return render(request, "portal/signin.html", step="code", phone=digits, demo_code=shown)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 import hmac
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,7 @@ from duecare.privacy.audit import record_audit
 from duecare.privacy.fields import keyed_hash
 from duecare.privacy.models import BorrowerCode, StaffUser
 from duecare.privacy.permissions import STAFF_ROLES
-from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE
+from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE, GHOST_LOCKS
 from duecare.privacy.sessions import aware, now
 
 MAX_FAILURES = 5
@@ -67,6 +68,37 @@ class LoginResult:
     locked_until: datetime | None = None
 
 
+# Unknown usernames lock like real ones (in this process), so the lockout answer does not reveal who exists.
+CODE_ANSWER_FLOOR_S = 0.06  # a code request takes at least this long, known number or not (6.3 vs 2.7 ms seen)
+
+
+def _ghost_attempt(username: str, t: datetime) -> LoginResult:
+    key = username.casefold()[:128]
+    count, until = GHOST_LOCKS.get(key, (0, None))
+    if until is not None and until > t:
+        return LoginResult(None, "locked", until)
+    count += 1
+    if len(GHOST_LOCKS) > 100_000:  # bound memory under a spray
+        GHOST_LOCKS.clear()
+    if count >= MAX_FAILURES:
+        GHOST_LOCKS[key] = (0, t + LOCKOUT)
+        return LoginResult(None, "locked", t + LOCKOUT)
+    GHOST_LOCKS[key] = (count, None)
+    return LoginResult(None, "bad_credentials")
+
+
+@contextlib.contextmanager
+def answer_no_sooner_than(seconds: float = CODE_ANSWER_FLOOR_S) -> Iterator[None]:
+    """Pad the work inside to a fixed duration, so whether a number is registered is not told by time."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        left = seconds - (time.perf_counter() - started)
+        if left > 0:
+            time.sleep(left)
+
+
 def authenticate_staff(db: Session, username: str, password: str) -> LoginResult:
     """Check a password; 5 failures in a row lock the account for 15 minutes (even for the right password)."""
     user = db.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
@@ -75,7 +107,7 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
         record_audit(db, actor="anonymous", action="login_failed", subject="staff:unknown")
-        return LoginResult(None, "bad_credentials")
+        return _ghost_attempt(username, now())
     t = now()
     if user.locked_until is not None and aware(user.locked_until) > t:
         record_audit(db, actor="anonymous", action="login_refused_locked", subject=f"staff:{user.id}")

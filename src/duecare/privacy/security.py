@@ -97,6 +97,11 @@ CODE_PER_IP = RateLimiter(limit=20, window_s=10 * 60)
 CODE_PER_PHONE = RateLimiter(limit=3, window_s=10 * 60)
 
 
+# Failures and lockouts of usernames that do not exist: they lock like real ones (privacy.auth), in memory.
+GHOST_LOCKS: dict[str, tuple[int, Any]] = {}
+
+
 def reset_limits() -> None:
     for limiter in (LOGIN_PER_ACCOUNT, LOGIN_PER_IP, CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE):
         limiter.reset()
+    GHOST_LOCKS.clear()

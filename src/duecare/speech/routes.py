@@ -69,8 +69,9 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
         path.write_bytes(data)
         try:
             out = await run_in_threadpool(transcribe_call, path, as_of=moment, lang=lang, analyze=analyze)
-        except UserError as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from None
+        except UserError as exc:  # never show the server's temporary path: name the upload instead
+            shown = str(exc).replace(str(path), safe_name(audio.filename, "upload")).replace(folder, "")
+            raise HTTPException(status_code=422, detail=shown) from None
         ref = audio_ref(path).replace(path.name, safe_name(audio.filename, path.name), 1)
     return out, ref
 
