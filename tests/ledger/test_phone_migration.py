@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from duecare.contacts.models import Suppression, SuppressionReason
 from duecare.kit.db import alembic_config, get_engine, migrate, unit_of_work
+from duecare.kit.fields import get_keyring, keyed_hash
 from duecare.ledger import repository
 from duecare.ledger.models import Borrower, BorrowerPhone
-from duecare.privacy.fields import get_keyring, keyed_hash
 
 from .factories import borrower
 

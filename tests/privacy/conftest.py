@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from duecare.kit.db import session_factory
+from duecare.kit.fields import reset_keyring
 from duecare.privacy import auth_routes, rights_routes
-from duecare.privacy.fields import reset_keyring
 from duecare.privacy.security import SecurityMiddleware, reset_limits
 from duecare.privacy.sessions import SESSION_COOKIE, create_session
 

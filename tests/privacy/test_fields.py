@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select, text
 
 from duecare.kit.errors import UserError
-from duecare.privacy.fields import (
+from duecare.kit.fields import (
     DecryptionError,
     PersonalText,
     decrypt_text,

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from duecare.cli import app as cli_app
 from duecare.kit.db import get_engine, session_factory
+from duecare.kit.fields import reset_keyring
 from duecare.ledger import repository
 from duecare.ledger.models import Borrower
-from duecare.privacy.fields import reset_keyring
 from duecare.privacy.keys import keys_in_use
 
 from .factories import NAMES, PHONES, add_borrower

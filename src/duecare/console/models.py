@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
-from duecare.privacy.fields import PersonalText
+from duecare.kit.fields import PersonalText
 
 ID = String(64)
 

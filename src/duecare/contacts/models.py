@@ -23,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
+from duecare.kit.fields import PersonalText
 from duecare.ledger.models import enum_type
-from duecare.privacy.fields import PersonalText
 
 ID = String(64)
 

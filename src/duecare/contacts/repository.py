@@ -10,8 +10,8 @@ from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactTask, Suppression, TaskStatus
+from duecare.kit.fields import keyed_hash
 from duecare.kit.phones import e164_readings
-from duecare.privacy.fields import keyed_hash
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from duecare.kit.bounds import MAX_DURATION_S, MAX_SEQ
 from duecare.kit.db import Base
 from duecare.kit.errors import UserError
+from duecare.kit.fields import get_keyring
 from duecare.kit.phones import REGIONS, e164_lists
 from duecare.ledger import models as m
 from duecare.ledger.repository import phone_hashes
@@ -42,7 +43,6 @@ from duecare.ledger.validation import (
     check_refs,
     read_file,
 )
-from duecare.privacy.fields import get_keyring
 
 BATCH = 5_000
 LOOKUP_CHUNK = 5_000

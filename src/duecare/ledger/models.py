@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from duecare.kit.db import Base, UtcDateTime
+from duecare.kit.fields import PersonalText
 from duecare.kit.money import from_minor, to_minor
 from duecare.ledger.enums import (
     FLAGS,
@@ -47,7 +48,6 @@ from duecare.ledger.enums import (
     VisitStatus,
     enum_type,
 )
-from duecare.privacy.fields import PersonalText
 
 # The vocabularies live in enums.py; they are re-exported here for callers that import them from models.
 __all__ = [

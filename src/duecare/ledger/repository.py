@@ -9,9 +9,9 @@ import polars as pl
 from sqlalchemy import Select, column, delete, insert, select, table
 from sqlalchemy.orm import Session, selectinload
 
+from duecare.kit.fields import keyed_hash
 from duecare.kit.phones import e164_readings, to_e164
 from duecare.ledger.models import Borrower, BorrowerPhone, Loan
-from duecare.privacy.fields import keyed_hash
 
 
 def phone_hashes(phones: Sequence[str]) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
-from duecare.privacy.fields import PersonalText
+from duecare.kit.fields import PersonalText
 
 
 class HardshipAnswers(Base):

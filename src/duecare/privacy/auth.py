@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
+from duecare.kit.fields import keyed_hash
 from duecare.privacy.audit import record_audit
-from duecare.privacy.fields import keyed_hash
 from duecare.privacy.models import BorrowerCode, StaffUser
 from duecare.privacy.permissions import STAFF_ROLES
 from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE, GHOST_LOCKS

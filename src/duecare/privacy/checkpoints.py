@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from duecare.kit.fields import get_keyring
 from duecare.kit.settings import get_settings
-from duecare.privacy.fields import get_keyring
 
 log = logging.getLogger("duecare.audit")
 PATH_ENV = "DUECARE_AUDIT_CHECKPOINTS"

@@ -84,7 +84,7 @@ def keys_rotate(
 @keys_app.command("status")
 def keys_status() -> None:
     """Which key is active and how many stored values each key encrypts."""
-    from duecare.privacy.fields import get_keyring
+    from duecare.kit.fields import get_keyring
     from duecare.privacy.keys import keys_in_use
 
     migrate()

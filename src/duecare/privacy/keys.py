@@ -15,8 +15,8 @@ from sqlalchemy import Engine, Table, Text, func, select, tuple_, type_coerce
 from sqlalchemy.engine import Connection
 
 from duecare.kit.db import Base, load_all_models
-from duecare.privacy.fields import KeyError_ as KeyFileError
-from duecare.privacy.fields import (
+from duecare.kit.fields import KeyError_ as KeyFileError
+from duecare.kit.fields import (
     Keyring,
     decrypt_text,
     encrypt_text,

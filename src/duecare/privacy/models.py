@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
-from duecare.privacy.fields import PersonalText
+from duecare.kit.fields import PersonalText
 from duecare.privacy.permissions import STAFF_ROLES
 
 _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in STAFF_ROLES) + ")"

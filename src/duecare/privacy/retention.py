@@ -19,8 +19,8 @@ from sqlalchemy import Table, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from duecare.kit.db import Base, load_all_models
+from duecare.kit.fields import PersonalText
 from duecare.privacy.audit import record_audit
-from duecare.privacy.fields import PersonalText
 from duecare.privacy.models import AuthSession, BorrowerCode, LegalHold, RetentionAction, SubjectRequest
 from duecare.privacy.permissions import SYSTEM, Actor
 

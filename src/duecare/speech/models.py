@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duecare.kit.db import Base, UtcDateTime
-from duecare.privacy.fields import PersonalText
+from duecare.kit.fields import PersonalText
 
 ID = String(64)
 

@@ -41,8 +41,8 @@ def upgrade() -> None:
     if bind.execute(sa.text("SELECT 1 FROM borrowers LIMIT 1")).first() is None:
         return  # a new store: nothing to rewrite, and no key is needed
     # The keyring and the number parser are the running code's: stored ciphertext can only be read with them.
+    from duecare.kit.fields import decrypt_text, encrypt_text, get_keyring
     from duecare.kit.phones import e164_or_none
-    from duecare.privacy.fields import decrypt_text, encrypt_text, get_keyring
 
     lookup = get_keyring().lookup
     moved: dict[str, str] = {}  # old suppression hash -> new
