@@ -85,13 +85,15 @@ COMMANDS: dict[str, Entry] = {
                       _batch),
     "decide": Entry("Print the decision for each loan of a case file (one JSON line per loan).", _batch),
     "schema": Entry("Print the case file's JSON Schema (published as schemas/case.schema.json).", _batch),
-    "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan.", _batch),
+    "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the "
+                 "gate of every open home visit in the operational store is re-checked at the workflow's clock.",
+                 _batch),
     "serve": Entry("Serve the borrower portal, the staff console and the API. 启动网页与接口服务。", _web),
     "demo": Entry("Generate, ingest, run the batch, create demo users, then serve. 一键演示。", _web),
     "worker": Entry("Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes "
                     "(Ctrl-C stops).", _contacts),
     "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),
-    "policy": Entry("Jurisdiction packs and strategies: show, test, diff.", _policy),
+    "policy": Entry("Jurisdiction packs and strategies: show, test, diff, coverage, lint.", _policy),
     "visits": Entry("The home-visit workflow. 上门走访流程。", _visits),
     "consent": Entry("Consent registry. 同意记录。", _visits),
     "risk": Entry("Risk models: train, evaluate, score, monitor, fairness. 风险模型。", _risk),

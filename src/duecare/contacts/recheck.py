@@ -7,7 +7,6 @@ from the store for that one borrower, and says whether the task may go now, late
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactTask, TaskStatus
+from duecare.contacts.transactional import is_transactional, judge
+from duecare.contacts.verdict import Verdict
 from duecare.ledger.frames import Frames
 from duecare.policy.evaluator import Policy, Scorer, decide
 
@@ -29,20 +30,9 @@ def store_frames(session: Session, borrower_ids: str | list[str]) -> Frames:
     return read(session, [borrower_ids] if isinstance(borrower_ids, str) else borrower_ids)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What the re-check allows: `go`, `later` (with `not_before`) or `skip`, and why."""
-
-    outcome: str
-    reason: str
-    not_before: datetime | None = None
-
-
 def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, policy: Policy,
                  scorer: Scorer | None = None) -> dict[int, Verdict]:
     """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task."""
-    from duecare.contacts.transactional import is_transactional, judge
-
     verdicts = {t.id: judge(session, t, now) for t in tasks if is_transactional(t)}  # no decision to re-check
     tasks = [t for t in tasks if t.id not in verdicts]
     if not tasks:

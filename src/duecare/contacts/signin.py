@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -25,12 +24,10 @@ from sqlalchemy.orm import Session
 from duecare.contacts.models import ContactTask, TaskPayload, TaskStatus
 from duecare.contacts.repository import suppressed
 from duecare.contacts.templates import Rendered, brand
+from duecare.contacts.verdict import Verdict
 from duecare.kit.settings import get_settings
 from duecare.ledger.models import Borrower
 from duecare.privacy.audit import record_audit
-
-if TYPE_CHECKING:
-    from duecare.contacts.recheck import Verdict
 
 ACTION = "signin_code"
 TRANSACTIONAL_ACTIONS = frozenset({ACTION})
@@ -114,8 +111,6 @@ def is_transactional(task: ContactTask) -> bool:
 
 def judge(session: Session, task: ContactTask, now: datetime) -> Verdict:
     """The send-time check of a sign-in code: still live and the newest one; no collection guardrail applies."""
-    from duecare.contacts.recheck import Verdict
-
     payload = session.get(TaskPayload, task.id)
     if payload is None:
         return Verdict("skip", "the sign-in code is no longer held")

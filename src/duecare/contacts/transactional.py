@@ -14,17 +14,15 @@ registered is an error, never mistaken for a decided task.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from duecare.contacts import signin
 from duecare.contacts.models import ContactTask, TaskStatus
 from duecare.contacts.templates import Rendered
+from duecare.contacts.verdict import Verdict
 from duecare.ledger.models import Borrower
-
-if TYPE_CHECKING:
-    from duecare.contacts.recheck import Verdict
 
 # Action prefix ("visit_message:") -> the kind that serves it; filled by `provide` (contacts imports no workflow).
 PROVIDERS: dict[str, Kind] = {}

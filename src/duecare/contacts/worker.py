@@ -40,11 +40,12 @@ from duecare.contacts.adapters.base import (
 )
 from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, Suppression, SuppressionReason, TaskStatus
-from duecare.contacts.recheck import Verdict, recheck, recheck_many
+from duecare.contacts.recheck import recheck, recheck_many
 from duecare.contacts.repository import address_hash, claim, fenced, suppressed
 from duecare.contacts.templates import Rendered, render
 from duecare.contacts.transactional import is_transactional, settle
 from duecare.contacts.transactional import render as render_transactional
+from duecare.contacts.verdict import Verdict
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy, Scorer

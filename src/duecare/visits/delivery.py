@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts import transactional
 from duecare.contacts.models import ContactTask, TaskStatus
-from duecare.contacts.recheck import Verdict
 from duecare.contacts.templates import Rendered, brand, load_templates
+from duecare.contacts.verdict import Verdict
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.guardrails import Window, contact_window
 from duecare.policy.loader import load_pack
