@@ -325,6 +325,19 @@ def add_rows(checked: Checked, rows: pl.DataFrame, column: str, message: str, li
                             for row in rows.get_column(ROW).sort().head(room).to_list())
 
 
+def _listed_fast(col: Col, raw: pl.DataFrame) -> tuple[pl.Expr, list[tuple[pl.Expr, Message]]] | None:
+    """An enum or zone column whose distinct values are all allowed as written needs no per-row work."""
+    if col.kind not in ("enum", "timezone") or not _is_string(raw.schema[col.name]):
+        return None
+    allowed = set(col.values if col.kind == "enum" else _TIMEZONES)
+    distinct = set(raw.get_column(col.name).cast(pl.String).drop_nulls().unique().to_list())
+    if not distinct <= allowed:
+        return None
+    typed = pl.col(col.name).cast(pl.String)
+    checks: list[tuple[pl.Expr, Message]] = [(typed.is_null(), "is required")] if col.required else []
+    return typed.alias(col.name), checks
+
+
 def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     """Type the given columns of `raw` (which carries `_row`) with the checks of ingest: the sound rows, and the
     refused rows with the first problem of each in `_reason`; a str is a whole-file problem.
@@ -340,7 +353,7 @@ def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str]) -> tuple[p
     masks: list[pl.Expr] = []
     texts: list[str] = []
     for col in wanted:
-        parsed = _parse(col, raw.schema[col.name], shape=False)
+        parsed = _listed_fast(col, raw) or _parse(col, raw.schema[col.name], shape=False)
         if isinstance(parsed, str):
             return f"{col.name}: {parsed}"
         expr, checks = parsed
