@@ -9,6 +9,8 @@ DEMO_DIR ?= duecare-data/demo
 DEMO_ACCOUNTS ?= 2000
 AS_OF ?= $(shell date -u +%Y-%m-%d)
 PORT ?= 8000
+# pytest-xdist: one worker per core; a module's tests stay on one worker (module-scoped demo servers).
+PYTEST_ARGS ?= -n auto --dist loadscope
 
 .PHONY: install system-deps demo lint test test-fast bench clean risk-data
 

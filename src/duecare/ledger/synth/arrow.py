@@ -42,7 +42,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "promises": _schema(("promise_id", S, False), ("borrower_id", S, False), ("loan_id", S, True),
                         ("promised_date", pa.date32(), False), ("amount", MONEY, False), ("status", S, False)),
     "visits": _schema(("visit_id", S, False), ("borrower_id", S, False), ("loan_id", S, True),
-                      ("status", S, False), ("at", TS, False)),
+                      ("status", S, False), ("at", TS, False), ("outcome", S, True)),
     "truth": _schema(("borrower_id", S, False), ("segment", S, False), ("group", S, False)),
 }
 ENTITIES = tuple(SCHEMAS)

@@ -95,6 +95,8 @@ def workflow(wf: Workflow, borrower_ids: pa.Array, loan_ids: pa.Array, jurisdict
         "borrower_id": borrower_ids.take(pa.array(vi["borrower"])),
         "loan_id": loan_ids.take(pa.array(vi["loan"])),
         "status": arrow.codes(("proposed", "scheduled", "completed", "cancelled"), vi["status"]),
-        "at": arrow.instants(vi["at"])})
+        "at": arrow.instants(vi["at"]),
+        # The generator's visits carry no outcome: a synthetic borrower never asks staff not to return.
+        "outcome": pa.nulls(nv, pa.string())})
     return tables
 
