@@ -45,7 +45,8 @@ class TestNotice:
         doc = render(pack=pack, language=lang, policy=load_visit_policy(), notice_id="N1", loan_id="L1",
                      borrower_name="王芳", sent_on=date(2026, 11, 25))
         headings = [line for line in doc.text.splitlines() if line.startswith("## ")]
-        assert len(headings) == 9  # who, purpose, ask, never, consent, decline, how, rights, complaints
+        assert len(headings) == 13  # who we are, who visits, purpose, ask, never, recording, outcome, consent,
+        # decline/withdraw/silence, how to answer, personal information, rights, complaints and free help
         assert to_pdf(doc.text).startswith(b"%PDF")
         assert "<h1>" in to_html(doc.text, doc.language)
 

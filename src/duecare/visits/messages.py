@@ -34,6 +34,11 @@ def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipien
     return msg
 
 
+# What an SMS or an email about the visit workflow says before it is opened (subject, preview): anyone who sees
+# the phone or the inbox learns nothing of a debt or a visit. The text itself waits behind the portal sign-in.
+NEUTRAL_SUBJECT = {"zh": "您有一条新消息，请登录查看", "en": "You have a new message; please sign in to read it"}
+
+
 def borrower_channels(borrower: Borrower) -> list[str]:
     """The portal always; then a link by email if there is an address, else by SMS if there is a phone."""
     out = ["portal"]
@@ -46,14 +51,16 @@ def borrower_channels(borrower: Borrower) -> list[str]:
 
 def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind: str, subject: str, body: str,
                 link: str, at: datetime, letter: bool = False, occasion: str = "") -> list[VisitMessage]:
-    """The full text in the portal (and by post if `letter`); a short message with the link on the borrower's
-    remote channel."""
+    """The full text in the portal (and by post if `letter`); a short neutral message with the link on the
+    borrower's remote channel (`NEUTRAL_SUBJECT`: never the subject, which may name the visit)."""
     out = []
     channels = borrower_channels(borrower) + (["letter"] if letter and borrower.address else [])
+    neutral = NEUTRAL_SUBJECT["zh" if str(borrower.language).startswith("zh") else "en"]
     for channel in channels:
-        text = f"{subject}: {link}" if channel in ("sms", "email") else body
+        remote = channel in ("sms", "email")  # read on a lock screen or an inbox list: say nothing of it
+        text = f"{neutral}: {link}" if remote else body
         out.append(request(session, visit, recipient_kind="borrower", recipient_id=borrower.id, channel=channel,
-                           kind=kind, subject=subject, body=text, at=at, occasion=occasion))
+                           kind=kind, subject=neutral if remote else subject, body=text, at=at, occasion=occasion))
     return out
 
 

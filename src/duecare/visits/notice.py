@@ -20,10 +20,13 @@ import jinja2
 import yaml
 from fpdf import FPDF
 
+from duecare.kit.settings import get_settings
 from duecare.visits.scope import VisitPolicy
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 LANGUAGES = ("zh", "en")
+# The pack-specific paragraphs every visit notice carries (notice_content.yaml), besides rights and complaint.
+NOTICE_ELEMENTS = ("outcome", "recording", "retention", "sensitive", "legal_aid")
 
 
 def portal_url() -> str:
@@ -44,7 +47,7 @@ def _template_source(language: str) -> str:
 
 def template_version(pack: str, language: str, policy: VisitPolicy) -> str:
     """Changes whenever the template, the pack's notice content or the visit scope changes."""
-    content = yaml.safe_dump(_content()["packs"][pack], allow_unicode=True, sort_keys=True)
+    content = yaml.safe_dump(_content()["packs"][pack], allow_unicode=True, sort_keys=True) + get_settings().brand
     h = hashlib.sha256("\n".join([_template_source(language), content, policy.version]).encode()).hexdigest()
     return f"notice-{pack}-{language}-{h[:16]}"
 
@@ -69,7 +72,7 @@ def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loa
     pc = content["packs"][pack]
     window = policy.strategy.raw["visit_window"]
     checklist = policy.checklist(lang)
-    lender = content["lender"][lang]
+    lender = get_settings().brand
     version = template_version(pack, lang, policy)
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     text = env.from_string(_template_source(lang)).render(
@@ -78,6 +81,7 @@ def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loa
         ask=[a["text"] for a in checklist["ask"]], never=[n["text"] for n in checklist["never"]],
         window=f"{window['start']}–{window['end']}", service_minutes=policy.data.scheduling.service_minutes,
         alternatives=pc["alternatives"][lang], rights=pc["rights"][lang], complaint=pc["complaint"][lang],
+        **{key: pc[key][lang] for key in NOTICE_ELEMENTS},
         sources=pc["sources"], portal_url=portal_url(), template_version=version,
         respond_by=(sent_on + timedelta(days=int(policy.strategy.params["consent_response_days"]))).isoformat(),
     )
