@@ -110,13 +110,23 @@ def demo_mode() -> bool:
     return s.demo or s.demo_codes
 
 
-_parsed: dict[tuple[tuple[str, str], ...], Settings] = {}
+_parsed: dict[tuple[object, ...], Settings] = {}
+_NAMES = tuple(f"DUECARE_{name.upper()}" for name in Settings.model_fields)
+_ENCODED = tuple(os.fsencode(name) for name in _NAMES)
+
+
+def _environment_now() -> tuple[object, ...]:
+    """The values of the declared variables, cheaply: settings are read on hot paths (every encrypted value)."""
+    data = getattr(os.environ, "_data", None)  # CPython: the encoded mapping that os.environ writes through
+    if isinstance(data, dict):
+        return tuple(map(data.get, _ENCODED))
+    return tuple(map(os.environ.get, _NAMES))
 
 
 def get_settings() -> Settings:
     """The settings of the environment as it is now (tests change it), parsed once per distinct environment;
     a bad value is a user error that names the variable."""
-    key = tuple((k, v) for k, v in os.environ.items() if k.startswith("DUECARE_"))
+    key = _environment_now()
     found = _parsed.get(key)
     if found is None:
         try:
