@@ -88,3 +88,19 @@ class TestTheNightlyRun:
         assert a.height == 2 and a.equals(b)
         fa = pl.read_parquet(tmp_path / "a" / "features.parquet").sort("loan_id")
         assert fa.equals(pl.read_parquet(tmp_path / "b" / "features.parquet").sort("loan_id"))
+
+
+class TestVisitOutcomes:
+    def test_the_run_reads_a_visit_outcome_and_ingest_refuses_an_unknown_one(self, tmp_path: Path, sqlite_url: str,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+        from duecare.batch.engine import partition_bounds, screen_partition
+
+        data = rows()
+        data["visits"][0].update(status="completed", outcome="refused")
+        directory = write_csv(tmp_path / "in", data)
+        (lo, hi), = partition_bounds(directory, 1)
+        frames, rejected = screen_partition(directory, lo, hi)
+        assert rejected.height == 0 and frames["visits"]["outcome"].to_list() == ["refused"]
+        assert _ingest(monkeypatch, sqlite_url, directory) == 0
+        data["visits"][0]["outcome"] = "shouted"
+        assert _ingest(monkeypatch, sqlite_url, write_csv(tmp_path / "bad", data)) == 2

@@ -67,7 +67,9 @@ def _screened(root: Path, name: str, lazy: pl.LazyFrame) -> tuple[pl.DataFrame, 
 
     spec = next(s for s in SPECS if s.name == name)
     raw = lazy.collect()
-    out = screen(spec, raw, _columns(name))
+    wanted = _columns(name)
+    others = [c for c in SCHEMAS[name] if c.removesuffix("_minor") not in wanted]
+    out = screen(spec, raw, wanted, passthrough=others)
     if isinstance(out, str):
         raise UserError(out, place=str(_path(root, name)))
     return out

@@ -45,6 +45,7 @@ from duecare.ledger.validation import (
 )
 
 BATCH = 5_000
+VISIT_OUTCOMES = ("met_borrower", "not_home", "moved", "refused", "third_party_only")  # as case files
 LOOKUP_CHUNK = 5_000
 PROBLEM_LIMIT = 20
 
@@ -107,7 +108,8 @@ SPECS: tuple[FileSpec, ...] = (
         Col("status", "enum", values=_values(m.PromiseStatus)))),
     FileSpec("visits", ("visit_id",), (
         Col("visit_id", "id"), _ref("borrower_id", "borrowers"), _ref("loan_id", "loans", required=False),
-        Col("status", "enum", values=_values(m.VisitStatus)), Col("at", "timestamp"))),
+        Col("status", "enum", values=_values(m.VisitStatus)), Col("at", "timestamp"),
+        Col("outcome", "enum", required=False, values=VISIT_OUTCOMES))),
 )
 _SPEC = {s.name: s for s in SPECS}
 _TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "installments",

@@ -338,7 +338,8 @@ def _listed_fast(col: Col, raw: pl.DataFrame) -> tuple[pl.Expr, list[tuple[pl.Ex
     return typed.alias(col.name), checks
 
 
-def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str],
+           passthrough: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame] | str:
     """Type the given columns of `raw` (which carries `_row`) with the checks of ingest: the sound rows, and the
     refused rows with the first problem of each in `_reason`; a str is a whole-file problem.
 
@@ -362,7 +363,8 @@ def screen(spec: FileSpec, raw: pl.DataFrame, columns: Sequence[str]) -> tuple[p
             masks.append(mask.fill_null(False).alias(f"_m{len(masks)}"))
             text = message if isinstance(message, str) else message("").removeprefix("'' ")
             texts.append(f"{col.name}: {text}")
-    frame = raw.lazy().select(pl.col(ROW), *typed, *masks).collect()  # lazy: shared sub-expressions once
+    carried = [pl.col(c) for c in passthrough if c in raw.columns and c not in columns]  # no spec: as read
+    frame = raw.lazy().select(pl.col(ROW), *typed, *carried, *masks).collect()  # lazy: shared sub-expressions once
     names = [f"_m{i}" for i in range(len(masks))]
     if all(k in columns for k in spec.key):
         frame = frame.with_columns((~pl.struct(list(spec.key)).is_first_distinct()).alias(f"_m{len(names)}"))
