@@ -555,6 +555,22 @@ def gate_scenarios() -> list[dict]:
         {"action": "call", "reason": "serious_arrears_call", "eligible": False, "unmet_includes": ["reachable"],
          "features": {"unreachable": False, "last_rpc_at": "2026-11-11T21:00:00+08:00"}},
         "the borrower answered the questionnaire in the portal last night: reachable, no visit")
+    # --- an answer to the visit notice is about the visit, not the debt: it does not make the borrower reachable
+    c = with_visit_chain(base())
+    c["consents"] = [dict(CONSENT, channel="sms_reply", evidence="inbound:sms:R1")]
+    c["contacts"].append({"at": CONSENT["at"], "channel": "sms", "direction": "inbound", "outcome": "rpc",
+                          "answers_notice": "N1"})
+    add("gate_sms_consent_reply_keeps_gate_open", c,
+        {"action": "visit_schedule", "channel": "visit", "eligible": True, "unmet": [],
+         "features": {"unreachable": True}},
+        "the borrower replied YES (同意) by SMS to notice N1: an answer about the visit, not a right-party "
+        "contact; still unreachable, the visit may go ahead")
+    c = with_visit_chain(base())
+    c["contacts"].append({"at": CONSENT["at"], "channel": "call", "direction": "inbound", "outcome": "rpc"})
+    add("gate_inbound_call_after_consent_makes_reachable", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False, "unmet_includes": ["reachable"],
+         "features": {"unreachable": False, "last_rpc_at": CONSENT["at"]}},
+        "the same consent, but the borrower also phoned in that evening: a right-party contact, reachable, no visit")
     c = with_visit_chain(base())
     c["contacts"].append({"at": "2026-11-11T21:00:00+08:00", "channel": "portal", "direction": "inbound",
                           "outcome": "rpc"})

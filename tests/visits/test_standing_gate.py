@@ -228,9 +228,13 @@ class TestRepliesAreConsentEvents:
         with unit_of_work(seeded) as s:
             c = s.scalars(select(Consent)).one()
             assert (str(c.decision), c.channel, c.evidence) == (decision, "sms_reply", "inbound:gw:r1")
-        # a reply is also a right-party contact (DESIGN): the borrower is reachable, so a grant by reply ends
-        # in remote contact, not a visit; a decline ends the visit as declined
-        assert state(api, vid)["state"] in ({to, "cancelled"} if to == "consented" else {to})
+        # a reply that answers the notice is no right-party contact (it is about the visit, not the debt): a
+        # grant keeps the visit open instead of making the borrower "reachable" and cancelling it
+        assert state(api, vid)["state"] == to
+        with unit_of_work(seeded) as s:
+            reply = s.scalars(select(ContactEvent).where(ContactEvent.channel == "sms",
+                                                         ContactEvent.direction == "inbound")).one()
+            assert reply.answers_notice_id == state(api, vid)["notice"]["id"]
 
     def test_an_unclear_reply_records_nothing_and_asks_again(self, api: Clients, clock: FakeClock,
                                                             seeded: str) -> None:

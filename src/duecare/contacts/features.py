@@ -3,7 +3,11 @@
 Every contact feature is per borrower: a person is reached or not whichever loan a contact names, so all
 the borrower's contacts count for each of their loans. The one exception is the US 7-in-7 guardrail, which
 counts contacts about the particular debt (`about_loan`: naming that loan or no loan; policy/facts.py).
-Portal activity by the signed-in borrower is an inbound right-party contact of channel `portal`.
+Substantive portal activity by the signed-in borrower (questionnaire, plan, promise, contact preferences) is an
+inbound right-party contact of channel `portal`; a sign-in alone is not recorded as a contact. A contact that
+answers a visit notice (`answers_notice` set: an SMS/email reply parsed into a consent record) is an answer
+about the visit, not a conversation about the debt: it is neither a right-party contact nor an unsuccessful
+attempt — otherwise the borrower's "yes" would make them reachable and cancel the visit they agreed to.
 """
 
 from __future__ import annotations
@@ -45,16 +49,21 @@ def _days(n: int) -> pl.Expr:
     return pl.duration(days=n)
 
 
-def is_rpc(channel: pl.Expr, direction: pl.Expr, outcome: pl.Expr) -> pl.Expr:
-    """A right-party contact: an RPC outcome on any channel and direction, or the borrower in the portal."""
-    return outcome.is_in(RPC_OUTCOMES) | ((channel == PORTAL) & (direction == "inbound"))
+def is_rpc(channel: pl.Expr, direction: pl.Expr, outcome: pl.Expr, answers_notice: pl.Expr | None = None) -> pl.Expr:
+    """A right-party contact: an RPC outcome on any channel and direction, or the borrower in the portal —
+    unless the contact answers a visit notice (`answers_notice` not null)."""
+    rpc = outcome.is_in(RPC_OUTCOMES) | ((channel == PORTAL) & (direction == "inbound"))
+    return rpc if answers_notice is None else rpc & answers_notice.is_null()
 
 
 def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.DataFrame:
     """Contacts up to as_of, one row per (loan, contact of the loan's borrower); `about_loan` marks contacts
     naming that loan or no loan (what the US 7-in-7 rule counts)."""
     zones = zones_of(frames["borrowers"])
-    contacts = frames["contacts"].rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
+    contacts = frames["contacts"]
+    if "answers_notice" not in contacts.columns:  # frames built by hand before the column existed
+        contacts = contacts.with_columns(answers_notice=pl.lit(None, dtype=pl.String()))
+    contacts = contacts.rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
     return (
         clock.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
         .join(contacts, on="borrower_id", how="inner")
@@ -62,8 +71,9 @@ def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.Da
         .with_columns(
             about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")),
             day=local_date(pl.col("at"), pl.col("timezone"), zones),
-            is_rpc=is_rpc(pl.col("channel"), pl.col("direction"), pl.col("outcome")),
-            outbound=pl.col("direction") == "outbound",
+            is_rpc=is_rpc(pl.col("channel"), pl.col("direction"), pl.col("outcome"), pl.col("answers_notice")),
+            # An answer to a visit notice is no attempt either (neither RPC nor unsuccessful).
+            outbound=(pl.col("direction") == "outbound") & pl.col("answers_notice").is_null(),
             remote=pl.col("channel").is_in(REMOTE_CHANNELS),
             age=pl.col("as_of_utc") - pl.col("at"),
         )

@@ -70,6 +70,11 @@ def _event_id(*parts: str) -> str:
     return "in-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
+def reply_contact_id(provider: str, event_id: str, borrower_id: str) -> str:
+    """The id of the contact event `record_reply` writes for this reply and borrower."""
+    return _event_id(provider, event_id, borrower_id)
+
+
 def record_receipt(session: Session, provider: str, event_id: str, status: str, key: str | None = None,
                    provider_ref: str | None = None, at: datetime | None = None) -> InboundResult:
     """A delivery receipt: sets the outcome of the task's outbound contact event (delivered / undelivered)."""

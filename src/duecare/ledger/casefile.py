@@ -179,6 +179,9 @@ class Contact(_Strict):
     loan_id: Id | None = None
     agent_id: Id | None = None
     duration_s: int | None = Field(default=None, ge=0, le=MAX_DURATION_S)
+    # The visit notice this contact answers (e.g. an SMS "YES" parsed into a consent record): an answer about
+    # the visit, not a conversation about the debt, so it is neither a right-party contact nor an attempt.
+    answers_notice: Id | None = None
 
 
 class Notice(_Strict):
@@ -308,6 +311,11 @@ def _check_references(case: CaseFile, source: str) -> None:
             if item.loan_id is not None and item.loan_id not in loan_ids:
                 raise CaseFileError(f"{field}[{i}].loan_id: no loan with id {item.loan_id!r} in this case",
                                     place=source)
+    notice_ids = {n.id for n in case.notices}
+    for i, contact in enumerate(case.contacts):
+        if contact.answers_notice is not None and contact.answers_notice not in notice_ids:
+            raise CaseFileError(f"contacts[{i}].answers_notice: no notice with id {contact.answers_notice!r} in "
+                                "this case", place=source)
 
 
 def load_case(path: Path | str) -> CaseFile:

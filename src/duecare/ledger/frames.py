@@ -24,7 +24,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                      "amount_minor": pl.Int64()},
     "payments": {"loan_id": pl.String(), "paid_at": UTC_TS, "amount_minor": pl.Int64()},
     "contacts": {"borrower_id": pl.String(), "loan_id": pl.String(), "at": UTC_TS, "channel": pl.String(),
-                 "direction": pl.String(), "outcome": pl.String()},
+                 "direction": pl.String(), "outcome": pl.String(), "answers_notice": pl.String()},
     "notices": {"notice_id": pl.String(), "borrower_id": pl.String(), "loan_id": pl.String(),
                 "kind": pl.String(), "sent_at": UTC_TS},
     "consents": {"borrower_id": pl.String(), "purpose": pl.String(), "decision": pl.String(),
@@ -180,7 +180,8 @@ def case_to_frames(case: CaseFile) -> Frames:
                                      "amount_minor": to_minor(pay.amount)})
     for c in case.contacts:
         rows["contacts"].append({"borrower_id": bid, "loan_id": c.loan_id, "at": c.at, "channel": c.channel,
-                                 "direction": c.direction, "outcome": c.outcome})
+                                 "direction": c.direction, "outcome": c.outcome,
+                                 "answers_notice": c.answers_notice})
     for n in case.notices:
         rows["notices"].append({"notice_id": n.id, "borrower_id": bid, "loan_id": n.loan_id, "kind": n.kind,
                                 "sent_at": n.sent_at})

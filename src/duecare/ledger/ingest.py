@@ -88,7 +88,8 @@ SPECS: tuple[FileSpec, ...] = (
         Col("at", "timestamp"), Col("channel", "enum", values=_values(m.Channel)),
         Col("direction", "enum", values=_values(m.Direction)),
         Col("outcome", "enum", values=_values(m.Outcome)),
-        Col("agent_id", "id", required=False), Col("duration_s", "int", required=False, minimum=0, maximum=MAX_DURATION_S))),
+        Col("agent_id", "id", required=False), Col("duration_s", "int", required=False, minimum=0, maximum=MAX_DURATION_S),
+        _ref("answers_notice", "notices", required=False))),
     FileSpec("notices", ("notice_id",), (
         Col("notice_id", "id"), _ref("borrower_id", "borrowers"), _ref("loan_id", "loans", required=False),
         Col("kind", "str", max_len=40), Col("sent_at", "timestamp"),
@@ -295,6 +296,8 @@ def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     out = out.rename({c: f"{c}_minor" for c in ("principal", "amount") if c in out.columns})
     if name == "approvals":
         out = out.rename({"by": "decided_by"})
+    if name == "contacts" and "answers_notice" in out.columns:
+        out = out.rename({"answers_notice": "answers_notice_id"})
     return out
 
 

@@ -239,6 +239,9 @@ class ContactEvent(Base):
     agent_id: Mapped[str | None] = mapped_column(ID)
     duration_s: Mapped[int | None] = mapped_column(Integer)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+    # The visit notice this event answers (a reply parsed into a consent record): an answer about the visit,
+    # not a conversation about the debt, so no contact feature counts it (contacts.features).
+    answers_notice_id: Mapped[str | None] = mapped_column(ID)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
     loan: Mapped[Loan | None] = relationship(lazy="raise")

@@ -82,7 +82,8 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         "payments": select(m.Payment.loan_id, m.Payment.paid_at, m.Payment.amount_minor)
         .where(m.Payment.loan_id.in_(loans_of)),
         "contacts": select(m.ContactEvent.borrower_id, m.ContactEvent.loan_id, m.ContactEvent.at,
-                           m.ContactEvent.channel, m.ContactEvent.direction, m.ContactEvent.outcome)
+                           m.ContactEvent.channel, m.ContactEvent.direction, m.ContactEvent.outcome,
+                           m.ContactEvent.answers_notice_id.label("answers_notice"))
         .where(m.ContactEvent.borrower_id.in_(chosen)),
         "notices": select(m.Notice.id.label("notice_id"), m.Notice.borrower_id, m.Notice.loan_id, m.Notice.kind,
                           m.Notice.sent_at).where(m.Notice.borrower_id.in_(chosen)),

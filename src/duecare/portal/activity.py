@@ -1,6 +1,9 @@
 """What the signed-in borrower does in the portal is contact: an inbound right-party contact of channel
-`portal` (DESIGN, "Who is reached, and consent over time") — a sign-in, a questionnaire answer, a plan
-proposal, a promise. A hardship questionnaire that names a hardship category opens a `hardship_open` hold
+`portal` (DESIGN, "Who is reached, and consent over time") — a questionnaire answer, a plan proposal or
+acceptance, a promise, stated contact preferences. A sign-in alone is not a contact (reading notices is not a
+conversation about the debt; counting it would make a borrower who signs in to answer a visit notice
+"reachable" and cancel the visit they came to agree to): it is audited only (`record_sign_in`). An answer to
+a visit notice (consent) is no contact either. A hardship questionnaire that names a hardship category opens a `hardship_open` hold
 until a person reviews it. Each is a fact: writing it re-checks the borrower's open visits in the same
 transaction (`visits.recheck`). Services take the session and never commit.
 """
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
 
-ACTIVITIES = ("sign_in", "hardship_questionnaire", "plan_proposal", "plan_accepted", "promise",
+ACTIVITIES = ("hardship_questionnaire", "plan_proposal", "plan_accepted", "promise",
               "contact_preferences")
 # Questionnaire reasons that are a hardship category (declining to say is not one).
 NOT_A_CATEGORY = frozenset({"prefer_not_to_say"})
@@ -34,6 +37,12 @@ def record_contact(db: Session, borrower_id: str, at: datetime, activity: str, l
     record_audit(db, actor=f"borrower:{borrower_id}", action=f"portal_contact.{activity}",
                  subject=f"borrower:{borrower_id}", after={"event": event_id, "loan": loan_id}, at=at)
     return event_id
+
+
+def record_sign_in(db: Session, borrower_id: str, at: datetime) -> None:
+    """The audit record of a portal sign-in; no contact event (a sign-in is not a conversation)."""
+    record_audit(db, actor=f"borrower:{borrower_id}", action="portal.sign_in", subject=f"borrower:{borrower_id}",
+                 at=at)
 
 
 def open_hardship_review(db: Session, borrower_id: str, at: datetime, reason: str) -> str | None:

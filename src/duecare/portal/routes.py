@@ -102,7 +102,7 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
     revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
     token = create_session(db, kind="borrower", subject_id=candidate, role="borrower")
     set_session_cookie(response, request, token, "borrower")
-    activity.record_contact(db, candidate, now(request), "sign_in")  # the borrower is reached
+    activity.record_sign_in(db, candidate, now(request))  # audited; not a contact (portal/activity.py)
     return response
 
 
