@@ -275,6 +275,7 @@ def scenarios() -> list[dict]:
     us3 = copy.deepcopy(us)
     us3["contacts"] = [{"at": "2026-10-18T17:00:00-04:00", "channel": "call", "direction": "inbound",
                         "outcome": "rpc"}]
+    us3["notices"] = [dict(US_VALIDATION_SENT, sent_at="2026-10-19T10:00:00-04:00")]
     add("us_conversation", us3, {"action": "call", "not_before": "2026-10-25T08:00:00-04:00",
                                  "blocked_by": ["us_7in7"]},
         "a telephone conversation on Oct 18 (day 1): the next call on day 8, Oct 25 08:00")
@@ -284,6 +285,34 @@ def scenarios() -> list[dict]:
     add("us_dst_fall_back", us4, {"action": "call", "not_before": "2026-11-02T08:00:00-05:00",
                                   "blocked_by": ["us_time_place"]},
         "after the clocks go back: 08:00 EST next day (21:00 rule)")
+    v = copy.deepcopy(us)
+    v["contacts"] = [{"at": "2026-10-17T12:00:00-04:00", "channel": "sms", "direction": "outbound",
+                      "outcome": "delivered"}]
+    add("us_validation_notice_due", v,
+        {"action": "validation_notice", "channel": "letter", "reason": "validation_notice_due",
+         "not_before": "2026-10-20T10:00:00-04:00", "fires": ["us_validation"]},
+        "an SMS was delivered on Oct 17 and no validation notice has gone out: send it now (due within 5 days, "
+        "12 CFR 1006.34(a)(1)(i)(B))")
+    v2 = copy.deepcopy(v)
+    v2["notices"] = [dict(US_VALIDATION_SENT, sent_at="2026-10-18T10:00:00-04:00")]
+    add("us_validation_notice_sent", v2, {"action": "call", "reason": "arrears_call", "silent": ["us_validation"]},
+        "the validation notice went out on Oct 18: the ladder goes on (a call)")
+    v3 = copy.deepcopy(us)
+    v3["contacts"] = [{"at": "2026-10-17T12:00:00-04:00", "channel": "call", "direction": "outbound",
+                       "outcome": "no_answer"}]
+    add("us_validation_not_before_communication", v3,
+        {"action": "call", "silent": ["us_validation"]},
+        "only an unanswered call: nothing was communicated yet, no validation notice is owed")
+    v4 = paid_up(copy.deepcopy(v), 8)
+    v4["as_of"] = "2026-10-05T10:00:00-04:00"
+    v4["contacts"] = [{"at": "2026-10-01T12:00:00-04:00", "channel": "call", "direction": "inbound",
+                       "outcome": "rpc"}]
+    add("us_validation_not_while_current", v4, {"action": "none", "silent": ["us_validation"]},
+        "a current account (nothing overdue): a conversation does not start collection, no notice is owed")
+    v5 = copy.deepcopy(v)
+    v5["borrower"]["flags"] = {"dispute_open": True}
+    add("us_validation_hold_first", v5, {"action": "hold", "reason": "dispute_open", "blocked_by": ["us_validation"]},
+        "a dispute is open: collection stops (1006.38(d)(2)) before any further notice")
     uk = paid_up(base("2026-10-20T21:15:00+01:00"), 7)
     uk["borrower"].update(jurisdiction="uk", timezone="Europe/London", language="en")
     add("uk_contact_times", uk, {"action": "call", "not_before": "2026-10-21T08:00:00+01:00",
@@ -385,6 +414,8 @@ def preference_scenarios() -> list[dict]:
     return out
 
 
+US_VALIDATION_SENT = {"id": "VAL1", "kind": "validation_notice", "loan_id": "L1",
+                      "sent_at": "2026-09-30T10:00:00-04:00"}
 OFFSET = {"us": ("America/New_York", "-05:00"), "uk": ("Europe/London", "+00:00")}
 # The rule each pack names where cn names its own (the same strategy line, the pack's rule for it).
 RULE_IN = {
@@ -421,6 +452,8 @@ def ported(examples: list[dict], pack: str) -> list[dict]:
             continue
         case = _shift(copy.deepcopy(ex["case"]), offset)
         case["borrower"].update(jurisdiction=pack, timezone=zone, language="en", name="Alex Doe")
+        if pack == "us":  # the validation notice went out with the first letter (Reg F 1006.34)
+            case["notices"] = [US_VALIDATION_SENT, *case.get("notices", [])]
         expect = _shift(copy.deepcopy(ex["expect"]), offset)
         if "blocked_by" in expect:
             expect["blocked_by"] = [RULE_IN[pack].get(r, r) for r in expect["blocked_by"]]

@@ -41,7 +41,7 @@ def test_run_writes_features_and_decisions_for_every_loan(portfolio, tmp_path):
     assert {"dpd", "overdue_amount", "bucket", "episodes_12m", "unreachable", "last_rpc_at"} <= set(features.columns)
     assert decisions["action"].is_in(["none", "sms_reminder", "email_notice", "call", "visit_notice",
                                       "visit_approval", "visit_schedule", "legal_review", "specialist_review",
-                                      "hold"]).all()
+                                      "hold", "validation_notice"]).all()
     assert "loans" in proc.stderr and "bucket" in proc.stderr
 
 

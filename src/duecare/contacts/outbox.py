@@ -24,7 +24,8 @@ from duecare.kit.localtime import local_date
 from duecare.ledger.models import Borrower, Loan
 
 # Decided actions that become a message, a call for an agent or a letter; the rest are internal steps.
-TASK_CHANNEL = {"sms_reminder": "sms", "email_notice": "email", "call": "call", "visit_notice": "letter"}
+TASK_CHANNEL = {"sms_reminder": "sms", "email_notice": "email", "call": "call", "visit_notice": "letter",
+                "validation_notice": "letter"}
 REQUIRED_COLUMNS = ("loan_id", "borrower_id", "action", "channel", "not_before", "policy_version")
 CHUNK = 5_000
 

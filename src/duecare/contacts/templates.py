@@ -19,7 +19,8 @@ from duecare.kit.errors import PolicyError
 from duecare.kit.settings import get_settings
 
 LANGUAGES = ("zh", "en")
-CHANNEL_OF_ACTION = {"sms_reminder": "sms", "email_notice": "email", "visit_notice": "letter"}
+CHANNEL_OF_ACTION = {"sms_reminder": "sms", "email_notice": "email", "visit_notice": "letter",
+                     "validation_notice": "letter"}
 PREVIEW_LINES = 2  # what an inbox or lock screen shows: never the debt
 
 
@@ -52,13 +53,15 @@ def _fill(text: str, values: dict[str, str], where: str) -> str:
     return text.format_map(values)
 
 
-def render(pack: str, action: str, language: str, name: str = "", loan_id: str = "") -> Rendered:
-    """The subject and body of one message; raises if a mandatory snippet is missing from the result."""
+def render(pack: str, action: str, language: str, name: str = "", loan_id: str = "",
+           extra: dict[str, str] | None = None) -> Rendered:
+    """The subject and body of one message; raises if a mandatory snippet is missing from the result.
+    `extra` fills facts a notice states (the validation notice's amount and dates)."""
     data = load_templates(pack)
     lang = language if language in LANGUAGES else "en"
     channel = CHANNEL_OF_ACTION[action]
     where = f"contacts/templates/{pack}.yaml: {action}.{lang}"
-    values = {"brand": brand(), "name": name, "loan_ref": loan_id[-4:]}
+    values = {"brand": brand(), "name": name, "loan_ref": loan_id[-4:], **(extra or {})}
     values |= {key: _fill(text[lang], values, where) for key, text in data["snippets"].items()}
     spec = data["messages"][action]
     if channel == "sms":

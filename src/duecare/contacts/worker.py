@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.contacts import validation
 from duecare.contacts.adapters.base import (
     Channel,
     Confirmation,
@@ -208,7 +209,8 @@ class Worker:
             if text is None:
                 return None, missing
         else:
-            text = render(pack, task.action, str(b.language), name=b.name, loan_id=task.loan_id or "")
+            extra = validation.letter_facts(s, task, b, self.clock()) if task.action == validation.KIND else None
+            text = render(pack, task.action, str(b.language), name=b.name, loan_id=task.loan_id or "", extra=extra)
         if not usable:
             message = OutboundMessage(to="", body=text.body, subject=text.subject, **base)  # type: ignore[arg-type]
             if blocked:
@@ -251,6 +253,8 @@ class Worker:
         elif task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
             s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id, at=now,
                                channel=task.channel, direction="outbound", outcome="delivered"))
+        if task.action == validation.KIND:
+            validation.record_sent(s, task, now)
         record_audit(s, actor="system:outbox", action="contact_sent", subject=f"borrower:{task.borrower_id}",
                      rule_id=task.policy_version, trace_id=task.idempotency_key,
                      after={"task": task.id, "channel": task.channel, "action": task.action})

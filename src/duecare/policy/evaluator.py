@@ -26,7 +26,7 @@ from duecare.policy.loader import Pack, Strategy, all_packs, load_strategy
 CHANNEL_OF = {
     "sms_reminder": "sms", "email_notice": "email", "call": "call", "visit_notice": "notice",
     "visit_schedule": "visit", "visit_approval": "internal", "legal_review": "internal",
-    "specialist_review": "internal", "hold": "none", "none": "none",
+    "specialist_review": "internal", "hold": "none", "none": "none", "validation_notice": "letter",
 }
 
 
@@ -191,7 +191,9 @@ def build_facts(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy
         raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")
     s7 = [r.params for p in policy.packs.values() for r in p.rules_of("seven_in_seven")]
     s7_params = (s7[0]["max_calls"], s7[0]["days"], s7[0]["conversation_block_days"]) if s7 else (7, 7, 7)
-    return decision_facts(frames, features, lc, strategy.params, as_of, s7_params)
+    validation = {code: r.params["within_days"] for code, p in policy.packs.items()
+                  for r in p.rules_of("validation_notice")}
+    return decision_facts(frames, features, lc, strategy.params, as_of, s7_params, validation)
 
 
 def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.DataFrame:

@@ -174,9 +174,50 @@ def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv
     return by_count.join(by_conversation, on="loan_id", how="full", coalesce=True)
 
 
+def validation(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.DataFrame,
+               within_days: dict[str, int]) -> pl.DataFrame:
+    """Per loan, for packs that require a validation notice (US Reg F 1006.34): the first communication about the
+    debt (a right-party contact, or a message or letter delivered, naming this loan or no loan), whether a
+    `validation_notice` was sent for it, the day it is due by, and `validation_notice_due` when it is owed."""
+    first = (
+        lc.filter(pl.col("about_loan") & (pl.col("is_rpc") | (pl.col("outbound")
+                                                            & (pl.col("outcome") == "delivered"))))
+        .group_by("loan_id").agg(first_communication_at=pl.col("at").min())
+    )
+    notices = frames["notices"].filter(pl.col("kind") == "validation_notice")
+    sent = (
+        features.select("loan_id", "borrower_id", "as_of_utc")
+        .join(notices.rename({"loan_id": "notice_loan_id"}), on="borrower_id", how="inner")
+        .filter((pl.col("notice_loan_id").is_null() | (pl.col("notice_loan_id") == pl.col("loan_id")))
+                & (pl.col("sent_at") <= pl.col("as_of_utc")))
+        .group_by("loan_id").agg(validation_sent=pl.lit(True))
+    )
+    packs = list(within_days)
+    days = pl.col("jurisdiction").replace_strict(within_days, default=None, return_dtype=pl.Int64)
+    return (
+        features.select("loan_id")
+        .join(holds_jurisdiction(frames, features), on="loan_id", how="left")
+        .join(first, on="loan_id", how="left")
+        .join(sent, on="loan_id", how="left")
+        .with_columns(validation_sent=pl.col("validation_sent").fill_null(False))
+        .with_columns(
+            validation_due_by=pl.col("first_communication_at") + pl.duration(days=days),
+            validation_notice_due=(pl.col("jurisdiction").is_in(packs) & pl.col("first_communication_at").is_not_null()
+                                   & ~pl.col("validation_sent")).fill_null(False),
+        )
+        .drop("jurisdiction")
+    )
+
+
+def holds_jurisdiction(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+    return features.select("loan_id", "borrower_id").join(
+        frames["borrowers"].select("borrower_id", "jurisdiction"), on="borrower_id", how="left").drop("borrower_id")
+
+
 def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.DataFrame,
                    params: dict[str, float], as_of: datetime,
-                   seven_in_seven: tuple[int, int, int] = (7, 7, 7)) -> pl.DataFrame:
+                   seven_in_seven: tuple[int, int, int] = (7, 7, 7),
+                   validation_days: dict[str, int] | None = None) -> pl.DataFrame:
     """Everything a strategy condition or a guardrail may read, one row per loan."""
     return (
         features
@@ -184,6 +225,7 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
         .join(visit_chain(frames, features, params), on="loan_id", how="left")
         .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
         .join(contact_preferences(frames, features), on="loan_id", how="left")
+        .join(validation(frames, features, lc, validation_days or {}), on="loan_id", how="left")
         .with_columns(
             # A band given with the case (or by the lender) wins over the model's band.
             risk_band=pl.coalesce(pl.col("risk_band_given"), pl.col("risk_band"))

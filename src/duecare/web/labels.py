@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
         "call": N_("Call"), "visit_notice": N_("Send visit notice"), "visit_approval": N_("Visit approval"),
         "visit_schedule": N_("Schedule visit"), "legal_review": N_("Legal review"),
         "specialist_review": N_("Specialist review"), "hold": N_("Hold"),
+        "validation_notice": N_("Validation notice (letter)"),
     },
     "action_borrower": {
         "none": N_("Nothing is planned: your account is up to date."),
@@ -26,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
         "legal_review": N_("Your account will be reviewed by our legal team. You can still propose a plan."),
         "specialist_review": N_("A specialist will look at your situation and contact you gently."),
         "hold": N_("Collection is paused for your account."),
+        "validation_notice": N_("We will send you a letter with the details of the debt and how to dispute it."),
     },
     "reason": {
         "deceased": N_("The borrower has died"), "bankrupt": N_("Bankruptcy"),
@@ -39,6 +41,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_consent_after_notice": N_("No reply to the visit notice"), "awaiting_consent": N_("Waiting for consent"),
         "approval_required": N_("Supervisor approval required"), "visit_approved": N_("Visit approved"),
         "serious_arrears_call": N_("Long overdue: a call may help"),
+        "validation_notice_due": N_("A validation notice is due"),
+        "channel_refused": N_("The borrower refused this channel"),
+        "preferred_hours_unlawful": N_("The borrower's preferred hours fall outside lawful hours"),
     },
     "unmet": {
         "dpd_below_threshold": N_("Not overdue long enough"), "too_few_episodes": N_("Overdue fewer than two times"),
