@@ -17,7 +17,7 @@ from duecare.kit.db import get_engine, unit_of_work
 from duecare.kit.errors import UserError
 from duecare.ledger import repository
 from duecare.ledger.ingest import TABLES, Summary, ingest_directory
-from duecare.ledger.models import Borrower, Consent, Payment
+from duecare.ledger.models import Borrower, Consent, ContactEvent, Payment
 
 from .portfolio import rows, write_csv, write_parquet
 
@@ -47,6 +47,19 @@ class TestIngestLoadsEveryFile:
         summary = run(db_url, writer(tmp_path / "in", rows()))  # type: ignore[operator]
         assert counts(db_url) == EXPECTED
         assert {k: v["inserted"] for k, v in by_name(summary).items()} == EXPECTED
+
+    @pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+    def test_a_reply_answering_a_notice_keeps_its_notice(self, db_url: str, tmp_path: Path, writer: object) -> None:
+        data = rows()
+        for c in data["contacts"]:
+            c["answers_notice"] = None
+        data["contacts"].append({"contact_id": "C3", "borrower_id": "B1", "loan_id": None, "agent_id": None,
+                                 "at": "2026-02-11T09:00:00+08:00", "channel": "sms", "direction": "inbound",
+                                 "outcome": "rpc", "duration_s": None, "answers_notice": "N1"})
+        run(db_url, writer(tmp_path / "in", data))  # type: ignore[operator]
+        with unit_of_work(db_url) as s:
+            got = dict(s.execute(select(ContactEvent.id, ContactEvent.answers_notice_id)).tuples().all())
+        assert got == {"C1": None, "C2": None, "C3": "N1"}
 
     @pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
     def test_values_survive_exactly(self, db_url: str, tmp_path: Path, writer: object) -> None:
