@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
-from duecare.ledger.models import Hold, HoldKind
+from duecare.ledger.models import Borrower, Hold, HoldKind
 from duecare.portal import complaints
 from duecare.portal.models import Complaint, PlanProposal
 from duecare.privacy import rights
@@ -47,15 +48,24 @@ def due(deadline: date | None, today: date) -> Due:
     return Due(deadline, (deadline - today).days if deadline else None)
 
 
+def _local_today(db: Session, borrower_ids: list[str], now: datetime) -> dict[str, date]:
+    """Each borrower's calendar date now: deadlines are days of the borrower's calendar."""
+    stmt = select(Borrower.id, Borrower.timezone).where(Borrower.id.in_(set(borrower_ids)))
+    zones: dict[str, str] = {row[0]: row[1] for row in db.execute(stmt)}
+    return {bid: now.astimezone(ZoneInfo(zones.get(bid) or "UTC")).date() for bid in borrower_ids}
+
+
 def _scoped(stmt: Select[Any], actor: Actor, column: Any) -> Select[Any]:
     clause = borrower_filter(actor, column)
     return stmt if clause is None else stmt.where(clause)
 
 
-def subject_requests(db: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
+def subject_requests(db: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
     stmt = _scoped(select(SubjectRequest).where(SubjectRequest.status.in_(OPEN_REQUEST)), actor,
                    SubjectRequest.borrower_id).order_by(SubjectRequest.deadline, SubjectRequest.id)
-    return [{"row": r, "due": due(r.deadline, today)} for r in db.scalars(stmt)]
+    rows = list(db.scalars(stmt))
+    today = _local_today(db, [r.borrower_id for r in rows], now)
+    return [{"row": r, "due": due(r.deadline, today[r.borrower_id])} for r in rows]
 
 
 def reviews(db: Session, actor: Actor) -> list[ReviewRequest]:
@@ -63,10 +73,11 @@ def reviews(db: Session, actor: Actor) -> list[ReviewRequest]:
     return list(db.scalars(stmt.order_by(ReviewRequest.requested_at, ReviewRequest.id)))
 
 
-def open_complaints(db: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
+def open_complaints(db: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
     stmt = _scoped(select(Complaint).where(Complaint.status != "closed"), actor, Complaint.borrower_id)
-    rows = db.scalars(stmt.order_by(Complaint.reply_due, Complaint.id))
-    return [{"row": c, "ref": complaints.reference(c), "due": due(c.reply_due, today)} for c in rows]
+    rows = list(db.scalars(stmt.order_by(Complaint.reply_due, Complaint.id)))
+    today = _local_today(db, [c.borrower_id for c in rows], now)
+    return [{"row": c, "ref": complaints.reference(c), "due": due(c.reply_due, today[c.borrower_id])} for c in rows]
 
 
 def referrals(db: Session, actor: Actor) -> list[PlanProposal]:
@@ -86,9 +97,9 @@ def counts(items: dict[str, Any]) -> dict[str, int]:
     return {"open": sum(len(v) for v in items.values()), "overdue": overdue}
 
 
-def everything(db: Session, actor: Actor, today: date) -> dict[str, Any]:
-    return {"requests": subject_requests(db, actor, today) if actor.can("rights.manage") else [],
-            "reviews": reviews(db, actor), "complaints": open_complaints(db, actor, today),
+def everything(db: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+    return {"requests": subject_requests(db, actor, now) if actor.can("rights.manage") else [],
+            "reviews": reviews(db, actor), "complaints": open_complaints(db, actor, now),
             "referrals": referrals(db, actor), "hardship": hardship_reviews(db, actor)}
 
 

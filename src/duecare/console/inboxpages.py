@@ -32,7 +32,7 @@ HOLDS = Depends(require("holds.manage"))
 
 def _page(request: Request, db: Session, actor: Actor, status: int = 200, **extra: Any) -> Response:
     now = clock.now()
-    items = inbox.everything(db, actor, now.date())
+    items = inbox.everything(db, actor, now)
     # The page shows borrowers' own words (review reasons, complaint texts): the read is recorded.
     audit_read(db, actor, "inbox", ["review_reasons", "complaint_texts", "request_details"], purpose="request handling")
     return render(request, "console/inbox.html", status_code=status, items=items, totals=inbox.counts(items),

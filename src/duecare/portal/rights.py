@@ -54,7 +54,9 @@ def complain(db: Session, borrower_id: str, category: str, text: str, now: datet
     text = text.strip()
     if not 5 <= len(text) <= 4000:
         raise UserError("text: please write between 5 and 4000 characters", place="text")
-    due = complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), now.date())
+    from duecare.portal.account import today_for
+
+    due = complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), today_for(db, borrower_id, now))
     row = Complaint(borrower_id=borrower_id, category=category, text=text, status="received", created_at=now,
                     reply_due=due)
     db.add(row)

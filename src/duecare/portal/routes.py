@@ -26,7 +26,7 @@ from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences
 from duecare.policy.loader import load_strategy
 from duecare.policy.promises import promise_amount_minor
-from duecare.portal import account, activity, hardship, notices, plans, rights
+from duecare.portal import account, activity, complaints, hardship, notices, plans, rights
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
@@ -349,9 +349,15 @@ def data_request(request: Request, kind: str = Form(max_length=16), details: str
     return _back("/portal/data", "request")
 
 
+def _reply_by(db: Session, borrower_id: str) -> date:
+    """The day by which a complaint made now is answered (portal/complaints.py), in the borrower's calendar."""
+    return complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), account.today_for(db, borrower_id, now()))
+
+
 @router.get("/complaint")
 def complaint_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
-    return render(request, "portal/complaint.html", categories=rights.COMPLAINT_CATEGORIES)
+    return render(request, "portal/complaint.html", categories=rights.COMPLAINT_CATEGORIES,
+                  reply_by=_reply_by(db, actor.id))
 
 
 @router.post("/complaint")
@@ -361,7 +367,7 @@ def complaint_submit(request: Request, category: str = Form(max_length=32), text
         rights.complain(db, actor.id, category, text, now(request))
     except UserError as exc:
         return render(request, "portal/complaint.html", status_code=422, categories=rights.COMPLAINT_CATEGORIES,
-                      error=str(exc), text=text)
+                      error=str(exc), text=text, reply_by=_reply_by(db, actor.id))
     return _back("/portal/data", "complaint")
 
 
