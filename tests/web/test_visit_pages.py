@@ -113,13 +113,16 @@ def test_a_visit_goes_through_every_step_in_the_console(client: Any, world: Any,
     # files the report: out-of-scope text is refused with the reason, then filed
     democlock.start_at(start + timedelta(minutes=1))
     staff_signs_in(client, "web-field_agent")
-    assert f"/console/visits/{visit_id}/report" in client.get("/console/visits/schedule").text
-    with unit_of_work(world.url) as db:
-        service.check_in(service.Ctx(session=db, actor=Actor("staff", "web-field_agent", "field_agent"),
-                                     at=start + timedelta(minutes=1)), visit_id, "web-field_agent-2")
-    with unit_of_work(world.url) as db:
-        service.check_out(service.Ctx(session=db, actor=Actor("staff", "web-field_agent", "field_agent"),
-                                      at=start + timedelta(minutes=25)), visit_id, "web-field_agent-2")
+    assert f'href="/console/visits/{visit_id}"' in client.get("/console/visits/schedule").text
+    page = client.get(f"/console/visits/{visit_id}").text
+    assert 'data-testid="open-report"' not in page  # check in first
+    r = client.post(f"/console/visits/{visit_id}/check-in", data={"partner": "web-field_agent-2",
+                                                                   "csrf_token": token(page)})
+    assert "done=checked_in" in str(r.url), r.text[:1500]
+    democlock.start_at(start + timedelta(minutes=25))
+    r = client.post(f"/console/visits/{visit_id}/check-out", data={"partner": "web-field_agent-2",
+                                                                    "csrf_token": token(r.text)})
+    assert "done=checked_out" in str(r.url) and 'data-testid="open-report"' in r.text
     democlock.start_at(start + timedelta(minutes=30))
     form = client.get(f"/console/visits/{visit_id}/report").text
     bad = client.post(f"/console/visits/{visit_id}/report", data={
@@ -146,3 +149,29 @@ def test_an_agent_cannot_schedule_or_approve_from_the_pages(client: Any, world: 
     assert r.status_code == 403
     with unit_of_work(world.url) as db:
         assert db.scalars(select(VisitCase.state).where(VisitCase.id == world.approval_visit)).one().value == "consented"
+
+
+def test_a_signed_consent_form_is_recorded_and_a_second_person_verifies_it(client: Any, world: Any) -> None:
+    with unit_of_work(world.url) as db:
+        v = db.get(VisitCase, list(db.scalars(select(VisitCase.id).where(VisitCase.borrower_id == "B1")))[0])
+        assert v is not None and v.state.value == "notice_sent"
+        visit_id = v.id
+    staff_signs_in(client, "web-agent")  # the proposer may record the form, never verify it
+    page = client.get(f"/console/visits/{visit_id}").text
+    signed = (datetime.now(UTC) + timedelta(hours=8) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    r = client.post(f"/console/visits/{visit_id}/consent-form",
+                    data={"kind": "signed_form", "document_ref": "archive 1", "signed_at": signed,
+                          "csrf_token": token(page)},
+                    files={"document": ("form.pdf", b"%PDF signed", "application/pdf")})
+    assert r.status_code == 200 and "done=form_uploaded" in str(r.url), r.text[:3000]
+    assert 'data-testid="verify-form"' not in r.text
+    _sign_out(client)
+    staff_signs_in(client, "web-supervisor")
+    page = client.get(f"/console/visits/{visit_id}").text
+    form_id = re.search(r'action="/console/consent-forms/([^/]+)/verification"', page)
+    assert form_id is not None
+    r = client.post(f"/console/consent-forms/{form_id.group(1)}/verification", data={"accept": "yes",
+                                                                                     "csrf_token": token(page)})
+    assert "done=form_verified" in str(r.url), r.text[:2000]
+    with unit_of_work(world.url) as db:
+        assert db.get(VisitCase, visit_id).state.value == "consented"  # type: ignore[union-attr]

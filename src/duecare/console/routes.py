@@ -232,7 +232,8 @@ def schedule_page(request: Request, day: str = "", actor: Actor = VISITS_READ, d
     from duecare.visits import repository, views
     from duecare.visits.scope import load_visit_policy
 
-    visits = [views.visit_view(db, v, timeline=False) for v in repository.list_visits(db, actor, state="scheduled")]
+    on_route = repository.list_visits(db, actor, state="scheduled") + repository.list_visits(db, actor, state="in_progress")
+    visits = [views.visit_view(db, v, timeline=False) for v in on_route]
     try:
         chosen = date.fromisoformat(day) if day else None
     except ValueError:
@@ -322,7 +323,7 @@ async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_R
 # --- the demo's clock (demo mode only) ---------------------------------------------------------------------------
 
 @router.post("/demo/clock")
-def demo_clock(request: Request, days: str = Form(max_length=4), next: str = Form("/console", max_length=512),
+def demo_clock(request: Request, days: str = Form(max_length=12), next: str = Form("/console", max_length=512),
                actor: Actor = USE, db: Session = DB) -> Response:
     """Move the demo's shared clock forward (absent outside demo mode: production time is never shifted)."""
     if not demo_mode():

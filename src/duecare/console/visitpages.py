@@ -7,6 +7,7 @@ every unmet code, its rule and source. A step that changed nothing is never repo
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Borrower, Notice
@@ -24,7 +27,7 @@ from duecare.privacy.permissions import Actor
 from duecare.visits import clock, repository, scheduling, service
 from duecare.visits.flows import BEFORE_VISIT
 from duecare.visits.gate import GateEvaluation
-from duecare.visits.models import VisitCase
+from duecare.visits.models import ConsentForm, VisitCase
 from duecare.visits.models import VisitState as S
 from duecare.visits.scope import VisitPolicy
 from duecare.web.templating import render
@@ -35,6 +38,8 @@ PROPOSE = Depends(require("visits.propose"))
 NOTICE = Depends(require("visits.notice"))
 SCHEDULE = Depends(require("visits.schedule"))
 APPROVE = Depends(require("visits.approve"))
+REPORT = Depends(require("visits.report"))
+CONSENT_RECORD = Depends(require("visits.consent.record"))
 REVIEW = Depends(require("visits.review"))
 CANCEL = Depends(require("visits.cancel"))
 SCHEDULE_DAYS = 14
@@ -97,7 +102,8 @@ def visit_context(db: Session, actor: Actor, visit_id: str) -> dict[str, Any]:
     period = int(c.policy.strategy.params["notice_period_days"])
     gate: GateEvaluation | None = None
     gate_error = None
-    if visit.state in BEFORE_VISIT and visit.state not in (S.DECLINED, S.EXPIRED, S.REJECTED, S.CANCELLED):
+    if (visit.state in BEFORE_VISIT or visit.state == S.IN_PROGRESS) and visit.state not in (
+            S.DECLINED, S.EXPIRED, S.REJECTED, S.CANCELLED):
         try:
             gate = service.gate_now(c, visit.id)
         except LookupError as exc:
@@ -110,17 +116,20 @@ def visit_context(db: Session, actor: Actor, visit_id: str) -> dict[str, Any]:
         "gate": gate, "gate_error": gate_error, "lines": gate_lines(gate) if gate else [],
         "approval_blockers": approval_blockers(gate) if gate else [],
         "schedule_blockers": schedule_blockers(gate) if gate else [],
-        "is_proposer": proposer,
+        "is_proposer": proposer, "partner": _partner(visit, actor),
         "agents": field_agents(db) if visit.state == S.APPROVED else [],
         "days": day_choices(db, borrower, c.policy, c.at) if visit.state == S.APPROVED else [],
         "events": repository.events(db, visit.id),
+        "forms": list(db.scalars(select(ConsentForm).where(ConsentForm.visit_id == visit.id)
+                                 .order_by(ConsentForm.uploaded_at))),
         "report": repository.report_of(db, visit.id),
         "rule_of": {line["code"]: line["rules"] for line in (gate_lines(gate) if gate else [])},
     }
 
 
 def _page(request: Request, db: Session, actor: Actor, visit_id: str, status: int = 200, **extra: Any) -> Response:
-    return render(request, "console/visit.html", status_code=status, **visit_context(db, actor, visit_id), **extra)
+    return render(request, "console/visit.html", status_code=status, **visit_context(db, actor, visit_id),
+                  back_to=f"/console/visits/{visit_id}", **extra)
 
 
 def _back(visit_id: str, done: str) -> Response:
@@ -206,6 +215,87 @@ def decide(visit_id: str, request: Request, decision: str = Form(max_length=8), 
     if next == "approvals":
         return RedirectResponse(f"/console/visits/approvals?done={decision}", status_code=303)
     return _back(visit_id, "approved" if decision == "approve" else "rejected")
+
+
+def _partner(visit: VisitCase, actor: Actor) -> str:
+    """The other agent of the pair (check-in and check-out are done together)."""
+    pair = [a for a in (visit.agent_a, visit.agent_b) if a]
+    others = [a for a in pair if a != actor.id]
+    return others[0] if len(pair) == 2 and len(others) == 1 else ""
+
+
+@router.post("/visits/{visit_id}/check-in")
+def check_in(visit_id: str, request: Request, partner: str = Form("", max_length=64), actor: Actor = REPORT,
+             db: Session = DB) -> Response:
+    """Both agents at the door, inside the slot, with the gate holding now (the service checks each)."""
+    try:
+        result = service.check_in(ctx(db, actor), visit_id, partner)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except TransitionError as exc:
+        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+    if result.stopped:
+        return _stopped(request, db, actor, result.visit, result.stopped)
+    return _back(visit_id, "checked_in")
+
+
+@router.post("/visits/{visit_id}/check-out")
+def check_out(visit_id: str, request: Request, partner: str = Form("", max_length=64), actor: Actor = REPORT,
+              db: Session = DB) -> Response:
+    try:
+        service.check_out(ctx(db, actor), visit_id, partner)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except TransitionError as exc:
+        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+    return _back(visit_id, "checked_out")
+
+
+@router.post("/visits/{visit_id}/consent-form")
+async def upload_consent_form(visit_id: str, request: Request, actor: Actor = CONSENT_RECORD,
+                              db: Session = DB) -> Response:
+    """The borrower's signed form or recorded statement: its hash is recorded (the file stays where it is kept);
+    it grants nothing until a second person verifies it."""
+    form = await request.form()
+    upload = form.get("document")
+    data = await upload.read() if isinstance(upload, StarletteUpload) else b""
+    try:
+        if not data:
+            raise UserError("document: choose the scanned form or the recording", place="document")
+        visit = repository.get_visit(db, visit_id, actor)
+        borrower = db.get(Borrower, visit.borrower_id)
+        assert borrower is not None
+        try:
+            signed = datetime.fromisoformat(str(form.get("signed_at", ""))).replace(tzinfo=ZoneInfo(borrower.timezone))
+        except ValueError:
+            raise UserError("signed at: use the date and time picker", place="signed_at") from None
+        service.upload_form(ctx(db, actor), visit_id, kind=str(form.get("kind", "")),
+                            document_sha256=hashlib.sha256(data).hexdigest(),
+                            document_ref=str(form.get("document_ref", ""))[:500], signed_at=signed)
+    except repository.NotFound:
+        raise HTTPException(404, "no such visit") from None
+    except (TransitionError, UserError) as exc:
+        return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
+                     error=str(exc))
+    return _back(visit_id, "form_uploaded")
+
+
+@router.post("/consent-forms/{form_id}/verification")
+def verify_consent_form(form_id: str, request: Request, accept: str = Form(max_length=3), actor: Actor = APPROVE,
+                        db: Session = DB) -> Response:
+    """A second person (neither the uploader nor the proposer) checks the form against the notice."""
+    form = db.get(ConsentForm, form_id)
+    if form is None:
+        raise HTTPException(404, "no such consent form")
+    try:
+        result = service.verify_form(ctx(db, actor), form_id, accept=accept == "yes")
+    except repository.NotFound:
+        raise HTTPException(404, "no such consent form") from None
+    except TransitionError as exc:
+        return _page(request, db, actor, form.visit_id, status=409, error=str(exc))
+    if result.stopped:
+        return _stopped(request, db, actor, result.visit, result.stopped)
+    return _back(form.visit_id, "form_verified" if accept == "yes" else "form_rejected")
 
 
 @router.post("/visits/{visit_id}/review")

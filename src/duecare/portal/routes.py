@@ -142,7 +142,9 @@ def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Sessi
     record_audit(db, actor=actor, action="notice_read", subject=f"borrower:{actor.id}", after={"notice": notice.id})
     history = [c for c in notices.consents_of(db, actor.id) if c.notice_id in (notice.id, None)
                and c.at >= notice.sent_at]
+    visit = notices.visit_of(db, notice)
     return render(request, "portal/notice.html", notice=notice, state=state, history=history,
+                  visit_state=visit.state.value if visit else None,
                   workflow_html=notices.rendered_notice(db, notice),
                   pack=borrower.jurisdiction.value if borrower else "cn",
                   steps=notices.allowed_decisions(db, notice, state))

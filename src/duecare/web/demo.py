@@ -217,8 +217,8 @@ def banner(host: str, port: int, people: DemoPeople) -> str:
         "  borrower sign-in: enter the phone number; the one-time code is shown on the page (demo mode).",
     ]
     if people.visit_borrower:
-        lines.append(f"    visit notice to answer: borrower {people.visit_borrower[0]}, phone {people.visit_borrower[1]}"
-                     f" (visit {people.visit_id}; after consent, demo-supervisor approves it)")
+        lines.append(f"    visit awaiting consent: borrower {people.visit_borrower[0]} (/console/visits/{people.visit_id}:"
+                     " record the signed form, a second person verifies it, then demo-supervisor approves)")
     for bid, phone in people.visit_candidates:
         lines.append(f"    visit to propose:       borrower {bid}, phone {phone} (demo-agent proposes it from the case page)")
     if people.plan_borrower:
