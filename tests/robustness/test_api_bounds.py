@@ -123,3 +123,18 @@ def test_an_unreadable_upload_is_named_without_the_servers_temporary_path(signed
                                            data={"as_of": "2026-11-20T10:00:00+08:00"})
     assert r.status_code == 422, r.text
     assert "/tmp" not in r.text and "upload.wav" not in r.text and "call.wav" in r.text
+
+
+def test_an_anonymous_upload_is_refused_before_its_body_is_read() -> None:
+    from fastapi.testclient import TestClient
+
+    from duecare.web.limits import BodyLimitMiddleware
+
+    read: list[int] = []
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        read.append(1)
+
+    client = TestClient(BodyLimitMiddleware(app))  # type: ignore[arg-type]
+    r = client.post("/api/v1/calls:transcribe", files={"audio": ("a.wav", b"\0" * 1024)})
+    assert r.status_code == 401 and read == []

@@ -1,7 +1,7 @@
 """Request body limits, checked while the body streams in: nothing larger than the limit is read or written.
 
 JSON and form bodies may be at most `MAX_BODY_BYTES` and JSON at most `MAX_JSON_DEPTH` levels deep (checked
-before any parser sees it); multipart uploads at most `MAX_UPLOAD_BYTES`. A declared Content-Length over the
+before any parser sees it); multipart uploads at most `MAX_UPLOAD_BYTES`, and only with a session cookie. A declared Content-Length over the
 limit is answered 413 at once; a body that grows past it while streaming stops the read with 413.
 """
 
@@ -14,6 +14,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from duecare.kit.bounds import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, depth_error
+from duecare.privacy.sessions import SESSION_COOKIE
 
 
 class BodyTooLarge(HTTPException):
@@ -49,6 +50,10 @@ class BodyLimitMiddleware:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _answer(send, 413, _too_large(limit))
+            return
+        if content_type.startswith("multipart/") and f"{SESSION_COOKIE}=" not in headers.get("cookie", ""):
+            # every upload route needs a signed-in user: nobody else gets 50 MB read (and spooled) first
+            await _answer(send, 401, {"error": "sign in to upload / 请先登录再上传"})
             return
         if "json" in content_type:
             await self._json(scope, receive, send, limit)
