@@ -137,7 +137,7 @@ def _decisions(db: Session, borrower_id: str) -> list[Item]:
 
 def _calls(db: Session, borrower_id: str) -> list[Item]:
     """Analysed calls: outcome, promise, hardship and each QA finding with the words that triggered it."""
-    return [Item(d["at"], "call", d["details"]["outcome"], d["details"], d.get("source"))
+    return [Item(d["at"], "call", d["title"], d["details"], d.get("source"))
             for d in speech_repository.timeline_items(db, borrower_id)]
 
 
