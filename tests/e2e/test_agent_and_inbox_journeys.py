@@ -92,3 +92,17 @@ def test_a_complaint_and_a_correction_request_are_answered_from_the_inbox(browse
     borrower.shot("journey-inbox-borrower-answered-390")
     assert borrower.errors == []
     borrower.close()
+
+
+def test_the_work_queue_is_one_card_per_case_on_a_phone(browser: Any, demo_site: DemoSite) -> None:
+    agent = Tab(browser, demo_site, viewport=PHONE)
+    agent.staff_signs_in(_user(demo_site, "agent"))
+    agent.go("/console/queue")
+    assert agent.page.locator("[data-testid=queue-table] tbody tr").count() >= 1
+    overflow = agent.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the queue scrolls sideways at 390 px ({overflow} px)"
+    first = agent.page.locator("[data-testid=queue-table] tbody tr").first
+    assert first.evaluate("el => getComputedStyle(el).display") == "block"  # a card, not a table row
+    agent.shot("journey-agent-queue-390")
+    assert agent.errors == []
+    agent.close()

@@ -77,16 +77,21 @@ def staff_signs_in(p: Page, username: str) -> None:
     p.page.wait_for_url(re.compile(r".*/console$"))
 
 
-def test_a_borrower_who_signs_in_reads_the_notice_and_is_told_no_visit_will_happen(phone: Page, live: Live) -> None:
-    # Signing in to the portal is a right-party contact (DESIGN): the borrower is reachable, so the visit gate
-    # closes and the visit is cancelled at once. The page says so in plain words instead of offering buttons.
+def test_a_borrower_reads_a_visit_notice_consents_then_withdraws(phone: Page, live: Live) -> None:
     borrower_signs_in(phone, live.world.visit_phone)
     phone.page.click(f"a[href='/portal/notices/{live.world.notice_b1}']")
     assert phone.page.locator("h1").first.inner_text() == "上门走访告知书"
     assert "上门走访" in phone.page.inner_text("article.notice")  # the workflow's own notice text
-    assert "不会进行" in phone.page.inner_text("[data-testid=visit-closed]")
-    assert phone.page.locator("button[value=granted]").count() == 0
     phone.shot("portal-notice-390")
+    phone.page.click("button[value=granted]")
+    assert phone.page.inner_text("[data-testid=consent-state]") == "已同意"
+    phone.page.click("button[value=withdrawn]")
+    assert phone.page.inner_text("[data-testid=consent-state]") == "已撤回"
+    assert phone.page.locator("button[value=granted]").count() == 0  # the visit is cancelled: no more answers
+    phone.go("/portal/notices")
+    history = phone.page.inner_text("table")
+    assert "已同意" in history and "已撤回" in history
+    phone.shot("portal-consent-history-390")
     assert phone.errors == []
 
 
