@@ -31,6 +31,11 @@ def mutated_cases(draw):
     for key in ("notices", "consents", "approvals", "visits", "promises", "contacts"):
         items = case.get(key, [])
         case[key] = [x for x in items if draw(st.booleans()) or draw(st.booleans())]
+    # a contact may only answer a notice the case still holds (the case file checks that reference)
+    kept = {n["id"] for n in case.get("notices", [])}
+    for contact in case.get("contacts", []):
+        if contact.get("answers_notice") not in kept:
+            contact.pop("answers_notice", None)
     if draw(st.booleans()):
         case.setdefault("consents", []).append({
             "purpose": "home_visit", "decision": draw(st.sampled_from(["granted", "declined", "withdrawn"])),

@@ -31,7 +31,7 @@ SCHEMAS: dict[str, pa.Schema] = {
                         ("amount", MONEY, False)),
     "contacts": _schema(("contact_id", S, False), ("borrower_id", S, False), ("loan_id", S, True),
                         ("at", TS, False), ("channel", S, False), ("direction", S, False), ("outcome", S, False),
-                        ("agent_id", S, True), ("duration_s", pa.int32(), True)),
+                        ("agent_id", S, True), ("duration_s", pa.int32(), True), ("answers_notice", S, True)),
     "notices": _schema(("notice_id", S, False), ("borrower_id", S, False), ("loan_id", S, True),
                        ("kind", S, False), ("sent_at", TS, False), ("version_hash", S, True)),
     "consents": _schema(("consent_id", S, False), ("borrower_id", S, False), ("purpose", S, False),

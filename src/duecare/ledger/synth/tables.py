@@ -44,6 +44,8 @@ def contacts(rng: np.random.Generator, rows: ContactRows, borrower_ids: pa.Array
         "outcome": arrow.codes(params.OUTCOMES, c["outcome"]),
         "agent_id": _opt(agent_label, agent_idx),
         "duration_s": pa.array(dur.astype(np.int32), mask=dur < 0),
+        # Synthetic borrowers answer visit notices through the consents file only, never by a marked reply.
+        "answers_notice": pa.nulls(n, pa.string()),
     })
 
 
