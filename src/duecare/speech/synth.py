@@ -40,14 +40,14 @@ def speak(text: str, lang: str, out: Path, *, rate: int = 140) -> Path:
     raw = out.with_suffix(".raw.wav")
     voice = "cmn-latn-pinyin" if lang == "zh" else "en-us"
     subprocess.run([_need("espeak-ng"), "-v", voice, "-s", str(rate), "-w", str(raw), text], check=True, capture_output=True)
-    subprocess.run([_need("sox"), str(raw), "-r", "16000", "-c", "1", str(out)], check=True, capture_output=True)
+    subprocess.run([_need("sox"), "-R", str(raw), "-r", "16000", "-c", "1", str(out)], check=True, capture_output=True)
     raw.unlink()
     return out
 
 
 def phone_copy(src: Path, out: Path) -> Path:
     """An 8 kHz, band-limited telephone-quality copy."""
-    subprocess.run([_need("sox"), str(src), "-r", "8000", str(out), "sinc", "300-3400"], check=True, capture_output=True)
+    subprocess.run([_need("sox"), "-R", str(src), "-r", "8000", str(out), "sinc", "300-3400"], check=True, capture_output=True)
     return out
 
 
@@ -55,9 +55,9 @@ def stereo_call(agent: Path, borrower: Path, out: Path) -> Path:
     """A dual-channel call: the agent speaks on the left, then the borrower answers on the right."""
     pad_agent, pad_borrower = out.with_suffix(".a.wav"), out.with_suffix(".b.wav")
     agent_seconds = float(subprocess.run([_need("soxi"), "-D", str(agent)], check=True, capture_output=True, text=True).stdout)
-    subprocess.run([_need("sox"), str(agent), str(pad_agent), "pad", "0", "8"], check=True, capture_output=True)
-    subprocess.run([_need("sox"), str(borrower), str(pad_borrower), "pad", f"{agent_seconds + 0.5:.2f}", "0"], check=True, capture_output=True)
-    subprocess.run([_need("sox"), "-M", str(pad_agent), str(pad_borrower), str(out)], check=True, capture_output=True)
+    subprocess.run([_need("sox"), "-R", str(agent), str(pad_agent), "pad", "0", "8"], check=True, capture_output=True)
+    subprocess.run([_need("sox"), "-R", str(borrower), str(pad_borrower), "pad", f"{agent_seconds + 0.5:.2f}", "0"], check=True, capture_output=True)
+    subprocess.run([_need("sox"), "-R", "-M", str(pad_agent), str(pad_borrower), str(out)], check=True, capture_output=True)
     pad_agent.unlink()
     pad_borrower.unlink()
     return out
