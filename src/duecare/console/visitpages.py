@@ -132,6 +132,12 @@ def _page(request: Request, db: Session, actor: Actor, visit_id: str, status: in
                   back_to=f"/console/visits/{visit_id}", **extra)
 
 
+def _refused(request: Request, db: Session, actor: Actor, visit_id: str, exc: Exception) -> Response:
+    """The visit page again with why a step was refused: 409 for a step the workflow refuses, 422 for bad input."""
+    return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
+                 error=str(exc))
+
+
 def _back(visit_id: str, done: str) -> Response:
     return RedirectResponse(f"/console/visits/{visit_id}?done={done}", status_code=303)
 
@@ -208,8 +214,7 @@ def decide(visit_id: str, request: Request, decision: str = Form(max_length=8), 
     except repository.NotFound:
         raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
-        return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
-                     error=str(exc))
+        return _refused(request, db, actor, visit_id, exc)
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     if next == "approvals":
@@ -275,8 +280,7 @@ async def upload_consent_form(visit_id: str, request: Request, actor: Actor = CO
     except repository.NotFound:
         raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
-        return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
-                     error=str(exc))
+        return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "form_uploaded")
 
 
@@ -306,8 +310,7 @@ def review(visit_id: str, request: Request, comment: str = Form("", max_length=1
     except repository.NotFound:
         raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
-        return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
-                     error=str(exc))
+        return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "reviewed")
 
 
@@ -319,6 +322,5 @@ def cancel(visit_id: str, request: Request, reason: str = Form("", max_length=20
     except repository.NotFound:
         raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
-        return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
-                     error=str(exc))
+        return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "cancelled")

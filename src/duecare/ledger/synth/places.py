@@ -35,7 +35,7 @@ CN_CITIES = (
 )
 CN_MOBILE_PREFIXES = np.array([130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155,
                                156, 157, 158, 159, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189])
-# Assigned US area codes (libphonenumber accepts a subscriber number 2XX-XXXX under each).
+# Assigned US area codes (libphonenumber accepts any seven-digit subscriber number starting with 2 under each).
 US_AREA_CODES = np.array([201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218, 219, 224,
                           225, 228, 229, 231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260, 262, 267, 269, 270,
                           276, 281, 301, 302, 303, 304, 305, 307, 308, 309, 310, 312, 313, 314, 315, 316, 317, 318,
