@@ -168,3 +168,16 @@ class ContactPreference(Base):
     stated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     source: Mapped[str] = mapped_column(String(16))  # portal | agent | ingest
     recorded_by: Mapped[str | None] = mapped_column(ID)
+
+
+class LetterText(Base):
+    """The exact text of a delivered letter, beside its notice record (what the borrower received)."""
+
+    __tablename__ = "letter_texts"
+
+    notice_id: Mapped[str] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("contact_tasks.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(PersonalText())
+    body: Mapped[str] = mapped_column(PersonalText())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -18,6 +18,7 @@ import polars as pl
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from duecare.contacts import letters
 from duecare.contacts.models import ContactTask, DecisionRecord, TaskStatus
 from duecare.kit.errors import UserError
 from duecare.kit.localtime import local_date
@@ -37,6 +38,7 @@ class EnqueueResult:
     task_candidates: int      # decisions whose action is delivered through the outbox
     tasks_created: int        # new tasks (0 on any rerun)
     unknown_loans: int        # contact decisions for loans the store does not hold (not enqueued)
+    letters_refused: int = 0  # letters a live notice of the same purpose or the pack's letter cap stopped
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -132,6 +134,11 @@ def enqueue_decisions(session: Session, decisions: pl.DataFrame, run_id: str,
     recorded = sum(insert_ignoring_conflicts(session, table_d, part, table_d.c.loan_id)
                    for part in _chunks(decision_rows(decisions, run_id, now)))
     tasks, unknown = task_frame(session, decisions)
+    refused = 0
+    if tasks.height:
+        tasks = tasks if "pack" in tasks.columns else tasks.with_columns(pack=pl.lit(None, pl.String))
+        tasks, stopped = letters.admit(session, tasks, now)
+        refused = stopped.height
     rows = [
         {"idempotency_key": key, "run_id": run_id, "loan_id": loan, "borrower_id": bid, "action": action,
          "channel": channel, "local_day": day, "policy_version": pv, "pack": pack, "not_before": nb,
@@ -139,12 +146,11 @@ def enqueue_decisions(session: Session, decisions: pl.DataFrame, run_id: str,
          "updated_at": now}
         for key, loan, bid, action, channel, day, pv, pack, nb in tasks.select(
             "idempotency_key", "loan_id", "borrower_id", "action", "task_channel", "local_day",
-            "policy_version", pl.col("pack") if "pack" in tasks.columns else pl.lit(None, pl.String),
-            "not_before").iter_rows()
+            "policy_version", "pack", "not_before").iter_rows()
     ] if tasks.height else []
     created = sum(insert_ignoring_conflicts(session, table_t, part, table_t.c.id) for part in _chunks(rows))
     return EnqueueResult(decisions=decisions.height, decisions_recorded=recorded, task_candidates=len(rows)
-                         + unknown, tasks_created=created, unknown_loans=unknown)
+                         + unknown + refused, tasks_created=created, unknown_loans=unknown, letters_refused=refused)
 
 
 def run_id_of(data: bytes) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.contacts import letters
 from duecare.contacts.models import ContactTask, TaskStatus
 from duecare.contacts.transactional import is_transactional, judge
 from duecare.contacts.verdict import Verdict
@@ -59,6 +60,9 @@ def _judge(session: Session, task: ContactTask, row: dict[str, Any] | None, now:
     if not_before > now + SLACK:
         rules = ",".join(row["blocked_rules"]) or "guardrail"
         return Verdict("later", f"not lawful before {not_before.isoformat()} ({rules})", not_before)
+    stopped = letters.verdict(session, task, now)
+    if stopped is not None:
+        return stopped
     sibling = session.scalar(select(ContactTask.id).where(
         ContactTask.loan_id == task.loan_id, ContactTask.action == task.action,
         ContactTask.local_day == task.local_day, ContactTask.id != task.id,

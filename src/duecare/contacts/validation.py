@@ -1,5 +1,6 @@
 """The US validation notice (12 CFR 1006.34; pack rule `us_validation`): the facts its letter states, and the
-notice record its delivery leaves, so the next decision knows it went out (and it goes out once).
+notice record its delivery leaves (`contacts.letters`, as for every letter), so the next decision knows it
+went out (and it goes out once).
 
 The amount is read from the store at send time with the batch's own ageing (never a copy kept in the task);
 the validation period ends 30 days after the consumer is assumed to receive the letter, five business days after
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from duecare.ageing.ageing import loan_ageing
 from duecare.contacts.models import ContactTask
 from duecare.kit.money import from_minor
-from duecare.ledger.models import Borrower, Loan, Notice
+from duecare.ledger.models import Borrower, Loan
 from duecare.ledger.repository import borrower_frames
 
 KIND = "validation_notice"
@@ -44,10 +45,3 @@ def letter_facts(session: Session, task: ContactTask, borrower: Borrower, now: d
     currency = loan.currency if loan is not None else "USD"
     return {"itemization_date": today.isoformat(), "amount": f"{currency} {from_minor(minor):,.2f}",
             "dispute_by": (received_by(today) + timedelta(days=DISPUTE_DAYS)).isoformat()}
-
-
-def record_sent(session: Session, task: ContactTask, now: datetime) -> None:
-    """The notice record of a delivered validation letter (once per task)."""
-    notice_id = f"validation-{task.id}"
-    if session.get(Notice, notice_id) is None:
-        session.add(Notice(id=notice_id, borrower_id=task.borrower_id, loan_id=task.loan_id, kind=KIND, sent_at=now))

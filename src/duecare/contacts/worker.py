@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.contacts import validation
+from duecare.contacts import letters, validation
 from duecare.contacts.adapters.base import (
     Channel,
     Confirmation,
@@ -158,6 +158,8 @@ class Worker:
                 if settled is not None:
                     return settled
             verdict = verdict or recheck(s, task, self.clock(), self.policy, self.scorer)
+            if verdict.outcome == "go" and not is_transactional(task):
+                verdict = letters.verdict(s, task, self.clock()) or verdict  # a letter sent since the batch check
             if verdict.outcome == "skip":
                 return self._close(s, task, owner, None, TaskStatus.SKIPPED, verdict.reason, "skipped")
             if verdict.outcome == "later":
@@ -181,13 +183,13 @@ class Worker:
                 except (TransientError, PermanentError) as exc:
                     s.rollback()
                     return self._failed(task_id, owner, attempt, message, exc)
-                return self._sent(s, task, owner, attempt, result)
+                return self._sent(s, task, owner, attempt, result, message)
         try:
             result = channel.deliver(message, None)  # type: ignore[arg-type]
         except (TransientError, PermanentError) as exc:
             return self._failed(task_id, owner, attempt, message, exc)
         with unit_of_work(self.url) as s:
-            return self._sent(s, s.get_one(ContactTask, task_id), owner, attempt, result)
+            return self._sent(s, s.get_one(ContactTask, task_id), owner, attempt, result, message)
 
     def compose(self, s: Session, task: ContactTask) -> tuple[OutboundMessage | None, str | None]:
         """The message for the borrower's own address on this channel, or why there is none."""
@@ -229,7 +231,8 @@ class Worker:
                                            loan_id=task.loan_id or "")
         state, ref = channel.confirm(probe, s)
         if state == Confirmation.DELIVERED:
-            return self._sent(s, task, owner, task.attempt_id, Delivered(provider_ref=ref or "", duplicate=True))
+            return self._sent(s, task, owner, task.attempt_id, Delivered(provider_ref=ref or "", duplicate=True),
+                              message)
         if state == Confirmation.UNKNOWN:
             if channel.resend_is_safe:
                 return self._retry(s, task, owner, task.attempt_id,
@@ -239,7 +242,8 @@ class Worker:
                                f"key {task.idempotency_key[:16]}… before resending", "dead")
         return None
 
-    def _sent(self, s: Session, task: ContactTask, owner: str, attempt: str | None, result: Delivered) -> str:
+    def _sent(self, s: Session, task: ContactTask, owner: str, attempt: str | None, result: Delivered,
+              message: OutboundMessage | None) -> str:
         now = self.clock()
         if not fenced(s, task.id, owner=owner, fence=attempt, status=transition(task.status, TaskStatus.SENT),
                       provider_ref=result.provider_ref[:128], sent_at=now, lease_owner=None,
@@ -253,8 +257,11 @@ class Worker:
         elif task.channel in MESSAGE_CHANNELS and s.get(ContactEvent, f"outbox-{task.id}") is None:
             s.add(ContactEvent(id=f"outbox-{task.id}", borrower_id=task.borrower_id, loan_id=task.loan_id, at=now,
                                channel=task.channel, direction="outbound", outcome="delivered"))
-        if task.action == validation.KIND:
-            validation.record_sent(s, task, now)
+        if task.channel == letters.CHANNEL and not is_transactional(task):
+            sent = message or self.compose(s, task)[0]  # every letter is a notice record, with its text
+            b = s.get(Borrower, task.borrower_id)
+            letters.record_sent(s, task, now, str(b.language) if b else "", sent.subject if sent else "",
+                                sent.body if sent else "")
         record_audit(s, actor="system:outbox", action="contact_sent", subject=f"borrower:{task.borrower_id}",
                      rule_id=task.policy_version, trace_id=task.idempotency_key,
                      after={"task": task.id, "channel": task.channel, "action": task.action})
