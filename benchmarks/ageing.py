@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _portfolio import peak_rss_mb, portfolio, rows
 
-from duecare.batch.engine import partition_bounds, read_partition
+from duecare.ledger.partitions import partition_bounds, read_partition
 from duecare.policy.evaluator import Policy, features_and_contacts
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _portfolio import peak_rss_mb, portfolio
 
 from duecare.ageing.ageing import zones_of
-from duecare.batch.engine import partition_bounds, read_partition
+from duecare.ledger.partitions import partition_bounds, read_partition
 from duecare.policy.evaluator import Policy, build_facts, evaluate_facts
 
 BETWEEN = re.compile(r"(\w+) BETWEEN (\S+) AND (\S+)")

@@ -39,8 +39,13 @@ def _policy() -> Register:
     return register
 
 
-def _web() -> Register:
-    from duecare.web.cli import register
+def _app() -> Register:
+    from duecare.app.cli import register
+    return register
+
+
+def _demo() -> Register:
+    from duecare.demo.cli import register
     return register
 
 
@@ -88,8 +93,8 @@ COMMANDS: dict[str, Entry] = {
     "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the "
                  "gate of every open home visit in the operational store is re-checked at the workflow's clock.",
                  _batch),
-    "serve": Entry("Serve the borrower portal, the staff console and the API. 启动网页与接口服务。", _web),
-    "demo": Entry("Generate, ingest, run the batch, create demo users, then serve. 一键演示。", _web),
+    "serve": Entry("Serve the borrower portal, the staff console and the API. 启动网页与接口服务。", _app),
+    "demo": Entry("Generate, ingest, run the batch, create demo users, then serve. 一键演示。", _demo),
     "worker": Entry("Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes "
                     "(Ctrl-C stops).", _contacts),
     "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),

@@ -37,7 +37,7 @@ LINK = re.compile(r"/auth/borrower/link\?token=([A-Za-z0-9_-]+)")
 @pytest.fixture(autouse=True)
 def _real_sender() -> Iterator[None]:
     reset_limits()
-    auth.set_code_sender(outbox_code_sender)  # what web/app.py wires
+    auth.set_code_sender(outbox_code_sender)  # what app/factory.py wires
     yield
     reset_limits()
 

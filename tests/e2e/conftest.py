@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from e2e_support import CHROMIUM_ARGS, DemoSite
 
-from duecare.web.demo import duecare_command
+from duecare.demo.run import duecare_command
 
 DEMO_ACCOUNTS = 300  # small, but large enough for a borrower whose decision is visit_notice (seed 42)
 

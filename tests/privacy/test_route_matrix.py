@@ -1,14 +1,12 @@
 """Every route x every role against the one permission matrix (privacy/permissions.py).
 
-The app under test is the whole web app (`duecare.web.app:create_app`) when it exists, else the privacy
-routers alone. A route that declares no permission, declares a name the matrix does not know, is public
+The app under test is the whole web app (`duecare.app.factory:create_app`). A route that declares no permission, declares a name the matrix does not know, is public
 without being on the allow-list, lets in a role the matrix does not list, or refuses a role the matrix lists,
 fails here.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from fnmatch import fnmatch
 
@@ -16,22 +14,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from duecare.app.factory import create_app
 from duecare.kit.db import session_factory
 from duecare.privacy.deps import RouteInfo, iter_routes
 from duecare.privacy.permissions import AUTHENTICATED, MATRIX, PUBLIC, PUBLIC_ROUTES, ROLES, roles_for
 from duecare.privacy.sessions import SESSION_COOKIE, create_session
 
-from .conftest import privacy_app
-
 DENIAL = "your role may not"
 
 
 def _app(url: str) -> FastAPI:
-    if importlib.util.find_spec("duecare.web.app") is not None:
-        from duecare.web.app import create_app
-
-        return create_app(url)
-    return privacy_app(url)
+    return create_app(url)
 
 
 @pytest.fixture
@@ -44,11 +37,9 @@ def _public_ok(path: str) -> bool:
     return any(fnmatch(path, pattern) for pattern in PUBLIC_ROUTES)
 
 
-def test_the_whole_web_app_is_under_test_when_it_exists(routes: tuple[FastAPI, list[RouteInfo]]) -> None:
+def test_the_whole_web_app_is_under_test(routes: tuple[FastAPI, list[RouteInfo]]) -> None:
     paths = {r.path for r in routes[1]}
-    assert "/auth/login" in paths and "/privacy/me/export" in paths
-    if importlib.util.find_spec("duecare.web.app") is not None:
-        assert "/healthz" in paths
+    assert "/auth/login" in paths and "/privacy/me/export" in paths and "/healthz" in paths
 
 
 def test_every_route_declares_exactly_one_known_permission(routes: tuple[FastAPI, list[RouteInfo]]) -> None:

@@ -25,7 +25,7 @@ def _fresh_limits() -> Iterator[None]:
 @pytest.fixture
 def signed_in(sqlite_url: str) -> Iterator[Client]:
     """`signed_in(role, id)`: a client of the whole app with a live session; CSRF header set."""
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     app = create_app(sqlite_url)
     clients: list[TestClient] = []

@@ -93,7 +93,7 @@ class TestTheNightlyRun:
 class TestVisitOutcomes:
     def test_the_run_reads_a_visit_outcome_and_ingest_refuses_an_unknown_one(self, tmp_path: Path, sqlite_url: str,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-        from duecare.batch.engine import partition_bounds, screen_partition
+        from duecare.ledger.partitions import partition_bounds, screen_partition
 
         data = rows()
         data["visits"][0].update(status="completed", outcome="refused")

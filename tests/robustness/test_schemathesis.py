@@ -26,7 +26,7 @@ SKIP = {("POST", "/auth/logout")}  # would end the session the rest of the run s
 @pytest.fixture
 def schema(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DUECARE_WEBHOOK_SECRET", "schemathesis-secret")
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     app = create_app(sqlite_url)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)

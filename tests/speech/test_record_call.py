@@ -261,7 +261,7 @@ def test_a_synthetic_recording_is_transcribed_saved_and_holds_collection(db_url:
 
 def test_the_console_case_page_shows_the_saved_call_with_its_qa_finding(sqlite_url: str) -> None:
     """Through the whole web app: an agent saves the call over the API, then opens the case page."""
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     reset_limits()
     with unit_of_work(sqlite_url) as s:

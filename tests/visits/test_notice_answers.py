@@ -44,7 +44,7 @@ def _token(page: str) -> str:
 @pytest.fixture
 def portal(seeded: str, clock: FakeClock) -> Iterator[TestClient]:
     """The whole web app (portal pages included) on the visit tests' database and clock."""
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     reset_limits()
     auth.set_code_sender(auth.demo_code_sender)

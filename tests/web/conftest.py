@@ -73,7 +73,7 @@ def world(sqlite_url: str) -> World:
 def client(world: World) -> Iterator[object]:
     from fastapi.testclient import TestClient
 
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     with TestClient(create_app(world.url), headers={"accept": "text/html"}) as c:
         yield c
@@ -90,7 +90,7 @@ def live(new_database) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     """The app under uvicorn in a background thread, on a free port, with its own SQLite database."""
     import uvicorn
 
-    from duecare.web.app import create_app
+    from duecare.app.factory import create_app
 
     reset_limits()
     auth.set_code_sender(auth.demo_code_sender)

@@ -103,7 +103,7 @@ class TestErrorPages:
     def test_an_unexpected_failure_shows_the_html_error_page_not_plain_text(self, world: Any) -> None:
         from fastapi.testclient import TestClient
 
-        from duecare.web.app import create_app
+        from duecare.app.factory import create_app
 
         app = create_app(world.url)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from duecare.web.demo import duecare_command
+from duecare.demo.run import duecare_command
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from duecare.kit.errors import UserError
+from duecare.kit.asof import parse_as_of
 
 err = Console(stderr=True)
 
@@ -22,20 +21,6 @@ err = Console(stderr=True)
 def _print_lines(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-
-
-def parse_as_of(text: str) -> datetime:
-    """A timestamp with offset, or a date (00:00 UTC of that day)."""
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--as-of {text!r}: use YYYY-MM-DD or an ISO timestamp with offset "
-                        "(2026-11-25T10:00:00+08:00)") from None
-    if moment.tzinfo is None:
-        raise UserError(f"--as-of {text!r}: add a UTC offset, e.g. {text}+08:00")
-    return moment
 
 
 def register(app: typer.Typer) -> None:

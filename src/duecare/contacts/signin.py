@@ -1,6 +1,6 @@
 """Borrower sign-in codes through the outbox: a transactional message the borrower asked for this minute.
 
-`privacy.auth.issue_code` calls `send_sign_in_code` (through `outbox_code_sender`, wired by web/app.py) in the request's
+`privacy.auth.issue_code` calls `send_sign_in_code` (through `outbox_code_sender`, wired by app/factory.py) in the request's
 transaction. It queues one task for the borrower's own phone (SMS), or email when no phone can be used, and
 keeps the code and link encrypted beside the task until the worker delivers it; then they are deleted.
 

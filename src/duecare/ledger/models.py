@@ -240,7 +240,7 @@ class ContactEvent(Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
     # The visit notice this event answers (a reply parsed into a consent record): an answer about the visit,
-    # not a conversation about the debt, so no contact feature counts it (contacts.features).
+    # not a conversation about the debt, so no contact feature counts it (features.contacts).
     answers_notice_id: Mapped[str | None] = mapped_column(ID)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")

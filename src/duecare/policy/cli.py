@@ -101,7 +101,7 @@ def diff(
     examples: Annotated[int, typer.Option(help="Example loan ids per change")] = 5,
 ) -> None:
     """How many loans change action from the old strategy to the new one, grouped from→to."""
-    from duecare.batch.cli import parse_as_of
+    from duecare.kit.asof import parse_as_of
     from duecare.policy.diff import policy_diff
     from duecare.policy.evaluator import Policy
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from duecare.batch.engine import partition_bounds, read_partition
+from duecare.ledger.partitions import partition_bounds, read_partition
 from duecare.policy.evaluator import Policy, decide
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
-from duecare.contacts.features import Reachability, contact_features, loan_contacts
+from duecare.features.contacts import Reachability, contact_features, loan_contacts
 from duecare.kit.columns import codes_list
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket

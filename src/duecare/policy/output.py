@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from duecare.contacts.features import FEATURE_NAMES
+from duecare.features.contacts import FEATURE_NAMES
 from duecare.kit.localtime import iso_local
 from duecare.kit.money import json_number
 from duecare.policy.evaluator import Policy, rule_ids, rule_sources

@@ -193,7 +193,7 @@ def demo_code_sender(db: Session, borrower_id: str, code: str, link_token: str) 
     return code
 
 
-# Wired by the app that serves sign-in (web/app.py: the contacts outbox, `contacts.signin.outbox_code_sender`;
+# Wired by the app that serves sign-in (app/factory.py: the contacts outbox, `contacts.signin.outbox_code_sender`;
 # the demo shows codes on screen): privacy sits below contacts and never imports it.
 _sender: CodeSender | None = None
 
@@ -258,7 +258,7 @@ def issue_code(db: Session, borrower_id: str) -> IssuedCode:
     )  # fmt: skip
     db.flush()
     if _sender is None:
-        raise UserError("no channel can deliver sign-in codes: the app must wire one (web/app.py wires the outbox)")
+        raise UserError("no channel can deliver sign-in codes: the app must wire one (app/factory.py wires the outbox)")
     shown = _sender(db, borrower_id, code, link)
     record_audit(db, actor="anonymous", action="signin_code_issued", subject=f"borrower:{borrower_id}")
     return IssuedCode(borrower_id, shown)

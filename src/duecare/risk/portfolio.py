@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from duecare.ageing.ageing import installment_coverage, loan_clock, payments_until
-from duecare.contacts.features import REMOTE_CHANNELS, RPC_OUTCOMES, WINDOWS, loan_features
+from duecare.features.contacts import REMOTE_CHANNELS, RPC_OUTCOMES, WINDOWS, loan_features
 
 Frames = dict[str, pl.DataFrame]
 HORIZON_DAYS = 30

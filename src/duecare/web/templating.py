@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,11 @@ from duecare.kit.settings import demo_mode
 from duecare.visits import clock
 from duecare.web import i18n
 from duecare.web.labels import label
+
+
+def static_dir() -> Path:
+    """The page kit's CSS, scripts and icons (the app shell serves them under /static)."""
+    return Path(__file__).parent / "static"
 
 
 @cache

@@ -1,4 +1,4 @@
-"""`duecare serve` (the web app and API) and `duecare demo` (a synthetic portfolio, end to end, then serve)."""
+"""`duecare demo` (a synthetic portfolio, end to end, then serve) and `duecare demo advance` (its clock)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,6 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("serve")
-    def serve_cmd(
-        host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-        database_url: Annotated[str | None, typer.Option(
-            "--database-url", help="Store (default: DUECARE_DATABASE_URL, else embedded SQLite in DUECARE_DATA_DIR)")]
-        = None,
-    ) -> None:
-        """Serve the borrower portal, the staff console and the API. 启动网页与接口服务。"""
-        from duecare.web.app import serve_app
-
-        typer.echo(f"duecare: http://{host}:{port}/  (portal /portal, console /console, API /docs)", err=True)
-        serve_app(host, port, database_url)
-
     demo_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
                            help="Generate, ingest, run the batch, create demo users, then serve. 一键演示。")
     app.add_typer(demo_app, name="demo")
@@ -46,7 +32,7 @@ def register(app: typer.Typer) -> None:
         """Generate, ingest, run the batch, create demo users, then serve. 一键演示。"""
         if ctx.invoked_subcommand is not None:
             return
-        from duecare.web.demo import run_demo
+        from duecare.demo.run import run_demo
 
         run_demo(accounts=accounts, directory=directory, host=host, port=port, seed=seed, fresh=fresh,
                  serve=not no_serve, as_of=as_of)
@@ -57,7 +43,7 @@ def register(app: typer.Typer) -> None:
         directory: Annotated[Path, typer.Option("--dir", help="The demo's directory")] = Path("duecare-data/demo"),
     ) -> None:
         """Move the demo's clock forward (e.g. past a 3-day notice period). 演示时钟前进。"""
-        from duecare.web.demo import advance_clock
+        from duecare.demo.run import advance_clock
 
         moment = advance_clock(directory, days)
         typer.echo(f"demo time is now {moment.isoformat()}", err=True)

@@ -3,10 +3,10 @@
 1. `duecare generate` a synthetic portfolio, `duecare ingest` it, `duecare risk train` the early-warning
    scorecard on its history (once), `duecare run` the nightly batch (subprocesses
    of the same command, so the demo exercises exactly what an operator runs);
-2. load the decisions into the outbox when the contacts domain provides it;
+2. load the decisions into the outbox;
 3. create one demo staff account per role (two field agents), assign the most urgent cases to the demo agent,
    and open a home-visit case through the visit workflow for one borrower whose decision is `visit_notice`;
-4. start the contact sandbox and a delivery worker in the background when those commands exist;
+4. start the contact sandbox and a delivery worker in the background;
 5. print the URLs and sign-ins, then serve. Sign-in codes are shown on the portal page (demo mode).
 
 Everything runs on the demo's clock (kit/democlock.py): `--as-of` starts it at a chosen moment and
@@ -15,7 +15,6 @@ Everything runs on the demo's clock (kit/democlock.py): `--as-of` starts it at a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -79,8 +78,6 @@ def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, en
 
 
 def _model_registered() -> bool:
-    if importlib.util.find_spec("duecare.risk.batch") is None:
-        return True  # nothing to train without the risk extra
     from duecare.kit.errors import UserError
     from duecare.risk import registry
 
@@ -92,15 +89,11 @@ def _model_registered() -> bool:
 
 
 def load_decisions(out: Path) -> None:
-    if importlib.util.find_spec("duecare.contacts.outbox") is None:
-        return
     import polars as pl
 
     from duecare.contacts import outbox
     from duecare.kit.db import unit_of_work
 
-    if not hasattr(outbox, "enqueue_decisions"):
-        return
     data = (out / "decisions.parquet").read_bytes()
     with unit_of_work() as db:
         result = outbox.enqueue_decisions(db, pl.read_parquet(out / "decisions.parquet"), outbox.run_id_of(data))
@@ -180,10 +173,8 @@ def _open_visit(db: Any, agent: Any, rows: Any, now: datetime) -> tuple[str | No
 
 
 def start_background(directory: Path, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
-    """The contact sandbox (local SMS gateway and SMTP server) and one delivery worker, when available."""
+    """The contact sandbox (local SMS gateway and SMTP server) and one delivery worker."""
     procs: list[subprocess.Popen[bytes]] = []
-    if importlib.util.find_spec("duecare.contacts.cli") is None:
-        return procs
     logs = directory / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     worker_env = dict(env)
@@ -292,7 +283,7 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     sys.stdout.write(text)
     sys.stdout.flush()
     try:
-        from duecare.web.app import serve_app
+        from duecare.app.factory import serve_app
 
         serve_app(host, port, None)
     finally:

@@ -1,4 +1,4 @@
-"""The web app: portal, console, the domains' APIs, static assets, security headers and error pages.
+"""The app shell: the web app with portal, console, the domains' APIs, static assets, security headers and error pages.
 
 `create_app(database_url=None)` migrates the database, mounts every domain's router (imported explicitly
 below: a missing or broken router fails the app at start, never silently), and serves the static files (our
@@ -24,6 +24,7 @@ from duecare.kit.settings import get_settings
 from duecare.privacy import auth
 from duecare.privacy.security import SecurityMiddleware
 from duecare.web.limits import BodyLimitMiddleware
+from duecare.web.templating import render, static_dir
 
 log = logging.getLogger("duecare.web")
 
@@ -42,10 +43,6 @@ def routers() -> list[APIRouter]:
     from duecare.web.routes import router as web
 
     return [auth, rights, policy, visits, contacts, speech, portal, console, web]
-
-
-def static_dir() -> Path:
-    return Path(__file__).parent / "static"
 
 
 def plotly_dir() -> Path:
@@ -98,8 +95,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         if exc.status_code == 401:
             return RedirectResponse(_sign_in_url(request), status_code=303)
-        from duecare.web.templating import render
-
         return render(request, "error.html", status_code=exc.status_code, code=exc.status_code,
                       detail=str(exc.detail))
 
@@ -113,8 +108,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
         if not _wants_html(request):
             return JSONResponse({"error": "invalid input", "problems": problems}, status_code=422)
-        from duecare.web.templating import render
-
         return render(request, "error.html", status_code=422, code=422, detail="; ".join(problems))
 
     @app.exception_handler(Exception)
@@ -123,8 +116,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         if not _wants_html(request):
             return JSONResponse({"error": "internal error"}, status_code=500)
-        from duecare.web.templating import render
-
         try:
             return render(request, "error.html", status_code=500, code=500, detail="")
         except Exception:  # the error page itself failed: a minimal page, never a plain-text trace

@@ -1,0 +1,23 @@
+"""`duecare serve`: the web app and API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_cmd(
+        host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+        database_url: Annotated[str | None, typer.Option(
+            "--database-url", help="Store (default: DUECARE_DATABASE_URL, else embedded SQLite in DUECARE_DATA_DIR)")]
+        = None,
+    ) -> None:
+        """Serve the borrower portal, the staff console and the API. 启动网页与接口服务。"""
+        from duecare.app.factory import serve_app
+
+        typer.echo(f"duecare: http://{host}:{port}/  (portal /portal, console /console, API /docs)", err=True)
+        serve_app(host, port, database_url)
