@@ -70,6 +70,11 @@ def _speech() -> Register:
     return register
 
 
+def _simulate() -> Register:
+    from duecare.simulate.cli import register
+    return register
+
+
 def _privacy() -> Register:
     from duecare.privacy.cli import register
     return register
@@ -99,6 +104,10 @@ COMMANDS: dict[str, Entry] = {
                     "(Ctrl-C stops).", _contacts),
     "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),
     "policy": Entry("Jurisdiction packs and strategies: show, test, diff, coverage, lint.", _policy),
+    "simulate": Entry("Simulate strategies day by day over a synthetic portfolio with the real decision engine; "
+                      "compare recovery, cost, visits and complaints with confidence intervals.", _simulate),
+    "optimise": Entry("Search a strategy's lender-choice parameters (never a pack rule or a gate condition) for net "
+                      "recovery under caps, scored on held-out seeds (needs optuna).", _simulate),
     "visits": Entry("The home-visit workflow. 上门走访流程。", _visits),
     "consent": Entry("Consent registry. 同意记录。", _visits),
     "risk": Entry("Risk models: train, evaluate, score, monitor, fairness. 风险模型。", _risk),

@@ -1,0 +1,83 @@
+"""Comparisons over seeds (mean ± 95% t-interval per metric) and the sensitivity of the headline figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from duecare.simulate.params import Params
+from duecare.simulate.run import RunResult, Variant, simulate
+from duecare.simulate.stats import interval
+from duecare.simulate.world import Portfolio
+
+HEADLINE = ("recovered", "cost", "net_recovery", "visits", "visits_reachable_or_vulnerable", "complaints",
+            "time_to_cure_days", "cure_rate", "known_without_visit_share", "contacts_per_borrower")
+
+
+@dataclass
+class Comparison:
+    """Per strategy: its label, whether it is lawful, per-metric intervals and the runs behind them."""
+
+    days: int
+    seeds: list[int]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    runs: dict[str, list[RunResult]] = field(default_factory=dict)
+
+    def metric(self, strategy: str, name: str) -> dict[str, float]:
+        row = next(r for r in self.rows if r["strategy"] == strategy)
+        out: dict[str, float] = row["metrics"][name]
+        return out
+
+
+def summarise(variant: Variant, runs: list[RunResult]) -> dict[str, Any]:
+    names = list(runs[0].metrics)
+    return {"strategy": variant.name, "label": variant.label, "lawful": variant.lawful,
+            "metrics": {m: interval([r.metrics[m] for r in runs]) for m in names}}
+
+
+def compare(portfolio: Portfolio, variants: list[Variant], params: Params, days: int, seeds: list[int],
+            progress: Callable[[str, int], None] | None = None) -> Comparison:
+    """Every variant under the same seeds (common random numbers: differences are sharper than each level)."""
+    result = Comparison(days=days, seeds=list(seeds))
+    for variant in variants:
+        runs = []
+        for seed in seeds:
+            runs.append(simulate(portfolio, variant, params, days, seed))
+            if progress:
+                progress(variant.name, seed)
+        result.runs[variant.name] = runs
+        result.rows.append(summarise(variant, runs))
+    first = result.runs[variants[0].name]
+    for row in result.rows[1:]:
+        runs = result.runs[row["strategy"]]
+        row["difference_to"] = variants[0].name
+        row["difference"] = {m: interval([b.metrics[m] - a.metrics[m] for a, b in zip(first, runs, strict=True)])
+                             for m in HEADLINE}
+    return result
+
+
+def ratios(comparison: Comparison, strategy: str, baseline: str) -> dict[str, float]:
+    """The issue's targets: share of the baseline's recovery kept, and of its visits used (means)."""
+    rec = comparison.metric(strategy, "recovered")["mean"] / max(comparison.metric(baseline, "recovered")["mean"], 1e-9)
+    vis = comparison.metric(baseline, "visits")["mean"]
+    return {"recovery_share": rec,
+            "visit_share": comparison.metric(strategy, "visits")["mean"] / vis if vis else float("nan")}
+
+
+def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: int, seeds: list[int],
+                factor: float = 0.25, metrics: tuple[str, ...] = ("net_recovery", "visits", "complaints"),
+                progress: Callable[[str, int], None] | None = None) -> list[dict[str, Any]]:
+    """Headline figures when each sensitivity group of params.yaml moves by -25% and +25% (same seeds)."""
+    def run(p: Params) -> dict[str, dict[str, float]]:
+        runs = [simulate(portfolio, variant, p, days, s) for s in seeds]
+        return {m: interval([r.metrics[m] for r in runs]) for m in metrics}
+
+    base = run(params)
+    rows: list[dict[str, Any]] = [{"group": "base", "params": [], "low": base, "high": base}]
+    for group, names in params.sensitivity.items():
+        low, high = run(params.scaled(names, 1 - factor)), run(params.scaled(names, 1 + factor))
+        rows.append({"group": group, "params": names, "low": low, "high": high})
+        if progress:
+            progress(group, 0)
+    return rows

@@ -1,0 +1,178 @@
+"""Reports of simulations and optimisations: JSON for machines, HTML with offline plotly charts for people.
+
+The HTML embeds plotly.js from the installed plotly package (no CDN): it opens without a network. The console's
+Policy › Simulations page draws the same figures (`figures`) from the same JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from duecare.simulate.compare import HEADLINE, Comparison, ratios
+
+KIND_SIMULATION, KIND_OPTIMISATION = "simulation", "optimisation"
+
+
+def _clean(value: Any) -> Any:
+    """JSON without NaN (null instead), recursively."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, np.floating | np.integer):
+        return _clean(value.item())
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def daily_means(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
+    """Per strategy, the day-by-day cumulative figures averaged over seeds."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, runs in comparison.runs.items():
+        frame = pl.concat([r.daily for r in runs]).group_by("day", "date").agg(
+            pl.col("in_arrears", "recovered", "visits", "complaints", "contacts").mean()).sort("day")
+        out[name] = frame.to_dicts()
+    return out
+
+
+def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, start: str,
+                      sensitivity: list[dict[str, Any]] | None = None, params_file: str = "") -> dict[str, Any]:
+    names = [r["strategy"] for r in comparison.rows]
+    targets = {}
+    baseline = next((r["strategy"] for r in comparison.rows if not r["lawful"]), None)
+    if baseline:
+        targets = {n: ratios(comparison, n, baseline) for n in names if n != baseline}
+    report: dict[str, Any] = _clean({
+        "kind": KIND_SIMULATION, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "portfolio": portfolio, "accounts": accounts, "start": start, "days": comparison.days,
+        "seeds": comparison.seeds, "params_file": params_file or "duecare/simulate/params.yaml",
+        "strategies": comparison.rows, "against_counterfactual": targets, "baseline": baseline,
+        "daily": daily_means(comparison), "sensitivity": sensitivity or [],
+    })
+    return report
+
+
+def fmt(cell: dict[str, Any] | None, digits: int = 0) -> str:
+    if not cell or cell.get("mean") is None:
+        return "n/a"
+    return f"{cell['mean']:,.{digits}f} ± {cell['half_width'] or 0:,.{digits}f}"
+
+
+DIGITS = {"cure_rate": 3, "known_without_visit_share": 3, "contacts_per_borrower": 1, "time_to_cure_days": 1}
+
+
+def table_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The comparison table: one row per strategy, headline metrics as mean ± half-width of the 95% interval."""
+    return [[s["strategy"] + ("" if s["lawful"] else " [counterfactual]"),
+             *[fmt(s["metrics"].get(m), DIGITS.get(m, 0)) for m in HEADLINE]] for s in report["strategies"]]
+
+
+def figures(report: dict[str, Any]) -> list[Any]:
+    """The plotly figures of a report (shared by the HTML file and the console page)."""
+    import plotly.graph_objects as go
+
+    figs: list[Any] = []
+    if report.get("kind") == KIND_SIMULATION:
+        names = [s["strategy"] for s in report["strategies"]]
+        for metric, title in (("net_recovery", "Net recovery (mean, 95% CI)"), ("visits", "Home visits"),
+                              ("complaints", "Complaints")):
+            cells = [s["metrics"][metric] for s in report["strategies"]]
+            figs.append(go.Figure(go.Bar(x=names, y=[c["mean"] for c in cells], error_y={
+                "type": "data", "array": [c["half_width"] or 0 for c in cells]}), layout={"title": title}))
+        line = go.Figure(layout={"title": "Recovered so far (mean over seeds)"})
+        for name, rows in report["daily"].items():
+            line.add_trace(go.Scatter(x=[r["date"] for r in rows], y=[r["recovered"] for r in rows], name=name))
+        figs.append(line)
+        if report.get("sensitivity"):
+            rows = [r for r in report["sensitivity"] if r["group"] != "base"]
+            base = report["sensitivity"][0]["low"]["net_recovery"]["mean"]
+            tornado = go.Figure(layout={"title": "Net recovery when a parameter group moves ±25%", "barmode": "overlay"})
+            tornado.add_trace(go.Bar(y=[r["group"] for r in rows], x=[r["low"]["net_recovery"]["mean"] - base for r in rows],
+                                     orientation="h", name="-25%"))
+            tornado.add_trace(go.Bar(y=[r["group"] for r in rows], x=[r["high"]["net_recovery"]["mean"] - base for r in rows],
+                                     orientation="h", name="+25%"))
+            figs.append(tornado)
+    else:
+        trials = report.get("trials", [])
+        figs.append(go.Figure(go.Scatter(x=[t["number"] for t in trials], y=[t["value"] for t in trials],
+                                         mode="markers"), layout={"title": "Optimiser: net recovery per trial (training seeds)"}))
+    return figs
+
+
+def _table_html(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def sensitivity_rows(report: dict[str, Any]) -> list[list[str]]:
+    return [[r["group"], ", ".join(r["params"]), *[fmt(r[side][m]) for side in ("low", "high")
+                                                  for m in ("net_recovery", "visits", "complaints")]]
+            for r in report.get("sensitivity", [])]
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    """A self-contained page: tables, then the charts with plotly.js embedded once."""
+    import plotly.io as pio
+
+    parts = [f"<h1>duecare {report['kind']} — {html.escape(report['created_at'])}</h1>"]
+    if report["kind"] == KIND_SIMULATION:
+        parts.append(f"<p>Portfolio {html.escape(report['portfolio'])}: {report['accounts']:,} accounts from "
+                     f"{report['start']}, {report['days']} days, seeds {report['seeds']}. Cells are mean ± half-width "
+                     "of the 95% t-interval over seeds. Parameters: " + html.escape(report["params_file"]) + ".</p>")
+        parts.append(_table_html(["strategy", *HEADLINE], table_rows(report)))
+        for s in report["strategies"]:
+            if not s["lawful"]:
+                parts.append(f"<p><strong>{html.escape(s['strategy'])}</strong>: {html.escape(s['label'])}</p>")
+        if report["against_counterfactual"]:
+            parts.append(_table_html(["strategy", "recovery kept vs counterfactual", "visits vs counterfactual"],
+                                     [[k, f"{v['recovery_share']:.1%}", f"{v['visit_share']:.1%}" if v["visit_share"]
+                                       is not None else "n/a"] for k, v in report["against_counterfactual"].items()]))
+        if report["sensitivity"]:
+            parts.append("<h2>Sensitivity (standard strategy, each group ×0.75 and ×1.25)</h2>")
+            parts.append(_table_html(["group", "params", "net −25%", "visits −25%", "complaints −25%",
+                                      "net +25%", "visits +25%", "complaints +25%"], sensitivity_rows(report)))
+    else:
+        parts.append(f"<pre>{html.escape(json.dumps({k: v for k, v in report.items() if k != 'trials'}, indent=2, ensure_ascii=False))}</pre>")
+    for i, fig in enumerate(figures(report)):
+        parts.append(pio.to_html(fig, full_html=False, include_plotlyjs=(i == 0)))
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f3f3f3}")
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>duecare {report['kind']}</title>"
+                    f"<style>{style}</style></head><body>{''.join(parts)}</body></html>", encoding="utf-8")
+
+
+def save(report: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Write `<stem>.json` and `<stem>.html` into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_html(report, html_path)
+    return json_path, html_path
+
+
+def runs_dir(data_dir: Path) -> Path:
+    return data_dir / "simulations"
+
+
+def latest(directory: Path, kind: str) -> dict[str, Any] | None:
+    """The newest report of a kind in a directory (file names sort by time)."""
+    prefix = "sim-" if kind == KIND_SIMULATION else "opt-"
+    files = sorted(directory.glob(f"{prefix}*.json")) if directory.is_dir() else []
+    if not files:
+        return None
+    data: dict[str, Any] = json.loads(files[-1].read_text(encoding="utf-8"))
+    return data
+
+
+def stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

@@ -1,0 +1,131 @@
+"""One simulation: day by day, the real decision engine decides on the current state and the borrowers answer.
+
+Each day: the frames (base portfolio + every event appended so far) of the borrowers who may need a decision
+go through `policy.evaluator.decide` — the batch's own function (facts, gate, guardrails, holds, caps); the
+chosen action of each borrower is carried out if its lawful moment (`not_before`) falls before the next day's
+decision; outcomes are drawn from the borrower's true segment (`simulate.behaviour`); the events are appended
+in the engine's shapes, so the next decision sees them. No per-borrower Python loop: every step is a vector
+operation over the day's borrowers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from duecare.policy.evaluator import Policy, decide
+from duecare.simulate.behaviour import Day, Ledger, act, borrower_events, day_uniforms
+from duecare.simulate.params import Params
+from duecare.simulate.world import Portfolio, State, epoch_us, installments_by_day
+
+# Which of a borrower's loan decisions is carried out (one action per borrower and day): the most intrusive.
+PRIORITY = {"visit_schedule": 10, "visit_approval": 9, "visit_notice": 8, "call": 7, "specialist_review": 6,
+            "validation_notice": 5, "sms_reminder": 4, "email_notice": 3, "legal_review": 2, "hold": 1, "none": 0}
+DECISION_COLUMNS = ("loan_id", "borrower_id", "dpd", "overdue_minor", "action", "not_before", "as_of_utc",
+                    "as_of_local", "today", "rpc_recent", "vulnerable", "consent_state", "notice_id", "visit_unmet")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A strategy as the simulator runs it; `lawful` False only for the labelled counterfactual baseline."""
+
+    name: str
+    policy: Policy
+    lawful: bool = True
+    label: str = ""
+
+
+@dataclass
+class RunResult:
+    strategy: str
+    seed: int
+    days: int
+    metrics: dict[str, float]
+    daily: pl.DataFrame
+    visits: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+def _candidates(state: State, due: pl.DataFrame, day: int, lookahead: int) -> np.ndarray:
+    """Borrowers who may need a decision today: in arrears yesterday, or an installment due from yesterday up to
+    the pre-due reminder window. Everyone else is current and decided `none` (day 0 decides everyone)."""
+    mask = state.arrears.copy()
+    soon = due.filter(pl.col("day").is_between(day - 1, day + lookahead))["bi"].to_numpy()
+    mask[soon] = True
+    return mask
+
+
+def _subset(frames: dict[str, pl.DataFrame], ids: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
+    out: dict[str, pl.DataFrame] = {}
+    loans = frames["loans"].join(ids, on="borrower_id", how="semi")
+    for name, df in frames.items():
+        if "borrower_id" in df.columns:
+            out[name] = df.join(ids, on="borrower_id", how="semi")
+        elif "loan_id" in df.columns:
+            out[name] = df.join(loans.select("loan_id"), on="loan_id", how="semi")
+        else:
+            out[name] = df
+    out["loans"] = loans
+    return out
+
+
+def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, seed: int,
+             progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run `days` days of one strategy under one seed; the same inputs give the same result."""
+    state = State(frames=dict(portfolio.frames), n=portfolio.size)
+    due = installments_by_day(portfolio, days)
+    bmap = portfolio.frames["borrowers"].select("borrower_id").with_row_index("bi").with_columns(
+        pl.col("bi").cast(pl.Int64))
+    ledger = Ledger()
+    lookahead = int(variant.policy.strategy.params.get("pre_due_max_days", 3))
+    daily: list[dict[str, Any]] = []
+    for t in range(days):
+        as_of = datetime(portfolio.start.year, portfolio.start.month, portfolio.start.day, tzinfo=UTC) \
+            + timedelta(days=t, hours=float(params["decision_hour_utc"]))
+        mask = np.ones(portfolio.size, dtype=bool) if t == 0 else _candidates(state, due, t, lookahead)
+        ids = bmap.filter(pl.Series(mask)).select("borrower_id")
+        frames = state.frames if t == 0 else _subset(state.frames, ids)
+        decisions = decide(frames, as_of, variant.policy).select(*DECISION_COLUMNS).join(
+            bmap, on="borrower_id", how="left")
+        _track_arrears(state, decisions, t)
+        chosen = (
+            decisions.with_columns(priority=pl.col("action").replace_strict(PRIORITY, default=0,
+                                                                            return_dtype=pl.Int8))
+            .sort(["bi", "priority", "dpd", "loan_id"], descending=[False, True, True, False])
+            .unique(subset="bi", keep="first", maintain_order=True)
+        )
+        today = Day(t=t, as_of_us=epoch_us(portfolio.start, float(params["decision_hour_utc"])) + t * 86_400_000_000,
+                    start=portfolio.start, uniforms=day_uniforms(seed, t, portfolio.size), params=params, segment=portfolio.segment, lawful=variant.lawful)
+        paying = act(today, state, chosen, ledger)
+        borrower_events(today, state, decisions, due.filter(pl.col("day") == t), paying, ledger)
+        state.commit_day(t)
+        daily.append({"day": t, "date": (portfolio.start + timedelta(days=t)).isoformat(),
+                      "in_arrears": int(state.arrears.sum()), **ledger.cumulative()})
+        if progress:
+            progress(t + 1)
+    if variant.lawful and ledger.visits_reachable_or_vulnerable:
+        raise AssertionError(f"{variant.name}: {ledger.visits_reachable_or_vulnerable} visits to reachable or "
+                             "vulnerable borrowers under a lawful strategy — the gate was bypassed")
+    metrics = ledger.metrics(params, state)
+    return RunResult(strategy=variant.name, seed=seed, days=days, metrics=metrics, daily=pl.DataFrame(daily),
+                     visits=ledger.visit_frame())
+
+
+def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:
+    """Arrears per borrower from the engine's own overdue amounts; cures end an episode (time to cure)."""
+    per = decisions.group_by("bi").agg(overdue=pl.col("overdue_minor").sum())
+    now = np.zeros(state.n, dtype=bool)
+    bi = per["bi"].to_numpy()
+    now[bi] = per["overdue"].to_numpy() > 0
+    started = now & ~state.arrears
+    state.arrears_since[started] = t
+    ended = state.arrears & ~now
+    state.cure_days.extend((t - state.arrears_since[ended]).tolist())
+    state.cured |= ended
+    state.ever_arrears |= now
+    state.arrears = now
