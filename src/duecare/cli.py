@@ -60,6 +60,11 @@ def _visits() -> Register:
     return register
 
 
+def _payments() -> Register:
+    from duecare.payments.cli import register
+    return register
+
+
 def _risk() -> Register:
     from duecare.risk.cli import register
     return register
@@ -103,6 +108,7 @@ COMMANDS: dict[str, Entry] = {
     "worker": Entry("Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes "
                     "(Ctrl-C stops).", _contacts),
     "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),
+    "payments": Entry("Portal payments through the lender's payment provider.", _payments),
     "policy": Entry("Jurisdiction packs and strategies: show, test, diff, coverage, lint.", _policy),
     "simulate": Entry("Simulate strategies day by day over a synthetic portfolio with the real decision engine; "
                       "compare recovery, cost, visits and complaints with confidence intervals.", _simulate),

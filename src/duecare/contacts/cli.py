@@ -96,17 +96,35 @@ def retry_cmd(task_id: Annotated[int, typer.Argument(help="A dead task's id")]) 
 
 @outbox.command("sandbox")
 def sandbox_cmd(
-    sms_port: Annotated[int, typer.Option(help="Port of the local SMS gateway")] = 8025,
-    smtp_port: Annotated[int, typer.Option(help="Port of the local SMTP server")] = 8026,
+    sms_port: Annotated[int | None, typer.Option(help="Port of the local SMS gateway (default "
+                                                      "DUECARE_SANDBOX_SMS_PORT, 8025; 0: any free port)")] = None,
+    smtp_port: Annotated[int | None, typer.Option(help="Port of the local SMTP server (default "
+                                                       "DUECARE_SANDBOX_SMTP_PORT, 8026; 0: any free port)")] = None,
     log: Annotated[Path, typer.Option(help="The SMTP server's received log")] = Path("duecare-data/smtp-received.log"),
 ) -> None:
-    """Run a local SMS gateway and SMTP server (for the demo); prints the settings the worker needs."""
+    """Run a local SMS gateway and SMTP server (for the demo); prints the settings the worker needs. A port that
+    is taken stops it with the reason (exit 2)."""
     from duecare.contacts.sandbox import sms_gateway, smtp_server
+    from duecare.kit.ports import bind_failure
+    from duecare.kit.settings import get_settings
 
+    s = get_settings()
+    sms = s.sandbox_sms_port if sms_port is None else sms_port
+    smtp = s.sandbox_smtp_port if smtp_port is None else smtp_port
     log.parent.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with sms_gateway(port=sms_port) as (url, _), smtp_server(log, port=smtp_port) as (host, port, _):
+    with contextlib.ExitStack() as stack:
+        try:
+            url, _ = stack.enter_context(sms_gateway(port=sms))
+        except OSError as exc:
+            raise bind_failure(exc, "sandbox SMS gateway", "127.0.0.1", sms, "--sms-port",
+                               "DUECARE_SANDBOX_SMS_PORT") from None
+        try:
+            host, port, _ = stack.enter_context(smtp_server(log, port=smtp))
+        except OSError as exc:
+            raise bind_failure(exc, "sandbox SMTP server", "127.0.0.1", smtp, "--smtp-port",
+                               "DUECARE_SANDBOX_SMTP_PORT") from None
         _emit({"DUECARE_SMS_GATEWAY_URL": url, "DUECARE_SMTP_HOST": host, "DUECARE_SMTP_PORT": str(port),
                "DUECARE_SMTP_RECEIVED_LOG": str(log.resolve())})
         with contextlib.suppress(KeyboardInterrupt):

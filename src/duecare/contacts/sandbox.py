@@ -183,10 +183,9 @@ def smtp_server(log_path: Path | None = None, host: str = "127.0.0.1",
 
     from aiosmtpd.controller import Controller
 
-    if port == 0:
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = probe.getsockname()[1]
+    with socket.socket() as probe:  # a port in use fails here, as OSError, not inside the controller's thread
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
     state = SmtpState(log_path=log_path)
     controller = Controller(_SmtpHandler(state), hostname=host, port=port)
     controller.start()

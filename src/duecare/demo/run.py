@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -172,21 +173,42 @@ def _open_visit(db: Any, agent: Any, rows: Any, now: datetime) -> tuple[str | No
     return None, None
 
 
+def _sandbox(args: list[str], what: str, log: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes],
+                                                                                  dict[str, str]]:
+    """Start one sandbox command; its first stdout line is the settings it offers (JSON). When it does not
+    start, the reason it gave (e.g. a port in use) is printed, not swallowed."""
+    proc = subprocess.Popen([*duecare_command(), *args], env=env, stdout=subprocess.PIPE, stderr=log.open("wb"))
+    line = proc.stdout.readline() if proc.stdout else b""
+    try:
+        return proc, {k: str(v) for k, v in json.loads(line).items()}
+    except (json.JSONDecodeError, AttributeError):
+        proc.wait(timeout=10)
+        why = " ".join(log.read_text(encoding="utf-8", errors="replace").split())[-400:] or f"exit {proc.returncode}"
+        err.print(f"[yellow]the {what} did not start: {why}[/yellow]")
+        return proc, {}
+
+
 def start_background(directory: Path, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
-    """The contact sandbox (local SMS gateway and SMTP server) and one delivery worker."""
+    """The sandboxes at the external borders (SMS gateway and SMTP server; the payment provider) and one
+    delivery worker. The portal (this process) learns the payment provider's address and shared secret."""
     procs: list[subprocess.Popen[bytes]] = []
     logs = directory / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    worker_env = dict(env)
-    sandbox = subprocess.Popen([*duecare_command(), "outbox", "sandbox", "--log", str(logs / "smtp-received.log")],
-                               env=env, stdout=subprocess.PIPE, stderr=(logs / "sandbox.log").open("wb"))
+    env.setdefault("DUECARE_PAYMENT_WEBHOOK_SECRET", secrets.token_hex(24))
+    os.environ["DUECARE_PAYMENT_WEBHOOK_SECRET"] = env["DUECARE_PAYMENT_WEBHOOK_SECRET"]
+    pay, offered = _sandbox(["payments", "sandbox"], "sandbox payment provider", logs / "payments-sandbox.log", env)
+    procs.append(pay)
+    if offered:
+        os.environ.update(offered)
+        err.print(f"sandbox payment provider at {offered['DUECARE_PAYMENT_PROVIDER_URL']}")
+    else:
+        err.print("[yellow]the portal's pay page will say that paying online is not available[/yellow]")
+    sandbox, offered = _sandbox(["outbox", "sandbox", "--log", str(logs / "smtp-received.log")],
+                                "contact sandbox", logs / "sandbox.log", env)
     procs.append(sandbox)
-    line = sandbox.stdout.readline() if sandbox.stdout else b""
-    try:
-        worker_env.update({k: str(v) for k, v in json.loads(line).items()})
-    except (json.JSONDecodeError, AttributeError):
-        err.print("[yellow]the contact sandbox did not start; the worker delivers calls and letters only[/yellow]")
-    worker = subprocess.Popen([*duecare_command(), "worker"], env=worker_env,
+    if not offered:
+        err.print("[yellow]without the contact sandbox the worker delivers calls and letters only[/yellow]")
+    worker = subprocess.Popen([*duecare_command(), "worker"], env={**env, **offered},
                               stdout=(logs / "worker.out").open("wb"), stderr=(logs / "worker.log").open("wb"))
     procs.append(worker)
     err.print(f"delivery worker started (pid {worker.pid}); logs in {logs}")

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
                                            "(lets the worker tell an interrupted send from a delivered one).")
     letter_dir: Path | None = Field(default=None, description="Where PDF letters are written for the print house; default "
                                     "`<data dir>/outgoing/letters`.")
+    payment_provider_url: str | None = Field(default=None, description="Base URL of the payment provider's checkout "
+                                             "API (unset: the portal's pay page says paying online is not available).")
+    payment_provider_timeout: float = Field(default=10.0, description="Payment provider request timeout, seconds.")
+    payment_webhook_secret: str | None = Field(default=None, description="Shared HMAC secret that signs the payment "
+                                               "provider's callbacks; callbacks are refused without it.")
+    sandbox_sms_port: int = Field(default=8025, description="Port of the demo's sandbox SMS gateway (`duecare outbox "
+                                  "sandbox`).")
+    sandbox_smtp_port: int = Field(default=8026, description="Port of the demo's sandbox SMTP server.")
+    sandbox_payment_port: int = Field(default=8027, description="Port of the demo's sandbox payment provider "
+                                      "(`duecare payments sandbox`).")
     # --- models
     models_dir: Path | None = Field(default=None, description="Registry of trained risk models; default `<data dir>/models`.")
     risk_data: Path | None = Field(default=None, description="Prepared public credit data sets; default "

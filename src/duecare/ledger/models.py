@@ -208,6 +208,9 @@ class Payment(Base):
     paid_at: Mapped[datetime] = mapped_column(UtcDateTime())
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+    # Where the payment was learnt: `ledger` (the lender's payment file) or `portal` (confirmed by the payment
+    # provider's signed callback, duecare/payments).
+    source: Mapped[str] = mapped_column(String(16), default="ledger", server_default="ledger")
 
     loan: Mapped[Loan] = relationship(back_populates="payments", lazy="raise")
 

@@ -24,6 +24,7 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences
+from duecare.payments.callback import signed_payment_callback
 from duecare.policy.loader import load_strategy
 from duecare.policy.promises import promise_amount_minor
 from duecare.portal import account, activity, complaints, hardship, notices, plans, rights
@@ -44,6 +45,7 @@ READ = Depends(require("portal.read"))
 WRITE = Depends(require("portal.write"))
 RIGHTS = Depends(require("rights.request"))
 REVIEW = Depends(require("review.request"))
+PAYMENT_CALLBACK = Depends(signed_payment_callback)
 
 
 def now(request: Request | None = None) -> datetime:
@@ -320,6 +322,93 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",
                  after={"promise": pid, "channel": "portal"})
     return _back("/portal", "promise")
+
+
+# --- paying through the lender's payment provider (duecare/payments) ---------------------------------------
+
+def _payable(db: Session, actor: Actor, request: Request) -> list[account.LoanView]:
+    return [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.balance_minor > 0]
+
+
+def _callback_url(request: Request) -> str:
+    """Where the provider confirms: the configured public address, else the address the borrower used."""
+    from duecare.kit.settings import get_settings
+
+    s = get_settings()
+    base = s.public_url.rstrip("/") if "public_url" in s.model_fields_set else str(request.base_url).rstrip("/")
+    return f"{base}/portal/payments/callback"
+
+
+@router.get("/pay")
+def pay_page(request: Request, loan: str = "", actor: Actor = READ, db: Session = DB) -> Response:
+    from duecare.payments.provider import configured_provider
+
+    return render(request, "portal/pay.html", loans=_payable(db, actor, request), chosen=loan,
+                  available=configured_provider() is not None)
+
+
+@router.post("/pay")
+def pay_submit(request: Request, loan_id: str = Form(max_length=64), amount: str = Form(max_length=20),
+               actor: Actor = WRITE, db: Session = DB) -> Response:
+    """Start a payment: an intent, then the browser goes to the provider's checkout page (303)."""
+    from duecare.payments import service as payments
+    from duecare.payments.provider import ProviderUnavailable, configured_provider
+
+    loans = _payable(db, actor, request)
+    provider = configured_provider()
+    loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
+    if loan is None:
+        raise HTTPException(404, "no such loan with an amount to repay")
+    ctx = {"loans": loans, "chosen": loan_id, "available": provider is not None}
+    if provider is None:
+        return render(request, "portal/pay.html", status_code=503, error="pay_unavailable", **ctx)
+    try:
+        minor = to_minor(Decimal(amount.replace(",", "").strip()))
+    except (InvalidOperation, ValueError):
+        minor = 0
+    if not 0 < minor <= loan.balance_minor:
+        return render(request, "portal/pay.html", status_code=422, error="pay_amount", **ctx)
+    try:
+        _, url = payments.start(db, provider, borrower_id=actor.id, loan_id=loan.loan_id, amount_minor=minor,
+                                currency=loan.currency, at=now(request),
+                                return_url=str(request.base_url).rstrip("/") + "/portal/pay/return",
+                                callback_url=_callback_url(request))
+    except ProviderUnavailable:
+        return render(request, "portal/pay.html", status_code=503, error="pay_unreachable", **ctx)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/pay/return")
+def pay_return(request: Request, intent: str = "", actor: Actor = READ, db: Session = DB) -> Response:
+    """Where the provider sends the browser back: the payment's state and the loan as it stands now."""
+    from duecare.payments import service as payments
+
+    row = payments.intent_of(db, actor.id, intent[:64])
+    if row is None:
+        raise HTTPException(404, "no such payment")
+    loan = account.loan_of(db, actor.id, row.loan_id, now(request))
+    return render(request, "portal/pay_return.html", intent=row, loan=loan)
+
+
+@router.post("/payments/callback")
+async def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK,
+                           db: Session = DB) -> JSONResponse:
+    """The provider's signed confirmation (payments/callback.py). Idempotent: a replay answers 200 with
+    `duplicate: true` and writes nothing."""
+    from duecare.payments import service as payments
+
+    try:
+        body = json.loads(await request.body())
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return JSONResponse({"error": "the body must be a JSON object"}, status_code=422)
+    try:
+        done = payments.confirm(db, body, now(request))
+    except payments.CallbackRejected as exc:
+        return JSONResponse({"error": exc.reason}, status_code=exc.status)
+    return JSONResponse({"intent": done.intent_id, "state": done.state, "recorded": done.recorded,
+                         "duplicate": done.duplicate, "payment": done.payment_id})
 
 
 # --- my data, complaints, decisions ------------------------------------------------------------------------

@@ -65,6 +65,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # Provider webhooks (delivery receipts, replies): no role holds this; the caller is authenticated by an
     # HMAC signature over the body (contacts/webhooks.py), not by a session.
     "contacts.webhook": frozenset(),
+    # The payment provider's confirmations: no role holds this either; HMAC-signed (payments/callback.py).
+    "payments.callback": frozenset(),
     # web console (web/, console/): its start page and navigation, for every staff role
     "console.use": frozenset(STAFF_ROLES),
 }

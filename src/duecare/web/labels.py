@@ -112,7 +112,14 @@ LABELS: dict[str, dict[str, str]] = {
                                 "of what is overdue (or all of it)."),
         "bad_login": N_("Wrong username or password."),
         "locked": N_("This account is locked for 15 minutes after too many attempts."),
+        "pay_unavailable": N_("Paying online is not available at the moment. You can pay by bank transfer as shown "
+                              "in your loan agreement."),
+        "pay_amount": N_("Enter an amount above 0 and no more than what is still to repay."),
+        "pay_unreachable": N_("The payment service cannot be reached right now. Nothing was charged. Please try "
+                              "again in a few minutes."),
     },
+    "payment": {"created": N_("Started"), "pending": N_("Waiting for the payment service"), "paid": N_("Received"),
+                "failed": N_("Failed: nothing was charged"), "cancelled": N_("Cancelled: nothing was charged")},
     "timeline": {
         "contact": N_("Contact"), "decision": N_("Decision"), "notice": N_("Notice"), "consent": N_("Consent"),
         "approval": N_("Approval"), "visit": N_("Home visit"), "promise": N_("Promise to pay"), "hold": N_("Hold"),
