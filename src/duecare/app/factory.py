@@ -22,6 +22,7 @@ from duecare.kit.db import migrate, session_factory
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.privacy import auth
+from duecare.privacy.permissions import Forbidden
 from duecare.privacy.security import SecurityMiddleware
 from duecare.web.limits import BodyLimitMiddleware
 from duecare.web.templating import render, static_dir
@@ -102,6 +103,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def user_error(request: Request, exc: UserError) -> Response:
         """Bad input a service refused (an unknown id, a value out of range): 422 with its message, never 500."""
         return await http_error(request, HTTPException(status_code=422, detail=str(exc)))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        """A service action refused the actor's role (the matrix, checked where the change happens): 403."""
+        return await http_error(request, HTTPException(status_code=403, detail=str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

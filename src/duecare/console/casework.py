@@ -14,7 +14,7 @@ from duecare.console.models import CaseNote
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
-from duecare.privacy.permissions import Actor
+from duecare.privacy.permissions import Actor, guarded
 
 CALL_OUTCOMES = tuple(o.value for o in m.Outcome if o.value not in ("delivered", "undelivered"))
 
@@ -28,6 +28,7 @@ def _loan_of(db: Session, borrower_id: str, loan_id: str | None) -> str | None:
     return found
 
 
+@guarded("contacts.write")
 def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, outcome: str, direction: str,
              duration_s: int | None, at: datetime) -> str:
     """A call that happened, as a contact event (it feeds reachability and the call caps from now on)."""
@@ -47,6 +48,7 @@ def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, o
     return event_id
 
 
+@guarded("contacts.write")
 def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, promised: str, amount: str,
                    today: date) -> str:
     """A promise to pay made on a call; while open and not yet due it holds further collection (ptp_pending)."""
@@ -75,6 +77,7 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
 NOTE_MAX = 2000
 
 
+@guarded("contacts.write")
 def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, text: str, at: datetime) -> str:
     """A free-text note on the case (encrypted at rest; the audit records that a note exists, not its words)."""
     body = text.strip()
@@ -90,6 +93,7 @@ def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, t
     return nid
 
 
+@guarded("contacts.write")
 def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, local_when: str,
                       timezone: str, text: str, at: datetime) -> str:
     """A call back the borrower asked for, at a local time of theirs within the next 30 days."""

@@ -27,7 +27,7 @@ from duecare.portal.models import Complaint, PlanProposal
 from duecare.privacy import rights
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import ReviewRequest, SubjectRequest
-from duecare.privacy.permissions import Actor
+from duecare.privacy.permissions import Actor, guarded
 from duecare.privacy.scope import borrower_filter
 
 OPEN_REQUEST = ("received", "in_progress")
@@ -112,6 +112,7 @@ def _open_request(db: Session, request_id: int) -> SubjectRequest:
     return req
 
 
+@guarded("rights.manage")
 def assign_request(db: Session, actor: Actor, request_id: int, at: datetime) -> SubjectRequest:
     req = _open_request(db, request_id)
     req.handled_by, req.status = actor.id, "in_progress"
@@ -120,6 +121,7 @@ def assign_request(db: Session, actor: Actor, request_id: int, at: datetime) -> 
     return req
 
 
+@guarded("rights.manage")
 def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> SubjectRequest:
     """The export is prepared (an audited read of everything held) and the request is answered."""
     req = _open_request(db, request_id)
@@ -133,6 +135,7 @@ def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> S
     return req
 
 
+@guarded("holds.manage")
 def close_hardship(db: Session, actor: Actor, hold_id: str, at: datetime) -> Hold:
     """A specialist closes a hardship review: collection may resume under the usual rules."""
     hold = db.get(Hold, hold_id)

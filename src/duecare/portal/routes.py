@@ -180,6 +180,8 @@ def contact_preferences_get(actor: Actor = READ, db: Session = DB) -> JSONRespon
 async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Session = DB) -> JSONResponse:
     """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
     "channels_refused": ["call"]}` (the case file's `borrower.contact_preferences`)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return JSONResponse({"detail": "the body must be JSON (application/json)"}, status_code=415)
     try:
         body = await request.json()
         prefs = ContactPreferences.model_validate({**body, "stated_at": None} if isinstance(body, dict) else body)

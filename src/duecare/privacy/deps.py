@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
@@ -158,6 +158,7 @@ class RouteInfo:
     methods: tuple[str, ...]
     permissions: tuple[str, ...]  # declared with require(...); empty for non-API routes (docs, mounts)
     is_api: bool
+    endpoint: Any = field(default=None, compare=False, repr=False)  # the handler (the action test reads it)
 
 
 def iter_routes(app: Any) -> Iterator[RouteInfo]:
@@ -174,7 +175,8 @@ def iter_routes(app: Any) -> Iterator[RouteInfo]:
         dependant = getattr(rc, "dependant", None) if isinstance(original, APIRoute) else None
         perms = tuple(sorted({r.permission for r in _walk(dependant)})) if dependant is not None else ()
         methods = tuple(sorted(getattr(rc, "methods", None) or ()))
-        yield RouteInfo(path=path, methods=methods, permissions=perms, is_api=isinstance(original, APIRoute))
+        yield RouteInfo(path=path, methods=methods, permissions=perms, is_api=isinstance(original, APIRoute),
+                        endpoint=getattr(original, "endpoint", None))
 
 
 def route_permissions(app: Any) -> dict[tuple[str, str], list[str]]:

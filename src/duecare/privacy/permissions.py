@@ -7,7 +7,10 @@ Data scope (which borrowers) is a separate query filter: privacy/scope.py.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 ROLES: tuple[str, ...] = ("agent", "field_agent", "supervisor", "compliance", "analyst", "admin", "borrower")
 STAFF_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "borrower")
@@ -117,3 +120,63 @@ class Actor:
 
 
 SYSTEM = Actor(kind="system", id="duecare", role="admin")
+
+
+class Forbidden(PermissionError):
+    """A service refused an actor whose role holds none of the permissions the action needs (403)."""
+
+    def __init__(self, actor: Actor, permissions: tuple[str, ...]) -> None:
+        self.permissions = permissions
+        super().__init__(f"your role may not {' or '.join(permissions)}")
+
+
+def check(actor: Actor, *permissions: str) -> None:
+    """Raise Forbidden unless the actor holds one of the permissions (the system actor always may)."""
+    if actor.kind == "system":
+        return
+    if not any(allowed(actor.role, p) for p in permissions):
+        raise Forbidden(actor, permissions)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ACTIONS: dict[str, tuple[str, ...]] = {}
+"""Every guarded service action ("module.function") -> the permissions any one of which lets an actor do it.
+Routes, console forms and portal forms all reach state changes through these functions, so the matrix
+above is checked once more where the change happens, whatever page or API called it."""
+
+
+def _actor_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Actor:
+    for value in (*args[:2], kwargs.get("ctx"), kwargs.get("actor")):
+        if isinstance(value, Actor):
+            return value
+        found = getattr(value, "actor", None)
+        if isinstance(found, Actor):
+            return found
+    raise TypeError("a guarded action takes (ctx, ...) with ctx.actor, or (session, actor, ...)")
+
+
+def guarded(*permissions: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service action: the actor (ctx.actor, or the Actor argument) must hold one of `permissions`."""
+    for name in permissions:
+        roles_for(name)  # an unknown name fails at import time
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        ACTIONS[f"{fn.__module__}.{fn.__qualname__}"] = permissions
+
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            check(_actor_in(args, kwargs), *permissions)
+            return fn(*args, **kwargs)
+
+        inner.__dict__["duecare_permissions"] = permissions
+        return inner
+
+    return wrap
+
+
+def permissions_of(fn: object) -> tuple[str, ...] | None:
+    """The permissions a guarded action needs, or None for a function that is not a guarded action."""
+    found = getattr(fn, "duecare_permissions", None)
+    return found if isinstance(found, tuple) else None

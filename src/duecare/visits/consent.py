@@ -19,7 +19,7 @@ from sqlalchemy import select
 from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Borrower, Consent, ConsentDecision, Notice
 from duecare.privacy.audit import record_audit
-from duecare.privacy.permissions import SYSTEM
+from duecare.privacy.permissions import SYSTEM, guarded
 from duecare.privacy.scope import can_read_borrower
 from duecare.visits import messages, notice, recheck, repository, steps, transitions
 from duecare.visits.flows import BEFORE_VISIT, OPEN
@@ -59,6 +59,7 @@ def may_grant(ctx: Ctx, channel: str, *, verified_form: bool = False) -> bool:
     return ctx.actor.kind == "system" and channel in REPLY_CHANNELS
 
 
+@guarded("portal.write", "visits.consent.record")
 def answer(ctx: Ctx, visit_id: str, decision: str, *, channel: str, evidence: str,
            notice_version_hash: str | None, verified_form: bool = False) -> StepResult:
     """The borrower's answer to the notice (granted or declined), appended to the consent registry.
@@ -96,6 +97,7 @@ def answer(ctx: Ctx, visit_id: str, decision: str, *, channel: str, evidence: st
     return StepResult(visit, gate)
 
 
+@guarded("portal.write", "visits.consent.record", "visits.report")
 def withdraw(ctx: Ctx, borrower_id: str, *, channel: str, evidence: str) -> list[VisitCase]:
     """Withdraw home-visit consent: one new record, and every visit not yet made is cancelled at once
     (in_progress and on_hold included: agents at the door are told to leave)."""
@@ -136,6 +138,7 @@ def has_visit_in_flight(ctx: Ctx, borrower_id: str) -> bool:
 
 # --- signed forms and recorded statements: staff upload, a second person verifies -------------------------------
 
+@guarded("visits.consent.record")
 def upload_form(ctx: Ctx, visit_id: str, *, kind: str, document_sha256: str, document_ref: str,
                 signed_at: datetime) -> ConsentForm:
     """Register the borrower's signed form or recorded statement; it grants nothing until verified."""
@@ -165,6 +168,7 @@ def upload_form(ctx: Ctx, visit_id: str, *, kind: str, document_sha256: str, doc
     return form
 
 
+@guarded("visits.approve")
 def verify_form(ctx: Ctx, form_id: str, *, accept: bool) -> StepResult:
     """A second person checks the form against the notice: accepted, it becomes the borrower's grant."""
     form = ctx.session.get(ConsentForm, form_id)

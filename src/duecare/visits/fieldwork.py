@@ -18,6 +18,7 @@ from sqlalchemy import select
 from duecare.kit.errors import TransitionError
 from duecare.ledger.models import Visit, VisitStatus
 from duecare.privacy.audit import record_audit
+from duecare.privacy.permissions import guarded
 from duecare.visits import aftercare, steps, transitions
 from duecare.visits.models import FollowUp, Outcome, VisitCase, VisitReport
 from duecare.visits.models import VisitState as S
@@ -41,6 +42,7 @@ def _assigned(ctx: Ctx, visit: VisitCase) -> tuple[str, str]:
     return pair
 
 
+@guarded("visits.read")
 def checklist(ctx: Ctx, visit_id: str, language: str) -> tuple[StepResult, dict[str, Any]]:
     """The scoped checklist. For a visit about to happen (scheduled or in progress) the gate is re-checked
     first: a closed gate stops the visit and the checklist is not shown (the caller answers 409)."""
@@ -56,6 +58,7 @@ def checklist(ctx: Ctx, visit_id: str, language: str) -> tuple[StepResult, dict[
     return StepResult(visit, gate), body
 
 
+@guarded("visits.report")
 def check_in(ctx: Ctx, visit_id: str, partner_id: str) -> StepResult:
     """Both agents at the door, inside the slot the borrower was told, with the gate holding right now."""
     visit = steps.lock(ctx, visit_id, S.IN_PROGRESS)
@@ -73,6 +76,7 @@ def check_in(ctx: Ctx, visit_id: str, partner_id: str) -> StepResult:
     return StepResult(visit, gate)
 
 
+@guarded("visits.report")
 def check_out(ctx: Ctx, visit_id: str, partner_id: str) -> StepResult:
     """Both agents leave; the time is the end of the visit's evidence (no state change: the report follows)."""
     visit = steps.lock(ctx, visit_id)
@@ -123,6 +127,7 @@ def time_problems(visit: VisitCase, report: ReportIn, window: dict[str, Any], tz
     return out
 
 
+@guarded("visits.report")
 def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
     """One of the two agents files the scoped report after checking out; the gate must still hold."""
     visit = steps.lock(ctx, visit_id, S.REPORTED)

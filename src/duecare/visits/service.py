@@ -23,7 +23,7 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Approval, ApprovalDecision, Loan, Notice, Visit, VisitStatus
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment, StaffUser
-from duecare.privacy.permissions import SYSTEM
+from duecare.privacy.permissions import SYSTEM, guarded
 from duecare.privacy.scope import can_read_borrower
 from duecare.visits import messages, notice, recheck, repository, scheduling, transitions
 from duecare.visits.consent import (  # noqa: F401 - the consent steps are part of the service's API
@@ -66,6 +66,7 @@ def refused_recently(ctx: Ctx, borrower_id: str) -> bool:
         Visit.at > ctx.at - timedelta(days=days)).limit(1)))
 
 
+@guarded("visits.propose")
 def propose(ctx: Ctx, loan_id: str) -> StepResult:
     """Open a visit for a loan on the visit track today (every precondition of the gate holds)."""
     loan = ctx.session.get(Loan, loan_id)
@@ -99,6 +100,7 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
     return StepResult(visit, gate)
 
 
+@guarded("visits.notice")
 def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     """Render, hash and record the notice; queue it on the borrower's channels."""
     visit = lock(ctx, visit_id, S.NOTICE_SENT)
@@ -124,6 +126,7 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     return StepResult(visit, gate)
 
 
+@guarded("visits.schedule")
 def expire_due(ctx: Ctx) -> list[VisitCase]:
     """Notices left unanswered for the strategy's response period expire (no visit)."""
     days = int(ctx.policy.strategy.params["consent_response_days"])
@@ -138,6 +141,7 @@ def expire_due(ctx: Ctx) -> list[VisitCase]:
     return out
 
 
+@guarded("visits.approve")
 def decide_approval(ctx: Ctx, visit_id: str, approve: bool, comment: str) -> StepResult:
     """A supervisor other than the proposer approves or rejects, seeing the gate as it stands now."""
     if not comment.strip():
@@ -163,6 +167,7 @@ def decide_approval(ctx: Ctx, visit_id: str, approve: bool, comment: str) -> Ste
     return StepResult(visit, gate)
 
 
+@guarded("visits.schedule")
 def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
              day: date | None = None) -> StepResult:
     """Two field agents, a window the borrower prefers, and the pair's day route re-planned."""
@@ -206,6 +211,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
     return StepResult(visit, gate)
 
 
+@guarded("visits.review")
 def review(ctx: Ctx, visit_id: str, comment: str) -> StepResult:
     """A reviewer closes the visit after reading the report."""
     if not comment.strip():
@@ -216,6 +222,7 @@ def review(ctx: Ctx, visit_id: str, comment: str) -> StepResult:
     return StepResult(visit, gate)
 
 
+@guarded("visits.cancel")
 def cancel(ctx: Ctx, visit_id: str, reason: str, comment: str | None = None) -> StepResult:
     """Staff cancel a visit that has not happened yet."""
     if not reason.strip():
@@ -233,6 +240,7 @@ def gate_now(ctx: Ctx, visit_id: str) -> GateEvaluation:
     return recheck.gate_of(ctx, repository.get_visit(ctx.session, visit_id, ctx.actor))
 
 
+@guarded("portal.write", "visits.consent.record")
 def set_preferences(ctx: Ctx, borrower_id: str, slots: list[tuple[int, time, time]], channel: str) -> int:
     """The borrower's preferred visit times (weekday 0 = Monday, local hours); replaces earlier statements."""
     if not can_read_borrower(ctx.session, ctx.actor, borrower_id):
