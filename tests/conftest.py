@@ -29,6 +29,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from duecare.kit import db as kitdb
+from duecare.tables import load_all_models
+
+load_all_models()  # what every entry point does: the whole-store walks (export, retention, keys) see every table
 
 PG_ENV = "DUECARE_TEST_PG_URL"
 _used: dict[str, str] = {}  # kind -> version, for the closing line

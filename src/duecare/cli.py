@@ -82,6 +82,9 @@ def _simulate() -> Register:
 
 def _privacy() -> Register:
     from duecare.privacy.cli import register
+    from duecare.tables import load_all_models
+
+    load_all_models()  # key rotation and retention walk every table
     return register
 
 

@@ -24,6 +24,7 @@ from duecare.kit.settings import get_settings
 from duecare.privacy import auth
 from duecare.privacy.permissions import Forbidden
 from duecare.privacy.security import SecurityMiddleware
+from duecare.tables import load_all_models
 from duecare.web.limits import BodyLimitMiddleware
 from duecare.web.templating import render, static_dir
 
@@ -77,6 +78,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
 
+    load_all_models()
     migrate(url)
     app = FastAPI(title="duecare", version="0.1.0", lifespan=lifespan,
                   description="Lawful, humane delinquency management: borrower portal, staff console and API.")

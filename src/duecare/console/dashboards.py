@@ -12,7 +12,6 @@ personal data leaves this module, so every dashboard reader sees the same figure
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,6 +25,7 @@ from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.policy.evaluator import Policy, decide
 from duecare.privacy.permissions import SYSTEM
+from duecare.visits.models import VisitCase
 from duecare.web.snapshot import load_frames
 
 ORDER = {b: i for i, b in enumerate(BUCKETS)}
@@ -107,18 +107,12 @@ def promise_rates(frames: Frames, since: date) -> tuple[list[dict[str, Any]], fl
 
 def visit_counts(db: Session, decided: pl.DataFrame) -> dict[str, int]:
     counts = {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}
-    try:
-        vm = importlib.import_module("duecare.visits.models")
-    except ImportError:
-        vm = None
-    if vm is not None:
-        vc = vm.VisitCase
-        states: dict[Any, int] = dict(db.execute(select(vc.state, func.count()).group_by(vc.state)).all())
-        total = sum(states.values())
-        counts["proposed"] = total
-        reached_approval = ("approved", "scheduled", "reported", "reviewed")
-        counts["approved"] = sum(n for s, n in states.items() if getattr(s, "value", s) in reached_approval)
-        counts["done"] = sum(n for s, n in states.items() if getattr(s, "value", s) in ("reported", "reviewed"))
+    states: dict[Any, int] = dict(db.execute(select(VisitCase.state, func.count()).group_by(VisitCase.state)).all())
+    total = sum(states.values())
+    counts["proposed"] = total
+    reached_approval = ("approved", "scheduled", "reported", "reviewed")
+    counts["approved"] = sum(n for s, n in states.items() if getattr(s, "value", s) in reached_approval)
+    counts["done"] = sum(n for s, n in states.items() if getattr(s, "value", s) in ("reported", "reviewed"))
     ledger = dict(db.execute(select(m.Visit.status, func.count()).group_by(m.Visit.status)).all())
     counts["done"] += ledger.get(m.VisitStatus.COMPLETED, 0)
     counts["proposed"] += ledger.get(m.VisitStatus.PROPOSED, 0)

@@ -130,14 +130,19 @@ def migrate(url: str | None = None) -> None:
         command.upgrade(cfg, "heads")
 
 
-def load_all_models() -> None:
-    """Import every `duecare.<domain>.models` module so that `Base.metadata` knows every table."""
-    import importlib
-    import importlib.util
-    import pkgutil
+_every_model_loaded = False
 
-    import duecare
 
-    for info in pkgutil.iter_modules(duecare.__path__):
-        if info.ispkg and importlib.util.find_spec(f"duecare.{info.name}.models") is not None:
-            importlib.import_module(f"duecare.{info.name}.models")
+def every_model_loaded() -> None:
+    """Called by `duecare.tables.load_all_models()` once every domain's models module is imported."""
+    global _every_model_loaded
+    _every_model_loaded = True
+
+
+def require_all_models() -> None:
+    """Refuse a whole-store walk (data-subject export, retention, key rotation, migrations) on a partial
+    `Base.metadata`. kit imports no domain, so the entry point (the app, the CLI, the migrations, the tests)
+    calls `duecare.tables.load_all_models()`, the explicit list of every table."""
+    if not _every_model_loaded:
+        raise RuntimeError("Base.metadata may miss tables: the entry point must call "
+                           "duecare.tables.load_all_models() first")

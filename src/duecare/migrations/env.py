@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from duecare.kit.db import Base, get_engine, load_all_models
+from duecare.kit.db import Base, get_engine
+from duecare.tables import load_all_models
 
 load_all_models()
 target_metadata = Base.metadata

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, Text, func, select, tuple_, type_coerce
 from sqlalchemy.engine import Connection
 
-from duecare.kit.db import Base, load_all_models
+from duecare.kit.db import Base, require_all_models
 from duecare.kit.fields import KeyError_ as KeyFileError
 from duecare.kit.fields import (
     Keyring,
@@ -66,7 +66,7 @@ def add_active_key() -> Keyring:
 
 
 def _tables() -> dict[Table, list[str]]:
-    load_all_models()
+    require_all_models()
     found: dict[Table, list[str]] = {}
     for table, column in personal_columns(Base.metadata):
         found.setdefault(table, []).append(column.name)

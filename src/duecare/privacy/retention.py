@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import Table, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from duecare.kit.db import Base, load_all_models
+from duecare.kit.db import Base, require_all_models
 from duecare.kit.fields import PersonalText
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import AuthSession, BorrowerCode, LegalHold, RetentionAction, SubjectRequest
@@ -182,7 +182,7 @@ def anonymise_borrower(db: Session, borrower_id: str, actor: Actor = SYSTEM, rul
     """Replace every personal value of one borrower; returns how many columns×tables were cleared."""
     from duecare.ledger.models import BorrowerPhone, Loan
 
-    load_all_models()
+    require_all_models()
     loan_ids = list(db.execute(select(Loan.id).where(Loan.borrower_id == borrower_id)).scalars())
     cleared = 0
     for table in Base.metadata.sorted_tables:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.db import Base, load_all_models
+from duecare.kit.db import Base, require_all_models
 from duecare.kit.errors import UserError
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.models import ReviewRequest, SubjectRequest
@@ -88,7 +88,7 @@ def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     """Everything stored about a borrower, table by table, machine-readable (PIPL 45, GDPR 15/20)."""
     from duecare.ledger.models import Loan
 
-    load_all_models()
+    require_all_models()
     loan_ids = list(db.execute(select(Loan.id).where(Loan.borrower_id == borrower_id)).scalars())
     out: dict[str, Any] = {
         "borrower_id": borrower_id,

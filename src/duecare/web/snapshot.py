@@ -50,10 +50,8 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
 
 
 def _scorer() -> Any:
-    try:
-        from duecare.risk.batch import registered_scorer
-    except ImportError:
-        return None
+    from duecare.risk.batch import registered_scorer
+
     try:
         return registered_scorer()
     except (UserError, FileNotFoundError, KeyError):  # no usable model registered: bands decide
