@@ -13,13 +13,14 @@ from duecare.console import models as console_models
 from duecare.contacts import models as contacts_models
 from duecare.kit import db
 from duecare.ledger import models as ledger_models
+from duecare.payments import models as payments_models
 from duecare.portal import models as portal_models
 from duecare.privacy import models as privacy_models
 from duecare.speech import models as speech_models
 from duecare.visits import models as visits_models
 
 MODULES = (ledger_models, privacy_models, contacts_models, visits_models, speech_models, portal_models,
-           console_models)
+           console_models, payments_models)
 
 
 def load_all_models() -> None:
