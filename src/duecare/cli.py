@@ -187,6 +187,13 @@ class Wiring:
     """What the entry point hands to commands whose domain sits below the part they need (`ctx.obj`)."""
 
     scorer: Callable[[], Any]  # the registered risk model's scorer, or None when none is trained
+    simulate_diff: Callable[[], Any]  # `policy diff --simulate`: the simulator sits above policy
+
+
+def _simulate_diff() -> Any:
+    from duecare.simulate.compare import simulate_diff
+
+    return simulate_diff
 
 
 def _registered_scorer() -> Any:
@@ -198,7 +205,7 @@ def _registered_scorer() -> Any:
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     """duecare: lawful, humane delinquency management."""
-    ctx.obj = Wiring(scorer=_registered_scorer)
+    ctx.obj = Wiring(scorer=_registered_scorer, simulate_diff=_simulate_diff)
 
 
 err = Console(stderr=True)

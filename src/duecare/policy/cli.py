@@ -94,11 +94,16 @@ def test(
 
 @policy_app.command("diff")
 def diff(
+    ctx: typer.Context,
     old: Annotated[str, typer.Option("--old", help="Current strategy (name or YAML path)")],
     new: Annotated[str, typer.Option("--new", help="Proposed strategy (name or YAML path)")],
     input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory")],
     as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD or ISO timestamp")],
     examples: Annotated[int, typer.Option(help="Example loan ids per change")] = 5,
+    simulate: Annotated[bool, typer.Option("--simulate", help="Also simulate both strategies over the portfolio "
+                                           "(needs its truth.parquet): recovery, cost, visits, complaints")] = False,
+    days: Annotated[int, typer.Option(help="With --simulate: days to simulate")] = 60,
+    seeds: Annotated[int, typer.Option(help="With --simulate: seeds (95% intervals over them)")] = 3,
 ) -> None:
     """How many loans change action from the old strategy to the new one, grouped from→to."""
     from duecare.kit.asof import parse_as_of
@@ -116,6 +121,17 @@ def diff(
     err.print(view)
     for row in table.to_dicts():
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if simulate:
+        outcome = ctx.obj.simulate_diff()(old, new, input_dir, days, seeds)
+        sim = Table(title=f"simulated {days} days × {seeds} seeds: mean, and new − old with its 95% interval")
+        for col in ("metric", old, new, "new − old"):
+            sim.add_column(col)
+        for name, cell in outcome["metrics"].items():
+            d = cell["difference"]
+            sim.add_row(name, f"{cell['old']['mean']:,.2f}", f"{cell['new']['mean']:,.2f}",
+                        f"{d['mean']:,.2f} ± {d['half_width']:,.2f}")
+        err.print(sim)
+        sys.stdout.write(json.dumps({"simulation": outcome}, ensure_ascii=False, default=str) + "\n")
 
 
 @policy_app.command("coverage")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from duecare.simulate.params import Params
@@ -81,3 +82,18 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
         if progress:
             progress(group, 0)
     return rows
+
+
+def simulate_diff(old: str, new: str, input_dir: Path, days: int, seeds: int) -> dict[str, Any]:
+    """`duecare policy diff --simulate`: both strategies simulated on the same seeds; per headline metric the
+    means and the paired difference (new − old) with its 95% interval."""
+    from duecare.simulate.params import load_params
+    from duecare.simulate.variants import named
+    from duecare.simulate.world import load_portfolio
+
+    comparison = compare(load_portfolio(input_dir), [named(old), named(new)], load_params(), days,
+                         list(range(1, seeds + 1)))
+    a, b = comparison.rows
+    return {"old": old, "new": new, "days": days, "seeds": comparison.seeds,
+            "metrics": {m: {"old": a["metrics"][m], "new": b["metrics"][m], "difference": b["difference"][m]}
+                        for m in HEADLINE}}

@@ -126,11 +126,16 @@ def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: in
         m = _mean_metrics(portfolio, Variant(f"trial-{trial.number}", Policy(packs, strategy)), params, days, train)
         trial.set_user_attr("metrics", m)
         trial.set_user_attr("constraints", [m[k] - limits[k] for k in CAPPED])
+        if modern:
+            for k in CAPPED:
+                trial.set_constraint(k, m[k] - limits[k])
         if progress:
             progress(trial.number, m["net_recovery"])
         return m["net_recovery"]
 
-    sampler = optuna.samplers.TPESampler(seed=0, constraints_func=lambda t: t.user_attrs["constraints"])
+    modern = hasattr(optuna.trial.Trial, "set_constraint")  # optuna 5; 4.x takes a constraints function
+    sampler = optuna.samplers.TPESampler(seed=0) if modern else optuna.samplers.TPESampler(
+        seed=0, constraints_func=lambda t: t.user_attrs["constraints"])
     study = optuna.create_study(direction="maximize", sampler=sampler)
     study.enqueue_trial(space.current())
     study.optimize(objective, n_trials=budget)
