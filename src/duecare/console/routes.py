@@ -20,6 +20,7 @@ from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.kit import democlock
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
 from duecare.portal import account
@@ -33,7 +34,7 @@ from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.visits import clock
-from duecare.web.i18n import request_locale, translations
+from duecare.web.i18n import request_locale
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/console", tags=["console"])

@@ -7,32 +7,31 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from duecare.web.i18n import DOMAIN, LOCALES, locale_dir
+from duecare.kit.i18n import DOMAIN, LOCALES, po_path
 
-SOURCES = ("web", "portal", "console")
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "tr": None}
+# `translate(language, message, **values)`: the message is the second argument.
+KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "gettext": None, "tr": None, "translate": (2,)}
 
 
 def extract() -> Catalog:
-    """Every message id used by the web app's templates and Python label tables."""
+    """Every message id used by the templates and the Python code of every package."""
     root = Path(__file__).resolve().parent.parent
     catalog = Catalog(project="duecare", domain=DOMAIN)
-    for name in SOURCES:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
-                root / name, METHODS, keywords=KEYWORDS):
-            if isinstance(message, str) and message:
-                catalog.add(message, locations=[(f"{name}/{filename}", lineno)])
+    for filename, lineno, message, _comments, _context in extract_from_dir(root, METHODS, keywords=KEYWORDS):
+        if isinstance(message, str) and message:
+            catalog.add(message, locations=[(filename, lineno)])
     return catalog
 
 
 def read(locale: str) -> Catalog:
-    with (locale_dir() / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as fh:
+    with po_path(locale).open("rb") as fh:
         return read_po(fh, locale=locale, domain=DOMAIN)
 
 
@@ -46,7 +45,7 @@ def missing(locale: str) -> list[str]:
 def update(locale: str) -> int:
     """Merge newly extracted ids into a locale's .po; returns how many lack a translation."""
     template = extract()
-    path = locale_dir() / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = po_path(locale)
     catalog = read(locale) if path.exists() else Catalog(locale=locale, domain=DOMAIN, project="duecare")
     catalog.update(template, no_fuzzy_matching=True)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,10 +3,7 @@ the catalogs translate. `N_` marks a string for extraction without translating i
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    return text
-
+from duecare.kit.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "action": {

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import DEFAULT
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.web import i18n
@@ -32,7 +33,7 @@ def landing(request: Request, actor: Actor | None = PUBLIC, db: Session = DB) ->
 def switch_language(code: str, request: Request, next: str = "/", _: Actor | None = PUBLIC,
                     db: Session = DB) -> Response:
     """Remember the chosen language in a cookie and go back to the page."""
-    locale = i18n.normalise(code) or i18n.DEFAULT
+    locale = i18n.normalise(code) or DEFAULT
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(i18n.LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response

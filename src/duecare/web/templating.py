@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.visits import clock
 from duecare.web import i18n
@@ -98,7 +99,7 @@ def viewer_zone(request: Request, db: Any, actor: Any) -> str:
 
 def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     locale = i18n.request_locale(request)
-    tr = i18n.translations(locale)
+    tr = translations(locale)
     db = getattr(request.state, "db", None)
     actor = getattr(request.state, "actor", None)
     zone = viewer_zone(request, db, actor)
