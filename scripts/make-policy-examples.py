@@ -428,7 +428,7 @@ PORTED = ("flag_deceased", "flag_bankrupt", "flag_dispute_open", "flag_do_not_co
           "visit_notice", "notice_period", "consent_declined", "consent_withdrawn", "no_consent_after_14_days",
           "awaiting_consent", "visit_approval", "visit_schedule", "visit_window_sunday", "visit_limit",
           "amount_below_minimum", "reachable_inbound", "not_exhausted", "one_episode",
-          "gate_refused_visit_blocks_return")
+          "gate_refused_visit_blocks_return", "gate_alternative_pauses_visit", "gate_verified_remotely_closes_visit")
 
 
 def _shift(value, offset: str):
@@ -653,6 +653,34 @@ def gate_scenarios() -> list[dict]:
     c["visits"] = [{"status": "refused", "at": "2026-05-15T10:00:00+08:00"}]
     add("gate_refused_visit_long_ago", c, {"action": "visit_notice", "unmet": PRE_VISIT_UNMET},
         "a refusal 181 days ago no longer blocks a notice")
+    # --- remote alternatives first (issue 17): a chosen one pauses the visit, a verified one closes its need
+    c = with_visit_chain(base(), consent=False, approval=False)
+    c["alternatives"] = [{"id": "A1", "kind": "video", "state": "chosen", "chosen_at": "2026-11-06T09:00:00+08:00"}]
+    add("gate_alternative_pauses_visit", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False,
+         "unmet_includes": ["alternative_in_progress"]},
+        "the borrower chose a video call instead of a visit six days ago: the visit waits (14 days), remote "
+        "contact continues")
+    c = with_visit_chain(base(), consent=False, approval=False)
+    c["alternatives"] = [{"id": "A1", "kind": "questionnaire", "state": "completed",
+                          "chosen_at": "2026-10-20T09:00:00+08:00", "completed_at": "2026-10-21T09:00:00+08:00"}]
+    add("gate_alternative_pause_over", c,
+        {"action": "call", "reason": "awaiting_consent", "eligible": False,
+         "unmet": ["consent_missing", "approval_missing"], "silent": ["visit_alternatives_first"]},
+        "an alternative chosen 23 days ago and never confirmed: the 14-day pause is over, the visit track resumes")
+    c = with_visit_chain(base())
+    c["alternatives"] = [{"id": "A1", "kind": "documents", "state": "verified", "chosen_at": "2026-11-08T09:00:00+08:00",
+                          "completed_at": "2026-11-10T15:00:00+08:00", "evidence_ref": "document:D1"}]
+    add("gate_verified_remotely_closes_visit", c,
+        {"action": "call", "reason": "serious_arrears_call", "eligible": False,
+         "unmet_includes": ["verified_remotely"]},
+        "a person verified the borrower's payslips uploaded two days ago: the situation is known, no visit")
+    c = with_visit_chain(base())
+    c["alternatives"] = [{"id": "A1", "kind": "video", "state": "cancelled", "chosen_at": "2026-11-08T09:00:00+08:00"}]
+    add("gate_cancelled_alternative_silent", c,
+        {"action": "visit_schedule", "eligible": True, "unmet": [],
+         "silent": ["visit_alternatives_first", "visit_verified_remotely"]},
+        "a cancelled video call neither pauses nor closes the visit")
     # --- approval during the notice period
     c = with_visit_chain(base())
     c["consents"] = [dict(CONSENT, at="2026-11-04T09:00:00+08:00")]

@@ -66,9 +66,14 @@ BASE: Rows = {
         {"visit_id": "V1", "borrower_id": "B1", "loan_id": "L1", "status": "proposed",
          "at": "2026-02-15T10:00:00+08:00"},
     ],
+    "alternatives": [
+        {"alternative_id": "ALT1", "borrower_id": "B1", "loan_id": "L1", "kind": "video", "state": "verified",
+         "chosen_at": "2026-02-16T10:00:00+08:00", "completed_at": "2026-02-18T10:00:00+08:00",
+         "evidence_ref": "video_report:R1"},
+    ],
 }
 
-TIMESTAMPS = {"paid_at", "at", "sent_at"}
+TIMESTAMPS = {"paid_at", "at", "sent_at", "chosen_at", "completed_at"}
 
 
 def rows() -> Rows:

@@ -234,6 +234,31 @@ class Visit(_Strict):
     outcome: VisitOutcome | None = None
 
 
+AlternativeKind = Literal["questionnaire", "documents", "video", "phone_appointment", "plan"]
+AlternativeState = Literal["chosen", "completed", "verified", "cancelled"]
+
+
+class Alternative(_Strict):
+    """A remote alternative to a home visit the borrower chose: it pauses the visit while in progress and,
+    once verified by a person, closes the visit need (`verified_remotely`)."""
+
+    id: Id | None = None
+    loan_id: Id | None = None
+    kind: AlternativeKind
+    state: AlternativeState = "chosen"
+    chosen_at: Moment
+    completed_at: Moment | None = None
+    evidence_ref: Annotated[str, Field(max_length=200)] | None = None
+
+    @field_validator("completed_at")
+    @classmethod
+    def _after_chosen(cls, value: Any, info: ValidationInfo) -> Any:
+        chosen = info.data.get("chosen_at")
+        if value is not None and chosen is not None and value < chosen:
+            raise ValueError(f"must not be before chosen_at {chosen.isoformat()}")
+        return value
+
+
 class CaseFile(_Strict):
     version: Literal[1] = 1
     as_of: Moment
@@ -245,6 +270,7 @@ class CaseFile(_Strict):
     approvals: list[Approval] = Field(default=[], max_length=FEW)
     promises: list[Promise] = Field(default=[], max_length=FEW)
     visits: list[Visit] = Field(default=[], max_length=FEW)
+    alternatives: list[Alternative] = Field(default=[], max_length=FEW)
 
     @field_validator("loans")
     @classmethod
@@ -306,7 +332,7 @@ def parse_case(data: Any, source: str = "case file") -> CaseFile:
 
 def _check_references(case: CaseFile, source: str) -> None:
     loan_ids = {loan.id for loan in case.loans}
-    for field in ("contacts", "notices", "promises", "visits"):
+    for field in ("contacts", "notices", "promises", "visits", "alternatives"):
         for i, item in enumerate(getattr(case, field)):
             if item.loan_id is not None and item.loan_id not in loan_ids:
                 raise CaseFileError(f"{field}[{i}].loan_id: no loan with id {item.loan_id!r} in this case",

@@ -77,6 +77,26 @@ class VisitStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class AlternativeKind(StrEnum):
+    """A remote way to learn the borrower's situation, offered before any home visit."""
+
+    QUESTIONNAIRE = "questionnaire"
+    DOCUMENTS = "documents"
+    VIDEO = "video"
+    PHONE_APPOINTMENT = "phone_appointment"
+    PLAN = "plan"
+
+
+class AlternativeState(StrEnum):
+    """chosen (the visit waits) → completed (the borrower did their part) → verified (staff confirmed the
+    situation is established: no visit is needed) or cancelled."""
+
+    CHOSEN = "chosen"
+    COMPLETED = "completed"
+    VERIFIED = "verified"
+    CANCELLED = "cancelled"
+
+
 class HoldKind(StrEnum):
     DECEASED = "deceased"
     BANKRUPT = "bankrupt"

@@ -35,6 +35,9 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                  "amount_minor": pl.Int64(), "status": pl.String()},
     "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS,
                "outcome": pl.String()},
+    # Remote alternatives to a visit the borrower chose (state chosen|completed|verified|cancelled).
+    "alternatives": {"borrower_id": pl.String(), "loan_id": pl.String(), "kind": pl.String(),
+                     "state": pl.String(), "chosen_at": UTC_TS, "completed_at": UTC_TS},
     # The borrower's stated contact preferences (case file `borrower.contact_preferences`, the store's
     # `contact_preferences`): windows in local seconds after midnight (weekday 1 = Monday, null = every day)
     # and the remote channels they refused.
@@ -71,6 +74,8 @@ def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
 
 def _as_utc(df: pl.DataFrame, col: str) -> pl.Expr:
     dtype = df.schema[col]
+    if dtype == pl.Null:  # an optional instant that no row has
+        return pl.col(col).cast(UTC_TS)
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
             return pl.col(col).dt.replace_time_zone("UTC")
@@ -198,6 +203,10 @@ def case_to_frames(case: CaseFile) -> Frames:
     for v in case.visits:
         rows["visits"].append({"borrower_id": bid, "loan_id": v.loan_id, "status": v.status, "at": v.at,
                                "outcome": v.outcome})
+    for alt in case.alternatives:
+        rows["alternatives"].append({"borrower_id": bid, "loan_id": alt.loan_id, "kind": alt.kind,
+                                     "state": alt.state, "chosen_at": alt.chosen_at,
+                                     "completed_at": alt.completed_at})
     frames: Frames = {}
     for name, schema in SCHEMAS.items():
         data = rows[name]

@@ -111,11 +111,17 @@ SPECS: tuple[FileSpec, ...] = (
         Col("visit_id", "id"), _ref("borrower_id", "borrowers"), _ref("loan_id", "loans", required=False),
         Col("status", "enum", values=_values(m.VisitStatus)), Col("at", "timestamp"),
         Col("outcome", "enum", required=False, values=VISIT_OUTCOMES))),
+    FileSpec("alternatives", ("alternative_id",), (
+        Col("alternative_id", "id"), _ref("borrower_id", "borrowers"), _ref("loan_id", "loans", required=False),
+        Col("kind", "enum", values=_values(m.AlternativeKind)),
+        Col("state", "enum", values=_values(m.AlternativeState)), Col("chosen_at", "timestamp"),
+        Col("completed_at", "timestamp", required=False), Col("evidence_ref", "str", required=False, max_len=200))),
 )
 _SPEC = {s.name: s for s in SPECS}
 _TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "installments",
                 "payments": "payments", "contacts": "contact_events", "notices": "notices",
-                "consents": "consents", "approvals": "approvals", "promises": "promises", "visits": "visits"}
+                "consents": "consents", "approvals": "approvals", "promises": "promises", "visits": "visits",
+                "alternatives": "alternatives"}
 TABLES: dict[str, Table] = {name: Base.metadata.tables[t] for name, t in _TABLE_NAMES.items()}
 PHONE_INDEX: Table = Base.metadata.tables["borrower_phone_index"]
 

@@ -35,6 +35,8 @@ from duecare.kit.fields import PersonalText
 from duecare.kit.money import from_minor, to_minor
 from duecare.ledger.enums import (
     FLAGS,
+    AlternativeKind,
+    AlternativeState,
     ApprovalDecision,
     Channel,
     ConsentDecision,
@@ -52,6 +54,9 @@ from duecare.ledger.enums import (
 # The vocabularies live in enums.py; they are re-exported here for callers that import them from models.
 __all__ = [
     "FLAGS",
+    "Alternative",
+    "AlternativeKind",
+    "AlternativeState",
     "AppendOnlyError",
     "Approval",
     "ApprovalDecision",
@@ -378,6 +383,33 @@ class Visit(Base):
     # What the agents found (met_borrower, not_home, moved, refused, third_party_only); `refused` is the
     # borrower's "do not come back", which blocks new visits for the strategy's period.
     outcome: Mapped[str | None] = mapped_column(String(20))
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+    loan: Mapped[Loan | None] = relationship(lazy="raise")
+
+
+class Alternative(Base):
+    """A remote alternative to a home visit the borrower chose (questionnaire, documents, video call, phone
+    appointment, repayment plan). While `chosen` or `completed` it pauses the visit for the strategy's
+    `alternative_pause_days`; once `verified` (a person confirmed the situation it established, `evidence_ref`
+    naming what) it closes the visit need for `verified_remotely_days`."""
+
+    __tablename__ = "alternatives"
+    __table_args__ = (
+        CheckConstraint("completed_at IS NULL OR completed_at >= chosen_at", name="completed_after_chosen"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    kind: Mapped[AlternativeKind] = mapped_column(enum_type(AlternativeKind, "kind"))
+    state: Mapped[AlternativeState] = mapped_column(enum_type(AlternativeState, "state"))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What established the situation: e.g. `questionnaire:12`, `document:D3`, `video_report:R7` (never content).
+    evidence_ref: Mapped[str | None] = mapped_column(String(200))
+    notice_id: Mapped[str | None] = mapped_column(ID)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")

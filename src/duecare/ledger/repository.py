@@ -94,6 +94,9 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         "promises": select(m.Promise.borrower_id, m.Promise.loan_id, m.Promise.promised_date,
                            m.Promise.amount_minor, m.Promise.status).where(m.Promise.borrower_id.in_(chosen)),
         "visits": visits,
+        "alternatives": select(m.Alternative.borrower_id, m.Alternative.loan_id, m.Alternative.kind,
+                               m.Alternative.state, m.Alternative.chosen_at, m.Alternative.completed_at)
+        .where(m.Alternative.borrower_id.in_(chosen)),
     }
 
     def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:

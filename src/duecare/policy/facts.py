@@ -16,6 +16,8 @@ from duecare.policy.consent import consent_frame, live_notice_frame
 
 DAY = pl.duration(days=1)
 REFUSED_BLOCK_DAYS = 180  # "do not return": the default when a strategy does not set visit_refused_block_days
+ALTERNATIVE_PAUSE_DAYS = 14  # a chosen remote alternative pauses the visit this long (strategy may set it)
+VERIFIED_REMOTELY_DAYS = 90  # a situation established remotely closes the visit need this long
 
 
 # (name shown in `visit_holds`, column): the borrower-level holds that close the visit gate
@@ -108,6 +110,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     )
     return (
         base.select("loan_id")
+        .join(alternatives(frames, base, params), on="loan_id", how="left")
         .join(latest_notice, on="loan_id", how="left")
         .join(latest_consent, on="loan_id", how="left")
         .join(latest_approval, on="loan_id", how="left")
@@ -115,12 +118,37 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         .join(refused, on="loan_id", how="left")
         .with_columns(
             visit_refused_recently=pl.col("visit_refused_recently").fill_null(False),
+            alternative_in_progress=pl.col("alternative_in_progress").fill_null(False),
+            verified_remotely=pl.col("verified_remotely").fill_null(False),
             has_notice=pl.col("notice_id").is_not_null(),
             consent_state=pl.col("consent_state").fill_null("none"),
             approval_state=pl.col("approval_state").fill_null("none"),
             visit_limit=pl.col("visit_limit").fill_null(False),
         )
         .drop("sent_at")
+    )
+
+
+def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: dict[str, float]) -> pl.DataFrame:
+    """Per loan, the borrower's remote alternatives to a visit (any loan of theirs: the situation is the person's).
+
+    `alternative_in_progress`: one chosen (or completed, awaiting a person's confirmation) less than
+    `alternative_pause_days` ago. `verified_remotely`: one a person verified less than `verified_remotely_days`
+    ago; the situation is known, so no visit is needed. Rows dated after as_of are ignored.
+    """
+    alts = frames.get("alternatives", empty("alternatives")).drop("loan_id")
+    pause = pl.duration(days=int(params.get("alternative_pause_days", ALTERNATIVE_PAUSE_DAYS)))
+    valid = pl.duration(days=int(params.get("verified_remotely_days", VERIFIED_REMOTELY_DAYS)))
+    rows = base.join(alts, on="borrower_id", how="inner").filter(pl.col("chosen_at") <= pl.col("as_of_utc"))
+    running = pl.col("state").is_in(["chosen", "completed"]) & (pl.col("as_of_utc") - pl.col("chosen_at") < pause)
+    verified = ((pl.col("state") == "verified") & pl.col("completed_at").is_not_null()
+                & (pl.col("completed_at") <= pl.col("as_of_utc"))
+                & (pl.col("as_of_utc") - pl.col("completed_at") < valid))
+    return (
+        rows.group_by("loan_id")
+        .agg(alternative_in_progress=running.any(), verified_remotely=verified.any(),
+             alternative_kind=pl.col("kind").filter(running).sort_by(pl.col("chosen_at").filter(running)).last(),
+             verified_remotely_at=pl.col("completed_at").filter(verified).max())
     )
 
 

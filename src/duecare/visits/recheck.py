@@ -8,9 +8,10 @@ those borrowers before the transaction commits, through the batch's decision pat
 `ledger.repository.store_frames` → `policy.evaluator.decide` with the batch's scorer) at the app's clock.
 A workflow step that has just re-checked its own visit marks the borrower clean (`mark_checked`).
 
-What a closed gate does (`judge`): a temporary reason (only `hold_active`, from a pending promise or an open
-hardship review) puts the visit `on_hold`; anything else cancels it; a decline while the notice is out ends
-it as `declined`. Either way the agents are told at once and the visit leaves their route. An on_hold visit
+What a closed gate does (`judge`): a temporary reason (`hold_active` from a pending promise or an open
+hardship review, or `alternative_in_progress`: a remote alternative the borrower chose) puts the visit
+`on_hold`; anything else cancels it (`verified_remotely` among them: the situation is known); a decline while
+the notice is out ends it as `declined`. Either way the agents are told at once and the visit leaves their route. An on_hold visit
 whose gate holds again resumes. Locks: the borrower row first (`FOR NO KEY UPDATE`), then the visits in id
 order — the same order as every workflow step, so a withdrawal racing a step waits or wins, never both go on.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.models import InboundEvent
 from duecare.ledger.models import (
+    Alternative,
     Borrower,
     Consent,
     ContactEvent,
@@ -61,7 +63,9 @@ NOT_YET: dict[S, frozenset[str]] = {
 }
 # Hold kinds that end by themselves or by a person's review: the visit waits instead of ending.
 TEMPORARY_HOLDS = frozenset({"ptp_pending", "hardship_open"})
-FACT_TYPES: tuple[type, ...] = (Consent, Hold, Promise, Payment, ContactEvent, Notice, Visit, Borrower)
+FACT_TYPES: tuple[type, ...] = (Consent, Hold, Promise, Payment, ContactEvent, Notice, Visit, Borrower, Alternative)
+# Gate codes that pause a visit rather than end it: a remote alternative the borrower chose is running.
+PAUSING = frozenset({"alternative_in_progress"})
 
 _TOUCHED = "duecare.gate.touched"  # session.info: borrower ids whose facts changed since the last re-check
 _REPLIES = "duecare.gate.replies"  # session.info: borrowers' replies recorded in this transaction
@@ -112,8 +116,9 @@ def judge(session: Session, visit: VisitCase, gate: GateEvaluation, at: datetime
         return (S(visit.held_from or S.APPROVED.value), []) if visit.state == S.ON_HOLD else (None, [])
     if visit.state == S.NOTICE_SENT and reasons == ["consent_declined"]:
         return S.DECLINED, reasons
-    temporary = (set(reasons) == {"hold_active"} and visit.state != S.IN_PROGRESS
-                 and active_hold_kinds(session, visit.borrower_id, at) <= TEMPORARY_HOLDS)
+    stops = set(reasons) - PAUSING
+    temporary = (stops <= {"hold_active"} and visit.state != S.IN_PROGRESS
+                 and (not stops or active_hold_kinds(session, visit.borrower_id, at) <= TEMPORARY_HOLDS))
     if temporary:
         return (None if visit.state == S.ON_HOLD else S.ON_HOLD), reasons
     return S.CANCELLED, reasons

@@ -52,6 +52,8 @@ LABELS: dict[str, dict[str, str]] = {
         "consent_declined": N_("Consent declined"), "consent_withdrawn": N_("Consent withdrawn"),
         "approval_missing": N_("No supervisor approval"),
         "visit_refused_recently": N_("The borrower refused a visit recently"),
+        "alternative_in_progress": N_("The borrower chose a remote alternative to a visit"),
+        "verified_remotely": N_("The borrower's situation was verified remotely"),
         "payment_since_notice": N_("A payment arrived since the notice"),
         "rpc_since_notice": N_("The borrower was reached since the notice"),
     },
