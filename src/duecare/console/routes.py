@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.console import casework, dashboards, inboxpages, search, visitpages
+from duecare.console import casework, dashboards, inboxpages, search, simulations, visitpages
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.kit import democlock
@@ -403,3 +403,4 @@ def local(moment: datetime, tz: str) -> datetime:
 
 router.include_router(visitpages.router)  # the visit workflow's pages (console/visitpages.py)
 router.include_router(inboxpages.router)  # the staff inbox of borrower requests (console/inboxpages.py)
+router.include_router(simulations.router)  # Policy › Simulations: the last simulate/optimise reports (console/simulations.py)

@@ -51,6 +51,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "strategy.write": frozenset({"supervisor"}),  # the collections strategy manager
     "batch.run": frozenset({"supervisor", "admin"}),
     "dashboards.read": frozenset({"supervisor", "compliance", "analyst", "admin"}),
+    "simulations.read": frozenset({"supervisor", "compliance"}),  # simulate/optimise reports (console/simulations.py)
     "risk.read": frozenset({"analyst", "supervisor", "compliance"}),
     "risk.write": frozenset({"analyst"}),
     # privacy and governance
