@@ -1,0 +1,71 @@
+"""Simulator speed: wall time of accounts × days × strategies × seeds, and what it implies for the target.
+
+The target (issue #19) is 100,000 accounts × 90 days × 3 strategies × 5 seeds in ≤ 10 minutes on this 2-core
+machine. Each simulated day runs the real decision engine on the borrowers who may need a decision (in arrears,
+or an installment due from yesterday to the pre-due window), so the cost grows with the arrears book, not the
+whole portfolio. The load average is printed: on a shared machine the figure is an upper bound.
+
+    .venv/bin/python benchmarks/simulate.py --accounts 20000 --days 30 --seeds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _portfolio import peak_rss_mb, portfolio
+
+from duecare.simulate.params import load_params
+from duecare.simulate.run import simulate
+from duecare.simulate.variants import DEFAULT_COMPARISON, named
+from duecare.simulate.world import load_portfolio
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=20_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--strategies", default=",".join(DEFAULT_COMPARISON))
+    ap.add_argument("--seed", type=int, default=42, help="portfolio seed")
+    ap.add_argument("--as-of", default="2026-12-01")
+    args = ap.parse_args()
+    directory = portfolio(args.accounts, args.seed, args.as_of)
+    loaded = time.perf_counter()
+    world = load_portfolio(directory)
+    load_s = time.perf_counter() - loaded
+    params = load_params()
+    variants = [named(s) for s in args.strategies.split(",")]
+    load_before = os.getloadavg()
+    runs = []
+    started = time.perf_counter()
+    for variant in variants:
+        for seed in range(1, args.seeds + 1):
+            t0 = time.perf_counter()
+            result = simulate(world, variant, params, args.days, seed)
+            runs.append({"strategy": variant.name, "seed": seed, "seconds": round(time.perf_counter() - t0, 2),
+                         "in_arrears": int(result.metrics["borrowers_in_arrears"])})
+            print(json.dumps(runs[-1]), file=sys.stderr)
+    wall = time.perf_counter() - started
+    per_account_day = wall / (args.accounts * args.days * len(variants) * args.seeds)
+    target_units = 100_000 * 90 * 3 * 5
+    print(json.dumps({
+        "accounts": args.accounts, "days": args.days, "strategies": len(variants), "seeds": args.seeds,
+        "wall_seconds": round(wall, 1), "load_seconds": round(load_s, 2),
+        "seconds_per_simulated_day": round(wall / (args.days * len(variants) * args.seeds), 3),
+        "extrapolated_target_minutes": round(per_account_day * target_units / 60, 1),
+        "extrapolation": "linear in accounts × days × strategies × seeds (the day's work scales with the arrears "
+                         "book, a fixed share of accounts); measured, not assumed: compare two sizes",
+        "load_average_before": [round(x, 1) for x in load_before],
+        "load_average_after": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }))
+
+
+if __name__ == "__main__":
+    main()
