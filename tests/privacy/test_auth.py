@@ -238,3 +238,24 @@ class TestBorrowerCodes:
     def test_code_requests_are_rate_limited(self, client: TestClient, demo_codes: None) -> None:
         codes = [self._ask(client).status_code for _ in range(4)]  # type: ignore[attr-defined]
         assert codes == [200, 200, 200, 429]
+
+
+def test_the_sign_in_pages_are_templates_in_the_requests_language(sqlite_url: str) -> None:
+    """The staff sign-in, two-step and link pages come from privacy/templates in the chosen language, with the
+    CSRF token and the (escaped) hidden fields; errors answer in that language too."""
+    from fastapi.testclient import TestClient
+
+    from duecare.app.factory import create_app
+
+    client = TestClient(create_app(sqlite_url))
+    zh = client.get("/auth/login?next=/console", headers={"accept-language": "zh-CN"}).text
+    assert '<html lang="zh-CN">' in zh and "<title>登录</title>" in zh and "用户名" in zh
+    assert 'name="csrf_token"' in zh and 'name="next" value="/console"' in zh
+    en = client.get("/auth/totp", headers={"accept-language": "en"}).text
+    assert '<html lang="en">' in en and "Two-step check" in en and "Authenticator code" in en
+    link = client.get('/auth/borrower/link?token="><script>', headers={"accept-language": "en"}).text
+    assert "<script>" not in link and "&#34;&gt;&lt;script&gt;" in link
+    wrong = client.post("/auth/login", data={"username": "nobody", "password": "x",
+                                             "csrf_token": client.get("/auth/csrf").json()["csrf_token"]},
+                        headers={"accept-language": "en"})
+    assert wrong.status_code == 401 and wrong.json() == {"error": "Wrong username or password."}

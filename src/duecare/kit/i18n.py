@@ -22,6 +22,8 @@ from babel.messages.pofile import read_po
 LOCALES = ("zh_CN", "en")
 DEFAULT = "zh_CN"
 DOMAIN = "messages"
+LANG_COOKIE = "duecare_lang"
+HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 
 def N_(text: str) -> str:
@@ -74,3 +76,27 @@ def translate(language: str | None, message: str, **values: Any) -> str:
     """`message` (an English id) in the reader's language, with `{name}` fields filled from `values`."""
     text = translations(locale_of(language)).gettext(message)
     return text.format(**values) if values else text
+
+
+def normalise(code: str | None) -> str | None:
+    """A language tag (`zh-CN`, `en-GB`, `zh_CN`) as a catalog locale, or None when we have no catalog for it."""
+    if not code:
+        return None
+    c = code.strip().replace("-", "_").lower()
+    if c.startswith("zh"):
+        return "zh_CN"
+    if c.startswith("en"):
+        return "en"
+    return None
+
+
+def choose_locale(cookie: str | None, accept_language: str) -> str:
+    """The language switch's cookie, else the first Accept-Language tag we have a catalog for, else Chinese."""
+    chosen = normalise(cookie)
+    if chosen:
+        return chosen
+    for part in accept_language.split(","):
+        found = normalise(part.split(";")[0])
+        if found:
+            return found
+    return DEFAULT

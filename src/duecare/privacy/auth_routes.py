@@ -1,19 +1,24 @@
 """Sign-in and sign-out routes (`/auth/...`), mounted by the web app: `app.include_router(auth_routes.router)`.
 
 Form posts answer with a redirect (303) when the client accepts HTML, otherwise with JSON. Every route declares
-its permission; every POST carries the CSRF token (`GET /auth/csrf` gives it to API clients).
+its permission; every POST carries the CSRF token (`GET /auth/csrf` gives it to API clients). The minimal sign-in
+pages are Jinja templates (`privacy/templates/auth_*.html`) and every message comes from the catalogs in the
+request's language (`kit.i18n`).
 """
 
 from __future__ import annotations
 
-from html import escape
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import HTML_LANG, LANG_COOKIE, N_, choose_locale, translations
 from duecare.privacy import auth
 from duecare.privacy.deps import DB, csrf_token, require, session_row
 from duecare.privacy.models import StaffUser
@@ -31,8 +36,32 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PUBLIC = Depends(require("public"))
 SIGNED_IN = Depends(require("authenticated"))
 
-_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><main><h1>{title}</h1>{body}</main></body></html>"""
+SIGN_IN = N_("Sign in")
+TOO_MANY = N_("Too many attempts; wait 15 minutes.")
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _locale(request: Request) -> str:
+    return choose_locale(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", ""))
+
+
+def _say(request: Request, message: str) -> str:
+    """A message id in the request's language."""
+    return translations(_locale(request)).gettext(message)
+
+
+def _page(request: Request, db: Session, template: str, *, title: str, action: str, button: str,
+          hidden: list[tuple[str, str]]) -> str:  # fmt: skip
+    locale = _locale(request)
+    tr = translations(locale)
+    return _templates().get_template(template).render(
+        _=tr.gettext, html_lang=HTML_LANG[locale], title=tr.gettext(title), button=tr.gettext(button),
+        action=action, csrf_token=csrf_token(request, db), hidden=hidden)
 
 
 def _ip(request: Request) -> str:
@@ -58,14 +87,6 @@ def _done(
     return JSONResponse(payload, status_code=status)
 
 
-def _form(request: Request, db: Session, action: str, fields: str, button: str) -> str:
-    token = escape(csrf_token(request, db))
-    return (
-        f'<form method="post" action="{action}"><input type="hidden" name="csrf_token" value="{token}">'
-        f'{fields}<button type="submit">{button}</button></form>'
-    )
-
-
 def _start_session(request: Request, db: Session, response: Response, kind: str, subject: str, role: str,
                    stage: str = "full") -> None:  # fmt: skip
     revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
@@ -80,13 +101,8 @@ def get_csrf(request: Request, _: Actor | None = PUBLIC, db: Session = DB) -> di
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
-    fields = (
-        f'<input type="hidden" name="next" value="{escape(_safe_next(next))}">'
-        '<label>用户名 Username <input name="username" autocomplete="username" required></label>'
-        '<label>密码 Password <input name="password" type="password" autocomplete="current-password" required>'
-        "</label>"
-    )
-    return _PAGE.format(title="登录 Sign in", body=_form(request, db, "/auth/login", fields, "登录 Sign in"))
+    return _page(request, db, "auth_login.html", title=SIGN_IN, action="/auth/login", button=SIGN_IN,
+                 hidden=[("next", _safe_next(next))])
 
 
 @router.post("/login")
@@ -100,12 +116,12 @@ def login(
 ) -> Response:
     ip = _ip(request)
     if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|{username.casefold()}"):
-        raise HTTPException(429, "too many sign-in attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+        raise HTTPException(429, _say(request, TOO_MANY))
     result = auth.authenticate_staff(db, username, password)
     if result.outcome == "locked":
-        return JSONResponse({"error": "account locked for 15 minutes / 账户已锁定15分钟"}, status_code=423)
+        return JSONResponse({"error": _say(request, N_("Account locked for 15 minutes."))}, status_code=423)
     if result.user is None:
-        return JSONResponse({"error": "wrong username or password / 用户名或密码错误"}, status_code=401)
+        return JSONResponse({"error": _say(request, N_("Wrong username or password."))}, status_code=401)
     stage = "totp" if result.outcome == "needs_totp" else "full"
     target = f"/auth/totp?next={_safe_next(next)}" if stage == "totp" else next
     response = _done(request, {"ok": True, "role": result.user.role, "stage": stage}, target)
@@ -115,14 +131,8 @@ def login(
 
 @router.get("/totp", response_class=HTMLResponse)
 def totp_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
-    fields = (
-        f'<input type="hidden" name="next" value="{escape(_safe_next(next))}">'
-        '<label>动态验证码 Authenticator code <input name="code" inputmode="numeric" autocomplete="one-time-code"'
-        " required></label>"
-    )
-    return _PAGE.format(
-        title="两步验证 Two-step check", body=_form(request, db, "/auth/totp", fields, "确认 Verify")
-    )
+    return _page(request, db, "auth_totp.html", title=N_("Two-step check"), action="/auth/totp",
+                 button=N_("Verify"), hidden=[("next", _safe_next(next))])
 
 
 @router.post("/totp")
@@ -135,12 +145,12 @@ def totp(
 ) -> Response:
     row = session_row(request, db)
     if row is None or row.kind != "staff" or row.stage != "totp":
-        raise HTTPException(401, "sign in with your password first")
+        raise HTTPException(401, _say(request, N_("Sign in with your password first.")))
     if not LOGIN_PER_ACCOUNT.hit(f"totp|{row.subject_id}"):
-        raise HTTPException(429, "too many attempts; wait 15 minutes")
+        raise HTTPException(429, _say(request, TOO_MANY))
     user = db.get(StaffUser, row.subject_id)
     if user is None or not auth.verify_totp(db, user, code.strip()):
-        return JSONResponse({"error": "wrong code / 验证码错误"}, status_code=401)
+        return JSONResponse({"error": _say(request, N_("Wrong code."))}, status_code=401)
     response = _done(request, {"ok": True, "role": user.role, "stage": "full"}, next)
     _start_session(request, db, response, "staff", user.id, user.role)
     return response
@@ -148,18 +158,18 @@ def totp(
 
 @router.post("/totp/setup")
 def totp_setup(
-    password: str = Form(max_length=256), code: str = Form("", max_length=12), actor: Actor = SIGNED_IN,
+    request: Request, password: str = Form(max_length=256), code: str = Form("", max_length=12), actor: Actor = SIGNED_IN,
     db: Session = DB,
 ) -> JSONResponse:
     """Turn on (or replace) TOTP for the signed-in staff member after they sign in again: the password, and the
     current code when TOTP is already on (a stolen session alone cannot change it). The URI is shown once."""
     user = db.get(StaffUser, actor.id) if actor.kind == "staff" else None
     if user is None:
-        raise HTTPException(403, "only staff accounts use TOTP")
+        raise HTTPException(403, _say(request, N_("Only staff accounts use an authenticator.")))
     if not LOGIN_PER_ACCOUNT.hit(f"reauth|{user.id}"):
-        raise HTTPException(429, "too many attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+        raise HTTPException(429, _say(request, TOO_MANY))
     if not auth.reauthenticate(db, user, password, code):  # answered, not raised: the failure count is kept
-        return JSONResponse({"error": "confirm with your password (and current code) / 请输入密码（及当前验证码）确认"},
+        return JSONResponse({"error": _say(request, N_("Confirm with your password (and your current code)."))},
                             status_code=403)
     return JSONResponse({"otpauth_uri": auth.enable_totp(db, user)})
 
@@ -180,9 +190,9 @@ def borrower_code(
     with auth.answer_no_sooner_than():
         borrower_id = auth.find_borrower_by_phone(db, phone)
         if not auth.code_request_allowed(_ip(request), phone, borrower_id):
-            raise HTTPException(429, "too many codes requested; wait 10 minutes / 请求过于频繁，请10分钟后再试")
-        payload: dict[str, Any] = {"sent": True, "message": "如果该号码已登记，验证码已发送 / "
-                                   "If this number is registered, a code has been sent."}  # fmt: skip
+            raise HTTPException(429, _say(request, N_("Too many codes requested; wait 10 minutes.")))
+        payload: dict[str, Any] = {"sent": True,
+                                   "message": _say(request, N_("If this number is registered, a code has been sent."))}
         if borrower_id is not None:
             try:
                 issued = auth.issue_code(db, borrower_id)
@@ -197,10 +207,8 @@ def borrower_code(
 @router.get("/borrower/link", response_class=HTMLResponse)
 def borrower_link_page(request: Request, token: str, _: Actor | None = PUBLIC, db: Session = DB) -> str:
     """A link opens a confirm page; only the POST spends it (link scanners that prefetch GETs cannot)."""
-    fields = f'<input type="hidden" name="token" value="{escape(token[:128])}">'
-    return _PAGE.format(
-        title="登录 Sign in", body=_form(request, db, "/auth/borrower/verify", fields, "继续 Continue")
-    )
+    return _page(request, db, "auth_link.html", title=SIGN_IN, action="/auth/borrower/verify",
+                 button=N_("Continue"), hidden=[("token", token[:128])])
 
 
 @router.post("/borrower/verify")
@@ -216,7 +224,7 @@ def borrower_verify(
     ip = _ip(request)
     digits = "".join(ch for ch in phone if ch.isdigit())
     if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|code|{digits or 'link'}"):
-        raise HTTPException(429, "too many attempts; wait 15 minutes / 尝试次数过多，请15分钟后再试")
+        raise HTTPException(429, _say(request, TOO_MANY))
     borrower_id: str | None = None
     if token:
         borrower_id = auth.verify_link(db, token)
@@ -225,7 +233,7 @@ def borrower_verify(
         if candidate is not None and auth.verify_code(db, candidate, code):
             borrower_id = candidate
     if borrower_id is None:
-        return JSONResponse({"error": "code wrong or expired / 验证码错误或已过期"}, status_code=401)
+        return JSONResponse({"error": _say(request, N_("The code is wrong or has expired."))}, status_code=401)
     response = _done(request, {"ok": True, "role": "borrower"}, next)
     _start_session(request, db, response, "borrower", borrower_id, "borrower")
     return response

@@ -7,10 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from duecare.kit.i18n import DEFAULT
+from duecare.kit.i18n import DEFAULT, LANG_COOKIE, normalise
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.web import i18n
 from duecare.web.templating import render
 
 router = APIRouter(tags=["web"])
@@ -33,9 +32,9 @@ def landing(request: Request, actor: Actor | None = PUBLIC, db: Session = DB) ->
 def switch_language(code: str, request: Request, next: str = "/", _: Actor | None = PUBLIC,
                     db: Session = DB) -> Response:
     """Remember the chosen language in a cookie and go back to the page."""
-    locale = i18n.normalise(code) or DEFAULT
+    locale = normalise(code) or DEFAULT
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(i18n.LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return response
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
-from duecare.kit.i18n import translations
+from duecare.kit.i18n import HTML_LANG, translations
 from duecare.kit.settings import demo_mode
 from duecare.visits import clock
 from duecare.web import i18n
@@ -107,7 +107,7 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "request": request,
         "viewer_tz": zone,
         "locale": locale,
-        "html_lang": i18n.HTML_LANG[locale],
+        "html_lang": HTML_LANG[locale],
         "_": tr.gettext,
         "gettext": tr.gettext,
         "ngettext": tr.ngettext,
