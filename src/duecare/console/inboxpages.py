@@ -20,7 +20,7 @@ from duecare.privacy import rights
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import clock
+from duecare.visits import clock, corrections
 from duecare.web.templating import render
 
 router = APIRouter()
@@ -70,9 +70,25 @@ def answer_request(request_id: int, request: Request, field: str = Form("", max_
         if req.kind == "access":
             inbox.answer_access(db, actor, request_id, clock.now())
         elif req.kind == "correction":
+            if corrections.of_request(db, request_id) is not None:
+                raise UserError("this asks to correct a visit report: approve or refuse it", place="request")
             rights.apply_correction(db, actor, request_id, field, value)
         else:
             rights.handle_deletion(db, actor, request_id, clock.now().date())
+    except UserError as exc:
+        return _page(request, db, actor, 422, error=str(exc))
+    return _done("answered")
+
+
+@router.post("/inbox/requests/{request_id}/report-correction")
+def decide_report_correction(request_id: int, request: Request, decision: str = Form(max_length=8),
+                             note: str = Form("", max_length=2000), actor: Actor = RIGHTS,
+                             db: Session = DB) -> Response:
+    """A borrower's correction of a visit report: applied (the original kept) or refused with the reasons."""
+    try:
+        if decision not in ("approve", "refuse"):
+            raise UserError("decision: approve or refuse", place="decision")
+        corrections.decide(db, actor, request_id, decision == "approve", note, clock.now())
     except UserError as exc:
         return _page(request, db, actor, 422, error=str(exc))
     return _done("answered")

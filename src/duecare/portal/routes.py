@@ -36,7 +36,7 @@ from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
-from duecare.visits import clock
+from duecare.visits import clock, corrections
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -415,12 +415,22 @@ async def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK,
 
 # --- my data, complaints, decisions ------------------------------------------------------------------------
 
+def _data_page(request: Request, db: Session, actor: Actor, status: int = 200, **extra: Any) -> Response:
+    b = db.get(m.Borrower, actor.id)
+    audit_read(db, actor, f"borrower:{actor.id}", ["name", "phones", "email", "address", "visit_reports"],
+               purpose="own_data_view")
+    reports = [{"visit": case.id, "facts": [{"field": k, "value": v} for k, v in facts.items()
+                                            if k in corrections.CORRECTABLE]}
+               for case, facts in corrections.reports_of(db, actor.id)]
+    return render(request, "portal/data.html", status_code=status, borrower=b,
+                  requests=rights.requests_of(db, actor.id), complaints=rights.complaints_of(db, actor.id),
+                  reviews=rights.reviews_of(db, actor.id), visit_reports=reports,
+                  correctable=corrections.CORRECTABLE, **extra)
+
+
 @router.get("/data")
 def data_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
-    b = db.get(m.Borrower, actor.id)
-    audit_read(db, actor, f"borrower:{actor.id}", ["name", "phones", "email", "address"], purpose="own_data_view")
-    return render(request, "portal/data.html", borrower=b, requests=rights.requests_of(db, actor.id),
-                  complaints=rights.complaints_of(db, actor.id), reviews=rights.reviews_of(db, actor.id))
+    return _data_page(request, db, actor)
 
 
 @router.get("/data/export.json")
@@ -435,10 +445,19 @@ def data_request(request: Request, kind: str = Form(max_length=16), details: str
     try:
         rights.request_change(db, actor.id, kind, details, now(request))
     except UserError as exc:
-        b = db.get(m.Borrower, actor.id)
-        return render(request, "portal/data.html", status_code=422, borrower=b, error=str(exc),
-                      requests=rights.requests_of(db, actor.id), complaints=rights.complaints_of(db, actor.id),
-                      reviews=rights.reviews_of(db, actor.id))
+        return _data_page(request, db, actor, 422, error=str(exc))
+    return _back("/portal/data", "request")
+
+
+@router.post("/data/visit-correction")
+def visit_report_correction(request: Request, visit: str = Form(max_length=64), field: str = Form(max_length=40),
+                            value: str = Form(max_length=200), reason: str = Form("", max_length=1000),
+                            actor: Actor = RIGHTS, db: Session = DB) -> Response:
+    """Ask for one fact of a visit report to be corrected; a person reviews it (PIPL Art. 46)."""
+    try:
+        corrections.request(db, actor.id, visit, field, value, reason, now(request))
+    except UserError as exc:
+        return _data_page(request, db, actor, 422, error=str(exc))
     return _back("/portal/data", "request")
 
 

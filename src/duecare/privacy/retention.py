@@ -2,7 +2,9 @@
 
 A borrower is kept while any of these holds: the retention period since last activity is running, a legal
 hold is open, a debt is still outstanding, or a data-subject request is open. Anonymising replaces every
-PersonalText value that belongs to the borrower (in every table of the metadata), removes the phone lookup
+PersonalText value that belongs to the borrower (in every table of the metadata: rows keyed by the borrower or a
+loan, and rows keyed by something of theirs, such as a visit's report, events, messages and notice texts or a
+letter's text, found through the foreign key), removes the phone lookup
 index, sign-in codes and sessions, and records a `retention_actions` row and an audit event.
 """
 
@@ -174,6 +176,18 @@ def _owned_rows(table: Table, borrower_id: str, loan_ids: list[str]) -> Any:
         return table.c.borrower_id == borrower_id
     if "loan_id" in table.c and loan_ids:
         return table.c.loan_id.in_(loan_ids)
+    return _owned_through(table, borrower_id)
+
+
+def _owned_through(table: Table, borrower_id: str) -> Any:
+    """Rows keyed by something the borrower owns (a visit's reports, events and messages, a letter's text):
+    followed through the first foreign key whose table names the borrower."""
+    for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
+        ref = fk.column.table
+        if ref.name == "borrowers":
+            return fk.parent == borrower_id
+        if "borrower_id" in ref.c:
+            return fk.parent.in_(select(fk.column).where(ref.c.borrower_id == borrower_id))
     return None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from duecare.kit.db import Base, require_all_models
 from duecare.kit.errors import UserError
+from duecare.privacy import rights_records
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.models import ReviewRequest, SubjectRequest
 from duecare.privacy.permissions import Actor
@@ -85,7 +86,8 @@ def _plain(value: Any) -> Any:
 
 
 def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]:
-    """Everything stored about a borrower, table by table, machine-readable (PIPL 45, GDPR 15/20)."""
+    """Everything stored about a borrower, machine-readable (PIPL 45, GDPR 15/20): the tables keyed by the
+    borrower or their loans, then the visit records and letters in readable form (`rights_records`)."""
     from duecare.ledger.models import Loan
 
     require_all_models()
@@ -114,6 +116,9 @@ def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
         if rows:
             out["tables"][table.name] = [{k: _plain(v) for k, v in r.items()} for r in rows]
     borrower_rows = out["tables"].get("borrowers", [])
+    language = str(borrower_rows[0].get("language") or "en") if borrower_rows else "en"
+    out["visit_records"] = rights_records.visit_records(conn, borrower_id, language)
+    out["letters"] = rights_records.letters(conn, borrower_id)
     for row in borrower_rows:
         if isinstance(row.get("phones"), str):
             row["phones"] = json.loads(row["phones"])

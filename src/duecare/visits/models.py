@@ -240,3 +240,25 @@ class VisitMessage(Base):
     # The contact task delivering it (visits/delivery.py); no foreign key: the outbox owns its table's life.
     task_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReportCorrection(Base):
+    """A borrower's request to correct one fact of a visit report (PIPL Art. 46), reviewed by a person.
+    Applied, the report holds the new value; this row keeps the original (encrypted) and who decided."""
+
+    __tablename__ = "visit_report_corrections"
+    __table_args__ = (CheckConstraint("status IN ('requested', 'applied', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit_cases.id"), index=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_requests.id"), unique=True)
+    field: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(PersonalText())  # the value as filed (JSON)
+    after: Mapped[str] = mapped_column(PersonalText())  # the value asked for (JSON)
+    reason: Mapped[str | None] = mapped_column(PersonalText())
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_note: Mapped[str | None] = mapped_column(PersonalText())

@@ -87,6 +87,13 @@ LABELS: dict[str, dict[str, str]] = {
         "business_difficulty": N_("My business is struggling"), "unexpected_expense": N_("An unexpected expense"),
         "other": N_("Something else"), "prefer_not_to_say": N_("I prefer not to say"),
     },
+    "report_fact": {
+        "employment_status": N_("Employment"), "monthly_income": N_("Monthly income"),
+        "monthly_expenses": N_("Monthly expenses"), "other_debts_monthly": N_("Other debts per month"),
+        "hardship_category": N_("Reason for the arrears"), "willingness": N_("Willingness to pay"),
+        "capacity_monthly": N_("Affordable per month"), "hardship_hold": N_("Pause requested"),
+        "referral": N_("Referral"),
+    },
     "time": {"morning": N_("Morning (9-12)"), "afternoon": N_("Afternoon (12-18)"), "evening": N_("Evening (18-21)")},
     "complaint": {
         "contact_conduct": N_("How I was spoken to"), "contact_frequency": N_("Too many contacts"),
