@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from duecare.kit.db import Base, load_all_models, unit_of_work
+from duecare.kit.db import Base, unit_of_work
 from duecare.kit.fields import PersonalText
 from duecare.privacy.models import AuditEvent, SubjectRequest
 from duecare.privacy.retention import _owned_rows, anonymise_borrower
 from duecare.privacy.rights_records import RECORD_TABLES
+from duecare.tables import load_all_models
 from duecare.visits.models import ReportCorrection, VisitMessage, VisitReport
 
 from .conftest import Clients, FakeClock
@@ -118,7 +119,7 @@ class TestCorrectingAReport:
         r = api.borrower("B2").post("/portal/data/visit-correction",
                                     data={"visit": vid, "field": "monthly_income", "value": "1"})
         assert r.status_code == 422  # not their report (the same answer as no report at all)
-        assert api.staff("A1", "agent").post(f"/console/inbox/requests/1/report-correction",
+        assert api.staff("A1", "agent").post("/console/inbox/requests/1/report-correction",
                                              data={"decision": "approve"}).status_code == 403
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from duecare.kit.db import Base, load_all_models
+from duecare.kit.db import Base, require_all_models
 
 # The tables the readable records are built from (all reached through visit_cases.borrower_id or
 # notices.borrower_id).
@@ -41,7 +41,7 @@ def _plain(value: Any) -> Any:
 
 
 def _table(name: str) -> Table | None:
-    load_all_models()
+    require_all_models()
     return Base.metadata.tables.get(name)
 
 
@@ -77,7 +77,7 @@ def _report(row: dict[str, Any], corrections: list[dict[str, Any]], language: st
 
 def visit_records(conn: Connection, borrower_id: str, language: str) -> list[dict[str, Any]]:
     """One readable entry per visit of the borrower, oldest first."""
-    cases = [c for c in _rows(conn, "visit_cases", "borrower_id", [borrower_id], "proposed_at")]
+    cases = _rows(conn, "visit_cases", "borrower_id", [borrower_id], "proposed_at")
     ids = [c["id"] for c in cases]
     by_visit: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
     for name, order in (("visit_notice_documents", "created_at"), ("visit_reports", "filed_at"),

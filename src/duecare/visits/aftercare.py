@@ -125,8 +125,8 @@ def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: Rep
         subject = "Summary of your home visit"
         head = [(f"Dear {borrower.name}, this is everything recorded at the visit. If anything is wrong, you may "
                  "ask for it to be corrected.")]
-        tail = [f"View: {link}", "To correct a fact, ask on the My data page: a person reviews it and the original "
-                "is kept on record.", complaint]
+        tail = [f"View: {link}", ("To correct a fact, ask on the My data page: a person reviews it and the "
+                                  "original is kept on record."), complaint]
     keep = schedules()[visit.pack].keep_years if visit.pack in schedules() else 0
     body = "\n".join(head + summary_lines(report, lang) + stored_lines(report, made, keep, lang) + tail)
     messages.to_borrower(session, visit, borrower, kind="visit_summary", subject=subject, body=body, link=link,
