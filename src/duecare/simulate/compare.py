@@ -70,15 +70,22 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
                 factor: float = 0.25, metrics: tuple[str, ...] = ("net_recovery", "visits", "complaints"),
                 progress: Callable[[str, int], None] | None = None) -> list[dict[str, Any]]:
     """Headline figures when each sensitivity group of params.yaml moves by -25% and +25% (same seeds)."""
-    def run(p: Params) -> dict[str, dict[str, float]]:
-        runs = [simulate(portfolio, variant, p, days, s) for s in seeds]
+    def run(p: Params) -> list[RunResult]:
+        return [simulate(portfolio, variant, p, days, s) for s in seeds]
+
+    def cells(runs: list[RunResult]) -> dict[str, dict[str, float]]:
         return {m: interval([r.metrics[m] for r in runs]) for m in metrics}
 
+    def shift(runs: list[RunResult]) -> dict[str, dict[str, float]]:
+        """Paired over seeds (common random numbers): the change from the base run, with its interval."""
+        return {m: interval([r.metrics[m] - b.metrics[m] for r, b in zip(runs, base, strict=True)]) for m in metrics}
+
     base = run(params)
-    rows: list[dict[str, Any]] = [{"group": "base", "params": [], "low": base, "high": base}]
+    rows: list[dict[str, Any]] = [{"group": "base", "params": [], "low": cells(base), "high": cells(base)}]
     for group, names in params.sensitivity.items():
         low, high = run(params.scaled(names, 1 - factor)), run(params.scaled(names, 1 + factor))
-        rows.append({"group": group, "params": names, "low": low, "high": high})
+        rows.append({"group": group, "params": names, "low": cells(low), "high": cells(high),
+                     "low_shift": shift(low), "high_shift": shift(high)})
         if progress:
             progress(group, 0)
     return rows

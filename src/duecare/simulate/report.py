@@ -115,8 +115,10 @@ def _table_html(header: list[str], rows: list[list[str]]) -> str:
 
 
 def sensitivity_rows(report: dict[str, Any]) -> list[list[str]]:
-    return [[r["group"], ", ".join(r["params"]), *[fmt(r[side][m]) for side in ("low", "high")
-                                                  for m in ("net_recovery", "visits", "complaints")]]
+    """Per group: net recovery, visits and complaints at −25% and +25%; net recovery's paired shift from the base."""
+    return [[r["group"], ", ".join(r["params"]),
+             *[fmt(r[side][m]) for side in ("low", "high") for m in ("net_recovery", "visits", "complaints")],
+             *[fmt(r.get(f"{side}_shift", {}).get("net_recovery")) for side in ("low", "high")]]
             for r in report.get("sensitivity", [])]
 
 
@@ -140,7 +142,8 @@ def write_html(report: dict[str, Any], path: Path) -> None:
         if report["sensitivity"]:
             parts.append("<h2>Sensitivity (standard strategy, each group ×0.75 and ×1.25)</h2>")
             parts.append(_table_html(["group", "params", "net −25%", "visits −25%", "complaints −25%",
-                                      "net +25%", "visits +25%", "complaints +25%"], sensitivity_rows(report)))
+                                      "net +25%", "visits +25%", "complaints +25%", "net shift −25% (paired)",
+                                      "net shift +25% (paired)"], sensitivity_rows(report)))
     else:
         parts.append(f"<pre>{html.escape(json.dumps({k: v for k, v in report.items() if k != 'trials'}, indent=2, ensure_ascii=False))}</pre>")
     for i, fig in enumerate(figures(report)):
