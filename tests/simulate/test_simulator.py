@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from duecare.simulate.compare import compare
+from duecare.simulate.compare import compare, sensitivity
 from duecare.simulate.params import load_params
 from duecare.simulate.run import simulate
 from duecare.simulate.stats import interval, t_quantile
@@ -85,3 +85,15 @@ def test_every_parameter_is_documented_and_scaling_keeps_probabilities_valid() -
     doubled = PARAMS.scaled(["promise_keep_p"], 2.0)
     assert max(doubled.seg("promise_keep_p")) == 1.0
     assert doubled["cost_visit"] == PARAMS["cost_visit"]
+
+
+def test_sensitivity_moves_each_group_both_ways_and_pairs_the_shift_over_seeds(portfolio: Portfolio) -> None:
+    one_group = replace(PARAMS, sensitivity={"promise_keeping": ["promise_keep_p"]})
+    rows = sensitivity(portfolio, named("standard"), one_group, 6, [1, 2])
+    assert [r["group"] for r in rows] == ["base", "promise_keeping"]
+    moved = rows[1]
+    for side in ("low", "high"):
+        shift = moved[f"{side}_shift"]["net_recovery"]
+        assert shift["n"] == 2
+        assert math.isclose(shift["mean"], moved[side]["net_recovery"]["mean"] - rows[0]["low"]["net_recovery"]["mean"],
+                            rel_tol=1e-9, abs_tol=1e-6)
