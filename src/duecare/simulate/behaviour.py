@@ -320,7 +320,13 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
     state.hardship_end[onset] = t + np.maximum(length, 1)
 
     paid_at = day.as_of_us + int(float(p["payment_delay_hours"]) * HOUR_US)
-    kept = state.pending_pay.filter(pl.col("day") == t)
+    # A kept promise pays what it named, never more than is still overdue on the loan today, and not on top of
+    # a payment the borrower makes today anyway (which clears the arrears).
+    kept = (state.pending_pay.filter(pl.col("day") == t)
+            .join(decisions.select("loan_id", "overdue_minor", "bi"), on="loan_id", how="inner")
+            .with_columns(amount_minor=pl.min_horizontal("amount_minor", "overdue_minor")))
+    kept = kept.filter((kept["amount_minor"] > 0) & pl.Series(~pay[kept["bi"].to_numpy()])).select(
+        "day", "loan_id", "amount_minor")
     state.pending_pay = state.pending_pay.filter(pl.col("day") != t)
     answers = state.pending_consent.filter(pl.col("day") == t)
     state.pending_consent = state.pending_consent.filter(pl.col("day") != t)
