@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from duecare.kit import i18n as kit_i18n
 from duecare.web import catalogs, i18n
@@ -24,7 +25,8 @@ def test_every_message_id_in_the_code_has_a_simplified_chinese_translation() -> 
 def test_the_catalog_compiles_and_every_translation_keeps_its_fields(locale: str) -> None:
     """Babel's checks pass, the compiled catalog reads back with gettext, and a translation names exactly the
     `{fields}` of its id (a dropped or renamed field would raise or lose the value at run time)."""
-    catalog = catalogs.read(locale)
+    with kit_i18n.po_path(locale).open("rb") as fh:
+        catalog = read_po(fh, locale=locale, abort_invalid=True)  # a malformed entry fails here, not silently
     problems = [f"{m.id!r}: {errs}" for m, errs in catalog.check()]
     wrong_fields = [m.id for m in catalog if isinstance(m.id, str) and m.id and m.string
                     and sorted(FIELD.findall(m.id)) != sorted(FIELD.findall(str(m.string)))]

@@ -1,63 +1,67 @@
-"""Bilingual (en, zh) names of features, used to turn reason codes into adverse-action reason text."""
+"""Names of features in the reader's language (catalog ids in English), used to turn reason codes into
+adverse-action reason text."""
 
 from __future__ import annotations
 
 import re
 
-LABELS: dict[str, tuple[str, str]] = {
-    "dpd": ("Days past due", "逾期天数"),
-    "overdue_amount": ("Overdue amount", "逾期金额"),
-    "overdue_ratio": ("Overdue amount relative to the installment", "逾期金额相对每期应还金额"),
-    "bucket": ("Overdue bucket", "逾期阶段"),
-    "episodes_12m": ("Delinquency episodes in the last 12 months", "近12个月逾期次数"),
-    "max_dpd_12m": ("Highest days past due in the last 12 months", "近12个月最高逾期天数"),
-    "days_to_next_due": ("Days to the next due date", "距下一到期日天数"),
-    "unreachable": ("Could not be reached", "失联"),
-    "remote_channels_failed_30d": ("Remote channels without contact in 30 days", "近30天未联系到本人的远程渠道数"),
-    "days_since_last_rpc": ("Days since the last right-party contact", "距上次联系到本人的天数"),
-    "connected_calls_today": ("Connected calls today", "今日接通电话数"),
-    "dial_attempts_today": ("Dial attempts today", "今日拨打次数"),
-    "paid_ratio_90d": ("Share of amount due paid in the last 90 days", "近90天应还金额的已还比例"),
-    "payments_30d": ("Payments in the last 30 days", "近30天还款笔数"),
-    "days_since_last_payment": ("Days since the last payment", "距上次还款的天数"),
-    "ptp_broken_90d": ("Broken promises to pay in 90 days", "近90天未兑现的还款承诺"),
-    "ptp_kept_90d": ("Kept promises to pay in 90 days", "近90天已兑现的还款承诺"),
-    "rpc_30d": ("Right-party contacts in 30 days", "近30天联系到本人次数"),
-    "refused_90d": ("Refusals to pay in 90 days", "近90天拒绝还款次数"),
-    "loan_age_days": ("Age of the loan", "借款时长"),
-    "installments_due": ("Installments fallen due", "已到期期数"),
-    "principal": ("Loan amount", "借款金额"),
-    "int_rate": ("Interest rate", "利率"),
-    "interest_rate": ("Interest rate", "利率"),
-    "sub_grade": ("Credit sub-grade", "信用子等级"),
-    "grade": ("Credit grade", "信用等级"),
-    "annual_inc": ("Annual income", "年收入"),
-    "annual_income": ("Annual income", "年收入"),
-    "term": ("Loan term", "借款期限"),
-    "debt_to_income": ("Debt-to-income ratio", "负债收入比"),
+from duecare.kit.i18n import N_, translate
+
+LABELS: dict[str, str] = {
+    "dpd": N_("Days past due"),
+    "overdue_amount": N_("Overdue amount"),
+    "overdue_ratio": N_("Overdue amount relative to the installment"),
+    "bucket": N_("Overdue bucket"),
+    "episodes_12m": N_("Delinquency episodes in the last 12 months"),
+    "max_dpd_12m": N_("Highest days past due in the last 12 months"),
+    "days_to_next_due": N_("Days to the next due date"),
+    "unreachable": N_("Could not be reached"),
+    "remote_channels_failed_30d": N_("Remote channels without contact in 30 days"),
+    "days_since_last_rpc": N_("Days since the last right-party contact"),
+    "connected_calls_today": N_("Connected calls today"),
+    "dial_attempts_today": N_("Dial attempts today"),
+    "paid_ratio_90d": N_("Share of amount due paid in the last 90 days"),
+    "payments_30d": N_("Payments in the last 30 days"),
+    "days_since_last_payment": N_("Days since the last payment"),
+    "ptp_broken_90d": N_("Broken promises to pay in 90 days"),
+    "ptp_kept_90d": N_("Kept promises to pay in 90 days"),
+    "rpc_30d": N_("Right-party contacts in 30 days"),
+    "refused_90d": N_("Refusals to pay in 90 days"),
+    "loan_age_days": N_("Age of the loan"),
+    "installments_due": N_("Installments fallen due"),
+    "principal": N_("Loan amount"),
+    "int_rate": N_("Interest rate"),
+    "interest_rate": N_("Interest rate"),
+    "sub_grade": N_("Credit sub-grade"),
+    "grade": N_("Credit grade"),
+    "annual_inc": N_("Annual income"),
+    "annual_income": N_("Annual income"),
+    "term": N_("Loan term"),
+    "debt_to_income": N_("Debt-to-income ratio"),
 }
-CHANNELS = {"call": ("Call", "电话"), "sms": ("SMS", "短信"), "email": ("Email", "邮件")}
-WINDOWS = {"1d": ("last day", "近1天"), "7d": ("last 7 days", "近7天"), "30d": ("last 30 days", "近30天")}
+CHANNELS = {"call": N_("Call"), "sms": N_("SMS"), "email": N_("Email")}
+WINDOWS = {"1d": N_("last day"), "7d": N_("last 7 days"), "30d": N_("last 30 days")}
+ATTEMPTS = N_("{channel} attempts, {window}")
+UNANSWERED = N_("Unanswered {channel} attempts, {window}")
+LOWERED = N_("{feature} lowered the score")
 _CONTACT = re.compile(r"^(attempts|unsuccessful)_(call|sms|email)_(1d|7d|30d)$")
 
 
-def label(feature: str) -> tuple[str, str]:
-    """(English, Chinese) name of a feature; unknown names fall back to the column name in both."""
+def label(feature: str, language: str) -> str:
+    """A feature's name in `language` (`zh` or `en`); an unknown name is its column name, capitalised."""
     if feature in LABELS:
-        return LABELS[feature]
+        return translate(language, LABELS[feature])
     match = _CONTACT.match(feature)
     if match:
         kind, channel, window = match.groups()
-        ch_en, ch_zh = CHANNELS[channel]
-        win_en, win_zh = WINDOWS[window]
+        ch, win = translate(language, CHANNELS[channel]), translate(language, WINDOWS[window])
         if kind == "attempts":
-            return f"{ch_en} attempts, {win_en}", f"{win_zh}{ch_zh}联系次数"
-        return f"Unanswered {ch_en.lower()} attempts, {win_en}", f"{win_zh}{ch_zh}未联系到本人次数"
+            return translate(language, ATTEMPTS, channel=ch, window=win)
+        return translate(language, UNANSWERED, channel=ch.lower(), window=win)
     plain = feature.replace("_", " ")
-    return plain[:1].upper() + plain[1:], plain
+    return plain[:1].upper() + plain[1:]
 
 
 def reason_text(feature: str, language: str) -> str:
     """Adverse-action reason: which attribute cost the account points (or raised its risk)."""
-    en, zh = label(feature)
-    return f"{zh}导致评分降低" if language == "zh" else f"{en} lowered the score"
+    return translate(language, LOWERED, feature=label(feature, language))
