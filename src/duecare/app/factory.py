@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,7 @@ from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.privacy import auth
 from duecare.privacy.permissions import Forbidden
-from duecare.privacy.security import SecurityMiddleware
+from duecare.privacy.security import SecurityMiddleware, shared_store
 from duecare.tables import load_all_models
 from duecare.web.limits import BodyLimitMiddleware
 from duecare.web.templating import render, static_dir
@@ -64,11 +65,30 @@ def _sign_in_url(request: Request) -> str:
     return f"/console/signin?next={path}"
 
 
-def serve_app(host: str, port: int, database_url: str | None) -> None:
-    """Run the app under uvicorn in this process (blocks until Ctrl-C)."""
+def serve_app(host: str, port: int, database_url: str | None, *, workers: int = 1, proxy_headers: bool = False,
+              forwarded_allow_ips: str = "127.0.0.1") -> None:
+    """Run the app under uvicorn (blocks until Ctrl-C).
+
+    `workers` > 1 starts that many uvicorn worker processes on one socket; they share sessions and rate limits
+    through the database, so it needs PostgreSQL. With `proxy_headers`, X-Forwarded-For/-Proto are believed
+    only from `forwarded_allow_ips` (comma-separated addresses or networks): a request a trusted proxy received
+    over TLS is then `https`, gets HSTS and Secure cookies; anyone else's X-Forwarded-* is ignored."""
+    import os
+
     import uvicorn
 
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="warning", proxy_headers=False)
+    url = database_url or get_settings().database_url
+    if workers > 1 and not url.startswith("postgresql"):
+        raise UserError("several workers need PostgreSQL (sessions and rate limits are shared through it); "
+                        "set --database-url postgresql+psycopg://…", place="--workers")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "proxy_headers": proxy_headers,
+                               "forwarded_allow_ips": forwarded_allow_ips, "server_header": False}
+    if workers > 1:
+        migrate(url)  # once, before the workers start (each one's own migrate is then a no-op)
+        os.environ["DUECARE_DATABASE_URL"] = url  # the workers build their app from the environment
+        uvicorn.run("duecare.app.factory:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(url), **options)
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -84,6 +104,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   description="Lawful, humane delinquency management: borrower portal, staff console and API.")
     app.state.database_url = url
     app.state.session_factory = session_factory(url)
+    app.state.rate_store = shared_store(url)  # PostgreSQL: one rate limit across every worker
     for router in routers():
         app.include_router(router)
     auth.use_code_sender_unless_set(outbox_code_sender)  # sign-in codes go out through the contacts outbox

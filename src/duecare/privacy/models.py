@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -216,3 +217,16 @@ for _sql in SQLITE_AUDIT_TRIGGERS:
     event.listen(AuditEvent.__table__, "after_create", _ddl(_sql, "sqlite"))
 for _sql in PG_AUDIT_TRIGGERS:
     event.listen(AuditEvent.__table__, "after_create", _ddl(_sql, "postgresql"))
+
+
+class RateHit(Base):
+    """One counted attempt of a rate limiter, shared by every web worker (privacy.security.DatabaseHits).
+
+    `key_hash` is the SHA-256 of the limiter's name and its key (an address, a phone, a username): no personal
+    data in clear. `at` is wall-clock seconds since the epoch (every worker reads the same clock)."""
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[float] = mapped_column(Float, index=True)

@@ -1,7 +1,14 @@
-"""Security headers on every response, the pre-sign-in CSRF cookie, and in-process rate limits."""
+"""Security headers on every response, the pre-sign-in CSRF cookie, and rate limits.
+
+Rate limits count in process memory for one process (SQLite, tests), or in the database table
+`rate_limit_hits` when the app runs on PostgreSQL, so `duecare serve --workers N` enforces one limit across
+every worker (`shared_store`, kept by the app factory in `app.state.rate_store`)."""
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import random
 import threading
 import time
 from collections import deque
@@ -35,6 +42,8 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        app_state = getattr(scope.get("app"), "state", None)
+        store_token = _current.set(getattr(app_state, "rate_store", None))
         https = scope.get("scheme") == "https"
         path: str = scope.get("path", "")
 
@@ -57,19 +66,90 @@ class SecurityMiddleware:
                     h.append("Set-Cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            _current.reset(store_token)
+
+
+class DatabaseHits:
+    """Every limiter's hits in one table of the shared database: one limit across every web worker.
+
+    A hit is one short transaction of its own (committed whatever the request does next). On PostgreSQL a
+    transaction-scoped advisory lock on the key serialises concurrent hits of one key, so N workers never let
+    more than `limit` attempts through in a window. Keys are stored as SHA-256 digests only."""
+
+    SWEEP_EVERY = 500  # about one hit in this many also drops every expired row
+
+    def __init__(self, url: str) -> None:
+        from duecare.kit.db import get_engine
+
+        self.engine = get_engine(url)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.horizon = 3600.0  # the longest window of any limiter (sweeps keep rows this long)
+
+    def hit(self, name: str, key: str, limit: int, window_s: float) -> bool:
+        from sqlalchemy import delete, func, insert, select, text
+
+        from duecare.privacy.models import RateHit
+
+        digest = hashlib.sha256(f"{name}|{key}".encode()).hexdigest()
+        t = time.time()
+        self.horizon = max(self.horizon, window_s)
+        with self.engine.begin() as conn:
+            if self.postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                             {"k": int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)})
+            conn.execute(delete(RateHit).where(RateHit.key_hash == digest, RateHit.at <= t - window_s))
+            used = conn.scalar(select(func.count()).select_from(RateHit).where(RateHit.key_hash == digest)) or 0
+            if used >= limit:
+                return False
+            conn.execute(insert(RateHit).values(key_hash=digest, at=t))
+            if random.random() < 1 / self.SWEEP_EVERY:  # noqa: S311 - load spreading, not security
+                conn.execute(delete(RateHit).where(RateHit.at <= t - self.horizon))
+        return True
+
+    def reset(self) -> None:
+        from sqlalchemy import delete
+
+        from duecare.privacy.models import RateHit
+
+        with self.engine.begin() as conn:
+            conn.execute(delete(RateHit))
+
+
+_stores: list[DatabaseHits] = []  # every store made, so reset_limits() can clear them (tests)
+_current: contextvars.ContextVar[DatabaseHits | None] = contextvars.ContextVar("duecare_rate_store", default=None)
+
+
+def shared_store(url: str | None) -> DatabaseHits | None:
+    """The store an app on `url` counts in: the database when it is PostgreSQL (several workers), else None
+    (process memory). The app keeps it in `app.state.rate_store`; SecurityMiddleware makes it current."""
+    if not url or not url.startswith("postgresql"):
+        return None
+    store = DatabaseHits(url)
+    _stores.append(store)
+    return store
 
 
 class RateLimiter:
-    """Sliding-window counter per key, in process memory (one web process; see the threat model)."""
+    """Sliding-window counter per key: in the shared database store when one is set, else in process memory."""
 
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    _names: dict[str, int] = {}
+
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic,
+                 name: str | None = None) -> None:
         self.limit, self.window, self.clock = limit, window_s, clock
+        self.name = name or f"limiter-{len(RateLimiter._names)}"
+        RateLimiter._names[self.name] = limit
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> bool:
         """Count one attempt; False if the key is over its limit (the attempt is refused)."""
+        store = _current.get()
+        if store is not None and self.clock is time.monotonic:  # an injected clock (tests) keeps memory
+            return store.hit(self.name, key, self.limit, self.window)
         t = self.clock()
         with self._lock:
             q = self._hits.setdefault(key, deque())
@@ -88,13 +168,13 @@ class RateLimiter:
 
 
 # Sign-in: per IP and account, and per IP alone (password spraying across accounts).
-LOGIN_PER_ACCOUNT = RateLimiter(limit=10, window_s=15 * 60)
-LOGIN_PER_IP = RateLimiter(limit=50, window_s=15 * 60)
+LOGIN_PER_ACCOUNT = RateLimiter(limit=10, window_s=15 * 60, name="login-account")
+LOGIN_PER_IP = RateLimiter(limit=50, window_s=15 * 60, name="login-ip")
 # Borrower codes: each request sends a message, so fewer.
-CODE_PER_ACCOUNT = RateLimiter(limit=3, window_s=10 * 60)
-CODE_PER_IP = RateLimiter(limit=20, window_s=10 * 60)
+CODE_PER_ACCOUNT = RateLimiter(limit=3, window_s=10 * 60, name="code-account")
+CODE_PER_IP = RateLimiter(limit=20, window_s=10 * 60, name="code-ip")
 # ... and per number across every address: five addresses cannot flood one phone with codes.
-CODE_PER_PHONE = RateLimiter(limit=3, window_s=10 * 60)
+CODE_PER_PHONE = RateLimiter(limit=3, window_s=10 * 60, name="code-phone")
 
 
 # Failures and lockouts of usernames that do not exist: they lock like real ones (privacy.auth), in memory.
@@ -105,3 +185,8 @@ def reset_limits() -> None:
     for limiter in (LOGIN_PER_ACCOUNT, LOGIN_PER_IP, CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE):
         limiter.reset()
     GHOST_LOCKS.clear()
+    for store in _stores:
+        try:
+            store.reset()
+        except Exception:  # noqa: BLE001 - a test database that is gone has nothing left to reset
+            continue
