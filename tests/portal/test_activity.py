@@ -49,7 +49,7 @@ def test_a_questionnaire_with_a_hardship_category_opens_a_review_hold_once(sqlit
         eligible_borrower(s)
     with unit_of_work(sqlite_url) as s:
         assert activity.open_hardship_review(s, "B1", AS_OF, "job_loss") is not None
-        assert activity.open_hardship_review(s, "B1", AS_OF, "illness") is None  # one open review at a time
+        assert activity.open_hardship_review(s, "B1", AS_OF, "unable_to_work") is None  # one open review at a time
     with unit_of_work(sqlite_url) as s:
         hold = s.scalars(select(Hold)).one()
         assert hold.kind == "hardship_open" and hold.closed_at is None

@@ -258,7 +258,7 @@ def test_hardship_outcome_opens_a_hold(api: Clients, clock: FakeClock, seeded: s
     visit = supervisor.post(f"/visits/{vid}/schedule", json={}).json()
     _, times = at_the_door(api, clock, visit)
     report = {"outcome": "met_borrower", "recording_ref": "REC-1", **times,
-              "fields": {"hardship_category": "illness", "hardship_hold": True, "referral": "debt_advice"}}
+              "fields": {"hardship_category": "unable_to_work", "hardship_hold": True, "referral": "debt_advice"}}
     r = api.staff(visit["agents"][1], "field_agent").post(f"/visits/{vid}/report", json=report)
     assert r.status_code == 200, r.text
     with unit_of_work(seeded) as s:

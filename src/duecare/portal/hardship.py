@@ -21,8 +21,11 @@ from duecare.portal.plans import Affordability
 from duecare.privacy.audit import record_audit
 
 PURPOSE = "repayment_plan_affordability"
-REASONS = ("income_reduced", "job_loss", "illness", "family_change", "business_difficulty",
+# No health category (PIPL Art. 28): "unable_to_work" says what matters for a plan, not why. A stored
+# "illness" (before migration visits_0005) reads as "unable_to_work".
+REASONS = ("income_reduced", "job_loss", "unable_to_work", "family_change", "business_difficulty",
            "unexpected_expense", "other", "prefer_not_to_say")
+LEGACY_REASONS = {"illness": "unable_to_work"}
 TIMES = ("morning", "afternoon", "evening")
 CHANNELS = ("sms", "email", "call", "portal")
 
@@ -65,7 +68,7 @@ def parse(form: dict[str, str | list[str]]) -> Answers:
         values = v if isinstance(v, list) else [v]
         return [x for x in values if x in allowed]
 
-    reason = one("reason")
+    reason = LEGACY_REASONS.get(one("reason"), one("reason"))
     if reason not in REASONS:
         raise UserError("reason: choose one of the options (or 'prefer not to say')", place="reason")
     has_income = one("has_income") == "yes"
@@ -94,4 +97,8 @@ def save(db: Session, borrower_id: str, answers: Answers, now: datetime) -> Hard
 def latest(db: Session, borrower_id: str) -> Answers | None:
     row = db.scalars(select(HardshipAnswers).where(HardshipAnswers.borrower_id == borrower_id)
                      .order_by(HardshipAnswers.id.desc()).limit(1)).first()
-    return None if row is None else Answers(**json.loads(row.answers))
+    if row is None:
+        return None
+    stored = json.loads(row.answers)
+    stored["reason"] = LEGACY_REASONS.get(stored.get("reason", ""), stored.get("reason", ""))
+    return Answers(**stored)

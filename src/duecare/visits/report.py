@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from duecare.kit.errors import UserError
 from duecare.visits.models import Outcome
@@ -37,11 +37,20 @@ class HardshipCategory(StrEnum):
     NONE = "none"
     JOB_LOSS = "job_loss"
     REDUCED_INCOME = "reduced_income"
-    ILLNESS = "illness"  # a category only: no health details
+    # Not "illness": a health category is sensitive data (PIPL Art. 28). Why the borrower cannot work is
+    # not asked or recorded; a stored "illness" reads as this (LEGACY_HARDSHIP, migration visits_0005).
+    UNABLE_TO_WORK = "unable_to_work"
     FAMILY_EMERGENCY = "family_emergency"
     BUSINESS_FAILURE = "business_failure"
     OVER_INDEBTEDNESS = "over_indebtedness"
     OTHER = "other"
+
+
+LEGACY_HARDSHIP = {"illness": "unable_to_work"}
+
+
+def _legacy_hardship(value: Any) -> Any:
+    return LEGACY_HARDSHIP.get(value, value) if isinstance(value, str) else value
 
 
 class Willingness(StrEnum):
@@ -82,7 +91,7 @@ class ReportFields(_Strict):
     monthly_income: Money | None = None
     monthly_expenses: Money | None = None
     other_debts_monthly: Money | None = None
-    hardship_category: HardshipCategory | None = None
+    hardship_category: Annotated[HardshipCategory | None, BeforeValidator(_legacy_hardship)] = None
     willingness: Willingness | None = None
     capacity_monthly: Money | None = None
     proposed_plan: Plan | None = None
@@ -156,7 +165,7 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
         phones.append(contact.phone)
     findings: list[Finding] = []
     for field, text in _free_texts(report):
-        findings.extend(scan(text, field, phones))
+        findings.extend(scan(text, field, phones, pack))
     for f in findings:
         reasons.append({**f.as_dict(), "message": "personal data outside the visit scope"})
     if reasons:

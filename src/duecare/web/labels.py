@@ -83,7 +83,7 @@ LABELS: dict[str, dict[str, str]] = {
                      "referred": N_("Referred to a specialist")},
     "hardship_reason": {
         "income_reduced": N_("My income went down"), "job_loss": N_("I lost my job"),
-        "illness": N_("Illness or injury"), "family_change": N_("A change in my family"),
+        "unable_to_work": N_("I cannot work at the moment"), "family_change": N_("A change in my family"),
         "business_difficulty": N_("My business is struggling"), "unexpected_expense": N_("An unexpected expense"),
         "other": N_("Something else"), "prefer_not_to_say": N_("I prefer not to say"),
     },
