@@ -13,8 +13,6 @@ from duecare import cli
 from duecare.policy.loader import load_strategy
 from duecare.simulate.optimise import Space, apply, check_lender_choice_only
 
-pytest.importorskip("optuna")
-
 
 def test_a_candidate_changes_parameters_and_the_early_channel_but_no_gate_or_condition() -> None:
     base = load_strategy("standard")
