@@ -38,6 +38,8 @@ def routers() -> list[APIRouter]:
     from duecare.console.routes import router as console
     from duecare.contacts.routes import router as contacts
     from duecare.policy.routes import router as policy
+    from duecare.portal.alternatives import router as portal_alternatives
+    from duecare.portal.documents import router as portal_documents
     from duecare.portal.routes import router as portal
     from duecare.privacy.auth_routes import router as auth
     from duecare.privacy.rights_routes import router as rights
@@ -45,7 +47,7 @@ def routers() -> list[APIRouter]:
     from duecare.visits.routes import router as visits
     from duecare.web.routes import router as web
 
-    return [auth, rights, policy, visits, contacts, speech, portal, console, web]
+    return [auth, rights, policy, visits, contacts, speech, portal, portal_alternatives, portal_documents, console, web]
 
 
 def plotly_dir() -> Path:

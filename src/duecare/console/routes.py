@@ -15,7 +15,16 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.console import casework, dashboards, inboxpages, search, simulations, visitpages
+from duecare.console import (
+    alternativepages,
+    casework,
+    dashboards,
+    documentpages,
+    inboxpages,
+    search,
+    simulations,
+    visitpages,
+)
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.kit import democlock
@@ -404,3 +413,5 @@ def local(moment: datetime, tz: str) -> datetime:
 router.include_router(visitpages.router)  # the visit workflow's pages (console/visitpages.py)
 router.include_router(inboxpages.router)  # the staff inbox of borrower requests (console/inboxpages.py)
 router.include_router(simulations.router)  # Policy › Simulations: the last simulate/optimise reports (console/simulations.py)
+router.include_router(alternativepages.router)  # remote alternatives to a visit (console/alternativepages.py)
+router.include_router(documentpages.router)  # borrowers' uploaded proof, need to know (console/documentpages.py)

@@ -30,6 +30,10 @@ MAX_ROW_ID = 2**31 - 1  # integer primary keys (PostgreSQL integer)
 MAX_JSON_DEPTH = 32  # a case file needs 5 levels
 MAX_BODY_BYTES = 4 * 1024 * 1024  # JSON and form bodies
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # multipart uploads (call recordings)
+# Borrower proof uploads (`/portal/documents`): the strategy's per-file limit (at most this) plus the form's
+# boundaries and small fields; the body is refused while it streams in once it passes this.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+UPLOAD_LIMITS = {"/portal/documents": MAX_DOCUMENT_BYTES + 16 * 1024}
 MAX_LOANS = 200  # loans of one case file / decision request
 
 # Region/City names of the tz database; `Etc/*`, `Factory`, `localtime`, `EST5EDT`, `UTC`... name no place.

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
+from duecare.visits import alternatives
 
 ACTIVITIES = ("hardship_questionnaire", "plan_proposal", "plan_accepted", "promise",
               "contact_preferences")
@@ -36,7 +37,14 @@ def record_contact(db: Session, borrower_id: str, at: datetime, activity: str, l
     db.flush()
     record_audit(db, actor=f"borrower:{borrower_id}", action=f"portal_contact.{activity}",
                  subject=f"borrower:{borrower_id}", after={"event": event_id, "loan": loan_id}, at=at)
+    done = COMPLETES.get(activity)
+    if done is not None:  # the remote alternative the borrower chose instead of a visit is done on their side
+        alternatives.complete_open(db, borrower_id, done, at, f"portal_contact:{event_id}")
     return event_id
+
+
+# Portal activities that complete a remote alternative to a visit (a person then verifies it).
+COMPLETES = {"hardship_questionnaire": m.AlternativeKind.QUESTIONNAIRE, "plan_proposal": m.AlternativeKind.PLAN}
 
 
 def record_sign_in(db: Session, borrower_id: str, at: datetime) -> None:

@@ -28,6 +28,7 @@ from duecare.payments.callback import signed_payment_callback
 from duecare.policy.loader import load_strategy
 from duecare.policy.promises import promise_amount_minor
 from duecare.portal import account, activity, complaints, hardship, notices, plans, rights
+from duecare.portal import alternatives as remote_alternatives
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
@@ -149,7 +150,8 @@ def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Sessi
                   visit_state=visit.state.value if visit else None,
                   workflow_html=notices.rendered_notice(db, notice),
                   pack=borrower.jurisdiction.value if borrower else "cn",
-                  steps=notices.allowed_decisions(db, notice, state))
+                  steps=notices.allowed_decisions(db, notice, state),
+                  alternatives=remote_alternatives.context(db, actor.id))
 
 
 @router.post("/notices/{notice_id}/decision")

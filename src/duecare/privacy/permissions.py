@@ -42,6 +42,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "visits.review": frozenset({"supervisor", "compliance"}),
     "visits.register": frozenset({"compliance"}),  # the compliance register export
     "consent.evidence": frozenset({"compliance"}),  # one borrower's consent evidence, in clear
+    # remote alternatives to a visit (issue 17); agents: their assigned borrowers only (privacy/scope.py)
+    "alternatives.verify": frozenset({"agent", "supervisor", "compliance"}),  # confirm the situation is known
+    "documents.read": frozenset({"agent", "supervisor", "compliance"}),  # the borrower's uploaded proof
+    "video.call": frozenset({"agent", "supervisor"}),  # hold a video/phone appointment and file its report
     # strategy, policy, batch, models
     "policy.read": frozenset({"supervisor", "compliance", "analyst", "admin"}),
     "decisions.evaluate": frozenset(

@@ -262,3 +262,77 @@ class ReportCorrection(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_note: Mapped[str | None] = mapped_column(PersonalText())
+
+# --- remote alternatives to a visit (issue 17): documents, video/phone appointments, the remote report ---------
+
+class RemoteDocument(Base):
+    """A document the borrower uploaded as proof of income or hardship for a remote alternative. Checked by its
+    content (magic bytes, a clean PDF parse, images re-encoded without metadata) before it is stored; the
+    content is encrypted at rest (base64 inside `PersonalText`) and deleted after `delete_after` (pack)."""
+
+    __tablename__ = "remote_documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('income', 'hardship', 'other')", name="kind"),
+        CheckConstraint("content_type IN ('application/pdf', 'image/jpeg', 'image/png')", name="content_type"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    alternative_id: Mapped[str] = mapped_column(ForeignKey("alternatives.id"), index=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the stored (cleaned) bytes: integrity, never a lookup
+    content: Mapped[str | None] = mapped_column(PersonalText())  # None once deleted by retention
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delete_after: Mapped[datetime] = mapped_column(UtcDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AppointmentState(StrEnum):
+    BOOKED = "booked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Appointment(Base):
+    """A video call (browser to browser, WebRTC) or phone appointment booked in one of the borrower's
+    preferred times. The borrower's consent to the call is separate from any visit consent; nothing is
+    recorded. Join tokens are derived (HMAC, expiring, bound to the appointment and the participant)."""
+
+    __tablename__ = "remote_appointments"
+    __table_args__ = (CheckConstraint("mode IN ('video', 'phone')", name="mode"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    alternative_id: Mapped[str] = mapped_column(ForeignKey("alternatives.id"), index=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(ForeignKey("loans.id"))
+    mode: Mapped[str] = mapped_column(String(8))
+    state: Mapped[AppointmentState] = mapped_column(enum_type(AppointmentState, "state"))
+    slot_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    slot_end: Mapped[datetime] = mapped_column(UtcDateTime())
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
+    booked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    call_consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # the borrower's consent to the call
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RemoteReport(Base):
+    """The same scoped report a visit files (`visits.report.validate_report`), for a remote alternative: its
+    `source` says how the situation was learnt. Filing it verifies the alternative (`verified_remotely`)."""
+
+    __tablename__ = "remote_reports"
+    __table_args__ = (
+        CheckConstraint("source IN ('video', 'phone', 'documents', 'questionnaire', 'plan')", name="source"),
+    )
+
+    alternative_id: Mapped[str] = mapped_column(ForeignKey("alternatives.id"), primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, "outcome"))
+    fields_json: Mapped[str] = mapped_column("fields", PersonalText())
+    notes: Mapped[str | None] = mapped_column(PersonalText())
+    filed_by: Mapped[str] = mapped_column(ForeignKey("staff_users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    scope_version: Mapped[str] = mapped_column(String(64))

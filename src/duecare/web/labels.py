@@ -162,6 +162,21 @@ LABELS: dict[str, dict[str, str]] = {
         "callback": N_("The callback was saved."),
     },
     "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled")},
+    # remote alternatives to a visit (issue 17)
+    "alternative": {
+        "questionnaire": N_("Hardship questionnaire"), "documents": N_("Documents"), "video": N_("Video call"),
+        "phone_appointment": N_("Phone appointment"), "plan": N_("Repayment plan proposal"),
+    },
+    "alternative_offer": {
+        "questionnaire": N_("Answer a short questionnaire about my situation"),
+        "documents": N_("Upload proof of income or hardship"),
+        "video": N_("Book a video call with an agent"),
+        "phone_appointment": N_("Book a phone appointment"),
+        "plan": N_("Propose a repayment plan"),
+    },
+    "document_kind": {"income": N_("Proof of income"), "hardship": N_("Proof of hardship"), "other": N_("Other")},
+    "alternative_state": {"chosen": N_("Chosen: waiting for you"), "completed": N_("Done: a person will check it"),
+                          "verified": N_("Verified: no visit needed"), "cancelled": N_("Cancelled")},
 }
 
 

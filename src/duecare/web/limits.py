@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from duecare.kit.bounds import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, depth_error
+from duecare.kit.bounds import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, UPLOAD_LIMITS, depth_error
 from duecare.privacy.sessions import SESSION_COOKIE
 
 
@@ -47,6 +47,7 @@ class BodyLimitMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         content_type = headers.get("content-type", "").lower()
         limit = MAX_UPLOAD_BYTES if content_type.startswith("multipart/") else MAX_BODY_BYTES
+        limit = min(limit, UPLOAD_LIMITS.get(scope.get("path", ""), limit))
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _answer(send, 413, _too_large(limit))

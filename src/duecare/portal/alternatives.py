@@ -1,0 +1,59 @@
+"""Portal pages for the remote alternatives to a visit (issue 17): the choice offered on the visit notice before
+any consent is asked, and the list of the borrower's own alternatives. Documents and video calls have their
+own modules (`portal.documents`, `portal.video`). The borrower id always comes from the session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import UserError
+from duecare.ledger.models import Alternative
+from duecare.portal import notices
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.visits import alternatives, clock
+from duecare.web.templating import render
+
+router = APIRouter(prefix="/portal", tags=["portal"])
+READ = Depends(require("portal.read"))
+WRITE = Depends(require("portal.write"))
+
+# Where the borrower goes to do the alternative they chose.
+NEXT_PAGE = {"questionnaire": "/portal/hardship", "plan": "/portal/plan", "documents": "/portal/documents",
+             "video": "/portal/video", "phone_appointment": "/portal/video?mode=phone"}
+
+
+def now(request: Request) -> Any:
+    fake = getattr(request.app.state, "clock", None)
+    return fake() if fake is not None else clock.now()
+
+
+def context(db: Session, borrower_id: str) -> dict[str, Any]:
+    """What the notice page shows about alternatives: what the strategy offers and the borrower's own."""
+    mine = alternatives.of_borrower(db, borrower_id)
+    return {"offered": [k.value for k in alternatives.policy().offered], "mine": mine,
+            "open_kinds": {a.kind.value for a in mine if a.state in alternatives.OPEN}, "next_page": NEXT_PAGE}
+
+
+@router.post("/notices/{notice_id}/alternative")
+def choose_alternative(notice_id: str, request: Request, kind: str = Form(max_length=24), actor: Actor = WRITE,
+                       db: Session = DB) -> Response:
+    """Choose a remote alternative instead of a visit: recorded at once (the visit waits), then its page."""
+    notice = notices.notice_of(db, actor.id, notice_id)
+    if notice is None:
+        raise HTTPException(404, "no such notice")
+    try:
+        alternatives.choose(db, actor.id, kind, now(request), notice_id=notice.id, loan_id=notice.loan_id)
+    except UserError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return RedirectResponse(NEXT_PAGE[kind], status_code=303)
+
+
+@router.get("/alternatives")
+def my_alternatives(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    rows: list[Alternative] = alternatives.of_borrower(db, actor.id)
+    return render(request, "portal/alternatives.html", rows=rows, next_page=NEXT_PAGE)

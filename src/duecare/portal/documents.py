@@ -1,0 +1,54 @@
+"""Portal page to upload proof of income or hardship (issue 17): the body is counted while it streams in and the
+read stops past the document limit (413, `web.limits` with `kit.bounds.UPLOAD_LIMITS`), before anything is
+parsed; the file is then checked by its content and stored encrypted (`visits.documents`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from duecare.portal.alternatives import now
+from duecare.privacy.deps import DB, require
+from duecare.privacy.permissions import Actor
+from duecare.visits import alternatives
+from duecare.visits import documents as docs
+from duecare.web.templating import render
+
+router = APIRouter(prefix="/portal", tags=["portal"])
+READ = Depends(require("portal.read"))
+WRITE = Depends(require("portal.write"))
+
+
+def _page(request: Request, db: Session, borrower_id: str, status: int = 200, **extra: object) -> Response:
+    rules = alternatives.policy().documents
+    return render(request, "portal/documents.html", status_code=status, files=docs.of_borrower(db, borrower_id),
+                  kinds=docs.KINDS, max_mb=rules.max_bytes // (1024 * 1024), **extra)
+
+
+@router.get("/documents")
+def documents_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    return _page(request, db, actor.id)
+
+
+@router.post("/documents")
+async def documents_upload(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+    rules = alternatives.policy().documents
+    try:
+        # the body was bounded while it streamed in (web.limits: kit.bounds.UPLOAD_LIMITS for this path)
+        form = await request.form(max_files=1, max_fields=4)
+        upload, kind = form.get("file"), str(form.get("kind") or "other")
+        if not isinstance(upload, UploadFile):
+            raise docs.DocumentRefused("no_file", "choose a file to upload / 请选择要上传的文件")
+        data = await upload.read(rules.max_bytes + 1)
+        stored = docs.store(db, actor.id, kind, data, now(request))
+    except docs.DocumentRefused as exc:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise HTTPException(exc.status, {"code": exc.code, "message": str(exc)}) from None
+        return _page(request, db, actor.id, exc.status, error=str(exc), code=exc.code)
+    if "text/html" not in request.headers.get("accept", ""):
+        return Response(status_code=201, media_type="application/json",
+                        content=f'{{"id": "{stored.id}", "content_type": "{stored.content_type}", '
+                                f'"size_bytes": {stored.size_bytes}}}')
+    return RedirectResponse("/portal/documents?done=uploaded", status_code=303)

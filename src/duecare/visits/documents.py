@@ -1,0 +1,208 @@
+"""Proof of income or hardship uploaded by the borrower for a remote alternative (issue 17).
+
+Checked by content, never by the name or the declared type: the first bytes must be a PDF, JPEG or PNG
+signature; a PDF must parse cleanly with pypdf (strict), unencrypted, within the page limit, with no scripts,
+launch actions or embedded files and no second file format inside (a polyglot), and is re-written page by page
+(metadata and anything appended dropped); an image is decoded under a pixel limit (decompression bombs) and
+re-encoded from its pixels alone, so EXIF (location, device) is gone. The cleaned bytes are stored encrypted
+(`PersonalText`), deleted after the pack's retention, and readable by staff with a need to know (the borrower's
+assigned agent, supervisors, compliance), each read audited. Services take the session and never commit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PIL import Image, ImageOps
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from duecare.kit.errors import UserError
+from duecare.ledger.models import Alternative, AlternativeKind, Borrower
+from duecare.privacy.audit import audit_read, record_audit
+from duecare.privacy.permissions import Actor, check
+from duecare.privacy.scope import readable_borrowers
+from duecare.visits import alternatives
+from duecare.visits.models import RemoteDocument
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+SIGNATURES = ((b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG))
+KINDS = ("income", "hardship", "other")
+# Markers of a second format hidden in a PDF (zip local/central headers, executables, HTML/script).
+FOREIGN = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x01\x02", b"MZ\x90\x00", b"\x7fELF", b"<html", b"<script")
+# PDF features a proof of income never needs and that carry active content.
+ACTIVE_PDF = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA", b"/SubmitForm")
+
+
+class DocumentRefused(UserError):
+    """The upload was refused and nothing was stored; `code` names why (wrong_type, too_large, ...)."""
+
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        self.code, self.status = code, status
+        super().__init__(message, place="document")
+
+
+def sniff(head: bytes) -> str:
+    """The content type from the first bytes, or DocumentRefused(wrong_type)."""
+    for magic, kind in SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    raise DocumentRefused("wrong_type", "only PDF, JPEG or PNG files are accepted (checked by their content) / "
+                                        "仅接受 PDF、JPEG 或 PNG 文件（按文件内容检查）", 415)
+
+
+def clean_pdf(data: bytes, max_pages: int) -> bytes:
+    """A PDF re-written from its pages, or DocumentRefused (broken, encrypted, active content, polyglot)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
+    if any(marker in data for marker in FOREIGN):
+        raise DocumentRefused("polyglot", "the PDF also contains another kind of file; upload a plain PDF / "
+                                          "该 PDF 中夹带了其他类型的文件，请上传普通 PDF")
+    if any(marker in data for marker in ACTIVE_PDF):
+        raise DocumentRefused("active_content", "the PDF contains scripts, actions or attachments; print it to "
+                                                "a plain PDF first / 该 PDF 含脚本、动作或附件，请先另存为普通 PDF")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        if reader.is_encrypted:
+            raise DocumentRefused("encrypted", "the PDF is password-protected; upload it without a password / "
+                                               "该 PDF 有密码保护，请上传无密码的文件")
+        pages = len(reader.pages)
+        if not 1 <= pages <= max_pages:
+            raise DocumentRefused("too_many_pages", f"a document may have 1 to {max_pages} pages / "
+                                                    f"文件页数须为 1 至 {max_pages} 页")
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        out = io.BytesIO()
+        writer.write(out)
+    except DocumentRefused:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise DocumentRefused("broken_pdf", f"the PDF cannot be read ({type(exc).__name__}); upload another copy / "
+                                            "无法读取该 PDF，请重新上传") from None
+    return out.getvalue()
+
+
+def clean_image(data: bytes, kind: str, max_pixels: int) -> bytes:
+    """The image decoded under a pixel limit and re-encoded from its pixels only (no EXIF, no text chunks)."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("JPEG", "PNG") or (img.format == "JPEG") != (kind == JPEG):
+                    raise DocumentRefused("wrong_type", "the image is not the type its content starts with / "
+                                                        "图片内容与其类型不符", 415)
+                upright = ImageOps.exif_transpose(img)
+                mode = "RGB" if upright.mode not in ("RGB", "L", "RGBA") or kind == JPEG else upright.mode
+                pixels = upright.convert(mode)
+                clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DocumentRefused("too_many_pixels", f"the image is larger than {max_pixels:,} pixels / "
+                                                 "图片像素过大") from None
+    except DocumentRefused:
+        raise
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DocumentRefused("broken_image", f"the image cannot be read ({type(exc).__name__}) / 无法读取该图片") from None
+    out = io.BytesIO()
+    clean.save(out, format="JPEG" if kind == JPEG else "PNG", **({"quality": 88} if kind == JPEG else {}))
+    return out.getvalue()
+
+
+def cleaned(data: bytes, max_bytes: int, max_pixels: int, max_pages: int) -> tuple[str, bytes]:
+    """(content type, cleaned bytes) of an upload, or DocumentRefused with the reason."""
+    if not data:
+        raise DocumentRefused("empty", "the file is empty / 文件为空")
+    if len(data) > max_bytes:
+        raise DocumentRefused("too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MB / "
+                                           f"文件超过 {max_bytes // (1024 * 1024)} MB", 413)
+    kind = sniff(data[:16])
+    return kind, clean_pdf(data, max_pages) if kind == PDF else clean_image(data, kind, max_pixels)
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: str
+    content_type: str
+    size_bytes: int
+
+
+def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, strategy: str = "standard") -> Stored:
+    """Check, clean, encrypt and keep one upload for the borrower's documents alternative (chosen if needed),
+    which is then complete on the borrower's side and waits for a person to verify it."""
+    if kind not in KINDS:
+        raise DocumentRefused("kind", f"kind must be one of {', '.join(KINDS)}")
+    rules = alternatives.policy(strategy).documents
+    content_type, clean = cleaned(data, rules.max_bytes, rules.max_pixels, rules.max_pdf_pages)
+    alt = alternatives.choose(db, borrower_id, AlternativeKind.DOCUMENTS.value, at)
+    count = len(list(db.scalars(select(RemoteDocument.id).where(RemoteDocument.alternative_id == alt.id))))
+    if count >= rules.max_files_per_alternative:
+        raise DocumentRefused("too_many_files", f"at most {rules.max_files_per_alternative} files / "
+                                                f"最多 {rules.max_files_per_alternative} 个文件", 409)
+    pack = db.get_one(Borrower, borrower_id).jurisdiction.value
+    doc = RemoteDocument(id=f"DOC-{uuid.uuid4().hex[:16]}", alternative_id=alt.id, borrower_id=borrower_id,
+                         kind=kind, content_type=content_type, size_bytes=len(clean),
+                         sha256=hashlib.sha256(clean).hexdigest(), content=base64.b64encode(clean).decode("ascii"),
+                         uploaded_at=at, delete_after=at + timedelta(days=rules.keep_days[pack].days))  # type: ignore[index]
+    db.add(doc)
+    db.flush()
+    record_audit(db, actor=f"borrower:{borrower_id}", action="document.uploaded", subject=f"borrower:{borrower_id}",
+                 rule_id="visit_alternatives_first",
+                 after={"document": doc.id, "kind": kind, "type": content_type, "bytes": len(clean)}, at=at)
+    alternatives.complete_open(db, borrower_id, AlternativeKind.DOCUMENTS, at, f"document:{doc.id}")
+    return Stored(doc.id, content_type, len(clean))
+
+
+def of_borrower(db: Session, borrower_id: str) -> list[RemoteDocument]:
+    return list(db.scalars(select(RemoteDocument).where(RemoteDocument.borrower_id == borrower_id,
+                                                        RemoteDocument.deleted_at.is_(None))
+                           .order_by(RemoteDocument.uploaded_at.desc())))
+
+
+def listed_for(db: Session, actor: Actor, alternative_ids: list[str]) -> dict[str, list[RemoteDocument]]:
+    """The documents of these alternatives that the actor may see, by alternative (no content is decrypted)."""
+    if not alternative_ids or not actor.can("documents.read"):
+        return {}
+    scoped = readable_borrowers(select(RemoteDocument.id), actor, RemoteDocument.borrower_id)
+    stmt = scoped.add_columns(RemoteDocument.alternative_id, RemoteDocument.kind, RemoteDocument.content_type,
+                              RemoteDocument.size_bytes, RemoteDocument.uploaded_at)
+    out: dict[str, list[RemoteDocument]] = {}
+    for row in db.execute(stmt.where(RemoteDocument.alternative_id.in_(alternative_ids),
+                                     RemoteDocument.deleted_at.is_(None))).all():
+        out.setdefault(row.alternative_id, []).append(RemoteDocument(
+            id=row.id, alternative_id=row.alternative_id, kind=row.kind, content_type=row.content_type,
+            size_bytes=row.size_bytes, uploaded_at=row.uploaded_at))
+    return out
+
+
+def read_for(db: Session, actor: Actor, document_id: str) -> tuple[str, bytes]:
+    """(content type, bytes) of a document in the actor's scope; the read is audited. LookupError otherwise."""
+    check(actor, "documents.read")
+    doc = db.scalars(readable_borrowers(select(RemoteDocument), actor, RemoteDocument.borrower_id)
+                     .where(RemoteDocument.id == document_id, RemoteDocument.deleted_at.is_(None))).first()
+    if doc is None or doc.content is None:
+        raise LookupError(f"document {document_id} not found")
+    audit_read(db, actor, f"borrower:{doc.borrower_id}", [f"document:{doc.id}"], purpose="remote verification")
+    return doc.content_type, base64.b64decode(doc.content)
+
+
+def purge_expired(db: Session, now: datetime) -> int:
+    """Delete the content of every document past its retention (the row stays as evidence: type, size, hash)."""
+    result = db.execute(update(RemoteDocument).where(RemoteDocument.deleted_at.is_(None),
+                                                     RemoteDocument.delete_after <= now)
+                        .values(content=None, deleted_at=now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def alternative_of(db: Session, document_id: str) -> Alternative | None:
+    doc = db.get(RemoteDocument, document_id)
+    return None if doc is None else db.get(Alternative, doc.alternative_id)
