@@ -27,7 +27,7 @@ from duecare.kit.db import unit_of_work
 from duecare.ledger.models import ContactEvent, Notice
 from duecare.privacy.permissions import Actor
 from duecare.visits import delivery, service
-from duecare.visits.messages import NEUTRAL_SUBJECT
+from duecare.visits.messages import neutral_subject
 from duecare.visits.models import VisitCase, VisitMessage
 
 from .conftest import Clients, FakeClock, make_app
@@ -227,7 +227,7 @@ class TestCancellationAndSummary:
         subjects = [_subject(m) for m in smtp[2].messages]
         # only the cancellation reaches the borrower (the schedule that no longer holds does not), under a
         # subject that says nothing of a visit (issue 15: subjects and previews never reveal a debt or a visit)
-        assert len(subjects) == 1 and NEUTRAL_SUBJECT["zh"] in subjects[0] and "上门" not in subjects[0]
+        assert len(subjects) == 1 and neutral_subject("zh") in subjects[0] and "上门" not in subjects[0]
         statuses = {m.kind: m.status for m in _messages(db_url, visit_id=visit, channel="email")}
         assert statuses["visit_scheduled"] == "failed" and statuses["visit_cancelled"] == "sent"
 
@@ -240,7 +240,7 @@ class TestCancellationAndSummary:
         _worker(db_url, at, smtp=smtp).run(once=True)
 
         summary = [m for m in smtp[2].messages if delivery.complaint_url() in m["body"]]
-        assert len(summary) == 1 and NEUTRAL_SUBJECT["zh"] in _subject(summary[0])
+        assert len(summary) == 1 and neutral_subject("zh") in _subject(summary[0])
         assert summary[0]["to"] == "b1@example.com"
         assert delivery.complaint_url() in summary[0]["body"] and f"/visits/{visit}" in summary[0]["body"]
         assert "退订" in summary[0]["body"]  # the pack's opt-out line

@@ -25,6 +25,7 @@ from duecare.contacts.models import ContactTask, TaskPayload, TaskStatus
 from duecare.contacts.repository import suppressed
 from duecare.contacts.templates import Rendered, brand
 from duecare.contacts.verdict import Verdict
+from duecare.kit.i18n import N_, translate
 from duecare.kit.settings import get_settings
 from duecare.ledger.models import Borrower
 from duecare.privacy.audit import record_audit
@@ -36,22 +37,11 @@ POLICY_VERSION = "transactional:signin_code"
 # As long as `privacy.auth.CODE_TTL`: a code that reaches the phone later is useless, so it is not sent.
 CODE_TTL = timedelta(minutes=10)
 
-TEXTS: dict[str, dict[str, str]] = {
-    "zh": {
-        "sms": "【{brand}】您的登录验证码：{code}，10分钟内有效；也可打开链接登录：{link} 。验证码仅限本人使用，"
-               "请勿告诉他人。如非本人操作，请忽略本短信。",
-        "subject": "{brand}：登录验证码",
-        "email": "您好：\n\n您的登录验证码：{code}（10分钟内有效）。\n也可打开以下链接登录：\n{link}\n\n"
-                 "验证码仅限本人使用，请勿告诉他人。如非本人操作，请忽略本邮件。\n",
-    },
-    "en": {
-        "sms": "[{brand}] Your sign-in code is {code}, valid for 10 minutes. Or sign in with this link: {link} . "
-               "Do not share it with anyone. If you did not ask for it, ignore this message.",
-        "subject": "{brand}: your sign-in code",
-        "email": "Hello,\n\nYour sign-in code is {code} (valid for 10 minutes).\nOr sign in with this link:\n"
-                 "{link}\n\nDo not share it with anyone. If you did not ask for it, ignore this email.\n",
-    },
-}
+SMS = N_("[{brand}] Your sign-in code is {code}, valid for 10 minutes. Or sign in with this link: {link} . "
+         "Do not share it with anyone. If you did not ask for it, ignore this message.")
+SUBJECT = N_("{brand}: your sign-in code")
+EMAIL = N_("Hello,\n\nYour sign-in code is {code} (valid for 10 minutes).\nOr sign in with this link:\n"
+           "{link}\n\nDo not share it with anyone. If you did not ask for it, ignore this email.\n")
 
 
 def public_url() -> str:
@@ -129,12 +119,12 @@ def render_message(session: Session, task: ContactTask, language: str) -> Render
     if payload is None:
         return None
     secret = json.loads(payload.payload)
-    texts = TEXTS[language if language in TEXTS else "en"]
+    language = language if language in ("zh", "en") else "en"
     values = {"brand": brand(), "code": secret["code"],
               "link": f"{public_url()}/auth/borrower/link?token={secret['link']}"}
     if task.channel == "sms":
-        return Rendered(subject="", body=texts["sms"].format(**values))
-    return Rendered(subject=texts["subject"].format(**values), body=texts["email"].format(**values))
+        return Rendered(subject="", body=translate(language, SMS, **values))
+    return Rendered(subject=translate(language, SUBJECT, **values), body=translate(language, EMAIL, **values))
 
 
 def forget(session: Session, task_id: int) -> None:

@@ -78,6 +78,12 @@ def translate(language: str | None, message: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def bilingual(message: str, sep: str = " / ", **values: Any) -> str:
+    """English and Chinese together, for staff whose language the sender does not know (an agent's inbox
+    message, the compliance register's heading)."""
+    return sep.join(translate(locale, message, **values) for locale in ("en", "zh_CN"))
+
+
 def normalise(code: str | None) -> str | None:
     """A language tag (`zh-CN`, `en-GB`, `zh_CN`) as a catalog locale, or None when we have no catalog for it."""
     if not code:

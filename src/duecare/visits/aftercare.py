@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import (
     Borrower,
     Channel,
@@ -89,25 +90,28 @@ def do_not_return(session: Session, visit: VisitCase, report: ReportIn, at: date
     return row
 
 
+FOLLOW_UPS = {"promise": N_("a promise to pay"), "plan_proposal": N_("a plan proposal"),
+              "hardship_hold": N_("a pause for hardship"), "referral": N_("a referral")}
+LIST_SEPARATOR = N_(", ")  # between the items of a list in running text (Chinese uses its enumeration comma)
+
+
 def stored_lines(report: ReportIn, made: list[FollowUp], keep_years: int, lang: str) -> list[str]:
     """Everything the report stored beyond its facts: the times at the door, the agents' notes (word for
     word), the recording reference and how long it is kept, and what the visit changed in the case."""
-    zh = lang == "zh"
+    none = translate(lang, "none")
     lines = []
     if report.arrived_at or report.left_at:
         at = " – ".join(t.isoformat(timespec="minutes") for t in (report.arrived_at, report.left_at) if t)
-        lines.append(f"{'到访与离开时间' if zh else 'Arrived and left'}: {at}")
-    lines.append(f"{'走访人员备注' if zh else 'Notes written by the agents'}: {report.notes or ('无' if zh else 'none')}")
+        lines.append(translate(lang, "Arrived and left: {times}", times=at))
+    lines.append(translate(lang, "Notes written by the agents: {notes}", notes=report.notes or none))
     if report.recording_ref:
-        lines.append(f"{'录音/录像' if zh else 'Recording'}: {report.recording_ref} "
-                     + (f"（保存{keep_years}年）" if zh else f"(kept {keep_years} years)"))
+        lines.append(translate(lang, "Recording: {ref} (kept {years} years)", ref=report.recording_ref,
+                               years=keep_years))
     else:
-        lines.append(f"{'录音/录像' if zh else 'Recording'}: {'无' if zh else 'none'}")
-    kinds = {"promise": ("还款承诺", "a promise to pay"), "plan_proposal": ("还款计划提议", "a plan proposal"),
-             "hardship_hold": ("因困难暂停催收", "a pause for hardship"), "referral": ("转介", "a referral")}
+        lines.append(translate(lang, "Recording: {ref}", ref=none))
     if made:
-        done = "、".join(kinds[f.kind][0] for f in made) if zh else ", ".join(kinds[f.kind][1] for f in made)
-        lines.append(f"{'由此登记' if zh else 'Recorded as a result'}: {done}")
+        done = translate(lang, LIST_SEPARATOR).join(translate(lang, FOLLOW_UPS[f.kind]) for f in made)
+        lines.append(translate(lang, "Recorded as a result: {items}", items=done))
     return lines
 
 
@@ -116,17 +120,12 @@ def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: Rep
     lang = notice_language(str(borrower.language))
     complaint = _content()["packs"][visit.pack]["complaint"][lang]
     link = f"{portal_url()}/{visit.id}"
-    if lang == "zh":
-        subject = "上门走访记录摘要"
-        head = [f"{borrower.name}，您好：以下是本次上门走访记录的全部内容。如有不准确之处，您有权要求更正。"]
-        tail = [f"查看：{link}", "更正：请在“我的数据”页面就有误的事项提出更正申请，由工作人员审核，原始记录予以保留。",
-                complaint]
-    else:
-        subject = "Summary of your home visit"
-        head = [(f"Dear {borrower.name}, this is everything recorded at the visit. If anything is wrong, you may "
-                 "ask for it to be corrected.")]
-        tail = [f"View: {link}", ("To correct a fact, ask on the My data page: a person reviews it and the "
-                                  "original is kept on record."), complaint]
+    subject = translate(lang, "Summary of your home visit")
+    head = [translate(lang, "Dear {name}, this is everything recorded at the visit. If anything is wrong, you may "
+                            "ask for it to be corrected.", name=borrower.name)]
+    tail = [translate(lang, "View: {link}", link=link),
+            translate(lang, "To correct a fact, ask on the My data page: a person reviews it and the original is "
+                            "kept on record."), complaint]
     keep = schedules()[visit.pack].keep_years if visit.pack in schedules() else 0
     body = "\n".join(head + summary_lines(report, lang) + stored_lines(report, made, keep, lang) + tail)
     messages.to_borrower(session, visit, borrower, kind="visit_summary", subject=subject, body=body, link=link,

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.i18n import translate
 from duecare.ledger.models import Borrower, Consent, ConsentDecision, Notice
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import SYSTEM, guarded
@@ -235,10 +236,8 @@ def _ask_again(ctx: Ctx, borrower_id: str, channel: str, waiting: VisitCase | No
     if visit is None:
         return
     b = ctx.session.get_one(Borrower, borrower_id)
-    zh = notice.notice_language(str(b.language)) == "zh"
-    text = ("未能识别您的回复。请回复“同意”、“拒绝”或“撤回”（YES / NO / WITHDRAW），或登录服务平台作答。" if zh else
-            "We could not read your reply. Please answer YES, NO or WITHDRAW (同意 / 拒绝 / 撤回), or answer in "
-            "the portal.")
+    text = translate(notice.notice_language(str(b.language)),
+                     "We could not read your reply. Please answer YES, NO or WITHDRAW, or answer in the portal.")
     messages.request(ctx.session, visit, recipient_kind="borrower", recipient_id=b.id, channel=channel,
                      kind="consent_clarification", subject=text, body=text, at=ctx.at,
                      occasion=ctx.at.isoformat())

@@ -29,6 +29,7 @@ from duecare.contacts import transactional
 from duecare.contacts.models import ContactTask, TaskStatus
 from duecare.contacts.templates import Rendered, brand, load_templates
 from duecare.contacts.verdict import Verdict
+from duecare.kit.i18n import translate
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.guardrails import Window, contact_window
 from duecare.policy.loader import load_pack
@@ -158,10 +159,10 @@ class _VisitMessages:
                             attachment=notice.to_letter_pdf(doc.canonical_text, address, doc.version_hash))
         lines = [msg.body]  # "<subject>: <portal link>" (messages.to_borrower): never the debt
         if msg.kind == "visit_summary":
-            lines.append(("投诉：" if lang == "zh" else "Complaints: ") + complaint_url())
+            lines.append(translate(lang, "Complaints: {url}", url=complaint_url()))
         lines += _snippets(task.pack or visit.pack, task.channel, lang)
         if task.channel == "sms":
-            head = f"【{brand()}】" if lang == "zh" else f"[{brand()}] "
+            head = translate(lang, "[{brand}] ", brand=brand())
             return Rendered(subject="", body=head + " ".join(lines))
         return Rendered(subject=f"{brand()}: {msg.subject}", body="\n\n".join(lines) + "\n")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Borrower
 from duecare.visits import delivery
 from duecare.visits.models import VisitCase, VisitMessage
@@ -36,7 +37,11 @@ def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipien
 
 # What an SMS or an email about the visit workflow says before it is opened (subject, preview): anyone who sees
 # the phone or the inbox learns nothing of a debt or a visit. The text itself waits behind the portal sign-in.
-NEUTRAL_SUBJECT = {"zh": "您有一条新消息，请登录查看", "en": "You have a new message; please sign in to read it"}
+NEUTRAL_SUBJECT = N_("You have a new message; please sign in to read it")
+
+
+def neutral_subject(language: str) -> str:
+    return translate(language, NEUTRAL_SUBJECT)
 
 
 def borrower_channels(borrower: Borrower) -> list[str]:
@@ -55,7 +60,7 @@ def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind:
     borrower's remote channel (`NEUTRAL_SUBJECT`: never the subject, which may name the visit)."""
     out = []
     channels = borrower_channels(borrower) + (["letter"] if letter and borrower.address else [])
-    neutral = NEUTRAL_SUBJECT["zh" if str(borrower.language).startswith("zh") else "en"]
+    neutral = neutral_subject("zh" if str(borrower.language).startswith("zh") else "en")
     for channel in channels:
         remote = channel in ("sms", "email")  # read on a lock screen or an inbox list: say nothing of it
         text = f"{neutral}: {link}" if remote else body

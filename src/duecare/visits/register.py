@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import bilingual
 from duecare.ledger.models import Approval, Consent, Notice
 from duecare.visits import repository
 from duecare.visits.models import VisitCase
@@ -107,7 +108,7 @@ def to_pdf(data: list[dict[str, str]]) -> bytes:
     pdf = _pdf()
     pdf.add_page()
     pdf.set_font("cjk", size=15)
-    pdf.multi_cell(0, 9, "Visit register · 上门走访登记簿", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, bilingual("Visit register", sep=" · "), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=8)
     pdf.multi_cell(0, 5, f"{len(data)} visit(s)", new_x="LMARGIN", new_y="NEXT")
     for item in data:

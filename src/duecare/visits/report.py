@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import N_, translate
 from duecare.visits.models import Outcome
 from duecare.visits.scanner import Finding, scan
 from duecare.visits.scope import VisitPolicy
@@ -173,20 +174,19 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
     return report
 
 
+SUMMARY_LABELS = {
+    "outcome": N_("Outcome"), "employment_status": N_("Employment"), "monthly_income": N_("Monthly income"),
+    "monthly_expenses": N_("Monthly expenses"), "other_debts_monthly": N_("Other debts per month"),
+    "hardship_category": N_("Reason for the arrears"), "willingness": N_("Willingness"),
+    "capacity_monthly": N_("Affordable per month"), "proposed_plan": N_("Proposed plan"),
+    "promise_to_pay": N_("Promise to pay"), "hardship_hold": N_("Pause requested"), "referral": N_("Referral"),
+    "updated_contact": N_("Updated contact details"),
+}
+
+
 def summary_lines(report: ReportIn, language: str) -> list[str]:
     """What was recorded, in the borrower's language, for the summary they receive (no free text)."""
-    zh = language.startswith("zh")
-    labels = {
-        "outcome": ("走访结果", "Outcome"), "employment_status": ("就业情况", "Employment"),
-        "monthly_income": ("月收入", "Monthly income"), "monthly_expenses": ("每月支出", "Monthly expenses"),
-        "other_debts_monthly": ("其他债务月还款", "Other debts per month"),
-        "hardship_category": ("逾期原因类别", "Reason for the arrears"), "willingness": ("还款意愿", "Willingness"),
-        "capacity_monthly": ("每月可负担金额", "Affordable per month"), "proposed_plan": ("拟议还款计划", "Proposed plan"),
-        "promise_to_pay": ("承诺还款", "Promise to pay"), "hardship_hold": ("申请暂停催收", "Pause requested"),
-        "referral": ("转介", "Referral"), "updated_contact": ("更新的联系方式", "Updated contact details"),
-    }
-    lines = [f"{labels['outcome'][0 if zh else 1]}: {report.outcome.value}"]
+    lines = [f"{translate(language, SUMMARY_LABELS['outcome'])}: {report.outcome.value}"]
     for name, value in report.fields.model_dump(mode="json", exclude_none=True).items():
-        label = labels[name][0 if zh else 1]
-        lines.append(f"{label}: {value}")
+        lines.append(f"{translate(language, SUMMARY_LABELS[name])}: {value}")
     return lines

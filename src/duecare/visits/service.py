@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.i18n import translate
 from duecare.ledger.models import Approval, ApprovalDecision, Loan, Notice, Visit, VisitStatus
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment, StaffUser
@@ -119,7 +120,7 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
                                    language=doc.language, version_hash=doc.version_hash,
                                    canonical_text=doc.text, created_at=ctx.at))
     visit.notice_id = notice_id
-    subject = "上门走访告知书" if doc.language == "zh" else "Home visit notice"
+    subject = translate(doc.language, "Home visit notice")
     messages.to_borrower(ctx.session, visit, b, kind="visit_notice", subject=subject, body=doc.text,
                          link=f"{notice.portal_url()}/{visit.id}", at=ctx.at, letter=True)
     transitions.move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_version:{doc.version_hash}"])
@@ -197,13 +198,12 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
     names = [ctx.session.get(StaffUser, a) for a in slot.agents]
     who = ", ".join((u.display_name or u.username) for u in names if u is not None)
     when = transitions.local_window(visit, b)
-    zh = notice.notice_language(str(b.language)) == "zh"
+    lang = notice.notice_language(str(b.language))
     messages.to_borrower(
         ctx.session, visit, b, kind="visit_scheduled", at=ctx.at, link=f"{notice.portal_url()}/{visit.id}",
-        subject="上门走访时间确认" if zh else "Your home visit time",
-        body=(f"到访时间段：{when}（当地时间）。工作人员：{who}。您可随时撤回同意，走访将立即取消。" if zh else
-              f"Visit window: {when} (local time). Staff: {who}. You may withdraw consent at any time and the "
-              "visit is cancelled at once."))
+        subject=translate(lang, "Your home visit time"),
+        body=translate(lang, "Visit window: {when} (local time). Staff: {who}. You may withdraw consent at any "
+                             "time and the visit is cancelled at once.", when=when, who=who))
     messages.to_agents(ctx.session, visit, kind="visit_assigned", at=ctx.at,
                        subject=f"Visit {visit.id} assigned", body=f"Visit {visit.id}: window {when}; "
                        "open the checklist before you go.")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import bilingual, translate
 from duecare.ledger.models import Borrower, Visit, VisitStatus
 from duecare.policy.evaluator import Scorer
 from duecare.privacy.audit import record_audit
@@ -144,15 +145,14 @@ def cancel(ctx: Ctx, visit: VisitCase, reasons: list[str], *, actor: Actor | Non
     if was in (S.SCHEDULED, S.IN_PROGRESS) or (was == S.ON_HOLD and visit.agent_a):
         when = local_window(visit, b)
         messages.to_agents(ctx.session, visit, kind="visit_cancelled", at=ctx.at,
-                           subject=f"Visit {visit.id} cancelled — do not go / 走访已取消，请勿前往",
-                           body=f"Visit {visit.id} ({when}) is cancelled: {', '.join(reasons)}. Do not go; "
-                                "if you are at the door, leave now. 走访已取消，请勿前往；如已到达，请立即离开。")
+                           subject=bilingual("Visit {visit} cancelled — do not go", visit=visit.id),
+                           body=bilingual("Visit {visit} ({when}) is cancelled: {reasons}. Do not go; if you are at "
+                                          "the door, leave now.", visit=visit.id, when=when, reasons=", ".join(reasons)))
         reroute_pair(ctx, visit, b)
     if was in (S.NOTICE_SENT, S.CONSENTED, S.APPROVED, S.SCHEDULED, S.IN_PROGRESS, S.ON_HOLD):
-        zh = notice.notice_language(str(b.language)) == "zh"
-        subject = "上门走访已取消" if zh else "Your home visit is cancelled"
-        body = ("我们不会上门走访。您无需做任何事情。" if zh else
-                "Nobody will visit you. You do not need to do anything.")
+        lang = notice.notice_language(str(b.language))
+        subject = translate(lang, "Your home visit is cancelled")
+        body = translate(lang, "Nobody will visit you. You do not need to do anything.")
         messages.to_borrower(ctx.session, visit, b, kind="visit_cancelled", subject=subject, body=body,
                              link=f"{notice.portal_url()}/{visit.id}", at=ctx.at)
     ctx.session.flush()
@@ -168,18 +168,17 @@ def hold(ctx: Ctx, visit: VisitCase, reasons: list[str], gate: GateEvaluation, c
     if was == S.SCHEDULED:
         when = local_window(visit, b)
         messages.to_agents(ctx.session, visit, kind="visit_on_hold", at=ctx.at, occasion=_occasion(ctx, visit),
-                           subject=f"Visit {visit.id} on hold — do not go / 走访暂停，请勿前往",
-                           body=f"Visit {visit.id} ({when}) is on hold: {', '.join(reasons)}. Do not go. "
-                                "走访已暂停，请勿前往。")
+                           subject=bilingual("Visit {visit} on hold — do not go", visit=visit.id),
+                           body=bilingual("Visit {visit} ({when}) is on hold: {reasons}. Do not go.",
+                                          visit=visit.id, when=when, reasons=", ".join(reasons)))
         _release_slot(ctx, visit)
         reroute_pair(ctx, visit, b)
         if was == S.SCHEDULED:
-            zh = notice.notice_language(str(b.language)) == "zh"
+            lang = notice.notice_language(str(b.language))
             messages.to_borrower(
                 ctx.session, visit, b, kind="visit_on_hold", at=ctx.at, occasion=_occasion(ctx, visit),
-                subject="上门走访已暂停" if zh else "Your home visit is paused",
-                body="在您的还款承诺或困难审核期间，我们不会上门。" if zh else
-                "Nobody will visit you while your promise to pay or hardship review is open.",
+                subject=translate(lang, "Your home visit is paused"),
+                body=translate(lang, "Nobody will visit you while your promise to pay or hardship review is open."),
                 link=f"{notice.portal_url()}/{visit.id}")
     ctx.session.flush()
 

@@ -16,8 +16,8 @@ from babel.messages.pofile import read_po, write_po
 from duecare.kit.i18n import DOMAIN, LOCALES, po_path
 
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-# `translate(language, message, **values)`: the message is the second argument.
-KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "gettext": None, "tr": None, "translate": (2,)}
+# `translate(language, message, **values)`: the message is the second argument; `bilingual(message, ...)`.
+KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "gettext": None, "tr": None, "translate": (2,), "bilingual": None}
 
 
 def extract() -> Catalog:
