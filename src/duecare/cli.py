@@ -96,7 +96,7 @@ class Entry:
 
 # In help order. The help text is what `duecare --help` shows without importing the domain.
 COMMANDS: dict[str, Entry] = {
-    "ingest": Entry("Load a portfolio directory into the store; re-running adds nothing twice. 导入借款数据（可重复执行）。",
+    "ingest": Entry("Load a portfolio directory into the store; re-running adds nothing twice.",
                     _ledger),
     "generate": Entry("Generate a synthetic portfolio with known behaviour segments (truth.parquet).", _ledger),
     "features": Entry("Print every ageing and contact feature of each loan of a case file (one JSON line per loan).",
@@ -106,8 +106,8 @@ COMMANDS: dict[str, Entry] = {
     "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the "
                  "gate of every open home visit in the operational store is re-checked at the workflow's clock.",
                  _batch),
-    "serve": Entry("Serve the borrower portal, the staff console and the API. 启动网页与接口服务。", _app),
-    "demo": Entry("Generate, ingest, run the batch, create demo users, then serve. 一键演示。", _demo),
+    "serve": Entry("Serve the borrower portal, the staff console and the API.", _app),
+    "demo": Entry("Generate, ingest, run the batch, create demo users, then serve.", _demo),
     "worker": Entry("Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes "
                     "(Ctrl-C stops).", _contacts),
     "outbox": Entry("The contact outbox: enqueue decisions, inspect and retry tasks.", _contacts),
@@ -117,9 +117,9 @@ COMMANDS: dict[str, Entry] = {
                       "compare recovery, cost, visits and complaints with confidence intervals.", _simulate),
     "optimise": Entry("Search a strategy's lender-choice parameters (never a pack rule or a gate condition) for net "
                       "recovery under caps, scored on held-out seeds (needs optuna).", _simulate),
-    "visits": Entry("The home-visit workflow. 上门走访流程。", _visits),
-    "consent": Entry("Consent registry. 同意记录。", _visits),
-    "risk": Entry("Risk models: train, evaluate, score, monitor, fairness. 风险模型。", _risk),
+    "visits": Entry("The home-visit workflow.", _visits),
+    "consent": Entry("Consent registry.", _visits),
+    "risk": Entry("Risk models: train, evaluate, score, monitor, fairness.", _risk),
     "calls": Entry("Call analytics: transcription, call understanding, agent QA.", _speech),
     "audit": Entry("The tamper-evident audit trail.", _privacy),
     "keys": Entry("Encryption keys of personal fields.", _privacy),

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         forwarded_allow_ips: Annotated[str, typer.Option(help=(
             "Comma-separated addresses or networks of trusted proxies"))] = "127.0.0.1",
     ) -> None:
-        """Serve the borrower portal, the staff console and the API. 启动网页与接口服务。"""
+        """Serve the borrower portal, the staff console and the API."""
         from duecare.app.factory import serve_app
 
         typer.echo(f"duecare: http://{host}:{port}/  (portal /portal, console /console, API /docs)", err=True)

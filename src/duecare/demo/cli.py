@@ -11,7 +11,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     demo_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
-                           help="Generate, ingest, run the batch, create demo users, then serve. 一键演示。")
+                           help="Generate, ingest, run the batch, create demo users, then serve.")
     app.add_typer(demo_app, name="demo")
 
     @demo_app.callback()
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[str | None, typer.Option(
             "--as-of", help="Start the demo's clock at this moment (ISO 8601 with offset, or YYYY-MM-DD)")] = None,
     ) -> None:
-        """Generate, ingest, run the batch, create demo users, then serve. 一键演示。"""
+        """Generate, ingest, run the batch, create demo users, then serve."""
         if ctx.invoked_subcommand is not None:
             return
         from duecare.demo.run import run_demo
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
         days: Annotated[float, typer.Option("--days", help="How many days to move the demo's clock forward")],
         directory: Annotated[Path, typer.Option("--dir", help="The demo's directory")] = Path("duecare-data/demo"),
     ) -> None:
-        """Move the demo's clock forward (e.g. past a 3-day notice period). 演示时钟前进。"""
+        """Move the demo's clock forward (e.g. past a 3-day notice period)."""
         from duecare.demo.run import advance_clock
 
         moment = advance_clock(directory, days)

@@ -29,6 +29,8 @@ from typing import Any
 
 from rich.console import Console
 
+from duecare.kit.i18n import bilingual
+
 err = Console(stderr=True)
 PASSWORD = "duecare-demo-2026"
 ROLES = ("agent", "supervisor", "compliance", "analyst", "admin", "field_agent", "field_agent_2")
@@ -219,9 +221,9 @@ def banner(host: str, port: int, people: DemoPeople) -> str:
     base = f"http://{host}:{port}"
     lines = [
         "",
-        "duecare demo is ready / 演示已就绪",
-        f"  portal  借款人门户   {base}/portal",
-        f"  console 员工控制台   {base}/console",
+        bilingual("duecare demo is ready"),
+        bilingual("  portal  {url}/portal   (borrowers)", sep="\n", url=base),
+        bilingual("  console {url}/console  (staff)", sep="\n", url=base),
         f"  API                  {base}/docs",
         "",
         f"  staff sign-ins (password for all: {PASSWORD}):",

@@ -22,7 +22,7 @@ def ingest(
         "--database-url", help="Target database (default: DUECARE_DATABASE_URL or ./duecare-data/duecare.db).")]
     = None,
 ) -> None:
-    """Load a portfolio directory into the store; re-running adds nothing twice. 导入借款数据（可重复执行）。"""
+    """Load a portfolio directory into the store; re-running adds nothing twice."""
     from duecare.ledger.ingest import ingest_directory
 
     url = database_url or get_settings().database_url

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from duecare.contacts.webhooks import sign
+from duecare.kit.i18n import bilingual
 
 
 @dataclass
@@ -53,24 +54,30 @@ def deliver(state: ProviderState, checkout: dict[str, Any], body: bytes) -> tupl
 
 
 def _page(checkout: dict[str, Any]) -> str:
-    amount = f"{checkout['amount_minor'] / 100:,.2f} {html.escape(checkout['currency'])}"
+    amount = f"{checkout['amount_minor'] / 100:,.2f} {checkout['currency']}"
     cid = html.escape(checkout["id"])
     done = checkout["state"] != "open"
+    # The sandbox stands in for an outside provider, whose page shows both languages.
+    pay = html.escape(bilingual("Pay {amount}", sep=" · ", amount=amount))
+    cancel = html.escape(bilingual("Cancel", sep=" · "))
+    title = html.escape(bilingual("Sandbox payment provider", sep=" · "))
+    note = html.escape(bilingual("Test money only: no card or bank details are asked.", sep=" "))
+    amount_label, status_label = html.escape(bilingual("Amount", sep=" · ")), html.escape(bilingual("Status", sep=" · "))
     buttons = "" if done else (
-        f'<form method="post" action="/checkouts/{cid}/pay"><button type="submit" id="pay">Pay {amount} · 支付</button></form>'
+        f'<form method="post" action="/checkouts/{cid}/pay"><button type="submit" id="pay">{pay}</button></form>'
         f'<form method="post" action="/checkouts/{cid}/cancel"><button type="submit" id="cancel" class="secondary">'
-        "Cancel · 取消</button></form>")
+        f"{cancel}</button></form>")
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sandbox payment provider</title>'
         "<style>body{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}"
         "button{font-size:1.1rem;padding:.7rem 1.2rem;margin:.4rem 0;width:100%}"
         ".secondary{background:#eee}.note{background:#fff6d5;padding:.6rem}</style></head><body>"
-        "<h1>Sandbox payment provider · 沙盒支付服务</h1>"
-        '<p class="note">Test money only: no card or bank details are asked. 仅限测试资金，不收集银行卡信息。</p>'
+        f"<h1>{title}</h1>"
+        f'<p class="note">{note}</p>'
         f"<p>{html.escape(checkout['description'])}</p>"
-        f'<p>Amount · 金额: <strong id="amount">{amount}</strong></p>'
-        f'<p>Status · 状态: <span id="state">{html.escape(checkout["state"])}</span></p>'
+        f'<p>{amount_label}: <strong id="amount">{html.escape(amount)}</strong></p>'
+        f'<p>{status_label}: <span id="state">{html.escape(checkout["state"])}</span></p>'
         f"{buttons}</body></html>")
 
 

@@ -14,7 +14,7 @@ import typer
 
 from duecare.kit.errors import UserError
 
-risk = typer.Typer(help="Risk models: train, evaluate, score, monitor, fairness. 风险模型。", no_args_is_help=True)
+risk = typer.Typer(help="Risk models: train, evaluate, score, monitor, fairness.", no_args_is_help=True)
 
 Name = Annotated[str, typer.Option(help="model name in the registry")]
 Version = Annotated[str | None, typer.Option(help="model version (default: latest)")]
@@ -82,7 +82,7 @@ def train(name: Name, model: Annotated[str, typer.Option(help="scorecard or ligh
           portfolio: Portfolio = None, as_of: AsOf = None,
           target: Annotated[str, typer.Option(help="portfolio target")] = "roll_30dpd_30d",
           registry: Registry = None) -> None:
-    """Train a model and register a new version. 训练模型并登记新版本。"""
+    """Train a model and register a new version."""
     from duecare.risk.training import train as train_model
 
     if model not in ("scorecard", "lightgbm"):
@@ -98,7 +98,7 @@ def train(name: Name, model: Annotated[str, typer.Option(help="scorecard or ligh
 @risk.command()
 def evaluate(name: Name, version: Version = None, dataset: Annotated[str | None, typer.Option()] = None,
              portfolio: Portfolio = None, as_of: AsOf = None, registry: Registry = None) -> None:
-    """Measure a registered model on data: AUC, KS, Brier and a calibration table. 评估模型。"""
+    """Measure a registered model on data: AUC, KS, Brier and a calibration table."""
     import numpy as np
 
     from duecare.risk import metrics
@@ -123,7 +123,7 @@ def score(name: Name, version: Version = None,
           portfolio: Portfolio = None, as_of: Annotated[str | None, typer.Option()] = None,
           out: Annotated[Path | None, typer.Option(help="write the scored table here (Parquet)")] = None,
           registry: Registry = None) -> None:
-    """Score a feature table or a portfolio snapshot: risk_score, risk_band, reason codes. 评分。"""
+    """Score a feature table or a portfolio snapshot: risk_score, risk_band, reason codes."""
     from duecare.risk import registry as reg
     from duecare.risk.scoring import score_frame
 
@@ -165,7 +165,7 @@ def monitor(name: Name, reference: Annotated[Path, typer.Option(help="reference 
             current: Annotated[Path, typer.Option(help="current feature/scored table")],
             version: Version = None, registry: Registry = None,
             period: Annotated[str, typer.Option(help="column that splits time for AUC drift")] = "as_of") -> None:
-    """PSI per feature and for the score, and AUC drift over time, as JSON. 模型监控。"""
+    """PSI per feature and for the score, and AUC drift over time, as JSON."""
     from duecare.risk import registry as reg
     from duecare.risk.monitor import auc_drift, stability_report
 
@@ -185,7 +185,7 @@ def fairness(name: Name, portfolio: Annotated[Path, typer.Option(help="portfolio
              registry: Registry = None,
              decisions: Annotated[Path | None, typer.Option(help="decisions (loan_id, action) for treatments")] = None,
              threshold: Annotated[float, typer.Option(help="rate ratio below which a review is needed")] = 0.8) -> None:
-    """Protected-attribute check of the features and disparity per group. 公平性检查。"""
+    """Protected-attribute check of the features and disparity per group."""
     from duecare.ledger.frames import read_portfolio
     from duecare.risk import fairness as fair
     from duecare.risk import registry as reg

@@ -12,8 +12,14 @@ import typer
 from rich.console import Console
 
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import N_, translate
 
 err = Console(stderr=True)
+
+
+TUNED = N_("{strategy} with lender-choice parameters tuned by `duecare optimise` ({when}); on held-out seeds net "
+           "recovery {new_net} vs {cur_net}, visits {new_visits} vs {cur_visits}, complaints {new_complaints} vs "
+           "{cur_complaints} (simulated).")
 
 
 def _examples_failing(strategy: Any) -> list[str]:
@@ -71,14 +77,11 @@ def optimise_cmd(
     cur, new = held[base.strategy], held[best.strategy]
     raw = dict(best.raw)
     raw["version"] = f"{base.version}+opt{when}"
-    raw["description"] = {
-        "en": f"{base.strategy} with lender-choice parameters tuned by `duecare optimise` ({when}); on held-out "
-              f"seeds net recovery {new['net_recovery']['mean']:,.0f} vs {cur['net_recovery']['mean']:,.0f}, visits "
-              f"{new['visits']['mean']:.1f} vs {cur['visits']['mean']:.1f}, complaints {new['complaints']['mean']:.1f} "
-              f"vs {cur['complaints']['mean']:.1f} (simulated).",
-        "zh": f"由 `duecare optimise` 调整本机构自选参数的 {base.strategy} 策略（{when}）；留出种子上的模拟净回收 "
-              f"{new['net_recovery']['mean']:,.0f}（现行 {cur['net_recovery']['mean']:,.0f}）。",
-    }
+    figures = {"strategy": base.strategy, "when": when, "new_net": f"{new['net_recovery']['mean']:,.0f}",
+               "cur_net": f"{cur['net_recovery']['mean']:,.0f}", "new_visits": f"{new['visits']['mean']:.1f}",
+               "cur_visits": f"{cur['visits']['mean']:.1f}", "new_complaints": f"{new['complaints']['mean']:.1f}",
+               "cur_complaints": f"{cur['complaints']['mean']:.1f}"}
+    raw["description"] = {language: translate(language, TUNED, **figures) for language in ("en", "zh")}
     examples_src = (base.path.parent if base.path else Path(str(load_strategy("standard").path)).parent) \
         / base.raw.get("examples_file", "standard.examples.yaml")
     examples_name = f"{best.strategy}.examples.yaml"

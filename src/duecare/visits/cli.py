@@ -32,8 +32,8 @@ from duecare.visits import register as visit_register
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
 
-visits_app = typer.Typer(help="The home-visit workflow. 上门走访流程。", no_args_is_help=True)
-consent_app = typer.Typer(help="Consent registry. 同意记录。", no_args_is_help=True)
+visits_app = typer.Typer(help="The home-visit workflow.", no_args_is_help=True)
+consent_app = typer.Typer(help="Consent registry.", no_args_is_help=True)
 err = Console(stderr=True)
 
 As = Annotated[str, typer.Option("--as", envvar="DUECARE_STAFF_ID",
@@ -86,7 +86,7 @@ def _exit_if_stopped(result: service.StepResult) -> None:
 
 @visits_app.command("candidates")
 def candidates(who: As, limit: Annotated[int, typer.Option(help="Stop after this many")] = 10) -> None:
-    """Loans whose decision today is `visit_notice` (the gate's preconditions all hold). 可提议走访的借款。"""
+    """Loans whose decision today is `visit_notice` (the gate's preconditions all hold)."""
     from duecare.ledger.models import Loan
     from duecare.visits.gate import evaluate
 
@@ -105,14 +105,14 @@ def candidates(who: As, limit: Annotated[int, typer.Option(help="Stop after this
 
 @visits_app.command("propose")
 def propose(loan_id: str, who: As) -> None:
-    """Open a visit for a loan on the visit track. 提议上门走访。"""
+    """Open a visit for a loan on the visit track."""
     with _step(who, "visits.propose") as ctx:
         _finish(service.propose(ctx, loan_id), ctx.session)
 
 
 @visits_app.command("notice")
 def send_notice(visit_id: str, who: As) -> None:
-    """Render, hash and send the transparency notice. 发送告知书。"""
+    """Render, hash and send the transparency notice."""
     with _step(who, "visits.notice") as ctx:
         result = service.send_notice(ctx, visit_id)
         _finish(result, ctx.session)
@@ -123,7 +123,7 @@ def send_notice(visit_id: str, who: As) -> None:
 def show_notice(visit_id: str, who: As,
                 fmt: Annotated[str, typer.Option("--format", help="text, html or pdf")] = "text",
                 out: Annotated[Path | None, typer.Option(help="Write to this file (pdf needs it)")] = None) -> None:
-    """The notice exactly as sent. 查看告知书原文。"""
+    """The notice exactly as sent."""
     with _step(who, "visits.read") as ctx:
         visit = repository.get_visit(ctx.session, visit_id, ctx.actor)
         doc = repository.notice_document(ctx.session, visit.notice_id) if visit.notice_id else None
@@ -150,7 +150,7 @@ def answer(visit_id: str, who: As,
            version: Annotated[str, typer.Option("--version", help="The notice version hash the answer refers to")],
            ) -> None:
     """Record the borrower's decline on their word (a grant needs the borrower's own act: portal, a verified
-    reply, or `consent-form` + `verify-form` by a second person). 记录借款人的拒绝。"""
+    reply, or `consent-form` + `verify-form` by a second person)."""
     with _step(who, "visits.consent.record") as ctx:
         result = service.answer(ctx, visit_id, decision, channel=channel, evidence=evidence,
                                 notice_version_hash=version)
@@ -163,7 +163,7 @@ def withdraw(borrower_id: str, who: As,
              channel: Annotated[str, typer.Option(help="sms_reply, email_reply, letter, in_person_form, call or "
                                                        "in_person")],
              evidence: Annotated[str, typer.Option(help="Message id, letter or call reference")]) -> None:
-    """Record a withdrawal of home-visit consent; cancels every visit not yet made. 撤回同意。"""
+    """Record a withdrawal of home-visit consent; cancels every visit not yet made."""
     with _step(who, "visits.consent.record") as ctx:
         cancelled = service.withdraw(ctx, borrower_id, channel=channel, evidence=evidence)
         _out({"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]})
@@ -175,7 +175,7 @@ def consent_form(visit_id: str, who: As,
                  signed_at: Annotated[str, typer.Option(help="When the borrower signed/spoke, ISO 8601 with offset")],
                  kind: Annotated[str, typer.Option(help="signed_form or recorded_statement")] = "signed_form",
                  ) -> None:
-    """Upload a signed consent form; it grants nothing until a second person verifies it. 上传签署的同意书。"""
+    """Upload a signed consent form; it grants nothing until a second person verifies it."""
     try:
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         when = datetime.fromisoformat(signed_at)
@@ -192,7 +192,7 @@ def consent_form(visit_id: str, who: As,
 @visits_app.command("verify-form")
 def verify_form(form_id: str, who: As,
                 accept: Annotated[bool, typer.Option("--accept/--reject", help="Accept or reject the form")]) -> None:
-    """A second person (not the proposer, not the uploader) verifies a consent form. 复核同意书。"""
+    """A second person (not the proposer, not the uploader) verifies a consent form."""
     with _step(who, "visits.approve") as ctx:
         result = service.verify_form(ctx, form_id, accept=accept)
         _finish(result, ctx.session)
@@ -201,7 +201,7 @@ def verify_form(form_id: str, who: As,
 
 @visits_app.command("check-in")
 def check_in(visit_id: str, who: As, partner: Annotated[str, typer.Option(help="The other field agent")]) -> None:
-    """Both agents at the door (the gate is re-checked first). 到达签到。"""
+    """Both agents at the door (the gate is re-checked first)."""
     with _step(who, "visits.report") as ctx:
         result = service.check_in(ctx, visit_id, partner)
         _finish(result, ctx.session)
@@ -210,14 +210,14 @@ def check_in(visit_id: str, who: As, partner: Annotated[str, typer.Option(help="
 
 @visits_app.command("check-out")
 def check_out(visit_id: str, who: As, partner: Annotated[str, typer.Option(help="The other field agent")]) -> None:
-    """Both agents leave. 离开签退。"""
+    """Both agents leave."""
     with _step(who, "visits.report") as ctx:
         _finish(service.check_out(ctx, visit_id, partner), ctx.session)
 
 
 @visits_app.command("sweep")
 def sweep(who: As) -> None:
-    """Re-check the gate of every open visit now (what the nightly run does). 重新核查所有未完成走访。"""
+    """Re-check the gate of every open visit now (what the nightly run does)."""
     with _step(who, "visits.schedule") as ctx:
         changes = recheck.sweep(ctx.session, ctx.at)
         _out({"rechecked": True, "changed": [c.as_dict() for c in changes]})
@@ -227,7 +227,7 @@ def sweep(who: As) -> None:
 def preferences(borrower_id: str, who: As,
                 slot: Annotated[list[str], typer.Option(help="WEEKDAY,HH:MM,HH:MM (0 = Monday); repeatable")]
                 ) -> None:
-    """Record the borrower's stated preferred visit times. 记录借款人方便的时间。"""
+    """Record the borrower's stated preferred visit times."""
     slots = []
     for i, text in enumerate(slot):
         try:
@@ -242,7 +242,7 @@ def preferences(borrower_id: str, who: As,
 
 @visits_app.command("gate")
 def gate(visit_id: str, who: As) -> None:
-    """The full gate evaluation now, with reasons and rule sources. 查看前置条件评估。"""
+    """The full gate evaluation now, with reasons and rule sources."""
     with _step(who, "visits.approve") as ctx:
         _out(service.gate_now(ctx, visit_id).as_json())
 
@@ -256,13 +256,13 @@ def _approval(visit_id: str, who: str, approve: bool, comment: str) -> None:
 
 @visits_app.command("approve")
 def approve(visit_id: str, who: As, comment: Annotated[str, typer.Option(help="Why")]) -> None:
-    """Approve a consented visit (not your own proposal). 审批同意。"""
+    """Approve a consented visit (not your own proposal)."""
     _approval(visit_id, who, True, comment)
 
 
 @visits_app.command("reject")
 def reject(visit_id: str, who: As, comment: Annotated[str, typer.Option(help="Why")]) -> None:
-    """Reject a consented visit. 审批拒绝。"""
+    """Reject a consented visit."""
     _approval(visit_id, who, False, comment)
 
 
@@ -270,7 +270,7 @@ def reject(visit_id: str, who: As, comment: Annotated[str, typer.Option(help="Wh
 def schedule(visit_id: str, who: As,
              agents: Annotated[str | None, typer.Option(help="Two field agent ids, comma-separated")] = None,
              day: Annotated[str | None, typer.Option("--date", help="Borrower-local day YYYY-MM-DD")] = None) -> None:
-    """Assign two field agents and a window; re-plan the pair's day route. 安排走访。"""
+    """Assign two field agents and a window; re-plan the pair's day route."""
     pair: tuple[str, str] | None = None
     if agents:
         parts = [a.strip() for a in agents.split(",") if a.strip()]
@@ -289,7 +289,7 @@ def schedule(visit_id: str, who: As,
 
 @visits_app.command("checklist")
 def checklist(visit_id: str, who: As, lang: Annotated[str, typer.Option(help="zh or en")] = "zh") -> None:
-    """The scoped checklist for the agents. 走访清单。"""
+    """The scoped checklist for the agents."""
     with _step(who, "visits.read") as ctx:
         result, body = service.checklist(ctx, visit_id, lang)
         if result.stopped:
@@ -304,7 +304,7 @@ def file_report(visit_id: str, who: As,
                 file: Annotated[Path, typer.Option(help="The report as JSON (outcome, arrived_at, left_at, fields, "
                                                         "notes, recording_ref, refused_by)")],
                 ) -> None:
-    """File the scoped visit report (refused, and nothing stored, if anything is out of scope). 提交走访报告。"""
+    """File the scoped visit report (refused, and nothing stored, if anything is out of scope)."""
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -319,7 +319,7 @@ def file_report(visit_id: str, who: As,
 
 @visits_app.command("review")
 def review(visit_id: str, who: As, comment: Annotated[str, typer.Option(help="Review note")]) -> None:
-    """Close a reported visit. 复核结案。"""
+    """Close a reported visit."""
     with _step(who, "visits.review") as ctx:
         _finish(service.review(ctx, visit_id, comment), ctx.session)
 
@@ -327,21 +327,21 @@ def review(visit_id: str, who: As, comment: Annotated[str, typer.Option(help="Re
 @visits_app.command("cancel")
 def cancel(visit_id: str, who: As, reason: Annotated[str, typer.Option(help="Reason code")],
            comment: Annotated[str | None, typer.Option()] = None) -> None:
-    """Cancel a visit that has not happened. 取消走访。"""
+    """Cancel a visit that has not happened."""
     with _step(who, "visits.cancel") as ctx:
         _finish(service.cancel(ctx, visit_id, reason, comment), ctx.session)
 
 
 @visits_app.command("expire")
 def expire(who: As) -> None:
-    """Expire notices left unanswered past the response period. 处理逾期未答复的告知。"""
+    """Expire notices left unanswered past the response period."""
     with _step(who, "visits.schedule") as ctx:
         _out({"expired": [v.id for v in service.expire_due(ctx)]})
 
 
 @visits_app.command("list")
 def list_visits(who: As, state: Annotated[str | None, typer.Option()] = None) -> None:
-    """Visits you may see, one JSON line each. 走访列表。"""
+    """Visits you may see, one JSON line each."""
     with _step(who, "visits.read") as ctx:
         for v in repository.list_visits(ctx.session, ctx.actor, state):
             _out(views.visit_view(ctx.session, v, timeline=False))
@@ -349,14 +349,14 @@ def list_visits(who: As, state: Annotated[str | None, typer.Option()] = None) ->
 
 @visits_app.command("show")
 def show(visit_id: str, who: As) -> None:
-    """A visit with its timeline. 走访详情。"""
+    """A visit with its timeline."""
     with _step(who, "visits.read") as ctx:
         _out(views.visit_view(ctx.session, repository.get_visit(ctx.session, visit_id, ctx.actor)))
 
 
 @visits_app.command("route")
 def route(agent_id: str, who: As, day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")]) -> None:
-    """A field agent's day route in visiting order. 外访路线。"""
+    """A field agent's day route in visiting order."""
     try:
         on = date.fromisoformat(day)
     except ValueError:
@@ -370,7 +370,7 @@ def route(agent_id: str, who: As, day: Annotated[str, typer.Option("--date", hel
 @visits_app.command("register")
 def register_cmd(who: As, fmt: Annotated[str, typer.Option("--format", help="csv, pdf or jsonl")] = "csv",
                  out: Annotated[Path | None, typer.Option(help="Write to this file (pdf needs it)")] = None) -> None:
-    """The visit register for compliance. 走访登记簿导出。"""
+    """The visit register for compliance."""
     with _step(who, "visits.register") as ctx:
         data = visit_register.rows(ctx.session)
         audit_read(ctx.session, ctx.actor, "visits:register", ["register"], purpose="compliance register export")
@@ -391,7 +391,7 @@ def register_cmd(who: As, fmt: Annotated[str, typer.Option("--format", help="csv
 
 @consent_app.command("evidence")
 def consent_evidence(borrower_id: str, who: As) -> None:
-    """One borrower's consent evidence as JSON (an audited read). 导出同意证据。"""
+    """One borrower's consent evidence as JSON (an audited read)."""
     with _step(who, "consent.evidence") as ctx:
         _out(views.consent_evidence(ctx.session, borrower_id))
         audit_read(ctx.session, ctx.actor, f"borrower:{borrower_id}", ["consent_evidence"],

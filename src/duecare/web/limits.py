@@ -14,6 +14,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from duecare.kit.bounds import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, UPLOAD_LIMITS, depth_error
+from duecare.kit.i18n import bilingual
 from duecare.privacy.sessions import SESSION_COOKIE
 
 
@@ -33,7 +34,7 @@ async def _answer(send: Send, status: int, payload: dict[str, Any]) -> None:
 
 
 def _too_large(limit: int) -> dict[str, Any]:
-    return {"error": f"request body larger than {limit // (1024 * 1024)} MB / 请求内容超过 {limit // (1024 * 1024)} MB"}
+    return {"error": bilingual("request body larger than {mb} MB", mb=limit // (1024 * 1024))}
 
 
 class BodyLimitMiddleware:
@@ -54,7 +55,7 @@ class BodyLimitMiddleware:
             return
         if content_type.startswith("multipart/") and f"{SESSION_COOKIE}=" not in headers.get("cookie", ""):
             # every upload route needs a signed-in user: nobody else gets 50 MB read (and spooled) first
-            await _answer(send, 401, {"error": "sign in to upload / 请先登录再上传"})
+            await _answer(send, 401, {"error": bilingual("sign in to upload")})
             return
         if "json" in content_type:
             await self._json(scope, receive, send, limit)
