@@ -58,13 +58,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_copy(demo_data: Path, target: Path) -> Iterator[DemoSite]:
-    """A private copy of the demo data served by `duecare serve` until the generator is closed."""
+def serve_copy(demo_data: Path, target: Path, extra_env: dict[str, str] | None = None) -> Iterator[DemoSite]:
+    """A private copy of the demo data served by `duecare serve` until the generator is closed (with
+    `extra_env` added to the demo's environment, e.g. a payment provider's address)."""
     shutil.copytree(demo_data, target, ignore=shutil.ignore_patterns("portfolio", "*.lock"))
     port = _free_port()
     log = (target / "serve.log").open("wb")
     proc = subprocess.Popen([*duecare_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=_demo_env(target), stdout=log, stderr=subprocess.STDOUT)
+                            env={**_demo_env(target), **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

@@ -143,7 +143,7 @@ class TestTheNotice:
 
         sms = list(gateway[1].messages.values())
         assert [m["to"] for m in sms] == ["+8613800138000"]  # the borrower's own number (E.164), nobody else's
-        assert f"/visits/{visit}" in sms[0]["text"] and "退订" in sms[0]["text"]
+        assert re.search(r"/portal/notices/VN-[0-9a-f]+ ", sms[0]["text"]) and "退订" in sms[0]["text"]  # the real page
         assert "4000" not in sms[0]["text"] and "逾期" not in sms[0]["text"]  # the SMS never states the debt
         with unit_of_work(db_url) as s:
             notice = s.get_one(Notice, s.get_one(VisitCase, visit).notice_id)
@@ -242,7 +242,7 @@ class TestCancellationAndSummary:
         summary = [m for m in smtp[2].messages if delivery.complaint_url() in m["body"]]
         assert len(summary) == 1 and neutral_subject("zh") in _subject(summary[0])
         assert summary[0]["to"] == "b1@example.com"
-        assert delivery.complaint_url() in summary[0]["body"] and f"/visits/{visit}" in summary[0]["body"]
+        assert delivery.complaint_url() in summary[0]["body"] and "/portal/notices/VN-" in summary[0]["body"]
         assert "退订" in summary[0]["body"]  # the pack's opt-out line
         portal = _messages(db_url, visit_id=visit, kind="visit_summary", channel="portal")[0]
         assert portal.status == "sent" and "投诉" in portal.body  # the full summary with the complaint channel

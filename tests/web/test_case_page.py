@@ -79,6 +79,23 @@ class TestNotesAndCallbacks:
                                                                 "csrf_token": token(r.text)})
         assert bad.status_code == 422 and "from now up to 30 days ahead" in bad.text
 
+    def test_a_callback_inside_the_borrowers_quiet_hours_is_refused_with_the_rule_and_the_next_lawful_time(
+            self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/cases/B2").text
+        day = (datetime.now(UTC) + timedelta(days=2)).astimezone().strftime("%Y-%m-%d")
+        r = client.post("/console/cases/B2/callbacks", data={"due_at": f"{day}T22:30", "text": "late",
+                                                              "csrf_token": token(page)})
+        assert r.status_code == 422
+        assert "outside the hours the borrower may be called, 08:00–22:00" in r.text and "cn_quiet_hours" in r.text
+        nxt = (datetime.fromisoformat(day) + timedelta(days=1)).strftime("%Y-%m-%d")
+        assert f"the next lawful time is {nxt} 08:00 (Asia/Shanghai)" in r.text
+        with unit_of_work(world.url) as db:
+            assert db.scalars(select(CaseNote).where(CaseNote.kind == "callback")).all() == []
+        early = client.post("/console/cases/B2/callbacks", data={"due_at": f"{day}T07:59", "text": "early",
+                                                                  "csrf_token": token(r.text)})
+        assert early.status_code == 422 and f"the next lawful time is {day} 08:00" in early.text
+
     def test_a_role_that_may_not_write_contacts_cannot_add_a_note(self, client: Any, world: Any) -> None:
         staff_signs_in(client, "web-compliance")
         page = client.get("/console/cases/B2").text
@@ -97,6 +114,29 @@ class TestQueueSearch:
         assert "/console/cases/B3" in client.get("/console/queue", params={"q": "L-B3"}).text
         page = client.get("/console/queue", params={"q": "13900000009"}).text
         assert "/console/cases/B" not in page
+
+
+class TestNameSearch:
+    def test_a_full_name_finds_its_borrowers_through_the_keyed_hash(self, client: Any, world: Any) -> None:
+        staff_signs_in(client, "web-agent")
+        page = client.get("/console/queue", params={"q": "李 雷"}).text  # spaces do not matter
+        assert "/console/cases/B2" in page and "/console/cases/B1" not in page
+        page = client.get("/console/queue", params={"q": "王芳"}).text  # two borrowers share the name
+        assert "/console/cases/B1" in page and "/console/cases/B3" in page and "/console/cases/B2" not in page
+        assert "/console/cases/B" not in client.get("/console/queue", params={"q": "李"}).text  # no partial match
+
+    def test_the_index_holds_hashes_not_names_and_a_correction_moves_it(self, client: Any, world: Any) -> None:
+        from sqlalchemy import select
+
+        from duecare.kit.db import unit_of_work
+        from duecare.ledger.models import BorrowerName
+        from duecare.ledger.names import name_hashes, name_variants
+
+        assert name_variants("Wang  Fang") == ["wangfang", "fangwang"]
+        assert name_hashes("ＷＡＮＧ fang") == name_hashes("wang-fang") == name_hashes("Wang Fang")
+        with unit_of_work(world.url) as db:
+            stored = set(db.scalars(select(BorrowerName.name_hash).where(BorrowerName.borrower_id == "B2")))
+        assert stored == set(name_hashes("李雷")) and all(len(h) == 64 for h in stored)
 
 
 class TestErrorPages:

@@ -128,3 +128,68 @@ class TestReviewsAndHardship:
     def test_an_agent_has_no_inbox(self, client: Any, world: Any) -> None:
         staff_signs_in(client, "web-agent")
         assert client.get("/console/inbox").status_code == 403
+
+
+class TestReferralsAndHardship:
+    def _referral(self, url: str) -> int:
+        """A plan the rules referred: the borrower's essentials leave nothing to pay with (through the portal's
+        own evaluation and record)."""
+        from duecare.portal import plans
+        from duecare.portal.plans import Affordability, Instalment
+
+        t = today()
+        result = plans.evaluate([Instalment(t, 10_000)], 200_000, t, Affordability(300_000, 300_000, 0))
+        assert result.outcome == "referred"
+        with unit_of_work(url) as db:
+            return plans.record_proposal(db, "B2", "L-B2", [Instalment(t, 10_000)], result,
+                                         datetime.now(UTC)).id
+
+    def test_a_specialist_takes_and_closes_a_referral_and_each_step_is_audited(self, client: Any,
+                                                                              world: Any) -> None:
+        from duecare.console.models import InboxHandling
+
+        pid = self._referral(world.url)
+        staff_signs_in(client, "web-compliance")
+        page = client.get("/console/inbox").text
+        card = _card(page, f"referral-{pid}")
+        assert f"/console/inbox/referrals/{pid}/assign" in card
+        r = client.post(f"/console/inbox/referrals/{pid}/assign", data={"csrf_token": token(page)})
+        assert "done=assigned" in str(r.url)
+        assert "web-compliance" in _card(r.text, f"referral-{pid}")
+        refused = client.post(f"/console/inbox/referrals/{pid}/close",
+                              data={"outcome": "plan_agreed", "note": " ", "csrf_token": token(r.text)})
+        assert refused.status_code == 422
+        done = client.post(f"/console/inbox/referrals/{pid}/close",
+                           data={"outcome": "forbearance", "note": "Three months at half", "csrf_token": token(r.text)})
+        assert "done=referral_closed" in str(done.url) and f'data-testid="referral-{pid}"' not in done.text
+        again = client.post(f"/console/inbox/referrals/{pid}/close",
+                            data={"outcome": "other", "note": "x", "csrf_token": token(done.text)})
+        assert again.status_code == 422
+        with unit_of_work(world.url) as db:
+            row = db.scalars(select(InboxHandling).where(InboxHandling.item_id == str(pid))).one()
+            assert (row.assigned_to, row.closed_by, row.outcome, row.note) == (
+                "web-compliance", "web-compliance", "forbearance", "Three months at half")
+        actions = _actions(world.url)
+        assert actions.index("referral_assigned") < actions.index("referral_closed")
+
+    def test_a_hardship_review_is_taken_then_closed(self, client: Any, world: Any) -> None:
+        with unit_of_work(world.url) as db:
+            db.add(Hold(id="H-2", borrower_id="B2", loan_id="L-B2", kind=HoldKind.HARDSHIP_OPEN,
+                        opened_at=datetime.now(UTC) - timedelta(days=1)))
+        staff_signs_in(client, "web-compliance")
+        page = client.get("/console/inbox").text
+        r = client.post("/console/inbox/hardship/H-2/assign", data={"csrf_token": token(page)})
+        assert "done=assigned" in str(r.url) and "Handled by" in _card(r.text, "hardship-H-2") or \
+            "web-compliance" in _card(r.text, "hardship-H-2")
+        r = client.post("/console/inbox/hardship/H-2/close", data={"note": "Income back", "csrf_token": token(r.text)})
+        assert "done=closed" in str(r.url)
+        actions = _actions(world.url)
+        assert actions.index("hardship_review_assigned") < actions.index("hardship_review_closed")
+
+    def test_an_analyst_cannot_take_a_referral(self, client: Any, world: Any) -> None:
+        pid = self._referral(world.url)
+        staff_signs_in(client, "web-analyst")
+        page = client.get("/console").text
+        r = client.post(f"/console/inbox/referrals/{pid}/assign", data={"csrf_token": token(page)},
+                        follow_redirects=False)
+        assert r.status_code == 403

@@ -180,3 +180,113 @@ class TestRiskReasons:
         staff_signs_in(client, "web-compliance")
         page = client.get("/console/cases/B2").text
         assert "导致评分降低" in page or "lowered the score" in page
+
+
+class TestMistypedCode:
+    def test_a_mistyped_code_can_be_typed_again_and_the_page_says_how_many_tries_are_left(
+            self, client: Any, world: Any) -> None:
+        client.cookies.set("duecare_lang", "en")
+        page = client.get("/portal/signin").text
+        sent = client.post("/portal/signin", data={"phone": world.plan_phone, "csrf_token": token(page)})
+        code = re.search(r'data-testid="demo-code">(\d{6})<', sent.text)
+        assert code and "Tries left with this code: 5." in sent.text
+        wrong = "000000" if code.group(1) != "000000" else "111111"
+        r = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": wrong,
+                                                       "csrf_token": token(sent.text)})
+        assert r.status_code == 401 and "Tries left with this code: 4." in r.text
+        assert "the same code still works" in r.text and 'id="code"' in r.text
+        ok = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": code.group(1),
+                                                        "csrf_token": token(r.text)})
+        assert ok.status_code == 200 and str(ok.url).endswith("/portal")
+
+    def test_an_unknown_number_reads_the_same_answers(self, client: Any, world: Any) -> None:
+        client.cookies.set("duecare_lang", "en")
+        page = client.get("/portal/signin").text
+        sent = client.post("/portal/signin", data={"phone": "13900000999", "csrf_token": token(page)})
+        r = client.post("/portal/signin/verify", data={"phone": "13900000999", "code": "123456",
+                                                       "csrf_token": token(sent.text)})
+        assert r.status_code == 401 and "Tries left with this code: 4." in r.text
+
+    def test_a_spent_code_says_when_a_new_one_can_be_asked_for(self, client: Any, world: Any) -> None:
+        client.cookies.set("duecare_lang", "en")
+        text = client.get("/portal/signin").text
+        for _ in range(3):  # the per-number request limit: 3 codes in 10 minutes
+            text = client.post("/portal/signin", data={"phone": world.plan_phone, "csrf_token": token(text)}).text
+        code = re.search(r'data-testid="demo-code">(\d{6})<', text)
+        assert code
+        wrong = "000000" if code.group(1) != "000000" else "111111"
+        for _ in range(5):
+            r = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": wrong,
+                                                           "csrf_token": token(text)})
+            text = r.text
+        assert r.status_code == 401 and "can no longer be used" in r.text
+        assert re.search(r"You can try again in (9|10) minutes", r.text)
+
+
+class TestCommitmentsAndNotices:
+    def test_the_plan_page_states_every_rule_and_the_affordable_amount_and_home_shows_the_accepted_plan(
+            self, client: Any, world: Any) -> None:
+        from web_factories import today
+
+        client.cookies.set("duecare_lang", "en")
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/hardship").text
+        client.post("/portal/hardship", data={"reason": "income_reduced", "has_income": "yes", "income": "9000",
+                                             "expenses": "3000", "dependants": "1", "csrf_token": token(page)})
+        page = client.get("/portal/plan").text
+        for rule in ("PL01", "PL02", "PL03", "PL04", "PL05"):
+            assert f"<strong>{rule}</strong>" in page
+        # (9000 - 3000 - 500 for one dependant) x 50% = 2750; the instalment due in 20 days (1000) comes first
+        assert "2,750.00" in page and "Your contractual instalments still falling due" in page
+        assert re.search(r'data-testid="free-for-plan">Available for a plan each month: CN¥1,750.00', page), page
+        t = today()
+        client.post("/portal/plan", data={"loan_id": "L-B2", "date": [t.isoformat(), _month(t, 1)],
+                                          "amount": ["1000", "1000"], "csrf_token": token(page)})
+        for path in ("/portal", "/portal/loans/L-B2"):
+            shown = client.get(path).text
+            assert "Your repayment plan" in shown and shown.count('<span class="badge') >= 2, path
+            assert "Paid CN¥0.00 of CN¥2,000.00." in shown
+
+    def test_an_open_promise_is_shown_with_its_date_and_status(self, client: Any, world: Any) -> None:
+        from web_factories import today
+
+        client.cookies.set("duecare_lang", "en")
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/promise").text
+        when = today().isoformat()
+        r = client.post("/portal/promise", data={"loan_id": "L-B2", "promised_date": when, "amount": "2000",
+                                                 "csrf_token": token(page)})
+        assert r.status_code == 200
+        home = client.get("/portal").text
+        assert "Your promises to pay" in home and "Open: we wait for your payment" in home
+
+    def test_an_english_speaking_borrower_reads_the_portal_in_english_after_signing_in(
+            self, client: Any, world: Any) -> None:
+        with unit_of_work(world.url) as db:
+            db.get(m.Borrower, world.visit_borrower).language = m.Language.EN
+        borrower_signs_in(client, world.visit_phone)  # no language cookie before
+        assert client.cookies.get("duecare_lang") == "en"
+        assert "My loans" in client.get("/portal").text
+
+    def test_messages_link_the_real_portal_page_of_the_notice(self, client: Any, world: Any) -> None:
+        from duecare.visits.models import VisitMessage
+
+        with unit_of_work(world.url) as db:  # the short SMS/email texts carry the link; the portal copy the notice
+            links = [found.group(0) for msg in db.scalars(select(VisitMessage).where(
+                VisitMessage.kind == "visit_notice", VisitMessage.channel.in_(("sms", "email"))))
+                     if (found := re.search(r"https?://\S+", msg.body))]
+        assert links and all(re.search(r"/portal/notices/VN-[0-9a-f]+$", link) for link in links), links
+        borrower_signs_in(client, world.visit_phone)
+        path = "/" + links[0].split("/", 3)[3]
+        assert client.get(path).status_code == 200
+
+    def test_after_a_withdrawal_the_notice_page_says_what_happens_next(self, client: Any, world: Any) -> None:
+        client.cookies.set("duecare_lang", "en")
+        borrower_signs_in(client, world.visit_phone)
+        page = client.get(f"/portal/notices/{world.notice_b1}").text
+        for decision in ("granted", "withdrawn"):
+            r = client.post(f"/portal/notices/{world.notice_b1}/decision",
+                            data={"decision": decision, "csrf_token": token(page)})
+            page = r.text
+        assert 'data-testid="what-next"' in page and "No legal step follows automatically" in page
+        assert "legal review" not in page.lower()

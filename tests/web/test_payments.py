@@ -116,8 +116,8 @@ class TestPayPage:
     def test_without_a_provider_the_page_says_paying_online_is_off(self, client: Any, world: Any,
                                                                    monkeypatch: Any) -> None:
         monkeypatch.delenv("DUECARE_PAYMENT_PROVIDER_URL", raising=False)
-        borrower_signs_in(client, world.plan_phone)
         client.cookies.set("duecare_lang", "en")
+        borrower_signs_in(client, world.plan_phone)
         page = client.get("/portal/pay")
         assert page.status_code == 200 and "Paying online is not available" in page.text
 

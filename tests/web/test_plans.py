@@ -47,3 +47,25 @@ def test_without_the_questionnaire_the_borrower_is_asked_for_it() -> None:
 
 def test_dependants_reduce_what_is_affordable() -> None:
     assert Affordability(600_000, 300_000, 2).monthly_minor(RULES) == 100_000
+
+
+def test_contractual_instalments_still_falling_due_count_against_what_is_affordable() -> None:
+    afford = Affordability(800_000, 300_000, 0)  # 2500 a month is affordable
+    plan = monthly(1000, 3)
+    assert evaluate(plan, 300_000, TODAY, afford, RULES).outcome == "accepted"
+    # 2000 of contractual instalments fall due in the plan's first month: 1000 + 2000 > 2500
+    upcoming = [Instalment(plan[0].date, 200_000)]
+    result = evaluate(plan, 300_000, TODAY, afford, RULES, upcoming=upcoming)
+    assert result.outcome == "counter_offer" and result.reasons == ["PL03_affordable"]
+    assert result.affordable_minor == 50_000  # what is left for a plan once the 2000 are paid
+    assert max(i.amount_minor for i in result.counter) <= 50_000 and sum(i.amount_minor for i in result.counter) == 300_000
+
+
+def test_what_is_free_for_a_plan_is_the_affordable_amount_less_the_largest_committed_month() -> None:
+    from duecare.portal.plans import committed_by_month, free_for_plan
+
+    committed = committed_by_month([Instalment(TODAY + timedelta(days=5), 60_000),
+                                    Instalment(TODAY + timedelta(days=6), 40_000),
+                                    Instalment(add_months(TODAY, 2), 30_000)])
+    assert free_for_plan(250_000, committed, TODAY, RULES) == 150_000
+    assert free_for_plan(None, committed, TODAY, RULES) is None

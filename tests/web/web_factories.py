@@ -22,6 +22,7 @@ from duecare.ledger.models import (
     Outcome,
     Payment,
 )
+from duecare.ledger.names import set_names
 from duecare.privacy import auth
 from duecare.privacy.models import Assignment, StaffUser
 
@@ -45,6 +46,7 @@ def _borrower(db: Session, bid: str, phone: str, name: str) -> Borrower:
     db.add(b)
     db.flush()
     repository.set_phones(db, b, [phone])
+    set_names(db, [(bid, name)])
     return b
 
 

@@ -93,6 +93,34 @@ def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, t
     return nid
 
 
+def quiet_hours_problem(db: Session, borrower_id: str, due: datetime) -> str | None:
+    """Why a call at `due` would break the borrower's pack's contact hours (their local time), with the rule,
+    its source and the next lawful moment; None when it is inside them."""
+    from duecare.policy.guardrails import contact_window
+    from duecare.policy.loader import load_pack
+
+    b = db.get(m.Borrower, borrower_id)
+    if b is None:
+        return None
+    pack = load_pack(b.jurisdiction.value)
+    window = contact_window(pack)
+    zone = ZoneInfo(b.timezone)
+    local = due.astimezone(zone)
+    seconds = local.hour * 3600 + local.minute * 60 + local.second
+    if window.start <= seconds < window.end:
+        return None
+    day = local.date() if seconds < window.start else local.date() + timedelta(days=1)
+    opens = datetime.combine(day, datetime.min.time(), tzinfo=zone) + timedelta(seconds=window.start)
+    rule = next(r for r in pack.rules if r.id == window.rule)
+
+    def hhmm(s: int) -> str:
+        return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+    return (f"callback time: {local:%Y-%m-%d %H:%M} ({b.timezone}) is outside the hours the borrower may be called, "
+            f"{hhmm(window.start)}–{hhmm(window.end)} their time ({rule.id}: {rule.source}); the next lawful time "
+            f"is {opens:%Y-%m-%d %H:%M} ({b.timezone})")
+
+
 @guarded("contacts.write")
 def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, local_when: str,
                       timezone: str, text: str, at: datetime) -> str:
@@ -104,6 +132,9 @@ def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str 
     due = (naive if naive.tzinfo else naive.replace(tzinfo=ZoneInfo(timezone))).astimezone(UTC)
     if not at <= due <= at + timedelta(days=30):
         raise UserError("callback time: from now up to 30 days ahead", place="due_at")
+    quiet = quiet_hours_problem(db, borrower_id, due)
+    if quiet:
+        raise UserError(quiet, place="due_at")
     body = text.strip()[:NOTE_MAX]
     cid = f"CB-{uuid.uuid4().hex[:12]}"
     db.add(CaseNote(id=cid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="callback",

@@ -7,12 +7,21 @@ personal data leaves this module, so every dashboard reader sees the same figure
 - contacts per channel and month; promise-kept rate per month (kept / (kept + broken), by promised date);
 - visits proposed / approved / done, and avoided: loans today that are overdue enough and often enough for
   the visit gate but are blocked by `reachable` or `hold_active` (remote contact or a promise is working);
-- actions blocked per rule today (guardrails that moved or stopped a step).
+- actions blocked per rule today (guardrails that moved or stopped a step);
+- right-party-contact rate per month (outbound calls that reached the borrower / outbound calls);
+- promise-kept rate per agent (a promise counts for the agent who logged the promise-to-pay call on that loan
+  last before its date);
+- recovery per month (of the amount overdue at a month's start, the share paid during the month);
+- visits avoided by reason (the gate code that kept a severe-enough case remote).
+
+The month in progress is partial: every series marks it (`partial`), the charts draw it hollow and dashed and
+name it "month so far", so a half month is never read as a crash. Each chart has one measure on its one axis,
+and every title, axis, legend and category is translated (`figures(d, tr)` with the request's catalog).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,8 +55,13 @@ class Dashboard:
     contacts: list[dict[str, Any]]  # {month, channel, contacts}
     visits: dict[str, int]
     blocked: list[dict[str, Any]]  # {rule, loans}
-    promises: list[dict[str, Any]]  # {month, kept, broken, rate}
+    promises: list[dict[str, Any]]  # {month, kept, broken, rate, partial}
     promise_rate: float | None
+    rpc: list[dict[str, Any]] = field(default_factory=list)  # {month, calls, reached, rate, partial}
+    promise_by_agent: list[dict[str, Any]] = field(default_factory=list)  # {agent, kept, broken, rate}
+    recovery: list[dict[str, Any]] = field(default_factory=list)  # {month, overdue_minor, paid_minor, rate, partial}
+    avoided_by_reason: list[dict[str, Any]] = field(default_factory=list)  # {reason, loans}
+    partial_month: str | None = None  # the month in progress ("2026-12"), None when `at` is a month start
 
 
 def month_ends(at: datetime, months: int) -> list[datetime]:
@@ -71,19 +85,93 @@ def roll_and_cure(frames: Frames, points: list[datetime]) -> tuple[list[dict[str
     snaps = [loan_ageing(frames, p).select("loan_id", pl.col("bucket").replace_strict(ORDER, return_dtype=pl.Int8)
                                            .alias("b")) for p in points]
     rolls, cures = [], []
-    for (p0, s0), s1 in zip(zip(points, snaps, strict=False), snaps[1:], strict=False):
-        label = p0.strftime("%Y-%m")
+    last = len(points) - 2
+    for i, ((p0, s0), s1) in enumerate(zip(zip(points, snaps, strict=False), snaps[1:], strict=False)):
+        label, partial = p0.strftime("%Y-%m"), i == last and _is_partial(points[-1])
         pair = s0.join(s1, on="loan_id", suffix="_next")
         for b in BUCKETS[:-1]:
             part = pair.filter(pl.col("b") == ORDER[b])
             if part.height:
                 rolled = part.filter(pl.col("b_next") > pl.col("b")).height
-                rolls.append({"month": label, "from_bucket": b, "rate": rolled / part.height, "loans": part.height})
+                rolls.append({"month": label, "from_bucket": b, "rate": rolled / part.height, "loans": part.height,
+                              "partial": partial})
         overdue = pair.filter(pl.col("b") > 0)
         if overdue.height:
             cures.append({"month": label, "rate": overdue.filter(pl.col("b_next") == 0).height / overdue.height,
-                          "loans": overdue.height})
+                          "loans": overdue.height, "partial": partial})
     return rolls, cures
+
+
+def _is_partial(at: datetime) -> bool:
+    """`at` lies inside a month (not on its first instant): the last month of every series is partial."""
+    return (at.day, at.hour, at.minute, at.second, at.microsecond) != (1, 0, 0, 0, 0)
+
+
+def _mark_partial(rows: list[dict[str, Any]], partial_month: str | None) -> list[dict[str, Any]]:
+    return [{**r, "partial": r["month"] == partial_month} for r in rows]
+
+
+def recovery(frames: Frames, points: list[datetime]) -> list[dict[str, Any]]:
+    """Per month: the amount overdue at its start, and how much of it was paid before the next point (each loan's
+    payments count up to its overdue amount)."""
+    pays = frames["payments"]
+    out = []
+    for i, (p0, p1) in enumerate(zip(points, points[1:], strict=False)):
+        owed = loan_ageing(frames, p0).filter(pl.col("overdue_minor") > 0).select("loan_id", "overdue_minor")
+        if owed.height == 0:
+            continue
+        paid = (pays.filter((pl.col("paid_at") >= p0) & (pl.col("paid_at") < p1)).group_by("loan_id")
+                .agg(paid=pl.col("amount_minor").sum()))
+        got = owed.join(paid, on="loan_id", how="left").select(
+            pl.col("overdue_minor").sum().alias("overdue"),
+            pl.min_horizontal(pl.col("paid").fill_null(0), pl.col("overdue_minor")).sum().alias("paid"))
+        overdue, recovered = int(got["overdue"][0]), int(got["paid"][0])
+        out.append({"month": p0.strftime("%Y-%m"), "overdue_minor": overdue, "paid_minor": recovered,
+                    "rate": recovered / overdue, "partial": i == len(points) - 2 and _is_partial(points[-1])})
+    return out
+
+
+def rpc_rates(frames: Frames, since: datetime) -> list[dict[str, Any]]:
+    """Right-party-contact rate per month: outbound calls answered by the borrower (rpc, ptp, refused,
+    dispute) over all outbound calls."""
+    c = frames["contacts"].filter((pl.col("at") >= since) & (pl.col("channel") == "call")
+                                  & (pl.col("direction") == "outbound"))
+    if c.height == 0:
+        return []
+    return (c.with_columns(month=pl.col("at").dt.strftime("%Y-%m"),
+                           reached=pl.col("outcome").is_in(list(RIGHT_PARTY)))
+            .group_by("month").agg(calls=pl.len(), reached=pl.col("reached").sum())
+            .with_columns(rate=pl.col("reached") / pl.col("calls")).sort("month").to_dicts())
+
+
+RIGHT_PARTY = ("rpc", "ptp", "refused", "dispute")
+
+
+def promise_rate_by_agent(db: Session, since: date) -> list[dict[str, Any]]:
+    """Kept / (kept + broken) per agent: each settled promise goes to the agent who last logged a
+    promise-to-pay call on that loan on or before its date (promises with no such call are not counted)."""
+    promises = pl.DataFrame(db.execute(
+        select(m.Promise.loan_id, m.Promise.promised_date, m.Promise.status)
+        .where(m.Promise.status.in_([m.PromiseStatus.KEPT, m.PromiseStatus.BROKEN]), m.Promise.promised_date >= since,
+               m.Promise.loan_id.is_not(None))).all(),
+        schema={"loan_id": pl.String, "promised_date": pl.Date, "status": pl.String}, orient="row")
+    calls = pl.DataFrame(db.execute(
+        select(m.ContactEvent.loan_id, m.ContactEvent.at, m.ContactEvent.agent_id)
+        .where(m.ContactEvent.outcome == m.Outcome.PTP, m.ContactEvent.agent_id.is_not(None),
+               m.ContactEvent.loan_id.is_not(None))).all(),
+        schema={"loan_id": pl.String, "at": pl.Datetime("us", "UTC"), "agent_id": pl.String}, orient="row")
+    if promises.height == 0 or calls.height == 0:
+        return []
+    joined = (promises.sort("promised_date")
+              .join_asof(calls.with_columns(day=pl.col("at").dt.date()).sort("day"), left_on="promised_date",
+                         right_on="day", by="loan_id", strategy="backward", check_sortedness=False)
+              .drop_nulls("agent_id"))
+    if joined.height == 0:
+        return []
+    return (joined.group_by("agent_id").agg(kept=(pl.col("status") == "kept").sum(),
+                                            broken=(pl.col("status") == "broken").sum())
+            .with_columns(rate=pl.col("kept") / (pl.col("kept") + pl.col("broken")))
+            .rename({"agent_id": "agent"}).sort("agent").to_dicts())
 
 
 def contacts_per_channel(frames: Frames, since: datetime) -> list[dict[str, Any]]:
@@ -125,6 +213,24 @@ def visit_counts(db: Session, decided: pl.DataFrame) -> dict[str, int]:
     return counts
 
 
+SEVERITY = ("dpd_below_threshold", "too_few_episodes")
+# Steps of the visit workflow still to come: they do not avoid a visit, they precede one.
+PROCESS = ("notice_not_sent", "notice_period_running", "consent_missing", "approval_missing")
+
+
+def avoided_by_reason(decided: pl.DataFrame) -> list[dict[str, Any]]:
+    """Loans overdue enough and often enough for a visit, by the gate code that keeps them remote."""
+    if decided.height == 0:
+        return []
+    severe = decided.filter(~pl.col("visit_unmet").list.eval(pl.element().is_in(list(SEVERITY))).list.any()
+                            & (pl.col("visit_unmet").list.len() > 0))
+    if severe.height == 0:
+        return []
+    return (severe.select(pl.col("visit_unmet").explode().alias("reason")).drop_nulls()
+            .filter(~pl.col("reason").is_in(list(PROCESS)))
+            .group_by("reason").agg(loans=pl.len()).sort(["loans", "reason"], descending=[True, False]).to_dicts())
+
+
 def blocked_per_rule(decided: pl.DataFrame) -> list[dict[str, Any]]:
     if decided.height == 0:
         return []
@@ -134,55 +240,110 @@ def blocked_per_rule(decided: pl.DataFrame) -> list[dict[str, Any]]:
 
 def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
     frames = load_frames(db, SYSTEM)  # aggregates only
+    partial_month = at.strftime("%Y-%m") if _is_partial(at) else None
     if frames["loans"].height == 0:
         return Dashboard([{"bucket": b, "loans": 0, "overdue_minor": 0} for b in BUCKETS], [], [], [],
-                         {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None)
+                         {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None,
+                         partial_month=partial_month)
     decided = decide(frames, at, Policy.default())
     points = month_ends(at, months)
     rolls, cures = roll_and_cure(frames, points)
     promises, rate = promise_rates(frames, points[0].date())
     return Dashboard(
         buckets=bucket_table(decided), roll_rates=rolls, cure_rates=cures,
-        contacts=contacts_per_channel(frames, points[0]), visits=visit_counts(db, decided),
-        blocked=blocked_per_rule(decided), promises=promises, promise_rate=rate,
+        contacts=_mark_partial(contacts_per_channel(frames, points[0]), partial_month),
+        visits=visit_counts(db, decided), blocked=blocked_per_rule(decided),
+        promises=_mark_partial(promises, partial_month), promise_rate=rate,
+        rpc=_mark_partial(rpc_rates(frames, points[0]), partial_month),
+        promise_by_agent=promise_rate_by_agent(db, points[0].date()),
+        recovery=recovery(frames, points), avoided_by_reason=avoided_by_reason(decided), partial_month=partial_month,
     )
 
 
 def figures(d: Dashboard, tr: Any) -> dict[str, str]:
-    """Plotly figure JSON per chart (drawn by the bundled plotly.min.js); `tr` translates titles."""
+    """Plotly figure JSON per chart (drawn by the bundled plotly.min.js). One measure per chart and axis;
+    `tr` translates every title, axis, legend and category; the month in progress is drawn hollow and dashed
+    and named "month so far (partial)"."""
     import plotly.graph_objects as go
 
-    def dump(fig: Any) -> str:
-        fig.update_layout(template="simple_white", height=320, legend={"orientation": "h", "y": -0.2})
+    from duecare.web.labels import label
+
+    def lab(kind: str, code: str) -> str:
+        return str(tr(label(kind, code)))
+
+    def month(r: dict[str, Any]) -> str:
+        return f"{r['month']} ({tr('month so far, partial')})" if r.get("partial") else str(r["month"])
+
+    def dump(fig: Any, y_title: str, x_title: str = "", percent: bool = False) -> str:
+        fig.update_layout(template="simple_white", height=320, legend={"orientation": "h", "y": -0.25},
+                          yaxis={"title": {"text": y_title}, **({"tickformat": ".0%", "rangemode": "tozero"}
+                                                               if percent else {"rangemode": "tozero"})},
+                          xaxis={"title": {"text": x_title}})
         return str(fig.to_json()).replace("</", "<\\/")
 
+    def series(fig: Any, rows: list[dict[str, Any]], key: str, name: str, dash: str = "solid") -> None:
+        """A line of whole months, and the month so far as a hollow point joined by a dotted segment."""
+        whole = [r for r in rows if not r.get("partial")]
+        fig.add_trace(go.Scatter(x=[month(r) for r in whole], y=[r[key] for r in whole], mode="lines+markers",
+                                 name=name, line={"dash": dash}))
+        part = [r for r in rows if r.get("partial")]
+        if part:
+            tail = whole[-1:] + part
+            fig.add_trace(go.Scatter(x=[month(r) for r in tail], y=[r[key] for r in tail], mode="lines+markers",
+                                     name=f"{name} · {tr('month so far, partial')}", line={"dash": "dot"},
+                                     marker={"symbol": ["circle"] * (len(tail) - 1) + ["circle-open"], "size": 9},
+                                     showlegend=True))
+
+    months_t = tr("Month")
     out: dict[str, str] = {}
-    out["buckets"] = dump(go.Figure(
-        [go.Bar(x=[r["bucket"] for r in d.buckets], y=[r["loans"] for r in d.buckets], name=tr("Loans")),
-         go.Bar(x=[r["bucket"] for r in d.buckets], y=[r["overdue_minor"] / 100 for r in d.buckets],
-                name=tr("Overdue amount"), yaxis="y2")],
-        layout={"title": tr("Loans and overdue amount per bucket"), "barmode": "group",
-                "yaxis2": {"overlaying": "y", "side": "right"}}))
-    roll = go.Figure(layout={"title": tr("Roll rates month over month"), "yaxis": {"tickformat": ".0%"}})
+    buckets = [lab("bucket", r["bucket"]) for r in d.buckets]
+    out["buckets"] = dump(go.Figure([go.Bar(x=buckets, y=[r["loans"] for r in d.buckets], name=tr("Loans"))],
+                                    layout={"title": tr("Loans per bucket")}), tr("Loans"), tr("Bucket"))
+    out["overdue"] = dump(go.Figure([go.Bar(x=buckets, y=[r["overdue_minor"] / 100 for r in d.buckets],
+                                            name=tr("Overdue amount"))],
+                                    layout={"title": tr("Overdue amount per bucket")}), tr("Overdue amount"),
+                          tr("Bucket"))
+    roll = go.Figure(layout={"title": tr("Roll rates month over month")})
     for b in BUCKETS[:-1]:
         pts = [r for r in d.roll_rates if r["from_bucket"] == b]
         if pts:
-            roll.add_trace(go.Scatter(x=[r["month"] for r in pts], y=[r["rate"] for r in pts], mode="lines+markers",
-                                      name=b))
+            series(roll, pts, "rate", lab("bucket", b))
+    out["rolls"] = dump(roll, tr("Share of loans that rolled to a worse bucket"), months_t, percent=True)
+    cure = go.Figure(layout={"title": tr("Cure rate")})
     if d.cure_rates:
-        roll.add_trace(go.Scatter(x=[r["month"] for r in d.cure_rates], y=[r["rate"] for r in d.cure_rates],
-                                  mode="lines+markers", name=tr("Cure rate"), line={"dash": "dash"}))
-    out["rolls"] = dump(roll)
+        series(cure, d.cure_rates, "rate", tr("Cure rate"))
+    out["cures"] = dump(cure, tr("Share of overdue loans that became current"), months_t, percent=True)
     ch = go.Figure(layout={"title": tr("Contacts per channel"), "barmode": "stack"})
     for channel in sorted({r["channel"] for r in d.contacts}):
         pts = [r for r in d.contacts if r["channel"] == channel]
-        ch.add_trace(go.Bar(x=[r["month"] for r in pts], y=[r["contacts"] for r in pts], name=channel))
-    out["contacts"] = dump(ch)
-    out["visits"] = dump(go.Figure([go.Bar(x=[tr(VISIT_LABELS[k]) for k in d.visits], y=list(d.visits.values()))],
-                                   layout={"title": tr("Home visits")}))
+        ch.add_trace(go.Bar(x=[month(r) for r in pts], y=[r["contacts"] for r in pts], name=lab("channel", channel),
+                            marker={"opacity": [0.45 if r.get("partial") else 1.0 for r in pts],
+                                    "pattern": {"shape": ["/" if r.get("partial") else "" for r in pts]}}))
+    out["contacts"] = dump(ch, tr("Contacts"), months_t)
+    rpc = go.Figure(layout={"title": tr("Right-party-contact rate")})
+    if d.rpc:
+        series(rpc, d.rpc, "rate", tr("Right-party-contact rate"))
+    out["rpc"] = dump(rpc, tr("Share of outbound calls that reached the borrower"), months_t, percent=True)
+    out["visits"] = dump(go.Figure([go.Bar(x=[tr(VISIT_LABELS[k]) for k in d.visits], y=list(d.visits.values()),
+                                           name=tr("Home visits"))], layout={"title": tr("Home visits")}),
+                         tr("Cases"), tr("Step"))
+    out["avoided"] = dump(go.Figure([go.Bar(y=[lab("reason", r["reason"]) for r in d.avoided_by_reason],
+                                            x=[r["loans"] for r in d.avoided_by_reason], orientation="h",
+                                            name=tr("Visits avoided"))],
+                                    layout={"title": tr("Visits avoided, by reason")}), tr("Reason"), tr("Loans"))
     out["blocked"] = dump(go.Figure([go.Bar(y=[r["rule"] for r in d.blocked], x=[r["loans"] for r in d.blocked],
-                                            orientation="h")], layout={"title": tr("Actions blocked per rule")}))
-    out["promises"] = dump(go.Figure([go.Scatter(x=[r["month"] for r in d.promises], y=[r["rate"] for r in d.promises],
-                                                 mode="lines+markers")],
-                                     layout={"title": tr("Promise-kept rate"), "yaxis": {"tickformat": ".0%"}}))
+                                            orientation="h", name=tr("Loans"))],
+                                    layout={"title": tr("Actions blocked per rule")}), tr("Rule"), tr("Loans"))
+    pr = go.Figure(layout={"title": tr("Promise-kept rate")})
+    if d.promises:
+        series(pr, d.promises, "rate", tr("Promise-kept rate"))
+    out["promises"] = dump(pr, tr("Share of promises kept"), tr("Month of the promised date"), percent=True)
+    out["agents"] = dump(go.Figure([go.Bar(x=[r["agent"] for r in d.promise_by_agent],
+                                           y=[r["rate"] for r in d.promise_by_agent], name=tr("Promise-kept rate"))],
+                                   layout={"title": tr("Promise-kept rate by agent")}),
+                         tr("Share of promises kept"), tr("Agent"), percent=True)
+    rec = go.Figure(layout={"title": tr("Recovery")})
+    if d.recovery:
+        series(rec, d.recovery, "rate", tr("Recovery"))
+    out["recovery"] = dump(rec, tr("Share of the overdue amount paid in the month"), months_t, percent=True)
     return out

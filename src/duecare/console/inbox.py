@@ -7,19 +7,23 @@
 
 Which borrowers a person sees is a filter in each query (privacy.scope). Each handling step calls the
 domain's service, which records it in the audit chain; this module adds only the steps no service had yet
-(assigning a request, answering an access request, closing a hardship review), each audited.
+(assigning a request, answering an access request; taking and closing a specialist referral or a hardship
+review, kept in `console_inbox_handling`), each audited.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
+from duecare.console.models import InboxHandling
 from duecare.kit.errors import UserError
 from duecare.ledger.models import Borrower, Hold, HoldKind
 from duecare.portal import complaints
@@ -80,16 +84,30 @@ def open_complaints(db: Session, actor: Actor, now: datetime) -> list[dict[str, 
     return [{"row": c, "ref": complaints.reference(c), "due": due(c.reply_due, today[c.borrower_id])} for c in rows]
 
 
-def referrals(db: Session, actor: Actor) -> list[PlanProposal]:
-    """Plans the rules referred to a specialist, newest first."""
-    stmt = _scoped(select(PlanProposal).where(PlanProposal.outcome == "referred"), actor, PlanProposal.borrower_id)
-    return list(db.scalars(stmt.order_by(PlanProposal.created_at.desc()).limit(REFERRALS_SHOWN)))
+def _handling(db: Session, kind: str, ids: list[str]) -> dict[str, InboxHandling]:
+    if not ids:
+        return {}
+    rows = db.scalars(select(InboxHandling).where(InboxHandling.kind == kind, InboxHandling.item_id.in_(ids)))
+    return {r.item_id: r for r in rows}
 
 
-def hardship_reviews(db: Session, actor: Actor) -> list[Hold]:
+def referrals(db: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Plans the rules referred to a specialist and not yet closed, newest first, with who handles each."""
+    closed = select(InboxHandling.item_id).where(InboxHandling.kind == "referral", InboxHandling.closed_at.is_not(None))
+    stmt = _scoped(select(PlanProposal).where(PlanProposal.outcome == "referred",
+                                              sa_cast(PlanProposal.id, String).not_in(closed)),
+                   actor, PlanProposal.borrower_id)
+    rows = list(db.scalars(stmt.order_by(PlanProposal.created_at.desc()).limit(REFERRALS_SHOWN)))
+    handling = _handling(db, "referral", [str(r.id) for r in rows])
+    return [{"row": r, "reasons": json.loads(r.reasons or "[]"), "handling": handling.get(str(r.id))} for r in rows]
+
+
+def hardship_reviews(db: Session, actor: Actor) -> list[dict[str, Any]]:
     stmt = _scoped(select(Hold).where(Hold.kind == HoldKind.HARDSHIP_OPEN, Hold.closed_at.is_(None)), actor,
                    Hold.borrower_id)
-    return list(db.scalars(stmt.order_by(Hold.opened_at)))
+    rows = list(db.scalars(stmt.order_by(Hold.opened_at)))
+    handling = _handling(db, "hardship", [h.id for h in rows])
+    return [{"row": h, "handling": handling.get(h.id)} for h in rows]
 
 
 def counts(items: dict[str, Any]) -> dict[str, int]:
@@ -135,13 +153,94 @@ def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> S
     return req
 
 
-@guarded("holds.manage")
-def close_hardship(db: Session, actor: Actor, hold_id: str, at: datetime) -> Hold:
-    """A specialist closes a hardship review: collection may resume under the usual rules."""
+def _open_hold(db: Session, actor: Actor, hold_id: str) -> Hold:
     hold = db.get(Hold, hold_id)
-    if hold is None or hold.kind != HoldKind.HARDSHIP_OPEN or hold.closed_at is not None:
+    if hold is None or hold.kind != HoldKind.HARDSHIP_OPEN or hold.closed_at is not None \
+            or not _in_scope(db, actor, hold.borrower_id):
         raise UserError(f"no open hardship review {hold_id}", place="hold")
+    return hold
+
+
+def _in_scope(db: Session, actor: Actor, borrower_id: str) -> bool:
+    clause = borrower_filter(actor, Borrower.id)
+    return clause is None or db.scalar(select(Borrower.id).where(Borrower.id == borrower_id, clause)) is not None
+
+
+def _handling_row(db: Session, kind: str, item_id: str, borrower_id: str) -> InboxHandling:
+    row = db.scalars(select(InboxHandling).where(InboxHandling.kind == kind, InboxHandling.item_id == item_id)
+                     .with_for_update()).first()
+    if row is None:
+        row = InboxHandling(kind=kind, item_id=item_id, borrower_id=borrower_id)
+        db.add(row)
+    return row
+
+
+@guarded("holds.manage")
+def close_hardship(db: Session, actor: Actor, hold_id: str, at: datetime, note: str = "") -> Hold:
+    """A specialist closes a hardship review: collection may resume under the usual rules."""
+    hold = _open_hold(db, actor, hold_id)
     hold.closed_at = at
+    row = _handling_row(db, "hardship", hold.id, hold.borrower_id)
+    row.closed_by, row.closed_at, row.outcome = actor.id, at, "closed"
+    row.note = note.strip()[:NOTE_MAX] or None
+    db.flush()
     record_audit(db, actor=actor, action="hardship_review_closed", subject=f"borrower:{hold.borrower_id}",
                  after={"hold": hold.id}, at=at)
     return hold
+
+
+@guarded("holds.manage")
+def assign_hardship(db: Session, actor: Actor, hold_id: str, at: datetime) -> InboxHandling:
+    """The person who takes a hardship review (it stays open, and holds collection, until closed)."""
+    hold = _open_hold(db, actor, hold_id)
+    row = _handling_row(db, "hardship", hold.id, hold.borrower_id)
+    row.assigned_to, row.assigned_at = actor.id, at
+    db.flush()
+    record_audit(db, actor=actor, action="hardship_review_assigned", subject=f"borrower:{hold.borrower_id}",
+                 after={"hold": hold.id, "assigned_to": actor.id}, at=at)
+    return row
+
+
+REFERRAL_OUTCOMES = ("plan_agreed", "forbearance", "debt_advice", "no_answer", "other")
+NOTE_MAX = 4000
+
+
+def _open_referral(db: Session, actor: Actor, proposal_id: int) -> PlanProposal:
+    row = db.get(PlanProposal, proposal_id)
+    handled = _handling(db, "referral", [str(proposal_id)]).get(str(proposal_id))
+    if row is None or row.outcome != "referred" or (handled is not None and handled.closed_at is not None) \
+            or not _in_scope(db, actor, row.borrower_id):
+        raise UserError(f"no open specialist referral {proposal_id}", place="referral")
+    return row
+
+
+@guarded("review.manage")
+def assign_referral(db: Session, actor: Actor, proposal_id: int, at: datetime) -> InboxHandling:
+    """A specialist takes a referral (the plan rules found no affordable plan)."""
+    ref = _open_referral(db, actor, proposal_id)
+    row = _handling_row(db, "referral", str(ref.id), ref.borrower_id)
+    row.assigned_to, row.assigned_at = actor.id, at
+    db.flush()
+    record_audit(db, actor=actor, action="referral_assigned", subject=f"borrower:{ref.borrower_id}",
+                 after={"referral": ref.id, "assigned_to": actor.id}, at=at)
+    return row
+
+
+@guarded("review.manage")
+def close_referral(db: Session, actor: Actor, proposal_id: int, outcome: str, note: str,
+                   at: datetime) -> InboxHandling:
+    """The specialist closes a referral with what came of it (an outcome and a note, both required)."""
+    if outcome not in REFERRAL_OUTCOMES:
+        raise UserError(f"outcome: one of {', '.join(REFERRAL_OUTCOMES)}", place="outcome")
+    body = note.strip()
+    if not body:
+        raise UserError("note: say what was agreed or done", place="note")
+    ref = _open_referral(db, actor, proposal_id)
+    row = _handling_row(db, "referral", str(ref.id), ref.borrower_id)
+    row.assigned_to = row.assigned_to or actor.id
+    row.assigned_at = row.assigned_at or at
+    row.closed_by, row.closed_at, row.outcome, row.note = actor.id, at, outcome, body[:NOTE_MAX]
+    db.flush()
+    record_audit(db, actor=actor, action="referral_closed", subject=f"borrower:{ref.borrower_id}",
+                 after={"referral": ref.id, "outcome": outcome}, at=at)
+    return row

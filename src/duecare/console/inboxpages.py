@@ -36,7 +36,8 @@ def _page(request: Request, db: Session, actor: Actor, status: int = 200, **extr
     # The page shows borrowers' own words (review reasons, complaint texts): the read is recorded.
     audit_read(db, actor, "inbox", ["review_reasons", "complaint_texts", "request_details"], purpose="request handling")
     return render(request, "console/inbox.html", status_code=status, items=items, totals=inbox.counts(items),
-                  reply_rules=complaints.REPLY_RULES, **extra)
+                  reply_rules=complaints.REPLY_RULES,
+                  referral_outcomes=inbox.REFERRAL_OUTCOMES, **extra)
 
 
 def _done(what: str) -> Response:
@@ -125,10 +126,39 @@ def answer_complaint(complaint_id: int, request: Request, reply: str = Form(max_
     return _done("answered")
 
 
-@router.post("/inbox/hardship/{hold_id}/close")
-def close_hardship(hold_id: str, request: Request, actor: Actor = HOLDS, db: Session = DB) -> Response:
+@router.post("/inbox/referrals/{proposal_id}/assign")
+def assign_referral(proposal_id: int, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
-        inbox.close_hardship(db, actor, hold_id, clock.now())
+        inbox.assign_referral(db, actor, proposal_id, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 409, error=str(exc))
+    return _done("assigned")
+
+
+@router.post("/inbox/referrals/{proposal_id}/close")
+def close_referral(proposal_id: int, request: Request, outcome: str = Form(max_length=32),
+                   note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
+    try:
+        inbox.close_referral(db, actor, proposal_id, outcome, note, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 422, error=str(exc))
+    return _done("referral_closed")
+
+
+@router.post("/inbox/hardship/{hold_id}/assign")
+def assign_hardship(hold_id: str, request: Request, actor: Actor = HOLDS, db: Session = DB) -> Response:
+    try:
+        inbox.assign_hardship(db, actor, hold_id, clock.now())
+    except UserError as exc:
+        return _page(request, db, actor, 409, error=str(exc))
+    return _done("assigned")
+
+
+@router.post("/inbox/hardship/{hold_id}/close")
+def close_hardship(hold_id: str, request: Request, note: str = Form("", max_length=4000), actor: Actor = HOLDS,
+                   db: Session = DB) -> Response:
+    try:
+        inbox.close_hardship(db, actor, hold_id, clock.now(), note)
     except UserError as exc:
         return _page(request, db, actor, 409, error=str(exc))
     return _done("closed")

@@ -370,7 +370,8 @@ def policy_diff_page(request: Request, actor: Actor = POLICY, db: Session = DB) 
 def dashboards_page(request: Request, actor: Actor = DASHBOARDS, db: Session = DB) -> Response:
     d = dashboards.build(db, now())
     tr = translations(request_locale(request)).gettext
-    return render(request, "console/dashboards.html", d=d, figs=dashboards.figures(d, tr))
+    return render(request, "console/dashboards.html", d=d, figs=dashboards.figures(d, tr),
+                  visit_labels=dashboards.VISIT_LABELS)
 
 
 @router.get("/audit")

@@ -37,8 +37,8 @@ class Settings(BaseSettings):
                                            "`<data dir>/audit-checkpoints.jsonl` (keep it off the database host).")
     # --- web
     public_url: str = Field(default="http://localhost:8000", description="Where borrowers reach the portal (sign-in links).")
-    portal_url: str = Field(default="https://portal.duecare.example/visits", description="Portal address printed on "
-                            "home-visit notices.")
+    portal_url: str | None = Field(default=None, description="The borrower portal's address printed on notices and "
+                                   "messages (links to `/notices/<id>`, `/complaint`); default DUECARE_PUBLIC_URL + `/portal`.")
     trust_proxy: bool = Field(default=False, description="1: trust X-Forwarded-For/-Proto from a reverse proxy (client "
                               "address for rate limits, secure cookies).")
     webhook_secret: str | None = Field(default=None, description="Shared HMAC secret that signs the SMS/email providers' "

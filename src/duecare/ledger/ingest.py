@@ -409,6 +409,7 @@ def _write_file(session: Session, name: str, checked: Checked, result: FileResul
             _upsert(session, TABLES[name], todo.drop("_state", ROW).to_dicts(), update=name != "consents")
             if name == "borrowers":
                 _index_phones(session, frame, todo)
+                _index_names(session, frame, todo)
         progress("advance", name, batch.height)
     if appended:
         checked.problems.extend(appended[:PROBLEM_LIMIT])
@@ -436,6 +437,18 @@ def _index_phones(session: Session, frame: pl.DataFrame, todo: pl.DataFrame) -> 
             for bid, nums in phones.iter_rows() if bid in wanted for h in phone_hashes(nums)]
     if rows:
         session.execute(insert(index), rows)
+
+
+def _index_names(session: Session, frame: pl.DataFrame, todo: pl.DataFrame) -> None:
+    """The keyed hashes of each written borrower's name (ledger/names.py)."""
+    from duecare.ledger.names import set_names
+
+    ids = todo.get_column("id").to_list()
+    if "name" not in frame.columns:
+        return
+    id_col = "borrower_id" if "borrower_id" in frame.columns else "id"
+    named = frame.filter(pl.col(id_col).is_in(ids)).select(id_col, "name").unique(subset=[id_col], keep="last")
+    set_names(session, list(named.iter_rows()))
 
 
 def ingest_directory(session: Session, directory: Path, progress: Progress = _no_progress,

@@ -61,6 +61,7 @@ __all__ = [
     "Approval",
     "ApprovalDecision",
     "Borrower",
+    "BorrowerName",
     "BorrowerPhone",
     "Channel",
     "Consent",
@@ -144,6 +145,17 @@ class BorrowerPhone(Base):
 
     borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"), primary_key=True)
     phone_hash: Mapped[str] = mapped_column(DIGEST, primary_key=True, index=True)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")
+
+
+class BorrowerName(Base):
+    """Keyed hash of a borrower's normalised name (ledger/names.py): the only way to find a borrower by name."""
+
+    __tablename__ = "borrower_name_index"
+
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id", ondelete="CASCADE"), primary_key=True)
+    name_hash: Mapped[str] = mapped_column(DIGEST, primary_key=True, index=True)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
 

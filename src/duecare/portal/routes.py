@@ -8,6 +8,7 @@ one borrower can never reach another's records.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -21,13 +22,14 @@ from sqlalchemy.orm import Session
 from duecare.contacts import preferences
 from duecare.kit.bounds import RowId
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.i18n import LANG_COOKIE
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences
 from duecare.payments.callback import signed_payment_callback
 from duecare.policy.loader import load_strategy
 from duecare.policy.promises import promise_amount_minor
-from duecare.portal import account, activity, complaints, hardship, notices, plans, rights
+from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights
 from duecare.portal import alternatives as remote_alternatives
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
@@ -35,7 +37,14 @@ from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
+from duecare.privacy.security import (
+    CODE_PER_ACCOUNT,
+    CODE_PER_IP,
+    CODE_PER_PHONE,
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_IP,
+    RateLimiter,
+)
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.visits import clock, corrections
 from duecare.web.templating import render
@@ -71,6 +80,20 @@ def signin_page(request: Request, _: Actor | None = PUBLIC, db: Session = DB) ->
     return render(request, "portal/signin.html", step="phone")
 
 
+def _minutes(seconds: float) -> int:
+    return max(math.ceil(seconds / 60), 1)
+
+
+def _code_request_wait(ip: str, digits: str, borrower_id: str | None) -> float:
+    """Seconds until this number may ask for another code from this address (0: now)."""
+    return max(CODE_PER_ACCOUNT.retry_after(f"{ip}|{digits}"), CODE_PER_IP.retry_after(ip),
+               CODE_PER_PHONE.retry_after(f"borrower:{borrower_id}" if borrower_id else f"number:{digits}"))
+
+
+# Wrong tries at numbers we do not know count like a real code's (so the answer never tells them apart).
+_GHOST_TRIES = RateLimiter(limit=auth.CODE_MAX_ATTEMPTS, window_s=auth.CODE_TTL.total_seconds())
+
+
 @router.post("/signin")
 def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC,
                      db: Session = DB) -> Response:
@@ -79,7 +102,9 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
     with auth.answer_no_sooner_than():  # a registered number must not answer at a different speed
         borrower_id = auth.find_borrower_by_phone(db, phone)
         if not auth.code_request_allowed(_ip(request), phone, borrower_id):
-            return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many")
+            wait = _code_request_wait(_ip(request), digits, borrower_id)
+            return render(request, "portal/signin.html", status_code=429, step="phone", error="too_many",
+                          wait_minutes=_minutes(wait))
         shown: str | None = None
         if borrower_id is not None:
             try:
@@ -87,24 +112,43 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
             except UserError:
                 return render(request, "portal/signin.html", status_code=503, step="phone", error="no_channel")
         db.commit()
-    return render(request, "portal/signin.html", step="code", phone=digits, demo_code=shown)
+    return render(request, "portal/signin.html", step="code", phone=digits, demo_code=shown,
+                  tries_left=auth.CODE_MAX_ATTEMPTS)
 
 
 @router.post("/signin/verify")
 def signin_verify(request: Request, phone: str = Form(max_length=40), code: str = Form(max_length=12),
                   _: Actor | None = PUBLIC, db: Session = DB) -> Response:
+    """A mistyped code can be typed again: the page says how many tries are left with it and, once it is
+    spent, when a new code can be asked for; the code stays valid meanwhile (no new request is needed)."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     ip = _ip(request)
-    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|code|{digits}"):
-        return render(request, "portal/signin.html", status_code=429, step="code", phone=digits, error="too_many")
+    account_key = f"{ip}|code|{digits}"
+    if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(account_key):
+        wait = max(LOGIN_PER_IP.retry_after(ip), LOGIN_PER_ACCOUNT.retry_after(account_key))
+        return render(request, "portal/signin.html", status_code=429, step="code", phone=digits, error="too_many",
+                      wait_minutes=_minutes(wait), tries_left=0)
     candidate = auth.find_borrower_by_phone(db, phone)
     if candidate is None or not auth.verify_code(db, candidate, code.strip()):
-        return render(request, "portal/signin.html", status_code=401, step="code", phone=digits,
-                      error="wrong_code")
+        if candidate is None:
+            _GHOST_TRIES.hit(digits)
+            left = _GHOST_TRIES.remaining(digits)
+        else:
+            db.flush()
+            left = auth.code_tries_left(db, candidate)
+        wait = 0 if left else _code_request_wait(ip, digits, candidate)
+        return render(request, "portal/signin.html", status_code=401, step="code" if left else "phone",
+                      phone=digits, error="wrong_code_retry" if left else "code_spent", tries_left=left,
+                      wait_minutes=_minutes(wait) if wait else 0)
     response = RedirectResponse("/portal", status_code=303)
     revoke(db, request.cookies.get(SESSION_COOKIE))  # a new token at every sign-in: no session fixation
     token = create_session(db, kind="borrower", subject_id=candidate, role="borrower")
     set_session_cookie(response, request, token, "borrower")
+    borrower = db.get(m.Borrower, candidate)
+    if borrower is not None and not request.cookies.get(LANG_COOKIE):
+        # pages in the borrower's own language (notices are written in it), until they switch
+        response.set_cookie(LANG_COOKIE, "en" if str(borrower.language) == "en" else "zh_CN",
+                            max_age=365 * 24 * 3600, samesite="lax", path="/")
     activity.record_sign_in(db, candidate, now(request))  # audited; not a contact (portal/activity.py)
     return response
 
@@ -116,7 +160,8 @@ def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     loans = account.my_loans(db, actor.id, now(request))
     open_notices = [n for n in notices.notices_of(db, actor.id) if n.state == "none"]
     return render(request, "portal/home.html", loans=loans, open_notices=open_notices,
-                  questionnaire=hardship.latest(db, actor.id) is not None)
+                  questionnaire=hardship.latest(db, actor.id) is not None,
+                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, now(request))))
 
 
 @router.get("/loans/{loan_id}")
@@ -124,7 +169,8 @@ def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session =
     loan = account.loan_of(db, actor.id, loan_id, now(request))
     if loan is None:
         raise HTTPException(404, "no such loan")
-    return render(request, "portal/loan.html", loan=loan)
+    return render(request, "portal/loan.html", loan=loan,
+                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, now(request))))
 
 
 # --- notices and consent -----------------------------------------------------------------------------------
@@ -243,8 +289,27 @@ def _plan_rows(form: Any) -> list[Instalment]:
 
 
 def _plan_context(db: Session, actor: Actor, request: Request) -> dict[str, Any]:
-    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
-    return {"loans": loans, "rules": plans.plan_rules(), "answers": hardship.latest(db, actor.id)}
+    """The loans a plan can cover, every rule, and the affordable amount worked out from the questionnaire,
+    less the contractual instalments still falling due on every loan of the borrower."""
+    t = now(request)
+    mine = account.my_loans(db, actor.id, t)
+    today = account.today_for(db, actor.id, t)
+    rules = plans.plan_rules()
+    answers = hardship.latest(db, actor.id)
+    upcoming = [Instalment(i.due_date, i.amount_minor - i.paid_minor) for ln in mine for i in ln.installments
+                if i.status != "paid" and i.due_date >= today]
+    committed = plans.committed_by_month(upcoming)
+    afford = answers.affordability() if answers else None
+    monthly = afford.monthly_minor(rules) if afford else None
+    work = None if afford is None else {
+        "income": afford.income_minor, "expenses": afford.expenses_minor, "dependants": afford.dependants,
+        "allowance": afford.dependants * rules.allowance_per_dependant_minor,
+        "disposable": afford.income_minor - afford.expenses_minor - afford.dependants * rules.allowance_per_dependant_minor,
+        "share": round(rules.share_of_disposable * 100), "monthly": monthly,
+        "committed": sorted(committed.items())[:rules.max_term_months],
+        "free": plans.free_for_plan(monthly, committed, today, rules)}
+    return {"loans": [ln for ln in mine if ln.overdue_minor > 0], "rules": rules, "answers": answers,
+            "upcoming": upcoming, "work": work, "today": today}
 
 
 @router.get("/plan")
@@ -265,9 +330,8 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
         return render(request, "portal/plan.html", status_code=422, result=None, error=str(exc), loan=loan, **ctx)
     answers = ctx["answers"]
     t = now(request)
-    today = account.today_for(db, actor.id, t)
-    result = plans.evaluate(proposed, loan.overdue_minor, today,
-                            answers.affordability() if answers else None)
+    result = plans.evaluate(proposed, loan.overdue_minor, ctx["today"],
+                            answers.affordability() if answers else None, upcoming=ctx["upcoming"])
     row = plans.record_proposal(db, actor.id, loan.loan_id, proposed, result, t)
     activity.record_contact(db, actor.id, t, "plan_proposal", loan.loan_id)
     if result.outcome == "accepted":

@@ -292,6 +292,18 @@ def verify_code(db: Session, borrower_id: str, code: str) -> bool:
     return False
 
 
+def code_tries_left(db: Session, borrower_id: str) -> int:
+    """How many more wrong tries the borrower's live codes allow (0: none is live; ask for a new one)."""
+    t = now()
+    live = [row for row in db.execute(
+        select(BorrowerCode)
+        .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
+        .order_by(BorrowerCode.id.desc())
+        .limit(LIVE_CODES)
+    ).scalars() if aware(row.expires_at) > t]
+    return max(CODE_MAX_ATTEMPTS - max(row.attempts for row in live), 0) if live else 0
+
+
 def verify_link(db: Session, link_token: str) -> str | None:
     """The borrower id for a fresh, unused sign-in link (then the link is spent), else None."""
     if not link_token or len(link_token) > 128:

@@ -157,6 +157,11 @@ def apply_correction(db: Session, actor: Actor, request_id: int, field: str, val
     else:
         setattr(borrower, field, value)
         after = value
+        if field == "name":  # the name lookup index follows the corrected name
+            from duecare.ledger.names import set_names
+
+            db.flush()
+            set_names(db, [(borrower.id, value)])
     req.status, req.handled_by, req.closed_at = "completed", actor.id, datetime.now(UTC)
     req.outcome = f"corrected {field}"
     record_audit(

@@ -162,6 +162,19 @@ class RateLimiter:
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > t - self.window}
             return True
 
+    def remaining(self, key: str) -> int:
+        """How many more attempts the key has in the current window."""
+        t = self.clock()
+        with self._lock:
+            return max(self.limit - sum(1 for h in self._hits.get(key, ()) if h > t - self.window), 0)
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until the key may try again (0 when it may now)."""
+        t = self.clock()
+        with self._lock:
+            q = [h for h in self._hits.get(key, ()) if h > t - self.window]
+        return 0.0 if len(q) < self.limit else max(q[len(q) - self.limit] + self.window - t, 0.0)
+
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()

@@ -24,7 +24,7 @@ from duecare.ledger.models import Outcome as ContactOutcome
 from duecare.privacy.retention import schedules
 from duecare.visits import messages
 from duecare.visits.models import FollowUp, Outcome, VisitCase
-from duecare.visits.notice import _content, notice_language, portal_url
+from duecare.visits.notice import _content, notice_language, notice_link
 from duecare.visits.report import ReportIn, summary_lines
 
 CONTACT_OUTCOME = {
@@ -119,7 +119,7 @@ def _summary(session: Session, visit: VisitCase, borrower: Borrower, report: Rep
              made: list[FollowUp]) -> None:
     lang = notice_language(str(borrower.language))
     complaint = _content()["packs"][visit.pack]["complaint"][lang]
-    link = f"{portal_url()}/{visit.id}"
+    link = notice_link(visit.notice_id)
     subject = translate(lang, "Summary of your home visit")
     head = [translate(lang, "Dear {name}, this is everything recorded at the visit. If anything is wrong, you may "
                             "ask for it to be corrected.", name=borrower.name)]

@@ -116,8 +116,8 @@ def _snippets(pack: str, channel: str, language: str) -> list[str]:
 
 
 def complaint_url() -> str:
-    """The portal's complaint page (beside the visit pages of `notice.portal_url()`)."""
-    return f"{notice.portal_url().rstrip('/').removesuffix('/visits')}/complaint"
+    """The portal's complaint page."""
+    return f"{notice.portal_url()}/complaint"
 
 
 class _VisitMessages:

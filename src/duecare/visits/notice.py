@@ -7,7 +7,6 @@ Canonical text lines: `# title`, `## heading`, `- bullet`, anything else a parag
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -30,7 +29,14 @@ NOTICE_ELEMENTS = ("outcome", "recording", "retention", "sensitive", "legal_aid"
 
 
 def portal_url() -> str:
-    return os.environ.get("DUECARE_PORTAL_URL", "https://portal.duecare.example/visits")
+    """The borrower portal's address on notices and messages: DUECARE_PORTAL_URL, else DUECARE_PUBLIC_URL/portal."""
+    s = get_settings()
+    return (s.portal_url or f"{s.public_url.rstrip('/')}/portal").rstrip("/")
+
+
+def notice_link(notice_id: str | None) -> str:
+    """The portal page where the borrower reads a visit notice and answers it (`/portal/notices/<id>`)."""
+    return f"{portal_url()}/notices/{notice_id}" if notice_id else f"{portal_url()}/notices"
 
 
 @cache

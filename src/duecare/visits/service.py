@@ -122,7 +122,7 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     visit.notice_id = notice_id
     subject = translate(doc.language, "Home visit notice")
     messages.to_borrower(ctx.session, visit, b, kind="visit_notice", subject=subject, body=doc.text,
-                         link=f"{notice.portal_url()}/{visit.id}", at=ctx.at, letter=True)
+                         link=notice.notice_link(notice_id), at=ctx.at, letter=True)
     transitions.move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_version:{doc.version_hash}"])
     return StepResult(visit, gate)
 
@@ -200,7 +200,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
     when = transitions.local_window(visit, b)
     lang = notice.notice_language(str(b.language))
     messages.to_borrower(
-        ctx.session, visit, b, kind="visit_scheduled", at=ctx.at, link=f"{notice.portal_url()}/{visit.id}",
+        ctx.session, visit, b, kind="visit_scheduled", at=ctx.at, link=notice.notice_link(visit.notice_id),
         subject=translate(lang, "Your home visit time"),
         body=translate(lang, "Visit window: {when} (local time). Staff: {who}. You may withdraw consent at any "
                              "time and the visit is cancelled at once.", when=when, who=who))

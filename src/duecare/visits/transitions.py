@@ -154,7 +154,7 @@ def cancel(ctx: Ctx, visit: VisitCase, reasons: list[str], *, actor: Actor | Non
         subject = translate(lang, "Your home visit is cancelled")
         body = translate(lang, "Nobody will visit you. You do not need to do anything.")
         messages.to_borrower(ctx.session, visit, b, kind="visit_cancelled", subject=subject, body=body,
-                             link=f"{notice.portal_url()}/{visit.id}", at=ctx.at)
+                             link=notice.notice_link(visit.notice_id), at=ctx.at)
     ctx.session.flush()
 
 
@@ -179,7 +179,7 @@ def hold(ctx: Ctx, visit: VisitCase, reasons: list[str], gate: GateEvaluation, c
                 ctx.session, visit, b, kind="visit_on_hold", at=ctx.at, occasion=_occasion(ctx, visit),
                 subject=translate(lang, "Your home visit is paused"),
                 body=translate(lang, "Nobody will visit you while your promise to pay or hardship review is open."),
-                link=f"{notice.portal_url()}/{visit.id}")
+                link=notice.notice_link(visit.notice_id))
     ctx.session.flush()
 
 

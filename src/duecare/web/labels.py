@@ -113,6 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
         "too_many": N_("Too many attempts. Please wait a few minutes and try again."),
         "no_channel": N_("We cannot send a code right now. Please try again later."),
         "wrong_code": N_("That code is wrong or has expired. Ask for a new one."),
+        "wrong_code_retry": N_("That code is not right. Check the message and type it again: the same code still "
+                               "works."),
+        "code_spent": N_("That code can no longer be used (too many wrong tries, or it expired). Ask for a new "
+                         "code."),
         "promise_invalid": N_("Choose a date within the next 30 days and an amount above 0."),
         "promise_too_small": N_("That amount is too small to count as a promise to pay. Promise a larger part "
                                 "of what is overdue (or all of it)."),
@@ -124,6 +128,13 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_unreachable": N_("The payment service cannot be reached right now. Nothing was charged. Please try "
                               "again in a few minutes."),
     },
+    "referral_outcome": {"plan_agreed": N_("A plan was agreed"), "forbearance": N_("Forbearance granted"),
+                         "debt_advice": N_("Referred to free debt advice"), "no_answer": N_("Could not reach them"),
+                         "other": N_("Something else")},
+    "plan_instalment": {"paid": N_("Paid"), "part_paid": N_("Part paid"), "due": N_("Due"),
+                        "missed": N_("Date passed, not paid")},
+    "promise_view": {"open": N_("Open: we wait for your payment"),
+                     "date_passed": N_("Date passed: we check whether the payment arrived")},
     "payment": {"created": N_("Started"), "pending": N_("Waiting for the payment service"), "paid": N_("Received"),
                 "failed": N_("Failed: nothing was charged"), "cancelled": N_("Cancelled: nothing was charged")},
     "timeline": {
@@ -156,6 +167,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assigned": N_("You now handle it."), "answered": N_("Answered and closed; the borrower sees the answer."),
         "reviewed": N_("The review was recorded and the borrower can see it."),
         "closed": N_("The hardship review was closed."),
+        "referral_closed": N_("The referral was closed with its outcome."),
     },
     "done": {
         "call": N_("The call was saved."), "promise": N_("The promise was saved."), "note": N_("The note was saved."),
