@@ -165,3 +165,23 @@ def test_paying_through_the_sandbox_provider_changes_the_loan_and_the_decision_a
         replay = httpx.post(f"{url}/_control", json={"replay": cid}).json()
         assert replay["portal_status"] == 200 and json.loads(replay["portal_body"])["duplicate"] is True
     assert len(_portal_payments(live.world.url)) == 1
+
+
+@pytest.mark.parametrize("args", [["payments", "sandbox", "--port", "{port}"],
+                                  ["outbox", "sandbox", "--sms-port", "0", "--smtp-port", "{port}", "--log", "{log}"]])
+def test_a_sandbox_whose_port_is_taken_says_why_and_exits_2(args: list[str], tmp_path: Any) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = [a.format(port=port, log=tmp_path / "smtp.log") for a in args]
+        env = {**os.environ, "DUECARE_PAYMENT_WEBHOOK_SECRET": SECRET, "DUECARE_DATA_DIR": str(tmp_path)}
+        done = subprocess.run([sys.executable, "-c", "from duecare.cli import main; main()", *argv], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr and "choose another port" in done.stderr

@@ -91,7 +91,8 @@ def _code_request_wait(ip: str, digits: str, borrower_id: str | None) -> float:
 
 
 # Wrong tries at numbers we do not know count like a real code's (so the answer never tells them apart).
-_GHOST_TRIES = RateLimiter(limit=auth.CODE_MAX_ATTEMPTS, window_s=auth.CODE_TTL.total_seconds())
+_GHOST_TRIES = RateLimiter(limit=auth.CODE_MAX_ATTEMPTS, window_s=auth.CODE_TTL.total_seconds(),
+                           name="portal-ghost-code-tries")
 
 
 @router.post("/signin")

@@ -109,6 +109,17 @@ class DatabaseHits:
                 conn.execute(delete(RateHit).where(RateHit.at <= t - self.horizon))
         return True
 
+    def recent(self, name: str, key: str, window_s: float) -> list[float]:
+        """The key's hits inside the window, oldest first (for 'tries left' and 'try again in')."""
+        from sqlalchemy import select
+
+        from duecare.privacy.models import RateHit
+
+        digest = hashlib.sha256(f"{name}|{key}".encode()).hexdigest()
+        with self.engine.begin() as conn:
+            return sorted(conn.scalars(select(RateHit.at).where(RateHit.key_hash == digest,
+                                                               RateHit.at > time.time() - window_s)))
+
     def reset(self) -> None:
         from sqlalchemy import delete
 
@@ -162,17 +173,22 @@ class RateLimiter:
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > t - self.window}
             return True
 
-    def remaining(self, key: str) -> int:
-        """How many more attempts the key has in the current window."""
+    def _recent(self, key: str) -> tuple[list[float], float]:
+        """The key's hits inside the window, oldest first, and the clock reading they compare with."""
+        store = _current.get()
+        if store is not None and self.clock is time.monotonic:
+            return store.recent(self.name, key, self.window), time.time()
         t = self.clock()
         with self._lock:
-            return max(self.limit - sum(1 for h in self._hits.get(key, ()) if h > t - self.window), 0)
+            return [h for h in self._hits.get(key, ()) if h > t - self.window], t
+
+    def remaining(self, key: str) -> int:
+        """How many more attempts the key has in the current window."""
+        return max(self.limit - len(self._recent(key)[0]), 0)
 
     def retry_after(self, key: str) -> float:
         """Seconds until the key may try again (0 when it may now)."""
-        t = self.clock()
-        with self._lock:
-            q = [h for h in self._hits.get(key, ()) if h > t - self.window]
+        q, t = self._recent(key)
         return 0.0 if len(q) < self.limit else max(q[len(q) - self.limit] + self.window - t, 0.0)
 
     def reset(self) -> None:
