@@ -121,6 +121,13 @@ class TestPayPage:
         page = client.get("/portal/pay")
         assert page.status_code == 200 and "Paying online is not available" in page.text
 
+    def test_the_pay_page_may_post_to_the_provider_and_nowhere_else(self, client: Any, world: Any,
+                                                                      provider: Any) -> None:
+        borrower_signs_in(client, world.plan_phone)
+        csp = client.get("/portal/pay").headers["content-security-policy"]
+        assert f"form-action 'self' {provider[0]};" in csp
+        assert "form-action 'self';" in client.get("/portal").headers["content-security-policy"]
+
     def test_an_amount_above_the_balance_is_refused(self, client: Any, world: Any, provider: Any) -> None:
         borrower_signs_in(client, world.plan_phone)
         page = client.get("/portal/pay").text

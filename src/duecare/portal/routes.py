@@ -408,12 +408,29 @@ def _callback_url(request: Request) -> str:
     return f"{base}/portal/payments/callback"
 
 
+def _may_post_to_provider(response: Response) -> Response:
+    """The pay form's answer is a redirect to the provider's checkout: the page's CSP `form-action` names the
+    provider's origin as well as our own (browsers apply form-action to where a form's redirect leads)."""
+    from urllib.parse import urlsplit
+
+    from duecare.kit.settings import get_settings
+    from duecare.privacy.security import DEFAULT_CSP
+
+    url = get_settings().payment_provider_url
+    if url:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        response.headers["Content-Security-Policy"] = DEFAULT_CSP.replace("form-action 'self'",
+                                                                          f"form-action 'self' {origin}")
+    return response
+
+
 @router.get("/pay")
 def pay_page(request: Request, loan: str = "", actor: Actor = READ, db: Session = DB) -> Response:
     from duecare.payments.provider import configured_provider
 
-    return render(request, "portal/pay.html", loans=_payable(db, actor, request), chosen=loan,
-                  available=configured_provider() is not None)
+    return _may_post_to_provider(render(request, "portal/pay.html", loans=_payable(db, actor, request), chosen=loan,
+                                        available=configured_provider() is not None))
 
 
 @router.post("/pay")
@@ -436,7 +453,7 @@ def pay_submit(request: Request, loan_id: str = Form(max_length=64), amount: str
     except (InvalidOperation, ValueError):
         minor = 0
     if not 0 < minor <= loan.balance_minor:
-        return render(request, "portal/pay.html", status_code=422, error="pay_amount", **ctx)
+        return _may_post_to_provider(render(request, "portal/pay.html", status_code=422, error="pay_amount", **ctx))
     try:
         _, url = payments.start(db, provider, borrower_id=actor.id, loan_id=loan.loan_id, amount_minor=minor,
                                 currency=loan.currency, at=now(request),
