@@ -47,11 +47,14 @@ def read(out: Path, name: str) -> pl.DataFrame:
 
 
 def documented_columns() -> dict[str, list[tuple[str, str, bool]]]:
-    """(column, type word, nullable) per file, parsed from the table in docs/data-format.md."""
+    """(column, type word, nullable) per file, parsed from the table in docs/data-format.md.
+
+    Files the table marks "optional file" (a lender may send them; the generator writes none) are left out.
+    """
     files: dict[str, list[tuple[str, str, bool]]] = {}
     for line in DOC.read_text(encoding="utf-8").splitlines():
         m = re.match(r"\| (\w+) \| (.+) \|$", line)
-        if not m or m.group(1) == "file":
+        if not m or m.group(1) == "file" or "optional file" in m.group(2):
             continue
         cell = re.sub(r"(`\w+`)\s*\([^)]*\)", r"\1 str", m.group(2))   # enumerations are strings
         cell = re.sub(r"\([^)]*\)", "", cell)

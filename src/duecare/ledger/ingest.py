@@ -362,7 +362,9 @@ def _upsert_pg_copy(session: Session, table: Table, rows: list[dict[str, Any]], 
     processors = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
     stage = quote(f"_ingest_{table.name}")
     collist = ", ".join(quote(c) for c in cols)
-    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {quote(table.name)}) ON COMMIT DROP")
+    # Defaults too: the staging table keeps NOT NULL, and columns the file does not carry (payments.source)
+    # must take their default rather than NULL.
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP")
     conn.exec_driver_sql(f"TRUNCATE {stage}")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
