@@ -79,3 +79,35 @@ def test_no_notice_is_owed_outside_the_us_pack(sqlite_url: str) -> None:
         s.add(ContactEvent(id="C1-C1", borrower_id="C1", loan_id=loan, at=datetime.now(UTC) - timedelta(days=1),
                            channel=Channel.CALL, direction=Direction.INBOUND, outcome=Outcome.RPC))
     assert decisions_for(sqlite_url, ["C1"], Policy.default()).row(0, named=True)["action"] != "validation_notice"
+
+
+def test_the_letter_itemizes_the_debt_since_the_last_payment(sqlite_url: str) -> None:
+    """12 CFR 1006.34(c)(2)(vi)-(viii): itemization date, the debt then, interest, fees, payments and credits
+    since, and the debt now — each line from the ledger."""
+    from decimal import Decimal
+
+    from duecare.ledger.models import Installment, Payment
+
+    _zone, loan = _us_borrower_reached(sqlite_url)
+    now = datetime.now(UTC)
+    with unit_of_work(sqlite_url) as s:
+        inst = Installment(loan_id=loan, seq=2, due_date=now.date() + timedelta(days=20))
+        inst.amount = Decimal(1000)
+        s.add(inst)
+        pay = Payment(id="P1", loan_id=loan, paid_at=now - timedelta(days=40))
+        pay.amount = Decimal(250)
+        s.add(pay)
+    with unit_of_work(sqlite_url) as s:
+        b = s.get_one(Borrower, "U1")
+        task = ContactTask(idempotency_key="k", run_id="r", loan_id=loan, borrower_id="U1",
+                           action="validation_notice", channel="letter", not_before=now, policy_version="v",
+                           pack="us", local_day=now.date())
+        facts = letter_facts(s, task, b, now)
+    assert facts["itemization_basis"] == "the date of your last payment"
+    assert (facts["owed_then"], facts["interest"], facts["fees"], facts["payments"], facts["credits"],
+            facts["owed_now"], facts["amount"]) == ("CNY 1,750.00", "CNY 0.00", "CNY 0.00", "CNY 0.00",
+                                                    "CNY 0.00", "CNY 1,750.00", "CNY 750.00")
+    letter = render("us", "validation_notice", "en", name="Jane Doe", loan_id=loan, extra=facts)
+    for words in (f"As of {facts['itemization_date']} (the date of your last payment), you owed: CNY 1,750.00",
+                  "charged this amount in interest: + CNY 0.00", "Total amount of the debt now: CNY 1,750.00"):
+        assert words in letter.body
