@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
 
 from fastapi import HTTPException, Request
 
+from duecare.kit.settings import get_settings
 from duecare.privacy.deps import Requirement
 from duecare.privacy.permissions import Actor
 
@@ -56,7 +56,7 @@ class SignedWebhook(Requirement):
         return f"signed_webhook({self.permission!r})"
 
     async def __call__(self, request: Request) -> Actor:  # type: ignore[override]
-        secret = os.environ.get(SECRET_ENV)
+        secret = get_settings().webhook_secret
         if not secret:
             raise HTTPException(status_code=503, detail=f"webhooks are off: set {SECRET_ENV}")
         body = await request.body()

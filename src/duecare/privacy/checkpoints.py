@@ -56,12 +56,13 @@ def public_key() -> Ed25519PublicKey:
 
 
 def checkpoint_path() -> Path:
-    return Path(os.environ.get(PATH_ENV) or get_settings().data_dir / "audit-checkpoints.jsonl")
+    s = get_settings()
+    return s.audit_checkpoints or s.data_dir / "audit-checkpoints.jsonl"
 
 
 def chain_label(session: Session) -> str:
     """Which database's chain: `DUECARE_AUDIT_CHAIN`, else the database URL without its password."""
-    return os.environ.get(CHAIN_ENV) or session.get_bind().engine.url.render_as_string(hide_password=True)
+    return get_settings().audit_chain or session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
 def _payload(chain: str, seq: int, head: str, at: str) -> bytes:
