@@ -4,16 +4,15 @@ the web app may set `app.state.clock` (tests advance a fake clock there)."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from duecare.kit import democlock
 from duecare.kit.errors import UserError
-from duecare.kit.settings import demo_mode
+from duecare.kit.settings import demo_mode, get_settings
 
 
 def now() -> datetime:
-    pinned = os.environ.get("DUECARE_DEMO_NOW")
+    pinned = get_settings().demo_now
     if not pinned:
         return datetime.now(UTC) + democlock.offset()  # the demo's shared clock (zero outside demo mode)
     if not demo_mode():
