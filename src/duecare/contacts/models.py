@@ -39,7 +39,7 @@ class TaskStatus(StrEnum):
 
 
 class SuppressionReason(StrEnum):
-    OPT_OUT = "opt_out"          # STOP / 退订 / unsubscribe on that channel
+    OPT_OUT = "opt_out"          # STOP, unsubscribe or its Chinese equivalent on that channel
     WRONG_PARTY = "wrong_party"  # someone else answered on that address: never use it again
     INVALID = "invalid"          # the provider says the address does not exist
 

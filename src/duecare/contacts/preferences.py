@@ -50,7 +50,7 @@ def set_preferences(session: Session, borrower_id: str, prefs: ContactPreference
     after = get_preferences(session, borrower_id)
     assert after is not None
     record_audit(session, actor=actor, action="contact_preferences.set", subject=f"borrower:{borrower_id}",
-                 legal_basis="stated by the borrower (CONC 7.9; 12 CFR 1006.6(b)(1), 1006.14(h); 民法典 1033)",
+                 legal_basis="stated by the borrower (CONC 7.9; 12 CFR 1006.6(b)(1), 1006.14(h); PRC Civil Code art. 1033)",
                  before=before.model_dump(mode="json") if before else None, after=after.model_dump(mode="json"),
                  at=at)
     return after

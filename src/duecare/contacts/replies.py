@@ -10,6 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# A yes/no form value typed by staff or a borrower ("yes" in either language).
+YES_VALUES = frozenset({"true", "yes", "y", "1", "是"})
+# Whole-message opt-out words (contacts.service.record_reply honours them on that channel) (carriers' standard list, and the Chinese 退订 / TD).
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "TD", "T",
+                           "退订", "取消订阅", "退订短信", "不要再发"})
+OPT_OUT_CONTAINS = ("退订", "UNSUBSCRIBE")
+WRONG_PARTY = ("WRONGNUMBER", "WRONGPERSON", "NOTME", "打错了", "不是本人", "不认识")
+
 # Traditional → simplified for the words that matter here (the rest of the text is not used).
 _TRADITIONAL = str.maketrans({"撤": "撤", "銷": "销", "絕": "绝", "許": "许", "確": "确", "認": "认", "請": "请",
                               "謝": "谢", "訪": "访", "這": "这", "們": "们", "來": "来", "門": "门", "別": "别",

@@ -64,7 +64,7 @@ def receipt(provider: str, body: Receipt, _: Actor = WEBHOOK, db: Session = DB) 
 
 @router.post("/webhooks/{provider}/reply")
 def reply(provider: str, body: Reply, _: Actor = WEBHOOK, db: Session = DB) -> dict[str, Any]:
-    """A borrower's reply (HMAC-signed); STOP / 退订 opts the address out of that channel."""
+    """A borrower's reply (HMAC-signed); STOP (or an opt-out word of contacts.replies) opts the address out of that channel."""
     return record_reply(db, provider[:32], body.event_id, body.channel, body.sender, body.text,
                         body.idempotency_key, body.at).as_dict()
 

@@ -12,17 +12,13 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, InboundEvent, Suppression, SuppressionReason, TaskStatus
+from duecare.contacts.replies import OPT_OUT_CONTAINS, OPT_OUT_WORDS, WRONG_PARTY
 from duecare.contacts.repository import address_hash
 from duecare.kit.errors import UserError
 from duecare.ledger.models import ContactEvent
 from duecare.ledger.repository import borrowers_by_phone
 from duecare.privacy.audit import record_audit
 
-# Whole-message opt-out words (carriers' standard list, and the Chinese 退订 / TD).
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "TD", "T",
-                           "退订", "取消订阅", "退订短信", "不要再发"})
-OPT_OUT_CONTAINS = ("退订", "UNSUBSCRIBE")
-WRONG_PARTY = ("WRONGNUMBER", "WRONGPERSON", "NOTME", "打错了", "不是本人", "不认识")
 RECEIPT_OUTCOME = {"delivered": "delivered", "undelivered": "undelivered", "failed": "undelivered",
                    "invalid": "invalid", "bounced": "undelivered"}
 
@@ -102,7 +98,7 @@ def record_receipt(session: Session, provider: str, event_id: str, status: str, 
 
 def record_reply(session: Session, provider: str, event_id: str, channel: str, sender: str, text: str,
                  key: str | None = None, at: datetime | None = None) -> InboundResult:
-    """A borrower's reply: an inbound contact event, and STOP / 退订 (or "wrong number") honoured on that channel."""
+    """A borrower's reply: an inbound contact event, and STOP or a Chinese opt-out word (or "wrong number", contacts.replies) honoured on that channel."""
     if channel not in ("sms", "email"):
         raise UserError(f"reply channel {channel!r}: use sms or email")
     if not _first_time(session, provider, event_id):

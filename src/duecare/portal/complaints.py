@@ -27,7 +27,8 @@ class ReplyRule:
 
 
 REPLY_RULES = {
-    "cn": ReplyRule(15, "银行保险机构消费投诉处理管理办法 (银保监会令2020年第3号): a decision within 15 days of receipt "
+    "cn": ReplyRule(15, "Measures for Handling Consumer Complaints against Banking and Insurance Institutions (CBIRC "
+                        "Order 2020 No. 3): a decision within 15 days of receipt "
                         "(article number not confirmed here)", "S"),
     "uk": ReplyRule(56, "FCA DISP 1.6.2R: a final response within eight weeks of receipt", "S"),
     "us": ReplyRule(15, "duecare's choice for the US: 15 days, the CFPB's timeline for complaints it forwards; "

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from duecare.kit.i18n import bilingual
 from duecare.portal.alternatives import now
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -40,7 +41,7 @@ async def documents_upload(request: Request, actor: Actor = WRITE, db: Session =
         form = await request.form(max_files=1, max_fields=4)
         upload, kind = form.get("file"), str(form.get("kind") or "other")
         if not isinstance(upload, UploadFile):
-            raise docs.DocumentRefused("no_file", "choose a file to upload / 请选择要上传的文件")
+            raise docs.DocumentRefused("no_file", bilingual("choose a file to upload"))
         data = await upload.read(rules.max_bytes + 1)
         stored = docs.store(db, actor.id, kind, data, now(request))
     except docs.DocumentRefused as exc:

@@ -29,7 +29,8 @@ def mask_phone(value: str) -> str:
 
 
 def mask_name(value: str) -> str:
-    """'王芳' -> '王*'; 'Jane Doe' -> 'J*** D**' (first letter of each word)."""
+    """A Chinese name keeps its surname (first character) and masks the rest; 'Jane Doe' -> 'J*** D**' (first
+    letter of each word)."""
     value = value.strip()
     if not value:
         return value

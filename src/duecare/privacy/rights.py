@@ -29,7 +29,8 @@ class Deadline:
 
 
 DEADLINES = {
-    "cn": Deadline(15, None, "App违法违规收集使用个人信息行为认定方法 (国信办秘字〔2019〕191号) §6: ≤ 15 working days; "
+    "cn": Deadline(15, None, "Methods for Identifying Illegal Collection and Use of Personal Information by Apps (CAC Guo Xin Ban "
+                             "Mi Zi [2019] No. 191) §6: ≤ 15 working days; "
                              "duecare counts 15 calendar days, which is earlier (conf. S)"),
     "uk": Deadline(None, 1, "UK GDPR Art. 12(3): without undue delay and within one month of receipt (conf. P)"),
     "us": Deadline(45, None, "Cal. Civ. Code §1798.130(a)(2) (CCPA): 45 days; GLBA-covered data may be exempt "

@@ -18,6 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from duecare.kit.db import Base, require_all_models
+from duecare.kit.i18n import N_, translate
 
 # The tables the readable records are built from (all reached through visit_cases.borrower_id or
 # notices.borrower_id).
@@ -25,13 +26,13 @@ RECORD_TABLES = ("visit_cases", "visit_notice_documents", "visit_reports", "visi
                  "visit_follow_ups", "visit_consent_forms", "visit_report_corrections", "letter_texts", "notices")
 
 FACT_LABELS = {
-    "employment_status": ("就业情况", "Employment"), "monthly_income": ("月收入", "Monthly income"),
-    "monthly_expenses": ("每月支出", "Monthly expenses"), "other_debts_monthly": ("其他债务月还款", "Other debts per month"),
-    "hardship_category": ("逾期原因类别", "Reason for the arrears"), "willingness": ("还款意愿", "Willingness"),
-    "capacity_monthly": ("每月可负担金额", "Affordable per month"), "proposed_plan": ("拟议还款计划", "Proposed plan"),
-    "promise_to_pay": ("承诺还款", "Promise to pay"), "hardship_hold": ("申请暂停催收", "Pause requested"),
-    "referral": ("转介", "Referral"), "updated_contact": ("更新的联系方式", "Updated contact details"),
-}  # fmt: skip
+    "employment_status": N_("Employment"), "monthly_income": N_("Monthly income"),
+    "monthly_expenses": N_("Monthly expenses"), "other_debts_monthly": N_("Other debts per month"),
+    "hardship_category": N_("Reason for the arrears"), "willingness": N_("Willingness"),
+    "capacity_monthly": N_("Affordable per month"), "proposed_plan": N_("Proposed plan"),
+    "promise_to_pay": N_("Promise to pay"), "hardship_hold": N_("Pause requested"), "referral": N_("Referral"),
+    "updated_contact": N_("Updated contact details"),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -56,8 +57,9 @@ def _rows(conn: Connection, name: str, column: str, keys: list[str], order: str 
 
 
 def fact_label(field: str, language: str) -> str:
-    zh, en = FACT_LABELS.get(field, (field, field.replace("_", " ")))
-    return zh if language.startswith("zh") else en
+    if field not in FACT_LABELS:
+        return field if language.startswith("zh") else field.replace("_", " ")
+    return translate(language, FACT_LABELS[field])
 
 
 def _report(row: dict[str, Any], corrections: list[dict[str, Any]], language: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.contacts.replies import YES_VALUES
 from duecare.kit.errors import UserError
 from duecare.privacy import rights
 from duecare.privacy.audit import record_audit
@@ -41,7 +42,7 @@ def _normalised(field: str, value: str) -> Any:
     """The value as the report stores it (JSON), or a UserError that says what is accepted."""
     raw: Any = value.strip()
     if field == "hardship_hold":
-        raw = raw.lower() in ("true", "yes", "1", "是")
+        raw = raw.lower() in YES_VALUES
     try:
         parsed = ReportFields.model_validate({field: raw})
     except ValidationError:

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import bilingual
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.permissions import Actor, check
@@ -53,8 +54,7 @@ def sniff(head: bytes) -> str:
     for magic, kind in SIGNATURES:
         if head.startswith(magic):
             return kind
-    raise DocumentRefused("wrong_type", "only PDF, JPEG or PNG files are accepted (checked by their content) / "
-                                        "仅接受 PDF、JPEG 或 PNG 文件（按文件内容检查）", 415)
+    raise DocumentRefused("wrong_type", bilingual("only PDF, JPEG or PNG files are accepted (checked by their content)"), 415)
 
 
 def clean_pdf(data: bytes, max_pages: int) -> bytes:
@@ -63,20 +63,16 @@ def clean_pdf(data: bytes, max_pages: int) -> bytes:
     from pypdf.errors import PyPdfError
 
     if any(marker in data for marker in FOREIGN):
-        raise DocumentRefused("polyglot", "the PDF also contains another kind of file; upload a plain PDF / "
-                                          "该 PDF 中夹带了其他类型的文件，请上传普通 PDF")
+        raise DocumentRefused("polyglot", bilingual("the PDF also contains another kind of file; upload a plain PDF"))
     if any(marker in data for marker in ACTIVE_PDF):
-        raise DocumentRefused("active_content", "the PDF contains scripts, actions or attachments; print it to "
-                                                "a plain PDF first / 该 PDF 含脚本、动作或附件，请先另存为普通 PDF")
+        raise DocumentRefused("active_content", bilingual("the PDF contains scripts, actions or attachments; print it to a plain PDF first"))
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
         if reader.is_encrypted:
-            raise DocumentRefused("encrypted", "the PDF is password-protected; upload it without a password / "
-                                               "该 PDF 有密码保护，请上传无密码的文件")
+            raise DocumentRefused("encrypted", bilingual("the PDF is password-protected; upload it without a password"))
         pages = len(reader.pages)
         if not 1 <= pages <= max_pages:
-            raise DocumentRefused("too_many_pages", f"a document may have 1 to {max_pages} pages / "
-                                                    f"文件页数须为 1 至 {max_pages} 页")
+            raise DocumentRefused("too_many_pages", bilingual("a document may have 1 to {pages} pages", pages=max_pages))
         writer = PdfWriter()
         for page in reader.pages:
             writer.add_page(page)
@@ -85,8 +81,7 @@ def clean_pdf(data: bytes, max_pages: int) -> bytes:
     except DocumentRefused:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise DocumentRefused("broken_pdf", f"the PDF cannot be read ({type(exc).__name__}); upload another copy / "
-                                            "无法读取该 PDF，请重新上传") from None
+        raise DocumentRefused("broken_pdf", bilingual("the PDF cannot be read ({error}); upload another copy", error=type(exc).__name__)) from None
     return out.getvalue()
 
 
@@ -100,19 +95,17 @@ def clean_image(data: bytes, kind: str, max_pixels: int) -> bytes:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 if img.format not in ("JPEG", "PNG") or (img.format == "JPEG") != (kind == JPEG):
-                    raise DocumentRefused("wrong_type", "the image is not the type its content starts with / "
-                                                        "图片内容与其类型不符", 415)
+                    raise DocumentRefused("wrong_type", bilingual("the image is not the type its content starts with"), 415)
                 upright = ImageOps.exif_transpose(img)
                 mode = "RGB" if upright.mode not in ("RGB", "L", "RGBA") or kind == JPEG else upright.mode
                 pixels = upright.convert(mode)
                 clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DocumentRefused("too_many_pixels", f"the image is larger than {max_pixels:,} pixels / "
-                                                 "图片像素过大") from None
+        raise DocumentRefused("too_many_pixels", bilingual("the image is larger than {pixels} pixels", pixels=format(max_pixels, ","))) from None
     except DocumentRefused:
         raise
     except (OSError, ValueError, SyntaxError) as exc:
-        raise DocumentRefused("broken_image", f"the image cannot be read ({type(exc).__name__}) / 无法读取该图片") from None
+        raise DocumentRefused("broken_image", bilingual("the image cannot be read ({error})", error=type(exc).__name__)) from None
     out = io.BytesIO()
     clean.save(out, format="JPEG" if kind == JPEG else "PNG", **({"quality": 88} if kind == JPEG else {}))
     return out.getvalue()
@@ -121,10 +114,9 @@ def clean_image(data: bytes, kind: str, max_pixels: int) -> bytes:
 def cleaned(data: bytes, max_bytes: int, max_pixels: int, max_pages: int) -> tuple[str, bytes]:
     """(content type, cleaned bytes) of an upload, or DocumentRefused with the reason."""
     if not data:
-        raise DocumentRefused("empty", "the file is empty / 文件为空")
+        raise DocumentRefused("empty", bilingual("the file is empty"))
     if len(data) > max_bytes:
-        raise DocumentRefused("too_large", f"the file is larger than {max_bytes // (1024 * 1024)} MB / "
-                                           f"文件超过 {max_bytes // (1024 * 1024)} MB", 413)
+        raise DocumentRefused("too_large", bilingual("the file is larger than {mb} MB", mb=max_bytes // (1024 * 1024)), 413)
     kind = sniff(data[:16])
     return kind, clean_pdf(data, max_pages) if kind == PDF else clean_image(data, kind, max_pixels)
 
@@ -146,8 +138,7 @@ def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, s
     alt = alternatives.choose(db, borrower_id, AlternativeKind.DOCUMENTS.value, at)
     count = len(list(db.scalars(select(RemoteDocument.id).where(RemoteDocument.alternative_id == alt.id))))
     if count >= rules.max_files_per_alternative:
-        raise DocumentRefused("too_many_files", f"at most {rules.max_files_per_alternative} files / "
-                                                f"最多 {rules.max_files_per_alternative} 个文件", 409)
+        raise DocumentRefused("too_many_files", bilingual("at most {count} files", count=rules.max_files_per_alternative), 409)
     pack = db.get_one(Borrower, borrower_id).jurisdiction.value
     doc = RemoteDocument(id=f"DOC-{uuid.uuid4().hex[:16]}", alternative_id=alt.id, borrower_id=borrower_id,
                          kind=kind, content_type=content_type, size_bytes=len(clean),

@@ -1,7 +1,7 @@
-"""A reply to a visit notice is a consent event: "同意 / 拒绝 / 撤回 (YES / NO / WITHDRAW)".
+"""A reply to a visit notice is a consent event: YES / NO / WITHDRAW, or their Chinese words (contacts.replies).
 
 The contacts domain records every reply (`contacts.service.record_reply`: the inbound row, the contact event,
-STOP / 退订). When it could name the one borrower who sent it — the reply answers the task we sent to their
+STOP and its Chinese equivalent). When it could name the one borrower who sent it — the reply answers the task we sent to their
 address, or comes from their own number — the sender is verified, and before the transaction commits this
 module reads the text (`contacts.replies.consent_answer`): a grant or decline answers the notice awaiting an
 answer, a withdrawal (or a "no" after consenting) cancels every visit not yet made, and an unclear reply
@@ -42,7 +42,7 @@ def answer_replies(session: Session) -> None:
     """Read the verified replies recorded in this transaction as consent events."""
     for inbound in recheck.replies_of(session):
         if classify_reply(inbound.body or "") != "reply":
-            continue  # STOP / 退订 and "wrong number" are contacts' (opt-out, wrong party)
+            continue  # STOP (any language) and "wrong number" are contacts' (opt-out, wrong party)
         task = session.get(ContactTask, inbound.task_id) if inbound.task_id else None
         channel = task.channel if task is not None else "sms"  # no task: matched by the sender's own number
         if channel not in ("sms", "email") or inbound.borrower_id is None:

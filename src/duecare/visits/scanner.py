@@ -194,7 +194,7 @@ class LexiconRecognizer(EntityRecognizer):
 
 class RelativeNameRecognizer(EntityRecognizer):
     """A relative named in the text: a kinship word followed closely by a person's name (in Chinese, the next
-    jieba segments after 叫/是 when they form two or three characters starting with a common surname; in
+    jieba segments after a naming verb ("is called", "is") when they form two or three characters starting with a common surname; in
     English, capitalised words)."""
 
     def __init__(self, language: str, engine: SegmentingNlpEngine) -> None:
@@ -225,7 +225,7 @@ class RelativeNameRecognizer(EntityRecognizer):
 
 def _zh_name(words: list[str]) -> str | None:
     """A Chinese personal name at the start of these segments: a common surname and one or two given-name
-    characters, in one segment (王强) or split by the segmenter (王 / 小明)."""
+    characters, in one segment or split by the segmenter (surname / given name)."""
     for n in (1, 2):
         cand = "".join(words[:n])
         if 2 <= len(cand) <= 3 and cand[0] in lex.ZH_SURNAMES and all(_CJK.match(c) for c in cand) \
