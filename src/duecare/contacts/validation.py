@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from duecare.ageing.ageing import loan_ageing
 from duecare.contacts.models import ContactTask
+from duecare.kit.i18n import N_, translate
 from duecare.kit.money import from_minor
 from duecare.ledger.models import Borrower, Loan
 from duecare.ledger.repository import borrower_frames
@@ -88,8 +89,9 @@ def letter_facts(session: Session, task: ContactTask, borrower: Borrower, now: d
     def money(minor: int) -> str:
         return f"{currency} {from_minor(minor):,.2f}"
 
-    basis = {"last_payment": ("the date of your last payment", "您最近一次还款的日期"),
-             "transaction": ("the date the loan was made", "贷款发放日")}[item.basis]
+    basis_id = {"last_payment": N_("the date of your last payment"),
+                "transaction": N_("the date the loan was made")}[item.basis]
+    basis = (translate("en", basis_id), translate("zh", basis_id))
     return {"itemization_date": item.date.isoformat(), "itemization_basis": basis[0],
             "itemization_basis_zh": basis[1], "owed_then": money(item.owed_then), "interest": money(item.interest),
             "fees": money(item.fees), "payments": money(item.payments), "credits": money(item.credits),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from duecare.kit.fields import keyed_hash
 from duecare.ledger.models import BorrowerName
 
-_SEPARATORS = re.compile(r"[\s.\-_'’·•,，、]+")
+_SEPARATORS = re.compile(r"[\s.\-_'’·•,\uff0c\u3001]+")  # also the full-width comma and the enumeration comma
 
 
 def normalise_name(name: str) -> str:
