@@ -41,12 +41,12 @@ def to_zen(sql: str, params: dict) -> str:
 
 def jdm(policy: Policy) -> tuple[str, str, list[str]]:
     s = policy.strategy
-    params = s.params
-    gate_rules = [{"_id": f"g{i}", "c": to_zen(g["unmet_when"], params), "o": json.dumps(g["code"])}
-                  for i, g in enumerate(s.raw["visit_gate"])]
-    track = " and ".join(f"not ({to_zen(g['unmet_when'], params)})" for g in s.raw["visit_gate"] if not g.get("step"))
-    ladder_rules = [{"_id": line["id"], "c": to_zen(line["when"], params).replace("visit_track", f"({track})"),
-                     "a": json.dumps(line["action"]), "r": json.dumps(line["reason"])} for line in s.raw["ladder"]]
+    params = s.params.as_dict()
+    gate_rules = [{"_id": f"g{i}", "c": to_zen(g.unmet_when, params), "o": json.dumps(g.code)}
+                  for i, g in enumerate(s.visit_gate)]
+    track = " and ".join(f"not ({to_zen(g.unmet_when, params)})" for g in s.visit_gate if not g.step)
+    ladder_rules = [{"_id": line.id, "c": to_zen(line.when, params).replace("visit_track", f"({track})"),
+                     "a": json.dumps(line.action), "r": json.dumps(line.reason)} for line in s.ladder]
     def graph(table: dict) -> str:
         return json.dumps({
             "nodes": [

@@ -65,7 +65,7 @@ def add_borrower(s, bid: str, zone: str, *, dpd: int = 2, jurisdiction: str = "c
 
 def email_strategy(tmp: Path) -> str:
     """The standard strategy with one line more: low-risk borrowers in early arrears get an email."""
-    raw = dict(load_strategy("standard").raw)
+    raw = dict(load_strategy("standard").definition())
     raw["ladder"] = list(raw["ladder"])
     at = next(i for i, line in enumerate(raw["ladder"]) if line["id"] == "S11")
     raw["ladder"].insert(at, {"id": "T11", "when": "dpd BETWEEN 1 AND {sms_max_dpd} AND risk_band = 'low'",

@@ -206,7 +206,7 @@ def test_the_gate_reads_the_consent_state_of_the_scalar_rule(raw):
     policy = Policy.default()
     unmet = decision_json(decide(case_to_frames(case), case.as_of, policy), policy)[0]["visit_gate"]["unmet"]
     want = loan_consent_state(case.notices, case.consents, case.as_of, "L1",
-                              policy.strategy.params["notice_valid_days"]).state
+                              policy.strategy.params.notice_valid_days).state
     if want == "granted":
         assert not set(CODES.values()) & set(unmet)
     else:

@@ -60,7 +60,7 @@ def _all_decisions():
 
 
 def test_every_ladder_line_decides_in_some_example_and_not_in_another():
-    lines = {line["id"] for line in load_strategy("standard").raw["ladder"]}
+    lines = {line.id for line in load_strategy("standard").ladder}
     decided = {d["ladder_line"] for _, d in _all_decisions()}
     # S10 (current, nothing to do) and all others must each decide at least once.
     assert lines - decided == set()
@@ -80,7 +80,7 @@ def test_every_guardrail_rule_fires_in_some_example_and_stays_silent_in_another(
 
 
 def test_every_gate_code_is_named_somewhere():
-    codes = {line["code"] for line in load_strategy("standard").raw["visit_gate"]}
+    codes = set(load_strategy("standard").gate_codes())
     named = {c for _, d in _all_decisions() for c in d["visit_gate"]["unmet"]}
     assert codes - named == set()
 

@@ -27,7 +27,7 @@ def decisions(name: str, policy: Policy = POLICY) -> dict[str, dict]:
 
 
 def strategy_with(tmp_path, edit) -> Policy:
-    raw = copy.deepcopy(load_strategy("standard").raw)
+    raw = copy.deepcopy(load_strategy("standard").definition())
     raw.pop("examples_file")
     edit(raw)
     path = tmp_path / "edited.yaml"

@@ -58,14 +58,12 @@ class TestLintFindsProblems:
         assert any("pipl_breach scope" in p for p in problems)
 
     def test_a_cited_rule_that_does_not_exist(self) -> None:
-        import dataclasses
-
         from duecare.policy.loader import load_strategy
+        from duecare.policy.model import RuleRefs
 
         strategy = load_strategy()
-        raw = json.loads(json.dumps(strategy.raw))
-        raw["ladder"][0]["rules"] = {"cn": ["cn_no_such_rule"]}
-        bad = dataclasses.replace(strategy, raw=raw)
+        first = strategy.ladder[0].model_copy(update={"rules": RuleRefs(cn=["cn_no_such_rule"])})
+        bad = strategy.model_copy(update={"ladder": [first, *strategy.ladder[1:]]})
         policy = object.__new__(Policy)
         object.__setattr__(policy, "packs", Policy.default().packs)
         object.__setattr__(policy, "strategy", bad)
@@ -115,11 +113,9 @@ class TestCitations:
 
         visit = load_visit_policy()
         policy = Policy.default()
-        for line in policy.strategy.raw["visit_gate"]:
+        for line in policy.strategy.visit_gate:
             for pack in ("cn", "us", "uk"):
-                spec = line.get("rules") or {}
-                want = [*spec.get("all", []), *spec.get(pack, [])]
-                assert [r.rule for r in visit.gate_rules(line["code"], pack)] == want, (line["code"], pack)
+                assert [r.rule for r in visit.gate_rules(line.code, pack)] == line.rule_ids(pack), (line.code, pack)
 
 
 def test_every_deciding_rule_has_a_firing_and_a_silent_example(results) -> None:  # type: ignore[no-untyped-def]

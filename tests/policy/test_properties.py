@@ -163,7 +163,7 @@ def test_challenger_split_is_stable_and_close_to_its_share(tmp_path):
     from duecare.policy.evaluator import assign_variant
     from duecare.policy.loader import load_strategy as load
 
-    raw = copy.deepcopy(load_strategy("standard").raw)
+    raw = copy.deepcopy(load_strategy("standard").definition())
     raw["strategy"] = "standard-ab"
     raw["variants"]["challenger"]["share"] = 0.2
     raw.pop("examples_file")

@@ -23,7 +23,7 @@ class TestTheSmallestPromise:
     params = load_strategy("standard").params
 
     def test_the_strategy_names_the_minimum(self) -> None:
-        assert self.params["promise_min_amount"] == 50 and self.params["promise_min_share"] == 0.1
+        assert self.params.promise_min_amount == 50 and self.params.promise_min_share == 0.1
 
     @pytest.mark.parametrize(("overdue", "least"), [(100_000, 10_000), (20_000, 5_000), (3_000, 3_000),
                                                     (None, 5_000)])

@@ -102,7 +102,7 @@ def test_sign_in_then_a_portal_grant_keeps_the_visit_open_to_approval_and_schedu
     with unit_of_work(seeded) as s:
         gate = evaluate(s, "L1", clock.now, load_visit_policy())
     assert gate.eligible and gate.action == "visit_schedule", gate.unmet
-    assert gate.decision["features"]["unreachable"] is True
+    assert gate.decision.features["unreachable"] is True
     r = api.staff("S1", "supervisor").post(f"/visits/{vid}/schedule", json={"agents": ["F1", "F2"]})
     assert r.status_code == 200 and r.json()["state"] == "scheduled", r.text
     assert portal_contacts(seeded) == []

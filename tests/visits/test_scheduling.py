@@ -141,7 +141,7 @@ class TestNoVisitWithoutYes:
         assert store.visit(vid).state == VisitState.DECLINED
         with unit_of_work(store.url) as s:
             ev = evaluate(s, "L1", LATER, load_visit_policy())
-        assert ev.action == "call" and ev.decision["reasons"][0] == "consent_declined" and "consent_declined" in ev.unmet
+        assert ev.action == "call" and ev.decision.deciding_reason == "consent_declined" and "consent_declined" in ev.unmet
         with pytest.raises(TransitionError):
             store.do(SUP, LATER, service.decide_approval, vid, True, "try anyway")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 from duecare.policy.diff import action_pairs, summarise
 from duecare.policy.evaluator import Policy
 from duecare.policy.loader import load_strategy
+from duecare.policy.model import Variant, Variants
 from duecare.privacy.permissions import SYSTEM
 from duecare.web.snapshot import load_frames
 
@@ -19,12 +19,13 @@ def champion_challenger(db: Session, at: datetime) -> dict[str, Any]:
     """Loans per (champion action, challenger action) pair; aggregates and loan ids only."""
     strategy = load_strategy("standard")
     challenger_params = strategy.variant_params("challenger")
-    raw = {**strategy.raw, "params": challenger_params,
-           "variants": {"champion": {"share": 1.0}, "challenger": {"share": 0.0}}}
-    old = Policy(packs=Policy.default().packs, strategy=replace(strategy, raw={**strategy.raw, "variants": raw["variants"]}))
-    new = Policy(packs=old.packs, strategy=replace(strategy, raw=raw, version=f"{strategy.version}-challenger"))
+    champion_only = Variants(champion=Variant(share=1.0), challenger=Variant(share=0.0))
+    old = Policy(packs=Policy.default().packs, strategy=strategy.model_copy(update={"variants": champion_only}))
+    new = Policy(packs=old.packs, strategy=strategy.model_copy(update={
+        "params": challenger_params, "variants": champion_only, "version": f"{strategy.version}-challenger"}))
     frames = load_frames(db, SYSTEM)
-    changed_params = {k: (strategy.params.get(k), v) for k, v in challenger_params.items() if strategy.params.get(k) != v}
+    before, after = strategy.params.as_dict(), challenger_params.as_dict()
+    changed_params = {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
     if frames["loans"].height == 0:
         return {"rows": [], "changed_params": changed_params, "strategy": strategy, "loans": 0}
     pairs = action_pairs(frames, at, old, new)

@@ -57,8 +57,8 @@ def ctx(db: Session, actor: Actor) -> service.Ctx:
 
 def gate_lines(gate: GateEvaluation) -> list[dict[str, Any]]:
     """Each gate condition: met or not, what it tests, and the rules (with sources) behind it."""
-    return [{"code": line["code"], "met": line["met"], "condition": line.get("condition"),
-             "rules": line.get("rules", [])} for line in gate.decision.get("gate_detail", [])]
+    return [{"code": c.code, "met": c.met, "condition": c.condition, "rules": [r.model_dump() for r in c.rules]}
+            for c in gate.gate_detail]
 
 
 def approval_blockers(gate: GateEvaluation) -> list[str]:
@@ -99,7 +99,7 @@ def visit_context(db: Session, actor: Actor, visit_id: str) -> dict[str, Any]:
     borrower = db.get(Borrower, visit.borrower_id)
     assert borrower is not None
     notice = db.get(Notice, visit.notice_id) if visit.notice_id else None
-    period = int(c.policy.strategy.params["notice_period_days"])
+    period = c.policy.strategy.params.notice_period_days
     gate: GateEvaluation | None = None
     gate_error = None
     if (visit.state in BEFORE_VISIT or visit.state == S.IN_PROGRESS) and visit.state not in (

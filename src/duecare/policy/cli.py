@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from duecare.policy.model import RuleRefs
 
 err = Console(stderr=True)
 policy_app = typer.Typer(help="Jurisdiction packs and strategies: show, test, diff, coverage, lint.",
@@ -44,42 +47,43 @@ def show(
         return
     strategy = load_strategy(name)
     if as_json:
-        sys.stdout.write(json.dumps(strategy.raw, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(strategy.definition(), ensure_ascii=False) + "\n")
         return
     table = Table(title=f"strategy {strategy.strategy} v{strategy.version} — first matching line decides")
     for col in ("line", "when", "action", "reason", "rules"):
         table.add_column(col, overflow="fold")
-    for line in strategy.raw["ladder"]:
-        table.add_row(line["id"], line["when"].format(**strategy.params), line["action"], line["reason"],
-                      _refs(line))
+    params = strategy.params.as_dict()
+    for line in strategy.ladder:
+        table.add_row(line.id, line.when.format(**params), line.action, line.reason, _refs(line.rules))
     out.print(table)
     gate = Table(title="visit gate (unmet when)")
     for col in ("code", "condition", "rules"):
         gate.add_column(col, overflow="fold")
-    for line in strategy.raw["visit_gate"]:
-        gate.add_row(line["code"], line["unmet_when"].format(**strategy.params), _refs(line))
+    for gate_line in strategy.visit_gate:
+        gate.add_row(gate_line.code, gate_line.unmet_when.format(**params), _refs(gate_line.rules))
     out.print(gate)
     own = Table(title="the lender's own rules (not law)", show_lines=True)
     for col in ("rule", "description", "source"):
         own.add_column(col, overflow="fold")
-    for rule in strategy.raw.get("rules", []):
-        own.add_row(rule["id"], rule["description"][lang], rule["source"])
+    for rule in strategy.rules:
+        own.add_row(rule.id, rule.description.zh if lang == "zh" else rule.description.en, rule.source)
     out.print(own)
 
 
-def _refs(line: dict[str, Any]) -> str:
+def _refs(spec: RuleRefs | None) -> str:
     """The rules a line names, per pack: `cn: a, b; us: c`."""
-    spec: dict[str, list[str]] = line.get("rules") or {}
-    return "; ".join(f"{pack}: {', '.join(ids)}" for pack, ids in spec.items())
+    return "; ".join(f"{pack}: {', '.join(ids)}" for pack, ids in (spec.per_pack() if spec else {}).items())
 
 
 @policy_app.command("test")
 def test(
     strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
 ) -> None:
-    """Run the strategy's embedded example cases; exit 1 if any decision differs from its expectation."""
+    """Run the strategy's embedded example cases, then the plan rules' examples (`plan:` names); exit 1 if any
+    result differs from its expectation."""
     from duecare.policy.evaluator import Policy
     from duecare.policy.examples import run_examples
+    from duecare.policy.plans import run_plan_examples
 
     results = run_examples(Policy.default(strategy))
     failed = [r for r in results if not r.ok]
@@ -88,7 +92,14 @@ def test(
                                     ensure_ascii=False) + "\n")
     err.print(f"{len(results) - len(failed)}/{len(results)} examples pass"
               + (f"; failing: {', '.join(r.name for r in failed)}" if failed else ""))
-    if failed:
+    plan = run_plan_examples()
+    plan_failed = [r for r in plan if not r.ok]
+    for p in plan:
+        sys.stdout.write(json.dumps({"example": f"plan:{p.name}", "ok": p.ok, "failures": p.failures},
+                                    ensure_ascii=False) + "\n")
+    err.print(f"{len(plan) - len(plan_failed)}/{len(plan)} plan-rule examples pass"
+              + (f"; failing: {', '.join(p.name for p in plan_failed)}" if plan_failed else ""))
+    if failed or plan_failed:
         raise typer.Exit(1)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from duecare.policy.evaluator import Policy, rule_ids
+from duecare.policy.evaluator import Policy
 from duecare.policy.examples import ExampleResult, run_examples
 
 ENFORCED = {"contact_hours": "guardrail: contact hours (not_before)",
@@ -48,24 +48,24 @@ def coverage(policy: Policy | None = None, results: list[ExampleResult] | None =
     """One row per (pack, rule): the pack's rules, then the strategy's own rules as they apply to that pack."""
     policy = policy or Policy.default()
     results = results if results is not None else run_examples(policy)
-    raw = policy.strategy.raw
+    strategy = policy.strategy
     rows: list[RuleCoverage] = []
     for code, pack in policy.packs.items():
         entries = {r.id: RuleCoverage(code, r.id, r.confidence, r.source, r.lender_choice) for r in pack.rules}
-        for own in raw.get("rules", []):
-            entries[own["id"]] = RuleCoverage(code, own["id"], "lender", own["source"], True)
-        vw = raw["visit_window"]
-        entries[vw["rule"]] = RuleCoverage(code, vw["rule"], "lender", vw["source"], True, ["guardrail: visit window"])
+        for own in strategy.rules:
+            entries[own.id] = RuleCoverage(code, own.id, "lender", own.source, True)
+        vw = strategy.visit_window
+        entries[vw.rule] = RuleCoverage(code, vw.rule, "lender", vw.source, True, ["guardrail: visit window"])
         for r in pack.rules:
             if r.kind in ENFORCED:
                 entries[r.id].acts.append(ENFORCED[r.kind])
             entries[r.id].acts += [f"honours the borrower's {what.replace('_', ' ')}" for what in r.honours]
-        for line in raw["ladder"]:
-            for rule in rule_ids(line.get("rules"), code):
-                entries[rule].acts.append(f"ladder {line['id']} ({line['reason']})")
-        for line in raw["visit_gate"]:
-            for rule in rule_ids(line.get("rules"), code):
-                entries[rule].acts.append(f"visit gate {line['code']}")
+        for line in strategy.ladder:
+            for rule in line.rule_ids(code):
+                entries[rule].acts.append(f"ladder {line.id} ({line.reason})")
+        for gate_line in strategy.visit_gate:
+            for rule in gate_line.rule_ids(code):
+                entries[rule].acts.append(f"visit gate {gate_line.code}")
         for res in results:
             if res.pack != code:
                 continue

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -19,9 +21,11 @@ from duecare.features.contacts import Reachability, contact_features, loan_conta
 from duecare.kit.columns import codes_list
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
+from duecare.ledger.frames import SCHEMAS, empty
 from duecare.policy.facts import decision_facts
 from duecare.policy.guardrails import pack_not_before
-from duecare.policy.loader import Pack, Strategy, all_packs, load_strategy
+from duecare.policy.loader import Pack, all_packs, load_strategy
+from duecare.policy.model import GateLine, LadderLine, Params, ReachabilitySpec, RuleRefs, Strategy
 
 CHANNEL_OF = {
     "sms_reminder": "sms", "email_notice": "email", "call": "call", "visit_notice": "notice",
@@ -39,6 +43,7 @@ class Policy:
 
     def __post_init__(self) -> None:
         check_rule_refs(self)
+        check_columns(self.strategy)
 
     @classmethod
     def default(cls, strategy: str = "standard") -> Policy:
@@ -48,43 +53,106 @@ class Policy:
         return f"{pack}-{self.packs[pack].version}+{self.strategy.strategy}-{self.strategy.version}"
 
 
-def rule_ids(spec: dict[str, list[str]] | None, pack: str) -> list[str]:
+def rule_ids(spec: RuleRefs | None, pack: str) -> list[str]:
     """The rule ids a ladder or gate line names for one pack (`all` applies to every pack)."""
-    if not spec:
-        return []
-    return [*spec.get("all", []), *spec.get(pack, [])]
+    return spec.ids(pack) if spec is not None else []
 
 
 def rule_sources(policy: Policy, pack: str) -> dict[str, str]:
     """Every rule id a decision may name for this pack (pack rules, strategy rules, the visit window) → source."""
-    raw = policy.strategy.raw
+    strategy = policy.strategy
     sources = {r.id: r.source for r in policy.packs[pack].rules}
-    sources.update({r["id"]: r["source"] for r in raw.get("rules", [])})
-    sources[raw["visit_window"]["rule"]] = raw["visit_window"]["source"]
+    sources.update({r.id: r.source for r in strategy.rules})
+    sources[strategy.visit_window.rule] = strategy.visit_window.source
     return sources
 
 
 def check_rule_refs(policy: Policy) -> None:
     """Every rule a ladder or gate line names exists in every pack (or in the strategy): validated on load."""
-    raw = policy.strategy.raw
-    lines = [(f"ladder {x['id']}", x) for x in raw["ladder"]] + [(f"visit_gate {x['code']}", x)
-                                                              for x in raw["visit_gate"]]
     for pack in policy.packs:
         known = rule_sources(policy, pack)
-        for where, line in lines:
-            for rule in rule_ids(line.get("rules"), pack):
+        for where, line in strategy_lines(policy.strategy):
+            for rule in line.rule_ids(pack):
                 if rule not in known:
                     raise PolicyError(f"{where}: rule {rule!r} is neither in pack {pack!r} nor in the strategy's "
-                                      "rules", place=policy.strategy.strategy)
+                                      "rules", place=strategy_place(policy.strategy))
+
+
+def strategy_lines(strategy: Strategy) -> list[tuple[str, LadderLine | GateLine]]:
+    """(`ladder S12 (line 140)`, line) for every ladder line, then every gate line."""
+    def at(line: LadderLine | GateLine) -> str:
+        return f" (line {line.line})" if line.line is not None else ""
+
+    return ([(f"ladder {x.id}{at(x)}", x) for x in strategy.ladder]
+            + [(f"visit_gate {x.code}{at(x)}", x) for x in strategy.visit_gate])
+
+
+def strategy_place(strategy: Strategy) -> str:
+    """The strategy's file when it came from one, else its name."""
+    return str(strategy.path) if strategy.path is not None else strategy.strategy
+
+
+# Columns a condition may name besides the decision facts: the variant (both), the gate's outcome (ladder only),
+# and what a registered risk model adds (a band given with the case is always a fact).
+VARIANT_COLUMNS = frozenset({"variant"})
+LADDER_COLUMNS = frozenset({"visit_track", "visit_gate_open", "visit_unmet"})
+SCORER_COLUMNS = frozenset({"risk_score", "reason_codes"})
+
+
+@cache
+def fact_columns(reachability: ReachabilitySpec, params: Params) -> frozenset[str]:
+    """Every column of the decision facts, read off the facts built for an empty portfolio (never a list kept by
+    hand, so it cannot drift from `facts.decision_facts`)."""
+    frames = {name: empty(name) for name in SCHEMAS}
+    as_of = datetime(2000, 1, 1, tzinfo=UTC)
+    features, lc = _features(frames, as_of, Reachability(**reachability.model_dump()))
+    facts = decision_facts(frames, features, lc, params, as_of)
+    return frozenset(facts.columns) | VARIANT_COLUMNS | SCORER_COLUMNS
+
+
+@cache
+def condition_columns(text: str) -> frozenset[str]:
+    """The columns a (parameter-substituted) SQL condition names."""
+    return frozenset(pl.sql_expr(text).meta.root_names())
+
+
+def check_columns(strategy: Strategy) -> None:
+    """Every column a ladder or gate condition names is a decision fact: checked when the strategy is loaded, so a
+    typo is a user error naming the line, never a Polars error while deciding."""
+    known = fact_columns(strategy.reachability, strategy.params)
+    problems: list[str] = []
+    variants = [strategy.params]
+    if strategy.variants.challenger is not None:
+        variants.append(strategy.variant_params("challenger"))
+    for where, line in strategy_lines(strategy):
+        text = line.when if isinstance(line, LadderLine) else line.unmet_when
+        allowed = known | LADDER_COLUMNS if isinstance(line, LadderLine) else known
+        for params in variants:
+            try:
+                names = condition_columns(text.format(**params.as_dict()))
+            except KeyError as exc:
+                problems.append(f"{where}: no parameter {exc} for {{{exc.args[0]}}} in {text!r}")
+                continue
+            except (pl.exceptions.PolarsError, ValueError, IndexError) as exc:
+                problems.append(f"{where}: cannot compile condition {text!r}: {exc}")
+                continue
+            for name in sorted(names - allowed):
+                hint = get_close_matches(name, sorted(allowed), n=1)
+                problems.append(f"{where}: unknown column {name!r} in {text!r}"
+                                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                + (" (only the ladder may read the gate's outcome)"
+                                   if name in LADDER_COLUMNS else ""))
+    if problems:
+        raise PolicyError("; ".join(dict.fromkeys(problems)), place=strategy_place(strategy))
 
 
 # Actions the evaluator guards itself, whatever a strategy line says: lawful by construction.
 GUARDED = {"visit_schedule": "visit_gate_open", "visit_approval": "visit_track", "visit_notice": "visit_track"}
 
 
-def _sql(text: str, params: dict[str, Any], where: str) -> pl.Expr:
+def _sql(text: str, params: Params, where: str) -> pl.Expr:
     try:
-        return pl.sql_expr(text.format(**params)).fill_null(False)
+        return pl.sql_expr(text.format(**params.as_dict())).fill_null(False)
     except (KeyError, pl.exceptions.PolarsError, ValueError) as exc:
         raise PolicyError(f"cannot compile condition {text!r}: {exc}", place=where) from None
 
@@ -94,18 +162,18 @@ def _str_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
     return codes_list(pairs)
 
 
-def compile_gate(strategy: Strategy, params: dict[str, Any]) -> list[tuple[str, pl.Expr, bool]]:
+def compile_gate(strategy: Strategy, params: Params) -> list[tuple[str, pl.Expr, bool]]:
     """Each gate condition as (unmet code, expression, is a precondition of the visit track)."""
-    return [(line["code"], _sql(line["unmet_when"], params, f"{strategy.strategy}: visit_gate[{i}]"),
-             not line.get("step")) for i, line in enumerate(strategy.raw["visit_gate"])]
+    return [(line.code, _sql(line.unmet_when, params, f"{strategy.strategy}: visit_gate[{i}]"),
+             not line.step) for i, line in enumerate(strategy.visit_gate)]
 
 
-def compile_ladder(strategy: Strategy, params: dict[str, Any]) -> list[tuple[dict[str, Any], pl.Expr]]:
+def compile_ladder(strategy: Strategy, params: Params) -> list[tuple[LadderLine, pl.Expr]]:
     """Each ladder line with its compiled condition."""
     out = []
-    for line in strategy.raw["ladder"]:
-        cond = _sql(line["when"], params, f"{strategy.strategy}: ladder {line['id']}")
-        guard = GUARDED.get(line["action"])
+    for line in strategy.ladder:
+        cond = _sql(line.when, params, f"{strategy.strategy}: ladder {line.id}")
+        guard = GUARDED.get(line.action)
         out.append((line, cond & pl.col(guard) if guard else cond))
     return out
 
@@ -134,12 +202,12 @@ def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.
     action: Any = pl
     line_id: Any = pl
     for (line, _), c in zip(lines, line_cols, strict=True):
-        action = action.when(pl.col(c)).then(pl.lit(line["action"]))
-        line_id = line_id.when(pl.col(c)).then(pl.lit(line["id"]))
+        action = action.when(pl.col(c)).then(pl.lit(line.action))
+        line_id = line_id.when(pl.col(c)).then(pl.lit(line.id))
     decided = staged.with_columns(action=action.otherwise(pl.lit("none")),
                                   ladder_line=line_id.otherwise(pl.lit(None, pl.String)))
-    reasons = _str_list([(line["reason"], pl.col(c) & (pl.lit(bool(line.get("collect")))
-                                                      | (pl.col("ladder_line") == line["id"])))
+    reasons = _str_list([(line.reason, pl.col(c) & (pl.lit(line.collect)
+                                                  | (pl.col("ladder_line") == line.id)))
                          for (line, _), c in zip(lines, line_cols, strict=True)])
     return decided.with_columns(reasons=reasons).drop(gate_cols + line_cols)
 
@@ -156,7 +224,11 @@ def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
 def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
                           strategy: Strategy) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The feature table (DESIGN names) and the per-loan contact rows the guardrails count."""
-    reach = Reachability(**strategy.raw["reachability"])
+    return _features(frames, as_of, Reachability(**strategy.reachability.model_dump()))
+
+
+def _features(frames: dict[str, pl.DataFrame], as_of: datetime,
+              reach: Reachability) -> tuple[pl.DataFrame, pl.DataFrame]:
     ageing = loan_ageing(frames, as_of)
     clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
     lc = loan_contacts(frames, clock)

@@ -13,11 +13,9 @@ from duecare.kit.columns import codes_list
 from duecare.ledger.casefile import VISITED
 from duecare.ledger.frames import FLAGS, empty
 from duecare.policy.consent import consent_frame, live_notice_frame
+from duecare.policy.model import Params
 
 DAY = pl.duration(days=1)
-REFUSED_BLOCK_DAYS = 180  # "do not return": the default when a strategy does not set visit_refused_block_days
-ALTERNATIVE_PAUSE_DAYS = 14  # a chosen remote alternative pauses the visit this long (strategy may set it)
-VERIFIED_REMOTELY_DAYS = 90  # a situation established remotely closes the visit need this long
 
 
 # (name shown in `visit_holds`, column): the borrower-level holds that close the visit gate
@@ -59,7 +57,7 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
     )
 
 
-def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params: dict[str, float]) -> pl.DataFrame:
+def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params: Params) -> pl.DataFrame:
     """The live visit notice per loan, the consent state for it, the approval after that, and the visit limits.
 
     Consent follows `policy.consent` (one semantics with its scalar form). An approval counts only after the
@@ -67,7 +65,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     period runs the gate stays closed (`notice_period_running`) whatever was approved.
     """
     base = features.select("loan_id", "borrower_id", "as_of_utc")
-    latest_notice = live_notice_frame(base, frames["notices"], params["notice_valid_days"])
+    latest_notice = live_notice_frame(base, frames["notices"], params.notice_valid_days)
     latest_consent = consent_frame(
         base.join(latest_notice.select("loan_id", "notice_id", "sent_at"), on="loan_id", how="inner"),
         frames["consents"],
@@ -87,7 +85,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         .group_by("loan_id", maintain_order=True)
         .agg(approval_state=pl.col("decision").last())
     )
-    refused_block = pl.duration(days=int(params.get("visit_refused_block_days", REFUSED_BLOCK_DAYS)))
+    refused_block = pl.duration(days=params.visit_refused_block_days)
     refused = (
         base.join(frames["visits"], on="borrower_id", how="inner")
         .filter(
@@ -97,7 +95,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
         .group_by("loan_id")
         .agg(visit_refused_recently=pl.lit(True), visit_refused_at=pl.col("at").max())
     )
-    cooldown = pl.duration(days=int(params["visit_cooldown_days"]))
+    cooldown = pl.duration(days=params.visit_cooldown_days)
     limit = (
         base.join(frames["visits"], on="borrower_id", how="inner")
         .filter(
@@ -129,7 +127,7 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     )
 
 
-def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: dict[str, float]) -> pl.DataFrame:
+def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: Params) -> pl.DataFrame:
     """Per loan, the borrower's remote alternatives to a visit (any loan of theirs: the situation is the person's).
 
     `alternative_in_progress`: one chosen (or completed, awaiting a person's confirmation) less than
@@ -137,8 +135,8 @@ def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: di
     ago; the situation is known, so no visit is needed. Rows dated after as_of are ignored.
     """
     alts = frames.get("alternatives", empty("alternatives")).drop("loan_id")
-    pause = pl.duration(days=int(params.get("alternative_pause_days", ALTERNATIVE_PAUSE_DAYS)))
-    valid = pl.duration(days=int(params.get("verified_remotely_days", VERIFIED_REMOTELY_DAYS)))
+    pause = pl.duration(days=params.alternative_pause_days)
+    valid = pl.duration(days=params.verified_remotely_days)
     rows = base.join(alts, on="borrower_id", how="inner").filter(pl.col("chosen_at") <= pl.col("as_of_utc"))
     running = pl.col("state").is_in(["chosen", "completed"]) & (pl.col("as_of_utc") - pl.col("chosen_at") < pause)
     verified = ((pl.col("state") == "verified") & pl.col("completed_at").is_not_null()
@@ -243,7 +241,7 @@ def holds_jurisdiction(frames: dict[str, pl.DataFrame], features: pl.DataFrame) 
 
 
 def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.DataFrame,
-                   params: dict[str, float], as_of: datetime,
+                   params: Params, as_of: datetime,
                    seven_in_seven: tuple[int, int, int] = (7, 7, 7),
                    validation_days: dict[str, int] | None = None) -> pl.DataFrame:
     """Everything a strategy condition or a guardrail may read, one row per loan."""

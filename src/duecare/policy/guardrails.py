@@ -151,9 +151,9 @@ def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: lis
         .when(outside).then(_at(today, hours.start))
     )
 
-    vw = strategy.raw["visit_window"]
-    v_start, v_end = max(_seconds(vw["start"]), hours.start), min(_seconds(vw["end"]), hours.end)
-    allowed_days = [WEEKDAYS[d] for d in vw["weekdays"]]
+    vw = strategy.visit_window
+    v_start, v_end = max(_seconds(vw.start), hours.start), min(_seconds(vw.end), hours.end)
+    allowed_days = [WEEKDAYS[d] for d in vw.weekdays]
     day_ok = today.dt.weekday().is_in(allowed_days)
     visit_hit = is_visit & ~(day_ok & (t >= v_start) & (t < v_end))
     next_day = pl.coalesce([
@@ -165,7 +165,7 @@ def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: lis
         .when(day_ok & (t < v_start)).then(_at(today, v_start))
         .otherwise(_at(next_day, v_start))
     )
-    violated.append((vw["rule"], visit_hit))
+    violated.append((vw.rule, visit_hit))
 
     local = pl.when(is_contact).then(contact_local).when(is_visit).then(visit_local)
     df = df.with_columns(nb_local=local)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from duecare.policy.evaluator import Policy, rule_ids, rule_sources
+from duecare.policy.evaluator import Policy, rule_sources, strategy_lines
 
 SECTION_PACK = {"China": "cn", "United States": "us", "United Kingdom": "uk"}
 ALL_SCOPES = ("V", "C", "M", "D")
@@ -71,10 +71,7 @@ def cite(source: str) -> str:
 
 def _cited(policy: Policy, pack: str) -> list[tuple[str, str]]:
     """(where, rule id) for every rule a strategy line or gate code cites for this pack."""
-    raw = policy.strategy.raw
-    lines = [(f"ladder {x['id']}", x) for x in raw["ladder"]] + [(f"visit_gate {x['code']}", x)
-                                                              for x in raw["visit_gate"]]
-    return [(where, r) for where, line in lines for r in rule_ids(line.get("rules"), pack)]
+    return [(where, r) for where, line in strategy_lines(policy.strategy) for r in line.rule_ids(pack)]
 
 
 def _visit_cited(pack: str) -> list[tuple[str, str]]:

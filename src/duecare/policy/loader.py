@@ -1,4 +1,5 @@
-"""Load jurisdiction packs and strategies (versioned YAML), validated by JSON Schema on load."""
+"""Load jurisdiction packs (versioned YAML, validated by JSON Schema) and strategies (parsed into the typed
+models of `policy.model`) on load."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from typing import Any
 
 import jsonschema
 import yaml
+from pydantic import ValidationError
 
 from duecare.kit.errors import PolicyError
+from duecare.policy.model import Strategy, StrategyFile
+
+__all__ = ["PACK_NAMES", "Pack", "Rule", "Strategy", "all_packs", "load_pack", "load_strategy",
+           "parse_strategy", "strategy_examples", "strategy_from_definition"]
 
 PACKAGE = resources.files("duecare.policy")
 
@@ -73,27 +79,6 @@ class Pack:
         raise KeyError(rule_id)
 
 
-@dataclass(frozen=True)
-class Strategy:
-    strategy: str
-    version: str
-    raw: dict[str, Any]
-    digest: str
-    path: Path | None
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.raw["params"])
-
-    def variant_params(self, variant: str) -> dict[str, Any]:
-        extra = self.raw.get("variants", {}).get(variant, {}).get("params", {})
-        return {**self.params, **extra}
-
-    @property
-    def challenger_share(self) -> float:
-        return float(self.raw.get("variants", {}).get("challenger", {}).get("share", 0.0))
-
-
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -121,12 +106,92 @@ def load_pack(name_or_path: str) -> Pack:
 
 @cache
 def load_strategy(name_or_path: str = "standard") -> Strategy:
-    """A strategy by name (`standard`) or by path to a YAML file."""
+    """A strategy by name (`standard`) or by path to a YAML file, parsed into the typed model.
+
+    A problem is named by file, line and key: `standard.yaml: line 12 (ladder[3].action): must be one of ...`.
+    """
     path = _resolve(name_or_path, "strategies")
-    data = _load_yaml(path, "strategy")
-    return Strategy(strategy=data["strategy"], version=data["version"], raw=data,
-                    digest=_digest(path.read_text(encoding="utf-8")),
-                    path=Path(str(path)) if isinstance(path, Path) else None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError("strategy file not found", place=str(path)) from None
+    return parse_strategy(text, place=str(path), path=Path(str(path)) if isinstance(path, Path) else None)
+
+
+def parse_strategy(text: str, place: str = "strategy", path: Path | None = None) -> Strategy:
+    """A strategy from its YAML text; PolicyError naming the line and key of the first problems."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"invalid YAML ({exc})", place=place) from None
+    lines = _node_lines(node) if node is not None else {}
+    try:
+        doc = StrategyFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_line_label(lines, tuple(e['loc']))}{_message(e)}" for e in exc.errors()[:5]]
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise PolicyError("; ".join(problems) + more, place=place) from None
+    for i, gate_line in enumerate(doc.visit_gate):
+        gate_line._line = lines.get(("visit_gate", i))
+    for i, ladder_line in enumerate(doc.ladder):
+        ladder_line._line = lines.get(("ladder", i))
+    return Strategy.model_construct(_fields_set=set(doc.model_fields_set),
+                                    **dict(doc), digest=_digest(text), path=path)
+
+
+def strategy_from_definition(data: dict[str, Any], place: str = "strategy", path: Path | None = None) -> Strategy:
+    """A strategy built in code from a definition (e.g. an edited `Strategy.definition()`), validated like a file."""
+    return parse_strategy(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), place=place, path=path)
+
+
+Loc = tuple[int | str, ...]
+
+
+def _node_lines(node: yaml.Node, at: Loc = ()) -> dict[Loc, int]:
+    """The 1-based line of every key and list item of a composed YAML document."""
+    out: dict[Loc, int] = {at: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*at, str(key.value))
+            out.update(_node_lines(value, here))
+            out[here] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out.update(_node_lines(item, (*at, i)))
+    return out
+
+
+def _where(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_label(lines: dict[Loc, int], loc: Loc) -> str:
+    """`line N (ladder[3].action): ` — the nearest line the file has for this place."""
+    # pydantic adds the union member's type to the place of a union error (`params.x.int`): not a key of the file
+    keys = tuple(p for p in loc if isinstance(p, int) or not p.startswith(("function-", "int", "float")))
+    for n in range(len(keys), -1, -1):
+        if keys[:n] in lines:
+            return f"line {lines[keys[:n]]} ({_where(keys)}): "
+    return f"{_where(keys)}: "
+
+
+def _message(err: Any) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key (remove it or check its spelling)"
+    if kind == "missing":
+        return "is required"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')}"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return str(err["msg"])
 
 
 PACK_NAMES = ("cn", "us", "uk")
@@ -138,9 +203,9 @@ def all_packs() -> dict[str, Pack]:
 
 def strategy_examples(strategy: Strategy) -> list[dict[str, Any]]:
     """The example cases a strategy carries (case file → expected decision)."""
-    name = strategy.raw.get("examples_file")
+    name = strategy.examples_file
     if not name:
-        return list(strategy.raw.get("examples", []))
+        return list(strategy.examples)
     base = strategy.path.parent if strategy.path else PACKAGE / "strategies"
     data = yaml.safe_load((base / name).read_text(encoding="utf-8"))
     return list(data.get("examples", []))

@@ -7,28 +7,24 @@ enough). Amounts stay within the edge bounds (kit.bounds), so no promise can ove
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from typing import Any
 
 from duecare.kit.bounds import MAX_AMOUNT
 from duecare.kit.money import from_minor, to_minor
-
-DEFAULT_MIN_AMOUNT = Decimal(50)
-DEFAULT_MIN_SHARE = Decimal("0.1")
+from duecare.policy.model import Params
 
 
-def minimum_promise_minor(params: Mapping[str, Any], overdue_minor: int | None) -> int:
+def minimum_promise_minor(params: Params, overdue_minor: int | None) -> int:
     """The least amount, in minor units, that a promise on a loan with this overdue amount may name."""
-    floor = to_minor(Decimal(str(params.get("promise_min_amount", DEFAULT_MIN_AMOUNT))))
+    floor = to_minor(Decimal(str(params.promise_min_amount)))
     if overdue_minor is None or overdue_minor <= 0:
         return max(1, floor)
-    share = Decimal(str(params.get("promise_min_share", DEFAULT_MIN_SHARE)))
+    share = Decimal(str(params.promise_min_share))
     by_share = int((Decimal(overdue_minor) * share).to_integral_value(rounding=ROUND_CEILING))
     return max(1, min(overdue_minor, max(floor, by_share)))
 
 
-def promise_amount_minor(text: str, params: Mapping[str, Any], overdue_minor: int | None) -> int:
+def promise_amount_minor(text: str, params: Params, overdue_minor: int | None) -> int:
     """A promised amount typed by a person, in minor units; ValueError says what is wrong in words."""
     try:
         amount = Decimal(text.replace(",", "").strip())

@@ -52,7 +52,7 @@ def list_packs() -> list[dict[str, Any]]:
             summary="A strategy: ladder, gate, windows, variants")
 def get_strategy(name: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     s = _strategy_or_404(name)
-    return {"strategy": s.strategy, "version": s.version, "digest": s.digest, "definition": s.raw}
+    return {"strategy": s.strategy, "version": s.version, "digest": s.digest, "definition": s.definition()}
 
 
 def _strategy_or_404(name: str):  # type: ignore[no-untyped-def]

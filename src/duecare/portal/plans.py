@@ -41,11 +41,9 @@ class PlanRules:
 
 @cache
 def plan_rules() -> PlanRules:
-    """The rules from the strategy's `plan_rules` block if it has one, else the packaged defaults."""
-    from duecare.policy.loader import load_strategy
-
-    data: dict[str, Any] = load_strategy("standard").raw.get("plan_rules") or yaml.safe_load(
-        (resources.files("duecare.portal") / "plan_rules.yaml").read_text(encoding="utf-8"))
+    """The packaged plan rules (policy/plan_rules.yaml)."""
+    data: dict[str, Any] = yaml.safe_load(
+        (resources.files("duecare.policy") / "plan_rules.yaml").read_text(encoding="utf-8"))
     p = {r["id"]: r.get("params", {}) for r in data["rules"]}
     return PlanRules(
         version=str(data["version"]), source=str(data["source"]),

@@ -9,10 +9,9 @@ strategy on held-out seeds it never saw.
 
 from __future__ import annotations
 
-import copy
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import yaml
 
 from duecare.kit.errors import UserError
 from duecare.policy.evaluator import Policy
-from duecare.policy.loader import Strategy, all_packs
+from duecare.policy.loader import Strategy, all_packs, strategy_from_definition
 from duecare.simulate.compare import Comparison, compare
 from duecare.simulate.params import Params
 from duecare.simulate.run import Variant, simulate
@@ -37,7 +36,7 @@ class Space:
     base: Strategy
 
     def suggest(self, trial: Any) -> dict[str, Any]:
-        p = self.base.params
+        p = self.base.params.as_dict()
         sms = trial.suggest_int("sms_max_dpd", 1, 7)
         return {
             "sms_max_dpd": sms,
@@ -51,8 +50,8 @@ class Space:
         }
 
     def current(self) -> dict[str, Any]:
-        p = self.base.params
-        early = next((x["action"] for x in self.base.raw["ladder"] if x["reason"] == EARLY_REASON), "sms_reminder")
+        p = self.base.params.as_dict()
+        early = next((x.action for x in self.base.ladder if x.reason == EARLY_REASON), "sms_reminder")
         return {"sms_max_dpd": int(p["sms_max_dpd"]), "call_max_dpd": int(p["call_max_dpd"]),
                 "visit_min_dpd": int(p["visit_min_dpd"]), "visit_min_overdue_amount": int(p["visit_min_overdue_amount"]),
                 "consent_response_days": int(p["consent_response_days"]), "early_channel": early,
@@ -61,7 +60,7 @@ class Space:
 
 def apply(base: Strategy, choice: dict[str, Any], name: str | None = None) -> Strategy:
     """The strategy with the chosen lender-choice values; everything else is the base's."""
-    raw = copy.deepcopy(base.raw)
+    raw = base.definition()
     for key in ("sms_max_dpd", "call_max_dpd", "visit_min_dpd", "visit_min_overdue_amount", "consent_response_days"):
         raw["params"][key] = choice[key]
     for line in raw["ladder"]:
@@ -71,22 +70,22 @@ def apply(base: Strategy, choice: dict[str, Any], name: str | None = None) -> St
     variants = raw.setdefault("variants", {})
     variants["champion"] = {**variants.get("champion", {}), "share": round(1.0 - share, 4)}
     variants["challenger"] = {**variants.get("challenger", {"params": {}}), "share": share}
-    strategy = replace(base, raw=raw)
+    strategy = strategy_from_definition(raw, place=base.strategy)
     check_lender_choice_only(base, strategy)
-    return replace(strategy, strategy=name or base.strategy, raw={**raw, "strategy": name or base.strategy})
+    return strategy_from_definition({**raw, "strategy": name or base.strategy}, place=name or base.strategy)
 
 
 def check_lender_choice_only(base: Strategy, new: Strategy) -> None:
     """The gate, the ladder's conditions and order, reachability, the visit window and the strategy's own rules
     are the base's; only parameters, the early-arrears channel and the split may differ."""
     for key in ("visit_gate", "reachability", "visit_window", "rules"):
-        if base.raw.get(key) != new.raw.get(key):
+        if getattr(base, key) != getattr(new, key):
             raise AssertionError(f"optimiser changed {key}: only lender-choice parameters may move")
-    old_lines = [(x["id"], x["when"]) for x in base.raw["ladder"]]
-    if old_lines != [(x["id"], x["when"]) for x in new.raw["ladder"]]:
+    old_lines = [(x.id, x.when) for x in base.ladder]
+    if old_lines != [(x.id, x.when) for x in new.ladder]:
         raise AssertionError("optimiser changed a ladder condition")
-    changed = [x["id"] for x, y in zip(base.raw["ladder"], new.raw["ladder"], strict=True)
-               if x["action"] != y["action"] and x["reason"] != EARLY_REASON]
+    changed = [x.id for x, y in zip(base.ladder, new.ladder, strict=True)
+               if x.action != y.action and x.reason != EARLY_REASON]
     if changed:
         raise AssertionError(f"optimiser changed actions of {changed}")
 
@@ -161,7 +160,7 @@ def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: in
 
 
 def strategy_yaml(strategy: Strategy) -> str:
-    return str(yaml.safe_dump(strategy.raw, allow_unicode=True, sort_keys=False, width=120))
+    return str(yaml.safe_dump(strategy.definition(), allow_unicode=True, sort_keys=False, width=120))
 
 
 def diff_text(old: Strategy, new: Strategy) -> str:

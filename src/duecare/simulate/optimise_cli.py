@@ -48,7 +48,7 @@ def optimise_cmd(
 ) -> None:
     """Search the strategy's lender-choice parameters for the highest net recovery within the caps."""
     from duecare.policy.evaluator import Policy
-    from duecare.policy.loader import load_strategy
+    from duecare.policy.loader import load_strategy, strategy_from_definition
     from duecare.simulate.inputs import out_dir, portfolio_of
     from duecare.simulate.optimise import diff_text, optimise, strategy_yaml
     from duecare.simulate.params import load_params
@@ -75,7 +75,7 @@ def optimise_cmd(
     best = outcome.strategy
     held = {r["strategy"]: r["metrics"] for r in outcome.held_out.rows}
     cur, new = held[base.strategy], held[best.strategy]
-    raw = dict(best.raw)
+    raw = best.definition()
     raw["version"] = f"{base.version}+opt{when}"
     figures = {"strategy": base.strategy, "when": when, "new_net": f"{new['net_recovery']['mean']:,.0f}",
                "cur_net": f"{cur['net_recovery']['mean']:,.0f}", "new_visits": f"{new['visits']['mean']:.1f}",
@@ -83,12 +83,12 @@ def optimise_cmd(
                "cur_complaints": f"{cur['complaints']['mean']:.1f}"}
     raw["description"] = {language: translate(language, TUNED, **figures) for language in ("en", "zh")}
     examples_src = (base.path.parent if base.path else Path(str(load_strategy("standard").path)).parent) \
-        / base.raw.get("examples_file", "standard.examples.yaml")
+        / (base.examples_file or "standard.examples.yaml")
     examples_name = f"{best.strategy}.examples.yaml"
     raw["examples_file"] = examples_name
     path = directory / f"{best.strategy}.yaml"
     shutil.copyfile(Path(str(examples_src)), directory / examples_name)
-    written = type(best)(strategy=best.strategy, version=raw["version"], raw=raw, digest="", path=path)
+    written = strategy_from_definition(raw, place=str(path), path=path)
     path.write_text("# Written by `duecare optimise`: only lender-choice parameters differ from "
                     f"{base.strategy} v{base.version}.\n" + strategy_yaml(written), encoding="utf-8")
     load_strategy.cache_clear()

@@ -82,7 +82,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
     bmap = portfolio.frames["borrowers"].select("borrower_id").with_row_index("bi").with_columns(
         pl.col("bi").cast(pl.Int64))
     ledger = Ledger()
-    lookahead = int(variant.policy.strategy.params.get("pre_due_max_days", 3))
+    lookahead = int(variant.policy.strategy.params.as_dict().get("pre_due_max_days", 3))
     daily: list[dict[str, Any]] = []
     for t in range(days):
         as_of = datetime(portfolio.start.year, portfolio.start.month, portfolio.start.day, tzinfo=UTC) \

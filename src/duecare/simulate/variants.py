@@ -7,11 +7,10 @@ which ignores the consent rules, exists only inside the simulation.
 
 from __future__ import annotations
 
-import copy
-from dataclasses import replace
+from typing import Any
 
 from duecare.policy.evaluator import Policy
-from duecare.policy.loader import Strategy, all_packs, load_strategy
+from duecare.policy.loader import Strategy, all_packs, load_strategy, strategy_from_definition
 from duecare.simulate.run import Variant
 
 VISIT_ACTIONS = ("visit_notice", "visit_approval", "visit_schedule")
@@ -20,13 +19,13 @@ COUNTERFACTUAL_LABEL = ("COUNTERFACTUAL, unlawful: visits every borrower at 60+ 
 HARD_STOPS = ("deceased", "bankrupt", "dispute_open", "do_not_contact", "represented_by_lawyer")
 
 
-def _strategy(base: Strategy, name: str, raw: dict[str, object]) -> Strategy:
-    return replace(base, strategy=name, raw={**raw, "strategy": name}, path=None)
+def _strategy(base: Strategy, name: str, raw: dict[str, Any]) -> Strategy:
+    return strategy_from_definition({**raw, "strategy": name}, place=name)
 
 
 def remote_only(base: Strategy) -> Strategy:
     """The strategy with every line of the visit track removed: deep arrears fall to the remote call line."""
-    raw = copy.deepcopy(base.raw)
+    raw = base.definition()
     raw["ladder"] = [line for line in raw["ladder"] if line["action"] not in VISIT_ACTIONS]
     return _strategy(base, f"{base.strategy}-remote-only", raw)
 
@@ -34,7 +33,7 @@ def remote_only(base: Strategy) -> Strategy:
 def visit_everyone(base: Strategy, min_dpd: int = 60) -> Strategy:
     """Counterfactual: after the hard stops (deceased, bankrupt, dispute, do-not-contact, lawyer), every account at
     `min_dpd`+ DPD is visited, at most once per cooldown; no notice, consent, approval or reachability check."""
-    raw = copy.deepcopy(base.raw)
+    raw = base.definition()
     raw["params"] = {**raw["params"], "visit_min_dpd": min_dpd}
     gate = {line["code"]: line for line in raw["visit_gate"]}
     raw["visit_gate"] = [gate["dpd_below_threshold"], gate["visit_limit_reached"]]

@@ -96,7 +96,7 @@ def candidates(who: As, limit: Annotated[int, typer.Option(help="Stop after this
             ev = evaluate(ctx.session, loan_id, ctx.at, ctx.policy)
             if ev.action == "visit_notice" and repository.open_visit_for_loan(ctx.session, loan_id) is None:
                 _out({"loan_id": loan_id, "borrower_id": ctx.session.get(Loan, loan_id).borrower_id,  # type: ignore[union-attr]
-                      "dpd": ev.decision["features"]["dpd"], "reasons": ev.decision["reasons"]})
+                      "dpd": ev.decision.features["dpd"], "reasons": ev.decision.reasons})
                 found += 1
                 if found >= limit:
                     break

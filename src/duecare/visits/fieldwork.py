@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from duecare.kit.errors import TransitionError
 from duecare.ledger.models import Visit, VisitStatus
+from duecare.policy.model import VisitWindow
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import guarded
 from duecare.visits import aftercare, steps, transitions
@@ -100,7 +101,7 @@ def _hm(text: str) -> int:
     return int(h) * 60 + int(m)
 
 
-def time_problems(visit: VisitCase, report: ReportIn, window: dict[str, Any], tz: ZoneInfo) -> list[dict[str, Any]]:
+def time_problems(visit: VisitCase, report: ReportIn, window: VisitWindow, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Why the report's times cannot be true of this visit (empty: they fit)."""
     out: list[dict[str, Any]] = []
     arrived, left = report.arrived_at, report.left_at
@@ -117,8 +118,8 @@ def time_problems(visit: VisitCase, report: ReportIn, window: dict[str, Any], tz
             bad("time_outside_slot", name, "outside the slot the borrower was told")
         local = moment.astimezone(tz)
         minutes = local.hour * 60 + local.minute
-        if WEEKDAYS[local.weekday()] not in window["weekdays"] or not \
-                _hm(window["start"]) <= minutes <= _hm(window["end"]):
+        if WEEKDAYS[local.weekday()] not in window.weekdays or not \
+                _hm(window.start) <= minutes <= _hm(window.end):
             bad("time_outside_visit_window", name, "outside the strategy's visit window")
     if visit.checked_in_at is not None and arrived < visit.checked_in_at:
         bad("time_before_check_in", "arrived_at", "before the agents checked in")
@@ -138,7 +139,7 @@ def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
     report = validate_report(dict(raw), ctx.policy, visit.pack, b.phones)
     report = report.model_copy(update={"arrived_at": report.arrived_at or visit.checked_in_at,
                                        "left_at": report.left_at or visit.checked_out_at})
-    problems = time_problems(visit, report, ctx.policy.strategy.raw["visit_window"], ZoneInfo(b.timezone))
+    problems = time_problems(visit, report, ctx.policy.strategy.visit_window, ZoneInfo(b.timezone))
     if report.outcome == Outcome.REFUSED and report.refused_by is None:
         problems.append({"code": "refused_by_missing", "field": "refused_by",
                          "message": "say who asked you not to come back (borrower or household_member)"})

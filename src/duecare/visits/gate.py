@@ -14,13 +14,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from duecare.ledger.models import Loan
 from duecare.ledger.repository import borrower_frames
 from duecare.policy.evaluator import Policy, Scorer, decide
-from duecare.policy.output import decision_json
-from duecare.visits.scope import VisitPolicy
+from duecare.policy.output import Decision, decision_rows
+from duecare.visits.scope import RuleRef, VisitPolicy
 
 # Gate codes that only say the workflow has not reached a later step yet (not a reason to stop the visit).
 STEP_CODES = frozenset({"notice_not_sent", "notice_period_running", "consent_missing", "approval_missing"})
@@ -34,21 +35,33 @@ def batch_scorer() -> Scorer | None:
     return registered_scorer()
 
 
+class GateCheck(BaseModel):
+    """One condition of the visit gate for one loan: met or not, what it tests, the rules behind it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    met: bool
+    condition: str
+    rules: list[RuleRef]
+
+
 @dataclass(frozen=True)
 class GateEvaluation:
-    """The decision for one loan at one moment."""
+    """The decision for one loan at one moment, with each gate condition."""
 
     at: datetime
-    decision: dict[str, Any]
+    decision: Decision
+    gate_detail: list[GateCheck] = field(default_factory=list)
     changes_since_notice: list[str] = field(default_factory=list)  # kept empty: the gate itself decides
 
     @property
     def action(self) -> str:
-        return str(self.decision["action"])
+        return self.decision.action
 
     @property
     def unmet(self) -> list[str]:
-        return list(self.decision["visit_gate"]["unmet"])
+        return list(self.decision.unmet)
 
     @property
     def eligible(self) -> bool:
@@ -64,7 +77,9 @@ class GateEvaluation:
         return [c for c in self.unmet if c not in allowed_steps]
 
     def as_json(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), "decision": self.decision}
+        """As stored with each workflow event: the decision contract plus `gate_detail`."""
+        return {"at": self.at.isoformat(), "decision": {**self.decision.as_json(),
+                                                         "gate_detail": [c.model_dump() for c in self.gate_detail]}}
 
     @property
     def digest(self) -> str:
@@ -92,18 +107,15 @@ def evaluate_many(session: Session, loan_ids: list[str], at: datetime, policy: V
     frames = borrower_frames(session, borrower_ids.pop(), exclude_visit_ids=exclude_visit_ids)
     pol = Policy(packs=policy.packs, strategy=policy.strategy)
     decisions = decide(frames, at, pol, scorer=scorer)
-    rows = {r["loan_id"]: r for r in decision_json(decisions.filter(decisions["loan_id"].is_in(loan_ids)), pol)}
+    rows = {d.loan_id: d for d in decision_rows(decisions.filter(decisions["loan_id"].is_in(loan_ids)), pol)}
     out = {}
     for loan_id in loan_ids:
         decision = rows.get(loan_id)
         if decision is None:
             raise LookupError(f"loan {loan_id} has no schedule to decide on")
-        pack = decision["policy"]["pack"]
-        decision["gate_detail"] = [
-            {"code": line["code"], "met": line["code"] not in decision["visit_gate"]["unmet"],
-             "condition": line["unmet_when"],
-             "rules": [r.model_dump() for r in policy.gate_rules(line["code"], pack)]}
-            for line in policy.strategy.raw["visit_gate"]
-        ]
-        out[loan_id] = GateEvaluation(at=at, decision=decision)
+        pack = decision.policy.pack
+        detail = [GateCheck(code=line.code, met=line.code not in decision.unmet, condition=line.unmet_when,
+                            rules=policy.gate_rules(line.code, pack))
+                  for line in policy.strategy.visit_gate]
+        out[loan_id] = GateEvaluation(at=at, decision=decision, gate_detail=detail)
     return out

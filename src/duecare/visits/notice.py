@@ -76,7 +76,7 @@ def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loa
     lang = notice_language(language)
     content = _content()
     pc = content["packs"][pack]
-    window = policy.strategy.raw["visit_window"]
+    window = policy.strategy.visit_window
     checklist = policy.checklist(lang)
     lender = get_settings().brand
     version = template_version(pack, lang, policy)
@@ -85,11 +85,11 @@ def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loa
         notice_id=notice_id, loan_id=loan_id, borrower_name=borrower_name, sent_on=sent_on.isoformat(),
         lender=lender, lender_cap=lender[:1].upper() + lender[1:],
         ask=[a["text"] for a in checklist["ask"]], never=[n["text"] for n in checklist["never"]],
-        window=f"{window['start']}–{window['end']}", service_minutes=policy.data.scheduling.service_minutes,
+        window=f"{window.start}–{window.end}", service_minutes=policy.data.scheduling.service_minutes,
         alternatives=pc["alternatives"][lang], rights=pc["rights"][lang], complaint=pc["complaint"][lang],
         **{key: pc[key][lang] for key in NOTICE_ELEMENTS},
         sources=pc["sources"], portal_url=portal_url(), template_version=version,
-        respond_by=(sent_on + timedelta(days=int(policy.strategy.params["consent_response_days"]))).isoformat(),
+        respond_by=(sent_on + timedelta(days=policy.strategy.params.consent_response_days)).isoformat(),
     )
     canonical = "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
     return RenderedNotice(text=canonical, version_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),

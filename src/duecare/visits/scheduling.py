@@ -41,10 +41,10 @@ def _hm(text: str) -> int:
 
 def allowed_intervals(session: Session, borrower: Borrower, day: date, policy: VisitPolicy) -> list[tuple[int, int]]:
     """Minutes after local midnight when a visit may take place on `day` (empty: not on that day)."""
-    window = policy.strategy.raw["visit_window"]
-    if WEEKDAYS[day.weekday()] not in window["weekdays"]:
+    window = policy.strategy.visit_window
+    if WEEKDAYS[day.weekday()] not in window.weekdays:
         return []
-    lo, hi = _hm(window["start"]), _hm(window["end"])
+    lo, hi = _hm(window.start), _hm(window.end)
     for rule in policy.packs[str(borrower.jurisdiction)].rules_of("contact_hours"):
         lo, hi = max(lo, _hm(rule.params["start"])), min(hi, _hm(rule.params["end"]))
     prefs = repository.preferences(session, borrower.id)
@@ -127,7 +127,7 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
             raise TransitionError("agent_not_available", "fewer than two active field agents")
     tz = ZoneInfo(borrower.timezone)
     sched = policy.data.scheduling
-    cooldown = timedelta(days=int(policy.strategy.params["visit_cooldown_days"]))
+    cooldown = timedelta(days=policy.strategy.params.visit_cooldown_days)
     today = at.astimezone(tz).date()
     days = [day] if day is not None else [today + timedelta(days=i) for i in range(sched.horizon_days + 1)]
     seen_reason = "no_slot_in_window"

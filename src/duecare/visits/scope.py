@@ -88,12 +88,12 @@ class VisitPolicy:
         return tuple(item.field for item in self.data.visit_scope.ask)
 
     def rule_ref(self, pack: str, rule_id: str) -> RuleRef:
-        if rule_id == self.strategy.raw["visit_window"]["rule"]:
-            return RuleRef(rule=rule_id, source=self.strategy.raw["visit_window"]["source"], confidence="lender",
+        if rule_id == self.strategy.visit_window.rule:
+            return RuleRef(rule=rule_id, source=self.strategy.visit_window.source, confidence="lender",
                            lender_choice=True)
-        own = next((r for r in self.strategy.raw.get("rules", []) if r["id"] == rule_id), None)
+        own = self.strategy.own_rule(rule_id)
         if own is not None:  # the lender's own rule, named by the strategy (never law)
-            return RuleRef(rule=rule_id, source=own["source"], confidence="lender", lender_choice=True)
+            return RuleRef(rule=rule_id, source=own.source, confidence="lender", lender_choice=True)
         r = self.packs[pack].rule(rule_id)
         return RuleRef(rule=r.id, source=r.source, confidence=r.confidence, lender_choice=r.lender_choice)
 
@@ -134,7 +134,7 @@ def _check_refs(policy: VisitPolicy, where: str) -> None:
                 policy.gate_rules(code, pack)
             except KeyError as exc:
                 raise PolicyError(f"gate_rules.{code}.{pack}: unknown rule {exc}", place=where) from None
-    codes = {line["code"] for line in policy.strategy.raw["visit_gate"]}
+    codes = set(policy.strategy.gate_codes())
     missing = codes - set(policy.data.gate_rules)
     if missing:
         raise PolicyError(f"gate_rules: no rule for gate codes {sorted(missing)}", place=where)

@@ -56,12 +56,11 @@ AT_SCHEDULE = frozenset[str]()
 # Decisions on the visit track: `visit_notice`, or a consent/approval of an earlier notice whose visit staff
 # cancelled (the loan is not left on `visit_schedule` with no visit behind it: a new notice is sent).
 VISIT_TRACK = ("visit_notice", "visit_approval", "visit_schedule")
-REFUSED_BLOCK_DAYS = 180  # "do not return": the default when the strategy sets no visit_refused_block_days
 
 
 def refused_recently(ctx: Ctx, borrower_id: str) -> bool:
     """A do-not-return mark inside the strategy's period (default 180 days)."""
-    days = int(ctx.policy.strategy.params.get("visit_refused_block_days", REFUSED_BLOCK_DAYS))
+    days = ctx.policy.strategy.params.visit_refused_block_days
     return bool(ctx.session.scalar(select(Visit.id).where(
         Visit.borrower_id == borrower_id, Visit.outcome == "refused", Visit.at <= ctx.at,
         Visit.at > ctx.at - timedelta(days=days)).limit(1)))
@@ -84,13 +83,13 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
                               f"today's decision for loan {loan_id} is {gate.action!r}, not 'visit_notice'; "
                               f"unmet: {', '.join(gate.unmet) or 'none'}")
     visit = VisitCase(id=new_id("V"), borrower_id=loan.borrower_id, loan_id=loan_id, state=S.PROPOSED,
-                      pack=gate.decision["policy"]["pack"], policy_version=gate.decision["policy"]["version"],
+                      pack=gate.decision.policy.pack, policy_version=gate.decision.policy.version,
                       proposed_by=ctx.actor.label, proposed_at=ctx.at, updated_at=ctx.at)
     ctx.session.add(visit)
     ctx.session.flush()
     ref = ctx.policy.step_rule("proposed", visit.pack)
     ctx.session.add(VisitEvent(visit_id=visit.id, at=ctx.at, actor=ctx.actor.label, from_state=None,
-                               to_state=S.PROPOSED.value, reasons=json.dumps(gate.decision["reasons"]),
+                               to_state=S.PROPOSED.value, reasons=json.dumps(gate.decision.reasons),
                                rule_id=ref.rule, legal_basis=ref.source[:500],
                                gate_json=json.dumps(gate.as_json(), ensure_ascii=False, default=str),
                                gate_digest=gate.digest))
@@ -130,7 +129,7 @@ def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
 @guarded("visits.schedule")
 def expire_due(ctx: Ctx) -> list[VisitCase]:
     """Notices left unanswered for the strategy's response period expire (no visit)."""
-    days = int(ctx.policy.strategy.params["consent_response_days"])
+    days = ctx.policy.strategy.params.consent_response_days
     due = ctx.session.scalars(select(VisitCase.id).join(Notice, Notice.id == VisitCase.notice_id).where(
         VisitCase.state == S.NOTICE_SENT, Notice.sent_at <= ctx.at - timedelta(days=days))).all()
     out = []

@@ -4,33 +4,40 @@ reasons in words, the rules that blocked or allowed it with their sources, and t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from duecare.privacy.permissions import Actor
 from duecare.web.snapshot import decisions_for
 
+if TYPE_CHECKING:
+    from duecare.policy.evaluator import Policy
+    from duecare.policy.loader import Pack
+
 
 def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """The decision contract (DESIGN.md) per loan, for the borrowers the actor may read."""
     from duecare.policy.evaluator import Policy
-    from duecare.policy.output import decision_json
+    from duecare.policy.output import decision_rows
 
     decided = decisions_for(db, actor, at, borrower_ids)
     if decided.height == 0:
         return []
     policy = Policy.default()
-    rows = decision_json(decided, policy)
-    extra = {r["loan_id"]: r for r in decided.select("loan_id", "borrower_id").to_dicts()}
-    for row in rows:
-        pack = policy.packs[row["policy"]["pack"]]
-        row["borrower_id"] = extra[row["loan_id"]]["borrower_id"]
-        row["ref"] = f"decision:{row['loan_id']}:{at.date().isoformat()}"
-        row["summary"] = f"{row['action']} ({', '.join(row['reasons'])}); policy {row['policy']['version']}"
-        row["blocked_by"] = [dict(b, text=_rule_text(pack, b["rule"])) for b in row["blocked_by"]]
-        row["rule_line"] = _ladder_line(policy, row.get("ladder_line"))
-        row["risk"] = _risk(row["features"])
+    borrower_of = dict(zip(decided["loan_id"].to_list(), decided["borrower_id"].to_list(), strict=True))
+    rows = []
+    for d in decision_rows(decided, policy):
+        pack = policy.packs[d.policy.pack]
+        rows.append({
+            **d.as_json(),
+            "borrower_id": borrower_of[d.loan_id],
+            "ref": f"decision:{d.loan_id}:{at.date().isoformat()}",
+            "summary": f"{d.action} ({', '.join(d.reasons)}); policy {d.policy.version}",
+            "blocked_by": [{**b.model_dump(), "text": _rule_text(pack, b.rule)} for b in d.blocked_by],
+            "rule_line": _ladder_line(policy, d.ladder_line),
+            "risk": _risk(d.features),
+        })
     return rows
 
 
@@ -45,19 +52,18 @@ def _risk(features: dict[str, Any]) -> dict[str, Any] | None:
             "reasons": [{"code": c, "en": reason_text(c, "en"), "zh": reason_text(c, "zh")} for c in codes]}
 
 
-def _rule_text(pack: Any, rule_id: str) -> dict[str, str]:
+def _rule_text(pack: Pack, rule_id: str) -> dict[str, str]:
     try:
         return dict(pack.rule(rule_id).description)
     except KeyError:
         return {}
 
 
-def _ladder_line(policy: Any, line_id: str | None) -> dict[str, Any] | None:
-    for line in policy.strategy.raw["ladder"]:
-        if line["id"] == line_id:
-            return {"id": line_id, "when": line["when"], "strategy": policy.strategy.strategy,
-                    "version": policy.strategy.version}
-    return None
+def _ladder_line(policy: Policy, line_id: str | None) -> dict[str, Any] | None:
+    line = policy.strategy.ladder_line(line_id)
+    if line is None:
+        return None
+    return {"id": line.id, "when": line.when, "strategy": policy.strategy.strategy, "version": policy.strategy.version}
 
 
 def borrower_explanations(db: Session, actor: Actor, at: datetime) -> list[dict[str, Any]]:
