@@ -20,7 +20,7 @@ def test_a_candidate_changes_parameters_and_the_early_channel_but_no_gate_or_con
               "challenger_share": 0.1}
     new = apply(base, choice)
     assert new.params.as_dict()["call_max_dpd"] == 20 and new.challenger_share == 0.1
-    assert new.visit_gate == base.visit_gate
+    assert new.definition()["visit_gate"] == base.definition()["visit_gate"]
     assert [x.when for x in new.ladder] == [x.when for x in base.ladder]
     assert next(x for x in new.ladder if x.reason == "early_arrears_reminder").action == "email_notice"
 
