@@ -41,13 +41,14 @@ def routers() -> list[APIRouter]:
     from duecare.portal.alternatives import router as portal_alternatives
     from duecare.portal.documents import router as portal_documents
     from duecare.portal.routes import router as portal
+    from duecare.portal.video import router as portal_video
     from duecare.privacy.auth_routes import router as auth
     from duecare.privacy.rights_routes import router as rights
     from duecare.speech.routes import router as speech
     from duecare.visits.routes import router as visits
     from duecare.web.routes import router as web
 
-    return [auth, rights, policy, visits, contacts, speech, portal, portal_alternatives, portal_documents, console, web]
+    return [auth, rights, policy, visits, contacts, speech, portal, portal_alternatives, portal_documents, portal_video, console, web]
 
 
 def plotly_dir() -> Path:

@@ -23,6 +23,7 @@ from duecare.console import (
     inboxpages,
     search,
     simulations,
+    videopages,
     visitpages,
 )
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
@@ -415,4 +416,5 @@ router.include_router(visitpages.router)  # the visit workflow's pages (console/
 router.include_router(inboxpages.router)  # the staff inbox of borrower requests (console/inboxpages.py)
 router.include_router(simulations.router)  # Policy › Simulations: the last simulate/optimise reports (console/simulations.py)
 router.include_router(alternativepages.router)  # remote alternatives to a visit (console/alternativepages.py)
+router.include_router(videopages.router)  # video/phone appointments, the agent's side (console/videopages.py)
 router.include_router(documentpages.router)  # borrowers' uploaded proof, need to know (console/documentpages.py)

@@ -186,6 +186,8 @@ LABELS: dict[str, dict[str, str]] = {
         "phone_appointment": N_("Book a phone appointment"),
         "plan": N_("Propose a repayment plan"),
     },
+    "appointment_mode": {"video": N_("Video call"), "phone": N_("Phone appointment")},
+    "appointment_state": {"booked": N_("Booked"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     "document_kind": {"income": N_("Proof of income"), "hardship": N_("Proof of hardship"), "other": N_("Other")},
     "alternative_state": {"chosen": N_("Chosen: waiting for you"), "completed": N_("Done: a person will check it"),
                           "verified": N_("Verified: no visit needed"), "cancelled": N_("Cancelled")},
