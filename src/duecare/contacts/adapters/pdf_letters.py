@@ -17,6 +17,7 @@ from duecare.contacts.adapters.base import (
     LetterPrinter,
     OutboundMessage,
     PermanentError,
+    TransientError,
 )
 from duecare.kit.settings import get_settings
 
@@ -60,12 +61,18 @@ class PdfLetters(LetterPrinter):
         target = self._path(message.key)
         if target.exists():
             return Delivered(provider_ref=target.name, duplicate=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
         data = message.attachment or render_pdf(message.subject, message.to, message.body)
         tmp = target.with_suffix(".pdf.part")
-        tmp.write_bytes(data)
-        os.chmod(tmp, 0o600)  # letters carry personal data
-        os.replace(tmp, target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.chmod(tmp, 0o600)  # letters carry personal data
+            os.replace(tmp, target)
+        except OSError as exc:  # full, unwritable or not a folder: nothing was delivered, retry with the reason
+            if tmp.parent.is_dir():
+                tmp.unlink(missing_ok=True)
+            raise TransientError(f"letters folder {self.folder.name!r} not writable: "
+                                 f"{exc.strerror or type(exc).__name__} (errno {exc.errno})") from None
         return Delivered(provider_ref=target.name)
 
     def confirm(self, message: OutboundMessage, session: Session) -> tuple[Confirmation, str | None]:
