@@ -27,9 +27,12 @@ BASE: Rows = {
     ],
     "loans": [
         {"loan_id": "L1", "borrower_id": "B1", "currency": "CNY", "principal": Decimal("12000.00"),
-         "disbursed_on": date(2025, 12, 15)},
+         "disbursed_on": date(2025, 12, 15), "interest_rate": Decimal("18.25"), "apr": Decimal("19.60"),
+         "fees": Decimal("120.00"), "late_fee": Decimal("0.00"), "penalty_rate": Decimal("27.38"), "grace_days": 3},
+        # L2 has no terms on file (every term column empty): an older feed stays valid
         {"loan_id": "L2", "borrower_id": "B2", "currency": "USD", "principal": Decimal("950.50"),
-         "disbursed_on": date(2026, 1, 3)},
+         "disbursed_on": date(2026, 1, 3), "interest_rate": None, "apr": None, "fees": None, "late_fee": None,
+         "penalty_rate": None, "grace_days": None},
     ],
     "installments": [
         {"loan_id": "L1", "seq": 1, "due_date": date(2026, 1, 1), "amount": Decimal("1100.00")},

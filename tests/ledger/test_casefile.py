@@ -36,6 +36,20 @@ def test_a_good_case_parses_with_decimal_amounts():
     assert str(case.loans[0].installments[0].amount) == "1100.50"
 
 
+def test_a_case_file_without_loan_terms_leaves_them_unknown():
+    loan = parse_case(GOOD).loans[0]
+    assert (loan.interest_rate, loan.apr, loan.fees, loan.late_fee, loan.penalty_rate, loan.grace_days) == (None,) * 6
+
+
+def test_loan_terms_are_read_as_decimals_and_bounded():
+    data = json.loads(json.dumps(GOOD))
+    data["loans"][0].update(interest_rate="18.25", apr=19.6, fees=120, late_fee="0", penalty_rate=27.38, grace_days=3)
+    loan = parse_case(data).loans[0]
+    assert (str(loan.interest_rate), str(loan.apr), loan.grace_days) == ("18.25", "19.6", 3)
+    assert "loans[0].apr: must be >= 0" in bad(lambda d: d["loans"][0].update(apr=-1))
+    assert "loans[0].grace_days" in bad(lambda d: d["loans"][0].update(grace_days=400))
+
+
 def test_negative_amount_is_named_by_its_place():
     msg = bad(lambda d: d["loans"][0]["installments"][2].update(amount=-5))
     assert "loans[0].installments[2].amount: must be > 0" in msg

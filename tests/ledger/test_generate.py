@@ -108,19 +108,32 @@ class TestContract:
             assert latest is None or latest < CUTOFF, name
         assert read(mixed, "loans")["disbursed_on"].max() < AS_OF
 
-    def test_installments_sum_to_the_principal_to_the_cent(self, mixed: Path) -> None:
-        sums = read(mixed, "installments").group_by("loan_id").agg(pl.col("amount").sum(), pl.len())
-        joined = read(mixed, "loans").join(sums, on="loan_id")
-        assert (joined["amount"] == joined["principal"]).all()
-        assert joined["len"].is_in([3, 6, 9, 12, 18, 24]).all()
+    def test_the_instalments_repay_the_principal_with_interest_at_the_stated_rate(self, mixed: Path) -> None:
+        inst = read(mixed, "installments").join(read(mixed, "loans"), on="loan_id")
+        discounted = inst.with_columns(
+            pv=pl.col("amount").cast(pl.Float64)
+            * (1 + pl.col("interest_rate").cast(pl.Float64) / 1200) ** -pl.col("seq").cast(pl.Float64))
+        per_loan = discounted.group_by("loan_id").agg(
+            pl.col("pv").sum(), pl.col("principal").first().cast(pl.Float64), pl.col("amount").sum(), pl.len())
+        assert ((per_loan["pv"] - per_loan["principal"]).abs() <= 0.01).all()
+        assert (per_loan["amount"].cast(pl.Float64) >= per_loan["principal"]).all()
+        assert per_loan["len"].is_in([3, 6, 9, 12, 18, 24]).all()
         assert (read(mixed, "installments")["amount"] > 0).all()
         assert (read(mixed, "payments")["amount"] > 0).all()
 
-    def test_cn_principal_lies_between_1k_and_50k_cny(self, cn: Path) -> None:
+    def test_the_apr_is_never_below_the_rate_and_is_above_it_when_fees_are_charged(self, mixed: Path) -> None:
+        loans = read(mixed, "loans").with_columns(pl.col("apr", "interest_rate", "fees").cast(pl.Float64))
+        assert (loans["apr"] >= loans["interest_rate"] - 0.01).all()
+        with_fees = loans.filter(pl.col("fees") > 0)
+        assert with_fees.height > 0 and (with_fees["apr"] > with_fees["interest_rate"]).all()
+
+    def test_cn_amounts_repaid_lie_between_1k_and_50k_cny(self, cn: Path) -> None:
         loans = read(cn, "loans")
         assert set(loans["currency"]) == {"CNY"}
-        assert loans["principal"].cast(pl.Float64).min() >= 1000
-        assert loans["principal"].cast(pl.Float64).max() <= 50000
+        repaid = read(cn, "installments").group_by("loan_id").agg(pl.col("amount").sum().cast(pl.Float64))
+        assert repaid["amount"].min() >= 1000 and repaid["amount"].max() <= 50000
+        assert loans["grace_days"].to_list() == [3] * loans.height
+        assert loans["late_fee"].cast(pl.Float64).max() == 0 and loans["penalty_rate"].null_count() == 0
 
 
 class TestDeterminism:

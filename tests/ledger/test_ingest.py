@@ -17,7 +17,7 @@ from duecare.kit.db import get_engine, unit_of_work
 from duecare.kit.errors import UserError
 from duecare.ledger import repository
 from duecare.ledger.ingest import TABLES, Summary, ingest_directory
-from duecare.ledger.models import Borrower, Consent, ContactEvent, Payment
+from duecare.ledger.models import Borrower, Consent, ContactEvent, Loan, Payment
 
 from .portfolio import rows, write_csv, write_parquet
 
@@ -78,6 +78,27 @@ class TestIngestLoadsEveryFile:
             assert k1.notice_version_hash == "f" * 64 and k1.evidence == "点击同意"
             assert [b.id for b in repository.borrowers_by_phone(s, "+86 13900139000")] == ["B1"]
             assert [b.id for b in repository.borrowers_by_phone(s, "0086 138 0013 8000")] == ["B1"]
+
+    @pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+    def test_loan_terms_are_stored_in_basis_points_and_minor_units_and_absent_terms_stay_unknown(
+            self, db_url: str, tmp_path: Path, writer: object) -> None:
+        run(db_url, writer(tmp_path / "in", rows()))  # type: ignore[operator]
+        with unit_of_work(db_url) as s:
+            l1, l2 = s.get(Loan, "L1"), s.get(Loan, "L2")
+            assert l1 is not None and l2 is not None
+            assert (l1.interest_rate_bp, l1.apr_bp, l1.fees_minor, l1.late_fee_minor, l1.penalty_rate_bp,
+                    l1.grace_days) == (1825, 1960, 12000, 0, 2738, 3)
+            assert (l2.interest_rate_bp, l2.apr_bp, l2.fees_minor, l2.late_fee_minor, l2.penalty_rate_bp,
+                    l2.grace_days) == (None,) * 6
+
+    def test_a_file_without_the_term_columns_is_still_accepted(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["loans"] = [{k: v for k, v in loan.items() if k in ("loan_id", "borrower_id", "currency", "principal",
+                                                                   "disbursed_on")} for loan in data["loans"]]
+        run(sqlite_url, write_csv(tmp_path / "in", data))
+        with unit_of_work(sqlite_url) as s:
+            l1 = s.get(Loan, "L1")
+            assert l1 is not None and l1.apr_bp is None and l1.principal == Decimal("12000.00")
 
     def test_csv_and_parquet_give_the_same_store(self, new_database: object, tmp_path: Path) -> None:
         a, b = new_database("sqlite"), new_database("sqlite")  # type: ignore[operator]
@@ -140,6 +161,14 @@ class TestABadRowRejectsTheRun:
             run(url, directory)
         assert counts(url) == dict.fromkeys(EXPECTED, 0), "a rejected run must leave nothing written"
         return str(info.value)
+
+    def test_a_negative_or_absurd_rate_is_named(self, sqlite_url: str, tmp_path: Path) -> None:
+        data = rows()
+        data["loans"][0]["apr"] = Decimal("-1.00")
+        data["loans"][1]["interest_rate"] = Decimal("1500.00")
+        message = self._reject(sqlite_url, write_csv(tmp_path / "in", data))
+        assert "loans.csv row 1: apr: must be >= 0" in message
+        assert "loans.csv row 2: interest_rate: must be <= 1000" in message
 
     def test_a_zero_payment_names_file_row_column_and_reason(self, db_url: str, tmp_path: Path) -> None:
         data = rows()

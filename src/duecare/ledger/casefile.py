@@ -59,6 +59,10 @@ def _decimal(value: Any) -> Any:
 
 Amount = Annotated[Decimal, BeforeValidator(_decimal)]
 PositiveAmount = Annotated[Decimal, BeforeValidator(_decimal), Field(gt=0)]
+# Loan terms (all optional: absent = not on file, and the portal says so). Rates are percent a year with at most
+# two decimals (18.25 = 18.25 %); money as amounts; see docs/data-format.md "Loan terms".
+Charge = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]
+Rate = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=1000)]
 
 
 class _Strict(BaseModel):
@@ -156,6 +160,12 @@ class Loan(_Strict):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     principal: Amount | None = None
     disbursed_on: Day | None = None
+    interest_rate: Rate | None = None  # nominal interest, percent a year
+    apr: Rate | None = None  # annual percentage rate, interest and fees together, as the contract states it
+    fees: Charge | None = None  # fees besides interest over the whole loan (arrangement, service)
+    late_fee: Charge | None = None  # charged per missed instalment
+    penalty_rate: Rate | None = None  # default interest on the overdue amount, percent a year
+    grace_days: int | None = Field(default=None, ge=0, le=90)  # days after a due date before a late charge
     installments: list[Installment] = Field(default=[], max_length=MAX_SEQ)
     payments: list[Payment] = Field(default=[], max_length=MANY)
 

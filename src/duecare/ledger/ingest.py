@@ -58,6 +58,8 @@ def _ref(name: str, target: str, required: bool = True) -> Col:
     return Col(name, "id", required=required, ref=target)
 
 
+RATE_COLS = ("interest_rate", "apr", "penalty_rate")  # percent a year -> *_bp (basis points) in the store
+CHARGE_COLS = ("fees", "late_fee")  # money -> *_minor
 _FLAG_COLS = tuple(Col(flag, "bool", required=False) for flag in m.FLAGS)
 
 SPECS: tuple[FileSpec, ...] = (
@@ -76,7 +78,11 @@ SPECS: tuple[FileSpec, ...] = (
     FileSpec("loans", ("loan_id",), (
         Col("loan_id", "id"), _ref("borrower_id", "borrowers"),
         Col("currency", "str", pattern=r"^[A-Z]{3}$", pattern_hint="must be a 3-letter ISO 4217 code such as CNY"),
-        Col("principal", "money", positive=True), Col("disbursed_on", "date")), required_file=True),
+        Col("principal", "money", positive=True), Col("disbursed_on", "date"),
+        # contract terms, optional (absent or empty = not on file): rates in percent a year, charges in money
+        *(Col(rate, "money", required=False, minimum=0, maximum=1000) for rate in RATE_COLS),
+        *(Col(charge, "money", required=False, minimum=0) for charge in CHARGE_COLS),
+        Col("grace_days", "int", required=False, minimum=0, maximum=90)), required_file=True),
     FileSpec("installments", ("loan_id", "seq"), (
         _ref("loan_id", "loans"), Col("seq", "int", minimum=1, maximum=MAX_SEQ), Col("due_date", "date"),
         Col("amount", "money", positive=True)), required_file=True),
@@ -299,7 +305,8 @@ def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
             .then(pl.format("[{}, {}]", pl.col("lat"), pl.col("lon"))).alias("geo"),
             *(pl.col(f).fill_null(False) for f in m.FLAGS),
         ).drop("lat", "lon")
-    out = out.rename({c: f"{c}_minor" for c in ("principal", "amount") if c in out.columns})
+    out = out.rename({c: f"{c}_minor" for c in ("principal", "amount", *CHARGE_COLS) if c in out.columns})
+    out = out.rename({c: f"{c}_bp" for c in RATE_COLS if c in out.columns})
     if name == "approvals":
         out = out.rename({"by": "decided_by"})
     if name == "contacts" and "answers_notice" in out.columns:

@@ -164,13 +164,24 @@ class Loan(Base):
     """One credit agreement of a borrower."""
 
     __tablename__ = "loans"
-    __table_args__ = (CheckConstraint("principal_minor > 0", name="principal_positive"),)
+    __table_args__ = (
+        CheckConstraint("principal_minor > 0", name="principal_positive"),
+        CheckConstraint("interest_rate_bp >= 0 AND apr_bp >= 0 AND penalty_rate_bp >= 0 AND fees_minor >= 0 "
+                        "AND late_fee_minor >= 0 AND grace_days >= 0", name="terms_not_negative"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     principal_minor: Mapped[int] = mapped_column(BigInteger)
     disbursed_on: Mapped[date] = mapped_column(Date)
+    # Contract terms (ledger_0008); NULL = not on file. Rates in basis points a year (1825 = 18.25 %).
+    interest_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    apr_bp: Mapped[int | None] = mapped_column(Integer)
+    fees_minor: Mapped[int | None] = mapped_column(BigInteger)
+    late_fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    penalty_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    grace_days: Mapped[int | None] = mapped_column(Integer)
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
     borrower: Mapped[Borrower] = relationship(back_populates="loans", lazy="raise")

@@ -222,10 +222,11 @@ def _parse(col: Col, dtype: pl.DataType, shape: bool = True) -> tuple[pl.Expr, l
     else:  # pragma: no cover - the specs use only the kinds above
         raise ValueError(kind)
 
+    scale = 100 if kind == "money" else 1  # money is typed in minor units (rates: basis points)
     if col.minimum is not None:
-        checks.append((present & typed.is_not_null() & (typed < col.minimum), f"must be >= {col.minimum:g}"))
+        checks.append((present & typed.is_not_null() & (typed < col.minimum * scale), f"must be >= {col.minimum:g}"))
     if col.maximum is not None:
-        checks.append((present & typed.is_not_null() & (typed > col.maximum), f"must be <= {col.maximum:g}"))
+        checks.append((present & typed.is_not_null() & (typed > col.maximum * scale), f"must be <= {col.maximum:g}"))
     if col.required:
         checks.insert(0, (~present, "is required"))
     if kind in ("id", "str", "enum", "timezone"):  # already null where absent

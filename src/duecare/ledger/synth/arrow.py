@@ -24,7 +24,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("timezone", S, False), ("language", S, False), ("jurisdiction", S, False), ("risk_band", S, True),
         *((f, pa.bool_(), False) for f in FLAG_NAMES)),
     "loans": _schema(("loan_id", S, False), ("borrower_id", S, False), ("currency", S, False),
-                     ("principal", MONEY, False), ("disbursed_on", pa.date32(), False)),
+                     ("principal", MONEY, False), ("disbursed_on", pa.date32(), False),
+                     # contract terms: rates in percent a year (two decimals), charges in money
+                     ("interest_rate", MONEY, True), ("apr", MONEY, True), ("fees", MONEY, True),
+                     ("late_fee", MONEY, True), ("penalty_rate", MONEY, True), ("grace_days", pa.int32(), True)),
     "installments": _schema(("loan_id", S, False), ("seq", pa.int32(), False), ("due_date", pa.date32(), False),
                             ("amount", MONEY, False)),
     "payments": _schema(("payment_id", S, False), ("loan_id", S, False), ("paid_at", TS, False),

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from duecare.ledger.synth import arrow, params
 from duecare.ledger.synth.params import AOT, DEF, HRD, OCC, UNR
+from duecare.ledger.synth.terms import loan_terms
 from duecare.ledger.synth.timebase import Clock, add_months, day_of_month
 
 NEVER = np.int64(2**62)     # completion time of an installment that is never paid
@@ -101,13 +102,18 @@ def loans_and_payments(rng: np.random.Generator, clock: Clock, people_ids: pa.Ar
     pay_loan = pays["loan"].to_numpy()
     pay_at = pays["at"].to_numpy()
 
+    # contract terms from a stream of their own (the draws above, and so every other file, stay as they were)
+    terms = loan_terms(rng.spawn(1)[0], jur, amount.astype(float), il, seq)
     loan_ids = arrow.ids("L", loan_start, nl, 9)
     lid = pa.array(loan_ids)
     tables = {
         "loans": arrow.table("loans", {
             "loan_id": loan_ids, "borrower_id": people_ids.take(pa.array(lb)),
-            "currency": arrow.codes(params.CURRENCY, jur), "principal": arrow.money(principal),
-            "disbursed_on": arrow.dates(disbursed)}),
+            "currency": arrow.codes(params.CURRENCY, jur), "principal": arrow.money(terms["principal"]),
+            "disbursed_on": arrow.dates(disbursed),
+            **{name: arrow.money(terms[name]) for name in ("interest_rate", "apr", "fees", "late_fee")},
+            "penalty_rate": arrow.nullable(arrow.money(terms["penalty_rate"]), terms["penalty_rate"] > 0),
+            "grace_days": pa.array(terms["grace_days"])}),
         "installments": arrow.table("installments", {
             "loan_id": lid.take(pa.array(il)), "seq": pa.array((seq + 1).astype(np.int32)),
             "due_date": arrow.dates(due), "amount": arrow.money(amount)}),

@@ -141,3 +141,14 @@ FLAG_P: dict[str, np.ndarray] = {
     "represented_by_lawyer": np.array([0.001, 0.002, 0.005, 0.003, 0.015, 0.005]),
     "do_not_contact": np.array([0.003, 0.003, 0.005, 0.005, 0.01, 0.005]),
 }
+
+# --- contract terms (ledger/synth/terms.py; drawn from a stream of their own, so nothing above changes) ------
+# Nominal interest, percent a year, per jurisdiction (cn, us, uk): a discrete menu of list prices.
+RATE_MENU = (np.array([7.20, 10.80, 14.40, 18.00, 23.40]), np.array([9.99, 14.99, 19.99, 24.99, 29.99, 35.99]),
+             np.array([6.90, 12.90, 19.90, 29.90, 39.90]))
+# Up-front fee as a share of the principal (cn lenders quote it inside the annualised rate: none).
+FEE_SHARE_MENU = (np.array([0.0]), np.array([0.0, 0.01, 0.03, 0.05]), np.array([0.0, 0.0, 0.01]))
+LATE_FEE_MAJOR = (0, 25, 12)        # flat charge per missed instalment (cn: default interest instead)
+PENALTY_RATE_FACTOR = (1.5, 0.0, 0.0)  # default interest = factor x nominal rate (0: none on file)
+GRACE_DAYS = (3, 15, 0)
+APR_EFFECTIVE = (False, False, True)  # uk states the APR as an effective annual rate; cn and us as 12 x monthly
