@@ -55,13 +55,13 @@ def _say(request: Request, message: str) -> str:
     return translations(_locale(request)).gettext(message)
 
 
-def _page(request: Request, db: Session, template: str, *, title: str, action: str, button: str,
+def _page(request: Request, db: Session, template: str, *, title: str, button: str,
           hidden: list[tuple[str, str]]) -> str:  # fmt: skip
     locale = _locale(request)
     tr = translations(locale)
     return _templates().get_template(template).render(
         _=tr.gettext, html_lang=HTML_LANG[locale], title=tr.gettext(title), button=tr.gettext(button),
-        action=action, csrf_token=csrf_token(request, db), hidden=hidden)
+        csrf_token=csrf_token(request, db), hidden=hidden)
 
 
 def _ip(request: Request) -> str:
@@ -101,7 +101,7 @@ def get_csrf(request: Request, _: Actor | None = PUBLIC, db: Session = DB) -> di
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
-    return _page(request, db, "auth_login.html", title=SIGN_IN, action="/auth/login", button=SIGN_IN,
+    return _page(request, db, "auth_login.html", title=SIGN_IN, button=SIGN_IN,
                  hidden=[("next", _safe_next(next))])
 
 
@@ -131,7 +131,7 @@ def login(
 
 @router.get("/totp", response_class=HTMLResponse)
 def totp_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: Session = DB) -> str:
-    return _page(request, db, "auth_totp.html", title=N_("Two-step check"), action="/auth/totp",
+    return _page(request, db, "auth_totp.html", title=N_("Two-step check"),
                  button=N_("Verify"), hidden=[("next", _safe_next(next))])
 
 
@@ -207,7 +207,7 @@ def borrower_code(
 @router.get("/borrower/link", response_class=HTMLResponse)
 def borrower_link_page(request: Request, token: str, _: Actor | None = PUBLIC, db: Session = DB) -> str:
     """A link opens a confirm page; only the POST spends it (link scanners that prefetch GETs cannot)."""
-    return _page(request, db, "auth_link.html", title=SIGN_IN, action="/auth/borrower/verify",
+    return _page(request, db, "auth_link.html", title=SIGN_IN,
                  button=N_("Continue"), hidden=[("token", token[:128])])
 
 

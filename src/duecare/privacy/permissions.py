@@ -91,6 +91,10 @@ PUBLIC_ROUTES: tuple[str, ...] = (
     "/console/signin*",
     "/static", "/static/*",  # our CSS/JS and vendored plotly
     "/docs", "/docs/*", "/redoc", "/openapi.json",  # the API description (no data)
+    # Video call signalling (WebSocket, portal/video.py): no session of its own; a connection is admitted only
+    # from this site's Origin with an HMAC join token bound to the appointment and the participant, which only
+    # the call pages issue (portal.read for the borrower, video.call for staff); visits.video.admit checks it.
+    "/rtc/*",
 )  # fmt: skip
 
 

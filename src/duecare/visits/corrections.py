@@ -22,7 +22,7 @@ from duecare.kit.errors import UserError
 from duecare.privacy import rights
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import SubjectRequest
-from duecare.privacy.permissions import Actor
+from duecare.privacy.permissions import Actor, guarded
 from duecare.privacy.rights_records import fact_label
 from duecare.visits.models import ReportCorrection, VisitCase, VisitReport
 from duecare.visits.report import ReportFields
@@ -92,6 +92,7 @@ def of_request(session: Session, request_id: int) -> ReportCorrection | None:
     return session.scalar(select(ReportCorrection).where(ReportCorrection.request_id == request_id))
 
 
+@guarded("rights.manage")
 def decide(session: Session, actor: Actor, request_id: int, approve: bool, note: str,
            now: datetime) -> ReportCorrection:
     """The reviewer's answer: apply the correction to the report, or refuse it with the reasons."""
