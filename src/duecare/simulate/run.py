@@ -1,7 +1,9 @@
 """One simulation: day by day, the real decision engine decides on the current state and the borrowers answer.
 
-Each day: the frames (base portfolio + every event appended so far) of the borrowers who may need a decision
-go through `policy.evaluator.decide` — the batch's own function (facts, gate, guardrails, holds, caps); the
+Each day: the decision facts of the borrowers who may need a decision (the features kept day over day by
+`simulate.incremental`, equal to the batch's full recompute; holds, visit chain, call history and validation by
+`policy.facts.decision_facts`) go through `policy.evaluator.evaluate_facts` — the batch's own strategy
+evaluation (gate, ladder, guardrails, caps); the
 chosen action of each borrower is carried out if its lawful moment (`not_before`) falls before the next day's
 decision; outcomes are drawn from the borrower's true segment (`simulate.behaviour`); the events are appended
 in the engine's shapes, so the next decision sees them. No per-borrower Python loop: every step is a vector
@@ -18,8 +20,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from duecare.policy.evaluator import Policy, decide
+from duecare.ageing.ageing import zones_of
+from duecare.policy.evaluator import Policy, evaluate_facts
 from duecare.simulate.behaviour import Day, Ledger, act, borrower_events, day_uniforms
+from duecare.simulate.incremental import IncrementalFacts
 from duecare.simulate.params import Params
 from duecare.simulate.world import Portfolio, State, epoch_us, installments_by_day
 
@@ -59,7 +63,12 @@ def _candidates(state: State, due: pl.DataFrame, day: int, lookahead: int) -> np
     return mask
 
 
-def _subset(frames: dict[str, pl.DataFrame], ids: pl.DataFrame) -> dict[str, pl.DataFrame]:
+# Called each day with (day, frames, as_of, borrower mask, facts) before the facts are evaluated: lets a test
+# compare the simulator's incremental facts with the batch's full recompute.
+DayObserver = Callable[[int, dict[str, pl.DataFrame], datetime, np.ndarray, pl.DataFrame], None]
+
+
+def subset(frames: dict[str, pl.DataFrame], ids: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
     out: dict[str, pl.DataFrame] = {}
     loans = frames["loans"].join(ids, on="borrower_id", how="semi")
@@ -75,9 +84,11 @@ def _subset(frames: dict[str, pl.DataFrame], ids: pl.DataFrame) -> dict[str, pl.
 
 
 def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, seed: int,
-             progress: Callable[[int], None] | None = None) -> RunResult:
+             progress: Callable[[int], None] | None = None, observe: DayObserver | None = None) -> RunResult:
     """Run `days` days of one strategy under one seed; the same inputs give the same result."""
     state = State(frames=dict(portfolio.frames), n=portfolio.size)
+    incremental = IncrementalFacts(state.frames, variant.policy)
+    zones = zones_of(portfolio.frames["borrowers"])
     due = installments_by_day(portfolio, days)
     bmap = portfolio.frames["borrowers"].select("borrower_id").with_row_index("bi").with_columns(
         pl.col("bi").cast(pl.Int64))
@@ -88,9 +99,10 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
         as_of = datetime(portfolio.start.year, portfolio.start.month, portfolio.start.day, tzinfo=UTC) \
             + timedelta(days=t, hours=float(params["decision_hour_utc"]))
         mask = np.ones(portfolio.size, dtype=bool) if t == 0 else _candidates(state, due, t, lookahead)
-        ids = bmap.filter(pl.Series(mask)).select("borrower_id")
-        frames = state.frames if t == 0 else _subset(state.frames, ids)
-        decisions = decide(frames, as_of, variant.policy).select(*DECISION_COLUMNS).join(
+        facts = incremental.facts(state.frames, as_of, mask)
+        if observe:
+            observe(t, state.frames, as_of, mask, facts)
+        decisions = evaluate_facts(facts, variant.policy, zones).select(*DECISION_COLUMNS).join(
             bmap, on="borrower_id", how="left")
         _track_arrears(state, decisions, t)
         chosen = (
@@ -103,6 +115,9 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
                     start=portfolio.start, uniforms=day_uniforms(seed, t, portfolio.size), params=params, segment=portfolio.segment, lawful=variant.lawful)
         paying = act(today, state, chosen, ledger)
         borrower_events(today, state, decisions, due.filter(pl.col("day") == t), paying, ledger)
+        for name, add in (("payments", incremental.add_payments), ("contacts", incremental.add_contacts)):
+            if state.new[name]:
+                add(pl.concat(state.new[name], how="vertical"))
         state.commit_day(t)
         daily.append({"day": t, "date": (portfolio.start + timedelta(days=t)).isoformat(),
                       "in_arrears": int(state.arrears.sum()), **ledger.cumulative()})
