@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
@@ -72,19 +72,11 @@ class LoginResult:
 CODE_ANSWER_FLOOR_S = 0.06  # a code request takes at least this long, known number or not (6.3 vs 2.7 ms seen)
 
 
-def _ghost_attempt(username: str, t: datetime) -> LoginResult:
-    key = username.casefold()[:128]
-    count, until = GHOST_LOCKS.get(key, (0, None))
-    if until is not None and until > t:
-        return LoginResult(None, "locked", until)
-    count += 1
-    if len(GHOST_LOCKS) > 100_000:  # bound memory under a spray
-        GHOST_LOCKS.clear()
-    if count >= MAX_FAILURES:
-        GHOST_LOCKS[key] = (0, t + LOCKOUT)
-        return LoginResult(None, "locked", t + LOCKOUT)
-    GHOST_LOCKS[key] = (count, None)
-    return LoginResult(None, "bad_credentials")
+def _ghost_attempt(username: str) -> LoginResult:
+    until = GHOST_LOCKS.failure(username.casefold()[:128])
+    if until is None:
+        return LoginResult(None, "bad_credentials")
+    return LoginResult(None, "locked", datetime.fromtimestamp(until, UTC))
 
 
 @contextlib.contextmanager
@@ -107,7 +99,7 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
         record_audit(db, actor="anonymous", action="login_failed", subject="staff:unknown")
-        return _ghost_attempt(username, now())
+        return _ghost_attempt(username)
     t = now()
     if user.locked_until is not None and aware(user.locked_until) > t:
         record_audit(db, actor="anonymous", action="login_refused_locked", subject=f"staff:{user.id}")

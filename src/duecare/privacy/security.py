@@ -120,6 +120,37 @@ class DatabaseHits:
             return sorted(conn.scalars(select(RateHit.at).where(RateHit.key_hash == digest,
                                                                RateHit.at > time.time() - window_s)))
 
+    def failure(self, name: str, key: str, max_failures: int, lockout_s: float) -> float | None:
+        """Count one failed sign-in of `key`; the wall-clock time its lock ends when it is (or becomes) locked.
+
+        Two kinds of rows of the same table: failures (`name|fail|key`) and locks (`name|lock|key`). A lock lasts
+        `lockout_s`; failures count from the last lock on, like a real account's counter (reset when it locks).
+        One transaction under the key's advisory lock, so two workers never both miss the fifth failure."""
+        from sqlalchemy import delete, func, insert, select, text
+
+        from duecare.privacy.models import RateHit
+
+        fail = hashlib.sha256(f"{name}|fail|{key}".encode()).hexdigest()
+        lock = hashlib.sha256(f"{name}|lock|{key}".encode()).hexdigest()
+        t = time.time()
+        self.horizon = max(self.horizon, lockout_s)
+        with self.engine.begin() as conn:
+            if self.postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                             {"k": int.from_bytes(bytes.fromhex(fail[:16]), "big", signed=True)})
+            locked_at = conn.scalar(select(func.max(RateHit.at)).where(RateHit.key_hash == lock,
+                                                                      RateHit.at > t - lockout_s))
+            if locked_at is not None:
+                return float(locked_at) + lockout_s
+            conn.execute(delete(RateHit).where(RateHit.key_hash == fail, RateHit.at <= t - self.horizon))
+            count = conn.scalar(select(func.count()).select_from(RateHit).where(RateHit.key_hash == fail)) or 0
+            if count + 1 >= max_failures:
+                conn.execute(delete(RateHit).where(RateHit.key_hash.in_([fail, lock])))
+                conn.execute(insert(RateHit).values(key_hash=lock, at=t))
+                return t + lockout_s
+            conn.execute(insert(RateHit).values(key_hash=fail, at=t))
+        return None
+
     def reset(self) -> None:
         from sqlalchemy import delete
 
@@ -206,14 +237,47 @@ CODE_PER_IP = RateLimiter(limit=20, window_s=10 * 60, name="code-ip")
 CODE_PER_PHONE = RateLimiter(limit=3, window_s=10 * 60, name="code-phone")
 
 
-# Failures and lockouts of usernames that do not exist: they lock like real ones (privacy.auth), in memory.
-GHOST_LOCKS: dict[str, tuple[int, Any]] = {}
+class Lockout:
+    """Failed sign-ins of names that are not accounts, locked like real accounts (privacy.auth) so the lockout
+    answer does not tell who exists: in the shared database store when one is set (every worker sees the same
+    count and lock), else in process memory. Times are wall-clock seconds."""
+
+    def __init__(self, name: str, max_failures: int, lockout_s: float) -> None:
+        self.name, self.max_failures, self.lockout_s = name, max_failures, lockout_s
+        self._memory: dict[str, tuple[int, float | None]] = {}
+        self._lock = threading.Lock()
+
+    def failure(self, key: str) -> float | None:
+        """Count one failure of `key`; the time its lock ends if it is (or just became) locked, else None."""
+        store = _current.get()
+        if store is not None:
+            return store.failure(self.name, key, self.max_failures, self.lockout_s)
+        t = time.time()
+        with self._lock:
+            count, until = self._memory.get(key, (0, None))
+            if until is not None and until > t:
+                return until
+            if len(self._memory) > 100_000:  # bound memory under a spray
+                self._memory.clear()
+            if count + 1 >= self.max_failures:
+                self._memory[key] = (0, t + self.lockout_s)
+                return t + self.lockout_s
+            self._memory[key] = (count + 1, None)
+            return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._memory.clear()
+
+
+# Failures and lockouts of usernames that do not exist (5 failures lock for 15 minutes, as privacy.auth does).
+GHOST_LOCKS = Lockout("ghost-login", max_failures=5, lockout_s=15 * 60)
 
 
 def reset_limits() -> None:
     for limiter in (LOGIN_PER_ACCOUNT, LOGIN_PER_IP, CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE):
         limiter.reset()
-    GHOST_LOCKS.clear()
+    GHOST_LOCKS.reset()
     for store in _stores:
         try:
             store.reset()
