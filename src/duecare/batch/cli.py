@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from duecare.kit.asof import parse_as_of
+from duecare.kit.errors import UserError
 
 err = Console(stderr=True)
 
@@ -67,28 +68,45 @@ def register(app: typer.Typer) -> None:
         input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory (docs/data-format.md)")],
         out_dir: Annotated[Path, typer.Option("--out", help="Where features.parquet and decisions.parquet go")],
         strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
-        partitions: Annotated[int, typer.Option(help="Borrower partitions (0 = one per 200k borrowers)")] = 0,
+        partitions: Annotated[int, typer.Option(
+            help="Borrower partitions (0 = from --memory-limit, else one per 200k borrowers)")] = 0,
+        memory_limit: Annotated[str | None, typer.Option(
+            "--memory-limit", help="Peak memory to stay under, e.g. 4GB or 800MB: picks the partition count")] = None,
+        engine: Annotated[str, typer.Option(help="polars (this machine) or spark (pyspark; see docs/spark.md)")]
+        = "polars",
+        spark_master: Annotated[str | None, typer.Option(
+            "--spark-master", help="Spark master for --engine spark (default: spark-submit's, else local[2])")]
+        = None,
         score: Annotated[bool, typer.Option(help="Score risk with the registered model, if any")] = True,
         recheck_visits: Annotated[bool, typer.Option(
             help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
     ) -> None:
         """The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the gate
-        of every open home visit in the operational store is re-checked at the workflow's clock."""
-        from duecare.batch.engine import run
+        of every open home visit in the operational store is re-checked at the workflow's clock. A run that was
+        interrupted resumes at the partitions it had not written when started again with the same input."""
+        from duecare.batch.engine import partitions_for, run
         from duecare.policy.evaluator import Policy
 
         moment = parse_as_of(as_of)
         policy = Policy.default(strategy)
+        if engine not in ("polars", "spark"):
+            raise UserError(f"unknown engine {engine!r}: choose polars or spark", place="--engine")
+        limit = _bytes(memory_limit) if memory_limit else None
         if partitions <= 0:
             src = input_dir / "borrowers.parquet"
-            n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else 1
-            partitions = max(1, -(-n // 200_000))
+            csv = input_dir / "borrowers.csv"
+            n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else \
+                pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
+            partitions = partitions_for(n, limit)
         scorer = _registered_scorer() if score else None
-        with Progress(TextColumn("[bold]duecare run"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("partitions"), TimeElapsedColumn(), console=err) as bar:
-            task = bar.add_task("run", total=partitions)
+        if engine == "spark":
+            raise UserError("the spark engine is not in this build yet; use --engine polars", place="--engine")
+        with Progress(TextColumn("[bold]duecare run"), TextColumn("{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("partitions"), TimeElapsedColumn(), console=err) as bar:
+            task = bar.add_task("staging input", total=partitions)
             result = run(input_dir, out_dir, moment, policy, partitions, scorer,
-                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+                         progress=lambda done, total: bar.update(task, completed=done, total=total,
+                                                                 description="deciding"))
         _summary(result)
         _rejected(result.rejected, out_dir)
         sys.stdout.write(json.dumps({
@@ -96,10 +114,27 @@ def register(app: typer.Typer) -> None:
             "rejected_borrowers": result.rejected.get_column("borrower_id").drop_nulls().n_unique(),
             "loans": result.loans, "seconds": round(result.seconds, 2),
             "loans_per_second": round(result.loans / result.seconds) if result.seconds else None,
-            "partitions": result.partitions, "out": str(out_dir), "scored": scorer is not None,
+            "partitions": result.partitions, "resumed_partitions": result.resumed, "engine": engine,
+            "out": str(out_dir), "scored": scorer is not None,
             "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
             "visits_rechecked": _recheck_visits() if recheck_visits else None,
         }) + "\n")
+
+
+UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40,
+         "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def _bytes(text: str) -> int:
+    """`4GB`, `800MB`, `4g` → bytes; anything else is a user error naming the option."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = found.group(2).upper() if found else ""
+    if not found or unit not in UNITS or float(found.group(1)) <= 0:
+        raise UserError(f"cannot read {text!r} as an amount of memory: write e.g. 4GB or 800MB",
+                        place="--memory-limit")
+    return int(float(found.group(1)) * UNITS[unit])
 
 
 def _recheck_visits() -> dict[str, Any] | None:

@@ -1,27 +1,53 @@
-"""The nightly run on the Polars engine: partition by borrower, compute features and decisions, write Parquet.
+"""The nightly run on the Polars engine: stage the input by borrower hash, then decide one partition at a time.
 
-Every partition holds whole borrowers, so the result does not depend on how the run is partitioned.
+Every partition holds whole borrowers, so the result does not depend on how the run is partitioned. Memory is
+bounded by the partition size: the input is split once by a streaming pass (`ledger.partitions.stage`), and each
+partition's outputs are written atomically (temporary file, then rename) under `OUT/_parts/`. A run killed at any
+point resumes at the partitions not yet written when it is started again with the same input and policy; the
+final `features.parquet` and `decisions.parquet` are assembled from the partition files by a streaming copy.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from duecare.features.contacts import FEATURE_NAMES
+from duecare.kit.errors import UserError
 from duecare.ledger.frames import SCHEMAS, empty
-from duecare.ledger.partitions import REJECTS_SCHEMA, partition_bounds, screen_partition
+from duecare.ledger.partitions import REJECTS_SCHEMA, screen_staged, stage
 from duecare.policy.evaluator import Policy, Scorer, decide
 
 DECISION_COLUMNS = (
     "loan_id", "borrower_id", "pack", "action", "channel", "not_before", "reasons", "blocked_rules",
     "visit_eligible", "visit_unmet", "variant", "strategy", "policy_version", "ladder_line",
 )
+OUTPUTS = ("rejected", "features", "decisions")  # per partition, written in this order; `decisions` last
+FORMAT = 1  # bump when the partition files change shape: an older interrupted run is then started afresh
+
+# Peak memory of one partition, measured on generated portfolios with scoring (benchmarks/scale.py): a fixed
+# part (the interpreter, Polars, the policy) and a part per borrower; `--memory-limit` divides by the latter.
+BASE_BYTES = 450 * 2**20
+BYTES_PER_BORROWER = 9_000
+
+
+def partitions_for(borrowers: int, memory_limit: int | None, default_size: int = 200_000) -> int:
+    """How many borrower partitions keep one partition's peak under `memory_limit` bytes (None: one per
+    `default_size` borrowers)."""
+    if memory_limit is None:
+        return max(1, -(-borrowers // default_size))
+    room = max(memory_limit - BASE_BYTES, 8 * 2**20)
+    return max(1, -(-(borrowers * BYTES_PER_BORROWER) // room))
 
 
 @dataclass
@@ -29,60 +55,106 @@ class RunResult:
     loans: int = 0
     seconds: float = 0.0
     partitions: int = 0
+    resumed: int = 0  # partitions found written by an interrupted run and not recomputed
     per_bucket: pl.DataFrame = field(default_factory=pl.DataFrame)
     per_action: pl.DataFrame = field(default_factory=pl.DataFrame)
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECTS_SCHEMA))
 
 
-def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partitions: int = 1,
-        scorer: Scorer | None = None, progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Features and decisions for every loan, streamed partition by partition into two Parquet files."""
-    import pyarrow.parquet as pq
+def partition_outputs(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy,
+                      scorer: Scorer | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One borrower-complete partition → (features table, decisions table): the node both engines run."""
+    decisions = decide(frames, as_of, policy, scorer=scorer)
+    return feature_table(decisions), decisions.select(*DECISION_COLUMNS)
 
+
+def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, scorer: Scorer | None) -> dict[str, Any]:
+    """What a partition file depends on: a rerun resumes only when every entry is unchanged."""
+    inputs = {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(input_dir.iterdir())
+              if p.suffix in (".parquet", ".csv")}
+    strategy = hashlib.sha256(json.dumps(policy.strategy.definition(), sort_keys=True, default=str)
+                              .encode()).hexdigest()
+    return {"format": FORMAT, "polars": pl.__version__, "input": str(input_dir.resolve()), "files": inputs,
+            "as_of": as_of.isoformat(), "partitions": partitions, "strategy": strategy,
+            "packs": {code: p.version for code, p in sorted(policy.packs.items())},
+            "scorer": getattr(scorer, "model_id", None if scorer is None else "unnamed")}
+
+
+def _atomic_parquet(df: pl.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    df.write_parquet(tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _part_path(parts: Path, what: str, k: int) -> Path:
+    return parts / what / f"part-{k:05d}.parquet"
+
+
+def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partitions: int = 1,
+        scorer: Scorer | None = None, progress: Callable[[int, int], None] | None = None,
+        staging: Callable[[], None] | None = None) -> RunResult:
+    """Features and decisions for every loan, partition by partition, resuming an interrupted run."""
     start = time.perf_counter()
+    if not input_dir.is_dir():
+        raise UserError("input directory not found (create it with `duecare generate --out DIR`)",
+                        place=str(input_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
-    bounds = partition_bounds(input_dir, partitions)
-    feat_writer = dec_writer = None
-    tmp_feat, tmp_dec = out_dir / "features.parquet.tmp", out_dir / "decisions.parquet.tmp"
-    result = RunResult(partitions=len(bounds))
-    buckets, actions, rejected = [], [], []
-    try:
-        for i, (lo, hi) in enumerate(bounds):
-            frames, refused = screen_partition(input_dir, lo, hi)
-            rejected.append(refused)
-            decisions = decide(frames, as_of, policy, scorer=scorer)
-            features = feature_table(decisions)
-            table_f = features.to_arrow()
-            table_d = decisions.select(*DECISION_COLUMNS).to_arrow()
-            if feat_writer is None:
-                feat_writer = pq.ParquetWriter(tmp_feat, table_f.schema)
-                dec_writer = pq.ParquetWriter(tmp_dec, table_d.schema)
-            feat_writer.write_table(table_f.cast(feat_writer.schema))
-            dec_writer.write_table(table_d.cast(dec_writer.schema))  # type: ignore[union-attr]
-            result.loans += decisions.height
-            buckets.append(features.group_by("bucket").agg(loans=pl.len(), overdue_minor=pl.col("overdue_minor").sum()))
-            actions.append(decisions.group_by("action").agg(loans=pl.len()))
-            if progress:
-                progress(i + 1, len(bounds))
-    finally:
-        for w in (feat_writer, dec_writer):
-            if w is not None:
-                w.close()
-    if feat_writer is None:  # no borrower (or none sound): empty outputs, still written
-        empty_decisions = decide({n: empty(n) for n in SCHEMAS}, as_of, policy)
-        feature_table(empty_decisions).write_parquet(tmp_feat)
-        empty_decisions.select(*DECISION_COLUMNS).write_parquet(tmp_dec)
-    result.rejected = pl.concat(rejected) if rejected else result.rejected
-    result.rejected.write_parquet(out_dir / "rejected.parquet")
-    tmp_feat.replace(out_dir / "features.parquet")
-    tmp_dec.replace(out_dir / "decisions.parquet")
-    if buckets:
-        result.per_bucket = pl.concat(buckets).group_by("bucket").agg(pl.col("loans").sum(),
-                                                                       pl.col("overdue_minor").sum())
-        result.per_action = pl.concat(actions).group_by("action").agg(pl.col("loans").sum()).sort("loans",
-                                                                                                   descending=True)
+    parts = out_dir / "_parts"
+    wanted = manifest(input_dir, as_of, policy, partitions, scorer)
+    marker = parts / "manifest.json"
+    if not marker.exists() or json.loads(marker.read_text()) != wanted:
+        shutil.rmtree(parts, ignore_errors=True)  # another night's partial work: never mixed into this one
+        parts.mkdir(parents=True)
+        marker.write_text(json.dumps(wanted, indent=1))
+    for what in OUTPUTS:
+        (parts / what).mkdir(exist_ok=True)
+    if staging:
+        staging()
+    files = stage(input_dir, parts / "input", partitions)
+    result = RunResult(partitions=partitions)
+    for k in range(partitions):
+        if all(_part_path(parts, what, k).exists() for what in OUTPUTS):
+            result.resumed += 1
+        else:
+            frames, refused = screen_staged(input_dir, parts / "input", files, k)
+            features, decisions = partition_outputs(frames, as_of, policy, scorer)
+            _atomic_parquet(refused, _part_path(parts, "rejected", k))
+            _atomic_parquet(features, _part_path(parts, "features", k))
+            _atomic_parquet(decisions, _part_path(parts, "decisions", k))
+        if progress:
+            progress(k + 1, partitions)
+    _assemble(parts, out_dir, partitions, as_of, policy, result)
+    shutil.rmtree(parts)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _assemble(parts: Path, out_dir: Path, partitions: int, as_of: datetime, policy: Policy,
+              result: RunResult) -> None:
+    """The partition files copied, streaming, into one file each; the summaries read from them."""
+    for what in ("features", "decisions"):
+        scans = [pl.scan_parquet(_part_path(parts, what, k)) for k in range(partitions)]
+        if not scans:  # no borrower at all: empty outputs, still written
+            empty_decisions = decide({n: empty(n) for n in SCHEMAS}, as_of, policy)
+            table = feature_table(empty_decisions) if what == "features" else \
+                empty_decisions.select(*DECISION_COLUMNS)
+            _atomic_parquet(table, out_dir / f"{what}.parquet")
+            continue
+        tmp = out_dir / f"{what}.parquet.tmp"
+        pl.concat(scans, how="diagonal_relaxed").sink_parquet(tmp, engine="streaming")
+        os.replace(tmp, out_dir / f"{what}.parquet")
+    result.rejected = pl.concat([pl.read_parquet(_part_path(parts, "rejected", k)) for k in range(partitions)]) \
+        if partitions else result.rejected
+    result.rejected.write_parquet(out_dir / "rejected.parquet")
+    features = pl.scan_parquet(out_dir / "features.parquet")
+    result.loans = int(features.select(pl.len()).collect().item())
+    if result.loans:
+        result.per_bucket = features.group_by("bucket").agg(loans=pl.len(), overdue_minor=pl.col("overdue_minor")
+                                                            .sum()).collect()
+        result.per_action = (pl.scan_parquet(out_dir / "decisions.parquet").group_by("action")
+                             .agg(loans=pl.len()).sort("loans", "action", descending=[True, False]).collect())
 
 
 def feature_table(decisions: pl.DataFrame) -> pl.DataFrame:
@@ -96,4 +168,4 @@ def feature_table(decisions: pl.DataFrame) -> pl.DataFrame:
     return table.select([c for c in cols if c in table.columns])
 
 
-__all__ = ["DECISION_COLUMNS", "RunResult", "feature_table", "run"]
+__all__ = ["DECISION_COLUMNS", "RunResult", "feature_table", "partition_outputs", "partitions_for", "run"]

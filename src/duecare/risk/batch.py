@@ -34,12 +34,21 @@ def registered_scorer(name: str = DEFAULT_MODEL, root: Path | None = None) -> Sc
     except UserError:
         return None
 
-    def score(frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+    return RegisteredScorer(model)
+
+
+class RegisteredScorer:
+    """Scores a partition's feature table with one registered model; `model_id` names it (a run's manifest)."""
+
+    def __init__(self, model: registry.RiskModel) -> None:
+        self.model = model
+        self.model_id = f"{model.name}@{model.version}"
+
+    def __call__(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+        model = self.model
         inputs = model_inputs(frames, as_of, features)
         scored = score_frame(inputs.select("loan_id", *model.features), model)
         return features.join(
             scored.select("loan_id", "risk_score", "risk_band", "reason_codes")
-            .with_columns(risk_model=pl.lit(f"{model.name}@{model.version}")),
+            .with_columns(risk_model=pl.lit(self.model_id)),
             on="loan_id", how="left")
-
-    return score
