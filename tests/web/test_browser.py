@@ -132,8 +132,10 @@ def test_a_borrower_proposes_a_plan_and_gets_a_counter_offer(phone: Page, live: 
     phone.page.check("input[name=reason][value=income_reduced]")
     phone.page.check("input[name=has_income][value=yes]")
     assert phone.page.is_visible("#income")  # adaptive: asked only when there is an income
-    phone.page.fill("#income", "3000")
-    phone.page.fill("#expenses", "2400")
+    # 6000 - 3000 leaves 1500 a month affordable; the contractual instalment (1000) still falling due within
+    # the plan's term comes first, so 500 a month is free for a plan and 2000 at once is more than that.
+    phone.page.fill("#income", "6000")
+    phone.page.fill("#expenses", "3000")
     phone.page.click("form[action='/portal/hardship'] button[type=submit]")
     phone.page.wait_for_url(re.compile(r".*/portal/plan.*"))
     phone.page.locator("input[name=date]").first.fill(today().isoformat())
