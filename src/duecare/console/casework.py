@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.console.models import CaseNote
+from duecare.contacts.preferences import get_preferences
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
+from duecare.ledger.casefile import PreferredHours, Weekday
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor, guarded
 
@@ -121,6 +124,48 @@ def quiet_hours_problem(db: Session, borrower_id: str, due: datetime) -> str | N
             f"is {opens:%Y-%m-%d %H:%M} ({b.timezone})")
 
 
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+
+
+def _hhmm_seconds(hhmm: str) -> int:
+    h, mi = hhmm.split(":")
+    return int(h) * 3600 + int(mi) * 60
+
+
+def inside_stated_hours(hours: list[PreferredHours], local: datetime) -> bool:
+    """Whether a local moment falls in one of the windows the borrower stated (no windows: any time)."""
+    if not hours:
+        return True
+    s = local.hour * 3600 + local.minute * 60 + local.second
+    day = WEEKDAYS[local.weekday()]
+    return any((not w.days or day in w.days) and _hhmm_seconds(w.start) <= s < _hhmm_seconds(w.end) for w in hours)
+
+
+def stated_hours_text(hours: list[PreferredHours]) -> str:
+    """`mon,tue 18:00-20:00; sat 10:00-12:00` (every day when a window names no days)."""
+    return "; ".join(f"{','.join(w.days) or 'every day'} {w.start}-{w.end}" for w in hours)
+
+
+def stated_hours_problem(db: Session, borrower_id: str, due: datetime) -> str | None:
+    """Why a callback at `due` misses the hours the borrower stated in the portal, with the next moment inside
+    both those hours and the lawful ones (15-minute steps over the next 8 days); None when it fits."""
+    prefs = get_preferences(db, borrower_id)
+    b = db.get(m.Borrower, borrower_id)
+    if prefs is None or not prefs.hours or b is None:
+        return None
+    zone = ZoneInfo(b.timezone)
+    local = due.astimezone(zone)
+    if inside_stated_hours(prefs.hours, local):
+        return None
+    start = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    fits = (start + timedelta(minutes=15 * k) for k in range(1, 8 * 24 * 4))
+    nxt = next((t for t in fits if inside_stated_hours(prefs.hours, t)
+                and quiet_hours_problem(db, borrower_id, t) is None), None)
+    then = f"; the next time within them is {nxt:%Y-%m-%d %H:%M} ({b.timezone})" if nxt else ""
+    return (f"callback time: {local:%Y-%m-%d %H:%M} ({b.timezone}) is outside the hours the borrower asked to be "
+            f"called ({stated_hours_text(prefs.hours)}, their time, stated in the portal){then}")
+
+
 @guarded("contacts.write")
 def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, local_when: str,
                       timezone: str, text: str, at: datetime) -> str:
@@ -132,7 +177,7 @@ def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str 
     due = (naive if naive.tzinfo else naive.replace(tzinfo=ZoneInfo(timezone))).astimezone(UTC)
     if not at <= due <= at + timedelta(days=30):
         raise UserError("callback time: from now up to 30 days ahead", place="due_at")
-    quiet = quiet_hours_problem(db, borrower_id, due)
+    quiet = quiet_hours_problem(db, borrower_id, due) or stated_hours_problem(db, borrower_id, due)
     if quiet:
         raise UserError(quiet, place="due_at")
     body = text.strip()[:NOTE_MAX]

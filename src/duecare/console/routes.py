@@ -28,6 +28,7 @@ from duecare.console import (
 )
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
+from duecare.contacts.preferences import get_preferences
 from duecare.kit import democlock
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.i18n import translations
@@ -149,6 +150,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
         "can_write": actor.can("contacts.write"),
         "today": account.today_for(db, borrower_id, t),
         "visits": _visits_of(db, borrower_id),
+        "stated": get_preferences(db, borrower_id),
     }
 
 

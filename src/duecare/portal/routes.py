@@ -12,7 +12,7 @@ import math
 import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,9 +25,10 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.i18n import LANG_COOKIE
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
-from duecare.ledger.casefile import ContactPreferences
+from duecare.ledger.casefile import ContactPreferences, Weekday
 from duecare.payments.callback import signed_payment_callback
-from duecare.policy.loader import load_strategy
+from duecare.policy.guardrails import contact_window
+from duecare.policy.loader import load_pack, load_strategy
 from duecare.policy.promises import promise_amount_minor
 from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights
 from duecare.portal import alternatives as remote_alternatives
@@ -50,6 +51,7 @@ from duecare.visits import clock, corrections
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 PUBLIC = Depends(require("public"))
 READ = Depends(require("portal.read"))
 WRITE = Depends(require("portal.write"))
@@ -242,6 +244,45 @@ async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Se
     saved = preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
     activity.record_contact(db, actor.id, t, "contact_preferences")  # the borrower is reached
     return JSONResponse(saved.model_dump(mode="json"))
+
+
+@router.get("/callback-hours")
+def callback_hours_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    """The borrower states when they want to be called (a page over the same preferences as the JSON above)."""
+    return render(request, "portal/callback_hours.html", **_hours_context(db, actor.id))
+
+
+def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
+    b = db.get(m.Borrower, borrower_id)
+    assert b is not None
+    window = contact_window(load_pack(b.jurisdiction.value))
+    return {"prefs": preferences.get_preferences(db, borrower_id) or ContactPreferences(),
+            "lawful": (f"{window.start // 3600:02d}:{window.start % 3600 // 60:02d}",
+                       f"{window.end // 3600:02d}:{window.end % 3600 // 60:02d}"),
+            "zone": b.timezone, "weekdays": WEEKDAYS}
+
+
+@router.post("/callback-hours")
+async def callback_hours_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+    """Replace the stated hours with one window on the chosen days (or clear them); refused channels stay."""
+    form = await request.form()
+    current = preferences.get_preferences(db, actor.id) or ContactPreferences()
+    if form.get("clear"):
+        hours: list[dict[str, Any]] = []
+    else:
+        days = [d for d in form.getlist("days") if isinstance(d, str) and d in WEEKDAYS]
+        hours = [{"days": days, "start": str(form.get("start", ""))[:5], "end": str(form.get("end", ""))[:5]}]
+    try:
+        if hours and not hours[0]["days"]:
+            raise ValueError("no day chosen")
+        prefs = ContactPreferences.model_validate({"hours": hours, "channels_refused": current.channels_refused})
+    except (ValueError, ValidationError):
+        return render(request, "portal/callback_hours.html", status_code=422, error="hours_invalid",
+                      **_hours_context(db, actor.id))
+    t = now(request)
+    preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
+    activity.record_contact(db, actor.id, t, "contact_preferences")
+    return _back("/portal/callback-hours", "hours_saved" if hours else "hours_cleared")
 
 
 # --- hardship questionnaire --------------------------------------------------------------------------------

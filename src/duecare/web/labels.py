@@ -117,6 +117,8 @@ LABELS: dict[str, dict[str, str]] = {
                                "works."),
         "code_spent": N_("That code can no longer be used (too many wrong tries, or it expired). Ask for a new "
                          "code."),
+        "hours_invalid": N_("Choose at least one day, and an end time later than the start time (a window "
+                            "cannot cross midnight)."),
         "promise_invalid": N_("Choose a date within the next 30 days and an amount above 0."),
         "promise_too_small": N_("That amount is too small to count as a promise to pay. Promise a larger part "
                                 "of what is overdue (or all of it)."),
@@ -172,6 +174,9 @@ LABELS: dict[str, dict[str, str]] = {
     "done": {
         "call": N_("The call was saved."), "promise": N_("The promise was saved."), "note": N_("The note was saved."),
         "callback": N_("The callback was saved."),
+        "hours_saved": N_("Thank you. We will call you only within these hours (and never outside the lawful "
+                          "hours)."),
+        "hours_cleared": N_("Your hours were removed: we call within the lawful hours only."),
     },
     "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled")},
     # remote alternatives to a visit (issue 17)
@@ -187,6 +192,8 @@ LABELS: dict[str, dict[str, str]] = {
         "plan": N_("Propose a repayment plan"),
     },
     "appointment_mode": {"video": N_("Video call"), "phone": N_("Phone appointment")},
+    "weekday": {"mon": N_("Mon"), "tue": N_("Tue"), "wed": N_("Wed"), "thu": N_("Thu"), "fri": N_("Fri"),
+                "sat": N_("Sat"), "sun": N_("Sun")},
     "appointment_state": {"booked": N_("Booked"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     "document_kind": {"income": N_("Proof of income"), "hardship": N_("Proof of hardship"), "other": N_("Other")},
     "alternative_state": {"chosen": N_("Chosen: waiting for you"), "completed": N_("Done: a person will check it"),
