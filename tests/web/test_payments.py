@@ -74,6 +74,11 @@ class TestSignedCallback:
         rows = _portal_payments(world.url)
         assert [(p.id, p.loan_id, p.amount_minor, p.source) for p in rows] == [(f"PAY-{intent}", "L-B2", 100_000,
                                                                                   "portal")]
+        with unit_of_work(world.url) as db:  # the payment is the borrower's own contact, once (not per replay)
+            events = db.scalars(select(m.ContactEvent).where(m.ContactEvent.channel == m.Channel.PORTAL,
+                                                             m.ContactEvent.borrower_id == "B2")).all()
+            assert [(e.direction, e.outcome, e.loan_id) for e in events] == [
+                (m.Direction.INBOUND, m.Outcome.RPC, "L-B2")]
 
     def test_bad_missing_and_stale_signatures_are_refused_and_nothing_is_written(
             self, client: Any, world: Any, provider: Any) -> None:

@@ -21,7 +21,7 @@ from duecare.privacy.audit import record_audit
 from duecare.visits import alternatives
 
 ACTIVITIES = ("hardship_questionnaire", "plan_proposal", "plan_accepted", "promise",
-              "contact_preferences")
+              "contact_preferences", "payment")
 # Questionnaire reasons that are a hardship category (declining to say is not one).
 NOT_A_CATEGORY = frozenset({"prefer_not_to_say"})
 

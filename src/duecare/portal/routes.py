@@ -27,6 +27,7 @@ from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences, Weekday
 from duecare.payments.callback import signed_payment_callback
+from duecare.payments.models import PaymentIntent
 from duecare.policy.guardrails import contact_window
 from duecare.policy.loader import load_pack, load_strategy
 from duecare.policy.promises import promise_amount_minor
@@ -534,6 +535,9 @@ async def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK,
         done = payments.confirm(db, body, now(request))
     except payments.CallbackRejected as exc:
         return JSONResponse({"error": exc.reason}, status_code=exc.status)
+    paid = db.get(PaymentIntent, done.intent_id) if done.recorded else None
+    if paid is not None:  # the borrower's own action in the portal: an inbound contact on their timeline
+        activity.record_contact(db, paid.borrower_id, now(request), "payment", loan_id=paid.loan_id)
     return JSONResponse({"intent": done.intent_id, "state": done.state, "recorded": done.recorded,
                          "duplicate": done.duplicate, "payment": done.payment_id})
 
