@@ -62,12 +62,35 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class HelpLine:
+    """A free source of help the pack points borrowers to (texts: policy/helplines.py, keyed by id)."""
+
+    id: str
+    kind: str  # legal_aid | debt_advice | ombudsman | regulator
+    url: str
+    source: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class BorrowerRight:
+    """A contract right the terms page states for this pack (texts: portal/terms.py, keyed by pack and topic)."""
+
+    topic: str
+    source: str
+    confidence: str
+    days: int | None = None
+
+
+@dataclass(frozen=True)
 class Pack:
     pack: str
     version: str
     name: dict[str, str]
     rules: list[Rule]
     digest: str
+    help: tuple[HelpLine, ...] = ()
+    borrower_rights: tuple[BorrowerRight, ...] = ()
 
     def rules_of(self, kind: str) -> list[Rule]:
         return [r for r in self.rules if r.kind == kind]
@@ -101,7 +124,9 @@ def load_pack(name_or_path: str) -> Pack:
                               "(set lender_choice: true)", place=str(path))
     rules = [Rule(**{**r, "honours": tuple(r.get("honours", ()))}) for r in data["rules"]]
     return Pack(pack=data["pack"], version=data["version"], name=data["name"], rules=rules,
-                digest=_digest(path.read_text(encoding="utf-8")))
+                digest=_digest(path.read_text(encoding="utf-8")),
+                help=tuple(HelpLine(**h) for h in data.get("help", ())),
+                borrower_rights=tuple(BorrowerRight(**r) for r in data.get("borrower_rights", ())))
 
 
 @cache

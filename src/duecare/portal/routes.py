@@ -31,7 +31,7 @@ from duecare.payments.models import PaymentIntent
 from duecare.policy.guardrails import contact_window
 from duecare.policy.loader import load_pack, load_strategy
 from duecare.policy.promises import promise_amount_minor
-from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights
+from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights, terms
 from duecare.portal import alternatives as remote_alternatives
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
@@ -175,6 +175,15 @@ def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session =
         raise HTTPException(404, "no such loan")
     return render(request, "portal/loan.html", loan=loan,
                   commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, now(request))))
+
+
+@router.get("/loans/{loan_id}/terms")
+def loan_terms_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
+    """The contract terms in plain words: costs, what a missed payment leads to, rights, free help."""
+    loan = account.loan_of(db, actor.id, loan_id, now(request))
+    if loan is None:
+        raise HTTPException(404, "no such loan")
+    return render(request, "portal/terms.html", terms=terms.terms_of(db, actor.id, loan))
 
 
 # --- notices and consent -----------------------------------------------------------------------------------

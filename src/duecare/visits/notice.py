@@ -20,12 +20,14 @@ import yaml
 from fpdf import FPDF
 
 from duecare.kit.settings import get_settings
+from duecare.policy.helplines import help_text
 from duecare.visits.scope import VisitPolicy
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 LANGUAGES = ("zh", "en")
 # The pack-specific paragraphs every visit notice carries (notice_content.yaml), besides rights and complaint.
-NOTICE_ELEMENTS = ("outcome", "recording", "retention", "sensitive", "legal_aid")
+NOTICE_ELEMENTS = ("outcome", "recording", "retention", "sensitive")
+# Legal aid and advice come from the pack's `help:` list (policy/helplines.py), the same as the portal footer.
 
 
 def portal_url() -> str:
@@ -53,7 +55,8 @@ def _template_source(language: str) -> str:
 
 def template_version(pack: str, language: str, policy: VisitPolicy) -> str:
     """Changes whenever the template, the pack's notice content or the visit scope changes."""
-    content = yaml.safe_dump(_content()["packs"][pack], allow_unicode=True, sort_keys=True) + get_settings().brand
+    content = (yaml.safe_dump(_content()["packs"][pack], allow_unicode=True, sort_keys=True) + get_settings().brand
+               + help_text(pack, language))
     h = hashlib.sha256("\n".join([_template_source(language), content, policy.version]).encode()).hexdigest()
     return f"notice-{pack}-{language}-{h[:16]}"
 
@@ -87,7 +90,7 @@ def render(*, pack: str, language: str, policy: VisitPolicy, notice_id: str, loa
         ask=[a["text"] for a in checklist["ask"]], never=[n["text"] for n in checklist["never"]],
         window=f"{window.start}–{window.end}", service_minutes=policy.data.scheduling.service_minutes,
         alternatives=pc["alternatives"][lang], rights=pc["rights"][lang], complaint=pc["complaint"][lang],
-        **{key: pc[key][lang] for key in NOTICE_ELEMENTS},
+        **{key: pc[key][lang] for key in NOTICE_ELEMENTS}, legal_aid=help_text(pack, lang),
         sources=pc["sources"], portal_url=portal_url(), template_version=version,
         respond_by=(sent_on + timedelta(days=policy.strategy.params.consent_response_days)).isoformat(),
     )

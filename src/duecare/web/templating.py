@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from duecare.kit.i18n import HTML_LANG, translations
 from duecare.kit.settings import demo_mode
+from duecare.policy.helplines import Help, help_for
 from duecare.visits import clock
 from duecare.web import i18n
 from duecare.web.labels import label
@@ -97,6 +98,20 @@ def viewer_zone(request: Request, db: Any, actor: Any) -> str:
     return chosen.key if chosen else DEFAULT_STAFF_ZONE
 
 
+DEFAULT_PACK = "cn"  # signed out, the portal does not know where the reader lives: the default pack's help
+
+
+def viewer_pack(db: Any, actor: Any) -> str:
+    """A signed-in borrower's jurisdiction (their legal aid and advice), else the default pack."""
+    if actor is not None and getattr(actor, "kind", None) == "borrower" and db is not None:
+        from duecare.ledger.models import Borrower
+
+        borrower = db.get(Borrower, actor.id)
+        if borrower is not None:
+            return str(borrower.jurisdiction.value)
+    return DEFAULT_PACK
+
+
 def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
     locale = i18n.request_locale(request)
     tr = translations(locale)
@@ -121,9 +136,14 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "path": request.url.path,
         "demo_now": clock.now() if demo_mode() else None,  # the demo's clock, shown with its control
         "query": request.url.query,
+        "help_lines": lambda: _help_lines(db, actor),
     }
     base.update(extra)
     return base
+
+
+def _help_lines(db: Any, actor: Any) -> list[Help]:
+    return help_for(viewer_pack(db, actor))
 
 
 def _csrf(request: Request, db: Any) -> str:
