@@ -104,7 +104,8 @@ COMMANDS: dict[str, Entry] = {
     "decide": Entry("Print the decision for each loan of a case file (one JSON line per loan).", _batch),
     "schema": Entry("Print the case file's JSON Schema (published as schemas/case.schema.json).", _batch),
     "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the "
-                 "gate of every open home visit in the operational store is re-checked at the workflow's clock.",
+                 "gate of every open home visit in the operational store is re-checked at the workflow's clock. A run that was "
+                 "interrupted resumes at the partitions it had not written when started again with the same input.",
                  _batch),
     "serve": Entry("Serve the borrower portal, the staff console and the API.", _app),
     "demo": Entry("Generate, ingest, run the batch, create demo users, then serve.", _demo),

@@ -169,6 +169,7 @@ def stage(root: Path, staged: Path, partitions: int) -> dict[str, str]:
             shutil.rmtree(target)  # a kill while staging: start this file again
         keyed.sink_parquet(pl.PartitionBy(target, key=PART, include_key=False), mkdir=True,
                            maintain_order=False, engine="streaming")
+        target.mkdir(parents=True, exist_ok=True)  # an empty file writes no partition directory
         done.write_text(files[name])
     return files
 
