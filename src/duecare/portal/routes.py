@@ -263,13 +263,12 @@ def callback_hours_page(request: Request, actor: Actor = READ, db: Session = DB)
 
 
 def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
-    b = db.get(m.Borrower, borrower_id)
-    assert b is not None
-    window = contact_window(load_pack(b.jurisdiction.value))
+    b = db.get(m.Borrower, borrower_id)  # a portal account without a ledger row yet: the default pack, UTC
+    window = contact_window(load_pack(complaints.jurisdiction_of(db, borrower_id)))
     return {"prefs": preferences.get_preferences(db, borrower_id) or ContactPreferences(),
             "lawful": (f"{window.start // 3600:02d}:{window.start % 3600 // 60:02d}",
                        f"{window.end // 3600:02d}:{window.end % 3600 // 60:02d}"),
-            "zone": b.timezone, "weekdays": WEEKDAYS}
+            "zone": b.timezone if b else "UTC", "weekdays": WEEKDAYS}
 
 
 @router.post("/callback-hours")
