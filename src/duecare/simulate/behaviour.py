@@ -69,6 +69,14 @@ class Ledger:
     consents_granted: int = 0
     recovered_minor: int = 0
     visit_rows: list[pl.DataFrame] = field(default_factory=list)
+    # per borrower row: what they paid while in arrears (minor units), for the analysis of who is recovered
+    recovered_by: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def credit(self, bi: np.ndarray, amounts: np.ndarray) -> None:
+        amounts = np.asarray(amounts, dtype=np.int64)
+        self.recovered_minor += int(amounts.sum())
+        if self.recovered_by.shape[0]:
+            np.add.at(self.recovered_by, bi, amounts)
 
     def contacts(self) -> int:
         return self.sms + self.email + self.call_attempts + self.specialist
@@ -104,8 +112,9 @@ class Ledger:
 
     def visit_frame(self) -> pl.DataFrame:
         return pl.concat(self.visit_rows) if self.visit_rows else pl.DataFrame(
-            schema={"day": pl.Int64, "segment": pl.Int8, "consent_state": pl.String, "reachable": pl.Boolean,
-                    "vulnerable": pl.Boolean, "gate_unmet": pl.Int64, "met": pl.Boolean})
+            schema={"day": pl.Int64, "bi": pl.Int64, "segment": pl.Int8, "consent_state": pl.String,
+                    "reachable": pl.Boolean, "vulnerable": pl.Boolean, "gate_unmet": pl.Int64,
+                    "unmet": pl.List(pl.String), "met": pl.Boolean})
 
 
 def _hardship_factor(state: State, bi: np.ndarray, p: Params) -> np.ndarray:
@@ -285,9 +294,9 @@ def _visits(day: Day, state: State, rows: pl.DataFrame, ledger: Ledger) -> np.nd
                                                    float(p["complaint_visit_unconsented_p"]))
     ledger.complaints += int(complaint.sum())
     ledger.visit_rows.append(pl.DataFrame({
-        "day": np.full(bi.shape[0], day.t), "segment": s.astype(np.int8), "consent_state": rows["consent_state"],
+        "day": np.full(bi.shape[0], day.t), "bi": bi.astype(np.int64), "segment": s.astype(np.int8), "consent_state": rows["consent_state"],
         "reachable": reachable, "vulnerable": vulnerable,
-        "gate_unmet": rows["visit_unmet"].list.len().cast(pl.Int64), "met": met}))
+        "gate_unmet": rows["visit_unmet"].list.len().cast(pl.Int64), "unmet": rows["visit_unmet"], "met": met}))
     return pay
 
 
@@ -326,7 +335,7 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
             .join(decisions.select("loan_id", "overdue_minor", "bi"), on="loan_id", how="inner")
             .with_columns(amount_minor=pl.min_horizontal("amount_minor", "overdue_minor")))
     kept = kept.filter((kept["amount_minor"] > 0) & pl.Series(~pay[kept["bi"].to_numpy()])).select(
-        "day", "loan_id", "amount_minor")
+        "day", "loan_id", "amount_minor", "bi")
     state.pending_pay = state.pending_pay.filter(pl.col("day") != t)
     answers = state.pending_consent.filter(pl.col("day") == t)
     state.pending_consent = state.pending_consent.filter(pl.col("day") != t)
@@ -339,12 +348,14 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
     on_time = (day.u("scheduled", bi_due) < p.seg("scheduled_on_time_p")[seg[bi_due]]) \
         & ~state.in_hardship[bi_due] & ~((p.seg("stops_paying_in_arrears")[seg[bi_due]] > 0) & arrears[bi_due])
     scheduled = due_today.filter(pl.Series(on_time))
-    ledger.recovered_minor += int(scheduled.filter(pl.Series(arrears[bi_due[on_time]]))["amount_minor"].sum() or 0)
+    late = pl.Series(arrears[bi_due[on_time]])
+    ledger.credit(scheduled.filter(late)["bi"].to_numpy(), scheduled.filter(late)["amount_minor"].to_numpy())
     prompted = decisions.filter(pl.Series(pay[decisions["bi"].to_numpy()]) & (pl.col("overdue_minor") > 0))
     full = day.u("full") < p.seg("full_payment_p")[seg]
     share = np.where(full, 1.0, float(p["partial_share"]))[prompted["bi"].to_numpy()]
     amount = np.maximum(1, np.round(prompted["overdue_minor"].to_numpy() * share)).astype(np.int64)
-    ledger.recovered_minor += int(amount.sum()) + int(kept["amount_minor"].sum() or 0)
+    ledger.credit(prompted["bi"].to_numpy(), amount)
+    ledger.credit(kept["bi"].to_numpy(), kept["amount_minor"].to_numpy())
     loans = pl.concat([prompted["loan_id"], kept["loan_id"], scheduled["loan_id"]])
     amounts = np.concatenate([amount, kept["amount_minor"].to_numpy(), scheduled["amount_minor"].to_numpy()])
     if loans.len():

@@ -52,9 +52,14 @@ def simulate_cmd(
     if sensitivity:
         sens = run_sensitivity(portfolio, variants[0], params, days, seed_list[:sensitivity_seeds],
                                progress=lambda group, _: err.print(f"  sensitivity {group} done"))
+    from duecare.simulate.gap import gap_lines, recovery_gap
+
+    baseline = next((v.name for v in variants if not v.lawful), None)
+    gap = recovery_gap(portfolio, comparison, variants[0].name, baseline) \
+        if baseline is not None and variants[0].lawful else None
     report = simulation_report(comparison, portfolio=str(input_dir), accounts=portfolio.size,
                                start=portfolio.start.isoformat(), sensitivity=sens,
-                               params_file=str(params_file or ""))
+                               params_file=str(params_file or ""), recovery_gap=gap)
     json_path, html_path = save(report, out_dir(out), f"sim-{stamp()}")
     view = Table(title=f"{days} days, {seeds} seeds: mean ± 95% interval")
     for col in ("strategy", "recovered", "cost", "net", "visits", "reach./vuln. visits", "complaints",
@@ -66,6 +71,9 @@ def simulate_cmd(
     for name, r in report["against_counterfactual"].items():
         err.print(f"{name}: keeps {r['recovery_share']:.1%} of the counterfactual's recovery with "
                   + (f"{r['visit_share']:.1%}" if r["visit_share"] is not None else "n/a") + " of its visits")
+    if report["recovery_gap"] is not None:
+        for line in gap_lines(report["recovery_gap"]):
+            err.print(line, markup=False)
     err.print(f"report: {html_path}")
     sys.stdout.write(json.dumps({"report": str(json_path), "html": str(html_path),
                                  "strategies": report["strategies"],

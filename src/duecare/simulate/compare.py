@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from duecare.simulate.params import Params
-from duecare.simulate.run import RunResult, Variant, simulate
+from duecare.simulate.run import Runner, RunResult, Variant, run_many
 from duecare.simulate.stats import interval
 from duecare.simulate.world import Portfolio
 
@@ -38,17 +38,16 @@ def summarise(variant: Variant, runs: list[RunResult]) -> dict[str, Any]:
 
 
 def compare(portfolio: Portfolio, variants: list[Variant], params: Params, days: int, seeds: list[int],
-            progress: Callable[[str, int], None] | None = None) -> Comparison:
-    """Every variant under the same seeds (common random numbers: differences are sharper than each level)."""
+            progress: Callable[[str, int], None] | None = None, runner: Runner | None = None) -> Comparison:
+    """Every variant under the same seeds (common random numbers: differences are sharper than each level);
+    in `runner`'s processes when given (its portfolio and days must be these)."""
     result = Comparison(days=days, seeds=list(seeds))
-    for variant in variants:
-        runs = []
-        for seed in seeds:
-            runs.append(simulate(portfolio, variant, params, days, seed))
-            if progress:
-                progress(variant.name, seed)
-        result.runs[variant.name] = runs
-        result.rows.append(summarise(variant, runs))
+    jobs = [(variant, params, seed) for variant in variants for seed in seeds]
+    done = (lambda job, _: progress(job[0].name, job[2])) if progress else None
+    runs = runner.run(jobs, done) if runner is not None else run_many(portfolio, jobs, days, done=done)
+    for i, variant in enumerate(variants):
+        result.runs[variant.name] = runs[i * len(seeds):(i + 1) * len(seeds)]
+        result.rows.append(summarise(variant, result.runs[variant.name]))
     first = result.runs[variants[0].name]
     for row in result.rows[1:]:
         runs = result.runs[row["strategy"]]
@@ -70,9 +69,6 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
                 factor: float = 0.25, metrics: tuple[str, ...] = ("net_recovery", "visits", "complaints"),
                 progress: Callable[[str, int], None] | None = None) -> list[dict[str, Any]]:
     """Headline figures when each sensitivity group of params.yaml moves by -25% and +25% (same seeds)."""
-    def run(p: Params) -> list[RunResult]:
-        return [simulate(portfolio, variant, p, days, s) for s in seeds]
-
     def cells(runs: list[RunResult]) -> dict[str, dict[str, float]]:
         return {m: interval([r.metrics[m] for r in runs]) for m in metrics}
 
@@ -80,10 +76,14 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
         """Paired over seeds (common random numbers): the change from the base run, with its interval."""
         return {m: interval([r.metrics[m] - b.metrics[m] for r, b in zip(runs, base, strict=True)]) for m in metrics}
 
-    base = run(params)
+    points = [params] + [params.scaled(names, f) for names in params.sensitivity.values()
+                         for f in (1 - factor, 1 + factor)]
+    runs = run_many(portfolio, [(variant, p, s) for p in points for s in seeds], days)
+    per = [runs[i * len(seeds):(i + 1) * len(seeds)] for i in range(len(points))]
+    base = per[0]
     rows: list[dict[str, Any]] = [{"group": "base", "params": [], "low": cells(base), "high": cells(base)}]
-    for group, names in params.sensitivity.items():
-        low, high = run(params.scaled(names, 1 - factor)), run(params.scaled(names, 1 + factor))
+    for k, (group, names) in enumerate(params.sensitivity.items()):
+        low, high = per[1 + 2 * k], per[2 + 2 * k]
         rows.append({"group": group, "params": names, "low": cells(low), "high": cells(high),
                      "low_shift": shift(low), "high_shift": shift(high)})
         if progress:

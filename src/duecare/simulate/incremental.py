@@ -136,11 +136,15 @@ class IncrementalFacts:
                 is_rpc=is_rpc(pl.col("channel"), pl.col("direction"), pl.col("outcome"), pl.col("answers_notice")),
                 outbound=(pl.col("direction") == "outbound") & pl.col("answers_notice").is_null(),
                 remote=pl.col("channel").is_in(REMOTE_CHANNELS),
-                day=local_date(pl.col("at"), pl.col("timezone"), self.zones),
             )
-            .select(list(CONTACT_SCHEMA))
         )
-        self.store = pl.concat([self.store, rows.cast(self.store.schema)], how="vertical")
+        # The local day is read only while a contact is kept (today's calls, 7-in-7): contacts already older than
+        # the horizon are folded at the next decision without it.
+        recent = pl.col("at_us") > pl.col("at_us").max() - (self.horizon_days + 1) * DAY_US
+        parts = [rows.filter(~recent).with_columns(day=pl.lit(None, pl.Date)),
+                 rows.filter(recent).with_columns(day=local_date(pl.col("at"), pl.col("timezone"), self.zones))]
+        self.store = pl.concat([self.store, *[x.select(list(CONTACT_SCHEMA)).cast(self.store.schema) for x in parts]],
+                               how="vertical")
 
     # ---- the day's state ----------------------------------------------------------------------------------
     def _apply_payments(self, as_of_us: int) -> None:

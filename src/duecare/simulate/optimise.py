@@ -22,7 +22,7 @@ from duecare.policy.evaluator import Policy
 from duecare.policy.loader import Strategy, all_packs, strategy_from_definition
 from duecare.simulate.compare import Comparison, compare
 from duecare.simulate.params import Params
-from duecare.simulate.run import Variant, simulate
+from duecare.simulate.run import Runner, Variant
 from duecare.simulate.world import Portfolio
 
 EARLY_REASON = "early_arrears_reminder"
@@ -101,8 +101,8 @@ class Outcome:
     rejected_for_examples: int
 
 
-def _mean_metrics(portfolio: Portfolio, variant: Variant, params: Params, days: int, seeds: list[int]) -> dict[str, float]:
-    runs = [simulate(portfolio, variant, params, days, s) for s in seeds]
+def _mean_metrics(runner: Runner, variant: Variant, params: Params, seeds: list[int]) -> dict[str, float]:
+    runs = runner.run([(variant, params, s) for s in seeds])
     return {k: float(np.nanmean([r.metrics[k] for r in runs])) for k in runs[0].metrics}
 
 
@@ -116,13 +116,23 @@ def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: in
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     packs = all_packs()
     space = Space(base)
-    current = _mean_metrics(portfolio, Variant(base.strategy, Policy(packs, base)), params, days, train)
+    with Runner(portfolio, days) as runner:
+        return _search(runner, optuna, space, packs, base, params, budget=budget, days=days, train=train,
+                       held_out=held_out, caps=caps, examples=examples, progress=progress, candidates=candidates)
+
+
+def _search(runner: Runner, optuna: Any, space: Space, packs: Any, base: Strategy, params: Params, *, budget: int,
+            days: int, train: list[int], held_out: list[int], caps: dict[str, float | None],
+            examples: Callable[[Strategy], list[str]], progress: Callable[[int, float], None] | None,
+            candidates: int) -> Outcome:
+    portfolio = runner.portfolio
+    current = _mean_metrics(runner, Variant(base.strategy, Policy(packs, base)), params, train)
     limits = {k: current[k] if (cap := caps.get(k)) is None else float(cap) for k in CAPPED}
 
     def objective(trial: Any) -> float:
         choice = space.suggest(trial)
         strategy = apply(base, choice)
-        m = _mean_metrics(portfolio, Variant(f"trial-{trial.number}", Policy(packs, strategy)), params, days, train)
+        m = _mean_metrics(runner, Variant(f"trial-{trial.number}", Policy(packs, strategy)), params, train)
         trial.set_user_attr("metrics", m)
         trial.set_user_attr("constraints", [m[k] - limits[k] for k in CAPPED])
         if modern:
@@ -152,7 +162,8 @@ def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: in
     name = f"{base.strategy}-optimised" if not base.strategy.endswith("-optimised") else base.strategy
     best = apply(base, chosen, name=name)
     held = compare(portfolio, [Variant(base.strategy, Policy(packs, base), label="current"),
-                               Variant(name, Policy(packs, best), label="optimised")], params, days, held_out)
+                               Variant(name, Policy(packs, best), label="optimised")], params, days, held_out,
+                   runner=runner)
     trials = [{"number": t.number, "value": t.value, "params": t.params, "metrics": t.user_attrs["metrics"],
                "feasible": all(c <= 0 for c in t.user_attrs["constraints"])} for t in done]
     return Outcome(best=chosen, strategy=best, trials=trials, caps=limits, held_out=held,

@@ -45,7 +45,8 @@ def daily_means(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
 
 
 def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, start: str,
-                      sensitivity: list[dict[str, Any]] | None = None, params_file: str = "") -> dict[str, Any]:
+                      sensitivity: list[dict[str, Any]] | None = None, params_file: str = "",
+                      recovery_gap: dict[str, Any] | None = None) -> dict[str, Any]:
     names = [r["strategy"] for r in comparison.rows]
     targets = {}
     baseline = next((r["strategy"] for r in comparison.rows if not r["lawful"]), None)
@@ -56,7 +57,7 @@ def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, 
         "portfolio": portfolio, "accounts": accounts, "start": start, "days": comparison.days,
         "seeds": comparison.seeds, "params_file": params_file or "duecare/simulate/params.yaml",
         "strategies": comparison.rows, "against_counterfactual": targets, "baseline": baseline,
-        "daily": daily_means(comparison), "sensitivity": sensitivity or [],
+        "daily": daily_means(comparison), "sensitivity": sensitivity or [], "recovery_gap": recovery_gap,
     })
     return report
 
@@ -144,6 +145,10 @@ def write_html(report: dict[str, Any], path: Path) -> None:
             parts.append(_table_html(["group", "params", "net −25%", "visits −25%", "complaints −25%",
                                       "net +25%", "visits +25%", "complaints +25%", "net shift −25% (paired)",
                                       "net shift +25% (paired)"], sensitivity_rows(report)))
+        if report.get("recovery_gap"):
+            from duecare.simulate.gap import gap_html
+
+            parts.append(gap_html(report["recovery_gap"]))
     else:
         parts.append(f"<pre>{html.escape(json.dumps({k: v for k, v in report.items() if k != 'trials'}, indent=2, ensure_ascii=False))}</pre>")
     for i, fig in enumerate(figures(report)):

@@ -52,6 +52,7 @@ class RunResult:
     metrics: dict[str, float]
     daily: pl.DataFrame
     visits: pl.DataFrame = field(default_factory=pl.DataFrame)
+    recovered_by: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _candidates(state: State, due: pl.DataFrame, day: int, lookahead: int) -> np.ndarray:
@@ -92,7 +93,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
     due = installments_by_day(portfolio, days)
     bmap = portfolio.frames["borrowers"].select("borrower_id").with_row_index("bi").with_columns(
         pl.col("bi").cast(pl.Int64))
-    ledger = Ledger()
+    ledger = Ledger(recovered_by=np.zeros(portfolio.size, dtype=np.int64))
     lookahead = int(variant.policy.strategy.params.as_dict().get("pre_due_max_days", 3))
     daily: list[dict[str, Any]] = []
     for t in range(days):
@@ -128,7 +129,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
                              "vulnerable borrowers under a lawful strategy — the gate was bypassed")
     metrics = ledger.metrics(params, state)
     return RunResult(strategy=variant.name, seed=seed, days=days, metrics=metrics, daily=pl.DataFrame(daily),
-                     visits=ledger.visit_frame())
+                     visits=ledger.visit_frame(), recovered_by=ledger.recovered_by)
 
 
 def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:
@@ -144,3 +145,76 @@ def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:
     state.cured |= ended
     state.ever_arrears |= now
     state.arrears = now
+
+
+# ---- several runs at once -------------------------------------------------------------------------------------
+# Runs are independent (one strategy, one seed each), so they spread over processes. Workers are started with
+# `spawn` (forking a process whose Polars thread pool is running can deadlock) and receive the portfolio once.
+Job = tuple[Variant, Params, int]
+_WORLD: dict[str, Any] = {}
+
+
+def _init_worker(portfolio: Portfolio, days: int) -> None:
+    _WORLD["portfolio"], _WORLD["days"] = portfolio, days
+
+
+def _run_job(job: Job) -> RunResult:
+    variant, params, seed = job
+    return simulate(_WORLD["portfolio"], variant, params, _WORLD["days"], seed)
+
+
+def default_workers() -> int:
+    """`DUECARE_SIM_WORKERS` if set, else the CPU count (at most 2: the machine is shared), 1 disables it."""
+    import os
+
+    value = os.environ.get("DUECARE_SIM_WORKERS")
+    return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
+
+
+class Runner:
+    """Runs (variant, params, seed) jobs over one portfolio and horizon, in `workers` processes kept for its
+    lifetime (use as a context manager), or in this process when `workers` is 1."""
+
+    def __init__(self, portfolio: Portfolio, days: int, workers: int | None = None) -> None:
+        self.portfolio, self.days = portfolio, days
+        self.workers = default_workers() if workers is None else workers
+        self.pool: Any = None
+
+    def __enter__(self) -> Runner:
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_worker, initargs=(self.portfolio, self.days))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def run(self, jobs: list[Job], done: Callable[[Job, RunResult], None] | None = None) -> list[RunResult]:
+        """Every job's result, in the order given."""
+        out: list[RunResult] = []
+        if self.pool is None or len(jobs) <= 1:
+            for job in jobs:
+                out.append(simulate(self.portfolio, job[0], job[1], self.days, job[2]))
+                if done:
+                    done(job, out[-1])
+            return out
+        futures = [self.pool.submit(_run_job, job) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            out.append(future.result())
+            if done:
+                done(job, out[-1])
+        return out
+
+
+def run_many(portfolio: Portfolio, jobs: list[Job], days: int, workers: int | None = None,
+             done: Callable[[Job, RunResult], None] | None = None) -> list[RunResult]:
+    """Every (variant, params, seed) run, in the order given; in `workers` processes when more than one."""
+    workers = min(default_workers() if workers is None else workers, len(jobs))
+    with Runner(portfolio, days, workers) as runner:
+        return runner.run(jobs, done)
