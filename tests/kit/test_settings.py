@@ -59,3 +59,11 @@ def test_settings_follow_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert get_settings().demo is True
     monkeypatch.setenv("DUECARE_DEMO", "0")
     assert get_settings().demo is False
+
+
+def test_ice_servers_must_be_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUECARE_ICE_SERVERS", '[{"urls": "stun:turn.example.org:3478"}]')
+    assert get_settings().ice_servers == '[{"urls": "stun:turn.example.org:3478"}]'
+    monkeypatch.setenv("DUECARE_ICE_SERVERS", '{"urls": "stun:x"}')
+    with pytest.raises(UserError, match="DUECARE_ICE_SERVERS"):
+        get_settings()

@@ -7,11 +7,12 @@ still call `os.environ` directly are being moved onto `get_settings()` module by
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from duecare.kit.errors import UserError
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, description="Shared HMAC secret that signs the SMS/email providers' "
                                        "webhooks (receipts, replies); webhooks are refused without it.")
     brand: str = Field(default="duecare", description="Lender name shown in messages to borrowers.")
+    ice_servers: str = Field(default="[]", description="Video calls: the browsers' ICE servers as a JSON list (the "
+                             "`iceServers` of RTCPeerConnection: STUN/TURN, see docs/video.md); `[]` on a LAN.")
     # --- channels
     sms_gateway_url: str | None = Field(default=None, description="HTTP SMS gateway base URL (unset: no SMS channel).")
     sms_gateway_token: str | None = Field(default=None, description="Bearer token of the SMS gateway.")
@@ -100,6 +103,17 @@ class Settings(BaseSettings):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if v != ""}
         return data
+
+    @field_validator("ice_servers")
+    @classmethod
+    def _json_list(cls, value: str) -> str:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise ValueError("must be a JSON list, e.g. [{\"urls\": \"stun:turn.example.org:3478\"}]") from None
+        if not isinstance(parsed, list):
+            raise ValueError("must be a JSON list of ICE servers")
+        return value
 
     @model_validator(mode="after")
     def _derived_paths(self) -> Settings:

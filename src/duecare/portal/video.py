@@ -84,9 +84,9 @@ def video_consent(appointment_id: str, request: Request, actor: Actor = WRITE, d
 
 def ice_servers() -> str:
     """The ICE servers the browsers use, as JSON (empty on a LAN or loopback; see docs/video.md for TURN)."""
-    import os
+    from duecare.kit.settings import get_settings
 
-    return os.environ.get("DUECARE_ICE_SERVERS", "[]")
+    return get_settings().ice_servers
 
 
 def same_origin(ws: WebSocket) -> bool:
