@@ -134,6 +134,17 @@ class TestIngestIsIdempotent:
             assert [b.id for b in repository.borrowers_by_phone(s, "13700137000")] == ["B1"]
         assert counts(db_url) == EXPECTED
 
+    def test_a_delta_drop_of_new_payments_only_lands_beside_the_store(self, db_url: str, tmp_path: Path) -> None:
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        delta = {"payments": [{"payment_id": "P3", "loan_id": "L1", "paid_at": "2026-02-01T12:00:00+08:00",
+                               "amount": Decimal("1100.00")}]}
+        summary = by_name(run(db_url, write_csv(tmp_path / "b", delta)))
+        assert summary == {"payments": {"read": 1, "inserted": 1, "updated": 0, "unchanged": 0}}
+        assert counts(db_url) == {**EXPECTED, "payments": 3}
+        with unit_of_work(db_url) as s:
+            p3 = s.get(Payment, "P3")
+            assert p3 is not None and p3.paid_at == datetime(2026, 2, 1, 4, tzinfo=UTC) and p3.source == "ledger"
+
     def test_rows_missing_from_a_later_run_are_kept(self, db_url: str, tmp_path: Path) -> None:
         run(db_url, write_csv(tmp_path / "a", rows()))
         data = rows()
@@ -325,3 +336,40 @@ class TestGeneratedPortfolio:
         second = run(db_url, tmp_path / "gen")
         assert all(f.unchanged == f.read and f.inserted == f.updated == 0 for f in second.files)
         assert counts(db_url) == {name: read.get(name, 0) for name in TABLES}
+
+
+class TestAKilledIngestLeavesNothingHalfWritten:
+    def _writing(self, url: str) -> bool:
+        """The killed process has begun writing rows (its transaction is open and not yet committed)."""
+        if url.startswith("sqlite"):
+            wal = Path(url.removeprefix("sqlite:///") + "-wal")
+            return wal.exists() and wal.stat().st_size > 1_000_000
+        with get_engine(url).connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY %' "
+                                          "AND pid <> pg_backend_pid()")).scalar_one())
+
+    def test_sigkill_mid_write_leaves_an_empty_store_and_a_rerun_loads_it_whole(self, db_url: str,
+                                                                                tmp_path: Path) -> None:
+        import signal
+        import time
+
+        from duecare.ledger.generate import generate
+
+        generate(3000, seed=3, out=tmp_path / "gen", as_of=date(2026, 11, 25))
+        proc = subprocess.Popen([sys.executable, "-c", "from duecare.cli import main; main()", "ingest",
+                                 str(tmp_path / "gen"), "--database-url", db_url],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 240
+            while not self._writing(db_url) and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert proc.poll() is None, "the ingest ended before it could be killed mid-write"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert counts(db_url) == dict.fromkeys(TABLES, 0), "a killed drop must leave nothing written"
+        summary = run(db_url, tmp_path / "gen")
+        assert counts(db_url) == {name: next((f.read for f in summary.files if f.name == name), 0)
+                                  for name in TABLES}

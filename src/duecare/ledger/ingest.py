@@ -1,18 +1,20 @@
 """`duecare ingest DIR`: load a portfolio directory into the operational store, idempotently.
 
 Every file is read and every row checked (types, enums, required values, amounts > 0, IANA timezones,
-unique keys, references to borrowers/loans/notices in the files or already in the store) before anything is
-written. Any problem rejects the run: nothing is written and each problem is named (file, row, column,
-reason). Then rows are upserted by primary key (INSERT ... ON CONFLICT, SQLite and PostgreSQL), in batches,
-in one transaction that the caller commits. A keyed digest of each source row (`ingest_digest`) tells an
-unchanged row from a changed one, so a second run of the same files writes nothing. Rows that are absent
-from the files are left alone (ingest never deletes). Consents are append-only: a changed consent is an error.
+unique keys, references to borrowers/loans/notices in the files or already in the store) with Polars
+expressions before anything is written. Any problem rejects the drop: nothing is written and each problem is
+named (file, row, column, reason). Then each file is merged into its table by primary key in bulk (ledger/bulk.py:
+COPY and a set-based INSERT ... ON CONFLICT on PostgreSQL, executemany on SQLite), all in one transaction that
+the caller commits, so a drop lands whole or not at all. A keyed digest of each source row (`ingest_digest`)
+tells an unchanged row from a changed one, so a second run of the same files writes nothing, and a daily delta
+(new payments, contacts, loans) costs in proportion to its rows, not to the store. Rows that are absent from
+the files are left alone (ingest never deletes). Consents are append-only: a changed consent is an error.
+borrowers, loans and installments are required on a first load only; a later drop may carry just its delta.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, delete, insert, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import MAX_DURATION_S, MAX_SEQ
@@ -30,6 +31,7 @@ from duecare.kit.db import Base
 from duecare.kit.errors import UserError
 from duecare.kit.fields import get_keyring
 from duecare.kit.phones import REGIONS, e164_lists
+from duecare.ledger import bulk
 from duecare.ledger import models as m
 from duecare.ledger.repository import phone_hashes
 from duecare.ledger.validation import (
@@ -44,7 +46,7 @@ from duecare.ledger.validation import (
     read_file,
 )
 
-BATCH = 5_000
+DIGEST_CHUNK = 200_000
 VISIT_OUTCOMES = ("met_borrower", "not_home", "moved", "refused", "third_party_only")  # as case files
 LOOKUP_CHUNK = 5_000
 PROBLEM_LIMIT = 20
@@ -130,6 +132,7 @@ _TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "ins
                 "alternatives": "alternatives"}
 TABLES: dict[str, Table] = {name: Base.metadata.tables[t] for name, t in _TABLE_NAMES.items()}
 PHONE_INDEX: Table = Base.metadata.tables["borrower_phone_index"]
+NAME_INDEX: Table = Base.metadata.tables["borrower_name_index"]
 
 
 @dataclass
@@ -167,8 +170,11 @@ def _no_progress(_event: str, _name: str, _n: int) -> None:
     return None
 
 
-def find_files(directory: Path) -> dict[str, Path]:
-    """The portfolio files present in a directory, by entity name; problems are UserErrors."""
+def find_files(directory: Path, first_load: bool = True) -> dict[str, Path]:
+    """The portfolio files present in a directory, by entity name; problems are UserErrors.
+
+    A first load needs borrowers, loans and installments; a delta drop into a store that holds borrowers
+    may carry only the files that changed (e.g. today's payments and contacts)."""
     if not directory.is_dir():
         raise UserError("not a directory; pass the folder that holds borrowers.parquet (or .csv)",
                         place=str(directory))
@@ -179,9 +185,12 @@ def find_files(directory: Path) -> dict[str, Path]:
             raise UserError(f"both {parquet.name} and {csv.name} exist; keep one", place=str(directory))
         if parquet.exists() or csv.exists():
             found[spec.name] = parquet if parquet.exists() else csv
-        elif spec.required_file:
-            raise UserError(f"missing {spec.name}.parquet (or {spec.name}.csv); "
-                            "see docs/data-format.md", place=str(directory))
+        elif spec.required_file and first_load:
+            raise UserError(f"missing {spec.name}.parquet (or {spec.name}.csv), required on a first load "
+                            "into an empty store; see docs/data-format.md", place=str(directory))
+    if not found:
+        raise UserError("no portfolio files (borrowers.parquet, payments.parquet, ...); see docs/data-format.md",
+                        place=str(directory))
     return found
 
 
@@ -276,7 +285,25 @@ def _report(checked: dict[str, Checked]) -> str:
     return "\n".join(lines)
 
 
-def _digests(name: str, frame: pl.DataFrame, cols: tuple[Col, ...]) -> list[str]:
+def _hmac_hex(key: bytes, prefix: bytes, texts: list[str]) -> list[str]:
+    """HMAC-SHA256 (hex) of prefix + each text: the same values as `hmac.new`, with the key's pads hashed once."""
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\0")
+    inner0 = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer0 = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    inner0.update(prefix)
+    out: list[str] = []
+    append = out.append
+    for text in texts:
+        inner = inner0.copy()
+        inner.update(text.encode("utf-8"))
+        outer = outer0.copy()
+        outer.update(inner.digest())
+        append(outer.hexdigest())
+    return out
+
+
+def _digests(name: str, frame: pl.DataFrame, cols: tuple[Col, ...]) -> pl.Series:
     """Keyed digest of each typed source row (the lookup key: no one without it can test guesses)."""
     parts = []
     for col in cols:
@@ -284,10 +311,14 @@ def _digests(name: str, frame: pl.DataFrame, cols: tuple[Col, ...]) -> list[str]
         if col.kind == "phones":
             expr = expr.list.join(";")
         parts.append(expr.cast(pl.String).fill_null("\x00"))
-    canon = frame.select(pl.concat_str(parts, separator="\x1f").alias("c")).get_column("c")
     key = get_keyring().lookup
     prefix = f"ingest-v1:{name}\x1e".encode()
-    return [hmac.new(key, prefix + row.encode("utf-8"), hashlib.sha256).hexdigest() for row in canon]
+    pieces = []
+    for offset in range(0, frame.height, DIGEST_CHUNK):  # a bounded list of Python strings at a time
+        canon = frame.slice(offset, DIGEST_CHUNK).select(pl.concat_str(parts, separator="\x1f").alias("c"))
+        pieces.append(pl.Series("ingest_digest", _hmac_hex(key, prefix, canon.get_column("c").to_list()),
+                                dtype=pl.String))
+    return pl.concat(pieces) if pieces else pl.Series("ingest_digest", [], dtype=pl.String)
 
 
 def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -314,157 +345,66 @@ def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _classify(session: Session, name: str, batch: pl.DataFrame, table_was_empty: bool) -> pl.DataFrame:
-    """Add `_state` (new | changed | same) by comparing digests with the stored rows."""
-    if table_was_empty:  # the first load: nothing to compare with (keys are unique within the file)
-        return batch.with_columns(pl.lit("new").alias("_state"))
-    table = TABLES[name]
-    spec = _SPEC[name]
-    if len(spec.key) == 1:
-        ids = batch.get_column("id").to_list()
-        found = session.execute(select(table.c.id, table.c.ingest_digest).where(table.c.id.in_(ids))).all()
-        old = pl.DataFrame(found, schema={"id": pl.String, "_old": pl.String}, orient="row")
-        keys = ["id"]
-    else:  # installments: (loan_id, seq)
-        loans = batch.get_column("loan_id").unique().to_list()
-        stored = session.execute(select(table.c.loan_id, table.c.seq, table.c.ingest_digest)
-                                 .where(table.c.loan_id.in_(loans))).all()
-        old = pl.DataFrame(stored, schema={"loan_id": pl.String, "seq": pl.Int64, "_old": pl.String},
-                           orient="row")
-        keys = ["loan_id", "seq"]
-    old = old.with_columns(pl.lit(True).alias("_exists"))
-    joined = batch.join(old, on=keys, how="left", maintain_order="left")
-    return joined.with_columns(
-        pl.when(pl.col("_exists").is_null()).then(pl.lit("new"))
-        .when(pl.col("_old").eq_missing(pl.col("ingest_digest"))).then(pl.lit("same"))
-        .otherwise(pl.lit("changed")).alias("_state")).drop("_old", "_exists")
-
-
-def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], update: bool) -> None:
-    """INSERT ... ON CONFLICT (primary key) DO UPDATE (or DO NOTHING for append-only tables)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        _upsert_pg_copy(session, table, rows, update)
-        return
-    stmt = sqlite_insert(table)
-    key = [c.name for c in table.primary_key.columns]
-    if update:
-        done = stmt.on_conflict_do_update(index_elements=key, set_={
-            c: stmt.excluded[c] for c in rows[0] if c not in key})
-    else:
-        done = stmt.on_conflict_do_nothing(index_elements=key)
-    session.execute(done, rows)
-
-
-def _upsert_pg_copy(session: Session, table: Table, rows: list[dict[str, Any]], update: bool) -> None:
-    """PostgreSQL: COPY the batch into a temporary table, then one INSERT ... SELECT ... ON CONFLICT.
-
-    About twice as fast as a pipelined executemany. Values pass through each column type's bind processor
-    first, so encryption at rest (PersonalText) and UTC instants apply exactly as on the ORM path.
-    """
-    conn = session.connection()
-    quote = conn.dialect.identifier_preparer.quote
-    cols = list(rows[0])
-    key = [c.name for c in table.primary_key.columns]
-    processors = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
-    stage = quote(f"_ingest_{table.name}")
-    collist = ", ".join(quote(c) for c in cols)
-    # Defaults too: the staging table keeps NOT NULL, and columns the file does not carry (payments.source)
-    # must take their default rather than NULL.
-    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {quote(table.name)} INCLUDING DEFAULTS) ON COMMIT DROP")
-    conn.exec_driver_sql(f"TRUNCATE {stage}")
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(f"COPY {stage} ({collist}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([p(row[c]) if p else row[c] for c, p in zip(cols, processors, strict=True)])
-    finally:
-        cursor.close()
-    if update:
-        sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in cols if c not in key)
-        action = f"DO UPDATE SET {sets}"
-    else:
-        action = "DO NOTHING"
-    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({collist}) SELECT {collist} FROM {stage} "
-                         f"ON CONFLICT ({', '.join(quote(k) for k in key)}) {action}")
-
-
 def _write_file(session: Session, name: str, checked: Checked, result: FileResult, progress: Progress) -> None:
+    """Merge one checked file into its table (bulk.py); consents are append-only, borrowers keep their indexes."""
     frame = checked.frame
-    digests = pl.Series("ingest_digest", _digests(name, frame, checked.spec.cols), dtype=pl.String)
-    data = _db_frame(name, frame).with_columns(digests)
-    appended: list[Problem] = []
-    progress("total", name, data.height)
     table = TABLES[name]
-    was_empty = session.execute(select(1).select_from(table).limit(1)).first() is None
-    for offset in range(0, data.height, BATCH):
-        batch = _classify(session, name, data.slice(offset, BATCH), was_empty)
-        states = batch.get_column("_state")
-        result.inserted += int((states == "new").sum())
-        result.unchanged += int((states == "same").sum())
-        changed = int((states == "changed").sum())
-        if name == "consents" and changed:
-            refused = batch.filter(pl.col("_state") == "changed").select(ROW, "id")
-            appended.extend(Problem(checked.source, r, "consent_id", f"consent {cid!r} is already recorded "
-                                    "with different content; consents are append-only: add a new row instead")
-                            for r, cid in refused.iter_rows())
-            changed = 0
-        result.updated += changed
-        todo = batch.filter(pl.col("_state") != "same") if name != "consents" else \
-            batch.filter(pl.col("_state") == "new")
-        if todo.height:
-            if name == "consents":
-                todo = _with_notice_versions(session, todo)
-            _upsert(session, TABLES[name], todo.drop("_state", ROW).to_dicts(), update=name != "consents")
-            if name == "borrowers":
-                _index_phones(session, frame, todo)
-                _index_names(session, frame, todo)
-        progress("advance", name, batch.height)
-    if appended:
-        checked.problems.extend(appended[:PROBLEM_LIMIT])
-        checked.problem_count += len(appended)
+    progress("total", name, frame.height)
+    was_empty = bulk.is_empty(session, table)
+    data = _db_frame(name, frame).with_columns(_digests(name, frame, checked.spec.cols))
+    if name == "consents":
+        data = _with_notice_versions(session, data)
+    key = [c.name for c in table.primary_key.columns]
+    merged = bulk.merge(session, table, data.drop(ROW), key, append_only=name == "consents", was_empty=was_empty)
+    result.inserted, result.updated, result.unchanged = merged.inserted, merged.updated, merged.unchanged
+    if name == "consents" and merged.changed.height:
+        refused = data.join(merged.changed, on=key, how="inner").select(ROW, "id").sort(ROW)
+        checked.problems.extend(Problem(checked.source, r, "consent_id", f"consent {cid!r} is already recorded "
+                                        "with different content; consents are append-only: add a new row instead")
+                                for r, cid in refused.head(PROBLEM_LIMIT).iter_rows())
+        checked.problem_count += refused.height
         raise UserError(_report({name: checked}))
+    if name == "borrowers" and merged.written.height:
+        written = frame.join(merged.written.rename({"id": "borrower_id"}), on="borrower_id", how="semi")
+        _index_borrowers(session, written, replace=not was_empty)
+    progress("advance", name, frame.height)
 
 
 def _with_notice_versions(session: Session, todo: pl.DataFrame) -> pl.DataFrame:
     """A consent records the version hash of the notice it answers, as the store knows it now."""
     ids = todo.get_column("notice_id").drop_nulls().unique().to_list()
     notices = TABLES["notices"]
-    found = session.execute(select(notices.c.id, notices.c.version_hash).where(notices.c.id.in_(ids))).all()
+    found = [tuple(r) for chunk in _chunks(ids) for r in session.execute(
+        select(notices.c.id, notices.c.version_hash).where(notices.c.id.in_(chunk)))]
     versions = pl.DataFrame(found, schema={"notice_id": pl.String, "notice_version_hash": pl.String},
                             orient="row")
     return todo.join(versions, on="notice_id", how="left", maintain_order="left")
 
 
-def _index_phones(session: Session, frame: pl.DataFrame, todo: pl.DataFrame) -> None:
-    ids = todo.get_column("id").to_list()
-    index = PHONE_INDEX
-    session.execute(delete(index).where(index.c.borrower_id.in_(ids)))
-    wanted = set(ids)
-    phones = frame.filter(pl.col("borrower_id").is_in(ids)).select("borrower_id", "phones")
-    rows = [{"borrower_id": bid, "phone_hash": h}
-            for bid, nums in phones.iter_rows() if bid in wanted for h in phone_hashes(nums)]
-    if rows:
-        session.execute(insert(index), rows)
+def _index_borrowers(session: Session, written: pl.DataFrame, replace: bool) -> None:
+    """The keyed hashes of each written borrower's phones (E.164) and name (ledger/names.py), in bulk."""
+    from duecare.ledger.names import name_hashes
 
-
-def _index_names(session: Session, frame: pl.DataFrame, todo: pl.DataFrame) -> None:
-    """The keyed hashes of each written borrower's name (ledger/names.py)."""
-    from duecare.ledger.names import set_names
-
-    ids = todo.get_column("id").to_list()
-    if "name" not in frame.columns:
-        return
-    id_col = "borrower_id" if "borrower_id" in frame.columns else "id"
-    named = frame.filter(pl.col(id_col).is_in(ids)).select(id_col, "name").unique(subset=[id_col], keep="last")
-    set_names(session, list(named.iter_rows()))
+    ids = written.get_column("borrower_id").to_list()
+    if replace:
+        for chunk in _chunks(ids):
+            session.execute(delete(PHONE_INDEX).where(PHONE_INDEX.c.borrower_id.in_(chunk)))
+            session.execute(delete(NAME_INDEX).where(NAME_INDEX.c.borrower_id.in_(chunk)))
+    phones = [(bid, h) for bid, nums in written.select("borrower_id", "phones").iter_rows()
+              for h in phone_hashes(nums)]
+    names = [(bid, h) for bid, name in written.select("borrower_id", "name").iter_rows()
+             for h in dict.fromkeys(name_hashes(name))]
+    bulk.copy_rows(session, PHONE_INDEX.name, PHONE_INDEX, pl.DataFrame(
+        phones, schema={"borrower_id": pl.String, "phone_hash": pl.String}, orient="row"))
+    bulk.copy_rows(session, NAME_INDEX.name, NAME_INDEX, pl.DataFrame(
+        names, schema={"borrower_id": pl.String, "name_hash": pl.String}, orient="row"))
 
 
 def ingest_directory(session: Session, directory: Path, progress: Progress = _no_progress,
                      warn: Callable[[str], None] = lambda _m: None) -> Summary:
     """Check every file, then upsert every row; the caller commits (or rolls back on UserError)."""
     started = time.perf_counter()
-    files = find_files(directory)
+    files = find_files(directory, first_load=bulk.is_empty(session, TABLES["borrowers"]))
     checked = _check_all(session, files)
     for c in checked.values():
         for w in c.warnings:
