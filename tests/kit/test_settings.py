@@ -67,3 +67,13 @@ def test_ice_servers_must_be_a_json_list(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("DUECARE_ICE_SERVERS", '{"urls": "stun:x"}')
     with pytest.raises(UserError, match="DUECARE_ICE_SERVERS"):
         get_settings()
+
+
+def test_simulator_workers_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from duecare.simulate.run import default_workers
+
+    monkeypatch.setenv("DUECARE_SIM_WORKERS", "1")
+    assert default_workers() == 1
+    monkeypatch.setenv("DUECARE_SIM_WORKERS", "0")
+    with pytest.raises(UserError, match="DUECARE_SIM_WORKERS"):
+        default_workers()

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     calls_embed: bool = Field(default=True, description="0: switch off the semantic layer of call QA (rules only).")
     call_channels: str = Field(default="agent,borrower", description="Which party each stereo channel of a recording "
                                "carries, left,right.")
+    sim_workers: int | None = Field(default=None, ge=1, description="Processes the outcome simulator runs its "
+                                    "(strategy, seed) jobs in; default the CPU count, at most 2; 1: in-process.")
     # --- people and demo
     staff_id: str | None = Field(default=None, description="Default staff id (`--as`) of `duecare visits` commands.")
     demo: bool = Field(default=False, description="1: a demo or test run (demo clock, on-screen sign-in codes, demo "

@@ -167,8 +167,10 @@ def default_workers() -> int:
     """`DUECARE_SIM_WORKERS` if set, else the CPU count (at most 2: the machine is shared), 1 disables it."""
     import os
 
-    value = os.environ.get("DUECARE_SIM_WORKERS")
-    return max(1, int(value)) if value else max(1, min(2, os.cpu_count() or 1))
+    from duecare.kit.settings import get_settings
+
+    value = get_settings().sim_workers
+    return value if value is not None else max(1, min(2, os.cpu_count() or 1))
 
 
 class Runner:
