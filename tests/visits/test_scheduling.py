@@ -74,6 +74,28 @@ class TestScheduling:
         assert start.weekday() == 2 and start.time() >= time(18, 0)
         assert end.time() <= time(20, 0)  # the strategy's visit window ends at 20:00, before the stated 21:30
 
+    def test_a_day_whose_windows_have_begun_offers_none_and_the_next_day_is_taken(self, store: Store) -> None:
+        """A window must start at least two hours ahead: at 14:30 on Monday only the 17:00 window is left; at
+        19:00 (the last three-hour window of the 09:00-20:00 visit window starts at 17:00) Monday offers none,
+        and scheduling takes Tuesday (main's console offered the day anyway and refused it: no_slot_in_window)."""
+        from duecare.visits.scheduling import bookable_windows
+
+        vid = store.approved("B1", "L1")
+        monday = date(2026, 11, 30)
+        with unit_of_work(store.url) as s:
+            b = s.get_one(Borrower, "B1")
+            policy = load_visit_policy()
+            afternoon = datetime(2026, 11, 30, 14, 30, tzinfo=SHANGHAI)
+            assert [start for start, _ in bookable_windows(s, b, monday, policy, afternoon)] == [17 * 60]
+            evening = datetime(2026, 11, 30, 19, 0, tzinfo=SHANGHAI)
+            assert bookable_windows(s, b, monday, policy, evening) == []
+            assert bookable_windows(s, b, monday + timedelta(days=1), policy, evening)
+        with pytest.raises(TransitionError) as info:
+            store.do(SUP, evening, service.schedule, vid, agents=("F1", "F2"), day=monday)
+        assert info.value.code == "no_slot_in_window"
+        store.do(SUP, evening, service.schedule, vid, agents=("F1", "F2"))
+        assert store.visit(vid).window_start.astimezone(SHANGHAI).date() == monday + timedelta(days=1)  # type: ignore[union-attr]
+
     def test_sunday_is_never_offered_because_the_strategy_excludes_it(self, store: Store) -> None:
         vid = store.approved("B1", "L1")
         store.do(SUP, LATER, service.set_preferences, "B1", [(6, time(10, 0), time(18, 0))], "staff")

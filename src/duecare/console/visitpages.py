@@ -72,14 +72,26 @@ def schedule_blockers(gate: GateEvaluation) -> list[str]:
     return gate.stop_reasons() + extra
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching windows as one span each."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def day_choices(db: Session, borrower: Borrower, policy: VisitPolicy, at: datetime) -> list[DayChoice]:
-    """The next days on which the visit window, the law's hours and the borrower's stated times leave room."""
+    """The next days on which the visit window, the law's hours and the borrower's stated times leave room for a
+    window that can still be booked now (today only while a window starting at least two hours ahead is left)."""
     tz = ZoneInfo(borrower.timezone)
     today = at.astimezone(tz).date()
     out = []
     for i in range(SCHEDULE_DAYS + 1):
         d = today + timedelta(days=i)
-        spans = scheduling.allowed_intervals(db, borrower, d, policy)
+        spans = _merged([(s, s + length) for s, length in scheduling.bookable_windows(db, borrower, d, policy, at)])
         if spans:
             out.append(DayChoice(d, [f"{lo // 60:02d}:{lo % 60:02d}–{hi // 60:02d}:{hi % 60:02d}" for lo, hi in spans]))
     return out

@@ -87,6 +87,17 @@ def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz) + timedelta(minutes=minutes)
 
 
+def bookable_windows(session: Session, borrower: Borrower, day: date, policy: VisitPolicy,
+                     at: datetime) -> list[tuple[int, int]]:
+    """The (start, length) windows on `day` a visit could still be booked into at `at`: inside the allowed
+    intervals and starting no sooner than LEAD from now (a day whose hours have passed offers none)."""
+    tz = ZoneInfo(borrower.timezone)
+    sched = policy.data.scheduling
+    return [(s, length) for lo, hi in allowed_intervals(session, borrower, day, policy)
+            for s, length in _windows(lo, hi, sched.window_minutes, sched.service_minutes)
+            if _local(day, s, tz) >= at + LEAD]
+
+
 def _minutes(moment: datetime, tz: ZoneInfo) -> int:
     local = moment.astimezone(tz)
     return local.hour * 60 + local.minute
@@ -132,23 +143,20 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
     days = [day] if day is not None else [today + timedelta(days=i) for i in range(sched.horizon_days + 1)]
     seen_reason = "no_slot_in_window"
     for d in days:
-        for lo, hi in allowed_intervals(session, borrower, d, policy):
-            for s, length in _windows(lo, hi, sched.window_minutes, sched.service_minutes):
-                start = _local(d, s, tz)
-                end = start + timedelta(minutes=length)
-                if start < at + LEAD:
-                    continue
-                if repository.visits_of_borrower_between(session, borrower.id, start - cooldown,
-                                                         start + cooldown, exclude=visit.id):
-                    seen_reason = "visit_limit_reached"
-                    continue
-                latest_arrival = s + length - sched.service_minutes
-                stop = Stop(visit.id, borrower.geo, (s, max(s, latest_arrival)))
-                for pair in pairs:
-                    route, others = pair_route(session, pair, d, tz, policy, extra=stop, exclude=visit.id)
-                    if route is not None:
-                        return Slot(pair, start, end, route, others)
-                    seen_reason = "no_routable_slot"
+        for s, length in bookable_windows(session, borrower, d, policy, at):
+            start = _local(d, s, tz)
+            end = start + timedelta(minutes=length)
+            if repository.visits_of_borrower_between(session, borrower.id, start - cooldown,
+                                                     start + cooldown, exclude=visit.id):
+                seen_reason = "visit_limit_reached"
+                continue
+            latest_arrival = s + length - sched.service_minutes
+            stop = Stop(visit.id, borrower.geo, (s, max(s, latest_arrival)))
+            for pair in pairs:
+                route, others = pair_route(session, pair, d, tz, policy, extra=stop, exclude=visit.id)
+                if route is not None:
+                    return Slot(pair, start, end, route, others)
+                seen_reason = "no_routable_slot"
     raise TransitionError(seen_reason, "no window in the visit window and the borrower's preferred times "
                           f"within {len(days)} day(s) fits two free field agents"
                           + (" (at most one visit per borrower per 30 days)" if seen_reason == "visit_limit_reached"
