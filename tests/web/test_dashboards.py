@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from test_pages import staff_signs_in
 
 from duecare.console import dashboards
@@ -69,3 +70,39 @@ def test_the_page_names_the_partial_month_and_shows_the_new_measures(client: Any
     client.cookies.set("duecare_lang", "zh_CN")
     zh = client.get("/console/dashboards").text
     assert "本人接通率" in zh and "回收率" in zh
+    assert 'data-chart="fig-cycle"' in zh and 'data-testid="cycle-table"' in zh
+
+
+def test_cycle_time_counts_each_route_from_the_moment_the_borrower_became_unreachable(world: Any) -> None:
+    """B1 and B3 are unreachable (their visits passed the gate): B1 then answers the hardship questionnaire, and a
+    person verifies B3's video call; each spell is measured from its first unreachable moment, per route."""
+    from datetime import timedelta
+
+    from duecare.features.cycletime import unreachable_onsets
+    from duecare.ledger import models as m
+    from duecare.portal.models import HardshipAnswers
+    from duecare.privacy.permissions import SYSTEM
+    from duecare.web.snapshot import load_frames
+
+    at = datetime.now(UTC)
+    with unit_of_work(world.url) as db:
+        before = dashboards.build(db, at).cycle
+        onsets = unreachable_onsets(load_frames(db, SYSTEM)["contacts"], until=at)
+        first = {r["borrower_id"]: r["at"] for r in onsets.group_by("borrower_id").agg(pl.col("at").min()).to_dicts()}
+        b1, b3 = world.visit_borrower, "B3"
+        assert b1 in first and b3 in first, first
+        db.add(HardshipAnswers(borrower_id=b1, purpose="repayment_plan_affordability", answers="{}",
+                               created_at=at - timedelta(hours=2)))
+        db.add(m.Alternative(id="ALT-cycle", borrower_id=b3, kind=m.AlternativeKind.VIDEO,
+                             state=m.AlternativeState.VERIFIED, chosen_at=at - timedelta(hours=3),
+                             completed_at=at - timedelta(hours=1), evidence_ref="video_report:test"))
+    with unit_of_work(world.url) as db:
+        d = dashboards.build(db, at)
+    routes = {r["route"]: r for r in d.cycle["per_route"]}
+    assert routes["questionnaire"]["spells"] == 1 and routes["video"]["spells"] == 1
+    expected = (at - timedelta(hours=2) - first[b1]).total_seconds() / 86400
+    assert abs(routes["questionnaire"]["median"] - expected) < 1 / 86400  # the store keeps whole seconds
+    assert d.cycle["known"] == before["known"] + 2 and d.cycle["open"] == before["open"] - 2
+    assert d.cycle["without_visit_share"] == 1.0
+    fig = json.loads(dashboards.figures(d, lambda s: f"«{s}»")["cycle"].replace("<\\/", "</"))
+    assert {t["name"] for t in fig["data"]} >= {"«Hardship questionnaire»", "«Video call»"}

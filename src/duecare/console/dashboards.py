@@ -12,7 +12,10 @@ personal data leaves this module, so every dashboard reader sees the same figure
 - promise-kept rate per agent (a promise counts for the agent who logged the promise-to-pay call on that loan
   last before its date);
 - recovery per month (of the amount overdue at a month's start, the share paid during the month);
-- visits avoided by reason (the gate code that kept a severe-enough case remote).
+- visits avoided by reason (the gate code that kept a severe-enough case remote);
+- investigation cycle time (features/cycletime.py): from the moment a borrower became unreachable to the moment
+  their situation was known, per route (a right-party call, the hardship questionnaire, a remote report from
+  documents / a video or phone appointment / a plan, a home visit), and the share known without a visit.
 
 The month in progress is partial: every series marks it (`partial`), the charts draw it hollow and dashed and
 name it "month so far", so a half month is never read as a crash. Each chart has one measure on its one axis,
@@ -62,6 +65,8 @@ class Dashboard:
     recovery: list[dict[str, Any]] = field(default_factory=list)  # {month, overdue_minor, paid_minor, rate, partial}
     avoided_by_reason: list[dict[str, Any]] = field(default_factory=list)  # {reason, loans}
     partial_month: str | None = None  # the month in progress ("2026-12"), None when `at` is a month start
+    cycle: dict[str, Any] = field(default_factory=lambda: {  # features.cycletime.summary
+        "per_route": [], "known": 0, "open": 0, "without_visit_share": None, "median_days": None})
 
 
 def month_ends(at: datetime, months: int) -> list[datetime]:
@@ -238,6 +243,55 @@ def blocked_per_rule(decided: pl.DataFrame) -> list[dict[str, Any]]:
     return b.group_by("rule").agg(loans=pl.len()).sort("loans", descending=True).to_dicts()
 
 
+# An alternative verified by a person without a filed remote report: the route is the alternative's kind.
+ALTERNATIVE_ROUTE = {"questionnaire": "questionnaire", "documents": "documents", "video": "video",
+                     "phone_appointment": "phone", "plan": "plan"}
+
+
+def known_events(db: Session, frames: Frames, at: datetime) -> pl.DataFrame:
+    """(borrower_id, at, route): every moment a borrower's situation became known, up to `at`. A right-party
+    call (either direction; an answer to a visit notice is no conversation), the borrower's own hardship
+    questionnaire, a remote report (its source names the route), an alternative a person verified without a
+    report (its kind), a visit report filed or a completed visit of the ledger."""
+    from duecare.portal.models import HardshipAnswers
+    from duecare.visits.models import RemoteReport, VisitReport
+
+    c = frames["contacts"]
+    calls = c.filter((pl.col("channel") == "call") & pl.col("outcome").is_in(list(RIGHT_PARTY))
+                     & pl.col("answers_notice").is_null()).select("borrower_id", "at", route=pl.lit("call"))
+    rows: list[tuple[str, datetime, str]] = []
+    rows += [(b, t, "questionnaire") for b, t in db.execute(select(HardshipAnswers.borrower_id,
+                                                                   HardshipAnswers.created_at))]
+    reported = set()
+    for alt, b, t, source in db.execute(select(RemoteReport.alternative_id, RemoteReport.borrower_id,
+                                               RemoteReport.filed_at, RemoteReport.source)):
+        reported.add(alt)
+        rows.append((b, t, source))
+    for alt_id, b, done, kind in db.execute(select(m.Alternative.id, m.Alternative.borrower_id,
+                                                   m.Alternative.completed_at, m.Alternative.kind)
+                                            .where(m.Alternative.state == m.AlternativeState.VERIFIED)):
+        if alt_id not in reported and done is not None:
+            rows.append((b, done, ALTERNATIVE_ROUTE[getattr(kind, "value", kind)]))
+    rows += [(b, t, "visit") for b, t in db.execute(select(VisitCase.borrower_id, VisitReport.filed_at)
+                                                    .join(VisitReport, VisitReport.visit_id == VisitCase.id))]
+    visits = frames["visits"].filter(pl.col("status") == "completed").select("borrower_id", "at",
+                                                                             route=pl.lit("visit"))
+    stored = pl.DataFrame(rows, schema=["borrower_id", "at", "route"], orient="row").cast(
+        {"borrower_id": pl.String, "at": pl.Datetime("us", "UTC"), "route": pl.String})
+    events = pl.concat([calls.cast(stored.schema), visits.cast(stored.schema), stored])
+    return events.filter(pl.col("at") <= at)
+
+
+def cycle_time(db: Session, frames: Frames, at: datetime, policy: Policy) -> dict[str, Any]:
+    from duecare.features.contacts import Reachability
+    from duecare.features.cycletime import cycle_times, summary, unreachable_onsets
+
+    reach = Reachability(**policy.strategy.reachability.model_dump())
+    closed, still_open = cycle_times(unreachable_onsets(frames["contacts"], reach, until=at),
+                                     known_events(db, frames, at))
+    return summary(closed, still_open)
+
+
 def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
     frames = load_frames(db, SYSTEM)  # aggregates only
     partial_month = at.strftime("%Y-%m") if _is_partial(at) else None
@@ -245,7 +299,8 @@ def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
         return Dashboard([{"bucket": b, "loans": 0, "overdue_minor": 0} for b in BUCKETS], [], [], [],
                          {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None,
                          partial_month=partial_month)
-    decided = decide(frames, at, Policy.default())
+    policy = Policy.default()
+    decided = decide(frames, at, policy)
     points = month_ends(at, months)
     rolls, cures = roll_and_cure(frames, points)
     promises, rate = promise_rates(frames, points[0].date())
@@ -257,6 +312,7 @@ def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
         rpc=_mark_partial(rpc_rates(frames, points[0]), partial_month),
         promise_by_agent=promise_rate_by_agent(db, points[0].date()),
         recovery=recovery(frames, points), avoided_by_reason=avoided_by_reason(decided), partial_month=partial_month,
+        cycle=cycle_time(db, frames, at, policy),
     )
 
 
@@ -346,4 +402,11 @@ def figures(d: Dashboard, tr: Any) -> dict[str, str]:
     if d.recovery:
         series(rec, d.recovery, "rate", tr("Recovery"))
     out["recovery"] = dump(rec, tr("Share of the overdue amount paid in the month"), months_t, percent=True)
+    cyc = go.Figure(layout={"title": tr("Investigation cycle time, by route")})
+    for r in d.cycle.get("per_route", []):  # quartiles only: no borrower's own figure leaves the module
+        cyc.add_trace(go.Box(name=lab("route", r["route"]), q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
+                             lowerfence=[r["min"]], upperfence=[r["max"]], x=[lab("route", r["route"])],
+                             boxpoints=False))
+    cyc.update_layout(showlegend=False)
+    out["cycle"] = dump(cyc, tr("Days from unreachable to situation known"), tr("Route"))
     return out

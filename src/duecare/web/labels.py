@@ -65,6 +65,10 @@ LABELS: dict[str, dict[str, str]] = {
         "voicemail": N_("Voicemail"), "invalid": N_("Invalid number"), "third_party": N_("Third party answered"),
         "delivered": N_("Delivered"), "undelivered": N_("Not delivered"),
     },
+    # How a borrower's situation became known (console/dashboards.py, investigation cycle time).
+    "route": {"call": N_("Right-party call"), "questionnaire": N_("Hardship questionnaire"),
+              "documents": N_("Documents"), "video": N_("Video call"), "phone": N_("Phone appointment"),
+              "plan": N_("Repayment plan proposal"), "visit": N_("Home visit")},
     "channel": {"call": N_("Phone call"), "sms": N_("SMS"), "email": N_("Email"), "letter": N_("Letter"),
                 "visit": N_("Home visit"), "portal": N_("Portal")},
     "consent": {"granted": N_("Consented"), "declined": N_("Declined"), "withdrawn": N_("Withdrawn"),
