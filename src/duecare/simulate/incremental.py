@@ -268,42 +268,25 @@ class IncrementalFacts:
 
         r = self.reach
         bsel = np.zeros(self.nb, dtype=bool)
-        bsel[clock["bi"].to_numpy()] = True
+        clock_bi = clock["bi"].to_numpy()
+        bsel[clock_bi] = True
         rows = self.store.filter(pl.Series(bsel[self.store["bi"].to_numpy()]) & (pl.col("at_us") <= as_of_us))
-        age = pl.lit(as_of_us) - pl.col("at_us")
-        unsuccessful = pl.col("outbound") & ~pl.col("is_rpc")
-        failed = unsuccessful & pl.col("remote") & (age < r.window_days * DAY_US)
-        today_by_b = clock.select("bi", "today").unique(subset="bi")
-        aggs: list[pl.Expr] = []
-        for ch in REMOTE_CHANNELS:
-            for name, n in WINDOWS.items():
-                in_w = (pl.col("channel") == ch) & pl.col("outbound") & (age < n * DAY_US)
-                aggs.append(in_w.sum().cast(pl.Int32).alias(f"attempts_{ch}_{name}"))
-                aggs.append((in_w & ~pl.col("is_rpc")).sum().cast(pl.Int32).alias(f"unsuccessful_{ch}_{name}"))
-        today_calls = pl.col("outbound") & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
-        aggs += [
-            pl.col("at_us").filter(pl.col("is_rpc")).max().alias("kept_last_rpc"),
-            (pl.col("is_rpc") & (age < r.no_rpc_days * DAY_US)).any().alias("rpc_recent"),
-            pl.col("channel").filter(failed).n_unique().cast(pl.Int32).alias("remote_channels_failed_30d"),
-            failed.sum().cast(pl.Int32).alias("unsuccessful_remote_30d"),
-            pl.col("at").filter(failed).min().alias("first_unsuccessful_ts"),
-            (today_calls & pl.col("is_rpc")).sum().cast(pl.Int32).alias("connected_calls_today"),
-            today_calls.sum().cast(pl.Int32).alias("dial_attempts_today"),
-        ]
-        per_b = rows.join(today_by_b, on="bi", how="inner").group_by("bi").agg(aggs)
+        per_b = self._contact_counts(rows, clock_bi, today, as_of_us)
         int_cols = [f"{k}_{c}_{w}" for c in REMOTE_CHANNELS for w in WINDOWS for k in ("attempts", "unsuccessful")]
-        folded = self.b_last_rpc[clock["bi"].to_numpy()]
+        last_rpc = np.maximum(per_b.pop("kept_last_rpc"), self.b_last_rpc[clock_bi])
+        first_failed = per_b.pop("first_failed")
         contact = (
-            clock.select("loan_id", "bi", "timezone", "as_of_utc")
-            .with_columns(folded_last_rpc=_nullable(folded, folded != NO_AT, pl.Int64))
-            .join(per_b, on="bi", how="left")
+            clock.select("loan_id", "timezone", "as_of_utc")
             .with_columns(
-                [pl.col(c).fill_null(0) for c in int_cols]
-                + [pl.col(c).fill_null(0) for c in ("remote_channels_failed_30d", "unsuccessful_remote_30d",
-                                                     "connected_calls_today", "dial_attempts_today")]
-                + [pl.col("rpc_recent").fill_null(False),
-                   pl.from_epoch(pl.max_horizontal("kept_last_rpc", "folded_last_rpc"), time_unit="us")
-                   .dt.replace_time_zone("UTC").alias("last_rpc_ts")]
+                *[pl.Series(c, per_b[c], dtype=pl.Int32) for c in int_cols],
+                last_rpc_ts=_nullable(last_rpc, last_rpc != NO_AT, pl.Int64).cast(pl.Datetime("us", "UTC")),
+                rpc_recent=pl.Series(per_b["rpc_recent"], dtype=pl.Boolean),
+                remote_channels_failed_30d=pl.Series(per_b["remote_channels_failed_30d"], dtype=pl.Int32),
+                unsuccessful_remote_30d=pl.Series(per_b["unsuccessful_remote_30d"], dtype=pl.Int32),
+                first_unsuccessful_ts=_nullable(first_failed, first_failed != LATE_AT, pl.Int64).cast(
+                    pl.Datetime("us", "UTC")),
+                connected_calls_today=pl.Series(per_b["connected_calls_today"], dtype=pl.Int32),
+                dial_attempts_today=pl.Series(per_b["dial_attempts_today"], dtype=pl.Int32),
             )
             .with_columns(
                 unreachable=(
@@ -322,6 +305,57 @@ class IncrementalFacts:
         )
         features = ageing.join(contact, on="loan_id", how="left")
         return features, self._loan_contacts(li, clock, rows)
+
+    def _contact_counts(self, rows: pl.DataFrame, clock_bi: np.ndarray, today: np.ndarray,
+                        as_of_us: int) -> dict[str, np.ndarray]:
+        """Per clock row (its borrower's kept contacts up to as_of): the windowed attempt counts, reachability
+        inputs and today's calls, as `features.contacts` defines them. A null flag counts as neither true nor
+        false, as in the batch's three-valued conditions."""
+        n = len(clock_bi)
+        rank_of = np.full(self.nb, -1, dtype=np.int64)
+        rank_of[clock_bi] = np.arange(n)  # any row of the borrower: their loans share the figures
+        rk = rank_of[rows["bi"].to_numpy()]
+        bi_rank = rank_of[clock_bi]  # each clock row's borrower's representative row
+
+        def flag(name: str, value: bool) -> np.ndarray:
+            col = rows[name]
+            return ((col == value) & col.is_not_null()).fill_null(False).to_numpy()
+
+        rpc, not_rpc, outbound = flag("is_rpc", True), flag("is_rpc", False), flag("outbound", True)
+        remote = flag("remote", True)
+        ch = rows["channel"].replace_strict({c: i for i, c in enumerate(REMOTE_CHANNELS)}, default=-1,
+                                            return_dtype=pl.Int8).fill_null(-1).to_numpy()
+        at = rows["at_us"].to_numpy()
+        age = as_of_us - at
+        out: dict[str, np.ndarray] = {}
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            counts: np.ndarray = np.bincount(rk[mask], minlength=n)[bi_rank]
+            return counts
+
+        for i, c in enumerate(REMOTE_CHANNELS):
+            on = (ch == i) & outbound
+            for name, days in WINDOWS.items():
+                in_w = on & (age < days * DAY_US)
+                out[f"attempts_{c}_{name}"] = count(in_w)
+                out[f"unsuccessful_{c}_{name}"] = count(in_w & not_rpc)
+        failed = outbound & not_rpc & remote & (age < self.reach.window_days * DAY_US)
+        last = np.full(n, NO_AT, dtype=np.int64)
+        np.maximum.at(last, rk[rpc], at[rpc])
+        out["kept_last_rpc"] = last[bi_rank]
+        out["rpc_recent"] = count(rpc & (age < self.reach.no_rpc_days * DAY_US)) > 0
+        seen = np.zeros(n * len(REMOTE_CHANNELS), dtype=np.int64)
+        seen[rk[failed] * len(REMOTE_CHANNELS) + ch[failed]] = 1
+        out["remote_channels_failed_30d"] = seen.reshape(n, len(REMOTE_CHANNELS)).sum(axis=1)[bi_rank]
+        out["unsuccessful_remote_30d"] = count(failed)
+        first = np.full(n, LATE_AT, dtype=np.int64)
+        np.minimum.at(first, rk[failed], at[failed])
+        out["first_failed"] = first[bi_rank]
+        day = rows["day"].to_physical().fill_null(np.iinfo(np.int32).min).to_numpy().astype(np.int64)
+        today_calls = outbound & (ch == REMOTE_CHANNELS.index("call")) & (day == today[rk])
+        out["connected_calls_today"] = count(today_calls & rpc)
+        out["dial_attempts_today"] = count(today_calls)
+        return out
 
     def _loan_contacts(self, li: np.ndarray, clock: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
         """The per-debt contact rows `policy.facts` reads (7-in-7 calls, first communication): the kept rows about
