@@ -411,6 +411,106 @@ def preference_scenarios() -> list[dict]:
     k["borrower"]["contact_preferences"] = {"channels_refused": ["letter"]}
     add("uk_refused_letter_silent", k, {"action": "call", "blocked_by": []},
         "letters refused, a call decided: nothing changes")
+    out += limit_scenarios(us)
+    return out
+
+
+def limit_scenarios(us: dict) -> list[dict]:
+    """Issue 15 (g): known limits on a channel. cn_debtor_only: a third party reached on the borrower's number
+    objected, so that channel is no longer used; us_workplace: the channel reaches the consumer at work and the
+    employer prohibits it or the consumer said so. Each firing, and silent when lifted, elsewhere or absent."""
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    def objected(channel: str, at: str = "2026-11-08T15:00:00+08:00", **extra: str) -> dict:
+        return {"id": f"TP-{channel}", "kind": "third_party_objected", "by": "third_party", "channel": channel,
+                "at": at, **extra}
+
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("call")]
+    add("cn_third_party_objected_call", c,
+        {"action": "sms_reminder", "channel": "sms", "reason": "serious_arrears_call",
+         "reasons_include": ["third_party_objected"], "blocked_by": ["cn_debtor_only"]},
+        "the borrower's mother answered the number on file on Nov 8 and asked not to be called again: no more "
+        "calls on it (stop when a third party objects, GB/T 45251); a minimal SMS that names no debt instead")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("call"), objected("sms")]
+    add("cn_third_party_objected_phone", c,
+        {"action": "email_notice", "channel": "email", "reasons_include": ["third_party_objected"],
+         "blocked_by": ["cn_debtor_only"]},
+        "the objection covered calls and texts to that number: only email is left")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("call")]
+    c["borrower"]["contact_preferences"] = {"channels_refused": ["sms", "email"]}
+    add("cn_third_party_objected_and_refusals", c,
+        {"action": "none", "channel": "none", "reasons_include": ["third_party_objected", "channel_refused"],
+         "blocked_by": ["cn_debtor_only", "cc_privacy"]},
+        "calls barred by the objection, SMS and email refused by the borrower: no remote contact, both named")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("call", lifted_at="2026-11-10T09:00:00+08:00")]
+    add("cn_third_party_objection_lifted_silent", c,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_objected"],
+         "silent": ["cn_debtor_only"]},
+        "the borrower gave a new number of their own on Nov 10 (the objection is lifted): calls resume")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("email")]
+    add("cn_third_party_objected_other_channel_silent", c,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_objected"],
+         "silent": ["cn_debtor_only"]},
+        "a third party objected to emails, a call is decided: the call is not barred")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [objected("call", at="2026-11-13T09:00:00+08:00")]
+    add("cn_third_party_objection_later_silent", c,
+        {"action": "call", "blocked_by": [], "silent": ["cn_debtor_only"]},
+        "an objection recorded after as_of does not change a decision made before it")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [{"id": "W1", "kind": "workplace", "by": "borrower", "channel": "call",
+                            "at": "2026-11-01T09:00:00+08:00"}]
+    add("cn_workplace_limit_silent", c, {"action": "call", "blocked_by": [], "silent": ["cn_debtor_only"]},
+        "a workplace limit is a US rule (us_workplace); the cn pack has no rule that honours it, so the call stands")
+
+    def work(channel: str, by: str = "employer", at: str = "2026-10-01T09:00:00-04:00", **extra: str) -> dict:
+        return {"id": f"W-{channel}", "kind": "workplace", "by": by, "channel": channel, "at": at, **extra}
+
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [work("call")]
+    add("us_workplace_employer_prohibits", u,
+        {"action": "sms_reminder", "channel": "sms", "reasons_include": ["workplace_contact_barred"],
+         "blocked_by": ["us_workplace"]},
+        "the only phone on file is the consumer's desk line and the employer prohibits collection calls there "
+        "(known since Oct 1): no call (1692c(a)(3)); a text to their mobile instead")
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [work("call", by="borrower")]
+    add("us_workplace_borrower_said_so", u,
+        {"action": "sms_reminder", "reasons_include": ["workplace_contact_barred"], "blocked_by": ["us_workplace"]},
+        "the consumer said not to call them at work: a place known to be inconvenient (1006.6(b)(1))")
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [work("call"), work("sms"), work("email", by="borrower")]
+    add("us_workplace_every_channel", u,
+        {"action": "none", "channel": "none", "reasons_include": ["workplace_contact_barred"],
+         "blocked_by": ["us_workplace"]},
+        "every channel on file reaches the consumer at work and work contact is barred: no remote contact")
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [work("call", lifted_at="2026-10-15T09:00:00-04:00")]
+    add("us_workplace_lifted_silent", u,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["workplace_contact_barred"],
+         "silent": ["us_workplace"]},
+        "the consumer changed jobs and gave a personal number on Oct 15: the limit is lifted, calls resume")
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [work("email")]
+    add("us_workplace_other_channel_silent", u,
+        {"action": "call", "blocked_by": [], "silent": ["us_workplace"]},
+        "only the work email is barred; a call to the personal phone is decided and stands")
+    u = copy.deepcopy(us)
+    u["contact_limits"] = [{"id": "TP1", "kind": "third_party_objected", "by": "third_party", "channel": "call",
+                            "at": "2026-10-01T09:00:00-04:00"}]
+    add("us_third_party_objected", u,
+        {"action": "sms_reminder", "reasons_include": ["third_party_objected"], "blocked_by": ["us_third_party"],
+         "silent": ["us_workplace"]},
+        "the consumer's roommate answered the number on file and asked not to be called again: no further call "
+        "reaches them (a third party is not contacted more than once unless they ask, 1692b(3)); a text instead")
     return out
 
 

@@ -74,9 +74,13 @@ BASE: Rows = {
          "chosen_at": "2026-02-16T10:00:00+08:00", "completed_at": "2026-02-18T10:00:00+08:00",
          "evidence_ref": "video_report:R1"},
     ],
+    "contact_limits": [
+        {"limit_id": "CL1", "borrower_id": "B1", "kind": "third_party_objected", "by": "third_party",
+         "channel": "call", "at": "2026-02-19T10:00:00+08:00"},
+    ],
 }
 
-TIMESTAMPS = {"paid_at", "at", "sent_at", "chosen_at", "completed_at"}
+TIMESTAMPS = {"paid_at", "at", "sent_at", "chosen_at", "completed_at", "lifted_at"}
 
 
 def rows() -> Rows:

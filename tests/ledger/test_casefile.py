@@ -73,6 +73,18 @@ def test_contact_for_an_unknown_loan_is_an_error():
     assert "contacts[0].loan_id" in msg
 
 
+def test_a_contact_limit_names_who_may_set_it():
+    workplace = {"kind": "workplace", "by": "third_party", "channel": "call", "at": "2026-11-20T10:00:00+08:00"}
+    assert "contact_limits[0].by: a workplace limit is recorded by employer or borrower" in bad(
+        lambda d: d.update(contact_limits=[workplace]))
+    objection = dict(workplace, kind="third_party_objected", by="borrower")
+    assert "recorded by third_party" in bad(lambda d: d.update(contact_limits=[objection]))
+    lifted = dict(workplace, by="employer", lifted_at="2026-11-19T10:00:00+08:00")
+    assert "contact_limits[0].lifted_at: must not be before at" in bad(lambda d: d.update(contact_limits=[lifted]))
+    case = parse_case({**GOOD, "contact_limits": [dict(workplace, by="employer")]})
+    assert [(x.kind, x.by, x.channel) for x in case.contact_limits] == [("workplace", "employer", "call")]
+
+
 def test_float_with_more_than_two_decimals_is_an_error():
     assert "at most two decimals" in bad(lambda d: d["loans"][0]["installments"][0].update(amount=1.234))
 

@@ -38,7 +38,8 @@ def by_name(summary: Summary) -> dict[str, dict[str, int]]:
 
 
 EXPECTED = {"borrowers": 2, "loans": 2, "installments": 3, "payments": 2, "contacts": 2, "notices": 1,
-            "consents": 1, "approvals": 1, "promises": 1, "visits": 1, "alternatives": 1}
+            "consents": 1, "approvals": 1, "promises": 1, "visits": 1, "alternatives": 1,
+            "contact_limits": 1}
 
 
 class TestIngestLoadsEveryFile:

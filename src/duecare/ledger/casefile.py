@@ -269,6 +269,45 @@ class Alternative(_Strict):
         return value
 
 
+LimitKind = Literal["workplace", "third_party_objected"]
+LimitBy = Literal["employer", "borrower", "third_party"]
+LimitChannel = Literal["call", "sms", "email"]
+
+
+class ContactLimit(_Strict):
+    """A known limit on how the borrower may be reached, recorded by a person.
+
+    `workplace`: the channel reaches the borrower at work (a work phone, a work email) and the employer prohibits
+    such contact (`by: employer`, known to the lender) or the borrower asked not to be contacted at work
+    (`by: borrower`). `third_party_objected`: someone else was reached on the channel (a relative answering the
+    number on file) and objected to being contacted (`by: third_party`). Active from `at` until `lifted_at`.
+    """
+
+    id: Id | None = None
+    kind: LimitKind
+    by: LimitBy
+    channel: LimitChannel
+    at: Moment
+    lifted_at: Moment | None = None
+
+    @field_validator("by")
+    @classmethod
+    def _by_fits_kind(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        allowed = {"workplace": ("employer", "borrower"), "third_party_objected": ("third_party",)}.get(str(kind))
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"a {kind} limit is recorded by {' or '.join(allowed)}, not {value!r}")
+        return value
+
+    @field_validator("lifted_at")
+    @classmethod
+    def _after_at(cls, value: Any, info: ValidationInfo) -> Any:
+        at = info.data.get("at")
+        if value is not None and at is not None and value < at:
+            raise ValueError(f"must not be before at {at.isoformat()}")
+        return value
+
+
 class CaseFile(_Strict):
     version: Literal[1] = 1
     as_of: Moment
@@ -281,6 +320,7 @@ class CaseFile(_Strict):
     promises: list[Promise] = Field(default=[], max_length=FEW)
     visits: list[Visit] = Field(default=[], max_length=FEW)
     alternatives: list[Alternative] = Field(default=[], max_length=FEW)
+    contact_limits: list[ContactLimit] = Field(default=[], max_length=FEW)
 
     @field_validator("loans")
     @classmethod

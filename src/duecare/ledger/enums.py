@@ -97,6 +97,28 @@ class AlternativeState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class LimitKind(StrEnum):
+    """A known limit on reaching the borrower: the channel reaches them at work and work contact is barred, or a
+    third party reached on it objected to being contacted."""
+
+    WORKPLACE = "workplace"
+    THIRD_PARTY_OBJECTED = "third_party_objected"
+
+
+class LimitBy(StrEnum):
+    """Who set the limit: the employer (known to the lender), the borrower, or the third party who objected."""
+
+    EMPLOYER = "employer"
+    BORROWER = "borrower"
+    THIRD_PARTY = "third_party"
+
+
+class LimitChannel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    EMAIL = "email"
+
+
 class HoldKind(StrEnum):
     DECEASED = "deceased"
     BANKRUPT = "bankrupt"

@@ -38,6 +38,10 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     # Remote alternatives to a visit the borrower chose (state chosen|completed|verified|cancelled).
     "alternatives": {"borrower_id": pl.String(), "loan_id": pl.String(), "kind": pl.String(),
                      "state": pl.String(), "chosen_at": UTC_TS, "completed_at": UTC_TS},
+    # Known limits on reaching the borrower (kind workplace|third_party_objected, by employer|borrower|third_party,
+    # channel call|sms|email), active from `at` until `lifted_at`.
+    "contact_limits": {"borrower_id": pl.String(), "kind": pl.String(), "by": pl.String(),
+                       "channel": pl.String(), "at": UTC_TS, "lifted_at": UTC_TS},
     # The borrower's stated contact preferences (case file `borrower.contact_preferences`, the store's
     # `contact_preferences`): windows in local seconds after midnight (weekday 1 = Monday, null = every day)
     # and the remote channels they refused.
@@ -207,6 +211,9 @@ def case_to_frames(case: CaseFile) -> Frames:
         rows["alternatives"].append({"borrower_id": bid, "loan_id": alt.loan_id, "kind": alt.kind,
                                      "state": alt.state, "chosen_at": alt.chosen_at,
                                      "completed_at": alt.completed_at})
+    for lim in case.contact_limits:
+        rows["contact_limits"].append({"borrower_id": bid, "kind": lim.kind, "by": lim.by, "channel": lim.channel,
+                                       "at": lim.at, "lifted_at": lim.lifted_at})
     frames: Frames = {}
     for name, schema in SCHEMAS.items():
         data = rows[name]

@@ -124,12 +124,16 @@ SPECS: tuple[FileSpec, ...] = (
         Col("kind", "enum", values=_values(m.AlternativeKind)),
         Col("state", "enum", values=_values(m.AlternativeState)), Col("chosen_at", "timestamp"),
         Col("completed_at", "timestamp", required=False), Col("evidence_ref", "str", required=False, max_len=200))),
+    FileSpec("contact_limits", ("limit_id",), (
+        Col("limit_id", "id"), _ref("borrower_id", "borrowers"), Col("kind", "enum", values=_values(m.LimitKind)),
+        Col("by", "enum", values=_values(m.LimitBy)), Col("channel", "enum", values=_values(m.LimitChannel)),
+        Col("at", "timestamp"), Col("lifted_at", "timestamp", required=False))),
 )
 _SPEC = {s.name: s for s in SPECS}
 _TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "installments",
                 "payments": "payments", "contacts": "contact_events", "notices": "notices",
                 "consents": "consents", "approvals": "approvals", "promises": "promises", "visits": "visits",
-                "alternatives": "alternatives"}
+                "alternatives": "alternatives", "contact_limits": "contact_limits"}
 TABLES: dict[str, Table] = {name: Base.metadata.tables[t] for name, t in _TABLE_NAMES.items()}
 PHONE_INDEX: Table = Base.metadata.tables["borrower_phone_index"]
 NAME_INDEX: Table = Base.metadata.tables["borrower_name_index"]

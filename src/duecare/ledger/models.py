@@ -44,6 +44,9 @@ from duecare.ledger.enums import (
     HoldKind,
     Jurisdiction,
     Language,
+    LimitBy,
+    LimitChannel,
+    LimitKind,
     Outcome,
     PromiseStatus,
     RiskBand,
@@ -58,6 +61,10 @@ __all__ = [
     "AlternativeKind",
     "AlternativeState",
     "AppendOnlyError",
+    "ContactLimit",
+    "LimitBy",
+    "LimitChannel",
+    "LimitKind",
     "Approval",
     "ApprovalDecision",
     "Borrower",
@@ -437,3 +444,26 @@ class Alternative(Base):
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
     loan: Mapped[Loan | None] = relationship(lazy="raise")
+
+
+class ContactLimit(Base):
+    """A known limit on reaching the borrower on one channel, recorded by a person: the channel reaches them at
+    work and the employer prohibits or the borrower refused contact there (`workplace`), or a third party reached
+    on it objected (`third_party_objected`). Active from `at` until `lifted_at`; the guardrails never use the
+    channel meanwhile where the pack's rule says so (us_workplace, cn_debtor_only)."""
+
+    __tablename__ = "contact_limits"
+    __table_args__ = (
+        CheckConstraint("lifted_at IS NULL OR lifted_at >= at", name="lifted_after_set"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    borrower_id: Mapped[str] = mapped_column(ForeignKey("borrowers.id"), index=True)
+    kind: Mapped[LimitKind] = mapped_column(enum_type(LimitKind, "kind"))
+    by: Mapped[LimitBy] = mapped_column(enum_type(LimitBy, "by"))
+    channel: Mapped[LimitChannel] = mapped_column(enum_type(LimitChannel, "channel"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+
+    borrower: Mapped[Borrower] = relationship(lazy="raise")

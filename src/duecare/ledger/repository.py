@@ -97,6 +97,9 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         "alternatives": select(m.Alternative.borrower_id, m.Alternative.loan_id, m.Alternative.kind,
                                m.Alternative.state, m.Alternative.chosen_at, m.Alternative.completed_at)
         .where(m.Alternative.borrower_id.in_(chosen)),
+        "contact_limits": select(m.ContactLimit.borrower_id, m.ContactLimit.kind, m.ContactLimit.by,
+                                 m.ContactLimit.channel, m.ContactLimit.at, m.ContactLimit.lifted_at)
+        .where(m.ContactLimit.borrower_id.in_(chosen)),
     }
 
     def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:

@@ -19,6 +19,13 @@ ENFORCED = {"contact_hours": "guardrail: contact hours (not_before)",
             "seven_in_seven": "guardrail: 7-in-7 (not_before)"}
 
 
+def honours_text(what: str) -> str:
+    """Where a rule acts by honouring something: a stated preference or a known limit on a channel."""
+    if what in ("workplace_limits", "third_party_objections"):
+        return f"guardrail: channel barred by known {what.replace('_', ' ')}"
+    return f"honours the borrower's {what.replace('_', ' ')}"
+
+
 @dataclass
 class RuleCoverage:
     pack: str
@@ -59,7 +66,7 @@ def coverage(policy: Policy | None = None, results: list[ExampleResult] | None =
         for r in pack.rules:
             if r.kind in ENFORCED:
                 entries[r.id].acts.append(ENFORCED[r.kind])
-            entries[r.id].acts += [f"honours the borrower's {what.replace('_', ' ')}" for what in r.honours]
+            entries[r.id].acts += [honours_text(what) for what in r.honours]
         for line in strategy.ladder:
             for rule in line.rule_ids(code):
                 entries[rule].acts.append(f"ladder {line.id} ({line.reason})")

@@ -178,6 +178,30 @@ def contact_preferences(frames: dict[str, pl.DataFrame], features: pl.DataFrame)
     )
 
 
+LIMIT_LISTS = {"workplace": "workplace_barred_channels", "third_party_objected": "third_party_objected_channels"}
+
+
+def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+    """Per loan, the remote channels under a known limit at as_of (set at or before it, not lifted by then):
+    `workplace_barred_channels` (the channel reaches the borrower at work and the employer prohibits or the
+    borrower refused contact there) and `third_party_objected_channels` (a third party reached on it objected),
+    each a sorted list, empty when none; `third_party_objected` when any third party objected."""
+    limits = frames.get("contact_limits", empty("contact_limits"))
+    base = features.select("loan_id", "borrower_id", "as_of_utc")
+    active = (
+        base.join(limits, on="borrower_id", how="inner")
+        .filter((pl.col("at") <= pl.col("as_of_utc"))
+                & (pl.col("lifted_at").is_null() | (pl.col("lifted_at") > pl.col("as_of_utc"))))
+    )
+    out = base.select("loan_id")
+    for kind, name in LIMIT_LISTS.items():
+        per_loan = (active.filter(pl.col("kind") == kind).group_by("loan_id")
+                    .agg(pl.col("channel").unique().sort().alias(name)))
+        out = out.join(per_loan, on="loan_id", how="left").with_columns(
+            pl.col(name).fill_null(pl.lit([], pl.List(pl.String))))
+    return out.with_columns(third_party_objected=pl.col("third_party_objected_channels").list.len() > 0)
+
+
 def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
     """Per loan, for the US 7-in-7 rule: the first local day a call is allowed by count and by conversation."""
     lc = lc.filter(pl.col("about_loan"))  # the one per-debt count (contacts naming this loan or no loan)
@@ -251,6 +275,7 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
         .join(visit_chain(frames, features, params), on="loan_id", how="left")
         .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
         .join(contact_preferences(frames, features), on="loan_id", how="left")
+        .join(contact_limits(frames, features), on="loan_id", how="left")
         .join(validation(frames, features, lc, validation_days or {}), on="loan_id", how="left")
         .with_columns(
             # A band given with the case (or by the lender) wins over the model's band.

@@ -9,6 +9,10 @@ channel is never used (the action falls to the next remote channel the borrower 
 with the reason `channel_refused`), and `not_before` moves into the next preferred window that lies inside the
 lawful hours (and, for a visit, inside the visit window). A preference that no lawful moment in the next week
 can meet leaves `not_before` at the lawful time and adds the reason `preferred_hours_unlawful`.
+
+Known limits on a channel bar it the same way where a pack rule honours them: a workplace where contact is barred
+(`workplace_limits`, us_workplace) and a third party's objection (`third_party_objections`, cn_debtor_only,
+us_third_party).
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ PREFERENCE_DAYS = 8  # the next week, both ends: a weekly window is always met i
 
 
 def honouring(pack: Pack, what: str) -> str | None:
-    """The id of the pack rule that honours a stated preference (`stated_hours` or `refused_channels`)."""
+    """The id of the pack rule that honours a stated preference or a known limit (`stated_hours`,
+    `refused_channels`, `workplace_limits`, `third_party_objections`)."""
     return next((r.id for r in pack.rules if what in r.honours), None)
 
 
@@ -68,23 +73,49 @@ def _append(reasons: pl.Expr, code: str, when: pl.Expr) -> pl.Expr:
     return pl.when(when).then(reasons.list.concat(pl.lit([code], pl.List(pl.String)))).otherwise(reasons)
 
 
-def honour_refused_channels(df: pl.DataFrame, pack: Pack) -> pl.DataFrame:
-    """Replace an action whose channel the borrower refused; `_channel_refused` marks the rows changed."""
-    if honouring(pack, "refused_channels") is None or "refused_channels" not in df.columns:
-        return df.with_columns(_channel_refused=pl.lit(False))
-    refused = pl.col("refused_channels").fill_null(pl.lit([], pl.List(pl.String)))
+# Channels a remote action may not use, each honoured by the pack rule that says so: (what the rule honours, the
+# decision-fact list of channels, the reason added when it changes the action).
+CHANNEL_BARS = (("refused_channels", "refused_channels", "channel_refused"),
+                ("workplace_limits", "workplace_barred_channels", "workplace_contact_barred"),
+                ("third_party_objections", "third_party_objected_channels", "third_party_objected"))
+
+
+def honour_channel_bars(df: pl.DataFrame, pack: Pack) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+    """Replace a remote action on a channel the pack's rules bar for this borrower: one they refused, one that
+    reaches them at work while work contact is barred (us_workplace), one on which a third party objected
+    (cn_debtor_only). The action falls to the next channel in FALLBACK that no bar covers, else to `none`.
+
+    Each bar that rejected a channel the decision tried adds its reason and is named in `blocked_by` (the
+    returned (rule, marker column) pairs)."""
+    bars = [(rule, column, reason, f"_bar_{i}") for i, (what, column, reason) in enumerate(CHANNEL_BARS)
+            if (rule := honouring(pack, what)) is not None and column in df.columns]
+    if not bars:
+        return df, []
     action = pl.col("action")
 
-    def allowed(name: str) -> pl.Expr:
-        return ~refused.list.contains(pl.lit(ACTION_CHANNEL[name]))
+    def barred_by(column: str, name: str) -> pl.Expr:
+        return pl.col(column).fill_null(pl.lit([], pl.List(pl.String))).list.contains(pl.lit(ACTION_CHANNEL[name]))
 
-    hit = pl.any_horizontal([(action == name) & ~allowed(name) for name in ACTION_CHANNEL])
-    chosen: Any = pl.when(~hit).then(action)
+    def barred(name: str) -> pl.Expr:
+        return pl.any_horizontal([barred_by(column, name) for _, column, _, _ in bars])
+
+    chosen: Any = pl
+    marks: dict[str, Any] = {marker: pl.lit(False) for *_, marker in bars}
     for name, options in FALLBACK.items():
-        for option in options:
-            chosen = chosen.when((action == name) & allowed(option)).then(pl.lit(option))
-    return df.with_columns(action=chosen.otherwise(pl.lit("none")), _channel_refused=hit).with_columns(
-        reasons=_append(pl.col("reasons"), "channel_refused", pl.col("_channel_refused")))
+        tried: list[str] = []
+        for candidate in (name, *options):
+            before = pl.all_horizontal([barred(t) for t in tried]) if tried else pl.lit(True)
+            reached = (action == name) & before  # every channel tried before this one was barred
+            chosen = chosen.when(reached & ~barred(candidate)).then(pl.lit(candidate))
+            for _, column, _, marker in bars:
+                marks[marker] = marks[marker] | (reached & barred_by(column, candidate))
+            tried.append(candidate)
+    fallen = pl.when(action.is_in(list(FALLBACK))).then(chosen.otherwise(pl.lit("none"))).otherwise(action)
+    out = df.with_columns(**{marker: expr.fill_null(False) for marker, expr in marks.items()})
+    out = out.with_columns(action=fallen)
+    for _, _, reason, marker in bars:
+        out = out.with_columns(reasons=_append(pl.col("reasons"), reason, pl.col(marker)))
+    return out, [(rule, marker) for rule, _, _, marker in bars]
 
 
 def preferred_moment(df: pl.DataFrame, candidate: str, lo: str, hi: str, visit_days: list[int]) -> pl.Series:
@@ -122,7 +153,7 @@ def preferred_moment(df: pl.DataFrame, candidate: str, lo: str, hi: str, visit_d
 
 def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: list[str]) -> pl.DataFrame:
     """not_before (UTC) and blocked_rules for rows of one jurisdiction."""
-    df = honour_refused_channels(df, pack)
+    df, bars = honour_channel_bars(df, pack)
     t = (pl.col("as_of_local").dt.hour().cast(pl.Int32) * 3600
          + pl.col("as_of_local").dt.minute().cast(pl.Int32) * 60
          + pl.col("as_of_local").dt.second().cast(pl.Int32))
@@ -187,12 +218,10 @@ def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: lis
             reasons=_append(pl.col("reasons"), "preferred_hours_unlawful", pl.col("_pref_unmet")),
         ).drop("_is_visit", "_cand", "_lo", "_hi", "_pref", "_pref_unmet")
         violated.append((hours_rule, pl.col("_pref_moved")))
-    channels_rule = honouring(pack, "refused_channels")
-    if channels_rule is not None:
-        violated.append((channels_rule, pl.col("_channel_refused")))
+    violated += [(rule, pl.col(marker)) for rule, marker in bars]
     return df.with_columns(
         not_before=pl.when(pl.col("nb_local").is_not_null())
         .then(utc_from_local(pl.col("nb_local"), pl.col("timezone"), zones))
         .otherwise(pl.col("as_of_utc")),
         blocked_rules=_rules_list([(rule, v.fill_null(False)) for rule, v in violated]),
-    ).drop("nb_local", "_channel_refused", *(["_pref_moved"] if "_pref_moved" in df.columns else []))
+    ).drop("nb_local", *[marker for _, marker in bars], *(["_pref_moved"] if "_pref_moved" in df.columns else []))

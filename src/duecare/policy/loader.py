@@ -57,7 +57,8 @@ class Rule:
     scope: list[str]
     params: dict[str, Any] = field(default_factory=dict)
     lender_choice: bool = False
-    # The borrower's stated preferences this rule makes binding: `stated_hours`, `refused_channels`.
+    # What this rule makes binding on the guardrails: the borrower's stated preferences (`stated_hours`,
+    # `refused_channels`) and known limits on a channel (`workplace_limits`, `third_party_objections`).
     honours: tuple[str, ...] = ()
 
 

@@ -41,6 +41,8 @@ LABELS: dict[str, dict[str, str]] = {
         "validation_notice_due": N_("A validation notice is due"),
         "channel_refused": N_("The borrower refused this channel"),
         "preferred_hours_unlawful": N_("The borrower's preferred hours fall outside lawful hours"),
+        "workplace_contact_barred": N_("This channel reaches the borrower at work, where contact is barred"),
+        "third_party_objected": N_("A third party reached on this channel objected to being contacted"),
     },
     "unmet": {
         "dpd_below_threshold": N_("Not overdue long enough"), "too_few_episodes": N_("Overdue fewer than two times"),
