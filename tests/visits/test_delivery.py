@@ -291,3 +291,54 @@ class TestExactlyOnce:
             with pytest.raises(ValueError, match="only the visit's own borrower"):
                 delivery.enqueue(s, staff_msg, s.get_one(VisitCase, visit), AS_OF)
             s.rollback()
+
+
+class TestAppointmentReminder:
+    """A booked video appointment is in the portal at once and reminded by SMS an hour before; a cancelled one is
+    never reminded of."""
+
+    def _book(self, url: str, at: datetime, hours_ahead: int) -> tuple[str, datetime]:
+        from duecare.visits import video as calls
+
+        with unit_of_work(url) as s:
+            slot = next(t for t in calls.slots(s, "B1", at) if t >= at + timedelta(hours=hours_ahead))
+            return calls.book(s, "B1", "video", slot, at).id, slot
+
+    def test_the_sms_reminder_goes_an_hour_before_the_slot_and_links_to_the_call(
+            self, db_url: str, gateway: tuple[str, GatewayState]) -> None:
+        _seed(db_url, email=False)
+        _noticed(db_url, AS_OF)
+        gateway[1].messages.clear()
+        appt, slot = self._book(db_url, AS_OF, 3)
+        reminders = _messages(db_url, kind=delivery.APPOINTMENT_REMINDER)
+        assert {m.channel: m.status for m in reminders} == {"portal": "sent", "sms": "queued"}
+        portal = next(m for m in reminders if m.channel == "portal")
+        local = slot.astimezone(SHANGHAI)
+        assert f"{local:%Y-%m-%d %H:%M}" in portal.body and f"/portal/video/{appt}" in portal.body
+        sms_task = next(m.task_id for m in reminders if m.channel == "sms")
+        with unit_of_work(db_url) as s:
+            assert s.get_one(ContactTask, sms_task).not_before == slot - timedelta(minutes=60)
+
+        _worker(db_url, slot - timedelta(minutes=61), sms=gateway[0]).run(once=True)
+        assert gateway[1].messages == {}  # not before its time
+        _worker(db_url, slot - timedelta(minutes=60), sms=gateway[0]).run(once=True)
+        (sms,) = gateway[1].messages.values()
+        assert f"/portal/video/{appt}" in sms["text"] and "视频" not in sms["text"]  # a neutral text and the link
+        assert next(m for m in _messages(db_url, kind=delivery.APPOINTMENT_REMINDER) if m.channel == "sms"
+                    ).status == "sent"
+
+    def test_a_cancelled_appointment_is_not_reminded_of(self, db_url: str, gateway: tuple[str, GatewayState]) -> None:
+        from duecare.visits.models import Appointment, AppointmentState
+
+        _seed(db_url, email=False)
+        _noticed(db_url, AS_OF)
+        gateway[1].messages.clear()
+        appt, slot = self._book(db_url, AS_OF, 3)
+        with unit_of_work(db_url) as s:
+            s.get_one(Appointment, appt).state = AppointmentState.CANCELLED
+        _worker(db_url, slot - timedelta(minutes=60), sms=gateway[0]).run(once=True)
+        assert gateway[1].messages == {}
+        sms = next(m for m in _messages(db_url, kind=delivery.APPOINTMENT_REMINDER) if m.channel == "sms")
+        assert sms.status == "failed"
+        with unit_of_work(db_url) as s:
+            assert "cancelled or has taken place" in (s.get_one(ContactTask, sms.task_id).reason or "")

@@ -49,6 +49,7 @@ class Appointments(_Strict):
     max_slots_shown: int
     token_minutes_after_slot: int
     join_early_minutes: int
+    reminder_minutes_before: Annotated[int, Field(ge=0)]
 
 
 class Keep(_Strict):

@@ -35,7 +35,14 @@ from duecare.policy.guardrails import Window, contact_window
 from duecare.policy.loader import load_pack
 from duecare.privacy.audit import record_audit
 from duecare.visits import notice
-from duecare.visits.models import NoticeDocument, VisitCase, VisitMessage, VisitState
+from duecare.visits.models import (
+    Appointment,
+    AppointmentState,
+    NoticeDocument,
+    VisitCase,
+    VisitMessage,
+    VisitState,
+)
 
 ACTION_PREFIX = "visit_message:"  # contacts/transactional.py routes these tasks here
 RUN_ID = "visits"
@@ -44,6 +51,8 @@ READ_IN_PLACE = ("portal", "staff_inbox")
 TIMED_CHANNELS = ("sms", "email")  # collection communications under the pack's contact hours
 # Messages that make no sense once the visit is cancelled (the cancellation message says so instead).
 VOID_WHEN_CANCELLED = frozenset({"visit_notice", "visit_scheduled"})
+# A video or phone appointment's reminder (visits/video.py): sent only while the appointment is still booked.
+APPOINTMENT_REMINDER = "appointment_reminder"
 
 
 def task_key(message_id: int, channel: str) -> str:
@@ -69,8 +78,10 @@ def next_contact_moment(pack: str, timezone: str, at: datetime) -> tuple[datetim
     return opening.astimezone(at.tzinfo), window.rule
 
 
-def enqueue(session: Session, msg: VisitMessage, visit: VisitCase, at: datetime) -> ContactTask | None:
-    """Hand one just-written message to its channel, in the caller's transaction (no commit)."""
+def enqueue(session: Session, msg: VisitMessage, visit: VisitCase, at: datetime,
+            send_at: datetime | None = None) -> ContactTask | None:
+    """Hand one just-written message to its channel, in the caller's transaction (no commit); an outside
+    channel's copy goes no earlier than `send_at` (a reminder), and inside the pack's contact hours."""
     if msg.status != "pending":
         return None
     if msg.channel in READ_IN_PLACE:
@@ -85,8 +96,9 @@ def enqueue(session: Session, msg: VisitMessage, visit: VisitCase, at: datetime)
     task = session.scalar(select(ContactTask).where(ContactTask.idempotency_key == key))
     if task is None:
         b = session.get_one(Borrower, visit.borrower_id)
-        when, rule = (next_contact_moment(visit.pack, b.timezone, at) if msg.channel in TIMED_CHANNELS
-                      else (at, None))
+        base = max(at, send_at) if send_at is not None else at
+        when, rule = (next_contact_moment(visit.pack, b.timezone, base) if msg.channel in TIMED_CHANNELS
+                      else (base, None))
         task = ContactTask(
             idempotency_key=key, run_id=RUN_ID, loan_id=visit.loan_id, borrower_id=b.id,
             action=f"{ACTION_PREFIX}{msg.kind}"[:32], channel=msg.channel,
@@ -134,6 +146,10 @@ class _VisitMessages:
             return Verdict("skip", "the visit is no longer held")
         if msg.kind in VOID_WHEN_CANCELLED and visit.state in (VisitState.CANCELLED, VisitState.ON_HOLD):
             return Verdict("skip", f"visit cancelled before this {msg.kind} went out ({visit.close_reason})")
+        if msg.kind == APPOINTMENT_REMINDER:  # its occasion is the appointment: only a booked one is reminded of
+            appt = session.get(Appointment, msg.idempotency_key.rsplit(":", 1)[-1])
+            if appt is None or appt.state != AppointmentState.BOOKED:
+                return Verdict("skip", "the appointment was cancelled or has taken place")
         if task.channel in TIMED_CHANNELS:
             b = session.get(Borrower, task.borrower_id)
             if b is None:

@@ -19,7 +19,8 @@ from duecare.visits.models import VisitCase, VisitMessage
 
 
 def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipient_id: str, channel: str,
-            kind: str, subject: str, body: str, at: datetime, occasion: str = "") -> VisitMessage:
+            kind: str, subject: str, body: str, at: datetime, occasion: str = "",
+            send_at: datetime | None = None) -> VisitMessage:
     """Queue one message; asking twice for the same (visit, kind, recipient, channel, occasion) queues it once.
     `occasion` tells apart repeated events of one kind (a visit put on hold a second time)."""
     key = f"{visit.id}:{kind}:{recipient_kind}:{recipient_id}:{channel}" + (f":{occasion}" if occasion else "")
@@ -31,7 +32,7 @@ def request(session: Session, visit: VisitCase, *, recipient_kind: str, recipien
                        status="pending", created_at=at)
     session.add(msg)
     session.flush()
-    delivery.enqueue(session, msg, visit, at)
+    delivery.enqueue(session, msg, visit, at, send_at)
     return msg
 
 
@@ -55,9 +56,11 @@ def borrower_channels(borrower: Borrower) -> list[str]:
 
 
 def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind: str, subject: str, body: str,
-                link: str, at: datetime, letter: bool = False, occasion: str = "") -> list[VisitMessage]:
+                link: str, at: datetime, letter: bool = False, occasion: str = "",
+                send_at: datetime | None = None) -> list[VisitMessage]:
     """The full text in the portal (and by post if `letter`); a short neutral message with the link on the
-    borrower's remote channel (`NEUTRAL_SUBJECT`: never the subject, which may name the visit)."""
+    borrower's remote channel (`NEUTRAL_SUBJECT`: never the subject, which may name the visit), sent no earlier
+    than `send_at` when given (the portal copy is there at once)."""
     out = []
     channels = borrower_channels(borrower) + (["letter"] if letter and borrower.address else [])
     neutral = neutral_subject("zh" if str(borrower.language).startswith("zh") else "en")
@@ -65,7 +68,8 @@ def to_borrower(session: Session, visit: VisitCase, borrower: Borrower, *, kind:
         remote = channel in ("sms", "email")  # read on a lock screen or an inbox list: say nothing of it
         text = f"{neutral}: {link}" if remote else body
         out.append(request(session, visit, recipient_kind="borrower", recipient_id=borrower.id, channel=channel,
-                           kind=kind, subject=neutral if remote else subject, body=text, at=at, occasion=occasion))
+                           kind=kind, subject=neutral if remote else subject, body=text, at=at, occasion=occasion,
+                           send_at=send_at if remote else None))
     return out
 
 

@@ -27,13 +27,15 @@ from sqlalchemy.orm import Session
 
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.fields import get_keyring
+from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment
 from duecare.privacy.permissions import Actor, check
 from duecare.privacy.scope import readable_borrowers
-from duecare.visits import alternatives, scheduling
-from duecare.visits.models import Appointment, AppointmentState, RemoteReport
+from duecare.visits import alternatives, delivery, messages, notice, scheduling
+from duecare.visits.flows import TERMINAL
+from duecare.visits.models import Appointment, AppointmentState, RemoteReport, VisitCase
 from duecare.visits.report import ReportIn, ReportRefused, validate_report
 from duecare.visits.scope import load_visit_policy
 
@@ -85,7 +87,33 @@ def book(db: Session, borrower_id: str, mode: str, slot_start: datetime, now: da
     record_audit(db, actor=f"borrower:{borrower_id}", action="appointment.booked", subject=f"borrower:{borrower_id}",
                  rule_id="visit_alternatives_first",
                  after={"appointment": appt.id, "mode": mode, "slot": slot_start.isoformat(), "agent": agent}, at=now)
+    remind(db, appt, now)
     return appt
+
+
+REMINDER = N_("Reminder: your {mode} appointment is at {time}. Sign in to the portal to join: {link}")
+MODE_WORDS = {"video": N_("video call"), "phone": N_("phone")}
+
+
+def remind(db: Session, appt: Appointment, now: datetime) -> None:
+    """The booking's reminder, through the visit workflow's messages: in the portal at once, and by SMS or email
+    `reminder_minutes_before` the slot (inside the pack's contact hours; not sent once the appointment is
+    cancelled or has taken place: `delivery.APPOINTMENT_REMINDER`). It hangs on the borrower's latest visit case
+    (the visit the appointment stands in for); a borrower with none gets the portal's booking page only."""
+    cases = list(db.scalars(select(VisitCase).where(VisitCase.borrower_id == appt.borrower_id)
+                            .order_by(VisitCase.proposed_at.desc())))
+    visit = next((v for v in cases if v.state not in TERMINAL), cases[0] if cases else None)
+    if visit is None:
+        return
+    borrower = db.get_one(Borrower, appt.borrower_id)
+    lang = notice.notice_language(str(borrower.language))
+    local = appt.slot_start.astimezone(ZoneInfo(borrower.timezone))
+    link = f"{notice.portal_url()}/video/{appt.id}"
+    body = translate(lang, REMINDER, mode=translate(lang, MODE_WORDS[appt.mode]),
+                     time=f"{local:%Y-%m-%d %H:%M} ({borrower.timezone})", link=link)
+    before = timedelta(minutes=alternatives.policy().appointments.reminder_minutes_before)
+    messages.to_borrower(db, visit, borrower, kind=delivery.APPOINTMENT_REMINDER, subject=body, body=body, link=link,
+                         at=now, occasion=appt.id, send_at=appt.slot_start - before)
 
 
 def of_borrower(db: Session, borrower_id: str) -> list[Appointment]:
