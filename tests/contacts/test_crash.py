@@ -90,9 +90,12 @@ def test_a_worker_killed_mid_delivery_is_taken_over_and_nothing_is_sent_twice(
     w1.send_signal(signal.SIGKILL)
     w1.wait()
     gw.hold_after_accept_s = 0
-    assert _statuses(db_url).get("sending") == 1
+    # The two SMS were marked `sending` together (the batch path: the gateway dedupes by key), the second one
+    # never handed over; the email waits its turn, claimed, marked only when its own delivery starts.
+    assert _statuses(db_url) == {"sending": 2, "claimed": 1}
 
-    # 2. A new worker (after the lease) confirms SMS 1 by key, sends SMS 2; SMTP takes the email and holds.
+    # 2. A new worker (after the lease) confirms SMS 1 by key, finds SMS 2 not delivered and sends it; SMTP takes
+    #    the email and holds.
     mail.hold_after_accept_s = 30
     time.sleep(2.2)
     w2 = start_worker(db_url, env, *args)

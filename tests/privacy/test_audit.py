@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from duecare.cli import app as cli_app
 from duecare.kit.db import get_engine, session_factory
-from duecare.privacy.audit import record_audit, verify_chain
+from duecare.privacy.audit import Entry, record_audit, record_audits, verify_chain
 
 
 def _chain(db: Session, n: int = 5) -> None:
@@ -55,6 +55,19 @@ class TestAuditChain:
             rows = c.execute(text("SELECT seq, prev_hash, hash FROM audit_events ORDER BY seq")).all()
         assert rows[0].prev_hash == "0" * 64
         assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, len(rows)))
+
+    def test_a_batch_appended_under_one_lock_continues_the_chain_and_verifies(self, chain_url: str) -> None:
+        with session_factory(chain_url)() as db:
+            record_audits(db, [Entry(actor="system:outbox", action="contact_sent", subject=f"borrower:B{i}",
+                                     trace_id=f"k{i}", after={"task": i}) for i in range(3)])
+            record_audit(db, actor="staff:S1", action="read_personal", subject="borrower:B9")
+            db.commit()
+            assert verify_chain(db) == (9, None)
+        with get_engine(chain_url).connect() as c:
+            rows = c.execute(text("SELECT seq, subject, prev_hash, hash FROM audit_events ORDER BY seq")).all()
+        assert [r.subject for r in rows[5:]] == ["borrower:B0", "borrower:B1", "borrower:B2", "borrower:B9"]
+        assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, len(rows)))
+        assert _first_bad(chain_url) is None
 
     def test_the_database_refuses_updates_and_deletes(self, chain_url: str) -> None:
         for stmt in ("UPDATE audit_events SET actor = 'x' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 2"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from duecare.contacts import letters
@@ -33,7 +33,10 @@ def store_frames(session: Session, borrower_ids: str | list[str]) -> Frames:
 
 def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, policy: Policy,
                  scorer: Scorer | None = None) -> dict[int, Verdict]:
-    """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task."""
+    """Decide again at `now` for the tasks' borrowers (one vectorised evaluation) and judge each task.
+
+    The store is read set-wise: the borrowers' frames once, the same-day deliveries of other tasks once;
+    only letters, which are few, look up their notices one by one (letters.verdict)."""
     verdicts = {t.id: judge(session, t, now) for t in tasks if is_transactional(t)}  # no decision to re-check
     tasks = [t for t in tasks if t.id not in verdicts]
     if not tasks:
@@ -41,7 +44,8 @@ def recheck_many(session: Session, tasks: list[ContactTask], now: datetime, poli
     current = decide(store_frames(session, [t.borrower_id for t in tasks]), now, policy, scorer=scorer)
     by_loan = {row["loan_id"]: row for row in current.select(
         "loan_id", "action", "reasons", "not_before", "blocked_rules").iter_rows(named=True)}
-    return verdicts | {t.id: _judge(session, t, by_loan.get(t.loan_id or ""), now) for t in tasks}
+    delivered = _delivered_today(session, tasks)
+    return verdicts | {t.id: _judge(session, t, by_loan.get(t.loan_id or ""), now, delivered) for t in tasks}
 
 
 def recheck(session: Session, task: ContactTask, now: datetime, policy: Policy,
@@ -50,7 +54,29 @@ def recheck(session: Session, task: ContactTask, now: datetime, policy: Policy,
     return recheck_many(session, [task], now, policy, scorer)[task.id]
 
 
-def _judge(session: Session, task: ContactTask, row: dict[str, Any] | None, now: datetime) -> Verdict:
+def _delivered_today(session: Session, tasks: list[ContactTask]) -> dict[tuple[Any, ...], list[int]]:
+    """Sent tasks by (loan, action, local day) for the tasks' own tuples: one query per chunk of tasks."""
+    wanted = list({(t.loan_id, t.action, t.local_day) for t in tasks})
+    found: dict[tuple[Any, ...], list[int]] = {}
+    for i in range(0, len(wanted), 500):
+        part = wanted[i:i + 500]
+        with_loan = [w for w in part if w[0] is not None]
+        without = [w[1:] for w in part if w[0] is None]
+        matches: list[ColumnElement[bool]] = []
+        if with_loan:
+            matches.append(tuple_(ContactTask.loan_id, ContactTask.action, ContactTask.local_day).in_(with_loan))
+        if without:
+            matches.append(ContactTask.loan_id.is_(None)
+                           & tuple_(ContactTask.action, ContactTask.local_day).in_(without))
+        rows = session.execute(select(ContactTask.loan_id, ContactTask.action, ContactTask.local_day,
+                                      ContactTask.id).where(or_(*matches), ContactTask.status == TaskStatus.SENT))
+        for loan_id, action, day, task_id in rows:
+            found.setdefault((loan_id, action, day), []).append(task_id)
+    return found
+
+
+def _judge(session: Session, task: ContactTask, row: dict[str, Any] | None, now: datetime,
+           delivered: dict[tuple[Any, ...], list[int]]) -> Verdict:
     if row is None:
         return Verdict("skip", "loan no longer in the store")
     if row["action"] != task.action:
@@ -63,10 +89,8 @@ def _judge(session: Session, task: ContactTask, row: dict[str, Any] | None, now:
     stopped = letters.verdict(session, task, now)
     if stopped is not None:
         return stopped
-    sibling = session.scalar(select(ContactTask.id).where(
-        ContactTask.loan_id == task.loan_id, ContactTask.action == task.action,
-        ContactTask.local_day == task.local_day, ContactTask.id != task.id,
-        ContactTask.status == TaskStatus.SENT))
+    sibling = min((i for i in delivered.get((task.loan_id, task.action, task.local_day), []) if i != task.id),
+                  default=None)
     if sibling is not None:
         return Verdict("skip", f"task {sibling} already delivered this action today (other policy version)")
     return Verdict("go", "decision and guardrails still hold")

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from duecare.contacts import letters, validation
@@ -50,10 +50,11 @@ from duecare.contacts.verdict import Verdict
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy, Scorer
-from duecare.privacy.audit import record_audit
+from duecare.privacy.audit import Entry, record_audit, record_audits
 
 log = logging.getLogger("duecare.contacts.worker")
 MESSAGE_CHANNELS = ("sms", "email", "letter")  # those that leave a contact event when delivered
+BATCH_CHANNELS = ("sms", "email")  # messages whose record is a contact event only (a letter is a notice too)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,12 @@ class Worker:
                     return
                 stop.wait(self.config.idle_sleep_s)
                 continue
-            verdicts = self.prejudge(ids)
-            for task_id in ids:
+            try:
+                rest, verdicts = self.deliver_batch(ids, owner)
+            except Exception:  # the batch path failed before delivering: every task goes the one-by-one way
+                log.exception("batch of %d tasks failed in the worker; delivering one by one", len(ids))
+                rest, verdicts = ids, {}
+            for task_id in rest:
                 try:
                     self.process(task_id, owner, verdicts.get(task_id))
                 except Exception:  # one bad task must not stop the worker; its lease will expire
@@ -139,6 +144,98 @@ class Worker:
         with unit_of_work(self.url) as s:
             tasks = list(s.scalars(select(ContactTask).where(ContactTask.id.in_(ids))))
             return recheck_many(s, tasks, self.clock(), self.policy, self.scorer)
+
+    # --- a claimed batch at once ----------------------------------------------------------------------------
+    def batchable(self, task: ContactTask) -> bool:
+        """Tasks the batch path may deliver: a plain decision message on a channel that dedupes by key.
+
+        Such a channel makes a batch marked `sending` at once safe: whatever was not delivered when a worker
+        dies is confirmed by key by its successor and sent then, never twice (an SMTP server without a received
+        log could not tell, so email is marked and sent one task at a time)."""
+        channel = self.channels.get(task.channel)
+        return (task.status == TaskStatus.CLAIMED and channel is not None and channel.resend_is_safe
+                and not channel.transactional and task.channel in BATCH_CHANNELS and not is_transactional(task))
+
+    def deliver_batch(self, ids: list[int], owner: str) -> tuple[list[int], dict[int, Verdict]]:
+        """Re-check the claimed tasks in one vectorised evaluation; deliver those that may go now on a batchable
+        channel with three transactions for the whole batch (re-check + mark `sending`; deliver each; record
+        every outcome, contact event and audit entry). Returns the tasks left for `process` (skips, waits,
+        recovered attempts, other channels, failures before marking) and the verdicts found for them."""
+        now = self.clock()
+        with unit_of_work(self.url) as s:
+            tasks = list(s.scalars(select(ContactTask).where(ContactTask.id.in_(ids)).order_by(ContactTask.id)))
+            verdicts = recheck_many(s, tasks, now, self.policy, self.scorer)
+            chosen = [t for t in tasks if verdicts[t.id].outcome == "go" and self.batchable(t)
+                      and t.lease_owner == owner and t.lease_expires_at is not None and t.lease_expires_at > now]
+            composed = self.compose_many(s, chosen)
+            chosen = [t for t in chosen if composed[t.id][1] is None]
+            attempt = uuid.uuid4().hex
+            expires = now + timedelta(seconds=self.config.lease_seconds)
+            marked = set(s.scalars(
+                update(ContactTask).where(ContactTask.id.in_([t.id for t in chosen]),
+                                          ContactTask.lease_owner == owner,
+                                          ContactTask.status == TaskStatus.CLAIMED)
+                .values(status=transition(TaskStatus.CLAIMED, TaskStatus.SENDING), attempt_id=attempt,
+                        attempts=ContactTask.attempts + 1, updated_at=now, lease_expires_at=expires)
+                .returning(ContactTask.id).execution_options(synchronize_session=False))) if chosen else set()
+            messages = {t.id: (t, composed[t.id][0]) for t in chosen if t.id in marked}
+        delivered: list[tuple[ContactTask, Delivered]] = []
+        for task_id, (task, message) in messages.items():
+            if self.clock() >= expires:  # the lease ran out: the successor confirms the rest by key
+                break
+            assert message is not None
+            try:
+                delivered.append((task, self.channels[task.channel].deliver(message, None)))  # type: ignore[arg-type]
+            except (TransientError, PermanentError) as exc:
+                self._failed(task_id, owner, attempt, message, exc)
+        self._sent_many(owner, attempt, delivered)
+        return [i for i in ids if i not in messages], verdicts
+
+    def compose_many(self, s: Session, tasks: list[ContactTask]) -> dict[int, tuple[OutboundMessage | None,
+                                                                                    str | None]]:
+        """`compose` for many tasks: their borrowers and suppressed addresses read in one query each."""
+        wanted = list({t.borrower_id for t in tasks})
+        borrowers = {b.id: b for b in s.scalars(select(Borrower).where(Borrower.id.in_(wanted)))} if wanted else {}
+        addresses: dict[str, set[str]] = {}
+        for t in tasks:
+            b = borrowers.get(t.borrower_id)
+            if b is not None and t.channel == "sms":
+                addresses.setdefault("sms", set()).update(b.phones)
+            elif b is not None and t.channel == "email" and b.email:
+                addresses.setdefault("email", set()).add(b.email)
+        blocked = {channel: suppressed(s, channel, sorted(found)) for channel, found in addresses.items()}
+        return {t.id: self.compose(s, t, blocked.get(t.channel, set())) for t in tasks}
+
+    def _sent_many(self, owner: str, attempt: str, delivered: list[tuple[ContactTask, Delivered]]) -> None:
+        """Record a batch's deliveries in one transaction: `sent` where the attempt is still ours, a contact
+        event each, one audit entry each under one take of the chain's lock."""
+        if not delivered:
+            return
+        now = self.clock()
+        refs = {t.id: r.provider_ref[:128] for t, r in delivered}
+        again = [t.id for t, r in delivered if r.duplicate]
+        with unit_of_work(self.url) as s:
+            done = set(s.scalars(
+                update(ContactTask).where(ContactTask.id.in_(list(refs)), ContactTask.lease_owner == owner,
+                                          ContactTask.attempt_id == attempt)
+                .values(status=transition(TaskStatus.SENDING, TaskStatus.SENT),
+                        provider_ref=case(refs, value=ContactTask.id), sent_at=now, lease_owner=None,
+                        lease_expires_at=None, updated_at=now,
+                        reason=case((ContactTask.id.in_(again), "delivered again by key"), else_=None))
+                .returning(ContactTask.id).execution_options(synchronize_session=False)))
+            kept = [t for t, _ in delivered if t.id in done]
+            recorded = set(s.scalars(select(ContactEvent.id).where(
+                ContactEvent.id.in_([f"outbox-{t.id}" for t in kept]))))
+            s.add_all(ContactEvent(id=f"outbox-{t.id}", borrower_id=t.borrower_id, loan_id=t.loan_id, at=now,
+                                   channel=t.channel, direction="outbound", outcome="delivered")
+                      for t in kept if f"outbox-{t.id}" not in recorded)
+            record_audits(s, [Entry(actor="system:outbox", action="contact_sent", subject=f"borrower:{t.borrower_id}",
+                                    rule_id=t.policy_version, trace_id=t.idempotency_key,
+                                    after={"task": t.id, "channel": t.channel, "action": t.action})
+                              for t in kept], at=now)
+        with self.stats.lock:
+            self.stats.sent += len(done)
+            self.stats.lost_lease += len(delivered) - len(done)
 
     # --- one task ------------------------------------------------------------------------------------------
     def process(self, task_id: int, owner: str, verdict: Verdict | None = None) -> str:
@@ -191,8 +288,10 @@ class Worker:
         with unit_of_work(self.url) as s:
             return self._sent(s, s.get_one(ContactTask, task_id), owner, attempt, result, message)
 
-    def compose(self, s: Session, task: ContactTask) -> tuple[OutboundMessage | None, str | None]:
-        """The message for the borrower's own address on this channel, or why there is none."""
+    def compose(self, s: Session, task: ContactTask,
+                blocked_here: set[str] | None = None) -> tuple[OutboundMessage | None, str | None]:
+        """The message for the borrower's own address on this channel, or why there is none (`blocked_here`:
+        the suppressed addresses when the caller read them already)."""
         b = s.get(Borrower, task.borrower_id)
         if b is None:
             return None, "borrower no longer in the store"
@@ -203,7 +302,8 @@ class Worker:
             return OutboundMessage(to="", body="", **base), None  # type: ignore[arg-type]
         candidates = {"sms": b.phones, "email": [b.email] if b.email else [],
                       "letter": [b.address] if b.address else []}[task.channel]
-        blocked = suppressed(s, task.channel, candidates)
+        blocked = suppressed(s, task.channel, candidates) if blocked_here is None else \
+            {a for a in candidates if a in blocked_here}
         usable = [a for a in candidates if a not in blocked]
         text: Rendered | None
         if is_transactional(task):

@@ -125,6 +125,44 @@ def record_audit(
     return ev
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event for `record_audits` (the same fields as `record_audit`'s arguments)."""
+
+    actor: Actor | str
+    action: str
+    subject: str
+    rule_id: str | None = None
+    legal_basis: str | None = None
+    before: Any = None
+    after: Any = None
+    trace_id: str | None = None
+
+
+def record_audits(session: Session, entries: list[Entry], at: datetime | None = None) -> None:
+    """Append several events under one take of the append lock: the chain `record_audit` would build, in order."""
+    if not entries:
+        return
+    head = _lock_head(session)
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    key = chain_key()
+    seq, prev = head.seq, head.hash
+    events = []
+    for e in entries:
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq, "at": when, "actor": _actor_label(e.actor), "action": e.action, "subject": e.subject,
+            "rule_id": e.rule_id, "legal_basis": e.legal_basis, "trace_id": e.trace_id,
+            "before_digest": digest(e.before), "after_digest": digest(e.after), "prev_hash": prev,
+        }
+        prev = event_hash(fields, key)
+        events.append(AuditEvent(**fields, hash=prev))
+    session.add_all(events)
+    head.seq, head.hash = seq, prev
+    session.flush()
+    session.info["duecare_audit_head"] = chain_label(session)
+
+
 def audit_read(
     session: Session,
     actor: Actor | str,
