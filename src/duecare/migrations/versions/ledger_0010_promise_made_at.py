@@ -1,8 +1,8 @@
 """ledger: `promises.made_at` — when the promise was made (NULL for promises learnt from the lender's file, whose
 status the lender states); the payments since then settle it as kept, broken or open
 
-Revision ID: ledger_0009
-Revises: ledger_0008
+Revision ID: ledger_0010
+Revises: ledger_0009
 Create Date: 2026-12-04 14:20:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'ledger_0009'
-down_revision: str | Sequence[str] | None = 'ledger_0008'
+revision: str = 'ledger_0010'
+down_revision: str | Sequence[str] | None = 'ledger_0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
