@@ -1,17 +1,29 @@
-"""Schemathesis over the whole OpenAPI as each role: generated requests never get a server error.
+"""Schemathesis over the whole OpenAPI as each role: what the API answers is what it declares.
 
-Fixed seed (derandomised Hypothesis), two examples per operation and role, no shrinking: bounded for CI.
-Webhooks are switched on (a secret is set) so their handlers run instead of answering 503 by configuration.
+For every operation and role, generated schema-valid requests (fixed seed: derandomised Hypothesis, a bounded
+number of examples, no shrinking) must give
+- no server error (5xx),
+- no status code the operation does not declare (401/403/404/409/422/429/503 are declared centrally by
+  web/openapi.py from each route's permission and kind),
+- no content type it does not declare (pages declare text/html, the API application/json),
+- a body that matches the declared schema (response conformance; error bodies are `ErrorBody`),
+- no schema-valid request refused as malformed (positive data acceptance: 400 or 422 for a request the schema
+  allows is a contract bug; 401/403/404/409/429 are answers about the world, not the request).
+Webhooks are switched on (their secrets are set) so their handlers run instead of answering 503 by configuration.
+`SHOW_FIGURES=1` prints the counts per role (`pytest -s`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import checks
+from schemathesis.core.failures import FailureGroup
 
 from duecare.kit.db import session_factory
 from duecare.privacy.models import AuthSession
@@ -19,18 +31,79 @@ from duecare.privacy.security import reset_limits
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, token_hash
 
 ROLES = ["anonymous", "borrower", "agent", "supervisor", "compliance"]
-EXAMPLES = 6
+EXAMPLES = 3
 SKIP = {("POST", "/auth/logout")}  # would end the session the rest of the run signs in with
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_schema_conformance", "positive_data_acceptance"]
+# Operations that still refuse some schema-valid requests with 422 because their OpenAPI schema is looser than
+# the checks behind it (phone and code formats, case-file content, form fields whose rules live in the service).
+# Left to do: tighten each schema until this set is empty; a new operation here fails the test.
+KNOWN_REJECTS = frozenset({
+    "GET /visit-routes/{agent_id}",
+    "POST /api/v1/calls:analyze",
+    "POST /api/v1/calls:transcribe",
+    "POST /api/v1/decisions:evaluate",
+    "POST /api/v1/features:evaluate",
+    "POST /auth/borrower/code",
+    "POST /auth/login",
+    "POST /auth/totp",
+    "POST /auth/totp/setup",
+    "POST /console/cases/{borrower_id}/callbacks",
+    "POST /console/cases/{borrower_id}/calls",
+    "POST /console/cases/{borrower_id}/notes",
+    "POST /console/cases/{borrower_id}/promises",
+    "POST /console/consent-forms/{form_id}/verification",
+    "POST /console/demo/clock",
+    "POST /console/inbox/complaints/{complaint_id}/answer",
+    "POST /console/inbox/referrals/{proposal_id}/close",
+    "POST /console/inbox/requests/{request_id}/answer",
+    "POST /console/inbox/requests/{request_id}/report-correction",
+    "POST /console/inbox/reviews/{review_id}",
+    "POST /console/signin",
+    "POST /console/visits/{visit_id}/approval",
+    "POST /console/visits/{visit_id}/schedule",
+    "POST /portal/callback-hours",
+    "POST /portal/complaint",
+    "POST /portal/contact-preferences",
+    "POST /portal/data/request",
+    "POST /portal/data/visit-correction",
+    "POST /portal/decisions/review",
+    "POST /portal/documents",
+    "POST /portal/hardship",
+    "POST /portal/notices/{notice_id}/alternative",
+    "POST /portal/notices/{notice_id}/decision",
+    "POST /portal/pay",
+    "POST /portal/promise",
+    "POST /portal/signin",
+    "POST /portal/signin/verify",
+    "POST /portal/video/book",
+    "POST /privacy/me/requests",
+    "POST /privacy/me/reviews",
+    "POST /privacy/requests/{request_id}/correction",
+    "POST /privacy/requests/{request_id}/deletion",
+    "POST /privacy/reviews/{review_id}",
+    "POST /visits/{visit_id}/consent",
+    "POST /visits/{visit_id}/consent-forms",
+})
+
+
+@pytest.fixture(scope="module")
+def app_and_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DUECARE_WEBHOOK_SECRET", "schemathesis-secret")
+        mp.setenv("DUECARE_PAYMENT_WEBHOOK_SECRET", "schemathesis-payment-secret")
+        from duecare.app.factory import create_app
+
+        url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'api.db'}"
+        yield create_app(url), url
+    reset_limits()
 
 
 @pytest.fixture
-def schema(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def schema(app_and_url: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DUECARE_WEBHOOK_SECRET", "schemathesis-secret")
-    from duecare.app.factory import create_app
-
-    app = create_app(sqlite_url)
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    reset_limits()
+    monkeypatch.setenv("DUECARE_PAYMENT_WEBHOOK_SECRET", "schemathesis-payment-secret")
+    return schemathesis.openapi.from_asgi("/openapi.json", app_and_url[0])
 
 
 def _headers(url: str, role: str) -> dict[str, str]:
@@ -45,9 +118,10 @@ def _headers(url: str, role: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_generated_request_gets_a_server_error(role: str, schema: Any, sqlite_url: str) -> None:
-    auth = _headers(sqlite_url, role)
-    errors: list[str] = []
+def test_every_operation_answers_what_it_declares(role: str, schema: Any, app_and_url: tuple[Any, str]) -> None:
+    auth = _headers(app_and_url[1], role)
+    found: dict[str, list[str]] = {name: [] for name in CHECKS}
+    run = [getattr(checks, name) for name in CHECKS]
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50
     for op in operations:
@@ -59,14 +133,63 @@ def test_no_generated_request_gets_a_server_error(role: str, schema: Any, sqlite
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def call(case: Any) -> None:
             reset_limits()  # rate limits would turn later examples into 429s that test nothing
-            response = case.call(headers={**(case.headers or {}), **auth})
-            if response.status_code >= 500:
-                errors.append(f"{_label(case)} -> {response.status_code}: path={case.path_parameters} "
-                              f"query={case.query} body={str(case.body)[:120]} answer={response.text[:160]}")
+            headers = {**(case.headers or {}), **auth}
+            try:
+                response = case.call(headers=headers, timeout=120)  # a first transcription loads its models
+            except Exception as exc:  # the app raised instead of answering: a server error
+                found["not_a_server_error"].append(f"{case.operation.method.upper()} {case.operation.path} -> "
+                                                   f"raised {type(exc).__name__}")
+                return
+            try:
+                case.validate_response(response, checks=run, headers=headers)
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    _record(found, failure, case, response)
+            except AssertionError as failure:  # one failure is raised alone
+                _record(found, failure, case, response)
 
         call()
-    assert errors == []
+    counts = {name: len({line.split(" -> ")[0] for line in lines}) for name, lines in found.items()}
+    if os.environ.get("SHOW_FIGURES"):
+        print(f"\n{role}: {len(operations)} operations; operations failing per check: {counts}")
+        for name, lines in found.items():
+            for line in sorted(set(lines)):
+                print(f"  {name}: {line}")
+    rejects = {line.split(" -> ")[0] for line in found.pop("positive_data_acceptance")}
+    assert {name: sorted(set(lines)) for name, lines in found.items() if lines} == {}
+    assert sorted(rejects - KNOWN_REJECTS) == []
 
 
-def _label(case: Any) -> str:
-    return f"{case.operation.method.upper()} {case.operation.path}"
+def _record(found: dict[str, list[str]], failure: Any, case: Any, response: Any) -> None:
+    checks_of = getattr(failure, "checks", ()) or ("not_a_server_error",)
+    name = next((c for c in checks_of if c in found), checks_of[0])
+    title = getattr(failure, "title", type(failure).__name__)
+    found.setdefault(name, []).append(f"{case.operation.method.upper()} {case.operation.path} -> "
+                                      f"{response.status_code} {_content_type(response)}: {title}")
+
+
+def _content_type(response: Any) -> str:
+    value = response.headers.get("content-type") or [""]
+    return str(value[0] if isinstance(value, list) else value).split(";")[0]
+
+
+def test_a_failing_check_is_recorded() -> None:
+    """The collector above files a failure under its check (so a silent pass would need every check to pass)."""
+    found: dict[str, list[str]] = {name: [] for name in CHECKS}
+
+    class Op:
+        method, path = "get", "/x"
+
+    class Case:
+        operation = Op()
+
+    class Answer:
+        status_code = 418
+        headers = {"content-type": ["text/plain; charset=utf-8"]}
+
+    from schemathesis.openapi.checks import UndefinedStatusCode
+
+    failure = UndefinedStatusCode(operation="GET /x", status_code=418, defined_status_codes=["200"],
+                                  allowed_status_codes=[200], message="undocumented")
+    _record(found, failure, Case(), Answer())
+    assert found["status_code_conformance"] == ["GET /x -> 418 text/plain: Undocumented status code"]

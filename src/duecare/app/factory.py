@@ -7,15 +7,12 @@ CSS/JS and the plotly.min.js that ships inside the installed `plotly` wheel). `s
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from duecare.contacts.signin import outbox_code_sender
@@ -23,14 +20,11 @@ from duecare.kit.db import migrate, session_factory
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.privacy import auth
-from duecare.privacy.permissions import Forbidden
 from duecare.privacy.security import SecurityMiddleware, shared_store
 from duecare.tables import load_all_models
+from duecare.web import errors, openapi
 from duecare.web.limits import BodyLimitMiddleware
-from duecare.web.templating import render, static_dir
-
-log = logging.getLogger("duecare.web")
-
+from duecare.web.templating import static_dir
 
 
 def routers() -> list[APIRouter]:
@@ -55,17 +49,6 @@ def plotly_dir() -> Path:
     import plotly
 
     return Path(plotly.__file__).parent / "package_data"
-
-
-def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "")
-
-
-def _sign_in_url(request: Request) -> str:
-    path = request.url.path
-    if path.startswith("/portal"):
-        return "/portal/signin"
-    return f"/console/signin?next={path}"
 
 
 def serve_app(host: str, port: int, database_url: str | None, *, workers: int = 1, proxy_headers: bool = False,
@@ -116,43 +99,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outermost: bounds every body before anything reads it
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        if not _wants_html(request):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        if exc.status_code == 401:
-            return RedirectResponse(_sign_in_url(request), status_code=303)
-        return render(request, "error.html", status_code=exc.status_code, code=exc.status_code,
-                      detail=str(exc.detail))
-
-    @app.exception_handler(UserError)
-    async def user_error(request: Request, exc: UserError) -> Response:
-        """Bad input a service refused (an unknown id, a value out of range): 422 with its message, never 500."""
-        return await http_error(request, HTTPException(status_code=422, detail=str(exc)))
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        """A service action refused the actor's role (the matrix, checked where the change happens): 403."""
-        return await http_error(request, HTTPException(status_code=403, detail=str(exc)))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
-        if not _wants_html(request):
-            return JSONResponse({"error": "invalid input", "problems": problems}, status_code=422)
-        return render(request, "error.html", status_code=422, code=422, detail="; ".join(problems))
-
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, exc: Exception) -> Response:
-        """An unexpected failure: logged with its trace (no personal data in the message), shown as the error page."""
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        if not _wants_html(request):
-            return JSONResponse({"error": "internal error"}, status_code=500)
-        try:
-            return render(request, "error.html", status_code=500, code=500, detail="")
-        except Exception:  # the error page itself failed: a minimal page, never a plain-text trace
-            log.exception("the error page failed to render")
-            return HTMLResponse("<!doctype html><title>500</title><h1 data-testid=\"error-page\">500</h1>",
-                                status_code=500)
-
+    errors.install(app)  # one handler per kind of error: JSON for the API, the error page for pages
+    openapi.install(app)  # every operation declares the answers it can give
     return app

@@ -4,11 +4,10 @@ which closes the visit need (`verified_remotely`). Video calls have their own pa
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import TransitionError
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -31,10 +30,5 @@ def alternatives_page(request: Request, actor: Actor = VERIFY, db: Session = DB)
 @router.post("/alternatives/{alternative_id}/verify")
 def verify_alternative(alternative_id: str, request: Request, evidence: str = Form("", max_length=200),
                        actor: Actor = VERIFY, db: Session = DB) -> Response:
-    try:
-        alternatives.verify(db, actor, alternative_id, clock.now(), evidence.strip() or None)
-    except LookupError:
-        raise HTTPException(404, "no such alternative in your scope") from None
-    except TransitionError as exc:
-        raise HTTPException(409, str(exc)) from None
+    alternatives.verify(db, actor, alternative_id, clock.now(), evidence.strip() or None)
     return RedirectResponse("/console/alternatives?done=verified", status_code=303)

@@ -24,7 +24,7 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.orm import Session
 
 from duecare.console.models import InboxHandling
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.ledger.models import Borrower, Hold, HoldKind
 from duecare.portal import complaints
 from duecare.portal.models import Complaint, PlanProposal
@@ -125,8 +125,10 @@ def everything(db: Session, actor: Actor, now: datetime) -> dict[str, Any]:
 
 def _open_request(db: Session, request_id: int) -> SubjectRequest:
     req = db.get(SubjectRequest, request_id)
-    if req is None or req.status not in OPEN_REQUEST:
-        raise UserError(f"no open request {request_id}", place="request")
+    if req is None:
+        raise NotFound(f"no request {request_id}", place="request")
+    if req.status not in OPEN_REQUEST:
+        raise Conflict(f"request {request_id} is no longer open", place="request")
     return req
 
 
@@ -155,9 +157,10 @@ def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> S
 
 def _open_hold(db: Session, actor: Actor, hold_id: str) -> Hold:
     hold = db.get(Hold, hold_id)
-    if hold is None or hold.kind != HoldKind.HARDSHIP_OPEN or hold.closed_at is not None \
-            or not _in_scope(db, actor, hold.borrower_id):
-        raise UserError(f"no open hardship review {hold_id}", place="hold")
+    if hold is None or hold.kind != HoldKind.HARDSHIP_OPEN or not _in_scope(db, actor, hold.borrower_id):
+        raise NotFound(f"no hardship review {hold_id}", place="hold")
+    if hold.closed_at is not None:
+        raise Conflict(f"hardship review {hold_id} is already closed", place="hold")
     return hold
 
 
@@ -208,9 +211,10 @@ NOTE_MAX = 4000
 def _open_referral(db: Session, actor: Actor, proposal_id: int) -> PlanProposal:
     row = db.get(PlanProposal, proposal_id)
     handled = _handling(db, "referral", [str(proposal_id)]).get(str(proposal_id))
-    if row is None or row.outcome != "referred" or (handled is not None and handled.closed_at is not None) \
-            or not _in_scope(db, actor, row.borrower_id):
-        raise UserError(f"no open specialist referral {proposal_id}", place="referral")
+    if row is None or row.outcome != "referred" or not _in_scope(db, actor, row.borrower_id):
+        raise NotFound(f"no specialist referral {proposal_id}", place="referral")
+    if handled is not None and handled.closed_at is not None:
+        raise Conflict(f"specialist referral {proposal_id} is already closed", place="referral")
     return row
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from duecare.console import inbox
+from duecare.kit.bounds import RowId
 from duecare.kit.errors import UserError
 from duecare.portal import complaints
 from duecare.privacy import rights
@@ -50,16 +51,16 @@ def inbox_page(request: Request, actor: Actor = READ, db: Session = DB) -> Respo
 
 
 @router.post("/inbox/requests/{request_id}/assign")
-def assign_request(request_id: int, request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
+def assign_request(request_id: RowId, request: Request, actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
         inbox.assign_request(db, actor, request_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 409, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("assigned")
 
 
 @router.post("/inbox/requests/{request_id}/answer")
-def answer_request(request_id: int, request: Request, field: str = Form("", max_length=40),
+def answer_request(request_id: RowId, request: Request, field: str = Form("", max_length=40),
                    value: str = Form("", max_length=1000), actor: Actor = RIGHTS, db: Session = DB) -> Response:
     """Access: the export; correction: the field and its new value; deletion: delete unless the law keeps it."""
     from duecare.privacy.models import SubjectRequest
@@ -77,12 +78,12 @@ def answer_request(request_id: int, request: Request, field: str = Form("", max_
         else:
             rights.handle_deletion(db, actor, request_id, clock.now().date())
     except UserError as exc:
-        return _page(request, db, actor, 422, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("answered")
 
 
 @router.post("/inbox/requests/{request_id}/report-correction")
-def decide_report_correction(request_id: int, request: Request, decision: str = Form(max_length=8),
+def decide_report_correction(request_id: RowId, request: Request, decision: str = Form(max_length=8),
                              note: str = Form("", max_length=2000), actor: Actor = RIGHTS,
                              db: Session = DB) -> Response:
     """A borrower's correction of a visit report: applied (the original kept) or refused with the reasons."""
@@ -91,57 +92,57 @@ def decide_report_correction(request_id: int, request: Request, decision: str = 
             raise UserError("decision: approve or refuse", place="decision")
         corrections.decide(db, actor, request_id, decision == "approve", note, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 422, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("answered")
 
 
 @router.post("/inbox/reviews/{review_id}")
-def resolve_review(review_id: int, request: Request, outcome: str = Form(max_length=16),
+def resolve_review(review_id: RowId, request: Request, outcome: str = Form(max_length=16),
                    note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         if not note.strip():
             raise UserError("note: say what the person reviewing found", place="note")
         rights.resolve_review(db, actor, review_id, outcome, note.strip())
     except UserError as exc:
-        return _page(request, db, actor, 422, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("reviewed")
 
 
 @router.post("/inbox/complaints/{complaint_id}/assign")
-def assign_complaint(complaint_id: int, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
+def assign_complaint(complaint_id: RowId, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         complaints.assign(db, actor, complaint_id, actor.id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 409, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("assigned")
 
 
 @router.post("/inbox/complaints/{complaint_id}/answer")
-def answer_complaint(complaint_id: int, request: Request, reply: str = Form(max_length=4000), actor: Actor = REVIEWS,
+def answer_complaint(complaint_id: RowId, request: Request, reply: str = Form(max_length=4000), actor: Actor = REVIEWS,
                      db: Session = DB) -> Response:
     try:
         complaints.answer(db, actor, complaint_id, reply, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 422, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("answered")
 
 
 @router.post("/inbox/referrals/{proposal_id}/assign")
-def assign_referral(proposal_id: int, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
+def assign_referral(proposal_id: RowId, request: Request, actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         inbox.assign_referral(db, actor, proposal_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 409, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("assigned")
 
 
 @router.post("/inbox/referrals/{proposal_id}/close")
-def close_referral(proposal_id: int, request: Request, outcome: str = Form(max_length=32),
+def close_referral(proposal_id: RowId, request: Request, outcome: str = Form(max_length=32),
                    note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         inbox.close_referral(db, actor, proposal_id, outcome, note, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 422, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("referral_closed")
 
 
@@ -150,7 +151,7 @@ def assign_hardship(hold_id: str, request: Request, actor: Actor = HOLDS, db: Se
     try:
         inbox.assign_hardship(db, actor, hold_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, 409, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("assigned")
 
 
@@ -160,5 +161,5 @@ def close_hardship(hold_id: str, request: Request, note: str = Form("", max_leng
     try:
         inbox.close_hardship(db, actor, hold_id, clock.now(), note)
     except UserError as exc:
-        return _page(request, db, actor, 409, error=str(exc))
+        return _page(request, db, actor, exc.status, error=str(exc))
     return _done("closed")

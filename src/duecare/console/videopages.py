@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -37,10 +37,7 @@ def _now(request: Request) -> Any:
 
 def _page(request: Request, db: Session, actor: Actor, appointment_id: str, status: int = 200,
           **extra: Any) -> Response:
-    try:
-        appt = calls.for_staff(db, actor, appointment_id)
-    except LookupError:
-        raise HTTPException(404, "no such appointment in your scope") from None
+    appt = calls.for_staff(db, actor, appointment_id)
     policy = load_visit_policy()
     scoped = set(policy.scope_fields)
     response = render(request, "console/video.html", status_code=status, appt=appt, role="agent",
@@ -83,8 +80,6 @@ async def video_report(appointment_id: str, request: Request, actor: Actor = CAL
         raw["notes"] = notes
     try:
         calls.file_report(db, actor, appointment_id, raw, _now(request))
-    except LookupError:
-        raise HTTPException(404, "no such appointment in your scope") from None
     except ReportRefused as exc:
         return _page(request, db, actor, appointment_id, 422, error=str(exc), reasons=exc.reasons)
     except TransitionError as exc:

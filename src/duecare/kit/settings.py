@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     trust_proxy: bool = Field(default=False, description="1: trust X-Forwarded-For/-Proto from a reverse proxy (client "
                               "address for rate limits, secure cookies).")
     webhook_secret: str | None = Field(default=None, description="Shared HMAC secret that signs the SMS/email providers' "
-                                       "webhooks (receipts, replies); webhooks are refused without it.")
+                                       "webhooks (receipts, replies); without it they are answered 503 (switched off).")
     brand: str = Field(default="duecare", description="Lender name shown in messages to borrowers.")
     ice_servers: str = Field(default="[]", description="Video calls: the browsers' ICE servers as a JSON list (the "
                              "`iceServers` of RTCPeerConnection: STUN/TURN, see docs/video.md); `[]` on a LAN.")
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
                                              "API (unset: the portal's pay page says paying online is not available).")
     payment_provider_timeout: float = Field(default=10.0, description="Payment provider request timeout, seconds.")
     payment_webhook_secret: str | None = Field(default=None, description="Shared HMAC secret that signs the payment "
-                                               "provider's callbacks; callbacks are refused without it.")
+                                               "provider's callbacks; without it they are answered 503 (switched off).")
     sandbox_sms_port: int = Field(default=8025, description="Port of the demo's sandbox SMS gateway (`duecare outbox "
                                   "sandbox`).")
     sandbox_smtp_port: int = Field(default=8026, description="Port of the demo's sandbox SMTP server.")

@@ -23,11 +23,11 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Unavailable
 from duecare.kit.settings import get_settings
 
 
-class ProviderUnavailable(UserError):
+class ProviderUnavailable(Unavailable):
     """The provider could not be reached or refused the checkout (the borrower is told to try later)."""
 
 

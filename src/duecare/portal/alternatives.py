@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
 from duecare.ledger.models import Alternative
 from duecare.portal import notices
 from duecare.privacy.deps import DB, require
@@ -46,10 +45,7 @@ def choose_alternative(notice_id: str, request: Request, kind: str = Form(max_le
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
         raise HTTPException(404, "no such notice")
-    try:
-        alternatives.choose(db, actor.id, kind, now(request), notice_id=notice.id, loan_id=notice.loan_id)
-    except UserError as exc:
-        raise HTTPException(422, str(exc)) from None
+    alternatives.choose(db, actor.id, kind, now(request), notice_id=notice.id, loan_id=notice.loan_id)
     return RedirectResponse(NEXT_PAGE[kind], status_code=303)
 
 

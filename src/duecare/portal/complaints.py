@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.ledger.models import Borrower
 from duecare.portal.models import Complaint
 from duecare.privacy.audit import record_audit
@@ -57,9 +57,9 @@ def jurisdiction_of(db: Session, borrower_id: str) -> str:
 def _open(db: Session, complaint_id: int) -> Complaint:
     row = db.get(Complaint, complaint_id)
     if row is None:
-        raise UserError(f"no complaint {complaint_id}", place="complaint")
+        raise NotFound(f"no complaint {complaint_id}", place="complaint")
     if row.status == "closed":
-        raise UserError(f"complaint {reference(row)} is already closed", place="complaint")
+        raise Conflict(f"complaint {reference(row)} is already closed", place="complaint")
     return row
 
 

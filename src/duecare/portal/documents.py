@@ -4,7 +4,7 @@ parsed; the file is then checked by its content and stored encrypted (`visits.do
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -46,7 +46,7 @@ async def documents_upload(request: Request, actor: Actor = WRITE, db: Session =
         stored = docs.store(db, actor.id, kind, data, now(request))
     except docs.DocumentRefused as exc:
         if "text/html" not in request.headers.get("accept", ""):
-            raise HTTPException(exc.status, {"code": exc.code, "message": str(exc)}) from None
+            raise  # the API's error answer (web.errors): its status, message and code
         return _page(request, db, actor.id, exc.status, error=str(exc), code=exc.code)
     if "text/html" not in request.headers.get("accept", ""):
         return Response(status_code=201, media_type="application/json",

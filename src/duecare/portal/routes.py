@@ -15,13 +15,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from duecare.contacts import preferences
 from duecare.kit.bounds import RowId
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import UserError
 from duecare.kit.i18n import LANG_COOKIE
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
@@ -221,10 +222,7 @@ def notice_decision(notice_id: str, request: Request, decision: str = Form(max_l
         raise HTTPException(404, "no such notice")
     if decision not in notices.DECISIONS:
         raise HTTPException(422, "decision: granted, declined or withdrawn")
-    try:
-        stopped = notices.decide(db, actor.id, notice, decision, now(request), evidence=f"portal session {_ip(request)}")
-    except TransitionError as exc:
-        raise HTTPException(409, str(exc)) from None
+    stopped = notices.decide(db, actor.id, notice, decision, now(request), evidence=f"portal session {_ip(request)}")
     return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
 
 
@@ -242,14 +240,14 @@ async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Se
     """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
     "channels_refused": ["call"]}` (the case file's `borrower.contact_preferences`)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        return JSONResponse({"detail": "the body must be JSON (application/json)"}, status_code=415)
+        raise UserError("the body must be JSON (application/json)", code="unsupported_media_type", status=415)
     try:
         body = await request.json()
         prefs = ContactPreferences.model_validate({**body, "stated_at": None} if isinstance(body, dict) else body)
-    except (ValueError, ValidationError) as exc:
-        detail = ([{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()[:10]]
-                  if isinstance(exc, ValidationError) else "the body must be JSON")
-        return JSONResponse({"detail": detail}, status_code=422)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()[:10]]) from None
+    except ValueError:
+        raise UserError("the body must be JSON", place="body") from None
     t = now(request)
     saved = preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
     activity.record_contact(db, actor.id, t, "contact_preferences")  # the borrower is reached
@@ -435,7 +433,7 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_too_small")
     pid = f"PTP-{uuid.uuid4().hex[:12]}"
     db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
-                     status=m.PromiseStatus.OPEN, made_at=now(request)))
+                     status=m.PromiseStatus.OPEN))
     db.flush()
     activity.record_contact(db, actor.id, now(request), "promise", loan_id, outcome="ptp")
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",

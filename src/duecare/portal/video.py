@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import UserError
 from duecare.portal.alternatives import now
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -51,18 +51,13 @@ def video_book(request: Request, slot: str = Form(max_length=40), mode: str = Fo
         start = datetime.fromisoformat(slot)
         appt = calls.book(db, actor.id, mode, start, now(request))
     except ValueError:
-        raise HTTPException(422, "slot: choose one of the times shown") from None
-    except UserError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise UserError("choose one of the times shown", place="slot") from None
     return RedirectResponse(f"/portal/video/{appt.id}", status_code=303)
 
 
 @router.get("/portal/video/{appointment_id}")
 def video_call_page(appointment_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    try:
-        appt = calls.mine(db, actor.id, appointment_id)
-    except LookupError:
-        raise HTTPException(404, "no such appointment") from None
+    appt = calls.mine(db, actor.id, appointment_id)
     opens, _ = calls.join_window(appt)
     token = calls.join_token(appt, f"borrower:{actor.id}") if appt.call_consent_at else ""
     response = render(request, "portal/video_call.html", appt=appt, token=token, opens=opens,
@@ -73,12 +68,7 @@ def video_call_page(appointment_id: str, request: Request, actor: Actor = READ, 
 
 @router.post("/portal/video/{appointment_id}/consent")
 def video_consent(appointment_id: str, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
-    try:
-        calls.consent_to_call(db, actor.id, appointment_id, now(request))
-    except LookupError:
-        raise HTTPException(404, "no such appointment") from None
-    except TransitionError as exc:
-        raise HTTPException(409, str(exc)) from None
+    calls.consent_to_call(db, actor.id, appointment_id, now(request))
     return RedirectResponse(f"/portal/video/{appointment_id}", status_code=303)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from duecare.kit import errors as kit_errors
+
 ROLES: tuple[str, ...] = ("agent", "field_agent", "supervisor", "compliance", "analyst", "admin", "borrower")
 STAFF_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "borrower")
 
@@ -131,7 +133,7 @@ class Actor:
 SYSTEM = Actor(kind="system", id="duecare", role="admin")
 
 
-class Forbidden(PermissionError):
+class Forbidden(kit_errors.Forbidden, PermissionError):
     """A service refused an actor whose role holds none of the permissions the action needs (403)."""
 
     def __init__(self, actor: Actor, permissions: tuple[str, ...]) -> None:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import RowId
-from duecare.kit.errors import UserError
 from duecare.privacy import rights
 from duecare.privacy.audit import audit_read, verify_chain
 from duecare.privacy.deps import DB, require
@@ -46,10 +45,6 @@ def _review_json(r: ReviewRequest) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _user_error(exc: UserError) -> HTTPException:
-    return HTTPException(400, str(exc))
-
-
 # --- the borrower's own rights -------------------------------------------------------------------------------
 
 
@@ -63,10 +58,7 @@ def my_new_request(
     kind: str = Form(max_length=40), details: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_RIGHTS,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
-    try:
-        return _request_json(rights.create_request(db, actor, actor.id, kind, details))
-    except UserError as exc:
-        raise _user_error(exc) from None
+    return _request_json(rights.create_request(db, actor, actor.id, kind, details))
 
 
 @router.get("/me/requests")
@@ -134,10 +126,7 @@ def borrower_view(borrower_id: Annotated[str, Path(max_length=64)], actor: Actor
 
 @router.get("/borrowers/{borrower_id}/export")
 def borrower_export(borrower_id: Annotated[str, Path(max_length=64)], actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
-    try:
-        return rights.access_export(db, actor, borrower_id)
-    except UserError as exc:
-        raise _user_error(exc) from None
+    return rights.access_export(db, actor, borrower_id)
 
 
 @router.get("/requests")
@@ -154,18 +143,12 @@ def correct(
     request_id: RowId, field: str = Form(max_length=40), value: str = Form(max_length=1000), actor: Actor = RIGHTS_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
-    try:
-        return _request_json(rights.apply_correction(db, actor, request_id, field, value))
-    except UserError as exc:
-        raise _user_error(exc) from None
+    return _request_json(rights.apply_correction(db, actor, request_id, field, value))
 
 
 @router.post("/requests/{request_id}/deletion")
 def delete_data(request_id: RowId, actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> dict[str, Any]:
-    try:
-        return _request_json(rights.handle_deletion(db, actor, request_id))
-    except UserError as exc:
-        raise _user_error(exc) from None
+    return _request_json(rights.handle_deletion(db, actor, request_id))
 
 
 @router.get("/reviews")
@@ -182,10 +165,7 @@ def resolve(
     review_id: RowId, outcome: str = Form(max_length=40), note: str = Form(max_length=4000), actor: Actor = REVIEW_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
-    try:
-        return _review_json(rights.resolve_review(db, actor, review_id, outcome, note))
-    except UserError as exc:
-        raise _user_error(exc) from None
+    return _review_json(rights.resolve_review(db, actor, review_id, outcome, note))
 
 
 @router.get("/audit/verify")

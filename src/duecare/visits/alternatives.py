@@ -21,7 +21,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import MAX_DOCUMENT_BYTES
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import NotFound, TransitionError, UserError
 from duecare.ledger.models import Alternative, AlternativeKind, AlternativeState
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor, check
@@ -174,7 +174,7 @@ def readable_statement(actor: Actor) -> Select[Any]:
 def readable(db: Session, actor: Actor, alternative_id: str) -> Alternative:
     found: Alternative | None = db.scalars(readable_statement(actor).where(Alternative.id == alternative_id)).first()
     if found is None:
-        raise LookupError(f"alternative {alternative_id} not found")
+        raise NotFound("no such alternative in your scope")
     return found
 
 

@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import NotFound, UserError
 from duecare.kit.i18n import bilingual
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
 from duecare.privacy.audit import audit_read, record_audit
@@ -45,8 +45,7 @@ class DocumentRefused(UserError):
     """The upload was refused and nothing was stored; `code` names why (wrong_type, too_large, ...)."""
 
     def __init__(self, code: str, message: str, status: int = 422) -> None:
-        self.code, self.status = code, status
-        super().__init__(message, place="document")
+        super().__init__(message, place="document", code=code, status=status)
 
 
 def sniff(head: bytes) -> str:
@@ -181,7 +180,7 @@ def read_for(db: Session, actor: Actor, document_id: str) -> tuple[str, bytes]:
     doc = db.scalars(readable_borrowers(select(RemoteDocument), actor, RemoteDocument.borrower_id)
                      .where(RemoteDocument.id == document_id, RemoteDocument.deleted_at.is_(None))).first()
     if doc is None or doc.content is None:
-        raise LookupError(f"document {document_id} not found")
+        raise NotFound("no such document in your scope")
     audit_read(db, actor, f"borrower:{doc.borrower_id}", [f"document:{doc.id}"], purpose="remote verification")
     return doc.content_type, base64.b64decode(doc.content)
 

@@ -128,7 +128,10 @@ class ReportRefused(UserError):
         self.reasons = reasons
         codes = ", ".join(sorted({str(r["code"]) for r in reasons}))
         super().__init__(f"visit report refused ({codes}); nothing was stored — remove what is out of scope "
-                         "and file it again", place="report")
+                         "and file it again", place="report", code="report_refused")
+
+    def extra(self) -> dict[str, Any]:
+        return {"reasons": self.reasons}
 
 
 # The only free-text values in a report: each is scanned.

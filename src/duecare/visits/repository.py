@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from duecare.kit import errors as kit_errors
 from duecare.ledger.models import Borrower, Consent
 from duecare.policy.consent import consent_state as consent_rule
 from duecare.privacy.permissions import Actor
@@ -29,7 +30,7 @@ from duecare.visits.models import (
 HOME_VISIT = "home_visit"
 
 
-class NotFound(LookupError):
+class NotFound(kit_errors.NotFound):
     """A visit the actor may not see is reported exactly like one that does not exist."""
 
 

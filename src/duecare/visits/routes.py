@@ -414,7 +414,8 @@ def route(agent_id: str, day: Annotated[Day, Query(alias="date")], actor: Actor 
     return views.day_route(db, agent_id, day, load_visit_policy())
 
 
-@router.get("/visit-register.csv", summary="The visit register (CSV)", response_class=PlainTextResponse)
+@router.get("/visit-register.csv", summary="The visit register (CSV)", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def register_csv(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Response:
     data = register.rows(db)
     audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")
@@ -422,7 +423,8 @@ def register_csv(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Resp
                     headers={"Content-Disposition": 'attachment; filename="visit-register.csv"'})
 
 
-@router.get("/visit-register.pdf", summary="The visit register (PDF)")
+@router.get("/visit-register.pdf", summary="The visit register (PDF)", response_class=Response,
+            responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
 def register_pdf(actor: Actor = ALLOW_VISITS_REGISTER, db: Session = DB) -> Response:
     data = register.rows(db)
     audit_read(db, actor, "visits:register", ["register"], purpose="compliance register export")

@@ -11,6 +11,8 @@ A step is refused while the gate is closed for it, instead of being accepted and
 
 from __future__ import annotations
 
+from typing import Any
+
 from duecare.kit.errors import TransitionError
 from duecare.visits import recheck, repository
 from duecare.visits.flows import actor_key, check_transition
@@ -27,6 +29,9 @@ class GateClosed(TransitionError):
         self.unmet = unmet
         super().__init__("gate_closed", f"the visit gate is closed for {step}: {', '.join(unmet)}; "
                                         "nothing was changed — wait until these conditions are met")
+
+    def extra(self) -> dict[str, Any]:
+        return {"unmet": self.unmet}
 
 
 def lock(ctx: Ctx, visit_id: str, to: S | None = None) -> VisitCase:

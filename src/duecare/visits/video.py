@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import NotFound, TransitionError, UserError
 from duecare.kit.fields import get_keyring
 from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
@@ -46,7 +46,9 @@ def slots(db: Session, borrower_id: str, now: datetime) -> list[datetime]:
     """Free slot starts (UTC) from now on: the borrower's preferred times within lawful hours, on the coming
     `horizon_days` days, every `slot_minutes`; the first may start within the current half hour."""
     rules = alternatives.policy().appointments
-    borrower = db.get_one(Borrower, borrower_id)
+    borrower = db.get(Borrower, borrower_id)
+    if borrower is None:  # a session whose borrower is gone
+        raise NotFound("no such borrower")
     tz = ZoneInfo(borrower.timezone)
     policy = load_visit_policy()
     local_now = now.astimezone(tz)
@@ -125,7 +127,7 @@ def mine(db: Session, borrower_id: str, appointment_id: str) -> Appointment:
     appt = db.scalars(select(Appointment).where(Appointment.id == appointment_id,
                                                 Appointment.borrower_id == borrower_id)).first()
     if appt is None:
-        raise LookupError(f"appointment {appointment_id} not found")
+        raise NotFound("no such appointment")
     return appt
 
 
@@ -135,7 +137,7 @@ def for_staff(db: Session, actor: Actor, appointment_id: str) -> Appointment:
     appt = db.scalars(readable_borrowers(select(Appointment), actor, Appointment.borrower_id)
                       .where(Appointment.id == appointment_id)).first()
     if appt is None:
-        raise LookupError(f"appointment {appointment_id} not found")
+        raise NotFound("no such appointment in your scope")
     return appt
 
 
