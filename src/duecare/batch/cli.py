@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         """The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the gate
         of every open home visit in the operational store is re-checked at the workflow's clock. A run that was
         interrupted resumes at the partitions it had not written when started again with the same input."""
-        from duecare.batch.engine import partitions_for, run
+        from duecare.batch.engine import partitions_for
         from duecare.policy.evaluator import Policy
 
         moment = parse_as_of(as_of)
@@ -100,13 +100,9 @@ def register(app: typer.Typer) -> None:
             partitions = partitions_for(n, limit)
         scorer = _registered_scorer() if score else None
         if engine == "spark":
-            raise UserError("the spark engine is not in this build yet; use --engine polars", place="--engine")
-        with Progress(TextColumn("[bold]duecare run"), TextColumn("{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("partitions"), TimeElapsedColumn(), console=err) as bar:
-            task = bar.add_task("staging input", total=partitions)
-            result = run(input_dir, out_dir, moment, policy, partitions, scorer,
-                         progress=lambda done, total: bar.update(task, completed=done, total=total,
-                                                                 description="deciding"))
+            result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master)
+        else:
+            result = _run_polars(input_dir, out_dir, moment, policy, partitions, scorer)
         _summary(result)
         _rejected(result.rejected, out_dir)
         sys.stdout.write(json.dumps({
@@ -119,6 +115,29 @@ def register(app: typer.Typer) -> None:
             "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
             "visits_rechecked": _recheck_visits() if recheck_visits else None,
         }) + "\n")
+
+
+def _run_polars(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partitions: int, scorer: Any) -> Any:
+    from duecare.batch.engine import run
+
+    with Progress(TextColumn("[bold]duecare run"), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TextColumn("partitions"), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("staging input", total=partitions)
+        return run(input_dir, out_dir, moment, policy, partitions, scorer,
+                   progress=lambda done, total: bar.update(task, completed=done, total=total,
+                                                           description="deciding"))
+
+
+def _run_spark(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partitions: int, scorer: Any,
+               master: str | None) -> Any:
+    try:
+        from duecare.batch.spark import run_spark
+    except ImportError as exc:
+        raise UserError(f"the spark engine needs pyspark ({exc.name} is not installed): "
+                        "pip install 'duecare[spark]' (and Java 17+)", place="--engine") from exc
+    err.print(f"duecare run: spark engine, {partitions} borrower partition(s), master "
+              f"{master or 'spark-submit/local[2]'}", highlight=False)
+    return run_spark(input_dir, out_dir, moment, policy, partitions, scorer, master=master)
 
 
 UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40,

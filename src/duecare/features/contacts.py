@@ -56,20 +56,19 @@ def is_rpc(channel: pl.Expr, direction: pl.Expr, outcome: pl.Expr, answers_notic
     return rpc if answers_notice is None else rpc & answers_notice.is_null()
 
 
-def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.DataFrame:
-    """Contacts up to as_of, one row per (loan, contact of the loan's borrower); `about_loan` marks contacts
-    naming that loan or no loan (what the US 7-in-7 rule counts)."""
+def borrower_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.DataFrame:
+    """Contacts up to as_of, one row per contact, with the borrower's clock (zone, instant, local today: the same
+    for every loan of a borrower) and the per-contact flags the features read."""
     zones = zones_of(frames["borrowers"])
     contacts = frames["contacts"]
     if "answers_notice" not in contacts.columns:  # frames built by hand before the column existed
         contacts = contacts.with_columns(answers_notice=pl.lit(None, dtype=pl.String()))
     contacts = contacts.rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
     return (
-        clock.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
+        clock.select("borrower_id", "timezone", "as_of_utc", "today").unique("borrower_id", keep="any")
         .join(contacts, on="borrower_id", how="inner")
         .filter(pl.col("at") <= pl.col("as_of_utc"))
         .with_columns(
-            about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")),
             day=local_date(pl.col("at"), pl.col("timezone"), zones),
             is_rpc=is_rpc(pl.col("channel"), pl.col("direction"), pl.col("outcome"), pl.col("answers_notice")),
             # An answer to a visit notice is no attempt either (neither RPC nor unsuccessful).
@@ -80,32 +79,62 @@ def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> pl.Da
     )
 
 
+def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame,
+                  borrower_rows: pl.DataFrame | None = None, about_loan_only: bool = False) -> pl.DataFrame:
+    """Contacts up to as_of, one row per (loan, contact of the loan's borrower); `about_loan` marks contacts
+    naming that loan or no loan (what the US 7-in-7 rule counts). `about_loan_only` keeps only those rows (all
+    that the decision facts read); `borrower_rows` reuses `borrower_contacts` already computed."""
+    bc = borrower_rows if borrower_rows is not None else borrower_contacts(frames, clock)
+    rows = clock.select("loan_id", "borrower_id").join(bc, on="borrower_id", how="inner").with_columns(
+        about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")))
+    rows = rows.filter(pl.col("about_loan")) if about_loan_only else rows
+    return rows.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today",
+                       *[c for c in bc.columns if c not in ("borrower_id", "timezone", "as_of_utc", "today",
+                                                             "day", "is_rpc", "outbound", "remote", "age")],
+                       "about_loan", "day", "is_rpc", "outbound", "remote", "age")
+
+
 def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability = Reachability()) -> pl.DataFrame:
     """Per loan, from all the borrower's contacts: attempts and failures per channel and window, today's
-    calls, last RPC, reachability."""
-    unsuccessful = pl.col("outbound") & ~pl.col("is_rpc")
-    window = pl.col("age") < _days(reach.window_days)
-    failed_remote_30d = unsuccessful & pl.col("remote") & window
-    today_calls = pl.col("outbound") & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
-    aggs: list[pl.Expr] = []
-    for ch in REMOTE_CHANNELS:
-        for name, n in WINDOWS.items():
-            in_w = (pl.col("channel") == ch) & pl.col("outbound") & (pl.col("age") < _days(n))
-            aggs.append(in_w.sum().cast(pl.Int32).alias(f"attempts_{ch}_{name}"))
-            aggs.append((in_w & ~pl.col("is_rpc")).sum().cast(pl.Int32).alias(f"unsuccessful_{ch}_{name}"))
-    aggs += [
-        pl.col("at").filter(pl.col("is_rpc")).max().alias("last_rpc_ts"),
-        (pl.col("is_rpc") & (pl.col("age") < _days(reach.no_rpc_days))).any().alias("rpc_recent"),
-        pl.col("channel").filter(failed_remote_30d).n_unique().cast(pl.Int32).alias("remote_channels_failed_30d"),
-        failed_remote_30d.sum().cast(pl.Int32).alias("unsuccessful_remote_30d"),
-        pl.col("at").filter(failed_remote_30d).min().alias("first_unsuccessful_ts"),
-        (today_calls & pl.col("is_rpc")).sum().cast(pl.Int32).alias("connected_calls_today"),
-        today_calls.sum().cast(pl.Int32).alias("dial_attempts_today"),
-    ]
-    # Each contact once per borrower (lc repeats it for every loan of the borrower).
-    per_borrower = lc.unique(subset=["contact_idx"]).group_by("borrower_id").agg(aggs)
-    zones = sorted(z for z in clock["timezone"].unique().to_list() if z is not None)
+    calls, last RPC, reachability. `lc` is `borrower_contacts` (one row per contact) or `loan_contacts` (a
+    contact repeated for every loan of its borrower; counted once).
+
+    Every per-contact condition is evaluated once, vectorised, before grouping; the group-by only sums,
+    counts and takes extremes."""
+    if "loan_id" in lc.columns:
+        lc = lc.unique(subset=["contact_idx"], keep="any")
+    outbound, rpc = pl.col("outbound"), pl.col("is_rpc")
+    failed_remote_30d = outbound & ~rpc & pl.col("remote") & (pl.col("age") < _days(reach.window_days))
+    today_calls = outbound & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
     int_cols = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
+    flags = lc.select(
+        "borrower_id", "at", "channel", "is_rpc",
+        *[((pl.col("channel") == ch) & outbound).alias(f"_out_{ch}") for ch in REMOTE_CHANNELS],
+        *[(pl.col("age") < _days(n)).alias(f"_in_{w}") for w, n in WINDOWS.items()],
+        _failed=failed_remote_30d, _today_call=today_calls,
+        _rpc_recent=rpc & (pl.col("age") < _days(reach.no_rpc_days)),
+    ).with_columns(
+        *[(pl.col(f"_out_{ch}") & pl.col(f"_in_{w}")).alias(f"attempts_{ch}_{w}")
+          for ch in REMOTE_CHANNELS for w in WINDOWS],
+        *[(pl.col(f"_out_{ch}") & pl.col(f"_in_{w}") & ~rpc).alias(f"unsuccessful_{ch}_{w}")
+          for ch in REMOTE_CHANNELS for w in WINDOWS],
+        _rpc_at=pl.when(rpc).then(pl.col("at")),
+        _failed_channel=pl.when(pl.col("_failed")).then(pl.col("channel")),
+        _failed_at=pl.when(pl.col("_failed")).then(pl.col("at")),
+        _connected=pl.col("_today_call") & rpc,
+    )
+    per_borrower = flags.group_by("borrower_id").agg(
+        *[pl.col(f"{k}_{ch}_{w}").sum().cast(pl.Int32) for ch in REMOTE_CHANNELS for w in WINDOWS
+          for k in ("attempts", "unsuccessful")],
+        last_rpc_ts=pl.col("_rpc_at").max(),
+        rpc_recent=pl.col("_rpc_recent").any(),
+        remote_channels_failed_30d=pl.col("_failed_channel").drop_nulls().n_unique().cast(pl.Int32),
+        unsuccessful_remote_30d=pl.col("_failed").sum().cast(pl.Int32),
+        first_unsuccessful_ts=pl.col("_failed_at").min(),
+        connected_calls_today=pl.col("_connected").sum().cast(pl.Int32),
+        dial_attempts_today=pl.col("_today_call").sum().cast(pl.Int32),
+    )
+    zones = sorted(z for z in clock["timezone"].unique().to_list() if z is not None)
     return (
         clock.select("loan_id", "borrower_id", "timezone", "as_of_utc")
         .join(per_borrower, on="borrower_id", how="left")

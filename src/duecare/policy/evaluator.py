@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
-from duecare.features.contacts import Reachability, contact_features, loan_contacts
+from duecare.features.contacts import Reachability, borrower_contacts, contact_features, loan_contacts
 from duecare.kit.columns import codes_list
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
@@ -223,7 +223,7 @@ def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
 
 def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
                           strategy: Strategy) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The feature table (DESIGN names) and the per-loan contact rows the guardrails count."""
+    """The feature table (DESIGN names) and the per-loan contact rows the guardrails count (those about the loan)."""
     return _features(frames, as_of, Reachability(**strategy.reachability.model_dump()))
 
 
@@ -231,9 +231,10 @@ def _features(frames: dict[str, pl.DataFrame], as_of: datetime,
               reach: Reachability) -> tuple[pl.DataFrame, pl.DataFrame]:
     ageing = loan_ageing(frames, as_of)
     clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
-    lc = loan_contacts(frames, clock)
-    features = ageing.join(contact_features(lc, clock, reach), on="loan_id", how="left")
-    return features, lc
+    bc = borrower_contacts(frames, clock)  # each contact once: the features are per borrower
+    features = ageing.join(contact_features(bc, clock, reach), on="loan_id", how="left")
+    # the per-debt rows the decision facts count (7-in-7, first communication): contacts about each loan
+    return features, loan_contacts(frames, clock, borrower_rows=bc, about_loan_only=True)
 
 
 Scorer = Callable[[dict[str, pl.DataFrame], datetime, pl.DataFrame], pl.DataFrame]
