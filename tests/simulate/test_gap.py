@@ -16,17 +16,19 @@ from duecare.simulate.world import Portfolio
 
 def test_the_first_visit_decides_the_group() -> None:
     visits = pl.DataFrame({
-        "day": [5, 2, 3, 4, 7, 1],
-        "bi": [0, 0, 1, 2, 3, 4],
-        "vulnerable": [False, True, False, False, False, False],
-        "reachable": [False, False, True, False, False, False],
-        "unmet": [[], ["vulnerable"], ["reachable"], ["remote_channels_not_exhausted", "consent"], ["notice"], []],
+        "day": [5, 2, 3, 4, 7, 1, 2],
+        "bi": [0, 0, 1, 2, 3, 4, 6],
+        "vulnerable": [False, True, False, False, False, False, False],
+        "reachable": [False, False, True, False, False, False, False],
+        "unmet": [[], ["vulnerable"], ["reachable"], ["remote_channels_not_exhausted", "too_few_episodes"],
+                  ["amount_below_minimum"], [], []],
+        "steps_unmet": [[], ["notice_not_sent"], [], [], ["notice_not_sent"], ["consent_missing"], []],
     })
-    groups = visit_group(visits, 6)
-    # borrower 0: first visit (day 2) found them vulnerable, the later lawful one does not count
+    groups = visit_group(visits, 7)
+    # borrower 0: the first visit (day 2) found them vulnerable; the later lawful one does not count
     assert [GROUPS[g] for g in groups] == [
-        "vulnerable", "reachable", "remote channels not exhausted", "unreachable, other gate condition unmet",
-        "unreachable, whole gate met", "not visited"]
+        "vulnerable", "reachable", "remote channels not exhausted", "another precondition unmet",
+        "preconditions met; notice, consent or approval not done", "not visited", "whole lawful gate met"]
 
 
 def test_the_groups_and_segments_add_up_to_the_whole_gap(portfolio: Portfolio) -> None:
@@ -48,5 +50,9 @@ def test_the_groups_and_segments_add_up_to_the_whole_gap(portfolio: Portfolio) -
     assert visited == np.mean([r.visits["bi"].n_unique() for r in comparison.runs["visit-all-60"]]) > 0
     lawless = sum(g["borrowers"] for g in gap["groups"] if g["group"] in ("vulnerable", "reachable"))
     assert lawless > 0
+    # the counterfactual's visits are judged by standard's gate, not by its own (threshold and limit only):
+    # none of them went through a notice
+    steps = pl.concat([r.visits for r in comparison.runs["visit-all-60"]])["steps_unmet"]
+    assert steps.list.contains("notice_not_sent").all()
     assert len(gap_lines(gap)) == 3 + len(GROUPS) + 2 + len(gap["segments"])
     assert "Recovery gap: visit-all-60" in gap_html(gap)

@@ -114,7 +114,7 @@ class Ledger:
         return pl.concat(self.visit_rows) if self.visit_rows else pl.DataFrame(
             schema={"day": pl.Int64, "bi": pl.Int64, "segment": pl.Int8, "consent_state": pl.String,
                     "reachable": pl.Boolean, "vulnerable": pl.Boolean, "gate_unmet": pl.Int64,
-                    "unmet": pl.List(pl.String), "met": pl.Boolean})
+                    "unmet": pl.List(pl.String), "steps_unmet": pl.List(pl.String), "met": pl.Boolean})
 
 
 def _hardship_factor(state: State, bi: np.ndarray, p: Params) -> np.ndarray:
@@ -296,7 +296,12 @@ def _visits(day: Day, state: State, rows: pl.DataFrame, ledger: Ledger) -> np.nd
     ledger.visit_rows.append(pl.DataFrame({
         "day": np.full(bi.shape[0], day.t), "bi": bi.astype(np.int64), "segment": s.astype(np.int8), "consent_state": rows["consent_state"],
         "reachable": reachable, "vulnerable": vulnerable,
-        "gate_unmet": rows["visit_unmet"].list.len().cast(pl.Int64), "unmet": rows["visit_unmet"], "met": met}))
+        "gate_unmet": rows["visit_unmet"].list.len().cast(pl.Int64),
+        # what the lawful gate said of this visit (the counterfactual's own gate is only its threshold and limit)
+        "unmet": rows["lawful_unmet"] if "lawful_unmet" in rows.columns else rows["visit_unmet"],
+        "steps_unmet": rows["lawful_steps_unmet"] if "lawful_steps_unmet" in rows.columns
+        else pl.Series([[]] * bi.shape[0], dtype=pl.List(pl.String)),
+        "met": met}))
     return pay
 
 

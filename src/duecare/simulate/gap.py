@@ -1,11 +1,13 @@
 """Where a strategy's recovery falls short of the visit-heavy counterfactual: per borrower, paired over seeds.
 
 Each borrower's recovery under the strategy and under the baseline (same seed: the same chances) is compared and
-the difference is grouped by what the baseline's first visit to that borrower found at the gate — visited while
-vulnerable, while reachable (a right-party contact in the last 30 days), before the remote channels were
-exhausted, unreachable with some other gate condition unmet (notice, consent, approval, a hold, a threshold), or
-with the whole lawful gate met — and by true segment. A gap in the first groups is recovery that only an unlawful
-visit produces in the simulation; a gap among the unreachable is what a lawful strategy could still reach.
+the difference is grouped by what the *lawful* gate (the reference strategy's, `Variant.reference`) said of the
+baseline's first visit to that borrower — vulnerable; reachable (a right-party contact in the last 30 days);
+remote channels not exhausted; another precondition unmet (a threshold, a hold, a limit, an alternative);
+preconditions met but the notice, its period, consent or approval not done; or the whole gate met — and by true
+segment. A gap in the first groups is recovery that only an unlawful visit produces in the simulation; a gap
+where the preconditions were met is what a lawful strategy could still reach through notice, consent and
+approval.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from duecare.simulate.params import SEGMENTS
 from duecare.simulate.stats import interval
 from duecare.simulate.world import Portfolio
 
-GROUPS = ("not visited", "vulnerable", "reachable", "remote channels not exhausted",
-          "unreachable, other gate condition unmet", "unreachable, whole gate met")
+GROUPS = ("not visited", "vulnerable", "reachable", "remote channels not exhausted", "another precondition unmet",
+          "preconditions met; notice, consent or approval not done", "whole lawful gate met")
 
 
 def visit_group(visits: pl.DataFrame, n: int) -> np.ndarray:
@@ -35,8 +37,9 @@ def visit_group(visits: pl.DataFrame, n: int) -> np.ndarray:
     group = np.select(
         [first["vulnerable"].to_numpy(), first["reachable"].to_numpy(),
          unmet.contains("remote_channels_not_exhausted").fill_null(False).to_numpy(),
-         (unmet.len() > 0).fill_null(False).to_numpy()],
-        [1, 2, 3, 4], default=5)
+         (unmet.len() > 0).fill_null(False).to_numpy(),
+         (first["steps_unmet"].list.len() > 0).fill_null(False).to_numpy()],
+        [1, 2, 3, 4, 5], default=6)
     out[first["bi"].to_numpy()] = group
     return out
 
@@ -80,7 +83,7 @@ def _share(x: float | None) -> str:
 def gap_lines(gap: dict[str, Any]) -> list[str]:
     """The gap as Markdown table rows (for the terminal and docs)."""
     lines = [f"recovery gap {gap['baseline']} − {gap['strategy']}: {_cell(gap['total'])}",
-             "| first visit by the baseline found | borrowers | gap | share |", "|---|---|---|---|"]
+             "| lawful gate at the baseline's first visit | borrowers | gap | share |", "|---|---|---|---|"]
     lines += [f"| {g['group']} | {g['borrowers']:,.0f} | {_cell(g['gap'])} | {_share(g['share'])} |" for g in gap["groups"]]
     lines += ["| segment | | gap | share |", "|---|---|---|---|"]
     lines += [f"| {s['segment']} | | {_cell(s['gap'])} | {_share(s['share'])} |" for s in gap["segments"]]
@@ -96,8 +99,8 @@ def gap_html(gap: dict[str, Any]) -> str:
 
     return (f"<h2>Recovery gap: {html.escape(gap['baseline'])} − {html.escape(gap['strategy'])}</h2>"
             f"<p>Per borrower, paired over seeds: {_cell(gap['total'])} in total, grouped by what the baseline's "
-            "first visit to the borrower found at the lawful gate, and by true segment.</p>"
-            + table(["first visit by the baseline found", "borrowers", "gap", "share"],
+            "first visit to the borrower met at the lawful gate, and by true segment.</p>"
+            + table(["lawful gate at the baseline's first visit", "borrowers", "gap", "share"],
                     [[g["group"], f"{g['borrowers']:,.0f}", _cell(g["gap"]), _share(g["share"])] for g in gap["groups"]])
             + table(["segment", "gap", "share"], [[s["segment"], _cell(s["gap"]), _share(s["share"])]
                                                   for s in gap["segments"]]))

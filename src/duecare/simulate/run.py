@@ -21,7 +21,8 @@ import numpy as np
 import polars as pl
 
 from duecare.ageing.ageing import zones_of
-from duecare.policy.evaluator import Policy, evaluate_facts
+from duecare.kit.columns import codes_list
+from duecare.policy.evaluator import Policy, compile_gate, evaluate_facts
 from duecare.simulate.behaviour import Day, Ledger, act, borrower_events, day_uniforms
 from duecare.simulate.incremental import IncrementalFacts
 from duecare.simulate.params import Params
@@ -36,12 +37,14 @@ DECISION_COLUMNS = ("loan_id", "borrower_id", "dpd", "overdue_minor", "action", 
 
 @dataclass(frozen=True)
 class Variant:
-    """A strategy as the simulator runs it; `lawful` False only for the labelled counterfactual baseline."""
+    """A strategy as the simulator runs it; `lawful` False only for the labelled counterfactual baseline, whose
+    visits are classified by the lawful gate of `reference` (what that gate would have said of each visit)."""
 
     name: str
     policy: Policy
     lawful: bool = True
     label: str = ""
+    reference: Policy | None = None
 
 
 @dataclass
@@ -95,6 +98,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
         pl.col("bi").cast(pl.Int64))
     ledger = Ledger(recovered_by=np.zeros(portfolio.size, dtype=np.int64))
     lookahead = int(variant.policy.strategy.params.as_dict().get("pre_due_max_days", 3))
+    lawful_gate = _lawful_gate(variant.reference) if variant.reference is not None else None
     daily: list[dict[str, Any]] = []
     for t in range(days):
         as_of = datetime(portfolio.start.year, portfolio.start.month, portfolio.start.day, tzinfo=UTC) \
@@ -105,6 +109,8 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
             observe(t, state.frames, as_of, mask, facts)
         decisions = evaluate_facts(facts, variant.policy, zones).select(*DECISION_COLUMNS).join(
             bmap, on="borrower_id", how="left")
+        if lawful_gate is not None:
+            decisions = decisions.join(facts.select("loan_id", **lawful_gate), on="loan_id", how="left")
         _track_arrears(state, decisions, t)
         chosen = (
             decisions.with_columns(priority=pl.col("action").replace_strict(PRIORITY, default=0,
@@ -130,6 +136,15 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
     metrics = ledger.metrics(params, state)
     return RunResult(strategy=variant.name, seed=seed, days=days, metrics=metrics, daily=pl.DataFrame(daily),
                      visits=ledger.visit_frame(), recovered_by=ledger.recovered_by)
+
+
+def _lawful_gate(reference: Policy) -> dict[str, pl.Expr]:
+    """The reference strategy's visit gate as two code lists: the unmet preconditions (thresholds, holds,
+    reachability, vulnerability) and the unmet steps (notice, its period, consent, approval)."""
+    strategy = reference.strategy
+    gate = compile_gate(strategy, strategy.variant_params("champion"))
+    return {"lawful_unmet": codes_list([(code, expr) for code, expr, pre in gate if pre]),
+            "lawful_steps_unmet": codes_list([(code, expr) for code, expr, pre in gate if not pre])}
 
 
 def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:

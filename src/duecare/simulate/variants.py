@@ -52,8 +52,9 @@ def named(spec: str) -> Variant:
     or a strategy name or YAML path."""
     packs = all_packs()
     if spec in ("visit-all-60", "visit_all_60"):
-        return Variant(spec, Policy(packs, visit_everyone(load_strategy("standard"))), lawful=False,
-                       label=COUNTERFACTUAL_LABEL)
+        standard = load_strategy("standard")
+        return Variant(spec, Policy(packs, visit_everyone(standard)), lawful=False, label=COUNTERFACTUAL_LABEL,
+                       reference=Policy(packs, standard))
     if spec in ("remote-only", "remote_only") or spec.endswith(":remote-only"):
         base = load_strategy(spec.removesuffix(":remote-only") if ":" in spec else "standard")
         return Variant(spec, Policy(packs, remote_only(base)), label="no home visits")
