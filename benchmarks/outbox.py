@@ -1,6 +1,6 @@
 """Outbox throughput: tasks/s through SMTP (aiosmtpd) and the HTTP SMS gateway with several workers on PostgreSQL.
 
-    bash scripts/with-services.sh .venv/bin/python benchmarks/outbox.py --tasks 400 --workers 3
+    bash scripts/with-services.sh .venv/bin/python benchmarks/outbox.py --tasks 400 --workers 3 [--batch 200]
 
 Uses DUECARE_TEST_PG_URL (set by scripts/with-services.sh) to create a throwaway database. Each worker is a
 separate `duecare worker --once` process; the figure includes the send-time re-check (the policy evaluated
@@ -67,10 +67,10 @@ def _seed(url: str, channel: str, n: int, tmp: Path) -> str:
     return strategy
 
 
-def _run(url: str, env: dict[str, str], workers: int, concurrency: int, strategy: str) -> float:
+def _run(url: str, env: dict[str, str], workers: int, concurrency: int, strategy: str, batch: int) -> float:
     start = time.perf_counter()
     procs = [subprocess.Popen([str(Path(sys.executable).parent / "duecare"), "worker", "--once", "--no-score",
-                               "--concurrency", str(concurrency), "--batch", "10", "--strategy", strategy],
+                               "--concurrency", str(concurrency), "--batch", str(batch), "--strategy", strategy],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(workers)]
     for p in procs:
         _, err = p.communicate()
@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=300, help="tasks per channel")
     ap.add_argument("--workers", type=int, default=3, help="worker processes")
     ap.add_argument("--concurrency", type=int, default=2, help="threads per worker")
+    ap.add_argument("--batch", type=int, default=10, help="tasks claimed and re-checked together per thread")
     args = ap.parse_args()
     url, name = _database()
     migrate(url)
@@ -96,7 +97,7 @@ def main() -> None:
                          DUECARE_SMTP_RECEIVED_LOG=str(tmp / "received.log"))
         for channel in ("sms", "email"):
             strategy = _seed(url, channel, args.tasks, tmp)
-            seconds = _run(url, env, args.workers, args.concurrency, strategy)
+            seconds = _run(url, env, args.workers, args.concurrency, strategy, args.batch)
             with unit_of_work(url) as s:
                 sent, first, last = s.execute(select(func.count(), func.min(ContactTask.sent_at),
                                                      func.max(ContactTask.sent_at)).where(
@@ -110,9 +111,9 @@ def main() -> None:
                                 "steady_tasks_per_s": round((sent - 1) / steady, 1) if steady else None}
             print(f"{channel:5s} {sent} tasks in {seconds:.1f} s = {(sent or 0) / seconds:.1f} tasks/s with process "
                   f"start-up; {results[channel]['steady_tasks_per_s']} tasks/s first to last delivery "
-                  f"({args.workers} workers x {args.concurrency} threads, PostgreSQL; duplicates {dupes})",
+                  f"({args.workers} workers x {args.concurrency} threads, batch {args.batch}, PostgreSQL; duplicates {dupes})",
                   file=sys.stderr)
-    print(json.dumps({"workers": args.workers, "concurrency": args.concurrency, **results}))
+    print(json.dumps({"workers": args.workers, "concurrency": args.concurrency, "batch": args.batch, **results}))
     admin = create_engine(os.environ["DUECARE_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
     from duecare.kit import db as kitdb
     engine = kitdb._engines.pop(url, None)
