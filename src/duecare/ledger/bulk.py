@@ -22,7 +22,7 @@ from sqlalchemy import Boolean, Date, DateTime, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from duecare.kit.fields import PersonalText
+from duecare.kit.fields import PersonalText, encrypt_text, get_keyring
 
 CHUNK = 100_000  # rows per COPY buffer / executemany call: bounds memory whatever the file size
 DIGEST = "ingest_digest"
@@ -85,9 +85,14 @@ def driver_frame(table: Table, frame: pl.DataFrame, dialect: str) -> pl.DataFram
 def _processed(table: Table, frame: pl.DataFrame, name: str, dialect_name: str) -> pl.Series:
     from sqlalchemy.dialects import postgresql, sqlite
 
+    values = frame.get_column(name).to_list()
+    if isinstance(table.c[name].type, PersonalText):  # as its bind processor, the keyring looked up once
+        ring = get_keyring()
+        if any(v is not None and not isinstance(v, str) for v in values):
+            raise TypeError(f"{table.name}.{name}: PersonalText takes str")
+        return pl.Series(name, [None if v is None else encrypt_text(v, ring) for v in values], dtype=pl.String)
     dialect = (postgresql if dialect_name == "postgresql" else sqlite).dialect()
     process = table.c[name].type.bind_processor(dialect)
-    values = frame.get_column(name).to_list()
     if process is not None:
         values = [None if v is None else process(v) for v in values]
     if dialect_name == "postgresql":
