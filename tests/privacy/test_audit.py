@@ -146,3 +146,46 @@ def test_concurrent_appends_never_fork_the_chain(db_url: str) -> None:
         list(pool.map(writer, range(4)))
     with factory() as db:
         assert verify_chain(db) == (32, None)
+
+
+class TestLinkedAtCommit:
+    """Events are linked into the chain when their transaction commits: the append lock is held for the commit
+    only, so one request that audited a read and is still working never holds up another's audit."""
+
+    def test_an_open_transaction_that_audited_does_not_block_another_commit(self, db_url: str) -> None:
+        make = session_factory(db_url)
+        with make() as slow, make() as quick:
+            record_audit(slow, actor="staff:S1", action="read_personal", subject="borrower:B1")
+            slow.flush()  # still open, as a page that audited first and renders next
+            if db_url.startswith("postgresql"):
+                quick.execute(text("SET LOCAL lock_timeout = '2s'"))  # on main this waited for `slow`
+            record_audit(quick, actor="staff:S2", action="read_personal", subject="borrower:B2")
+            quick.commit()
+            slow.commit()
+        with make() as db:
+            assert verify_chain(db) == (2, None)
+            subjects = db.execute(text("SELECT subject FROM audit_events ORDER BY seq")).scalars().all()
+        assert subjects == ["borrower:B2", "borrower:B1"]  # in commit order
+
+    def test_a_rolled_back_savepoint_takes_its_events_and_a_released_one_keeps_them(self, db_url: str) -> None:
+        with session_factory(db_url)() as db:
+            record_audit(db, actor="staff:S1", action="a", subject="kept-before")
+            try:
+                with db.begin_nested():
+                    record_audit(db, actor="staff:S1", action="a", subject="dropped")
+                    with db.begin_nested():
+                        record_audit(db, actor="staff:S1", action="a", subject="dropped-inner")
+                    raise ValueError("refused")
+            except ValueError:
+                pass
+            with db.begin_nested():
+                record_audit(db, actor="staff:S1", action="a", subject="kept-savepoint")
+            db.commit()
+            record_audit(db, actor="staff:S1", action="a", subject="rolled-back")
+            db.rollback()
+            record_audit(db, actor="staff:S1", action="a", subject="second-commit")
+            db.commit()
+        with session_factory(db_url)() as db:
+            assert verify_chain(db) == (3, None)
+            subjects = db.execute(text("SELECT subject FROM audit_events ORDER BY seq")).scalars().all()
+        assert subjects == ["kept-before", "kept-savepoint", "second-commit"]

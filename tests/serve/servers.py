@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,21 +34,32 @@ def children(pid: int) -> list[int]:
 
 
 @contextmanager
-def serving(url: str, *args: str, env: dict[str, str] | None = None,
-            timeout_s: float = 90) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`duecare serve --database-url url ARGS` on a free port until /healthz answers; yields (base, process)."""
+def serving(url: str, *args: str, env: dict[str, str] | None = None, timeout_s: float = 90,
+            log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`duecare serve --database-url url ARGS` on a free port until /healthz answers; yields (base, process).
+
+    The server's stderr goes to `log` (a temporary file if none): a pipe nobody reads would fill up and freeze
+    the server at its next logged line."""
     port = free_port()
     environ = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **(env or {})}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "duecare.cli", "serve", "--port", str(port), "--database-url", url, *args],
-        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    with tempfile.TemporaryDirectory(prefix="duecare-serve-") as tmp:
+        log_path = log or Path(tmp) / "serve.log"
+        with log_path.open("wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "duecare.cli", "serve", "--port", str(port), "--database-url", url, *args],
+                env=environ, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        yield from _until_stopped(proc, port, log_path, timeout_s)
+
+
+def _until_stopped(proc: subprocess.Popen[bytes], port: int, log_path: Path,
+                   timeout_s: float) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"duecare serve exited {proc.returncode}: "
-                                   f"{(proc.stderr.read() if proc.stderr else b'').decode()[-2000:]}")
+                                   f"{log_path.read_bytes().decode(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break

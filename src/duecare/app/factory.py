@@ -25,6 +25,7 @@ from duecare.tables import load_all_models
 from duecare.web import errors, openapi
 from duecare.web.limits import BodyLimitMiddleware
 from duecare.web.templating import static_dir
+from duecare.web.unavailable import DatabaseUnavailableMiddleware
 
 
 def routers() -> list[APIRouter]:
@@ -96,6 +97,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     auth.use_code_sender_unless_set(outbox_code_sender)  # sign-in codes go out through the contacts outbox
     app.mount("/static/vendor", StaticFiles(directory=plotly_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.add_middleware(DatabaseUnavailableMiddleware)  # the database not answering: 503 + Retry-After
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outermost: bounds every body before anything reads it
 

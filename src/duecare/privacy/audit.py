@@ -1,8 +1,11 @@
 """The audit chain: append-only events, each an HMAC of its content and the previous event's hash.
 
-`record_audit(session, ...)` is the one way to append; it never commits (the boundary does). Appends are
-serialised by updating the single `audit_head` row first: a row lock in PostgreSQL, the database write lock
-in SQLite. The HMAC key is derived from the key store (outside the database), so whoever can write the
+`record_audit(session, ...)` is the one way to append; it never commits (the boundary does). The event is
+linked into the chain when its transaction commits (a `before_commit` hook): only then is the append lock taken
+(PostgreSQL: an advisory lock, then the single `audit_head` row; SQLite: the database write lock), the events
+get their `seq`, `prev_hash` and HMAC, and the head moves. So the lock is held for the few milliseconds of the
+commit, not for the whole request that audited a read (one global lock held across every audited page would
+serialise them all). An event recorded inside a savepoint that is rolled back is dropped with it. The HMAC key is derived from the key store (outside the database), so whoever can write the
 database cannot recompute a valid chain; after each commit the new head is signed and appended to the
 checkpoint file (privacy/checkpoints.py), so deleting the last events or emptying the chain is found too.
 `verify_chain` recomputes every link, compares the chain with every checkpoint and names the first problem.
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from duecare.privacy.checkpoints import (
     Checkpoint,
@@ -62,6 +65,57 @@ def event_hash(fields: dict[str, Any], key: bytes | None = None) -> str:
     return hmac.new(key if key is not None else chain_key(), message, hashlib.sha256).hexdigest()
 
 
+PENDING = "duecare_audit_pending"  # session.info: [(savepoint or None, fields)] awaiting the commit
+
+
+def _link_pending(session: Session) -> None:
+    """`before_commit` of the outermost transaction: link the events this transaction recorded, in order."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: its events wait for the outer commit
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    head = _lock_head(session)
+    key = chain_key()
+    for _savepoint, fields in pending:
+        fields = {**fields, "seq": head.seq + 1, "prev_hash": head.hash}
+        ev = AuditEvent(**fields, hash=event_hash(fields, key))
+        session.add(ev)
+        head.seq, head.hash = ev.seq, ev.hash
+    session.flush()
+    # the committed head, checkpointed after the commit (no second connection: the values are known here)
+    session.info["duecare_audit_head"] = (chain_label(session), head.seq, head.hash)
+
+
+def _drop_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    """`after_soft_rollback`: a savepoint rolled back takes the events recorded inside it (and inside its
+    own savepoints); the outermost transaction rolled back takes them all."""
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+        return
+
+    def inside(savepoint: SessionTransaction | None) -> bool:
+        while savepoint is not None:
+            if savepoint is transaction:
+                return True
+            savepoint = savepoint.parent
+        return False
+
+    session.info[PENDING] = [(sp, f) for sp, f in pending if not inside(sp)]
+
+
+def _forget_on_close(session: Session, transaction: SessionTransaction) -> None:
+    """`after_transaction_end` of the outermost transaction: nothing recorded in it survives it unlinked."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+event.listen(Session, "before_commit", _link_pending)
+event.listen(Session, "after_soft_rollback", _drop_rolled_back)
+event.listen(Session, "after_transaction_end", _forget_on_close)
 # After a commit that appended events, the new head is checkpointed outside the database.
 event.listen(Session, "after_commit", checkpoint_after_commit)
 event.listen(Session, "after_rollback", forget_pending)
@@ -100,12 +154,11 @@ def record_audit(
     after: Any = None,
     trace_id: str | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    """Append one event. `before`/`after` are states; only their digests are stored (no personal data)."""
-    head = _lock_head(session)
+) -> None:
+    """Record one event, linked into the chain when the transaction commits (not before: see the module).
+    `before`/`after` are states; only their digests are stored (no personal data)."""
     when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     fields: dict[str, Any] = {
-        "seq": head.seq + 1,
         "at": when,
         "actor": _actor_label(actor),
         "action": action,
@@ -115,14 +168,10 @@ def record_audit(
         "trace_id": trace_id,
         "before_digest": digest(before),
         "after_digest": digest(after),
-        "prev_hash": head.hash,
     }
-    ev = AuditEvent(**fields, hash=event_hash(fields))
-    session.add(ev)
-    head.seq, head.hash = ev.seq, ev.hash
-    session.flush()
-    session.info["duecare_audit_head"] = chain_label(session)
-    return ev
+    if session.get_transaction() is None:
+        session.begin()  # the event belongs to this transaction: a rollback before any statement drops it too
+    session.info.setdefault(PENDING, []).append((session.get_nested_transaction(), fields))
 
 
 @dataclass(frozen=True)
@@ -170,10 +219,10 @@ def audit_read(
     fields: Iterable[str] = (),
     *,
     purpose: str | None = None,
-) -> AuditEvent:
+) -> None:
     """Record that personal data was read (who, whose, which fields, for what purpose)."""
     names = sorted(set(fields))
-    return record_audit(
+    record_audit(
         session,
         actor=actor,
         action="read_personal",

@@ -127,18 +127,23 @@ def read_checkpoints(chain: str, path: Path | None = None) -> tuple[list[Checkpo
 def checkpoint_after_commit(session: Session) -> None:
     """After a commit that appended audit events, checkpoint the committed head (never fails the commit).
 
-    The head is read back on a fresh connection, so an event rolled back with a savepoint is never checkpointed.
-    """
-    from duecare.privacy.models import AuditHead
-
-    chain = session.info.pop("duecare_audit_head", None)
-    if chain is None:
+    The head was computed under the append lock just before the commit (privacy/audit.py), so no second
+    connection is needed here: a request holding its own connection never waits for another one. (A writer
+    that left only the chain's name has the committed head read back on a fresh connection.)"""
+    committed = session.info.pop("duecare_audit_head", None)
+    if committed is None:
         return
     try:
-        with session.get_bind().engine.connect() as conn:
-            row = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
-        if row is not None:
-            append_checkpoint(chain, row.seq, row.hash)
+        if isinstance(committed, str):  # only the chain's name: read the committed head back
+            from duecare.privacy.models import AuditHead
+
+            with session.get_bind().engine.connect() as conn:
+                row = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+            if row is not None:
+                append_checkpoint(committed, row.seq, row.hash)
+            return
+        chain, seq, head = committed
+        append_checkpoint(chain, seq, head)
     except (OSError, SQLAlchemyError) as exc:  # the commit stands; a later commit or `audit checkpoint` catches up
         log.warning("audit checkpoint not written (%s): run `duecare audit checkpoint`", type(exc).__name__)
 

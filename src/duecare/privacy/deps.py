@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from duecare.kit.db import session_factory
 from duecare.privacy.models import AuthSession
@@ -100,10 +101,21 @@ async def check_csrf(request: Request, db: Session) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
-    row = session_row(request, db)
+    row = await run_in_threadpool(session_row, request, db)  # database I/O never on the event loop
     expected = row.csrf_token if row is not None else request.cookies.get(CSRF_COOKIE)
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and retry")
+
+
+def _look_up_session(request: Request, db: Session) -> None:
+    """Load the request's session row in a worker thread, then end that short transaction.
+
+    Database I/O never runs on the event loop (a loop waiting for a pooled connection cannot run the teardowns
+    that give connections back). And the connection goes back to the pool before the request queues for the
+    worker thread of its handler: a request holding a connection while it waits for a thread, when every
+    thread is waiting for a connection, is a deadlock (it froze `serve --workers 2` under 20 req/s)."""
+    session_row(request, db)
+    db.commit()
 
 
 class Requirement:
@@ -118,8 +130,9 @@ class Requirement:
         return f"require({self.permission!r})"
 
     async def __call__(self, request: Request, db: Session = DB) -> Actor | None:
+        await run_in_threadpool(_look_up_session, request, db)
         await check_csrf(request, db)
-        actor = actor_of(request, db)
+        actor = actor_of(request, db)  # the row is loaded: no database I/O on the event loop
         request.state.actor = actor
         request.state.permission = self.permission
         if self.permission == PUBLIC:

@@ -1,0 +1,410 @@
+"""Load and soak on PostgreSQL with `duecare serve --workers 2` (issue 16 item 7), loopback only, bounded.
+
+    bash scripts/with-services.sh .venv/bin/python benchmarks/load.py                 # full: 50/200/500 req/s + 10 min soak
+    bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --rates 20 --duration 5 --soak-minutes 0
+
+What it does, all on 127.0.0.1:
+1. a new database on the PostgreSQL of DUECARE_TEST_PG_URL (scripts/with-services.sh starts a throwaway cluster);
+2. the demo data set loaded into it (`duecare demo --no-serve`: generate, ingest, risk train, run, demo users);
+3. `duecare serve --workers 2` on a free port;
+4. real sessions: rows made by privacy.sessions.create_session (what the test helpers do) for the supervisor and
+   for borrowers; every request carries its session cookie explicitly in a `Cookie` header and its CSRF token in
+   `X-CSRF-Token` (the client keeps no cookie jar: a jar that refuses every cookie);
+5. per profile and rate, an OPEN model: request i is due at t0 + i/rate whatever the earlier ones are doing
+   (a task per arrival, not a closed loop of users), and its latency is measured from when it was due, so a
+   server that falls behind shows its queueing in the figures (no coordinated omission). Requests still in flight
+   are capped (`--max-in-flight`) and time out (`--timeout`): both count as errors, so every run is bounded.
+6. a soak: the mixed profile at `--soak-rate` for `--soak-minutes`, sampling the resident memory (RSS) of the
+   server's processes (uvicorn's supervisor and its workers) every 10 s; it prints the first and last samples
+   after warm-up and the growth.
+
+Why not locust: its users are closed loops (a user waits for its response before its next request), so it cannot
+hold an arrival rate while the server is slow, which is what this benchmark must show. The scheduler here is
+~40 lines of asyncio over httpx (the project's own HTTP client); the client's own lag behind the schedule is
+printed (`lag p99`) so an overloaded client is visible rather than hidden.
+
+Profiles: `case` (GET /console/cases/{id} as a supervisor), `loan` (GET /portal/loans/{id} as the borrower),
+`evaluate` (POST /api/v1/decisions:evaluate with examples/case-visit-schedule.json as an agent), `consent`
+(POST /portal/consents/withdraw as the borrower: one consent record and audit event each), `mixed` (40 % loan,
+20 % case, 25 % evaluate, 15 % consent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(ROOT / "tests" / "serve"))
+
+from servers import children, free_port, stop  # noqa: E402
+
+PROFILES = ("case", "loan", "evaluate", "consent", "mixed")
+MIX = (("loan", 40), ("case", 20), ("evaluate", 25), ("consent", 15))
+
+
+@dataclass
+class Target:
+    """Who and what the requests are about (chosen from the loaded demo data)."""
+
+    base: str
+    staff: tuple[str, str]  # (cookie token, csrf) of the supervisor
+    agent: tuple[str, str]
+    borrowers: list[tuple[str, str, str]]  # (cookie token, csrf, loan id)
+    case_ids: list[str]
+    case_file: bytes
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)  # seconds, from the due time to the full response
+    lags: list[float] = field(default_factory=list)  # how late the client started each request
+    errors: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(int(round(p / 100 * (len(ordered) - 1))), len(ordered) - 1)]
+
+
+def _cookie(token: str) -> str:
+    from duecare.privacy.sessions import SESSION_COOKIE
+
+    return f"{SESSION_COOKIE}={token}"
+
+
+def request_for(kind: str, t: Target, rng: random.Random) -> tuple[str, str, dict[str, str], bytes | None, int]:
+    """(method, path, headers, body, expected status) of one request of a profile."""
+    if kind == "mixed":
+        kind = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
+    if kind == "case":
+        token, _ = t.staff
+        return "GET", f"/console/cases/{rng.choice(t.case_ids)}", {"cookie": _cookie(token),
+                                                                   "accept": "text/html"}, None, 200
+    if kind == "loan":
+        token, _, loan = rng.choice(t.borrowers)
+        return "GET", f"/portal/loans/{loan}", {"cookie": _cookie(token), "accept": "text/html"}, None, 200
+    if kind == "evaluate":
+        token, csrf = t.agent
+        return "POST", "/api/v1/decisions:evaluate", {"cookie": _cookie(token), "x-csrf-token": csrf,
+                                                      "content-type": "application/json",
+                                                      "accept": "application/json"}, t.case_file, 200
+    if kind == "consent":
+        token, csrf, _ = rng.choice(t.borrowers)
+        return "POST", "/portal/consents/withdraw", {"cookie": _cookie(token), "x-csrf-token": csrf,
+                                                     "accept": "application/json"}, None, 200
+    raise ValueError(kind)
+
+
+async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, max_in_flight: int,
+                     timeout_s: float, seed: int = 7) -> Result:
+    """Arrivals at fixed intervals 1/rate for duration_s, each an independent task (an open model)."""
+    rng = random.Random(seed)
+    result = Result()
+    in_flight = 0
+    no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))  # cookies only as we set them
+    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=min(max_in_flight, 256))
+    async with httpx.AsyncClient(base_url=t.base, cookies=no_jar, limits=limits,
+                                 timeout=httpx.Timeout(timeout_s), follow_redirects=False) as client:
+
+        async def one(due: float, spec: tuple[str, str, dict[str, str], bytes | None, int]) -> None:
+            nonlocal in_flight
+            method, path, headers, body, expected = spec
+            try:
+                r = await client.request(method, path, headers=headers, content=body)
+                await r.aread()
+                if r.status_code != expected:
+                    result.error(f"http {r.status_code}")
+                else:
+                    result.latencies.append(time.perf_counter() - due)
+            except httpx.TimeoutException:
+                result.error("timeout")
+            except httpx.TransportError as exc:
+                result.error(type(exc).__name__)
+            finally:
+                in_flight -= 1
+
+        tasks: set[asyncio.Task[None]] = set()
+        n = int(rate * duration_s)
+        t0 = time.perf_counter() + 0.2
+        for i in range(n):
+            due = t0 + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            result.lags.append(max(time.perf_counter() - due, 0.0))
+            result.sent += 1
+            if in_flight >= max_in_flight:
+                result.error("client cap")  # the server is this far behind: counted, never queued unboundedly
+                continue
+            in_flight += 1
+            task = asyncio.create_task(one(due, request_for(kind, t, rng)))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s + 5)
+    return result
+
+
+# --- set-up: database, demo data, sessions, server ---------------------------------------------------------
+
+def _db_url(admin_url: str) -> str:
+    name = f"duecare_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _env(data_dir: Path, url: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "DUECARE_DATA_DIR": str(data_dir), "DUECARE_DATABASE_URL": url, "DUECARE_DEMO": "1",
+            "DUECARE_DEMO_CODES": "1",
+            "DUECARE_AUDIT_CHECKPOINTS": str(data_dir / "audit-checkpoints.jsonl")}
+
+
+def load_demo(url: str, data_dir: Path, accounts: int) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "duecare.cli", "demo", "--no-serve", "--accounts", str(accounts),
+                    "--dir", str(data_dir)], env=_env(data_dir, url), check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def make_sessions(url: str, data_dir: Path, base: str, n_borrowers: int) -> Target:
+    os.environ.update({k: v for k, v in _env(data_dir, url).items() if k.startswith("DUECARE_")})
+    from duecare.kit.db import unit_of_work
+    from duecare.ledger import models as m
+    from duecare.privacy.models import AuthSession
+    from duecare.privacy.sessions import create_session, token_hash
+
+    def session(db: Any, kind: str, subject: str, role: str) -> tuple[str, str]:
+        token = create_session(db, kind=kind, subject_id=subject, role=role)
+        row = db.get(AuthSession, token_hash(token))
+        return token, row.csrf_token
+
+    with unit_of_work(url) as db:
+        staff = session(db, "staff", "demo-supervisor", "supervisor")
+        agent = session(db, "staff", "demo-agent", "agent")
+        loans = db.execute(select(m.Loan.id, m.Loan.borrower_id).order_by(m.Loan.id)).all()
+        rng = random.Random(11)
+        picked = rng.sample(loans, min(n_borrowers, len(loans)))
+        borrowers = []
+        for loan_id, borrower_id in picked:
+            token, csrf = session(db, "borrower", borrower_id, "borrower")
+            borrowers.append((token, csrf, loan_id))
+        case_ids = sorted({b for _, b in rng.sample(loans, min(200, len(loans)))})
+    case_file = (ROOT / "examples" / "case-visit-schedule.json").read_bytes()
+    return Target(base=base, staff=staff, agent=agent, borrowers=borrowers, case_ids=case_ids, case_file=case_file)
+
+
+def start_server(url: str, data_dir: Path, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "duecare.cli", "serve", "--port", str(port), "--workers",
+                             str(workers), "--database-url", url], env=_env(data_dir, url),
+                            stdout=subprocess.DEVNULL, stderr=open(data_dir / "serve.log", "wb"),  # noqa: SIM115
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"duecare serve exited {proc.returncode}; see {data_dir / 'serve.log'}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(children(proc.pid)) >= workers:
+                return base, proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop(proc)
+    raise SystemExit("duecare serve did not answer /healthz within 120 s")
+
+
+def server_rss_kib(pid: int) -> dict[int, int]:
+    """Resident memory of the server process and its workers (KiB, /proc)."""
+    out = {}
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out[p] = int(line.split()[1])
+        except OSError:
+            continue
+    return out
+
+
+# --- runs and the table -------------------------------------------------------------------------------------
+
+def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for kind in profiles:
+        # warm-up: each worker's first requests load templates, the policy and the risk model
+        asyncio.run(open_model(t, kind, 10, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
+        for rate in rates:
+            started = time.perf_counter()
+            r = asyncio.run(open_model(t, kind, rate, args.duration, max_in_flight=args.max_in_flight,
+                                       timeout_s=args.timeout))
+            took = time.perf_counter() - started
+            errors = sum(r.errors.values())
+            row = {"profile": kind, "rate": rate, "sent": r.sent, "ok": len(r.latencies), "errors": errors,
+                   "error_kinds": r.errors, "p50_ms": _pct(r.latencies, 50) * 1000,
+                   "p95_ms": _pct(r.latencies, 95) * 1000, "p99_ms": _pct(r.latencies, 99) * 1000, "achieved_rps": len(r.latencies) / took,
+                   "lag_p99_ms": _pct(r.lags, 99) * 1000}
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            time.sleep(args.pause)
+    return rows
+
+
+def soak(t: Target, pid: int, minutes: float, rate: float, args: argparse.Namespace) -> dict[str, Any]:
+    samples: list[tuple[float, int]] = []
+    total = Result()
+
+    async def run() -> None:
+        end = time.perf_counter() + minutes * 60
+        while time.perf_counter() < end:
+            samples.append((time.perf_counter(), sum(server_rss_kib(pid).values())))
+            chunk = min(10.0, end - time.perf_counter())
+            if chunk < 1:
+                break
+            r = await open_model(t, "mixed", rate, chunk, max_in_flight=args.max_in_flight, timeout_s=args.timeout,
+                                 seed=len(samples))
+            total.latencies += r.latencies
+            total.sent += r.sent
+            for k, v in r.errors.items():
+                total.errors[k] = total.errors.get(k, 0) + v
+        samples.append((time.perf_counter(), sum(server_rss_kib(pid).values())))
+
+    per_process_start = server_rss_kib(pid)
+    asyncio.run(run())
+    per_process_end = server_rss_kib(pid)
+    warm = samples[min(6, len(samples) - 1):]  # the first minute is warm-up (caches, pools)
+    first, last = warm[0], warm[-1]
+    return {"minutes": minutes, "rate": rate, "sent": total.sent, "ok": len(total.latencies),
+            "errors": sum(total.errors.values()), "error_kinds": total.errors,
+            "p50_ms": _pct(total.latencies, 50) * 1000, "p95_ms": _pct(total.latencies, 95) * 1000,
+            "p99_ms": _pct(total.latencies, 99) * 1000, "achieved_rps": len(total.latencies) / (minutes * 60),
+            "rss_start_mib": samples[0][1] / 1024, "rss_after_warmup_mib": first[1] / 1024,
+            "rss_end_mib": last[1] / 1024, "growth_after_warmup_mib": (last[1] - first[1]) / 1024,
+            "growth_mib_per_hour": ((last[1] - first[1]) / 1024) / max((last[0] - first[0]) / 3600, 1e-9),
+            "processes_start_kib": per_process_start, "processes_end_kib": per_process_end}
+
+
+def probe(t: Target, profiles: list[str], n: int) -> None:
+    """Requests one after another (no concurrency): the service time of each profile, and its status."""
+    rng = random.Random(3)
+    no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    with httpx.Client(base_url=t.base, cookies=no_jar, timeout=60) as client:
+        for kind in profiles:
+            times, codes = [], []
+            for _ in range(n):
+                method, path, headers, body, _expected = request_for(kind, t, rng)
+                started = time.perf_counter()
+                r = client.request(method, path, headers=headers, content=body)
+                times.append((time.perf_counter() - started) * 1000)
+                codes.append(r.status_code)
+            print(f"{kind:<9} one at a time: ms {[round(x, 1) for x in times]} status {codes}", flush=True)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = (f"{'profile':<9} {'req/s':>6} {'sent':>6} {'ok':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'done/s':>7} {'lag p99':>8}  error kinds")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()))
+        print(f"{r['profile']:<9} {r['rate']:>6g} {r['sent']:>6} {r['ok']:>6} {r['errors']:>6} "
+              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f}  {kinds}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rates", default="50,200,500", help="arrival rates, req/s, comma-separated")
+    parser.add_argument("--profiles", default=",".join(PROFILES))
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per profile and rate")
+    parser.add_argument("--soak-minutes", type=float, default=10.0)
+    parser.add_argument("--soak-rate", type=float, default=50.0)
+    parser.add_argument("--accounts", type=int, default=2000, help="demo data set size")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--borrowers", type=int, default=200, help="borrower sessions to spread requests over")
+    parser.add_argument("--max-in-flight", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--pause", type=float, default=3.0, help="seconds between runs (the server drains)")
+    parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument("--probe", type=int, default=0,
+                        help="only send this many requests one after another per profile and print their times")
+    parser.add_argument("--log", type=Path, help="copy the server's stderr here at the end")
+    args = parser.parse_args()
+    admin = os.environ.get("DUECARE_TEST_PG_URL")
+    if not admin:
+        print("DUECARE_TEST_PG_URL is not set: run through scripts/with-services.sh", file=sys.stderr)
+        return 2
+    profiles = [p for p in args.profiles.split(",") if p]
+    unknown = set(profiles) - set(PROFILES)
+    if unknown:
+        print(f"--profiles: unknown {', '.join(sorted(unknown))}; use {', '.join(PROFILES)}", file=sys.stderr)
+        return 2
+    rates = [float(r) for r in args.rates.split(",") if r]
+    with tempfile.TemporaryDirectory(prefix="duecare-load-") as tmp:
+        data_dir = Path(tmp)
+        url = _db_url(admin)
+        prep_s = load_demo(url, data_dir, args.accounts)
+        base, proc = start_server(url, data_dir, args.workers)
+        try:
+            target = make_sessions(url, data_dir, base, args.borrowers)
+            print(f"demo data set: {args.accounts} accounts loaded into PostgreSQL in {prep_s:.0f} s; "
+                  f"duecare serve --workers {args.workers} at {base} (pids {proc.pid} + {children(proc.pid)}); "
+                  f"{len(target.borrowers)} borrower sessions, {len(target.case_ids)} cases", flush=True)
+            if args.probe:
+                probe(target, profiles, args.probe)
+                return 0
+            rows = run_table(target, profiles, rates, args)
+            print_table(rows)
+            soaked = soak(target, proc.pid, args.soak_minutes, args.soak_rate, args) if args.soak_minutes > 0 else None
+            if soaked:
+                print(f"\nsoak: mixed at {soaked['rate']:g} req/s for {soaked['minutes']:g} min: {soaked['ok']} ok, "
+                      f"{soaked['errors']} errors {soaked['error_kinds'] or ''}, {soaked['achieved_rps']:.1f} done/s, "
+                      f"p50 {soaked['p50_ms']:.1f} ms, p95 {soaked['p95_ms']:.1f} ms, p99 {soaked['p99_ms']:.1f} ms")
+                print(f"server RSS (supervisor + {args.workers} workers): start {soaked['rss_start_mib']:.1f} MiB, "
+                      f"after 1 min warm-up {soaked['rss_after_warmup_mib']:.1f} MiB, end "
+                      f"{soaked['rss_end_mib']:.1f} MiB; growth after warm-up {soaked['growth_after_warmup_mib']:+.1f}"
+                      f" MiB ({soaked['growth_mib_per_hour']:+.1f} MiB/h); per process KiB start "
+                      f"{soaked['processes_start_kib']} end {soaked['processes_end_kib']}")
+            if args.json:
+                args.json.write_text(json.dumps({"rows": rows, "soak": soaked}, indent=1, default=str))
+        finally:
+            stop(proc)
+            if args.log:
+                args.log.write_bytes((data_dir / "serve.log").read_bytes())
+            from duecare.kit.db import _engines
+
+            for engine in _engines.values():
+                engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
