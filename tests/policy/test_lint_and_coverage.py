@@ -135,3 +135,23 @@ def test_policy_lint_and_coverage_commands() -> None:
     rows = [json.loads(line) for line in cov.stdout.splitlines() if line.startswith("{")]
     validation = next(r for r in rows if r["rule"] == "us_validation")
     assert validation["firing"] and validation["silent"] and validation["source"].startswith("15 USC 1692g(a)")
+
+
+def test_rules_applied_outside_the_engine_say_where_and_the_claim_holds(results) -> None:  # type: ignore[no-untyped-def]
+    """A rule that decides no collection action is listed with where the product applies it, and each such
+    claim is checked against the code that applies it: the letter cap each pack's letters read, the retention
+    schedule each pack's retention run reads, the rule the data-rights requests are audited under."""
+    import yaml
+
+    from duecare.contacts.letters import cap_of
+    from duecare.privacy import rights
+
+    rows = {(r.pack, r.rule): r for r in coverage(Policy.default(), results)}
+    schedules = yaml.safe_load((ROOT / "src/duecare/privacy/retention.yaml").read_text(encoding="utf-8"))["schedules"]
+    for pack in ("cn", "us", "uk"):
+        assert rows[(pack, cap_of(pack).rule)].elsewhere[0].startswith("letters:")
+        assert rows[(pack, schedules[pack]["rule_id"])].elsewhere[0].startswith("retention:")
+    assert rows[("cn", "pipl_rights")].elsewhere[0].startswith("data rights:")
+    assert 'rule_id="pipl_rights"' in Path(rights.__file__).read_text(encoding="utf-8")
+    for row in rows.values():  # never both: a rule that decides is shown by its examples
+        assert not (row.decides and row.elsewhere), row.rule

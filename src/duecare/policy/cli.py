@@ -166,7 +166,8 @@ def coverage_cmd(
     for r in rows:
         sys.stdout.write(json.dumps(r.as_json(), ensure_ascii=False) + "\n")
         mark = "" if r.complete else " [missing]"
-        view.add_row(r.pack, r.rule + mark, r.confidence, "; ".join(dict.fromkeys(r.acts)) or "informs (no condition)",
+        where = "; ".join(dict.fromkeys(r.acts)) or "; ".join(r.elsewhere) or "informs (no condition)"
+        view.add_row(r.pack, r.rule + mark, r.confidence, where,
                      str(len(r.firing)), str(len(r.silent)))
     err.print(view)
     counts = examples_per_pack(results)

@@ -19,6 +19,18 @@ ENFORCED = {"contact_hours": "guardrail: contact hours (not_before)",
             "seven_in_seven": "guardrail: 7-in-7 (not_before)"}
 
 
+# Pack rules the product applies outside the decision engine, by kind: they decide no collection action, so no
+# example is asked of them, and the coverage report says where they are applied instead of "informs".
+ELSEWHERE = {
+    "letter_cap": "letters: a cap per borrower and window and one live letter per purpose, checked when a batch "
+                  "queues letters and again when the worker sends (contacts/letters.py)",
+    "retention": "retention: records kept for the pack's schedule, then anonymised by `duecare retention run` "
+                 "(privacy/retention.yaml)",
+    "rights": "data rights: access export, correction and deletion requests with their deadlines, audited under "
+              "this rule (privacy/rights.py, visits/corrections.py)",
+}
+
+
 def honours_text(what: str) -> str:
     """Where a rule acts by honouring something: a stated preference or a known limit on a channel."""
     if what in ("workplace_limits", "third_party_objections"):
@@ -34,6 +46,7 @@ class RuleCoverage:
     source: str
     lender_choice: bool
     acts: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)  # where the product applies a rule that decides nothing
     firing: list[str] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)
 
@@ -47,7 +60,8 @@ class RuleCoverage:
 
     def as_json(self) -> dict[str, Any]:
         return {"pack": self.pack, "rule": self.rule, "confidence": self.confidence, "source": self.source,
-                "lender_choice": self.lender_choice, "acts": self.acts, "decides": self.decides,
+                "lender_choice": self.lender_choice, "acts": self.acts, "elsewhere": self.elsewhere,
+                "decides": self.decides,
                 "firing": self.firing, "silent": self.silent, "complete": self.complete}
 
 
@@ -58,7 +72,9 @@ def coverage(policy: Policy | None = None, results: list[ExampleResult] | None =
     strategy = policy.strategy
     rows: list[RuleCoverage] = []
     for code, pack in policy.packs.items():
-        entries = {r.id: RuleCoverage(code, r.id, r.confidence, r.source, r.lender_choice) for r in pack.rules}
+        entries = {r.id: RuleCoverage(code, r.id, r.confidence, r.source, r.lender_choice,
+                                      elsewhere=[ELSEWHERE[r.kind]] if r.kind in ELSEWHERE else [])
+                   for r in pack.rules}
         for own in strategy.rules:
             entries[own.id] = RuleCoverage(code, own.id, "lender", own.source, True)
         vw = strategy.visit_window
