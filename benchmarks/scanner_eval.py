@@ -1,9 +1,13 @@
 """Precision and recall of the visit report scanner on its labelled set, per category and overall.
 
-    PYTHONPATH=src python benchmarks/scanner_eval.py [--misses]
+    PYTHONPATH=src python benchmarks/scanner_eval.py [--set labelled|tuning2|heldout|heldout2] [--misses]
 
-The set (tests/visits/data/scanner_labelled.jsonl) was written before the scanner was tuned: loan-relevant
-sentences that must pass (no labels) and out-of-scope personal data that must be refused (its categories).
+Sets (tests/visits/data/), each loan-relevant sentences that must pass (no labels) and out-of-scope personal
+data that must be refused (its categories):
+- `labelled` (186), written before the scanner was first tuned, and `tuning2` (87), written before the second
+  round: the scanner was tuned on these two.
+- `heldout` (64), written after the first round and before the scanner first ran on it, and `heldout2` (55),
+  written before the second round: never tuned on (print their misses only to report them, never to tune).
 "Refuse" scores the decision a report gets (any finding vs none); the categories score what a refusal names.
 """
 
@@ -20,6 +24,8 @@ from typing import Any
 DATA = Path(__file__).resolve().parent.parent / "tests" / "visits" / "data"
 SET = DATA / "scanner_labelled.jsonl"
 HELD_OUT = DATA / "scanner_heldout.jsonl"  # written after tuning on SET, before running the scanner on it
+SETS = {"labelled": SET, "tuning2": DATA / "scanner_tuning2.jsonl", "heldout": HELD_OUT,
+        "heldout2": DATA / "scanner_heldout2.jsonl"}
 OWN = {"cn": ["+86 138 0013 8000"], "us": ["+1 202 555 0143"], "uk": ["+44 7700 900123"]}
 
 
@@ -67,9 +73,10 @@ def evaluate(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--misses", action="store_true", help="print every sentence the scanner got wrong")
-    ap.add_argument("--held-out", action="store_true", help="score the held-out set instead")
+    ap.add_argument("--held-out", action="store_true", help="score the held-out set instead (= --set heldout)")
+    ap.add_argument("--set", choices=sorted(SETS), default="labelled", help="which labelled set to score")
     args = ap.parse_args()
-    rows = load(HELD_OUT if args.held_out else SET)
+    rows = load(SETS["heldout" if args.held_out else args.set])
     start = time.perf_counter()
     result = evaluate(rows)
     elapsed = time.perf_counter() - start

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from scanner_eval import HELD_OUT, SET, evaluate, load  # noqa: E402
+from scanner_eval import HELD_OUT, SET, SETS, evaluate, load  # noqa: E402
 
 from duecare.visits.report import HardshipCategory, ReportFields  # noqa: E402
 from duecare.visits.scanner import cn_id_checksum_ok, luhn_ok, scan  # noqa: E402
@@ -31,6 +31,16 @@ def labelled() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def held_out() -> dict[str, Any]:
     return evaluate(load(HELD_OUT))
+
+
+@pytest.fixture(scope="module")
+def tuning2() -> dict[str, Any]:
+    return evaluate(load(SETS["tuning2"]))
+
+
+@pytest.fixture(scope="module")
+def held_out2() -> dict[str, Any]:
+    return evaluate(load(SETS["heldout2"]))
 
 
 class TestTheLabelledSet:
@@ -54,8 +64,23 @@ class TestTheHeldOutSet:
         assert held_out["categories"]["refuse"]["precision"] == 1.0
 
     def test_most_out_of_scope_sentences_are_refused(self, held_out: dict[str, Any]) -> None:
-        assert held_out["categories"]["refuse"]["recall"] >= 0.75
-        assert held_out["micro"]["precision"] >= 0.9 and held_out["micro"]["recall"] >= 0.75
+        # measured after the second round of tuning (on labelled + tuning2 only): refuse R 0.947, micro P = R = 0.950
+        assert held_out["categories"]["refuse"]["recall"] >= 0.9
+        assert held_out["micro"]["precision"] >= 0.9 and held_out["micro"]["recall"] >= 0.9
+
+
+class TestTheSecondRound:
+    """tuning2 (written before the second round, tuned on) and heldout2 (written with it, never tuned on)."""
+
+    def test_the_tuning_set_passes_without_refusing_a_loan_relevant_sentence(self, tuning2: dict[str, Any]) -> None:
+        assert tuning2["categories"]["refuse"]["fp"] == 0
+        assert tuning2["micro"]["precision"] >= 0.95 and tuning2["micro"]["recall"] >= 0.95
+
+    def test_the_second_held_out_set_meets_its_floors(self, held_out2: dict[str, Any]) -> None:
+        # measured: refuse P 0.950 R 0.927 (one loan-relevant sentence refused), micro P 0.909 R 0.930
+        refuse = held_out2["categories"]["refuse"]
+        assert refuse["precision"] >= 0.9 and refuse["recall"] >= 0.85
+        assert held_out2["micro"]["precision"] >= 0.85 and held_out2["micro"]["recall"] >= 0.85
 
 
 class TestTheChecks:

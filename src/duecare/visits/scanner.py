@@ -7,8 +7,8 @@ identifiers (`cn_id_number` with the GB 11643 checksum, `other_id_number`, `bank
 `wechat_id`, `financial_account`), other people (`third_party_phone` parsed with `phonenumbers` for the pack's
 country, `relative_name`, `minor`, `income_of_others`), places (`address`, `precise_location`) and the PIPL
 Art. 28 sensitive categories (`health_detail`, `ethnicity`, `religion`, `political_view`, `criminal_record`,
-`sexual_orientation`, `biometric`). Measured on tests/visits/data/scanner_labelled.jsonl
-(benchmarks/scanner_eval.py).
+`sexual_orientation`, `biometric`). Tuned on tests/visits/data/scanner_labelled.jsonl and scanner_tuning2.jsonl,
+measured also on two held-out sets never tuned on (benchmarks/scanner_eval.py --set heldout|heldout2).
 
 Findings name the category and the position, never the matched text, so a refusal can be shown and logged
 without repeating what it refused.
