@@ -39,7 +39,12 @@ def _demo_env(directory: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The directory `duecare demo --no-serve` filled: database, keys, model, decisions, demo-people.json."""
+    """The directory `duecare demo --no-serve` filled: database, keys, model, decisions, demo-people.json.
+    E2E_DEMO_DATA=<dir> reuses a demo directory built before (`duecare demo --no-serve --dir <dir>`): each
+    module serves its own copy, so the directory itself is never written."""
+    prebuilt = os.environ.get("E2E_DEMO_DATA")
+    if prebuilt:
+        return Path(prebuilt)
     root = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
     directory = root / "demo-data"
     with FileLock(str(root / "demo-data.lock")):
