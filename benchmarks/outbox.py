@@ -85,6 +85,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=3, help="worker processes")
     ap.add_argument("--concurrency", type=int, default=2, help="threads per worker")
     ap.add_argument("--batch", type=int, default=10, help="tasks claimed and re-checked together per thread")
+    ap.add_argument("--channels", default="sms,email", help="which of sms,email to measure")
     args = ap.parse_args()
     url, name = _database()
     migrate(url)
@@ -95,7 +96,7 @@ def main() -> None:
         env = worker_env(url, DUECARE_DATA_DIR=os.environ["DUECARE_DATA_DIR"], DUECARE_SMS_GATEWAY_URL=gw_url,
                          DUECARE_SMTP_HOST=host, DUECARE_SMTP_PORT=str(port),
                          DUECARE_SMTP_RECEIVED_LOG=str(tmp / "received.log"))
-        for channel in ("sms", "email"):
+        for channel in args.channels.split(","):
             strategy = _seed(url, channel, args.tasks, tmp)
             seconds = _run(url, env, args.workers, args.concurrency, strategy, args.batch)
             with unit_of_work(url) as s:
