@@ -53,7 +53,7 @@ def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, o
 
 @guarded("contacts.write")
 def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, promised: str, amount: str,
-                   today: date) -> str:
+                   today: date, made_at: datetime) -> str:
     """A promise to pay made on a call; while open and not yet due it holds further collection (ptp_pending)."""
     try:
         when = date.fromisoformat(promised)
@@ -70,7 +70,7 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         raise UserError(f"amount: {exc}", place="amount") from None
     pid = f"PTP-{uuid.uuid4().hex[:12]}"
     db.add(m.Promise(id=pid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
-                     promised_date=when, amount_minor=minor, status=m.PromiseStatus.OPEN))
+                     promised_date=when, amount_minor=minor, status=m.PromiseStatus.OPEN, made_at=made_at))
     db.flush()
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{borrower_id}",
                  rule_id="ptp_pending", after={"promise": pid})

@@ -34,6 +34,7 @@ from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
+from duecare.ledger.promises import settle as settle_promises
 from duecare.portal import account
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
@@ -141,14 +142,18 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     audit_read(db, actor, f"borrower:{borrower_id}",
                ["name", "phones", "email", "address"] if sees_clear(actor) else ["masked"], purpose="case work")
     t = now()
+    today = account.today_for(db, borrower_id, t)
+    loans = account.my_loans(db, borrower_id, t)
     return {
         "b": b, "person": shown, "clear": sees_clear(actor),
-        "loans": account.my_loans(db, borrower_id, t),
+        "loans": loans,
+        "promises": settle_promises(db, borrower_id, today),
+        "currency_of": {ln.loan_id: ln.currency for ln in loans},
         "decisions": explanations(db, actor, t, [borrower_id]),
         "items": timeline(db, borrower_id),
         "outcomes": casework.CALL_OUTCOMES,
         "can_write": actor.can("contacts.write"),
-        "today": account.today_for(db, borrower_id, t),
+        "today": today,
         "visits": _visits_of(db, borrower_id),
         "stated": get_preferences(db, borrower_id),
     }
@@ -181,8 +186,9 @@ def record_promise(borrower_id: str, request: Request, promised_date: str = Form
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
+        at = now()
         casework.record_promise(db, actor, borrower_id, loan_id or None, promised_date, amount,
-                                account.today_for(db, borrower_id, now()))
+                                account.today_for(db, borrower_id, at), at)
     except UserError as exc:
         return render(request, "console/case.html", status_code=422, error=str(exc),
                       **_case_context(db, actor, borrower_id))

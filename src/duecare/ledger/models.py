@@ -367,6 +367,9 @@ class Promise(Base):
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[PromiseStatus] = mapped_column(enum_type(PromiseStatus, "status"))
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
+    # When it was made here (console, portal, plan, call analysis, visit report); NULL when learnt from the
+    # lender's promises file. Payments from then on settle it (ledger/promises.py).
+    made_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
     loan: Mapped[Loan | None] = relationship(lazy="raise")

@@ -1,5 +1,5 @@
 """What the borrower has agreed to, as the portal shows it on the home and loan pages: the accepted repayment
-plans with their schedule and each instalment's status, and the open promises to pay.
+plans with their schedule and each instalment's status, and the promises to pay: kept, broken or open.
 
 A plan's instalments are the promises `accept_plan` wrote (`PTP-P<proposal>-...`). Their status comes from the
 money: payments on the loan received since the plan was accepted cover the instalments oldest first (as the
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.ledger import models as m
+from duecare.ledger.promises import PromiseOutcome, settle
 from duecare.portal.models import PlanProposal
 
 
@@ -49,18 +50,9 @@ class PlanView:
 
 
 @dataclass(frozen=True)
-class PromiseView:
-    promise_id: str
-    loan_id: str | None
-    date: date
-    amount_minor: int | None
-    status: str  # open | date_passed
-
-
-@dataclass(frozen=True)
 class Commitments:
     plans: list[PlanView] = field(default_factory=list)
-    promises: list[PromiseView] = field(default_factory=list)
+    promises: list[PromiseOutcome] = field(default_factory=list)
 
     def of_loan(self, loan_id: str) -> Commitments:
         return Commitments([p for p in self.plans if p.loan_id == loan_id],
@@ -76,7 +68,8 @@ def _instalment_status(due: date, amount: int, paid: int, today: date) -> str:
 
 
 def commitments_of(db: Session, borrower_id: str, today: date) -> Commitments:
-    """The borrower's accepted plans (newest first) and open promises that are not part of a plan."""
+    """The borrower's accepted plans (newest first) and their promises that are not part of a plan, each kept,
+    broken or open as the payments settle it (ledger/promises.py), newest date first; cancelled ones left out."""
     accepted = list(db.scalars(select(PlanProposal).where(PlanProposal.borrower_id == borrower_id,
                                                           PlanProposal.outcome == "accepted")
                                .order_by(PlanProposal.created_at.desc())))
@@ -94,12 +87,5 @@ def commitments_of(db: Session, borrower_id: str, today: date) -> Commitments:
             due = date.fromisoformat(inst["date"])
             out.append(PlanInstalment(due, amount, covered, _instalment_status(due, amount, covered, today)))
         plans.append(PlanView(row.id, row.loan_id, row.created_at, out))
-    promises = [
-        PromiseView(p.id, p.loan_id, p.promised_date, p.amount_minor,
-                    "open" if p.promised_date >= today else "date_passed")
-        for p in db.scalars(select(m.Promise).where(m.Promise.borrower_id == borrower_id,
-                                                   m.Promise.status == m.PromiseStatus.OPEN)
-                            .order_by(m.Promise.promised_date))
-        if not p.id.startswith("PTP-P")
-    ]
+    promises = [o for o in settle(db, borrower_id, today) if not o.in_plan and o.status != "cancelled"]
     return Commitments(plans, promises)

@@ -228,7 +228,7 @@ def accept_plan(db: Session, borrower_id: str, loan_id: str, plan: list[Instalme
     for inst in plan:
         pid = f"PTP-P{proposal_id}-{uuid.uuid4().hex[:8]}"
         db.add(m.Promise(id=pid, borrower_id=borrower_id, loan_id=loan_id, promised_date=inst.date,
-                         amount_minor=inst.amount_minor, status=m.PromiseStatus.OPEN))
+                         amount_minor=inst.amount_minor, status=m.PromiseStatus.OPEN, made_at=now))
         ids.append(pid)
     db.add(m.Hold(id=f"HOLD-P{proposal_id}-{uuid.uuid4().hex[:8]}", borrower_id=borrower_id, loan_id=loan_id,
                   kind=m.HoldKind.HARDSHIP_OPEN, opened_at=now,

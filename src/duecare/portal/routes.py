@@ -433,7 +433,7 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_too_small")
     pid = f"PTP-{uuid.uuid4().hex[:12]}"
     db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
-                     status=m.PromiseStatus.OPEN))
+                     status=m.PromiseStatus.OPEN, made_at=now(request)))
     db.flush()
     activity.record_contact(db, actor.id, now(request), "promise", loan_id, outcome="ptp")
     record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",

@@ -175,7 +175,8 @@ def record_call(session: Session, borrower_id: str, loan_id: str | None, analysi
             promise_id = f"PTP-{ref}"
             session.add(Promise(id=promise_id, borrower_id=borrower_id, loan_id=loan_id,
                                 promised_date=date.fromisoformat(event["promised_date"]),
-                                amount_minor=to_minor(Decimal(str(event["amount"]))), status=PromiseStatus.OPEN))
+                                amount_minor=to_minor(Decimal(str(event["amount"]))), status=PromiseStatus.OPEN,
+                                made_at=at))
         elif kind == "hold":
             hold_id = _open_dispute_hold(session, borrower_id, loan_id, at, f"HOLD-{ref}", event["reason"])
         elif kind != "qa_finding":

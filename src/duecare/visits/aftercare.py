@@ -53,7 +53,7 @@ def apply(session: Session, visit: VisitCase, borrower: Borrower, report: Report
                              direction=Direction.OUTBOUND, outcome=outcome, agent_id=visit.agent_a))
     if met and f.promise_to_pay is not None:
         p = Promise(id=_id("VPP"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
-                    promised_date=f.promise_to_pay.date, status=PromiseStatus.OPEN)
+                    promised_date=f.promise_to_pay.date, status=PromiseStatus.OPEN, made_at=report.arrived_at or at)
         p.amount = f.promise_to_pay.amount
         session.add(p)
         made.append(FollowUp(visit_id=visit.id, kind="promise", ref=p.id, created_at=at,

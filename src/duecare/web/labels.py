@@ -142,7 +142,9 @@ LABELS: dict[str, dict[str, str]] = {
     "plan_instalment": {"paid": N_("Paid"), "part_paid": N_("Part paid"), "due": N_("Due"),
                         "missed": N_("Date passed, not paid")},
     "promise_view": {"open": N_("Open: we wait for your payment"),
-                     "date_passed": N_("Date passed: we check whether the payment arrived")},
+                     "unsettled": N_("Date passed: we check whether the payment arrived"),
+                     "kept": N_("Kept: the payment arrived in time. Thank you."),
+                     "broken": N_("Not kept: the full amount had not arrived by that date")},
     "payment": {"created": N_("Started"), "pending": N_("Waiting for the payment service"), "paid": N_("Received"),
                 "failed": N_("Failed: nothing was charged"), "cancelled": N_("Cancelled: nothing was charged")},
     "timeline": {
@@ -184,7 +186,9 @@ LABELS: dict[str, dict[str, str]] = {
                           "hours)."),
         "hours_cleared": N_("Your hours were removed: we call within the lawful hours only."),
     },
-    "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled")},
+    "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled"),
+                "unsettled": N_("Open in the lender's file, date passed")},
+    "promise_source": {"payments": N_("from the payments received"), "lender": N_("as the lender's file states")},
     # remote alternatives to a visit (issue 17)
     "alternative": {
         "questionnaire": N_("Hardship questionnaire"), "documents": N_("Documents"), "video": N_("Video call"),
