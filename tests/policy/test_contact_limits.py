@@ -127,3 +127,27 @@ def test_the_store_gives_the_same_decision_as_the_case_file(sqlite_url: str, tmp
     from_case = decision(data)
     for key in ("action", "channel", "reasons", "blocked_by", "not_before"):
         assert from_store[key] == from_case[key], key
+
+
+def test_the_nightly_batch_reads_the_limits_file(tmp_path: Path) -> None:
+    """The partitioned batch (`duecare run`) reads contact_limits like every other borrower file: the same
+    decision as the case file."""
+    import polars as pl
+
+    from duecare.batch.engine import run
+
+    files = {
+        "borrowers": [{"borrower_id": "B1", "name": "Alex Doe", "phones": ["+12125550100"], "timezone": "America/New_York",
+                       "language": "en", "jurisdiction": "us"}],
+        "loans": [{"loan_id": "L1", "borrower_id": "B1", "currency": "USD", "principal": "900.00",
+                   "disbursed_on": "2026-10-01"}],
+        "installments": [{"loan_id": "L1", "seq": 1, "due_date": "2026-11-02", "amount": "900.00"}],
+        "contact_limits": [{"limit_id": "CL1", "borrower_id": "B1", "kind": "workplace", "by": "employer",
+                            "channel": "call", "at": "2026-11-01T09:00:00-05:00", "lifted_at": None}],
+    }
+    data = case("us", [limit("workplace", "employer", "call", at="2026-11-01T09:00:00-05:00")])
+    run(write_csv(tmp_path / "in", files), tmp_path / "out", datetime.fromisoformat(data["as_of"]), Policy.default())
+    row = pl.read_parquet(tmp_path / "out" / "decisions.parquet").row(0, named=True)
+    from_case = decision(data)
+    assert (row["action"], from_case["action"]) == ("sms_reminder", "sms_reminder")
+    assert "workplace_contact_barred" in list(row["reasons"])

@@ -14,7 +14,8 @@ from duecare.kit.errors import UserError
 from duecare.ledger.frames import MONEY, REQUIRED, SCHEMAS, conform, empty
 from duecare.ledger.validation import ROW
 
-BORROWER_KEYED = ("borrowers", "loans", "contacts", "notices", "consents", "approvals", "promises", "visits")
+BORROWER_KEYED = ("borrowers", "loans", "contacts", "notices", "consents", "approvals", "promises", "visits",
+                  "contact_limits")
 LOAN_KEYED = ("installments", "payments")
 
 
