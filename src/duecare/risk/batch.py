@@ -47,7 +47,7 @@ class RegisteredScorer:
     def __call__(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
         model = self.model
         inputs = model_inputs(frames, as_of, features)
-        scored = score_frame(inputs.select("loan_id", *model.features), model)
+        scored = score_frame(inputs.select("loan_id", *model.features), model, texts=False)
         return features.join(
             scored.select("loan_id", "risk_score", "risk_band", "reason_codes")
             .with_columns(risk_model=pl.lit(self.model_id)),

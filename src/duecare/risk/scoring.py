@@ -39,8 +39,9 @@ def check_features(features: pl.DataFrame, model: RiskModel) -> None:
                         f"needed by model {model.name} v{model.version}")
 
 
-def score_frame(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
-    """The input with `risk_score` (probability of the bad outcome), `risk_band`, `reason_codes` and their text."""
+def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True) -> pl.DataFrame:
+    """The input with `risk_score` (probability of the bad outcome), `risk_band`, `reason_codes` and, with
+    `texts`, their text (the nightly batch keeps only the codes and skips the text)."""
     check_features(features, model)
     if features.height == 0:
         return features.with_columns(risk_score=pl.lit(None, pl.Float64), risk_band=pl.lit(None, pl.String),
@@ -51,11 +52,14 @@ def score_frame(features: pl.DataFrame, model: RiskModel) -> pl.DataFrame:
     cut = model.cutoffs
     en = {f: reason_text(f, "en") for f in model.features}
     zh = {f: reason_text(f, "zh") for f in model.features}
-    return features.with_columns(
+    scored = features.with_columns(
         risk_score=pl.Series(p, dtype=pl.Float64),
         risk_band=pl.Series(np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))),
         reason_codes=reasons,
-    ).with_columns(
+    )
+    if not texts:
+        return scored
+    return scored.with_columns(
         reasons_en=pl.col("reason_codes").list.eval(pl.element().replace_strict(en, return_dtype=pl.String)),
         reasons_zh=pl.col("reason_codes").list.eval(pl.element().replace_strict(zh, return_dtype=pl.String)),
     )
