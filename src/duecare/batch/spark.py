@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from duecare.batch.engine import DECISION_COLUMNS, RunResult, feature_table, partition_outputs
 from duecare.kit.errors import UserError
+from duecare.kit.settings import get_settings
 from duecare.ledger.frames import REQUIRED, SCHEMAS, empty
 from duecare.ledger.partitions import BORROWER_KEYED, LOAN_KEYED, REJECTS_SCHEMA, screen_sources
 from duecare.ledger.validation import ROW
@@ -136,7 +137,7 @@ def session(master: str | None, app_name: str = "duecare run") -> Any:
         "spark.sql.execution.arrow.maxRecordsPerBatch": "20000",
         "spark.sql.adaptive.enabled": "false",  # one task per borrower partition, as asked
         "spark.ui.showConsoleProgress": "false",
-        "spark.driver.memory": os.environ.get("DUECARE_SPARK_DRIVER_MEMORY", "2g"),
+        "spark.driver.memory": get_settings().spark_driver_memory,
     }
     for key, value in conf.items():
         builder = builder.config(key, value)

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
                                "carries, left,right.")
     sim_workers: int | None = Field(default=None, ge=1, description="Processes the outcome simulator runs its "
                                     "(strategy, seed) jobs in; default the CPU count, at most 2; 1: in-process.")
+    spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$", description="`duecare run --engine "
+                                     "spark`: the Spark driver's memory (spark.driver.memory), e.g. 2g or 8g.")
     # --- people and demo
     staff_id: str | None = Field(default=None, description="Default staff id (`--as`) of `duecare visits` commands.")
     demo: bool = Field(default=False, description="1: a demo or test run (demo clock, on-screen sign-in codes, demo "
