@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -166,6 +167,7 @@ def main() -> None:
                 _drop_pg(pg, url, pg_name)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"peak_rss_mb": round(peak_mb)}))
+    shutil.rmtree(work, ignore_errors=True)  # the SQLite file, the keys and a generated portfolio
 
 
 if __name__ == "__main__":
