@@ -32,6 +32,9 @@ class Tab:
         self.context = browser.new_context(viewport=viewport, locale="zh-CN" if lang == "zh_CN" else "en-GB")
         self.context.add_cookies([{"name": "duecare_lang", "value": lang, "url": site.base}])
         self.page = self.context.new_page()
+        # generous: the suite shares two cores with other work; a slow page is not a failed one
+        self.page.set_default_timeout(120_000)
+        self.page.set_default_navigation_timeout(120_000)
         self.base, self.site, self.errors = site.base, site, []
         self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))

@@ -243,7 +243,8 @@ def approvals_page(request: Request, actor: Actor = VISITS_APPROVE, db: Session 
         waiting.append({"visit": v, "gate": gate, "lines": visitpages.gate_lines(gate),
                         "blockers": visitpages.approval_blockers(gate), "is_proposer": actor.label == v.proposed_by})
     approved = repository.list_visits(db, actor, state="approved")
-    return render(request, "console/approvals.html", waiting=waiting, approved=approved)
+    before = [*repository.list_visits(db, actor, state="proposed"), *repository.list_visits(db, actor, state="notice_sent")]
+    return render(request, "console/approvals.html", waiting=waiting, approved=approved, before=before)
 
 
 @router.get("/visits/schedule")
