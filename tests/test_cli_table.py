@@ -11,6 +11,9 @@ import typer
 from typer.testing import CliRunner
 
 from duecare import cli
+from duecare.bootstrap import Root
+from duecare.kit import clock
+from duecare.risk.batch import production_scorer
 
 
 def _first_paragraph(text: str | None) -> str:
@@ -80,5 +83,6 @@ def test_the_root_hands_commands_what_their_domain_may_not_import(monkeypatch: p
 
     monkeypatch.setitem(cli.COMMANDS, "probe", cli.Entry("Probe.", probe_domain))
     assert CliRunner().invoke(cli.app, ["probe"]).exit_code == 0
-    wiring = seen["wiring"]
-    assert isinstance(wiring, cli.Wiring) and wiring.scorer is cli._registered_scorer
+    root = seen["wiring"]
+    assert isinstance(root, Root) and root.clock is clock.SETTINGS
+    assert root.scorer is production_scorer()  # the one scorer the batch, the worker, the gate and pages use

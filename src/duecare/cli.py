@@ -183,30 +183,15 @@ app = typer.Typer(
 )
 
 
-@dataclass(frozen=True)
-class Wiring:
-    """What the entry point hands to commands whose domain sits below the part they need (`ctx.obj`)."""
-
-    scorer: Callable[[], Any]  # the registered risk model's scorer, or None when none is trained
-    simulate_diff: Callable[[], Any]  # `policy diff --simulate`: the simulator sits above policy
-
-
-def _simulate_diff() -> Any:
-    from duecare.simulate.compare import simulate_diff
-
-    return simulate_diff
-
-
-def _registered_scorer() -> Any:
-    from duecare.risk.batch import registered_scorer
-
-    return registered_scorer()
-
-
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     """duecare: lawful, humane delinquency management."""
-    ctx.obj = Wiring(scorer=_registered_scorer, simulate_diff=_simulate_diff)
+    from duecare.bootstrap import build
+    from duecare.kit import clock
+
+    root = build()  # the composition root: settings, clock, policy, scorer, channels, code sender
+    ctx.obj = root  # commands whose domain sits below a part they need take it from here
+    ctx.with_resource(clock.use(root.clock))  # every command runs on the root's clock
 
 
 err = Console(stderr=True)

@@ -56,8 +56,8 @@ class TestTheSmallestPromise:
 
 
 def _local_today(url: str):  # type: ignore[no-untyped-def]
+    from duecare.kit.clock import now
     from duecare.portal import account
-    from duecare.privacy.sessions import now
 
     with session_factory(url)() as db:
         return account.today_for(db, "B1", now())

@@ -120,6 +120,19 @@ class TestRecordCall:
             counts = [s.scalar(select(func.count()).select_from(m)) for m in (CallAnalysis, ContactEvent, Promise)]
         assert again == {**first, "created": False} and counts == [1, 1, 1]
 
+    def test_a_promise_beyond_the_strategy_horizon_keeps_the_call_but_holds_nothing(self, db_url: str) -> None:
+        with unit_of_work(db_url) as s:
+            loan = add_case(s, lang="en")
+        transcript = call("en", f"A: {OPEN['en']}", "B: I will pay 1000 on January 20.", "A: Thank you.")
+        with unit_of_work(db_url) as s:
+            saved = analyze_and_record(s, "B1", loan, transcript, "S1")["saved"]
+            assert saved["outcome"] == "ptp" and saved["promise_id"] is None  # 2027-01-20 is 69 days out (> 30)
+            assert s.scalar(select(func.count()).select_from(Promise)) == 0
+            row = s.get_one(CallAnalysis, saved["analysis_id"])
+            (followup,) = [f for f in json.loads(row.followups) if f["kind"] == "promise_incomplete"]
+            assert followup["promised_date"] == "2027-01-20" and "30 days" in followup["reason"]
+        assert decision(db_url, "B1", "2026-11-12T11:00:00-05:00")["action"] != "hold"
+
     def test_a_dispute_opens_a_dispute_hold(self, db_url: str) -> None:
         with unit_of_work(db_url) as s:
             add_case(s, lang="en")

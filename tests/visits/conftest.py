@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from duecare.kit.clock import ClockScope
 from duecare.kit.db import session_factory, unit_of_work
 from duecare.privacy.models import AuthSession
 from duecare.privacy.sessions import SESSION_COOKIE, create_session
@@ -37,6 +38,7 @@ def make_app(url: str, clock: FakeClock) -> FastAPI:
     app = FastAPI()
     app.state.session_factory = session_factory(url)
     app.state.clock = clock
+    app.add_middleware(ClockScope)  # each request runs on app.state.clock, as in the web app
     app.include_router(router)
     return app
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
-from duecare.visits import clock
 
 
 def test_pinned_clock_is_refused_outside_a_demo(monkeypatch):

@@ -12,11 +12,11 @@ from PIL import Image
 from sqlalchemy import select
 from test_pages import borrower_signs_in, staff_signs_in, token
 
+from duecare.kit import clock
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Alternative, AlternativeKind, AlternativeState
 from duecare.ledger.repository import borrower_frames
 from duecare.policy.evaluator import decide
-from duecare.visits import clock
 from duecare.visits.models import RemoteDocument, VisitCase
 
 

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from test_pages import staff_signs_in, token
 
-from duecare.kit import democlock
+from duecare.kit import clock, democlock
 from duecare.kit.errors import UserError
-from duecare.visits import clock
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from duecare.contacts.signin import outbox_code_sender
+from duecare.bootstrap import Root, build
+from duecare.kit.clock import ClockScope
 from duecare.kit.db import migrate, session_factory
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
-from duecare.privacy import auth
 from duecare.privacy.security import SecurityMiddleware, shared_store
 from duecare.tables import load_all_models
 from duecare.web import errors, openapi
@@ -53,7 +53,7 @@ def plotly_dir() -> Path:
 
 
 def serve_app(host: str, port: int, database_url: str | None, *, workers: int = 1, proxy_headers: bool = False,
-              forwarded_allow_ips: str = "127.0.0.1") -> None:
+              forwarded_allow_ips: str = "127.0.0.1", root: Root | None = None) -> None:
     """Run the app under uvicorn (blocks until Ctrl-C).
 
     `workers` > 1 starts that many uvicorn worker processes on one socket; they share sessions and rate limits
@@ -75,11 +75,13 @@ def serve_app(host: str, port: int, database_url: str | None, *, workers: int = 
         os.environ["DUECARE_DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("duecare.app.factory:create_app", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(url), **options)
+        uvicorn.run(create_app(url, root), **options)
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    url = database_url or get_settings().database_url
+def create_app(database_url: str | None = None, root: Root | None = None) -> FastAPI:
+    """The web app on `root` (the composition root's settings, clock, policy, scorer and code sender)."""
+    root = root or build()
+    url = database_url or root.settings.database_url
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,13 +94,16 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.database_url = url
     app.state.session_factory = session_factory(url)
     app.state.rate_store = shared_store(url)  # PostgreSQL: one rate limit across every worker
+    app.state.root = root
+    app.state.clock = root.clock  # ClockScope makes it current for each request (a test may replace it)
     for router in routers():
         app.include_router(router)
-    auth.use_code_sender_unless_set(outbox_code_sender)  # sign-in codes go out through the contacts outbox
+    root.install_code_sender()  # sign-in codes go out through the contacts outbox (the demo: on the page)
     app.mount("/static/vendor", StaticFiles(directory=plotly_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(DatabaseUnavailableMiddleware)  # the database not answering: 503 + Retry-After
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(ClockScope)  # each request and WebSocket runs on app.state.clock
     app.add_middleware(BodyLimitMiddleware)  # outermost: bounds every body before anything reads it
 
     errors.install(app)  # one handler per kind of error: JSON for the API, the error page for pages

@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run")
     def run_cmd(
+        ctx: typer.Context,
         as_of: Annotated[str, typer.Option("--as-of", help="Decision moment: YYYY-MM-DD (00:00 UTC) or ISO timestamp")],
         input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory (docs/data-format.md)")],
         out_dir: Annotated[Path, typer.Option("--out", help="Where features.parquet and decisions.parquet go")],
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
             n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else \
                 pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
             partitions = partitions_for(n, limit)
-        scorer = _registered_scorer() if score else None
+        scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
         if engine == "spark":
             result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master)
         else:
@@ -159,9 +160,10 @@ def _bytes(text: str) -> int:
 def _recheck_visits() -> dict[str, Any] | None:
     """The nightly re-check of every open visit (time closes gates too: a notice expires, attempts age out).
     None when there is no operational store to re-check (a file-only run)."""
+    from duecare.kit import clock
     from duecare.kit.db import migrate, unit_of_work
     from duecare.kit.settings import get_settings
-    from duecare.visits import clock, recheck
+    from duecare.visits import recheck
 
     url = get_settings().database_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -173,13 +175,6 @@ def _recheck_visits() -> dict[str, Any] | None:
         err.print(f"visit {c.visit_id}: {c.before} -> {c.after} ({', '.join(c.reasons)})")
     return {"changed": len(changes), "by_state": {s: sum(c.after == s for c in changes)
                                                   for s in sorted({c.after for c in changes})}}
-
-
-def _registered_scorer() -> Any:
-    """The production risk model's scorer (None when no model is trained)."""
-    from duecare.risk.batch import registered_scorer
-
-    return registered_scorer()
 
 
 def _rejected(rejected: pl.DataFrame, out_dir: Path) -> None:

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import alternatives, clock
+from duecare.visits import alternatives
 from duecare.visits import documents as docs
 from duecare.web.templating import render
 

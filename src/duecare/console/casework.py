@@ -59,22 +59,18 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         when = date.fromisoformat(promised)
     except ValueError:
         raise UserError("date: use YYYY-MM-DD", place="promised_date") from None
-    if not today <= when <= date.fromordinal(today.toordinal() + 60):
-        raise UserError("date: from today up to 60 days ahead", place="promised_date")
     from duecare.policy.loader import load_strategy
-    from duecare.policy.promises import promise_amount_minor
+    from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
 
+    params = load_strategy("standard").params
+    check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
     try:
-        minor = promise_amount_minor(amount, load_strategy("standard").params, None)
+        minor = promise_amount_minor(amount, params, None)
     except ValueError as exc:
         raise UserError(f"amount: {exc}", place="amount") from None
-    pid = f"PTP-{uuid.uuid4().hex[:12]}"
-    db.add(m.Promise(id=pid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
-                     promised_date=when, amount_minor=minor, status=m.PromiseStatus.OPEN, made_at=made_at))
-    db.flush()
-    record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{borrower_id}",
-                 rule_id="ptp_pending", after={"promise": pid})
-    return pid
+    return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
+                          promised_date=when, amount_minor=minor, channel="console", today=today, actor=actor,
+                          params=params, made_at=made_at)
 
 
 NOTE_MAX = 2000

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from duecare.console import inbox
+from duecare.kit import clock
 from duecare.kit.bounds import RowId
 from duecare.kit.errors import UserError
 from duecare.portal import complaints
@@ -21,7 +22,7 @@ from duecare.privacy import rights
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import clock, corrections
+from duecare.visits import corrections
 from duecare.web.templating import render
 
 router = APIRouter()

@@ -29,7 +29,7 @@ from duecare.console import (
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.contacts.preferences import get_preferences
-from duecare.kit import democlock
+from duecare.kit import clock, democlock
 from duecare.kit.errors import TransitionError, UserError
 from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
@@ -45,7 +45,6 @@ from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
-from duecare.visits import clock
 from duecare.web.i18n import request_locale
 from duecare.web.templating import render
 
@@ -60,11 +59,6 @@ VISITS_REPORT = Depends(require("visits.report"))
 POLICY = Depends(require("policy.read"))
 DASHBOARDS = Depends(require("dashboards.read"))
 AUDIT = Depends(require("audit.read"))
-
-
-def now() -> datetime:
-    """The one clock of the app (the demo's shifted clock in a demo run), as the visit API uses."""
-    return clock.now()
 
 
 def _safe_next(target: str | None) -> str:
@@ -124,7 +118,7 @@ def queue_page(request: Request, action: str = "", bucket: str = "", band: str =
                 band=band if band in ("low", "medium", "high") else "", min_overdue=max(minimum, 0), q=q,
                 matched=tuple(search.matching_borrowers(db, actor, q)),
                 sort=sort if sort in SORTS else "priority", include_idle=idle == "1" or action in ("hold", "none") or bool(q))
-    rows, total = work_queue(db, actor, now(), f)
+    rows, total = work_queue(db, actor, clock.now(), f)
     template = "console/queue_rows.html" if _fragment(request) else "console/queue.html"
     return render(request, template, rows=rows, total=total, f=f, actions=WORK_ACTIONS + ("hold", "none"),
                   sorts=SORTS, min_overdue=min_overdue)
@@ -141,7 +135,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     shown = mask_record(person, actor)
     audit_read(db, actor, f"borrower:{borrower_id}",
                ["name", "phones", "email", "address"] if sees_clear(actor) else ["masked"], purpose="case work")
-    t = now()
+    t = clock.now()
     today = account.today_for(db, borrower_id, t)
     loans = account.my_loans(db, borrower_id, t)
     return {
@@ -172,7 +166,7 @@ def log_call(borrower_id: str, request: Request, outcome: str = Form(max_length=
         raise HTTPException(404, "no such case")
     try:
         seconds = int(duration_s) if duration_s.strip() else None
-        casework.log_call(db, actor, borrower_id, loan_id or None, outcome, direction, seconds, now())
+        casework.log_call(db, actor, borrower_id, loan_id or None, outcome, direction, seconds, clock.now())
     except (UserError, ValueError) as exc:
         return render(request, "console/case.html", status_code=422, error=str(exc),
                       **_case_context(db, actor, borrower_id))
@@ -186,7 +180,7 @@ def record_promise(borrower_id: str, request: Request, promised_date: str = Form
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
-        at = now()
+        at = clock.now()
         casework.record_promise(db, actor, borrower_id, loan_id or None, promised_date, amount,
                                 account.today_for(db, borrower_id, at), at)
     except UserError as exc:
@@ -201,7 +195,7 @@ def add_note(borrower_id: str, request: Request, text: str = Form(max_length=400
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
-        casework.add_note(db, actor, borrower_id, loan_id or None, text, now())
+        casework.add_note(db, actor, borrower_id, loan_id or None, text, clock.now())
     except UserError as exc:
         return render(request, "console/case.html", status_code=422, error=str(exc),
                       **_case_context(db, actor, borrower_id))
@@ -217,7 +211,7 @@ def add_callback(borrower_id: str, request: Request, due_at: str = Form(max_leng
     b = db.get(m.Borrower, borrower_id)
     assert b is not None
     try:
-        casework.schedule_callback(db, actor, borrower_id, loan_id or None, due_at, b.timezone, text, now())
+        casework.schedule_callback(db, actor, borrower_id, loan_id or None, due_at, b.timezone, text, clock.now())
     except UserError as exc:
         return render(request, "console/case.html", status_code=422, error=str(exc),
                       **_case_context(db, actor, borrower_id))
@@ -229,7 +223,7 @@ def add_callback(borrower_id: str, request: Request, due_at: str = Form(max_leng
 def _visit_ctx(db: Session, actor: Actor) -> Any:
     from duecare.visits import service
 
-    return service.Ctx(session=db, actor=actor, at=now())
+    return service.Ctx(session=db, actor=actor, at=clock.now())
 
 
 @router.get("/visits/approvals")
@@ -373,12 +367,12 @@ def policy_diff_page(request: Request, actor: Actor = POLICY, db: Session = DB) 
     """Champion against challenger on today's store: how many loans would change action (`policy diff`)."""
     from duecare.console.policydiff import champion_challenger
 
-    return render(request, "console/policy_diff.html", **champion_challenger(db, now()))
+    return render(request, "console/policy_diff.html", **champion_challenger(db, clock.now()))
 
 
 @router.get("/dashboards")
 def dashboards_page(request: Request, actor: Actor = DASHBOARDS, db: Session = DB) -> Response:
-    d = dashboards.build(db, now())
+    d = dashboards.build(db, clock.now())
     tr = translations(request_locale(request)).gettext
     return render(request, "console/dashboards.html", d=d, figs=dashboards.figures(d, tr),
                   visit_labels=dashboards.VISIT_LABELS)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.errors import TransitionError
 from duecare.portal.video import CALL_HEADERS, ice_servers
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import clock
 from duecare.visits import video as calls
 from duecare.visits.report import EmploymentStatus, HardshipCategory, ReportRefused, Willingness
 from duecare.visits.scope import load_visit_policy
@@ -28,11 +28,6 @@ CALL = Depends(require("video.call"))
 MONEY_FIELDS = ("monthly_income", "monthly_expenses", "other_debts_monthly", "capacity_monthly")
 CHOICES = {"employment_status": [e.value for e in EmploymentStatus],
            "hardship_category": [h.value for h in HardshipCategory], "willingness": [w.value for w in Willingness]}
-
-
-def _now(request: Request) -> Any:
-    fake = getattr(request.app.state, "clock", None)
-    return fake() if fake is not None else clock.now()
 
 
 def _page(request: Request, db: Session, actor: Actor, appointment_id: str, status: int = 200,
@@ -79,7 +74,7 @@ async def video_report(appointment_id: str, request: Request, actor: Actor = CAL
     if notes:
         raw["notes"] = notes
     try:
-        calls.file_report(db, actor, appointment_id, raw, _now(request))
+        calls.file_report(db, actor, appointment_id, raw, clock.now())
     except ReportRefused as exc:
         return _page(request, db, actor, appointment_id, 422, error=str(exc), reasons=exc.reasons)
     except TransitionError as exc:

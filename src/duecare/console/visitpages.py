@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from duecare.kit import clock
 from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Borrower, Notice
 from duecare.privacy.deps import DB, require
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor
-from duecare.visits import clock, repository, scheduling, service
+from duecare.visits import repository, scheduling, service
 from duecare.visits.flows import BEFORE_VISIT
 from duecare.visits.gate import GateEvaluation
 from duecare.visits.models import ConsentForm, VisitCase

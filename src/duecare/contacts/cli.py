@@ -24,15 +24,6 @@ def _emit(row: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _scorer(ctx: typer.Context) -> Any:
-    """The registered risk model's scorer, the one `duecare run` uses (None when no model is trained). The risk
-    domain sits above contacts, so the entry point hands it down (`duecare/cli.py`, `Wiring`)."""
-    wiring = ctx.find_root().obj
-    if wiring is None:
-        raise RuntimeError("`worker` runs under duecare's entry point (duecare/cli.py wires its risk scorer)")
-    return wiring.scorer()
-
-
 @outbox.command("enqueue")
 def enqueue_cmd(
     decisions: Annotated[Path, typer.Option("--decisions", help="decisions.parquet written by `duecare run`")],
@@ -144,8 +135,7 @@ def worker_cmd(
     score: Annotated[bool, typer.Option(help="Score risk with the registered model, as `duecare run` does")] = True,
 ) -> None:
     """Deliver contact tasks: claim, re-check at send time, deliver once, record outcomes (Ctrl-C stops)."""
-    from duecare.contacts.bootstrap import channels_from_env
-    from duecare.contacts.worker import Worker, WorkerConfig
+    from duecare.contacts.worker import WorkerConfig
     from duecare.kit.db import migrate
 
     if concurrency < 1 or batch < 1 or lease_seconds <= 0:
@@ -153,7 +143,7 @@ def worker_cmd(
     migrate()
     config = WorkerConfig(lease_seconds=lease_seconds, batch=batch, max_attempts=max_attempts,
                           backoff_base_s=backoff, strategy=strategy)
-    worker = Worker(None, channels_from_env(), config, scorer=_scorer(ctx) if score else None)
+    worker = ctx.obj.worker(config, score=score)  # the composition root's channels, clock and scorer
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

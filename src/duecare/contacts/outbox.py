@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts import letters
 from duecare.contacts.models import ContactTask, DecisionRecord, TaskStatus
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.kit.localtime import local_date
 from duecare.ledger.models import Borrower, Loan
@@ -128,7 +129,7 @@ def enqueue_decisions(session: Session, decisions: pl.DataFrame, run_id: str,
                       now: datetime | None = None) -> EnqueueResult:
     """Record a run's decisions and create its contact tasks in the caller's transaction (no commit)."""
     _check_columns(decisions)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     table_d: Table = DecisionRecord.__table__  # type: ignore[assignment]
     table_t: Table = ContactTask.__table__  # type: ignore[assignment]
     recorded = sum(insert_ignoring_conflicts(session, table_d, part, table_d.c.loan_id)

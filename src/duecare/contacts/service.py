@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, InboundEvent, Suppression, SuppressionReason, TaskStatus
 from duecare.contacts.replies import OPT_OUT_CONTAINS, OPT_OUT_WORDS, WRONG_PARTY
 from duecare.contacts.repository import address_hash
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.ledger.models import ContactEvent
 from duecare.ledger.repository import borrowers_by_phone
@@ -78,7 +79,7 @@ def record_receipt(session: Session, provider: str, event_id: str, status: str, 
         raise UserError(f"receipt status {status!r} is not one of {sorted(RECEIPT_OUTCOME)}")
     if not _first_time(session, provider, event_id):
         return InboundResult("duplicate", "receipt")
-    now = datetime.now(UTC)
+    now = clock.now()
     task = _task_by_key(session, key, provider_ref)
     session.add(InboundEvent(provider=provider, event_id=event_id, kind="receipt",
                              task_id=task.id if task else None, borrower_id=task.borrower_id if task else None,
@@ -103,7 +104,7 @@ def record_reply(session: Session, provider: str, event_id: str, channel: str, s
         raise UserError(f"reply channel {channel!r}: use sms or email")
     if not _first_time(session, provider, event_id):
         return InboundResult("duplicate", "reply")
-    now = datetime.now(UTC)
+    now = clock.now()
     task = _task_by_key(session, key, None)
     if task is not None:
         borrowers: tuple[str, ...] = (task.borrower_id,)
@@ -135,7 +136,7 @@ def suppress(session: Session, channel: str, address: str, borrower_id: str | No
     h = address_hash(channel, address)
     if session.get(Suppression, (channel, h)) is None:
         session.add(Suppression(channel=channel, address_hash=h, borrower_id=borrower_id, reason=reason,
-                                at=datetime.now(UTC), source=source))
+                                at=clock.now(), source=source))
         record_audit(session, actor=f"system:{source}"[:128], action=f"contact_{reason.value}",
                      subject=f"borrower:{borrower_id or 'unknown'}", after={"channel": channel})
 
@@ -147,7 +148,7 @@ def retry_dead(session: Session, task_id: int, actor: str) -> ContactTask:
         raise UserError(f"no contact task {task_id}")
     if task.status != TaskStatus.DEAD:
         raise UserError(f"task {task_id} is {task.status.value}; only dead letters can be retried")
-    now = datetime.now(UTC)
+    now = clock.now()
     task.status = transition(task.status, TaskStatus.PENDING)
     task.attempts, task.next_attempt_at, task.attempt_id = 0, now, None
     task.lease_owner = task.lease_expires_at = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -25,6 +25,7 @@ from duecare.contacts.models import ContactTask, TaskPayload, TaskStatus
 from duecare.contacts.repository import suppressed
 from duecare.contacts.templates import Rendered, brand
 from duecare.contacts.verdict import Verdict
+from duecare.kit import clock
 from duecare.kit.i18n import N_, translate
 from duecare.kit.settings import get_settings
 from duecare.ledger.models import Borrower
@@ -80,7 +81,7 @@ def send_sign_in_code(db: Session, *, borrower_id: str, code: str, link_token: s
         record_audit(db, actor="system:signin", action="signin_code_undeliverable", subject=f"borrower:{borrower_id}",
                      after={"reason": "no phone or email that is not opted out"})
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     task = ContactTask(
         idempotency_key=task_key(borrower_id, link_token), run_id=RUN_ID, loan_id=None, borrower_id=borrower_id,
         action=ACTION, channel=channel, local_day=now.astimezone(ZoneInfo(b.timezone)).date(),

@@ -25,7 +25,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ from duecare.contacts.templates import Rendered, render
 from duecare.contacts.transactional import is_transactional, settle
 from duecare.contacts.transactional import render as render_transactional
 from duecare.contacts.verdict import Verdict
+from duecare.kit import clock as kit_clock
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy, Scorer
@@ -66,10 +67,6 @@ class WorkerConfig:
     backoff_cap_s: float = 3600.0
     idle_sleep_s: float = 1.0
     strategy: str = "standard"
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -95,26 +92,31 @@ class Worker:
 
     def __init__(self, url: str | None, channels: dict[str, Channel], config: WorkerConfig = WorkerConfig(),
                  policy: Policy | None = None, scorer: Scorer | None = None,
-                 clock: Callable[[], datetime] = now_utc, name: str | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, name: str | None = None) -> None:
         self.url = url
         self.channels = channels
         self.config = config
         self.policy = policy or Policy.default(config.strategy)
         self.scorer = scorer
-        self.clock = clock
+        self.clock = clock or kit_clock.current()  # the clock current where the worker is made (the root's)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stats = Stats()
 
     # --- the loop ------------------------------------------------------------------------------------------
     def run(self, once: bool = False, concurrency: int = 1, stop: threading.Event | None = None) -> Stats:
         stop = stop or threading.Event()
-        threads = [threading.Thread(target=self._loop, args=(f"{self.name}/{i}", once, stop), daemon=True)
+        threads = [threading.Thread(target=self._loop_on_clock, args=(f"{self.name}/{i}", once, stop), daemon=True)
                    for i in range(max(1, concurrency))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         return self.stats
+
+    def _loop_on_clock(self, owner: str, once: bool, stop: threading.Event) -> None:
+        """What the services this thread calls read as now (audit times, call-queue items) is the worker's clock."""
+        with kit_clock.use(self.clock):
+            self._loop(owner, once, stop)
 
     def _loop(self, owner: str, once: bool, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -29,6 +29,8 @@ from typing import Any
 
 from rich.console import Console
 
+from duecare.bootstrap import build
+from duecare.kit import clock
 from duecare.kit.i18n import bilingual
 
 err = Console(stderr=True)
@@ -64,7 +66,7 @@ def _step(args: list[str], env: dict[str, str]) -> str:
 def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, env: dict[str, str]) -> Path:
     portfolio, out = directory / "portfolio", directory / "out"
     marker = portfolio / "demo.json"
-    wanted = {"accounts": accounts, "seed": seed, "day": demo_now().date().isoformat()}
+    wanted = {"accounts": accounts, "seed": seed, "day": clock.now().date().isoformat()}
     if fresh or not marker.exists() or json.loads(marker.read_text()) != wanted:
         _step(["generate", "--accounts", str(accounts), "--seed", str(seed), "--as-of", str(wanted["day"]),
                "--out", str(portfolio)], env)
@@ -129,7 +131,7 @@ def pick_people(db: Any, people: DemoPeople) -> None:
     from duecare.privacy.permissions import SYSTEM, Actor
     from duecare.web.snapshot import decisions_for
 
-    now = demo_now()
+    now = clock.now()
     decided = queue_frame(decisions_for(db, SYSTEM, now))
     if decided.height == 0:
         return
@@ -248,13 +250,6 @@ def people_json(people: DemoPeople) -> dict[str, Any]:
             "visit_id": people.visit_id, "visit_candidates": people.visit_candidates}
 
 
-def demo_now() -> datetime:
-    """The demo's clock (kit/democlock.py): what every page, the workflow and the batch call "now"."""
-    from duecare.visits import clock
-
-    return clock.now()
-
-
 def _demo_environment(directory: Path) -> None:
     os.environ.setdefault("DUECARE_DATA_DIR", str(directory))
     os.environ["DUECARE_DEMO_CODES"] = "1"
@@ -286,15 +281,14 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     out = prepare_portfolio(directory, accounts, seed, fresh, env)
 
     from duecare.kit.db import migrate, unit_of_work
-    from duecare.privacy import auth
-
     migrate()
     load_decisions(out)
     people = DemoPeople()
     with unit_of_work() as db:
         people.staff = create_staff(db)
         pick_people(db, people)
-    auth.set_code_sender(auth.demo_code_sender)
+    root = build(on_screen_codes=True)  # the demo's composition root: its clock, on-screen sign-in codes
+    root.install_code_sender(unless_set=False)
     text = banner(host, port, people)
     (directory / "SIGN-INS.txt").write_text(text, encoding="utf-8")
     (directory / "demo-people.json").write_text(json.dumps(people_json(people), indent=1), encoding="utf-8")
@@ -309,7 +303,7 @@ def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int,
     try:
         from duecare.app.factory import serve_app
 
-        serve_app(host, port, None)
+        serve_app(host, port, None, root=root)
     finally:
         for p in reversed(procs):
             p.terminate()

@@ -1,8 +1,9 @@
 """Every `DUECARE_*` environment variable, typed and described in one place, with defaults for a laptop.
 
 `Settings` is the one list: `tests/kit/test_settings.py` fails when code names a `DUECARE_*` variable that is not
-declared here, or when the README's table (written by `python -m duecare.kit.settings`) misses one. Readers that
-still call `os.environ` directly are being moved onto `get_settings()` module by module.
+declared here, or when the README's table (written by `python -m duecare.kit.settings`) misses one. Code reads
+them only through `get_settings()` (the composition root, duecare/bootstrap.py, keeps the process's settings);
+`os.environ` is written only to hand settings to child processes (`serve --workers`, the demo's sandboxes).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from duecare.kit import clock as kit_clock
 from duecare.kit.errors import UserError
 from duecare.ledger.synth import arrow, params, tables
 from duecare.ledger.synth.borrowers import borrowers
@@ -90,7 +91,7 @@ def generate(accounts: int, seed: int, out: Path, jurisdiction: str = "cn", as_o
                         place="--jurisdiction")
     if partition_size < 1:
         raise UserError("partition size must be at least 1", place="partition_size")
-    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    as_of = as_of or kit_clock.today()
     began = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     used = (0, 1, 2) if jurisdiction == "mixed" else (params.JURISDICTIONS.index(jurisdiction),)

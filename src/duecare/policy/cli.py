@@ -133,7 +133,7 @@ def diff(
     for row in table.to_dicts():
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     if simulate:
-        outcome = ctx.obj.simulate_diff()(old, new, input_dir, days, seeds)
+        outcome = ctx.find_root().obj.simulate_diff(old, new, input_dir, days, seeds)
         sim = Table(title=f"simulated {days} days × {seeds} seeds: mean, and new − old with its 95% interval")
         for col in ("metric", old, new, "new − old"):
             sim.add_column(col)

@@ -5,7 +5,8 @@ models on load; `duecare policy test` runs the examples (each rule firing in one
 
 Outcome: `accepted`; a `counter_offer` (the nearest plan the rules allow, with the rules that the proposal
 missed); or `referred` to a specialist when no plan within the rules is affordable (hardship review). The portal
-records proposals and turns an accepted plan into promises to pay (`portal.plans`).
+records proposals and turns an accepted plan into promises to pay (`portal.plans`, through
+`policy.promises.record_promise`); this is the one implementation of the rules, for the portal and `policy test`.
 """
 
 from __future__ import annotations
@@ -206,10 +207,36 @@ def equal_plan(total_minor: int, months: int, first: date) -> list[Instalment]:
     return out
 
 
-def evaluate(proposed: list[Instalment], overdue_minor: int, today: date,
-             afford: Affordability | None, rules: PlanRules | None = None) -> Evaluation:
-    """Check each rule, collecting every miss (not only the first); then find the nearest allowed plan."""
+Month = tuple[int, int]
+
+
+def committed_by_month(upcoming: list[Instalment]) -> dict[Month, int]:
+    """The contractual instalments still falling due (their unpaid part), summed per calendar month."""
+    out: dict[Month, int] = {}
+    for i in upcoming:
+        out[(i.date.year, i.date.month)] = out.get((i.date.year, i.date.month), 0) + i.amount_minor
+    return out
+
+
+def free_for_plan(affordable: int | None, committed: dict[Month, int], today: date,
+                  rules: PlanRules | None = None) -> int | None:
+    """What is left each month for a plan once the contractual instalments still falling due are paid: the
+    affordable amount less the largest month of those instalments within the plan's maximum term."""
+    if affordable is None:
+        return None
     rules = rules or plan_rules()
+    horizon = {(d.year, d.month) for d in (add_months(today, k) for k in range(rules.max_term_months + 1))}
+    return max(affordable - max((v for k, v in committed.items() if k in horizon), default=0), 0)
+
+
+def evaluate(proposed: list[Instalment], overdue_minor: int, today: date,
+             afford: Affordability | None, rules: PlanRules | None = None,
+             upcoming: list[Instalment] | None = None) -> Evaluation:
+    """Check each rule, collecting every miss (not only the first); then find the nearest allowed plan.
+    `upcoming`: the borrower's contractual instalments still falling due; each month's plan payment plus those
+    must stay within what is affordable (PL03)."""
+    rules = rules or plan_rules()
+    committed = committed_by_month(upcoming or [])
     missed: list[str] = []
     plan = sorted(proposed, key=lambda i: i.date)
     if not plan or plan[0].date < today or plan[0].date > today + timedelta(days=rules.first_within_days) \
@@ -223,20 +250,20 @@ def evaluate(proposed: list[Instalment], overdue_minor: int, today: date,
     if sum(i.amount_minor for i in plan) < overdue_minor:
         missed.append("PL04_covers_overdue")
     affordable = afford.monthly_minor(rules) if afford is not None else None
-    if affordable is not None and plan and _max_monthly(plan) > affordable:
+    if affordable is not None and plan and _max_monthly(plan, committed) > affordable:
         missed.append("PL03_affordable")
     if afford is None:
-        missed.append("questionnaire_missing")
+        missed.append(QUESTIONNAIRE_MISSING)
     if not missed:
         return Evaluation("accepted", [], [], affordable)
-    return _counter(missed, overdue_minor, today, plan, affordable, rules)
+    return _counter(missed, overdue_minor, today, plan, free_for_plan(affordable, committed, today, rules), rules)
 
 
-def _max_monthly(plan: list[Instalment]) -> int:
-    per_month: dict[tuple[int, int], int] = {}
+def _max_monthly(plan: list[Instalment], committed: dict[Month, int] | None = None) -> int:
+    per_month: dict[Month, int] = {}
     for i in plan:
         per_month[(i.date.year, i.date.month)] = per_month.get((i.date.year, i.date.month), 0) + i.amount_minor
-    return max(per_month.values())
+    return max(v + (committed or {}).get(k, 0) for k, v in per_month.items())
 
 
 def _counter(missed: list[str], overdue_minor: int, today: date, plan: list[Instalment],

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.ledger.models import Alternative
 from duecare.portal import notices
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import alternatives, clock
+from duecare.visits import alternatives
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -24,11 +25,6 @@ WRITE = Depends(require("portal.write"))
 # Where the borrower goes to do the alternative they chose.
 NEXT_PAGE = {"questionnaire": "/portal/hardship", "plan": "/portal/plan", "documents": "/portal/documents",
              "video": "/portal/video", "phone_appointment": "/portal/video?mode=phone"}
-
-
-def now(request: Request) -> Any:
-    fake = getattr(request.app.state, "clock", None)
-    return fake() if fake is not None else clock.now()
 
 
 def context(db: Session, borrower_id: str) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def choose_alternative(notice_id: str, request: Request, kind: str = Form(max_le
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
         raise HTTPException(404, "no such notice")
-    alternatives.choose(db, actor.id, kind, now(request), notice_id=notice.id, loan_id=notice.loan_id)
+    alternatives.choose(db, actor.id, kind, clock.now(), notice_id=notice.id, loan_id=notice.loan_id)
     return RedirectResponse(NEXT_PAGE[kind], status_code=303)
 
 

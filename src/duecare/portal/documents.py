@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from duecare.kit import clock
 from duecare.kit.i18n import bilingual
-from duecare.portal.alternatives import now
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import alternatives
@@ -43,7 +43,7 @@ async def documents_upload(request: Request, actor: Actor = WRITE, db: Session =
         if not isinstance(upload, UploadFile):
             raise docs.DocumentRefused("no_file", bilingual("choose a file to upload"))
         data = await upload.read(rules.max_bytes + 1)
-        stored = docs.store(db, actor.id, kind, data, now(request))
+        stored = docs.store(db, actor.id, kind, data, clock.now())
     except docs.DocumentRefused as exc:
         if "text/html" not in request.headers.get("accept", ""):
             raise  # the API's error answer (web.errors): its status, message and code

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from duecare.contacts import preferences
+from duecare.kit import clock
 from duecare.kit.bounds import RowId
 from duecare.kit.errors import UserError
 from duecare.kit.i18n import LANG_COOKIE
@@ -31,7 +31,7 @@ from duecare.payments.callback import signed_payment_callback
 from duecare.payments.models import PaymentIntent
 from duecare.policy.guardrails import contact_window
 from duecare.policy.loader import load_pack, load_strategy
-from duecare.policy.promises import promise_amount_minor
+from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
 from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights, terms
 from duecare.portal import alternatives as remote_alternatives
 from duecare.portal.models import PlanProposal
@@ -49,7 +49,7 @@ from duecare.privacy.security import (
     RateLimiter,
 )
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
-from duecare.visits import clock, corrections
+from duecare.visits import corrections
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -60,13 +60,6 @@ WRITE = Depends(require("portal.write"))
 RIGHTS = Depends(require("rights.request"))
 REVIEW = Depends(require("review.request"))
 PAYMENT_CALLBACK = Depends(signed_payment_callback)
-
-
-def now(request: Request | None = None) -> datetime:
-    """The one clock of the app: a test's clock on `app.state.clock`, else the workflow's (the demo's shifted
-    clock in a demo run), as the visit API uses."""
-    fake = getattr(request.app.state, "clock", None) if request is not None else None
-    return fake() if fake is not None else clock.now()
 
 
 def _ip(request: Request) -> str:
@@ -154,7 +147,7 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
         # pages in the borrower's own language (notices are written in it), until they switch
         response.set_cookie(LANG_COOKIE, "en" if str(borrower.language) == "en" else "zh_CN",
                             max_age=365 * 24 * 3600, samesite="lax", path="/")
-    activity.record_sign_in(db, candidate, now(request))  # audited; not a contact (portal/activity.py)
+    activity.record_sign_in(db, candidate, clock.now())  # audited; not a contact (portal/activity.py)
     return response
 
 
@@ -162,26 +155,26 @@ def signin_verify(request: Request, phone: str = Form(max_length=40), code: str 
 
 @router.get("")
 def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loans = account.my_loans(db, actor.id, now(request))
+    loans = account.my_loans(db, actor.id, clock.now())
     open_notices = [n for n in notices.notices_of(db, actor.id) if n.state == "none"]
     return render(request, "portal/home.html", loans=loans, open_notices=open_notices,
                   questionnaire=hardship.latest(db, actor.id) is not None,
-                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, now(request))))
+                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, clock.now())))
 
 
 @router.get("/loans/{loan_id}")
 def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loan = account.loan_of(db, actor.id, loan_id, now(request))
+    loan = account.loan_of(db, actor.id, loan_id, clock.now())
     if loan is None:
         raise HTTPException(404, "no such loan")
     return render(request, "portal/loan.html", loan=loan,
-                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, now(request))))
+                  commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, clock.now())))
 
 
 @router.get("/loans/{loan_id}/terms")
 def loan_terms_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     """The contract terms in plain words: costs, what a missed payment leads to, rights, free help."""
-    loan = account.loan_of(db, actor.id, loan_id, now(request))
+    loan = account.loan_of(db, actor.id, loan_id, clock.now())
     if loan is None:
         raise HTTPException(404, "no such loan")
     return render(request, "portal/terms.html", terms=terms.terms_of(db, actor.id, loan))
@@ -222,7 +215,7 @@ def notice_decision(notice_id: str, request: Request, decision: str = Form(max_l
         raise HTTPException(404, "no such notice")
     if decision not in notices.DECISIONS:
         raise HTTPException(422, "decision: granted, declined or withdrawn")
-    stopped = notices.decide(db, actor.id, notice, decision, now(request), evidence=f"portal session {_ip(request)}")
+    stopped = notices.decide(db, actor.id, notice, decision, clock.now(), evidence=f"portal session {_ip(request)}")
     return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
 
 
@@ -248,7 +241,7 @@ async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Se
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()[:10]]) from None
     except ValueError:
         raise UserError("the body must be JSON", place="body") from None
-    t = now(request)
+    t = clock.now()
     saved = preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
     activity.record_contact(db, actor.id, t, "contact_preferences")  # the borrower is reached
     return JSONResponse(saved.model_dump(mode="json"))
@@ -286,7 +279,7 @@ async def callback_hours_submit(request: Request, actor: Actor = WRITE, db: Sess
     except (ValueError, ValidationError):
         return render(request, "portal/callback_hours.html", status_code=422, error="hours_invalid",
                       **_hours_context(db, actor.id))
-    t = now(request)
+    t = clock.now()
     preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
     activity.record_contact(db, actor.id, t, "contact_preferences")
     return _back("/portal/callback-hours", "hours_saved" if hours else "hours_cleared")
@@ -309,7 +302,7 @@ async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = 
     except UserError as exc:
         return render(request, "portal/hardship.html", status_code=422, answers=None, form=data, error=str(exc),
                       reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
-    t = now(request)
+    t = clock.now()
     hardship.save(db, actor.id, answers, t)
     activity.record_contact(db, actor.id, t, "hardship_questionnaire")
     activity.open_hardship_review(db, actor.id, t, answers.reason)
@@ -340,7 +333,7 @@ def _plan_rows(form: Any) -> list[Instalment]:
 def _plan_context(db: Session, actor: Actor, request: Request) -> dict[str, Any]:
     """The loans a plan can cover, every rule, and the affordable amount worked out from the questionnaire,
     less the contractual instalments still falling due on every loan of the borrower."""
-    t = now(request)
+    t = clock.now()
     mine = account.my_loans(db, actor.id, t)
     today = account.today_for(db, actor.id, t)
     rules = plans.plan_rules()
@@ -378,7 +371,7 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
     except UserError as exc:
         return render(request, "portal/plan.html", status_code=422, result=None, error=str(exc), loan=loan, **ctx)
     answers = ctx["answers"]
-    t = now(request)
+    t = clock.now()
     result = plans.evaluate(proposed, loan.overdue_minor, ctx["today"],
                             answers.affordability() if answers else None, upcoming=ctx["upcoming"])
     row = plans.record_proposal(db, actor.id, loan.loan_id, proposed, result, t)
@@ -396,7 +389,7 @@ def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRI
     if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:
         raise HTTPException(404, "no such counter-offer")
     counter = [Instalment(date.fromisoformat(i["date"]), int(i["amount_minor"])) for i in json.loads(row.counter)]
-    t = now(request)
+    t = clock.now()
     accepted = plans.Evaluation("accepted", [], counter)
     new = plans.record_proposal(db, actor.id, row.loan_id, counter, accepted, t)
     activity.record_contact(db, actor.id, t, "plan_accepted", row.loan_id)
@@ -408,43 +401,40 @@ def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRI
 
 @router.get("/promise")
 def promise_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
+    loans = [ln for ln in account.my_loans(db, actor.id, clock.now()) if ln.overdue_minor > 0]
     return render(request, "portal/promise.html", loans=loans)
 
 
 @router.post("/promise")
 def promise_submit(request: Request, loan_id: str = Form(max_length=64), promised_date: str = Form(max_length=10),
                    amount: str = Form(max_length=20), actor: Actor = WRITE, db: Session = DB) -> Response:
-    loans = [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.overdue_minor > 0]
+    loans = [ln for ln in account.my_loans(db, actor.id, clock.now()) if ln.overdue_minor > 0]
     loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
     if loan is None:
         raise HTTPException(404, "no such loan with an overdue amount")
+    params = load_strategy("standard").params
     try:
         when = date.fromisoformat(promised_date)
-        today = account.today_for(db, actor.id, now(request))
-        if not today <= when <= date.fromordinal(today.toordinal() + 30):
-            raise ValueError
+        today = account.today_for(db, actor.id, clock.now())
+        check_promised_date(params, today, when)  # the strategy's one horizon rule
         Decimal(amount.replace(",", "").strip())
-    except (ValueError, InvalidOperation):
+    except (ValueError, InvalidOperation, UserError):
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_invalid")
     try:
-        minor = promise_amount_minor(amount, load_strategy("standard").params, loan.overdue_minor)
+        minor = promise_amount_minor(amount, params, loan.overdue_minor)
     except ValueError:
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_too_small")
-    pid = f"PTP-{uuid.uuid4().hex[:12]}"
-    db.add(m.Promise(id=pid, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
-                     status=m.PromiseStatus.OPEN, made_at=now(request)))
-    db.flush()
-    activity.record_contact(db, actor.id, now(request), "promise", loan_id, outcome="ptp")
-    record_audit(db, actor=actor, action="promise_recorded", subject=f"borrower:{actor.id}", rule_id="ptp_pending",
-                 after={"promise": pid, "channel": "portal"})
+    t = clock.now()
+    record_promise(db, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
+                   channel="portal", today=today, actor=actor, params=params, made_at=t)
+    activity.record_contact(db, actor.id, t, "promise", loan_id, outcome="ptp")
     return _back("/portal", "promise")
 
 
 # --- paying through the lender's payment provider (duecare/payments) ---------------------------------------
 
 def _payable(db: Session, actor: Actor, request: Request) -> list[account.LoanView]:
-    return [ln for ln in account.my_loans(db, actor.id, now(request)) if ln.balance_minor > 0]
+    return [ln for ln in account.my_loans(db, actor.id, clock.now()) if ln.balance_minor > 0]
 
 
 def _callback_url(request: Request) -> str:
@@ -504,7 +494,7 @@ def pay_submit(request: Request, loan_id: str = Form(max_length=64), amount: str
         return _may_post_to_provider(render(request, "portal/pay.html", status_code=422, error="pay_amount", **ctx))
     try:
         _, url = payments.start(db, provider, borrower_id=actor.id, loan_id=loan.loan_id, amount_minor=minor,
-                                currency=loan.currency, at=now(request),
+                                currency=loan.currency, at=clock.now(),
                                 return_url=str(request.base_url).rstrip("/") + "/portal/pay/return",
                                 callback_url=_callback_url(request))
     except ProviderUnavailable:
@@ -520,7 +510,7 @@ def pay_return(request: Request, intent: str = "", actor: Actor = READ, db: Sess
     row = payments.intent_of(db, actor.id, intent[:64])
     if row is None:
         raise HTTPException(404, "no such payment")
-    loan = account.loan_of(db, actor.id, row.loan_id, now(request))
+    loan = account.loan_of(db, actor.id, row.loan_id, clock.now())
     return render(request, "portal/pay_return.html", intent=row, loan=loan)
 
 
@@ -538,12 +528,12 @@ async def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK,
     except ValueError:
         return JSONResponse({"error": "the body must be a JSON object"}, status_code=422)
     try:
-        done = payments.confirm(db, body, now(request))
+        done = payments.confirm(db, body, clock.now())
     except payments.CallbackRejected as exc:
         return JSONResponse({"error": exc.reason}, status_code=exc.status)
     paid = db.get(PaymentIntent, done.intent_id) if done.recorded else None
     if paid is not None:  # the borrower's own action in the portal: an inbound contact on their timeline
-        activity.record_contact(db, paid.borrower_id, now(request), "payment", loan_id=paid.loan_id)
+        activity.record_contact(db, paid.borrower_id, clock.now(), "payment", loan_id=paid.loan_id)
     return JSONResponse({"intent": done.intent_id, "state": done.state, "recorded": done.recorded,
                          "duplicate": done.duplicate, "payment": done.payment_id})
 
@@ -578,7 +568,7 @@ def data_export(actor: Actor = RIGHTS, db: Session = DB) -> JSONResponse:
 def data_request(request: Request, kind: str = Form(max_length=16), details: str = Form("", max_length=2000),
                  actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
-        rights.request_change(db, actor.id, kind, details, now(request))
+        rights.request_change(db, actor.id, kind, details, clock.now())
     except UserError as exc:
         return _data_page(request, db, actor, 422, error=str(exc))
     return _back("/portal/data", "request")
@@ -590,7 +580,7 @@ def visit_report_correction(request: Request, visit: str = Form(max_length=64), 
                             actor: Actor = RIGHTS, db: Session = DB) -> Response:
     """Ask for one fact of a visit report to be corrected; a person reviews it (PIPL Art. 46)."""
     try:
-        corrections.request(db, actor.id, visit, field, value, reason, now(request))
+        corrections.request(db, actor.id, visit, field, value, reason, clock.now())
     except UserError as exc:
         return _data_page(request, db, actor, 422, error=str(exc))
     return _back("/portal/data", "request")
@@ -598,7 +588,7 @@ def visit_report_correction(request: Request, visit: str = Form(max_length=64), 
 
 def _reply_by(db: Session, borrower_id: str) -> date:
     """The day by which a complaint made now is answered (portal/complaints.py), in the borrower's calendar."""
-    return complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), account.today_for(db, borrower_id, now()))
+    return complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), account.today_for(db, borrower_id, clock.now()))
 
 
 @router.get("/complaint")
@@ -611,7 +601,7 @@ def complaint_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) ->
 def complaint_submit(request: Request, category: str = Form(max_length=32), text: str = Form(max_length=4000),
                      actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
-        rights.complain(db, actor.id, category, text, now(request))
+        rights.complain(db, actor.id, category, text, clock.now())
     except UserError as exc:
         return render(request, "portal/complaint.html", status_code=422, categories=rights.COMPLAINT_CATEGORIES,
                       error=str(exc), text=text, reply_by=_reply_by(db, actor.id))
@@ -622,7 +612,7 @@ def complaint_submit(request: Request, category: str = Form(max_length=32), text
 def decisions_page(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     from duecare.web.explain import borrower_explanations
 
-    return render(request, "portal/decisions.html", items=borrower_explanations(db, actor, now(request)),
+    return render(request, "portal/decisions.html", items=borrower_explanations(db, actor, clock.now()),
                   reviews=rights.reviews_of(db, actor.id))
 
 
@@ -631,7 +621,7 @@ def decisions_review(request: Request, loan_id: str = Form(max_length=64), reaso
                      actor: Actor = REVIEW, db: Session = DB) -> Response:
     from duecare.web.explain import borrower_explanations
 
-    item = next((i for i in borrower_explanations(db, actor, now(request)) if i["loan_id"] == loan_id), None)
+    item = next((i for i in borrower_explanations(db, actor, clock.now()) if i["loan_id"] == loan_id), None)
     if item is None:
         raise HTTPException(404, "no such decision")
     rights.ask_review(db, actor.id, item["ref"], item["summary"], reason)

@@ -19,11 +19,12 @@ from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisco
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
-from duecare.portal.alternatives import now
+from duecare.kit.settings import get_settings
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import alternatives, clock
+from duecare.visits import alternatives
 from duecare.visits import video as calls
 from duecare.web.templating import render
 
@@ -40,7 +41,7 @@ MAX_MESSAGE = 64 * 1024  # an SDP offer with candidates is a few KB
 @router.get("/portal/video")
 def video_page(request: Request, mode: str = "video", actor: Actor = READ, db: Session = DB) -> Response:
     mode = "phone" if mode == "phone" else "video"
-    return render(request, "portal/video_book.html", mode=mode, slots=calls.slots(db, actor.id, now(request)),
+    return render(request, "portal/video_book.html", mode=mode, slots=calls.slots(db, actor.id, clock.now()),
                   appointments=calls.of_borrower(db, actor.id))
 
 
@@ -49,7 +50,7 @@ def video_book(request: Request, slot: str = Form(max_length=40), mode: str = Fo
                actor: Actor = WRITE, db: Session = DB) -> Response:
     try:
         start = datetime.fromisoformat(slot)
-        appt = calls.book(db, actor.id, mode, start, now(request))
+        appt = calls.book(db, actor.id, mode, start, clock.now())
     except ValueError:
         raise UserError("choose one of the times shown", place="slot") from None
     return RedirectResponse(f"/portal/video/{appt.id}", status_code=303)
@@ -61,21 +62,19 @@ def video_call_page(appointment_id: str, request: Request, actor: Actor = READ, 
     opens, _ = calls.join_window(appt)
     token = calls.join_token(appt, f"borrower:{actor.id}") if appt.call_consent_at else ""
     response = render(request, "portal/video_call.html", appt=appt, token=token, opens=opens,
-                      is_open=now(request) >= opens, ice=ice_servers())
+                      is_open=clock.now() >= opens, ice=ice_servers())
     response.headers.update(CALL_HEADERS)
     return response
 
 
 @router.post("/portal/video/{appointment_id}/consent")
 def video_consent(appointment_id: str, request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
-    calls.consent_to_call(db, actor.id, appointment_id, now(request))
+    calls.consent_to_call(db, actor.id, appointment_id, clock.now())
     return RedirectResponse(f"/portal/video/{appointment_id}", status_code=303)
 
 
 def ice_servers() -> str:
     """The ICE servers the browsers use, as JSON (empty on a LAN or loopback; see docs/video.md for TURN)."""
-    from duecare.kit.settings import get_settings
-
     return get_settings().ice_servers
 
 
@@ -91,8 +90,7 @@ async def signalling(ws: WebSocket, appointment_id: str) -> None:
         await ws.close(code=4403, reason="cross-origin")
         return
     factory = ws.app.state.session_factory
-    fake = getattr(ws.app.state, "clock", None)
-    at = fake() if fake is not None else clock.now()
+    at = clock.now()
     with factory() as db:
         try:
             who = calls.admit(db, appointment_id, ws.query_params.get("token", ""), at)
@@ -116,7 +114,7 @@ async def signalling(ws: WebSocket, appointment_id: str) -> None:
             kind = message.get("type")
             if kind == "connected":
                 with factory() as db:
-                    calls.mark_connected(db, appointment_id, fake() if fake is not None else clock.now())
+                    calls.mark_connected(db, appointment_id, clock.now())
                     db.commit()
                 continue
             if kind in ("offer", "answer", "candidate", "bye", "media"):

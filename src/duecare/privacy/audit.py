@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from duecare.kit import clock
 from duecare.privacy.checkpoints import (
     Checkpoint,
     chain_label,
@@ -157,7 +158,7 @@ def record_audit(
 ) -> None:
     """Record one event, linked into the chain when the transaction commits (not before: see the module).
     `before`/`after` are states; only their digests are stored (no personal data)."""
-    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    when = (at or clock.now()).astimezone(UTC).isoformat(timespec="microseconds")
     fields: dict[str, Any] = {
         "at": when,
         "actor": _actor_label(actor),
@@ -193,7 +194,7 @@ def record_audits(session: Session, entries: list[Entry], at: datetime | None = 
     if not entries:
         return
     head = _lock_head(session)
-    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    when = (at or clock.now()).astimezone(UTC).isoformat(timespec="microseconds")
     key = chain_key()
     seq, prev = head.seq, head.hash
     events = []

@@ -19,13 +19,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+# Lockouts and sign-in codes expire on real time, as sessions do (privacy/sessions.py).
+from duecare.kit.clock import SYSTEM
 from duecare.kit.errors import UserError
 from duecare.kit.fields import keyed_hash
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import BorrowerCode, StaffUser
 from duecare.privacy.permissions import STAFF_ROLES
 from duecare.privacy.security import CODE_PER_ACCOUNT, CODE_PER_IP, CODE_PER_PHONE, GHOST_LOCKS
-from duecare.privacy.sessions import aware, now
+from duecare.privacy.sessions import aware
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -51,7 +53,7 @@ def create_staff(
         raise UserError(f"unknown staff role {role!r}; use one of {', '.join(STAFF_ROLES)}")
     user = StaffUser(
         id=id, username=username, role=role, password_hash=hash_password(password),
-        display_name=display_name, failed_logins=0, active=True, created_at=now(),
+        display_name=display_name, failed_logins=0, active=True, created_at=SYSTEM.now(),
     )  # fmt: skip
     db.add(user)
     db.flush()
@@ -100,7 +102,7 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
             _hasher.verify(_DUMMY_HASH, password)
         record_audit(db, actor="anonymous", action="login_failed", subject="staff:unknown")
         return _ghost_attempt(username)
-    t = now()
+    t = SYSTEM.now()
     if user.locked_until is not None and aware(user.locked_until) > t:
         record_audit(db, actor="anonymous", action="login_refused_locked", subject=f"staff:{user.id}")
         return LoginResult(None, "locked", aware(user.locked_until))
@@ -126,7 +128,7 @@ def authenticate_staff(db: Session, username: str, password: str) -> LoginResult
 def reauthenticate(db: Session, user: StaffUser, password: str, code: str | None) -> bool:
     """A signed-in staff member proves again who they are (password, and TOTP when on) before changing TOTP;
     failures count towards the lockout like a sign-in."""
-    t = now()
+    t = SYSTEM.now()
     if user.locked_until is not None and aware(user.locked_until) > t:
         return False
     try:
@@ -159,7 +161,7 @@ def verify_totp(db: Session, user: StaffUser, code: str, at: datetime | None = N
     if not user.totp_secret or not code.isdigit() or len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)
-    t = at or now()
+    t = at or SYSTEM.now()
     step_now = int(t.timestamp()) // 30
     for step in (step_now - 1, step_now, step_now + 1):
         if hmac.compare_digest(totp.at(step * 30), code):
@@ -239,7 +241,7 @@ def code_request_allowed(ip: str, phone: str, borrower_id: str | None) -> bool:
 def issue_code(db: Session, borrower_id: str) -> IssuedCode:
     """A fresh code sent through the port; only hashes are stored. Codes already sent stay valid until they
     expire or one is used: a request by someone else never voids the code the borrower holds."""
-    t = now()
+    t = SYSTEM.now()
     code = f"{secrets.randbelow(10**6):06d}"
     link = secrets.token_urlsafe(32)
     db.add(
@@ -259,7 +261,7 @@ def issue_code(db: Session, borrower_id: str) -> IssuedCode:
 def verify_code(db: Session, borrower_id: str, code: str) -> bool:
     """True once for a right, fresh code. Wrong tries count against every live code of the borrower together,
     so holding several live codes never buys more guesses: after 5 wrong tries they all die."""
-    t = now()
+    t = SYSTEM.now()
     live = [row for row in db.execute(
         select(BorrowerCode)
         .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
@@ -286,7 +288,7 @@ def verify_code(db: Session, borrower_id: str, code: str) -> bool:
 
 def code_tries_left(db: Session, borrower_id: str) -> int:
     """How many more wrong tries the borrower's live codes allow (0: none is live; ask for a new one)."""
-    t = now()
+    t = SYSTEM.now()
     live = [row for row in db.execute(
         select(BorrowerCode)
         .where(BorrowerCode.borrower_id == borrower_id, BorrowerCode.used_at.is_(None))
@@ -303,7 +305,7 @@ def verify_link(db: Session, link_token: str) -> str | None:
     row = db.execute(
         select(BorrowerCode).where(BorrowerCode.link_hash == keyed_hash(f"signin-link:{link_token}", "text"))
     ).scalar_one_or_none()
-    t = now()
+    t = SYSTEM.now()
     if row is None or row.used_at is not None or aware(row.expires_at) <= t:
         return None
     row.used_at = t

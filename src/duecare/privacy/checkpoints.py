@@ -17,7 +17,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.fields import get_keyring
 from duecare.kit.settings import get_settings
 
@@ -81,7 +81,7 @@ class Checkpoint:
 
 def append_checkpoint(chain: str, seq: int, head: str, path: Path | None = None) -> Checkpoint:
     """Sign a head and append it as one line (a single write on an O_APPEND file: whole lines only)."""
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    at = clock.now().isoformat(timespec="microseconds")
     sig = base64.b64encode(_signing_key().sign(_payload(chain, seq, head, at))).decode()
     record = {"chain": chain, "seq": seq, "hash": head, "at": at, "sig": sig}
     target = path or checkpoint_path()

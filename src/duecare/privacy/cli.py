@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from duecare.kit import clock
 from duecare.kit.db import get_engine, migrate, unit_of_work
 from duecare.kit.errors import UserError
 
@@ -103,7 +104,7 @@ def retention_run(
     from duecare.privacy.retention import run_retention
 
     try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+        day = date.fromisoformat(as_of) if as_of else clock.now().date()
     except ValueError:
         raise UserError(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD") from None
     migrate()

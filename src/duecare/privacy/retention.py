@@ -11,7 +11,7 @@ index, sign-in codes and sessions, and records a `retention_actions` row and an 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy import Table, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.db import Base, require_all_models
 from duecare.kit.fields import PersonalText
 from duecare.privacy.audit import record_audit
@@ -224,7 +225,7 @@ def run_retention(db: Session, as_of: date, dry_run: bool = False) -> list[Verdi
     verdicts = assess(db, as_of)
     if dry_run:
         return verdicts
-    now = datetime.now(UTC)
+    now = clock.now()
     for v in verdicts:
         if v.action != "anonymise":
             continue

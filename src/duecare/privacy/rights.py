@@ -6,12 +6,13 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.db import Base, require_all_models
 from duecare.kit.errors import UserError
 from duecare.privacy import rights_records
@@ -66,7 +67,7 @@ def create_request(db: Session, actor: Actor, borrower_id: str, kind: str, detai
                    received_at: datetime | None = None) -> SubjectRequest:  # fmt: skip
     if kind not in ("access", "correction", "deletion"):
         raise UserError(f"request kind {kind!r} unknown; use access, correction or deletion")
-    received = received_at or datetime.now(UTC)
+    received = received_at or clock.now()
     jur = _jurisdiction(db, borrower_id)
     due, source = deadline_for(jur, received.date())
     req = SubjectRequest(borrower_id=borrower_id, kind=kind, status="received", jurisdiction=jur,
@@ -95,7 +96,7 @@ def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     loan_ids = list(db.execute(select(Loan.id).where(Loan.borrower_id == borrower_id)).scalars())
     out: dict[str, Any] = {
         "borrower_id": borrower_id,
-        "generated_at": datetime.now(UTC).isoformat(),
+        "generated_at": clock.now().isoformat(),
         "tables": {},
     }
     conn = db.connection()
@@ -163,7 +164,7 @@ def apply_correction(db: Session, actor: Actor, request_id: int, field: str, val
 
             db.flush()
             set_names(db, [(borrower.id, value)])
-    req.status, req.handled_by, req.closed_at = "completed", actor.id, datetime.now(UTC)
+    req.status, req.handled_by, req.closed_at = "completed", actor.id, clock.now()
     req.outcome = f"corrected {field}"
     record_audit(
         db,
@@ -181,12 +182,12 @@ def apply_correction(db: Session, actor: Actor, request_id: int, field: str, val
 def handle_deletion(db: Session, actor: Actor, request_id: int, as_of: date | None = None) -> SubjectRequest:
     """Delete (anonymise) if no lawful reason to keep applies; otherwise refuse with the reasons (PIPL 47, 50)."""
     req = _open_request(db, request_id, "deletion")
-    as_of = as_of or datetime.now(UTC).date()
+    as_of = as_of or clock.now().date()
     req.status = "in_progress"  # so the open request itself is not a reason to keep
     db.flush()
     verdict = assess(db, as_of, [req.borrower_id])[0]
     reasons = [r for r in verdict.reasons if r != "data-subject request open"]
-    req.handled_by, req.closed_at = actor.id, datetime.now(UTC)
+    req.handled_by, req.closed_at = actor.id, clock.now()
     if reasons:
         req.status = "refused"
         req.outcome = (
@@ -216,7 +217,7 @@ def handle_deletion(db: Session, actor: Actor, request_id: int, as_of: date | No
 def request_review(db: Session, actor: Actor, borrower_id: str, decision_ref: str, summary: str | None,
                    reason: str | None) -> ReviewRequest:  # fmt: skip
     review = ReviewRequest(borrower_id=borrower_id, decision_ref=decision_ref, decision_summary=summary,
-                           reason=reason, status="pending", requested_at=datetime.now(UTC))  # fmt: skip
+                           reason=reason, status="pending", requested_at=clock.now())  # fmt: skip
     db.add(review)
     db.flush()
     record_audit(
@@ -238,7 +239,7 @@ def resolve_review(db: Session, actor: Actor, review_id: int, outcome: str, note
     if review is None or review.status != "pending":
         raise UserError(f"no pending review {review_id}")
     review.status, review.reviewer_id, review.reviewer_note = outcome, actor.id, note
-    review.reviewed_at = datetime.now(UTC)
+    review.reviewed_at = clock.now()
     record_audit(
         db,
         actor=actor,

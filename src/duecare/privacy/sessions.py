@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+# Session lifetimes run on real time (kit.clock.SYSTEM), never on the demo's shifted clock: advancing the demo
+# by days must not sign everyone out, and a pinned clock would never expire a session.
+from duecare.kit.clock import SYSTEM
 from duecare.kit.settings import get_settings
 from duecare.privacy.models import AuthSession
 
@@ -19,10 +22,6 @@ SESSION_COOKIE = "duecare_session"
 CSRF_COOKIE = "duecare_csrf"
 ABSOLUTE = {"staff": timedelta(hours=10), "borrower": timedelta(hours=1)}
 IDLE = timedelta(minutes=30)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def aware(dt: datetime) -> datetime:
@@ -44,7 +43,7 @@ def is_https(request: Request) -> bool:
 def create_session(db: Session, *, kind: str, subject_id: str, role: str, stage: str = "full") -> str:
     """A new session; returns the token for the cookie (never stored in clear)."""
     token = secrets.token_urlsafe(32)
-    t = now()
+    t = SYSTEM.now()
     db.add(
         AuthSession(
             token_hash=token_hash(token),
@@ -69,7 +68,7 @@ def load_session(db: Session, token: str | None) -> AuthSession | None:
     row = db.get(AuthSession, token_hash(token))
     if row is None:
         return None
-    t = now()
+    t = SYSTEM.now()
     if aware(row.expires_at) <= t or aware(row.last_seen_at) + IDLE <= t:
         db.delete(row)
         db.flush()

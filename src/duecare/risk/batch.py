@@ -52,3 +52,21 @@ class RegisteredScorer:
             scored.select("loan_id", "risk_score", "risk_band", "reason_codes")
             .with_columns(risk_model=pl.lit(self.model_id)),
             on="loan_id", how="left")
+
+
+_production: dict[tuple[Path, str | None], Scorer | None] = {}
+
+
+def production_scorer(root: Path | None = None) -> Scorer | None:
+    """The production scorer: the latest registered `early_warning` model, or None when none is trained.
+
+    The one loader behind every decision (the nightly batch, the outbox re-check, the visit gate, pages): the
+    composition root (duecare/bootstrap.py) hands it out, and code below it that is not handed one gets the very
+    same object here. Loaded once per registered version: training a new version is picked up at the next call.
+    """
+    base = root or registry.default_root()
+    key = (base, registry.latest_version(DEFAULT_MODEL, base))
+    if key not in _production:
+        _production.clear()
+        _production[key] = registered_scorer(root=base) if key[1] is not None else None
+    return _production[key]

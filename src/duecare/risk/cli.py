@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 
 risk = typer.Typer(help="Risk models: train, evaluate, score, monitor, fairness.", no_args_is_help=True)
@@ -136,7 +137,7 @@ def score(name: Name, version: Version = None,
         from duecare.ledger.frames import read_portfolio
         from duecare.risk.portfolio import model_features
 
-        when = parse_as_of(as_of) if as_of else datetime.now(UTC)
+        when = parse_as_of(as_of) if as_of else clock.now()
         features = model_features(read_portfolio(portfolio), when)
     else:
         raise UserError("give --input FEATURES.parquet or --portfolio DIR")

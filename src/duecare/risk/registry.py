@@ -10,12 +10,12 @@ import hashlib
 import json
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.risk.challenger import GbmModel
@@ -84,10 +84,17 @@ def save(scorer: ScorecardSpec | GbmModel, name: str, metadata: dict[str, Any], 
         (target / "model.json").write_text(json.dumps(scorer.to_dict(), indent=1, ensure_ascii=False))
         kind = "lightgbm"
     meta = {"name": name, "version": version, "kind": kind, "features": list(scorer.features),
-            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "code_version": code_version(),
+            "trained_at": clock.now().isoformat(timespec="seconds"), "code_version": code_version(),
             **metadata}
     (target / "metadata.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False, default=str))
     return load(name, version, root)
+
+
+def latest_version(name: str, root: Path | None = None) -> str | None:
+    """The newest version of `name` in the registry, None when there is none (a directory listing, no loading)."""
+    base = (root or default_root()) / name
+    versions = _versions(base) if base.is_dir() else []
+    return str(versions[-1]) if versions else None
 
 
 def load(name: str, version: str | None = None, root: Path | None = None) -> RiskModel:

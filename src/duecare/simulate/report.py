@@ -9,13 +9,13 @@ from __future__ import annotations
 import html
 import json
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from duecare.kit import clock
 from duecare.simulate.compare import HEADLINE, Comparison, ratios
 
 KIND_SIMULATION, KIND_OPTIMISATION = "simulation", "optimisation"
@@ -53,7 +53,7 @@ def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, 
     if baseline:
         targets = {n: ratios(comparison, n, baseline) for n in names if n != baseline}
     report: dict[str, Any] = _clean({
-        "kind": KIND_SIMULATION, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kind": KIND_SIMULATION, "created_at": clock.now().isoformat(timespec="seconds"),
         "portfolio": portfolio, "accounts": accounts, "start": start, "days": comparison.days,
         "seeds": comparison.seeds, "params_file": params_file or "duecare/simulate/params.yaml",
         "strategies": comparison.rows, "against_counterfactual": targets, "baseline": baseline,
@@ -183,4 +183,4 @@ def latest(directory: Path, kind: str) -> dict[str, Any] | None:
 
 
 def stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return clock.now().strftime("%Y%m%dT%H%M%S")

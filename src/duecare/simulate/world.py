@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.ledger.frames import SCHEMAS, Frames, conform, read_portfolio
 from duecare.simulate.params import SEGMENTS
@@ -58,7 +59,7 @@ def load_portfolio(directory: Path, start: date | None = None) -> Portfolio:
     if start is None:
         last = [frames[n][c].max() for n, c in (("payments", "paid_at"), ("contacts", "at")) if frames[n].height]
         moments = [m for m in last if isinstance(m, datetime)]
-        start = (max(moments).astimezone(UTC).date() + timedelta(days=1)) if moments else datetime.now(UTC).date()
+        start = (max(moments).astimezone(UTC).date() + timedelta(days=1)) if moments else clock.now().date()
     return Portfolio(frames=frames, segment=codes, start=start)
 
 

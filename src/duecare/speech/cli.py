@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 
 calls = typer.Typer(help="Call analytics: transcription, call understanding, agent QA.", no_args_is_help=True)
@@ -109,7 +110,7 @@ def transcribe(
     if save and not analyze_:
         raise UserError("--save stores the analysed call: add --analyze")
     try:
-        moment = datetime.fromisoformat(as_of) if as_of else datetime.now().astimezone()
+        moment = datetime.fromisoformat(as_of) if as_of else clock.now().astimezone()
     except ValueError:
         raise UserError(f"--as-of must be ISO 8601 with offset, got {as_of!r}") from None
     if moment.tzinfo is None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, UploadF
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.bounds import safe_name, safe_suffix
 from duecare.kit.errors import UserError
 from duecare.privacy.deps import DB, require
@@ -46,7 +47,7 @@ def analyze(transcript: Annotated[dict[str, Any], Body()], _actor: Any = CALLS_R
 
 def _moment(as_of: str | None) -> datetime:
     try:
-        moment = datetime.fromisoformat(as_of) if as_of else datetime.now().astimezone()
+        moment = datetime.fromisoformat(as_of) if as_of else clock.now().astimezone()
     except ValueError:
         raise HTTPException(status_code=422, detail="as_of must be ISO 8601 with offset") from None
     if moment.tzinfo is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.kit.money import to_minor
 from duecare.ledger.models import (
@@ -26,9 +27,8 @@ from duecare.ledger.models import (
     HoldKind,
     Loan,
     Outcome,
-    Promise,
-    PromiseStatus,
 )
+from duecare.policy.promises import record_promise
 from duecare.privacy.audit import canonical_json, record_audit
 from duecare.privacy.permissions import Actor
 from duecare.speech.analysis import analyze_transcript
@@ -172,11 +172,15 @@ def record_call(session: Session, borrower_id: str, loan_id: str | None, analysi
     for event in events[1:]:
         kind = event["kind"]
         if kind == "promise":
-            promise_id = f"PTP-{ref}"
-            session.add(Promise(id=promise_id, borrower_id=borrower_id, loan_id=loan_id,
-                                promised_date=date.fromisoformat(event["promised_date"]),
-                                amount_minor=to_minor(Decimal(str(event["amount"]))), status=PromiseStatus.OPEN,
-                                made_at=at))
+            try:  # audited with the analysis
+                promise_id = record_promise(session, borrower_id=borrower_id, loan_id=loan_id,
+                                            promised_date=date.fromisoformat(event["promised_date"]),
+                                            amount_minor=to_minor(Decimal(str(event["amount"]))), channel="call",
+                                            today=at.date(), promise_id=f"PTP-{ref}", made_at=at)
+            except UserError as exc:  # beyond the strategy's horizon: the call is kept, a person agrees a date
+                followups.append({"kind": "promise_incomplete", "promised_date": event["promised_date"],
+                                  "reason": f"not held: {exc}; agree a date within it with the borrower",
+                                  "status": "open"})
         elif kind == "hold":
             hold_id = _open_dispute_hold(session, borrower_id, loan_id, at, f"HOLD-{ref}", event["reason"])
         elif kind != "qa_finding":
@@ -193,7 +197,7 @@ def record_call(session: Session, borrower_id: str, loan_id: str | None, analysi
         followups=json.dumps(followups, ensure_ascii=False),
         evidence=json.dumps(_quotes(analysis, transcript), ensure_ascii=False),
         transcript=json.dumps(transcript, ensure_ascii=False), agent_id=agent_id, audio_ref=audio_ref,
-        digest=digest, created_at=datetime.now(UTC))
+        digest=digest, created_at=clock.now())
     session.add(row)
     session.flush()
     record_audit(session, actor=actor or (f"staff:{agent_id}" if agent_id else "system:speech"),

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from duecare.kit.i18n import N_, translate
+from duecare.kit.money import to_minor
 from duecare.ledger.models import (
     Borrower,
     Channel,
@@ -17,10 +18,9 @@ from duecare.ledger.models import (
     Direction,
     Hold,
     HoldKind,
-    Promise,
-    PromiseStatus,
 )
 from duecare.ledger.models import Outcome as ContactOutcome
+from duecare.policy.promises import record_promise
 from duecare.privacy.retention import schedules
 from duecare.visits import messages
 from duecare.visits.models import FollowUp, Outcome, VisitCase
@@ -52,11 +52,11 @@ def apply(session: Session, visit: VisitCase, borrower: Borrower, report: Report
                              at=report.arrived_at or at, channel=Channel.VISIT,
                              direction=Direction.OUTBOUND, outcome=outcome, agent_id=visit.agent_a))
     if met and f.promise_to_pay is not None:
-        p = Promise(id=_id("VPP"), borrower_id=visit.borrower_id, loan_id=visit.loan_id,
-                    promised_date=f.promise_to_pay.date, status=PromiseStatus.OPEN, made_at=report.arrived_at or at)
-        p.amount = f.promise_to_pay.amount
-        session.add(p)
-        made.append(FollowUp(visit_id=visit.id, kind="promise", ref=p.id, created_at=at,
+        pid = record_promise(session, borrower_id=visit.borrower_id, loan_id=visit.loan_id,
+                             promised_date=f.promise_to_pay.date, amount_minor=to_minor(f.promise_to_pay.amount),
+                             channel="visit", today=(report.arrived_at or at).date(), promise_id=_id("VPP"),
+                             made_at=report.arrived_at or at)
+        made.append(FollowUp(visit_id=visit.id, kind="promise", ref=pid, created_at=at,
                              details=json.dumps(f.promise_to_pay.model_dump(mode="json"))))
     if met and f.proposed_plan is not None:
         made.append(FollowUp(visit_id=visit.id, kind="plan_proposal", ref=None, created_at=at,

@@ -21,13 +21,14 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.db import migrate, unit_of_work
 from duecare.kit.errors import TransitionError, UserError
 from duecare.privacy.audit import audit_read
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor, allowed
-from duecare.visits import clock, recheck, repository, service, views
 from duecare.visits import notice as notice_mod
+from duecare.visits import recheck, repository, service, views
 from duecare.visits import register as visit_register
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy

@@ -11,7 +11,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -25,14 +24,6 @@ from duecare.visits.scope import RuleRef, VisitPolicy
 
 # Gate codes that only say the workflow has not reached a later step yet (not a reason to stop the visit).
 STEP_CODES = frozenset({"notice_not_sent", "notice_period_running", "consent_missing", "approval_missing"})
-
-
-@cache
-def batch_scorer() -> Scorer | None:
-    """The registered risk model's scorer, as `duecare run` and the worker use it (None: no model trained)."""
-    from duecare.risk.batch import registered_scorer
-
-    return registered_scorer()
 
 
 class GateCheck(BaseModel):

@@ -29,6 +29,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from duecare.contacts.models import InboundEvent
+from duecare.kit import clock
 from duecare.ledger.models import (
     Alternative,
     Borrower,
@@ -43,7 +44,7 @@ from duecare.ledger.models import (
     Visit,
 )
 from duecare.privacy.permissions import SYSTEM
-from duecare.visits import clock, repository, transitions
+from duecare.visits import repository, transitions
 from duecare.visits.flows import GATED
 from duecare.visits.gate import GateEvaluation, evaluate
 from duecare.visits.models import VisitCase

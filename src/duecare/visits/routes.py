@@ -20,13 +20,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from duecare.kit import clock
 from duecare.kit.bounds import Day
 from duecare.kit.errors import TransitionError, UserError
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
-from duecare.visits import clock, register, repository, service, views
 from duecare.visits import notice as notice_mod
+from duecare.visits import register, repository, service, views
 from duecare.visits.models import VisitState
 from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
@@ -131,16 +132,11 @@ class PreferencesIn(_Body):
     times: list[PreferredTime] = Field(min_length=1, max_length=21)
 
 
-def _now(request: Request) -> datetime:
-    fake: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
-    return fake() if fake is not None else clock.now()
-
-
 def _ctx(request: Request, db: Session, actor: Actor) -> service.Ctx:
     fake: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
     if fake is not None:
         use_clock(db, fake)  # re-checks at commit run at the app's clock too
-    return service.Ctx(session=db, actor=actor, at=_now(request), policy=load_visit_policy())
+    return service.Ctx(session=db, actor=actor, at=clock.now(), policy=load_visit_policy())
 
 
 @contextmanager

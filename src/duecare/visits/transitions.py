@@ -21,9 +21,10 @@ from duecare.ledger.models import Borrower, Visit, VisitStatus
 from duecare.policy.evaluator import Scorer
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import SYSTEM, Actor
+from duecare.risk.batch import production_scorer
 from duecare.visits import messages, notice, scheduling
 from duecare.visits.flows import actor_key, check_transition
-from duecare.visits.gate import GateEvaluation, batch_scorer
+from duecare.visits.gate import GateEvaluation
 from duecare.visits.models import VisitCase, VisitEvent
 from duecare.visits.models import VisitState as S
 from duecare.visits.scope import RuleRef, VisitPolicy, load_visit_policy
@@ -40,7 +41,7 @@ class Ctx:
     actor: Actor
     at: datetime
     policy: VisitPolicy = field(default_factory=load_visit_policy)
-    scorer: Scorer | None = field(default_factory=batch_scorer)
+    scorer: Scorer | None = field(default_factory=production_scorer)  # the batch's, as the root hands out
 
     def __post_init__(self) -> None:
         # A re-check run at commit (visits.recheck) uses the app's clock, else the latest step moment.

@@ -15,7 +15,6 @@ import polars as pl
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
@@ -41,18 +40,10 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
     """Today's decision rows (the batch's code path) for the readable borrowers, with risk scores if a model
     is registered."""
     from duecare.policy.evaluator import Policy, decide
+    from duecare.risk.batch import production_scorer
 
     frames = load_frames(db, actor, borrower_ids)
     if frames["loans"].height == 0:
         return pl.DataFrame()
-    decided = decide(frames, as_of, Policy.default(), _scorer())
+    decided = decide(frames, as_of, Policy.default(), production_scorer())  # the batch's scorer
     return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
-
-
-def _scorer() -> Any:
-    from duecare.risk.batch import registered_scorer
-
-    try:
-        return registered_scorer()
-    except (UserError, FileNotFoundError, KeyError):  # no usable model registered: bands decide
-        return None

@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from duecare.kit import clock
 from duecare.kit.i18n import HTML_LANG, translations
 from duecare.kit.settings import demo_mode
 from duecare.policy.helplines import Help, help_for
-from duecare.visits import clock
 from duecare.web import i18n
 from duecare.web.labels import label
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.contacts.adapters.base import CallQueue, Confirmation, Delivered, OutboundMessage
 from duecare.contacts.models import CallQueueItem
+from duecare.kit import clock
 
 
 class AgentCallQueue(CallQueue):
@@ -16,7 +15,7 @@ class AgentCallQueue(CallQueue):
     transactional = True
 
     def deliver(self, message: OutboundMessage, session: Session) -> Delivered:
-        now = datetime.now(UTC)
+        now = clock.now()
         if session.get(CallQueueItem, message.task_id) is None:
             session.add(CallQueueItem(task_id=message.task_id, borrower_id=message.borrower_id,
                                       loan_id=message.loan_id, due_at=now, status="open", created_at=now))
