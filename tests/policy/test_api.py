@@ -15,6 +15,7 @@ from duecare.policy.loader import load_strategy, strategy_examples
 from duecare.privacy.models import AuthSession
 from duecare.privacy.security import SecurityMiddleware
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, token_hash
+from duecare.web import errors
 
 EXAMPLE = next(e for e in strategy_examples(load_strategy("standard")) if e["name"] == "visit_schedule")
 
@@ -22,6 +23,7 @@ EXAMPLE = next(e for e in strategy_examples(load_strategy("standard")) if e["nam
 @pytest.fixture
 def client(sqlite_url: str) -> Iterator[TestClient]:
     app = FastAPI()
+    errors.install(app)
     app.add_middleware(SecurityMiddleware)
     app.include_router(routes.router)
     app.state.session_factory = session_factory(sqlite_url)
@@ -62,7 +64,7 @@ def test_a_bad_case_is_a_422_naming_the_place(client):
     case["loans"][0]["installments"][0]["amount"] = -1
     r = client.post("/api/v1/decisions:evaluate", json=case, headers=headers)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "loans", 0, "installments", 0, "amount"]
+    assert r.json()["problems"][0].startswith("loans.0.installments.0.amount: ")
 
 
 def test_signed_out_is_401_and_a_borrower_is_403(client):

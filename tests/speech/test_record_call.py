@@ -40,6 +40,7 @@ from duecare.privacy.sessions import SESSION_COOKIE, create_session
 from duecare.speech import routes
 from duecare.speech.models import CallAnalysis
 from duecare.speech.service import analyze_and_record
+from duecare.web import errors
 
 DUECARE = str(Path(sys.executable).parent / "duecare")
 CALL_AT = {"zh": "2026-11-12T10:00:00+08:00", "en": "2026-11-12T10:00:00-05:00"}  # the transcripts' as_of
@@ -194,6 +195,7 @@ class TestCli:
 def api(sqlite_url: str) -> Iterator[TestClient]:
     reset_limits()
     app = FastAPI()
+    errors.install(app)
     app.add_middleware(SecurityMiddleware)
     app.include_router(routes.router)
     app.state.session_factory = session_factory(sqlite_url)

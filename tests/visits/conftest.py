@@ -15,6 +15,7 @@ from duecare.kit.db import session_factory, unit_of_work
 from duecare.privacy.models import AuthSession
 from duecare.privacy.sessions import SESSION_COOKIE, create_session
 from duecare.visits.routes import router
+from duecare.web import errors
 
 from .factories import AS_OF, assign, eligible_borrower, team
 
@@ -34,8 +35,9 @@ class FakeClock:
 
 
 def make_app(url: str, clock: FakeClock) -> FastAPI:
-    """The visit router on a bare app (the same dependencies the web app uses)."""
+    """The visit router on a bare app (the same dependencies and error answers the web app uses)."""
     app = FastAPI()
+    errors.install(app)
     app.state.session_factory = session_factory(url)
     app.state.clock = clock
     app.add_middleware(ClockScope)  # each request runs on app.state.clock, as in the web app

@@ -92,8 +92,8 @@ class TestTheWholeWorkflow:
         clock.advance(hours=1)
         r = supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "gate met, consent on file"})
         assert r.status_code == 409, r.text  # the notice period still runs: refused, nothing changed
-        assert r.json()["detail"]["code"] == "gate_closed"
-        assert r.json()["detail"]["unmet"] == ["notice_period_running"]
+        assert r.json()["code"] == "gate_closed"
+        assert r.json()["unmet"] == ["notice_period_running"]
         approve_after_the_notice_period(api, clock, vid)
         r = supervisor.post(f"/visits/{vid}/schedule", json={})
         assert r.status_code == 200, r.text
@@ -113,7 +113,7 @@ class TestTheWholeWorkflow:
         bad = dict(GOOD_REPORT, notes="她丈夫的电话是13912345678，他信佛教。", **times)
         r = field_agent.post(f"/visits/{vid}/report", json=bad)
         assert r.status_code == 422
-        codes = {x["code"] for x in r.json()["detail"]["reasons"]}
+        codes = {x["code"] for x in r.json()["reasons"]}
         assert codes == {"third_party_phone", "religion"}
         assert "13912345678" not in r.text
         r = field_agent.post(f"/visits/{vid}/report", json=GOOD_REPORT | times)
@@ -174,7 +174,7 @@ class TestRefusals:
             s.get(Borrower, "B1").vulnerable = True  # type: ignore[union-attr]
         r = api.staff("A1", "agent").post("/visits", json={"loan_id": "L1"})
         assert r.status_code == 409
-        assert r.json()["detail"]["code"] == "not_in_visit_track"
+        assert r.json()["code"] == "not_in_visit_track"
 
     def test_the_proposer_cannot_approve_their_own_visit(self, api: Clients, clock: FakeClock) -> None:
         supervisor = api.staff("S1", "supervisor")
@@ -187,7 +187,7 @@ class TestRefusals:
         borrower.post(f"/portal/visits/{vid}/consent", json={"decision": "granted", "notice_version_hash": version})
         clock.advance(days=3)
         r = supervisor.post(f"/visits/{vid}/approval", json={"approve": True, "comment": "mine"})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "four_eyes"
+        assert r.status_code == 409 and r.json()["code"] == "four_eyes"
         r = api.staff("S2", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
         assert r.status_code == 200
 
@@ -196,7 +196,7 @@ class TestRefusals:
     ) -> None:
         vid, _ = run_to_consent(api, clock)
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/schedule", json={})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "transition_not_allowed"
+        assert r.status_code == 409 and r.json()["code"] == "transition_not_allowed"
 
     def test_a_payment_that_cures_the_arrears_cancels_the_visit_in_the_same_transaction(
         self, api: Clients, clock: FakeClock, seeded: str
@@ -216,7 +216,7 @@ class TestRefusals:
         assert visit["state"] == "cancelled" and "dpd_below_threshold" in visit["close_reason"]
         clock.advance(days=3)
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "ok"})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "transition_not_allowed"
+        assert r.status_code == 409 and r.json()["code"] == "transition_not_allowed"
 
     def test_a_withdrawal_cancels_a_scheduled_visit_and_tells_both_agents(
         self, api: Clients, clock: FakeClock, seeded: str

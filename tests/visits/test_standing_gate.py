@@ -266,7 +266,7 @@ class TestConsentIsTheBorrowersOwnAct:
         vid, version = self.noticed(api, clock)
         r = api.staff("A1", "agent").post(f"/visits/{vid}/consent", json={
             "decision": "granted", "channel": "letter", "evidence": "x", "notice_version_hash": version})
-        assert r.status_code == 422 and "own act" in r.json()["detail"]["message"]
+        assert r.status_code == 422 and "own act" in r.json()["error"]
         assert state(api, vid)["state"] == "notice_sent"
 
     def test_staff_may_record_a_decline_on_the_borrowers_word(self, api: Clients, clock: FakeClock) -> None:
@@ -302,7 +302,7 @@ class TestConsentIsTheBorrowersOwnAct:
                 "signed_at": (clock.now - timedelta(hours=1)).isoformat()}
         fid = api.staff("A1", "agent").post(f"/visits/{vid}/consent-forms", json=form).json()["id"]
         r = sup.post(f"/consent-forms/{fid}/verification", json={"accept": True})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "four_eyes"
+        assert r.status_code == 409 and r.json()["code"] == "four_eyes"
 
 
 class TestEveryStepIsRefusedWhileTheGateIsClosedForIt:
@@ -311,7 +311,7 @@ class TestEveryStepIsRefusedWhileTheGateIsClosedForIt:
     ) -> None:
         vid, _ = run_to_consent(api, clock)
         r = api.staff("S1", "supervisor").post(f"/visits/{vid}/approval", json={"approve": True, "comment": "now"})
-        assert r.status_code == 409 and r.json()["detail"]["unmet"] == ["notice_period_running"]
+        assert r.status_code == 409 and r.json()["unmet"] == ["notice_period_running"]
         assert state(api, vid)["state"] == "consented"
 
     def test_the_checklist_refuses_with_the_unmet_codes_when_the_gate_closed(
@@ -337,7 +337,7 @@ class TestEvidenceOfTheVisit:
         r = api.staff(agent, "field_agent").post(f"/visits/{visit['id']}/report",
                                                  json=REPORT | times | {"arrived_at": early})
         assert r.status_code == 422
-        codes = {x["code"] for x in r.json()["detail"]["reasons"]}
+        codes = {x["code"] for x in r.json()["reasons"]}
         assert {"time_outside_slot", "time_before_check_in"} <= codes
 
     def test_a_report_before_check_in_is_refused(self, api: Clients, clock: FakeClock) -> None:
@@ -350,10 +350,10 @@ class TestEvidenceOfTheVisit:
         visit = scheduled(api, clock)
         fa = api.staff("F1", "field_agent")
         r = fa.post(f"/visits/{visit['id']}/check-in", json={"partner": "F2"})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "outside_slot"
+        assert r.status_code == 409 and r.json()["code"] == "outside_slot"
         clock.now = datetime.fromisoformat(visit["window"]["start"])
         r = fa.post(f"/visits/{visit['id']}/check-in", json={"partner": "F3"})
-        assert r.status_code == 409 and r.json()["detail"]["code"] == "both_agents_required"
+        assert r.status_code == 409 and r.json()["code"] == "both_agents_required"
         r = fa.post(f"/visits/{visit['id']}/check-in", json={"partner": "F2"})
         assert r.status_code == 200 and r.json()["state"] == "in_progress"
 

@@ -30,7 +30,7 @@ from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.contacts.preferences import get_preferences
 from duecare.kit import clock, democlock
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import UserError
 from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
@@ -168,7 +168,7 @@ def log_call(borrower_id: str, request: Request, outcome: str = Form(max_length=
         seconds = int(duration_s) if duration_s.strip() else None
         casework.log_call(db, actor, borrower_id, loan_id or None, outcome, direction, seconds, clock.now())
     except (UserError, ValueError) as exc:
-        return render(request, "console/case.html", status_code=422, error=str(exc),
+        return render(request, "console/case.html", status_code=getattr(exc, "status", 422), error=str(exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=call", status_code=303)
 
@@ -184,7 +184,7 @@ def record_promise(borrower_id: str, request: Request, promised_date: str = Form
         casework.record_promise(db, actor, borrower_id, loan_id or None, promised_date, amount,
                                 account.today_for(db, borrower_id, at), at)
     except UserError as exc:
-        return render(request, "console/case.html", status_code=422, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=promise", status_code=303)
 
@@ -197,7 +197,7 @@ def add_note(borrower_id: str, request: Request, text: str = Form(max_length=400
     try:
         casework.add_note(db, actor, borrower_id, loan_id or None, text, clock.now())
     except UserError as exc:
-        return render(request, "console/case.html", status_code=422, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=note", status_code=303)
 
@@ -213,7 +213,7 @@ def add_callback(borrower_id: str, request: Request, due_at: str = Form(max_leng
     try:
         casework.schedule_callback(db, actor, borrower_id, loan_id or None, due_at, b.timezone, text, clock.now())
     except UserError as exc:
-        return render(request, "console/case.html", status_code=422, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=callback", status_code=303)
 
@@ -270,10 +270,7 @@ def _report_form(request: Request, db: Session, actor: Actor, visit_id: str, sta
     from duecare.visits import repository
     from duecare.visits.scope import load_visit_policy
 
-    try:
-        visit = repository.get_visit(db, visit_id, actor)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
+    visit = repository.get_visit(db, visit_id, actor)  # not visible: NotFound, a 404
     policy = load_visit_policy()
     lang = "zh" if request_locale(request) == "zh_CN" else "en"
     checklist = policy.checklist(lang)
@@ -320,16 +317,16 @@ def report_payload(form: Any) -> dict[str, Any]:
 @router.post("/visits/{visit_id}/report")
 async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
     """File the scoped report; a refusal re-shows the form with every reason (nothing was stored)."""
-    from duecare.visits import repository, service
+    from duecare.visits import service
 
     form = await request.form()
     try:
         service.file_report(_visit_ctx(db, actor), visit_id, report_payload(form))
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
-    except (TransitionError, UserError) as exc:
+    except UserError as exc:  # a refused report (422), a step the workflow refuses (409); no such visit: 404
+        if exc.status == 404:
+            raise
         reasons = getattr(exc, "reasons", None) or []
-        return _report_form(request, db, actor, visit_id, status=422 if isinstance(exc, UserError) else 409,
+        return _report_form(request, db, actor, visit_id, status=exc.status,
                             error=str(exc), reasons=reasons, sent={k: str(v) for k, v in form.items()})
     return RedirectResponse(f"/console/visits/{visit_id}?done=report", status_code=303)
 
@@ -345,9 +342,7 @@ def demo_clock(request: Request, days: str = Form(max_length=12), next: str = Fo
     try:
         moment = democlock.advance(float(days))
     except ValueError:
-        raise HTTPException(422, "days: a number such as 1 or 3") from None
-    except UserError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise UserError("a number such as 1 or 3", place="days") from None
     record_audit(db, actor=actor, action="demo_clock_advanced", subject="demo:clock",
                  after={"days": days, "demo_now": moment.isoformat()})
     return RedirectResponse(_safe_next(next), status_code=303)

@@ -105,10 +105,7 @@ def field_agents(db: Session) -> list[StaffUser]:
 
 def visit_context(db: Session, actor: Actor, visit_id: str) -> dict[str, Any]:
     c = ctx(db, actor)
-    try:
-        visit = repository.get_visit(db, visit_id, actor)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
+    visit = repository.get_visit(db, visit_id, actor)  # not visible: NotFound, a 404
     borrower = db.get(Borrower, visit.borrower_id)
     assert borrower is not None
     notice = db.get(Notice, visit.notice_id) if visit.notice_id else None
@@ -147,8 +144,7 @@ def _page(request: Request, db: Session, actor: Actor, visit_id: str, status: in
 
 def _refused(request: Request, db: Session, actor: Actor, visit_id: str, exc: Exception) -> Response:
     """The visit page again with why a step was refused: 409 for a step the workflow refuses, 422 for bad input."""
-    return _page(request, db, actor, visit_id, status=409 if isinstance(exc, TransitionError) else 422,
-                 error=str(exc))
+    return _page(request, db, actor, visit_id, status=getattr(exc, "status", 422), error=str(exc))
 
 
 def _back(visit_id: str, done: str) -> Response:
@@ -168,12 +164,7 @@ def visit_page(visit_id: str, request: Request, actor: Actor = CASES, db: Sessio
 @router.post("/loans/{loan_id}/visit")
 def propose(loan_id: str, request: Request, actor: Actor = PROPOSE, db: Session = DB) -> Response:
     """Open a visit for a loan whose decision today is visit_notice."""
-    try:
-        result = service.propose(ctx(db, actor), loan_id)
-    except repository.NotFound:
-        raise HTTPException(404, "no such loan") from None
-    except TransitionError as exc:
-        raise HTTPException(409, str(exc)) from None
+    result = service.propose(ctx(db, actor), loan_id)  # refused: 409; no such loan: 404 (web/errors.py)
     return _back(result.visit.id, "proposed")
 
 
@@ -181,10 +172,8 @@ def propose(loan_id: str, request: Request, actor: Actor = PROPOSE, db: Session 
 def send_notice(visit_id: str, request: Request, actor: Actor = NOTICE, db: Session = DB) -> Response:
     try:
         result = service.send_notice(ctx(db, actor), visit_id)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "notice_sent")
@@ -199,10 +188,7 @@ def schedule(visit_id: str, request: Request, agent_a: str = Form(max_length=64)
     except ValueError:
         return _page(request, db, actor, visit_id, status=422, error="day: choose one of the days offered")
     c = ctx(db, actor)
-    try:
-        visit = repository.get_visit(db, visit_id, actor)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
+    visit = repository.get_visit(db, visit_id, actor)  # not visible: NotFound, a 404
     gate = service.gate_now(c, visit_id) if visit.state == S.APPROVED else None
     if gate is not None and schedule_blockers(gate):
         # Scheduling on a closed gate would cancel the visit; the page refuses instead and says why.
@@ -210,7 +196,7 @@ def schedule(visit_id: str, request: Request, agent_a: str = Form(max_length=64)
     try:
         result = service.schedule(c, visit_id, agents=(agent_a, agent_b), day=chosen)
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "scheduled")
@@ -224,8 +210,6 @@ def decide(visit_id: str, request: Request, decision: str = Form(max_length=8), 
         return _page(request, db, actor, visit_id, status=422, error="decision: approve or reject")
     try:
         result = service.decide_approval(ctx(db, actor), visit_id, decision == "approve", comment)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
         return _refused(request, db, actor, visit_id, exc)
     if result.stopped:
@@ -248,10 +232,8 @@ def check_in(visit_id: str, request: Request, partner: str = Form("", max_length
     """Both agents at the door, inside the slot, with the gate holding now (the service checks each)."""
     try:
         result = service.check_in(ctx(db, actor), visit_id, partner)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "checked_in")
@@ -262,10 +244,8 @@ def check_out(visit_id: str, request: Request, partner: str = Form("", max_lengt
               db: Session = DB) -> Response:
     try:
         service.check_out(ctx(db, actor), visit_id, partner)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=409, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
     return _back(visit_id, "checked_out")
 
 
@@ -290,8 +270,6 @@ async def upload_consent_form(visit_id: str, request: Request, actor: Actor = CO
         service.upload_form(ctx(db, actor), visit_id, kind=str(form.get("kind", "")),
                             document_sha256=hashlib.sha256(data).hexdigest(),
                             document_ref=str(form.get("document_ref", ""))[:500], signed_at=signed)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
         return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "form_uploaded")
@@ -306,10 +284,8 @@ def verify_consent_form(form_id: str, request: Request, accept: str = Form(max_l
         raise HTTPException(404, "no such consent form")
     try:
         result = service.verify_form(ctx(db, actor), form_id, accept=accept == "yes")
-    except repository.NotFound:
-        raise HTTPException(404, "no such consent form") from None
     except TransitionError as exc:
-        return _page(request, db, actor, form.visit_id, status=409, error=str(exc))
+        return _page(request, db, actor, form.visit_id, status=exc.status, error=str(exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(form.visit_id, "form_verified" if accept == "yes" else "form_rejected")
@@ -320,8 +296,6 @@ def review(visit_id: str, request: Request, comment: str = Form("", max_length=1
            db: Session = DB) -> Response:
     try:
         service.review(ctx(db, actor), visit_id, comment)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
         return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "reviewed")
@@ -332,8 +306,6 @@ def cancel(visit_id: str, request: Request, reason: str = Form("", max_length=20
            db: Session = DB) -> Response:
     try:
         service.cancel(ctx(db, actor), visit_id, reason)
-    except repository.NotFound:
-        raise HTTPException(404, "no such visit") from None
     except (TransitionError, UserError) as exc:
         return _refused(request, db, actor, visit_id, exc)
     return _back(visit_id, "cancelled")

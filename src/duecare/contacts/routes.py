@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from duecare.contacts.repository import status_counts, tasks_for_staff
 from duecare.contacts.service import record_receipt, record_reply, retry_dead
 from duecare.contacts.webhooks import signed_webhook
 from duecare.kit.bounds import Moment, RowId
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import UserError
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
@@ -57,7 +57,7 @@ def _task_view(t: ContactTask) -> dict[str, Any]:
 def receipt(provider: str, body: Receipt, _: Actor = WEBHOOK, db: Session = DB) -> dict[str, Any]:
     """A delivery receipt from the SMS gateway or mail provider (HMAC-signed)."""
     if not (body.idempotency_key or body.provider_ref):
-        raise HTTPException(status_code=422, detail="give idempotency_key or provider_ref")
+        raise UserError("give idempotency_key or provider_ref", place="body")
     return record_receipt(db, provider[:32], body.event_id, body.status, body.idempotency_key,
                           body.provider_ref, body.at).as_dict()
 
@@ -80,10 +80,7 @@ def outbox(status: TaskStatus | None = None, limit: int = 100, actor: Actor = OU
 @router.post("/outbox/{task_id}/retry")
 def retry(task_id: RowId, actor: Actor = OUTBOX_MANAGE, db: Session = DB) -> dict[str, Any]:
     """Put a dead letter back in the queue after its cause was fixed."""
-    try:
-        return _task_view(retry_dead(db, task_id, actor.label))
-    except (UserError, TransitionError) as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from None
+    return _task_view(retry_dead(db, task_id, actor.label))  # no such task: 404; not a dead letter: 409
 
 
 @router.get("/call-queue")

@@ -15,7 +15,7 @@ from duecare.contacts.models import ContactTask, InboundEvent, Suppression, Supp
 from duecare.contacts.replies import OPT_OUT_CONTAINS, OPT_OUT_WORDS, WRONG_PARTY
 from duecare.contacts.repository import address_hash
 from duecare.kit import clock
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.ledger.models import ContactEvent
 from duecare.ledger.repository import borrowers_by_phone
 from duecare.privacy.audit import record_audit
@@ -145,9 +145,9 @@ def retry_dead(session: Session, task_id: int, actor: str) -> ContactTask:
     """Put a dead letter back in the queue, now, with its attempts reset."""
     task = session.get(ContactTask, task_id)
     if task is None:
-        raise UserError(f"no contact task {task_id}")
+        raise NotFound(f"no contact task {task_id}")
     if task.status != TaskStatus.DEAD:
-        raise UserError(f"task {task_id} is {task.status.value}; only dead letters can be retried")
+        raise Conflict(f"task {task_id} is {task.status.value}; only dead letters can be retried")
     now = clock.now()
     task.status = transition(task.status, TaskStatus.PENDING)
     task.attempts, task.next_attempt_at, task.attempt_id = 0, now, None

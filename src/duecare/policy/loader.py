@@ -15,13 +15,17 @@ import jsonschema
 import yaml
 from pydantic import ValidationError
 
-from duecare.kit.errors import PolicyError
+from duecare.kit.errors import NotFound, PolicyError
 from duecare.policy.model import Strategy, StrategyFile
 
 __all__ = ["PACK_NAMES", "Pack", "Rule", "Strategy", "all_packs", "load_pack", "load_strategy",
            "parse_strategy", "strategy_examples", "strategy_from_definition"]
 
 PACKAGE = resources.files("duecare.policy")
+
+
+class PolicyFileNotFound(PolicyError, NotFound):
+    """A pack or strategy named that has no file (the CLI: exit 2; the API: 404)."""
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -33,7 +37,7 @@ def _load_yaml(path: Path | Any, kind: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(f"{kind} file not found", place=str(path)) from None
+        raise PolicyFileNotFound(f"{kind} file not found", place=str(path)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -140,7 +144,7 @@ def load_strategy(name_or_path: str = "standard") -> Strategy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError("strategy file not found", place=str(path)) from None
+        raise PolicyFileNotFound("strategy file not found", place=str(path)) from None
     return parse_strategy(text, place=str(path), path=Path(str(path)) if isinstance(path, Path) else None)
 
 

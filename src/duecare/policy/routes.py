@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import NotFound
 from duecare.ledger.casefile import CaseFile, _check_references
 from duecare.ledger.frames import case_to_frames
 from duecare.policy.evaluator import Policy, decide
@@ -18,10 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["decisions"])
 
 
 def _checked(case: CaseFile) -> CaseFile:
-    try:
-        _check_references(case, "case")
-    except UserError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    _check_references(case, "case")
     return case
 
 
@@ -57,11 +54,8 @@ def get_strategy(name: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
 
 def _strategy_or_404(name: str):  # type: ignore[no-untyped-def]
     if not name.replace("-", "").replace("_", "").isalnum():
-        raise HTTPException(status_code=404, detail=f"unknown strategy {name!r}")
-    try:
-        return load_strategy(name)
-    except UserError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise NotFound(f"unknown strategy {name!r}")
+    return load_strategy(name)  # no such file: PolicyFileNotFound, a 404
 
 
 def _policy(strategy: str) -> Policy:

@@ -300,7 +300,7 @@ async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = 
     try:
         answers = hardship.parse(data)
     except UserError as exc:
-        return render(request, "portal/hardship.html", status_code=422, answers=None, form=data, error=str(exc),
+        return render(request, "portal/hardship.html", status_code=exc.status, answers=None, form=data, error=str(exc),
                       reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
     t = clock.now()
     hardship.save(db, actor.id, answers, t)
@@ -369,7 +369,7 @@ async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) 
     try:
         proposed = _plan_rows(form)
     except UserError as exc:
-        return render(request, "portal/plan.html", status_code=422, result=None, error=str(exc), loan=loan, **ctx)
+        return render(request, "portal/plan.html", status_code=exc.status, result=None, error=str(exc), loan=loan, **ctx)
     answers = ctx["answers"]
     t = clock.now()
     result = plans.evaluate(proposed, loan.overdue_minor, ctx["today"],
@@ -570,7 +570,7 @@ def data_request(request: Request, kind: str = Form(max_length=16), details: str
     try:
         rights.request_change(db, actor.id, kind, details, clock.now())
     except UserError as exc:
-        return _data_page(request, db, actor, 422, error=str(exc))
+        return _data_page(request, db, actor, exc.status, error=str(exc))
     return _back("/portal/data", "request")
 
 
@@ -582,7 +582,7 @@ def visit_report_correction(request: Request, visit: str = Form(max_length=64), 
     try:
         corrections.request(db, actor.id, visit, field, value, reason, clock.now())
     except UserError as exc:
-        return _data_page(request, db, actor, 422, error=str(exc))
+        return _data_page(request, db, actor, exc.status, error=str(exc))
     return _back("/portal/data", "request")
 
 
@@ -603,7 +603,7 @@ def complaint_submit(request: Request, category: str = Form(max_length=32), text
     try:
         rights.complain(db, actor.id, category, text, clock.now())
     except UserError as exc:
-        return render(request, "portal/complaint.html", status_code=422, categories=rights.COMPLAINT_CATEGORIES,
+        return render(request, "portal/complaint.html", status_code=exc.status, categories=rights.COMPLAINT_CATEGORIES,
                       error=str(exc), text=text, reply_by=_reply_by(db, actor.id))
     return _back("/portal/data", "complaint")
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from duecare.kit import clock
 from duecare.kit.bounds import safe_name, safe_suffix
-from duecare.kit.errors import UserError
+from duecare.kit.errors import NotFound, UserError
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
@@ -39,19 +39,16 @@ UPLOAD = Depends(require("recordings.upload"))
 @router.post("/calls:analyze")
 def analyze(transcript: Annotated[dict[str, Any], Body()], _actor: Any = CALLS_READ) -> dict[str, Any]:
     """Analyse a speaker-labelled transcript: {analysis, events}."""
-    try:
-        return analyze_call(transcript)
-    except UserError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return analyze_call(transcript)
 
 
 def _moment(as_of: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(as_of) if as_of else clock.now().astimezone()
     except ValueError:
-        raise HTTPException(status_code=422, detail="as_of must be ISO 8601 with offset") from None
+        raise UserError("must be ISO 8601 with offset", place="as_of") from None
     if moment.tzinfo is None:
-        raise HTTPException(status_code=422, detail="as_of needs a UTC offset, e.g. 2026-11-12T10:00:00+08:00")
+        raise UserError("needs a UTC offset, e.g. 2026-11-12T10:00:00+08:00", place="as_of")
     return moment
 
 
@@ -59,11 +56,11 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
         dict[str, Any], str]:
     """Transcribe an upload in a temporary folder (deleted when done): the result and the recording's ref."""
     if lang not in (None, "zh", "en"):
-        raise HTTPException(status_code=422, detail="lang must be zh or en")
+        raise UserError("must be zh or en", place="lang")
     moment = _moment(as_of)
     data = await audio.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise HTTPException(status_code=413, detail="recording larger than 50 MB")
+        raise UserError("recording larger than 50 MB", code="too_large", status=413)
     suffix = safe_suffix(audio.filename)  # the name itself is never used as a path
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
@@ -72,7 +69,7 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
             out = await run_in_threadpool(transcribe_call, path, as_of=moment, lang=lang, analyze=analyze)
         except UserError as exc:  # never show the server's temporary path: name the upload instead
             shown = str(exc).replace(str(path), safe_name(audio.filename, "upload")).replace(folder, "")
-            raise HTTPException(status_code=422, detail=shown) from None
+            raise UserError(shown) from None
         ref = audio_ref(path).replace(path.name, safe_name(audio.filename, path.name), 1)
     return out, ref
 
@@ -92,7 +89,7 @@ async def transcribe(
 
 def _in_scope(db: Session, actor: Actor, borrower_id: str) -> None:
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(status_code=404, detail="no such borrower")
+        raise NotFound("no such borrower")
 
 
 def _agent(actor: Actor) -> str | None:
@@ -109,10 +106,7 @@ def save_call(
 ) -> dict[str, Any]:
     """Analyse a speaker-labelled transcript and save it into the borrower's case: {analysis, events, saved}."""
     _in_scope(db, actor, borrower_id)
-    try:
-        return analyze_and_record(db, borrower_id, loan_id, transcript, _agent(actor), actor=actor)
-    except UserError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return analyze_and_record(db, borrower_id, loan_id, transcript, _agent(actor), actor=actor)
 
 
 @router.post("/borrowers/{borrower_id}/calls:transcribe")
@@ -128,7 +122,4 @@ async def save_recording(
     """Transcribe and analyse a recording and save it into the borrower's case (the audio is not kept)."""
     _in_scope(db, actor, borrower_id)
     out, ref = await _transcribed(audio, as_of, lang, analyze=True)
-    try:
-        return record_transcribed(db, borrower_id, loan_id or None, out, _agent(actor), audio=ref, actor=actor)
-    except UserError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return record_transcribed(db, borrower_id, loan_id or None, out, _agent(actor), audio=ref, actor=actor)

@@ -10,28 +10,25 @@ period runs) the answer is 409 `gate_closed` and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from duecare.kit import clock
 from duecare.kit.bounds import Day
-from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.errors import NotFound
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import notice as notice_mod
 from duecare.visits import register, repository, service, views
 from duecare.visits.models import VisitState
-from duecare.visits.report import ReportRefused
 from duecare.visits.scope import load_visit_policy
-from duecare.visits.steps import GateClosed
 from duecare.visits.transitions import use_clock
 
 router = APIRouter(tags=["visits"])
@@ -139,28 +136,12 @@ def _ctx(request: Request, db: Session, actor: Actor) -> service.Ctx:
     return service.Ctx(session=db, actor=actor, at=clock.now(), policy=load_visit_policy())
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except repository.NotFound as exc:
-        raise HTTPException(404, detail={"code": "not_found", "message": str(exc)}) from None
-    except GateClosed as exc:
-        raise HTTPException(409, detail={"code": exc.code, "message": str(exc), "unmet": exc.unmet}) from None
-    except TransitionError as exc:
-        raise HTTPException(409, detail={"code": exc.code, "message": str(exc)}) from None
-    except ReportRefused as exc:
-        raise HTTPException(422, detail={"code": "report_refused", "message": str(exc),
-                                         "reasons": exc.reasons}) from None
-    except UserError as exc:
-        raise HTTPException(422, detail={"code": "invalid", "message": str(exc)}) from None
-
-
 def _result(db: Session, result: service.StepResult) -> Any:
     body = views.visit_view(db, result.visit)
     if result.stopped:
+        message = f"the gate no longer allows this visit; it is now {result.visit.state}"
         return JSONResponse(status_code=409, content={
-            "code": "gate_closed", "message": f"the gate no longer allows this visit; it is now {result.visit.state}",
+            "error": message, "code": "gate_closed", "message": message,
             "reasons": result.stopped, "unmet": result.stopped, "visit": body})
     if result.gate is not None:
         body["gate"] = {"action": result.gate.action, "unmet": result.gate.unmet, "digest": result.gate.digest}
@@ -176,29 +157,25 @@ def list_visits(state: VisitState | None = None, actor: Actor = ALLOW_VISITS_REA
              responses=ERRORS)
 def propose(body: ProposeIn, request: Request, actor: Actor = ALLOW_VISITS_PROPOSE,
             db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.propose(_ctx(request, db, actor), body.loan_id))
+    return _result(db, service.propose(_ctx(request, db, actor), body.loan_id))
 
 
 @router.get("/visits/{visit_id}", summary="A visit with its timeline", responses=ERRORS)
 def get_visit(visit_id: str, actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Any:
-    with _errors():
-        return views.visit_view(db, repository.get_visit(db, visit_id, actor))
+    return views.visit_view(db, repository.get_visit(db, visit_id, actor))
 
 
 @router.get("/visits/{visit_id}/gate", summary="The full gate evaluation now, with reasons and rule sources",
             responses=ERRORS)
 def gate(visit_id: str, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
          db: Session = DB) -> Any:
-    with _errors():
-        return service.gate_now(_ctx(request, db, actor), visit_id).as_json()
+    return service.gate_now(_ctx(request, db, actor), visit_id).as_json()
 
 
 @router.post("/visits/{visit_id}/notice", summary="Render, hash and send the transparency notice", responses=ERRORS)
 def send_notice(visit_id: str, request: Request, actor: Actor = ALLOW_VISITS_NOTICE,
                 db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.send_notice(_ctx(request, db, actor), visit_id))
+    return _result(db, service.send_notice(_ctx(request, db, actor), visit_id))
 
 
 def _notice_response(db: Session, visit_id: str, actor: Actor, fmt: str) -> Response:
@@ -218,15 +195,13 @@ def _notice_response(db: Session, visit_id: str, actor: Actor, fmt: str) -> Resp
 @router.get("/visits/{visit_id}/notice", summary="The notice as sent (text, html or pdf)", responses=ERRORS)
 def get_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
                actor: Actor = ALLOW_VISITS_READ, db: Session = DB) -> Response:
-    with _errors():
-        return _notice_response(db, visit_id, actor, format)
+    return _notice_response(db, visit_id, actor, format)
 
 
 @router.get("/portal/visits/{visit_id}/notice", summary="The borrower reads their notice", responses=ERRORS)
 def my_notice(visit_id: str, format: Literal["text", "html", "pdf"] = "html",
               actor: Actor = ALLOW_PORTAL_READ, db: Session = DB) -> Response:
-    with _errors():
-        return _notice_response(db, visit_id, actor, format)
+    return _notice_response(db, visit_id, actor, format)
 
 
 @router.post("/portal/visits/{visit_id}/consent", summary="The borrower consents or declines (one step)",
@@ -235,9 +210,8 @@ def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = AL
               db: Session = DB) -> Any:
     session_row = getattr(request.state, "auth_session", None)
     evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
-    with _errors():
-        return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel="portal",
-                                          evidence=evidence, notice_version_hash=body.notice_version_hash))
+    return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel="portal",
+                                      evidence=evidence, notice_version_hash=body.notice_version_hash))
 
 
 @router.post("/portal/consents/withdraw", summary="The borrower withdraws home-visit consent (one step)",
@@ -245,17 +219,15 @@ def my_answer(visit_id: str, body: AnswerIn, request: Request, actor: Actor = AL
 def my_withdrawal(request: Request, actor: Actor = ALLOW_PORTAL_WRITE, db: Session = DB) -> Any:
     session_row = getattr(request.state, "auth_session", None)
     evidence = f"portal-session:{session_row.token_hash[:16]}" if session_row is not None else "portal"
-    with _errors():
-        cancelled = service.withdraw(_ctx(request, db, actor), actor.id, channel="portal", evidence=evidence)
+    cancelled = service.withdraw(_ctx(request, db, actor), actor.id, channel="portal", evidence=evidence)
     return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
 
 
 @router.put("/portal/visit-preferences", summary="The borrower states preferred visit times", responses=ERRORS)
 def my_preferences(body: PreferencesIn, request: Request, actor: Actor = ALLOW_PORTAL_WRITE,
                    db: Session = DB) -> Any:
-    with _errors():
-        n = service.set_preferences(_ctx(request, db, actor), actor.id,
-                                    [(t.weekday, t.start, t.end) for t in body.times], channel="portal")
+    n = service.set_preferences(_ctx(request, db, actor), actor.id,
+                                [(t.weekday, t.start, t.end) for t in body.times], channel="portal")
     return {"times": n}
 
 
@@ -263,18 +235,16 @@ def my_preferences(body: PreferencesIn, request: Request, actor: Actor = ALLOW_P
              responses=ERRORS)
 def record_answer(visit_id: str, body: RecordAnswerIn, request: Request,
                   actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel=body.channel,
-                                          evidence=body.evidence, notice_version_hash=body.notice_version_hash))
+    return _result(db, service.answer(_ctx(request, db, actor), visit_id, body.decision, channel=body.channel,
+                                      evidence=body.evidence, notice_version_hash=body.notice_version_hash))
 
 
 @router.post("/consents/{borrower_id}/withdraw", summary="Record a withdrawal received by reply or letter",
              responses=ERRORS)
 def record_withdrawal(borrower_id: str, body: RecordWithdrawalIn, request: Request,
                       actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
-    with _errors():
-        cancelled = service.withdraw(_ctx(request, db, actor), borrower_id, channel=body.channel,
-                                     evidence=body.evidence)
+    cancelled = service.withdraw(_ctx(request, db, actor), borrower_id, channel=body.channel,
+                                 evidence=body.evidence)
     return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
 
 
@@ -282,17 +252,15 @@ def record_withdrawal(borrower_id: str, body: RecordWithdrawalIn, request: Reque
             responses=ERRORS)
 def record_preferences(borrower_id: str, body: PreferencesIn, request: Request,
                        actor: Actor = ALLOW_VISITS_CONSENT_RECORD, db: Session = DB) -> Any:
-    with _errors():
-        n = service.set_preferences(_ctx(request, db, actor), borrower_id,
-                                    [(t.weekday, t.start, t.end) for t in body.times], channel="staff")
+    n = service.set_preferences(_ctx(request, db, actor), borrower_id,
+                                [(t.weekday, t.start, t.end) for t in body.times], channel="staff")
     return {"times": n}
 
 
 @router.get("/consents/{borrower_id}/evidence", summary="One borrower's consent evidence (audited read)",
             responses=ERRORS)
 def evidence(borrower_id: str, actor: Actor = ALLOW_CONSENT_EVIDENCE, db: Session = DB) -> Any:
-    with _errors():
-        out = views.consent_evidence(db, borrower_id)
+    out = views.consent_evidence(db, borrower_id)
     audit_read(db, actor, f"borrower:{borrower_id}", ["consent_evidence"], purpose="compliance evidence")
     return out
 
@@ -301,8 +269,7 @@ def evidence(borrower_id: str, actor: Actor = ALLOW_CONSENT_EVIDENCE, db: Sessio
              responses=ERRORS)
 def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
              db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.decide_approval(_ctx(request, db, actor), visit_id, body.approve, body.comment))
+    return _result(db, service.decide_approval(_ctx(request, db, actor), visit_id, body.approve, body.comment))
 
 
 @router.post("/visits/{visit_id}/schedule", summary="Assign two field agents and a window; re-plan the route",
@@ -310,16 +277,14 @@ def approval(visit_id: str, body: ApprovalIn, request: Request, actor: Actor = A
 def schedule(visit_id: str, body: ScheduleIn, request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE,
              db: Session = DB) -> Any:
     agents = (body.agents[0], body.agents[1]) if body.agents else None
-    with _errors():
-        return _result(db, service.schedule(_ctx(request, db, actor), visit_id, agents=agents, day=body.day))
+    return _result(db, service.schedule(_ctx(request, db, actor), visit_id, agents=agents, day=body.day))
 
 
 @router.get("/visits/{visit_id}/checklist", summary="The scoped checklist (re-checks the gate: 409 if closed)",
             responses=ERRORS)
 def checklist(visit_id: str, request: Request, lang: Literal["zh", "en"] = "zh", actor: Actor = ALLOW_VISITS_READ,
               db: Session = DB) -> Any:
-    with _errors():
-        result, body = service.checklist(_ctx(request, db, actor), visit_id, lang)
+    result, body = service.checklist(_ctx(request, db, actor), visit_id, lang)
     if result.stopped:
         return _result(db, result)
     return body
@@ -329,29 +294,26 @@ def checklist(visit_id: str, request: Request, lang: Literal["zh", "en"] = "zh",
              responses=ERRORS)
 def check_in(visit_id: str, body: PartnerIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
              db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.check_in(_ctx(request, db, actor), visit_id, body.partner))
+    return _result(db, service.check_in(_ctx(request, db, actor), visit_id, body.partner))
 
 
 @router.post("/visits/{visit_id}/check-out", summary="Both agents leave (the end of the visit's evidence)",
              responses=ERRORS)
 def check_out(visit_id: str, body: PartnerIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
               db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.check_out(_ctx(request, db, actor), visit_id, body.partner))
+    return _result(db, service.check_out(_ctx(request, db, actor), visit_id, body.partner))
 
 
 @router.post("/visits/{visit_id}/withdrawal-at-door", summary="The borrower withdraws consent in person: the "
              "visit is cancelled at once", responses=ERRORS)
 def door_withdrawal(visit_id: str, body: DoorWithdrawalIn, request: Request, actor: Actor = ALLOW_VISITS_REPORT,
                     db: Session = DB) -> Any:
-    with _errors():
-        visit = repository.get_visit(db, visit_id, actor)
-        if actor.id not in (visit.agent_a, visit.agent_b):
-            raise repository.NotFound(f"visit {visit_id} not found")
-        ctx = _ctx(request, db, actor)
-        cancelled = service.withdraw(ctx, visit.borrower_id, channel="in_person",
-                                     evidence=f"at the door, recorded by {actor.id}: {body.evidence}")
+    visit = repository.get_visit(db, visit_id, actor)
+    if actor.id not in (visit.agent_a, visit.agent_b):
+        raise repository.NotFound(f"visit {visit_id} not found")
+    ctx = _ctx(request, db, actor)
+    cancelled = service.withdraw(ctx, visit.borrower_id, channel="in_person",
+                                 evidence=f"at the door, recorded by {actor.id}: {body.evidence}")
     return {"withdrawn": True, "visits_cancelled": [v.id for v in cancelled]}
 
 
@@ -359,10 +321,9 @@ def door_withdrawal(visit_id: str, body: DoorWithdrawalIn, request: Request, act
              "recorded statement (grants nothing until a second person verifies it)", responses=ERRORS)
 def upload_form(visit_id: str, body: ConsentFormIn, request: Request, actor: Actor = ALLOW_VISITS_CONSENT_RECORD,
                 db: Session = DB) -> Any:
-    with _errors():
-        form = service.upload_form(_ctx(request, db, actor), visit_id, kind=body.kind,
-                                   document_sha256=body.document_sha256, document_ref=body.document_ref,
-                                   signed_at=body.signed_at)
+    form = service.upload_form(_ctx(request, db, actor), visit_id, kind=body.kind,
+                               document_sha256=body.document_sha256, document_ref=body.document_ref,
+                               signed_at=body.signed_at)
     return {"id": form.id, "visit_id": form.visit_id, "status": form.status, "kind": form.kind}
 
 
@@ -370,29 +331,25 @@ def upload_form(visit_id: str, body: ConsentFormIn, request: Request, actor: Act
              "uploader) verifies or rejects a consent form", responses=ERRORS)
 def verify_form(form_id: str, body: VerifyFormIn, request: Request, actor: Actor = ALLOW_VISITS_APPROVE,
                 db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.verify_form(_ctx(request, db, actor), form_id, accept=body.accept))
+    return _result(db, service.verify_form(_ctx(request, db, actor), form_id, accept=body.accept))
 
 
 @router.post("/visits/{visit_id}/report", summary="File the scoped visit report", responses=ERRORS)
 def report(visit_id: str, body: dict[str, Any], request: Request, actor: Actor = ALLOW_VISITS_REPORT,
            db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.file_report(_ctx(request, db, actor), visit_id, body))
+    return _result(db, service.file_report(_ctx(request, db, actor), visit_id, body))
 
 
 @router.post("/visits/{visit_id}/review", summary="Close a reported visit", responses=ERRORS)
 def review(visit_id: str, body: ReviewIn, request: Request, actor: Actor = ALLOW_VISITS_REVIEW,
            db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.review(_ctx(request, db, actor), visit_id, body.comment))
+    return _result(db, service.review(_ctx(request, db, actor), visit_id, body.comment))
 
 
 @router.post("/visits/{visit_id}/cancel", summary="Cancel a visit that has not happened", responses=ERRORS)
 def cancel(visit_id: str, body: CancelIn, request: Request, actor: Actor = ALLOW_VISITS_CANCEL,
            db: Session = DB) -> Any:
-    with _errors():
-        return _result(db, service.cancel(_ctx(request, db, actor), visit_id, body.reason, body.comment))
+    return _result(db, service.cancel(_ctx(request, db, actor), visit_id, body.reason, body.comment))
 
 
 @router.post("/visit-sweeps/expire", summary="Expire notices left unanswered past the response period",
@@ -406,7 +363,7 @@ def expire(request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE, db: Session =
 def route(agent_id: str, day: Annotated[Day, Query(alias="date")], actor: Actor = ALLOW_VISITS_READ,
           db: Session = DB) -> Any:
     if actor.role == "field_agent" and actor.id != agent_id:
-        raise HTTPException(404, detail={"code": "not_found", "message": "no such route"})
+        raise NotFound("no such route")
     return views.day_route(db, agent_id, day, load_visit_policy())
 
 
