@@ -1,6 +1,7 @@
 """Load and soak on PostgreSQL with `duecare serve --workers 2` (issue 16 item 7), loopback only, bounded.
 
     bash scripts/with-services.sh .venv/bin/python benchmarks/load.py                 # full: 50/200/500 req/s + 10 min soak
+    bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --duration 10 --drain 60  # what docs/operations.md shows
     bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --rates 20 --duration 5 --soak-minutes 0
 
 What it does, all on 127.0.0.1:
@@ -14,6 +15,8 @@ What it does, all on 127.0.0.1:
    (a task per arrival, not a closed loop of users), and its latency is measured from when it was due, so a
    server that falls behind shows its queueing in the figures (no coordinated omission). Requests still in flight
    are capped (`--max-in-flight`) and time out (`--timeout`): both count as errors, so every run is bounded.
+   After each run the client waits (at most `--drain` s) until /healthz answers fast again: requests it gave up
+   on are still queued in the server, and the next run must not inherit them (`drain s` in the table);
 6. a soak: the mixed profile at `--soak-rate` for `--soak-minutes`, sampling the resident memory (RSS) of the
    server's processes (uvicorn's supervisor and its workers) every 10 s; it prints the first and last samples
    after warm-up and the growth.
@@ -57,7 +60,7 @@ sys.path.insert(0, str(ROOT / "tests" / "serve"))
 
 from servers import children, free_port, stop  # noqa: E402
 
-PROFILES = ("case", "loan", "evaluate", "consent", "mixed")
+PROFILES = ("evaluate", "consent", "loan", "case", "mixed")
 MIX = (("loan", 40), ("case", 20), ("evaluate", 25), ("consent", 15))
 
 
@@ -167,6 +170,9 @@ async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, ma
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.wait(tasks, timeout=timeout_s + 5)
+        for task in list(tasks):  # still without an answer when the run ends: counted, then dropped
+            task.cancel()
+            result.error("unfinished")
     return result
 
 
@@ -263,6 +269,7 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
     for kind in profiles:
         # warm-up: each worker's first requests load templates, the policy and the risk model
         asyncio.run(open_model(t, kind, 10, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
+        drain(t.base, args.drain)
         for rate in rates:
             started = time.perf_counter()
             r = asyncio.run(open_model(t, kind, rate, args.duration, max_in_flight=args.max_in_flight,
@@ -273,10 +280,28 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
                    "error_kinds": r.errors, "p50_ms": _pct(r.latencies, 50) * 1000,
                    "p95_ms": _pct(r.latencies, 95) * 1000, "p99_ms": _pct(r.latencies, 99) * 1000, "achieved_rps": len(r.latencies) / took,
                    "lag_p99_ms": _pct(r.lags, 99) * 1000}
+            row["drain_s"] = drain(t.base, args.drain)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
             time.sleep(args.pause)
     return rows
+
+
+def drain(base: str, limit_s: float) -> float:
+    """Wait until the server has worked off what the clients gave up on (requests that timed out on our side
+    are still queued on its side): four /healthz answers in a row under 200 ms, or `limit_s`. The next run
+    then starts from an idle server; the time it took is reported (`drain s`)."""
+    started = time.perf_counter()
+    fast = 0
+    while fast < 4 and time.perf_counter() - started < limit_s:
+        t0 = time.perf_counter()
+        try:
+            ok = httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        fast = fast + 1 if ok and time.perf_counter() - t0 < 0.2 else 0
+        time.sleep(0.25)
+    return time.perf_counter() - started
 
 
 def soak(t: Target, pid: int, minutes: float, rate: float, args: argparse.Namespace) -> dict[str, Any]:
@@ -331,13 +356,13 @@ def probe(t: Target, profiles: list[str], n: int) -> None:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"{'profile':<9} {'req/s':>6} {'sent':>6} {'ok':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'done/s':>7} {'lag p99':>8}  error kinds")
+            f"{'done/s':>7} {'lag p99':>8} {'drain s':>7}  error kinds")
     print(head)
     print("-" * len(head))
     for r in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()))
         print(f"{r['profile']:<9} {r['rate']:>6g} {r['sent']:>6} {r['ok']:>6} {r['errors']:>6} "
-              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f}  {kinds}")
+              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f} {r['drain_s']:>7.1f}  {kinds}")
 
 
 def main() -> int:
@@ -346,13 +371,16 @@ def main() -> int:
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per profile and rate")
     parser.add_argument("--soak-minutes", type=float, default=10.0)
-    parser.add_argument("--soak-rate", type=float, default=50.0)
+    parser.add_argument("--soak-rate", type=float, default=5.0,
+                        help="req/s of the mixed profile during the soak (one the server keeps up with)")
     parser.add_argument("--accounts", type=int, default=2000, help="demo data set size")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--borrowers", type=int, default=200, help="borrower sessions to spread requests over")
     parser.add_argument("--max-in-flight", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("--pause", type=float, default=3.0, help="seconds between runs (the server drains)")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs, after the drain")
+    parser.add_argument("--drain", type=float, default=90.0,
+                        help="at most this long to wait after a run until the server answers /healthz fast again")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--probe", type=int, default=0,
                         help="only send this many requests one after another per profile and print their times")
