@@ -115,8 +115,8 @@ def output_schemas(as_of: datetime, policy: Policy, scored: bool) -> dict[str, p
     scored run's features also carry the model's columns (a run over no rows never calls the model)."""
     decisions = decide({n: empty(n) for n in SCHEMAS}, as_of, policy)
     features = dict(feature_table(decisions).schema)
-    if scored:
-        features |= RISK_COLUMNS
+    if scored:  # the model's columns last, in feature_table's order (an unscored run already has risk_band)
+        features = {k: v for k, v in features.items() if k not in RISK_COLUMNS} | RISK_COLUMNS
     return {"rejected": pl.Schema(REJECTS_SCHEMA), "features": pl.Schema(features),
             "decisions": decisions.select(*DECISION_COLUMNS).schema}
 
