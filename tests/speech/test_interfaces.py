@@ -18,6 +18,7 @@ from duecare.privacy.models import AuthSession
 from duecare.privacy.security import SecurityMiddleware
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, token_hash
 from duecare.speech import routes
+from duecare.web import errors
 
 CALL = call("zh", f"A: {OPEN['zh']}", "B: 我最近被裁员了，下周三我先还一千。")
 
@@ -47,6 +48,7 @@ def client(sqlite_url: str) -> Iterator[tuple[TestClient, str, str]]:
     app = FastAPI()
     app.add_middleware(SecurityMiddleware)  # type: ignore[arg-type]
     app.include_router(routes.router)
+    errors.install(app)  # the app's one error handler, as create_app installs it
     app.state.session_factory = session_factory(sqlite_url)
     with session_factory(sqlite_url)() as s:
         token = create_session(s, kind="staff", subject_id="S-agent-1", role="agent")
