@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -65,3 +66,12 @@ def test_the_language_switch_remembers_the_choice_and_returns_to_the_page(client
     assert "Sign in to your account" in client.get("/portal/signin").text
     client.get("/lang/zh_CN?next=//evil.example")  # an open redirect is refused: it goes home
     assert "登录您的账户" in client.get("/portal/signin").text
+
+
+def test_a_moment_reads_the_decision_contracts_iso_strings_and_always_names_its_zone() -> None:
+    from duecare.web.templating import moment
+
+    assert moment("2026-12-05T08:00:00+08:00", "en", "Asia/Shanghai") == "2026-12-05 08:00 (Asia/Shanghai)"
+    assert moment("2026-12-05T00:00:00", "en", "Europe/London") == "2026-12-05 00:00 (Europe/London)"  # naive = UTC
+    assert moment(datetime(2026, 12, 5, tzinfo=UTC), "en", "Asia/Shanghai") == "2026-12-05 08:00 (Asia/Shanghai)"
+    assert moment(None, "en", "Asia/Shanghai") == moment("", "en", "Asia/Shanghai") == "—"

@@ -3,7 +3,7 @@ locale-aware money and dates (Babel), and the CSRF token every form echoes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -68,10 +68,15 @@ DEFAULT_STAFF_ZONE = "Asia/Shanghai"
 TZ_COOKIE = "duecare_tz"
 
 
-def moment(value: datetime | None, locale: str, tz: str) -> str:
-    """A moment in a zone, always labelled with it: `2026-12-03 23:55 (Asia/Shanghai)`."""
-    if value is None:
+def moment(value: datetime | str | None, locale: str, tz: str) -> str:
+    """A moment in a zone, always labelled with it: `2026-12-03 23:55 (Asia/Shanghai)`. An ISO string (as the
+    decision contract carries `not_before`) is read first; one without an offset is taken as UTC."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     zone = _zone(tz) or ZoneInfo(DEFAULT_STAFF_ZONE)
     shown = value.astimezone(zone)
     return f"{shown:%Y-%m-%d %H:%M} ({zone.key})"
