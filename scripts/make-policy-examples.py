@@ -411,11 +411,11 @@ def preference_scenarios() -> list[dict]:
     k["borrower"]["contact_preferences"] = {"channels_refused": ["letter"]}
     add("uk_refused_letter_silent", k, {"action": "call", "blocked_by": []},
         "letters refused, a call decided: nothing changes")
-    out += limit_scenarios(us)
+    out += limit_scenarios(us, uk)
     return out
 
 
-def limit_scenarios(us: dict) -> list[dict]:
+def limit_scenarios(us: dict, uk: dict) -> list[dict]:
     """Issue 15 (g): known limits on a channel. cn_debtor_only: a third party reached on the borrower's number
     objected, so that channel is no longer used; us_workplace: the channel reaches the consumer at work and the
     employer prohibits it or the consumer said so. Each firing, and silent when lifted, elsewhere or absent."""
@@ -511,6 +511,55 @@ def limit_scenarios(us: dict) -> list[dict]:
          "silent": ["us_workplace"]},
         "the consumer's roommate answered the number on file and asked not to be called again: no further call "
         "reaches them (a third party is not contacted more than once unless they ask, 1692b(3)); a text instead")
+    out += uk_limit_scenarios(uk)
+    return out
+
+
+def uk_limit_scenarios(uk: dict) -> list[dict]:
+    """The uk pack honours both limits: a request not to be contacted at work is a reasonable request about where
+    and how (uk_contact_times, CONC 7.9); a third party who objected is kept out of it (uk_privacy, CONC 7.9.7R:
+    third parties kept unaware). Each firing, and silent when lifted or on another channel."""
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    def limit(kind: str, by: str, channel: str, **extra: str) -> dict:
+        return {"id": f"{kind[:2].upper()}-{channel}", "kind": kind, "by": by, "channel": channel,
+                "at": "2026-10-01T09:00:00+01:00", **extra}
+
+    k = copy.deepcopy(uk)
+    k["contact_limits"] = [limit("workplace", "borrower", "call")]
+    add("uk_workplace_customer_asked", k,
+        {"action": "sms_reminder", "channel": "sms", "reasons_include": ["workplace_contact_barred"],
+         "blocked_by": ["uk_contact_times"], "silent": ["uk_privacy"]},
+        "the customer asked not to be rung at work, where the only number on file rings: a reasonable request "
+        "about where and how (CONC 7.9); a text instead")
+    k = copy.deepcopy(uk)
+    k["contact_limits"] = [limit("workplace", "employer", "call"), limit("workplace", "borrower", "sms")]
+    add("uk_workplace_employer_and_customer", k,
+        {"action": "email_notice", "channel": "email", "reasons_include": ["workplace_contact_barred"],
+         "blocked_by": ["uk_contact_times"]},
+        "the employer forbids collection calls to the desk line and the customer asked for no texts at work: "
+        "email is left")
+    k = copy.deepcopy(uk)
+    k["contact_limits"] = [limit("workplace", "borrower", "call", lifted_at="2026-10-15T09:00:00+01:00")]
+    add("uk_workplace_lifted_silent", k,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["workplace_contact_barred"],
+         "silent_blocks": ["uk_contact_times"]},
+        "the customer gave a personal number on Oct 15 (the limit is lifted): the call stands")
+    k = copy.deepcopy(uk)
+    k["contact_limits"] = [limit("third_party_objected", "third_party", "call")]
+    add("uk_third_party_objected", k,
+        {"action": "sms_reminder", "channel": "sms", "reasons_include": ["third_party_objected"],
+         "blocked_by": ["uk_privacy"], "silent_blocks": ["uk_contact_times"]},
+        "the customer's partner answered the number on file and objected to the calls: ringing it again keeps "
+        "drawing a third party in (CONC 7.9.7R: third parties kept unaware); a text instead")
+    k = copy.deepcopy(uk)
+    k["contact_limits"] = [limit("third_party_objected", "third_party", "email")]
+    add("uk_third_party_other_channel_silent", k,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_objected"], "silent": ["uk_privacy"]},
+        "the objection was to emails reaching a shared inbox; a call is decided and stands")
     return out
 
 

@@ -1,5 +1,5 @@
 """Known limits on a channel (issue 15 (g)): a third party who objected (cn_debtor_only, us_third_party) and a
-workplace where contact is barred (us_workplace) bar that channel in the pure guardrails, with rule and source,
+workplace where contact is barred (us_workplace, uk_contact_times; uk_privacy for objections) bar that channel in the pure guardrails, with rule and source,
 the same from a case file and from the store."""
 
 from __future__ import annotations
@@ -74,9 +74,10 @@ class TestThirdPartyObjection:
         got = decision(case("us", [limit("third_party_objected", "third_party", "call", at="2026-11-01T09:00:00-05:00")]))
         assert (got["action"], rules(got)) == ("sms_reminder", ["us_third_party"])
 
-    def test_uk_has_no_rule_that_honours_it_so_the_call_stands(self) -> None:
+    def test_uk_the_objection_is_honoured_under_uk_privacy(self) -> None:
         got = decision(case("uk", [limit("third_party_objected", "third_party", "call", at="2026-11-01T09:00:00+00:00")]))
-        assert (got["action"], rules(got)) == ("call", [])
+        assert (got["action"], rules(got)) == ("sms_reminder", ["uk_privacy"])
+        assert got["blocked_by"][0]["source"] == "CONC 7.9.7R, 7.9.8G, 7.9.10R, 7.9.11G"
 
 
 class TestWorkplace:
@@ -97,6 +98,12 @@ class TestWorkplace:
         assert got["action"] == "email_notice"
         assert set(rules(got)) == {"us_ecomm", "us_workplace"}
         assert {"channel_refused", "workplace_contact_barred"} <= set(got["reasons"])
+
+    @pytest.mark.parametrize("by", ["employer", "borrower"])
+    def test_uk_a_barred_work_phone_is_not_called_under_uk_contact_times(self, by: str) -> None:
+        got = decision(case("uk", [limit("workplace", by, "call", at="2026-11-01T09:00:00+00:00")]))
+        assert (got["action"], rules(got)) == ("sms_reminder", ["uk_contact_times"])
+        assert "workplace_contact_barred" in got["reasons"]
 
     def test_cn_has_no_workplace_rule_so_the_call_stands(self) -> None:
         got = decision(case("cn", [limit("workplace", "borrower", "call")]))
