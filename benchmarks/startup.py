@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/startup.py [--repeats 5] [--transcripts 10]
 
-Measures `duecare --help`, `duecare decide --case` on a repository example, and `duecare calls analyze` on one
-transcript and on a folder of N transcripts (its models load once). Each figure is the median of the repeats.
-Targets (issue #12): --help <= 0.3 s, decide --case <= 1 s.
+Measures `duecare --help`, `duecare decide --case` on a policy example case and on the worked example of
+examples/ (also with an empty validation cache: the first run after a pack changes validates it against its JSON
+Schema), and `duecare calls analyze` on one transcript and on a folder of N transcripts (its models load once).
+Each figure is the median of the repeats. Targets (issue #12): --help <= 0.3 s, decide --case <= 1 s.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "examples" / "cases" / "consent-tie-decline.json"
+WORKED = ROOT / "examples" / "case-visit-schedule.json"
 TRANSCRIPTS = ROOT / "data" / "calls" / "dev"
 
 
-def child_cpu(args: list[str]) -> tuple[float, float]:
+def child_cpu(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one child run of the duecare entry point; a failing run stops the bench."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", "from duecare.cli import main; main()", *args],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-                          env={**os.environ, "COLUMNS": "120"})
+                          env={**os.environ, "COLUMNS": "120", **(env or {})})
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"duecare {' '.join(args)} exited {done.returncode}: {done.stderr.strip()[-400:]}")
@@ -39,8 +41,16 @@ def child_cpu(args: list[str]) -> tuple[float, float]:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
-def measure(label: str, args: list[str], repeats: int, target: float | None = None) -> None:
-    runs = [child_cpu(args) for _ in range(repeats)]
+def measure(label: str, args: list[str], repeats: int, target: float | None = None, *,
+            cold_cache: bool = False) -> None:
+    """`cold_cache`: each run with its own empty XDG_CACHE_HOME (no pack remembered as validated)."""
+    runs = []
+    for _ in range(repeats):
+        if cold_cache:
+            with tempfile.TemporaryDirectory(prefix="duecare-startup-cache-") as cache:
+                runs.append(child_cpu(args, {"XDG_CACHE_HOME": cache}))
+        else:
+            runs.append(child_cpu(args))
     cpu = statistics.median(r[0] for r in runs)
     wall = statistics.median(r[1] for r in runs)
     verdict = "" if target is None else (f"  (target <= {target:g} s: {'ok' if cpu <= target else 'OVER'})")
@@ -55,6 +65,9 @@ def main() -> None:
     print(f"duecare start-up, median of {args.repeats} runs, CPU = user + system of the child process")
     measure("duecare --help", ["--help"], args.repeats, 0.3)
     measure(f"duecare decide --case {CASE.name}", ["decide", "--case", str(CASE)], args.repeats, 1.0)
+    measure(f"duecare decide --case {WORKED.name}", ["decide", "--case", str(WORKED)], args.repeats, 1.0)
+    measure("  the same, validation cache empty", ["decide", "--case", str(WORKED)], args.repeats, 1.0,
+            cold_cache=True)
     if args.transcripts <= 0:
         return
     files = sorted(p for p in TRANSCRIPTS.glob("*.json") if not p.name.endswith(".expected.json"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
 from duecare.kit.localtime import local_date, local_naive
@@ -65,16 +64,18 @@ def installment_coverage(installments: pl.DataFrame, paid: pl.DataFrame,
         .sort("loan_no", "paid_at")
         .with_columns(cum_paid=pl.col("amount_minor").cum_sum().over("loan_no"))
     )
-    shift = np.uint64(1 << CUM_BITS)
-    inst_no = inst["loan_no"].to_numpy().astype(np.uint64)
-    pay_no = pays["loan_no"].to_numpy().astype(np.uint64)
-    inst_key = inst_no * shift + inst["cum_due"].to_numpy().astype(np.uint64)
-    pay_key = pay_no * shift + pays["cum_paid"].to_numpy().astype(np.uint64)
-    pos = np.searchsorted(pay_key, inst_key, side="left")
-    inside = pos < len(pay_key)
-    same_loan = np.zeros(len(inst_key), dtype=bool)
-    same_loan[inside] = pay_no[pos[inside]] == inst_no[inside]
-    match = pl.Series("match", np.where(same_loan, pos, -1))
+    shift = 1 << CUM_BITS
+    inst_no = inst["loan_no"].cast(pl.UInt64)
+    pay_no = pays["loan_no"].cast(pl.UInt64)
+    inst_key = inst_no * shift + inst["cum_due"].cast(pl.UInt64, wrap_numerical=True)
+    pay_key = pay_no * shift + pays["cum_paid"].cast(pl.UInt64, wrap_numerical=True)
+    pos = pay_key.search_sorted(inst_key, side="left").cast(pl.Int64).alias("pos")
+    keys = pl.DataFrame({"pos": pos, "inst_no": inst_no})
+    found = pay_no.gather(pos.clip(upper_bound=max(pays.height - 1, 0))) if pays.height else \
+        pl.repeat(None, inst.height, dtype=pl.UInt64, eager=True)
+    match = keys.with_columns(found=found).select(
+        match=pl.when((pl.col("pos") < pays.height) & (pl.col("found") == pl.col("inst_no")))
+        .then(pl.col("pos")).otherwise(-1))["match"]
     covered_on = pays["paid_on"].gather(match.clip(lower_bound=0)) if pays.height else \
         pl.repeat(None, inst.height, dtype=pl.Date, eager=True)
     return inst.with_columns(

@@ -1,37 +1,31 @@
 """A stable, vectorised hash of string ids (FNV-1a 64) for champion/challenger assignment.
 
-Polars' own `hash` may change between versions; a split must not move when a library is upgraded.
+Polars' own `hash` may change between versions; a split must not move when a library is upgraded. Written in
+Polars alone (UInt64 arithmetic wraps modulo 2**64, as FNV needs), so deciding one case does not load numpy or
+pyarrow.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 
-FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-FNV_PRIME = np.uint64(0x100000001B3)
+FNV_OFFSET = 0xCBF29CE484222325
+FNV_PRIME = 0x100000001B3
 
 
-def fnv1a64(ids: pl.Series) -> np.ndarray:
-    """FNV-1a over the UTF-8 bytes of each id, looping over byte positions, never over rows."""
-    arr = pc.cast(ids.cast(pl.String).fill_null("").to_arrow(), pa.large_binary())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if len(arr) and bufs[2] is not None else np.zeros(0, np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    h = np.full(len(arr), FNV_OFFSET, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for pos in range(int(lengths.max()) if len(lengths) else 0):
-            live = lengths > pos
-            h[live] ^= data[starts[live] + pos].astype(np.uint64)
-            h[live] *= FNV_PRIME
-    return h
+def fnv1a64(ids: pl.Series) -> pl.Series:
+    """FNV-1a over the UTF-8 bytes of each id (UInt64), looping over byte positions, never over rows."""
+    frame = pl.DataFrame({"_b": ids.cast(pl.String).fill_null("").cast(pl.Binary)}).with_columns(
+        _h=pl.lit(FNV_OFFSET, pl.UInt64))
+    longest = frame.select(pl.col("_b").bin.size().max().fill_null(0).cast(pl.Int64)).item()
+    prime = pl.lit(FNV_PRIME, pl.UInt64)
+    for pos in range(longest):
+        byte = pl.col("_b").bin.get(pos, null_on_oob=True).cast(pl.UInt64)
+        frame = frame.with_columns(
+            _h=pl.when(byte.is_null()).then(pl.col("_h")).otherwise((pl.col("_h") ^ byte) * prime))
+    return frame["_h"].alias(ids.name)
 
 
 def stable_bucket(ids: pl.Series, buckets: int = 10_000) -> pl.Series:
     """Each id's bucket in [0, buckets), identical on every machine and every run."""
-    return pl.Series(ids.name, (fnv1a64(ids) % np.uint64(buckets)).astype(np.int64))
+    return (fnv1a64(ids) % buckets).cast(pl.Int64).alias(ids.name)

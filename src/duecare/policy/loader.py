@@ -1,17 +1,24 @@
 """Load jurisdiction packs (versioned YAML, validated by JSON Schema) and strategies (parsed into the typed
-models of `policy.model`) on load."""
+models of `policy.model`) on load.
+
+YAML is read with libyaml (PyYAML's C loader) when PyYAML was built with it. A pack's JSON Schema validation is
+remembered per content: a marker named by the SHA-256 of (schema text, pack text) in the user's cache folder
+(`$XDG_CACHE_HOME/duecare/validated`, default `~/.cache/duecare/validated`) lets the next process skip it (and the
+import of jsonschema); any change to either text is a new key, so the pack is validated again. The cache is only
+an optimisation: when the folder cannot be written, every load validates.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 from pydantic import ValidationError
 
@@ -28,27 +35,65 @@ class PolicyFileNotFound(PolicyError, NotFound):
     """A pack or strategy named that has no file (the CLI: exit 2; the API: 404)."""
 
 
-def _schema(name: str) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((PACKAGE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return schema
+SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(path: Path | Any, kind: str) -> dict[str, Any]:
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML document's node tree (lines of keys) and its data, from one parse."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _schema_text(name: str) -> str:
+    return (PACKAGE / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "duecare" / "validated"
+
+
+def _validated_marker(schema: str, text: str) -> Path:
+    return _cache_dir() / hashlib.sha256(f"{schema}\0{text}".encode()).hexdigest()
+
+
+def _validate(data: Any, kind: str, text: str, place: str) -> None:
+    """JSON Schema validation of a pack, skipped when this very (schema, text) pair was validated before."""
+    schema = _schema_text(kind)
+    marker = _validated_marker(schema, text)
+    if marker.exists():
+        return
+    import jsonschema  # only when validating: a known pack does not pay for the import
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise PolicyError(f"{where}: {err.message}", place=place)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only home: the next load validates again
+
+
+def _load_yaml(path: Path | Any, kind: str) -> tuple[dict[str, Any], str]:
+    """The validated data of a pack file and its text."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PolicyFileNotFound(f"{kind} file not found", place=str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        _, data = _compose(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"invalid YAML ({exc})", place=str(path)) from None
-    validator = jsonschema.Draft202012Validator(_schema(kind))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        err = errors[0]
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise PolicyError(f"{where}: {err.message}", place=str(path))
-    return data  # type: ignore[no-any-return]
+    _validate(data, kind, text, str(path))
+    return data, text
 
 
 @dataclass(frozen=True)
@@ -122,14 +167,14 @@ def _resolve(name_or_path: str, folder: str) -> Path | Any:
 def load_pack(name_or_path: str) -> Pack:
     """A pack by name (`cn`, `us`, `uk`) or by path to a YAML file."""
     path = _resolve(name_or_path, "packs")
-    data = _load_yaml(path, "pack")
+    data, text = _load_yaml(path, "pack")
     for rule in data["rules"]:
         if rule["confidence"] == "U" and not rule.get("lender_choice"):
             raise PolicyError(f"rule {rule['id']}: confidence U may only appear as a labelled lender choice "
                               "(set lender_choice: true)", place=str(path))
     rules = [Rule(**{**r, "honours": tuple(r.get("honours", ()))}) for r in data["rules"]]
     return Pack(pack=data["pack"], version=data["version"], name=data["name"], rules=rules,
-                digest=_digest(path.read_text(encoding="utf-8")),
+                digest=_digest(text),
                 help=tuple(HelpLine(**h) for h in data.get("help", ())),
                 borrower_rights=tuple(BorrowerRight(**r) for r in data.get("borrower_rights", ())))
 
@@ -151,8 +196,7 @@ def load_strategy(name_or_path: str = "standard") -> Strategy:
 def parse_strategy(text: str, place: str = "strategy", path: Path | None = None) -> Strategy:
     """A strategy from its YAML text; PolicyError naming the line and key of the first problems."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _compose(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"invalid YAML ({exc})", place=place) from None
     lines = _node_lines(node) if node is not None else {}
@@ -237,5 +281,5 @@ def strategy_examples(strategy: Strategy) -> list[dict[str, Any]]:
     if not name:
         return list(strategy.examples)
     base = strategy.path.parent if strategy.path else PACKAGE / "strategies"
-    data = yaml.safe_load((base / name).read_text(encoding="utf-8"))
+    _, data = _compose((base / name).read_text(encoding="utf-8"))
     return list(data.get("examples", []))
