@@ -103,10 +103,13 @@ class Root:
 
     @property
     def simulate_diff(self) -> Callable[..., dict[str, Any]]:
-        """`policy diff --simulate`: the simulator sits above policy, so the root hands it down."""
+        """`policy diff --simulate`: the simulator sits above policy, so the root hands it down, with the scorer
+        the batch decides with (each simulated day is scored as the nightly batch is)."""
+        from functools import partial
+
         from duecare.simulate.compare import simulate_diff
 
-        return simulate_diff
+        return partial(simulate_diff, scorer=self.scorer)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, strategy: str = "standard",

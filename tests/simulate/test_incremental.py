@@ -10,8 +10,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from duecare.policy.evaluator import build_facts
+from duecare.simulate.incremental import subset
 from duecare.simulate.params import load_params
-from duecare.simulate.run import simulate, subset
+from duecare.simulate.run import simulate
 from duecare.simulate.variants import named
 from duecare.simulate.world import Portfolio
 

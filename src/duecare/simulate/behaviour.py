@@ -65,6 +65,7 @@ class Ledger:
     visits_reachable_or_vulnerable: int = 0
     complaints: int = 0
     promises: int = 0
+    pre_due_reminders: int = 0
     notices: int = 0
     consents_granted: int = 0
     recovered_minor: int = 0
@@ -106,7 +107,8 @@ class Ledger:
             "borrowers_in_arrears": float(ever), "sms": float(self.sms), "emails": float(self.email),
             "call_attempts": float(self.call_attempts), "right_party_calls": float(self.call_rpc),
             "specialist_calls": float(self.specialist), "letters": float(self.letters),
-            "video_calls": 0.0, "promises": float(self.promises), "visit_notices": float(self.notices),
+            "video_calls": 0.0, "promises": float(self.promises), "pre_due_reminders": float(self.pre_due_reminders),
+            "visit_notices": float(self.notices),
             "consents_granted": float(self.consents_granted),
         }
 
@@ -191,6 +193,10 @@ def act(day: Day, state: State, chosen: pl.DataFrame, ledger: Ledger) -> np.ndar
         _disclose(day, state, bi[reply])
         prompted = delivered & (day.u("message_pay", bi) < p.seg("reminder_pay_p")[s] * _hardship_factor(state, bi, p))
         pay[bi[prompted]] = True
+        # A reminder before the due date (nothing overdue yet): remembered for the installments falling due soon.
+        pre_due = (messages["dpd"] == 0).fill_null(False).to_numpy()
+        ledger.pre_due_reminders += int(pre_due.sum())
+        state.reminded_on[bi[pre_due & delivered]] = t
 
     _notices(day, state, go.filter(pl.col("action") == "visit_notice"), ledger)
     _approvals(day, state, go.filter(pl.col("action") == "visit_approval"))
@@ -350,7 +356,11 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
                                           decision=answers["decision"], notice_id=answers["notice_id"],
                                           at=utc(np.full(answers.height, day.as_of_us + 3 * HOUR_US))))
     bi_due = due_today["bi"].to_numpy()
-    on_time = (day.u("scheduled", bi_due) < p.seg("scheduled_on_time_p")[seg[bi_due]]) \
+    on_time_p = p.seg("scheduled_on_time_p")[seg[bi_due]]
+    reminded = t - state.reminded_on[bi_due] <= int(p["pre_due_reminder_days"])
+    on_time_p = np.where(reminded, on_time_p + (1 - on_time_p) * p.seg("pre_due_reminder_on_time_p")[seg[bi_due]],
+                         on_time_p)
+    on_time = (day.u("scheduled", bi_due) < on_time_p) \
         & ~state.in_hardship[bi_due] & ~((p.seg("stops_paying_in_arrears")[seg[bi_due]] > 0) & arrears[bi_due])
     scheduled = due_today.filter(pl.Series(on_time))
     late = pl.Series(arrears[bi_due[on_time]])

@@ -17,6 +17,7 @@ err = Console(stderr=True)
 
 
 def simulate_cmd(
+    ctx: typer.Context,
     input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory written by `duecare generate`")],
     strategy: Annotated[list[str] | None, typer.Option(
         "--strategy", help="Strategy name or YAML path; `remote-only`, `NAME:remote-only`, or `visit-all-60` (the "
@@ -30,13 +31,15 @@ def simulate_cmd(
     sensitivity: Annotated[bool, typer.Option(help="Also move each main parameter group ±25% (first strategy)")] = False,
     sensitivity_seeds: Annotated[int, typer.Option(help="Seeds per sensitivity point")] = 3,
     out: Annotated[Path | None, typer.Option(help="Report directory (default: <data dir>/simulations)")] = None,
+    score: Annotated[bool, typer.Option(help="Score risk each simulated day with the registered model, as the "
+                                             "nightly batch does (if one is trained)")] = True,
 ) -> None:
     """Day by day over a synthetic portfolio: the real decision engine decides, borrowers answer as their true
     segment does. Prints the comparison (mean ± 95% interval over seeds) and writes JSON and HTML reports."""
     from duecare.simulate.compare import compare
     from duecare.simulate.compare import sensitivity as run_sensitivity
     from duecare.simulate.params import load_params
-    from duecare.simulate.report import save, simulation_report, stamp, table_rows
+    from duecare.simulate.report import model_id, save, simulation_report, stamp, table_rows
     from duecare.simulate.variants import DEFAULT_COMPARISON, named
 
     check_counts(days, seeds)
@@ -44,14 +47,15 @@ def simulate_cmd(
     params = load_params(params_file)
     variants = [named(s) for s in (strategy or DEFAULT_COMPARISON)]
     seed_list = list(range(first_seed, first_seed + seeds))
+    scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py), as the batch's
     err.print(f"simulating {portfolio.size:,} accounts × {days} days × {len(variants)} strategies × {seeds} seeds "
-              f"from {portfolio.start}")
+              f"from {portfolio.start}; risk scores: {model_id(scorer) or 'none (no registered model, or --no-score)'}")
     comparison = compare(portfolio, variants, params, days, seed_list,
-                         progress=lambda name, seed: err.print(f"  {name} seed {seed} done"))
+                         progress=lambda name, seed: err.print(f"  {name} seed {seed} done"), scorer=scorer)
     sens = None
     if sensitivity:
         sens = run_sensitivity(portfolio, variants[0], params, days, seed_list[:sensitivity_seeds],
-                               progress=lambda group, _: err.print(f"  sensitivity {group} done"))
+                               progress=lambda group, _: err.print(f"  sensitivity {group} done"), scorer=scorer)
     from duecare.simulate.gap import gap_lines, recovery_gap
 
     baseline = next((v.name for v in variants if not v.lawful), None)
@@ -59,7 +63,7 @@ def simulate_cmd(
         if baseline is not None and variants[0].lawful else None
     report = simulation_report(comparison, portfolio=str(input_dir), accounts=portfolio.size,
                                start=portfolio.start.isoformat(), sensitivity=sens,
-                               params_file=str(params_file or ""), recovery_gap=gap)
+                               params_file=str(params_file or ""), recovery_gap=gap, risk_model=model_id(scorer))
     json_path, html_path = save(report, out_dir(out), f"sim-{stamp()}")
     view = Table(title=f"{days} days, {seeds} seeds: mean ± 95% interval")
     for col in ("strategy", "recovered", "cost", "net", "visits", "reach./vuln. visits", "complaints",

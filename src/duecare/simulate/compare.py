@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from duecare.policy.evaluator import Scorer
 from duecare.simulate.params import Params
 from duecare.simulate.run import Runner, RunResult, Variant, run_many
 from duecare.simulate.stats import interval
@@ -38,13 +39,15 @@ def summarise(variant: Variant, runs: list[RunResult]) -> dict[str, Any]:
 
 
 def compare(portfolio: Portfolio, variants: list[Variant], params: Params, days: int, seeds: list[int],
-            progress: Callable[[str, int], None] | None = None, runner: Runner | None = None) -> Comparison:
-    """Every variant under the same seeds (common random numbers: differences are sharper than each level);
-    in `runner`'s processes when given (its portfolio and days must be these)."""
+            progress: Callable[[str, int], None] | None = None, runner: Runner | None = None,
+            scorer: Scorer | None = None) -> Comparison:
+    """Every variant under the same seeds (common random numbers: differences are sharper than each level),
+    scored by `scorer` (the batch's risk scorer) each day; in `runner`'s processes when given (its portfolio,
+    days and scorer must be these)."""
     result = Comparison(days=days, seeds=list(seeds))
     jobs = [(variant, params, seed) for variant in variants for seed in seeds]
     done = (lambda job, _: progress(job[0].name, job[2])) if progress else None
-    runs = runner.run(jobs, done) if runner is not None else run_many(portfolio, jobs, days, done=done)
+    runs = runner.run(jobs, done) if runner is not None else run_many(portfolio, jobs, days, done=done, scorer=scorer)
     for i, variant in enumerate(variants):
         result.runs[variant.name] = runs[i * len(seeds):(i + 1) * len(seeds)]
         result.rows.append(summarise(variant, result.runs[variant.name]))
@@ -67,7 +70,8 @@ def ratios(comparison: Comparison, strategy: str, baseline: str) -> dict[str, fl
 
 def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: int, seeds: list[int],
                 factor: float = 0.25, metrics: tuple[str, ...] = ("net_recovery", "visits", "complaints"),
-                progress: Callable[[str, int], None] | None = None) -> list[dict[str, Any]]:
+                progress: Callable[[str, int], None] | None = None,
+                scorer: Scorer | None = None) -> list[dict[str, Any]]:
     """Headline figures when each sensitivity group of params.yaml moves by -25% and +25% (same seeds)."""
     def cells(runs: list[RunResult]) -> dict[str, dict[str, float]]:
         return {m: interval([r.metrics[m] for r in runs]) for m in metrics}
@@ -78,7 +82,7 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
 
     points = [params] + [params.scaled(names, f) for names in params.sensitivity.values()
                          for f in (1 - factor, 1 + factor)]
-    runs = run_many(portfolio, [(variant, p, s) for p in points for s in seeds], days)
+    runs = run_many(portfolio, [(variant, p, s) for p in points for s in seeds], days, scorer=scorer)
     per = [runs[i * len(seeds):(i + 1) * len(seeds)] for i in range(len(points))]
     base = per[0]
     rows: list[dict[str, Any]] = [{"group": "base", "params": [], "low": cells(base), "high": cells(base)}]
@@ -91,15 +95,16 @@ def sensitivity(portfolio: Portfolio, variant: Variant, params: Params, days: in
     return rows
 
 
-def simulate_diff(old: str, new: str, input_dir: Path, days: int, seeds: int) -> dict[str, Any]:
-    """`duecare policy diff --simulate`: both strategies simulated on the same seeds; per headline metric the
-    means and the paired difference (new − old) with its 95% interval."""
+def simulate_diff(old: str, new: str, input_dir: Path, days: int, seeds: int,
+                  scorer: Scorer | None = None) -> dict[str, Any]:
+    """`duecare policy diff --simulate`: both strategies simulated on the same seeds (scored by `scorer`, the
+    batch's); per headline metric the means and the paired difference (new − old) with its 95% interval."""
     from duecare.simulate.params import load_params
     from duecare.simulate.variants import named
     from duecare.simulate.world import load_portfolio
 
     comparison = compare(load_portfolio(input_dir), [named(old), named(new)], load_params(), days,
-                         list(range(1, seeds + 1)))
+                         list(range(1, seeds + 1)), scorer=scorer)
     a, b = comparison.rows
     return {"old": old, "new": new, "days": days, "seeds": comparison.seeds,
             "metrics": {m: {"old": a["metrics"][m], "new": b["metrics"][m], "difference": b["difference"][m]}

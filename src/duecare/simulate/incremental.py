@@ -32,7 +32,7 @@ from duecare.ageing.ageing import EPISODE_WINDOW_DAYS, bucket_expr, zones_of
 from duecare.features.contacts import REMOTE_CHANNELS, WINDOWS, is_rpc
 from duecare.kit.localtime import iso_local, local_date, local_naive
 from duecare.ledger.frames import Frames
-from duecare.policy.evaluator import Policy
+from duecare.policy.evaluator import Policy, Scorer
 from duecare.policy.facts import decision_facts
 
 DAY_US = 86_400_000_000
@@ -196,9 +196,14 @@ class IncrementalFacts:
             no_loan = sel & (cl == -1)
             ufunc.at(none_arr, bi[no_loan], at[no_loan])
 
-    def facts(self, frames: Frames, as_of: datetime, borrowers: np.ndarray | None = None) -> pl.DataFrame:
+    def facts(self, frames: Frames, as_of: datetime, borrowers: np.ndarray | None = None,
+              scorer: Scorer | None = None) -> pl.DataFrame:
         """The decision facts of the loans of `borrowers` (a mask over borrower rows; all when None) at as_of:
-        the table `policy.evaluator.build_facts` returns for the same frames (without a scorer)."""
+        the table `policy.evaluator.build_facts` returns for the same frames and scorer.
+
+        The scorer is called as the batch calls it (`build_facts`: on the feature table, before holds and the
+        rest), with the frames of these borrowers only: every model input of a loan (its payments, schedule, its
+        borrower's contacts) is the borrower's own, so the scores equal those over the whole portfolio."""
         as_of_us = int(pl.Series([as_of]).dt.convert_time_zone("UTC").dt.epoch("us")[0])
         self._apply_payments(as_of_us)
         self._fold_contacts(as_of_us)
@@ -209,6 +214,10 @@ class IncrementalFacts:
             li = np.sort(self.loans_by_b[_ranges(self.b_start[bsel], self.b_start[bsel + 1])])
         clock = self._clock(li, as_of)
         features, lc = self._features(li, clock, as_of_us)
+        if scorer is not None and features.height:
+            own = frames if borrowers is None else subset(frames, self.bmap.filter(pl.Series(borrowers)).select(
+                "borrower_id"))
+            features = scorer(own, as_of, features)
         params = self.policy.strategy.params
         return decision_facts(frames, features, lc, params, as_of, self.s7, self.validation_days)
 
@@ -382,6 +391,21 @@ class IncrementalFacts:
                     outbound=pl.lit(False), day=local_date(pl.col("at"), pl.col("timezone"), self.zones),
                     today=pl.col("today")))
         return pl.concat(parts, how="vertical_relaxed").with_columns(about_loan=pl.lit(True))
+
+
+def subset(frames: Frames, ids: pl.DataFrame) -> Frames:
+    """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
+    out: Frames = {}
+    loans = frames["loans"].join(ids, on="borrower_id", how="semi")
+    for name, df in frames.items():
+        if "borrower_id" in df.columns:
+            out[name] = df.join(ids, on="borrower_id", how="semi")
+        elif "loan_id" in df.columns:
+            out[name] = df.join(loans.select("loan_id"), on="loan_id", how="semi")
+        else:
+            out[name] = df
+    out["loans"] = loans
+    return out
 
 
 def _nullable(values: np.ndarray, present: np.ndarray, dtype: type[pl.DataType]) -> pl.Series:

@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 
 from duecare.kit.errors import UserError
-from duecare.policy.evaluator import Policy
+from duecare.policy.evaluator import Policy, Scorer
 from duecare.policy.loader import Strategy, all_packs, strategy_from_definition
 from duecare.simulate.compare import Comparison, compare
 from duecare.simulate.params import Params
@@ -108,7 +108,8 @@ def _mean_metrics(runner: Runner, variant: Variant, params: Params, seeds: list[
 
 def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: int, days: int, train: list[int],
              held_out: list[int], caps: dict[str, float | None], examples: Callable[[Strategy], list[str]],
-             progress: Callable[[int, float], None] | None = None, candidates: int = 5) -> Outcome:
+             progress: Callable[[int, float], None] | None = None, candidates: int = 5,
+             scorer: Scorer | None = None) -> Outcome:
     try:
         import optuna
     except ImportError:
@@ -116,7 +117,7 @@ def optimise(portfolio: Portfolio, base: Strategy, params: Params, *, budget: in
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     packs = all_packs()
     space = Space(base)
-    with Runner(portfolio, days) as runner:
+    with Runner(portfolio, days, scorer=scorer) as runner:
         return _search(runner, optuna, space, packs, base, params, budget=budget, days=days, train=train,
                        held_out=held_out, caps=caps, examples=examples, progress=progress, candidates=candidates)
 

@@ -31,6 +31,7 @@ def _examples_failing(strategy: Any) -> list[str]:
 
 
 def optimise_cmd(
+    ctx: typer.Context,
     input_dir: Annotated[Path, typer.Option("--input", help="Portfolio directory written by `duecare generate`")],
     strategy: Annotated[str, typer.Option(help="Strategy name or YAML path to improve")] = "standard",
     budget: Annotated[int, typer.Option(help="Number of candidate strategies to simulate")] = 30,
@@ -45,6 +46,8 @@ def optimise_cmd(
     params_file: Annotated[Path | None, typer.Option("--params", help="A copy of simulate/params.yaml to use")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the strategy and reports "
                                                   "(default: <data dir>/simulations)")] = None,
+    score: Annotated[bool, typer.Option(help="Score risk each simulated day with the registered model, as the "
+                                             "nightly batch does (if one is trained)")] = True,
 ) -> None:
     """Search the strategy's lender-choice parameters for the highest net recovery within the caps."""
     from duecare.policy.evaluator import Policy
@@ -52,7 +55,7 @@ def optimise_cmd(
     from duecare.simulate.inputs import out_dir, portfolio_of
     from duecare.simulate.optimise import diff_text, optimise, strategy_yaml
     from duecare.simulate.params import load_params
-    from duecare.simulate.report import KIND_OPTIMISATION, _clean, save, stamp
+    from duecare.simulate.report import KIND_OPTIMISATION, _clean, model_id, save, stamp
 
     if budget < 1:
         raise UserError("must be at least 1", place="--budget")
@@ -63,12 +66,13 @@ def optimise_cmd(
     params = load_params(params_file)
     train = list(range(1, train_seeds + 1))
     held_out = list(range(1001, 1001 + test_seeds))
+    scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py), as the batch's
     err.print(f"optimising {base.strategy}: {budget} candidates × {train_seeds} training seeds × {days} days on "
               f"{portfolio.size:,} accounts; held-out seeds {held_out}")
     outcome = optimise(portfolio, base, params, budget=budget, days=days, train=train, held_out=held_out,
                        caps={"visits": max_visits, "complaints": max_complaints, "contacts_per_borrower": max_contacts},
                        examples=_examples_failing,
-                       progress=lambda n, v: err.print(f"  trial {n}: net recovery {v:,.0f}"))
+                       progress=lambda n, v: err.print(f"  trial {n}: net recovery {v:,.0f}"), scorer=scorer)
     when = stamp()
     directory = out_dir(out)
     directory.mkdir(parents=True, exist_ok=True)
@@ -102,7 +106,7 @@ def optimise_cmd(
         "changes": {k: [v0, outcome.best[k]] for k, v0 in _current(base).items() if outcome.best[k] != v0},
         "held_out": outcome.held_out.rows, "examples_failed": outcome.examples_failed,
         "rejected_for_examples": outcome.rejected_for_examples, "diff": diff, "trials": outcome.trials,
-        "version": check.version,
+        "version": check.version, "risk_model": model_id(scorer),
     })
     json_path, html_path = save(report, directory, f"opt-{when}")
     for name, m in held.items():

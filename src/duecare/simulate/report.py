@@ -46,7 +46,7 @@ def daily_means(comparison: Comparison) -> dict[str, list[dict[str, Any]]]:
 
 def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, start: str,
                       sensitivity: list[dict[str, Any]] | None = None, params_file: str = "",
-                      recovery_gap: dict[str, Any] | None = None) -> dict[str, Any]:
+                      recovery_gap: dict[str, Any] | None = None, risk_model: str | None = None) -> dict[str, Any]:
     names = [r["strategy"] for r in comparison.rows]
     targets = {}
     baseline = next((r["strategy"] for r in comparison.rows if not r["lawful"]), None)
@@ -58,8 +58,16 @@ def simulation_report(comparison: Comparison, *, portfolio: str, accounts: int, 
         "seeds": comparison.seeds, "params_file": params_file or "duecare/simulate/params.yaml",
         "strategies": comparison.rows, "against_counterfactual": targets, "baseline": baseline,
         "daily": daily_means(comparison), "sensitivity": sensitivity or [], "recovery_gap": recovery_gap,
+        "risk_model": risk_model,
     })
     return report
+
+
+def model_id(scorer: Any) -> str | None:
+    """The risk model a run was scored with (`name@version` of a registered scorer), None without a scorer."""
+    if scorer is None:
+        return None
+    return str(getattr(scorer, "model_id", None) or getattr(scorer, "__name__", type(scorer).__name__))
 
 
 def fmt(cell: dict[str, Any] | None, digits: int = 0) -> str:
@@ -131,7 +139,8 @@ def write_html(report: dict[str, Any], path: Path) -> None:
     if report["kind"] == KIND_SIMULATION:
         parts.append(f"<p>Portfolio {html.escape(report['portfolio'])}: {report['accounts']:,} accounts from "
                      f"{report['start']}, {report['days']} days, seeds {report['seeds']}. Cells are mean ± half-width "
-                     "of the 95% t-interval over seeds. Parameters: " + html.escape(report["params_file"]) + ".</p>")
+                     "of the 95% t-interval over seeds. Parameters: " + html.escape(report["params_file"]) + ". Risk scores: "
+                     + html.escape(report.get("risk_model") or "none") + ".</p>")
         parts.append(_table_html(["strategy", *HEADLINE], table_rows(report)))
         for s in report["strategies"]:
             if not s["lawful"]:

@@ -22,7 +22,7 @@ import polars as pl
 
 from duecare.ageing.ageing import zones_of
 from duecare.kit.columns import codes_list
-from duecare.policy.evaluator import Policy, compile_gate, evaluate_facts
+from duecare.policy.evaluator import Policy, Scorer, compile_gate, evaluate_facts
 from duecare.simulate.behaviour import Day, Ledger, act, borrower_events, day_uniforms
 from duecare.simulate.incremental import IncrementalFacts
 from duecare.simulate.params import Params
@@ -72,24 +72,15 @@ def _candidates(state: State, due: pl.DataFrame, day: int, lookahead: int) -> np
 DayObserver = Callable[[int, dict[str, pl.DataFrame], datetime, np.ndarray, pl.DataFrame], None]
 
 
-def subset(frames: dict[str, pl.DataFrame], ids: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
-    out: dict[str, pl.DataFrame] = {}
-    loans = frames["loans"].join(ids, on="borrower_id", how="semi")
-    for name, df in frames.items():
-        if "borrower_id" in df.columns:
-            out[name] = df.join(ids, on="borrower_id", how="semi")
-        elif "loan_id" in df.columns:
-            out[name] = df.join(loans.select("loan_id"), on="loan_id", how="semi")
-        else:
-            out[name] = df
-    out["loans"] = loans
-    return out
-
-
 def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, seed: int,
-             progress: Callable[[int], None] | None = None, observe: DayObserver | None = None) -> RunResult:
-    """Run `days` days of one strategy under one seed; the same inputs give the same result."""
+             progress: Callable[[int], None] | None = None, observe: DayObserver | None = None,
+             scorer: Scorer | None = None) -> RunResult:
+    """Run `days` days of one strategy under one seed; the same inputs give the same result.
+
+    `scorer` is the batch's risk scorer (`duecare.bootstrap`'s, i.e. `risk.batch.production_scorer`): each day
+    it scores the loans being decided before the strategy reads them, as the nightly batch does, so ladder lines
+    that read `risk_band` or `risk_score` fire in simulation as they do in production. Without one, risk bands
+    are those given in the portfolio (the generator gives none)."""
     state = State(frames=dict(portfolio.frames), n=portfolio.size)
     incremental = IncrementalFacts(state.frames, variant.policy)
     zones = zones_of(portfolio.frames["borrowers"])
@@ -104,7 +95,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
         as_of = datetime(portfolio.start.year, portfolio.start.month, portfolio.start.day, tzinfo=UTC) \
             + timedelta(days=t, hours=float(params["decision_hour_utc"]))
         mask = np.ones(portfolio.size, dtype=bool) if t == 0 else _candidates(state, due, t, lookahead)
-        facts = incremental.facts(state.frames, as_of, mask)
+        facts = incremental.facts(state.frames, as_of, mask, scorer)
         if observe:
             observe(t, state.frames, as_of, mask, facts)
         decisions = evaluate_facts(facts, variant.policy, zones).select(*DECISION_COLUMNS).join(
@@ -165,17 +156,19 @@ def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:
 # ---- several runs at once -------------------------------------------------------------------------------------
 # Runs are independent (one strategy, one seed each), so they spread over processes. Workers are started with
 # `spawn` (forking a process whose Polars thread pool is running can deadlock) and receive the portfolio once.
+# The scorer travels to the workers with the portfolio (pickled by multiprocessing, as the portfolio is: an
+# in-memory object this process made, not a model file; the registry itself never unpickles).
 Job = tuple[Variant, Params, int]
 _WORLD: dict[str, Any] = {}
 
 
-def _init_worker(portfolio: Portfolio, days: int) -> None:
-    _WORLD["portfolio"], _WORLD["days"] = portfolio, days
+def _init_worker(portfolio: Portfolio, days: int, scorer: Scorer | None = None) -> None:
+    _WORLD["portfolio"], _WORLD["days"], _WORLD["scorer"] = portfolio, days, scorer
 
 
 def _run_job(job: Job) -> RunResult:
     variant, params, seed = job
-    return simulate(_WORLD["portfolio"], variant, params, _WORLD["days"], seed)
+    return simulate(_WORLD["portfolio"], variant, params, _WORLD["days"], seed, scorer=_WORLD["scorer"])
 
 
 def default_workers() -> int:
@@ -189,11 +182,12 @@ def default_workers() -> int:
 
 
 class Runner:
-    """Runs (variant, params, seed) jobs over one portfolio and horizon, in `workers` processes kept for its
-    lifetime (use as a context manager), or in this process when `workers` is 1."""
+    """Runs (variant, params, seed) jobs over one portfolio and horizon, with one risk scorer (or none), in
+    `workers` processes kept for its lifetime (use as a context manager), or in this process when `workers` is 1."""
 
-    def __init__(self, portfolio: Portfolio, days: int, workers: int | None = None) -> None:
-        self.portfolio, self.days = portfolio, days
+    def __init__(self, portfolio: Portfolio, days: int, workers: int | None = None,
+                 scorer: Scorer | None = None) -> None:
+        self.portfolio, self.days, self.scorer = portfolio, days, scorer
         self.workers = default_workers() if workers is None else workers
         self.pool: Any = None
 
@@ -204,7 +198,8 @@ class Runner:
 
             self.pool = ProcessPoolExecutor(max_workers=self.workers,
                                             mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_init_worker, initargs=(self.portfolio, self.days))
+                                            initializer=_init_worker,
+                                            initargs=(self.portfolio, self.days, self.scorer))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -217,7 +212,7 @@ class Runner:
         out: list[RunResult] = []
         if self.pool is None or len(jobs) <= 1:
             for job in jobs:
-                out.append(simulate(self.portfolio, job[0], job[1], self.days, job[2]))
+                out.append(simulate(self.portfolio, job[0], job[1], self.days, job[2], scorer=self.scorer))
                 if done:
                     done(job, out[-1])
             return out
@@ -230,8 +225,8 @@ class Runner:
 
 
 def run_many(portfolio: Portfolio, jobs: list[Job], days: int, workers: int | None = None,
-             done: Callable[[Job, RunResult], None] | None = None) -> list[RunResult]:
+             done: Callable[[Job, RunResult], None] | None = None, scorer: Scorer | None = None) -> list[RunResult]:
     """Every (variant, params, seed) run, in the order given; in `workers` processes when more than one."""
     workers = min(default_workers() if workers is None else workers, len(jobs))
-    with Runner(portfolio, days, workers) as runner:
+    with Runner(portfolio, days, workers, scorer) as runner:
         return runner.run(jobs, done)

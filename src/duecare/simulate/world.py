@@ -94,6 +94,7 @@ class State:
     dispute_until: np.ndarray = field(init=False)
     known_remote: np.ndarray = field(init=False)
     visited: np.ndarray = field(init=False)
+    reminded_on: np.ndarray = field(init=False)  # day of the last delivered pre-due reminder (-1 000 000: never)
     ring: np.ndarray = field(init=False)
     pending_pay: pl.DataFrame = field(init=False)
     pending_consent: pl.DataFrame = field(init=False)
@@ -113,6 +114,7 @@ class State:
         self.dispute_until = np.full(n, -1, dtype=np.int64)
         self.known_remote = np.zeros(n, dtype=bool)
         self.visited = np.zeros(n, dtype=bool)
+        self.reminded_on = np.full(n, -1_000_000, dtype=np.int64)
         self.ring = np.zeros((7, n), dtype=np.int16)
         self.pending_pay = pl.DataFrame(schema={"day": pl.Int64, "loan_id": pl.String, "amount_minor": pl.Int64})
         self.pending_consent = pl.DataFrame(schema={"day": pl.Int64, "borrower_id": pl.String,
