@@ -46,6 +46,7 @@ from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.web.i18n import request_locale
+from duecare.web.snapshot import case_snapshot
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/console", tags=["console"])
@@ -137,13 +138,14 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
                ["name", "phones", "email", "address"] if sees_clear(actor) else ["masked"], purpose="case work")
     t = clock.now()
     today = account.today_for(db, borrower_id, t)
-    loans = account.my_loans(db, borrower_id, t)
+    case = case_snapshot(db, actor, borrower_id, t)  # read and aged once: the loans and the decision share it
+    loans = account.my_loans(db, borrower_id, t, frames=case.frames, aged=case.decided)
     return {
         "b": b, "person": shown, "clear": sees_clear(actor),
         "loans": loans,
         "promises": settle_promises(db, borrower_id, today),
         "currency_of": {ln.loan_id: ln.currency for ln in loans},
-        "decisions": explanations(db, actor, t, [borrower_id]),
+        "decisions": explanations(db, actor, t, [borrower_id], decided=case.decided),
         "items": timeline(db, borrower_id),
         "outcomes": casework.CALL_OUTCOMES,
         "can_write": actor.can("contacts.write"),

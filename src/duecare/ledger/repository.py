@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 import polars as pl
@@ -103,14 +104,16 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
     }
 
     def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:
-        rows = session.execute(stmt).mappings().all()
+        result = session.execute(stmt)
+        names = list(result.keys())
+        rows = result.all()
         if not rows:
             return empty(name)
-        data = [{k: (v.value if hasattr(v, "value") else v) for k, v in r.items()} for r in rows]
+        # column by column (a page may read every row of its scope: no dict per row); enums as their values
+        data = {k: _plain(list(values)) for k, values in zip(names, zip(*rows, strict=True), strict=True)}
         schema = SCHEMAS[name]
         return conform(name, pl.DataFrame(data, schema_overrides={
-            k: v for k, v in schema.items() if k in data[0] and not isinstance(v, pl.Datetime)}, strict=False,
-            infer_schema_length=None))
+            k: v for k, v in schema.items() if k in data and not isinstance(v, pl.Datetime)}, strict=False))
 
     frames = {name: frame(name, stmt) for name, stmt in stmts.items()}
     frames["preferred_hours"], frames["refused_channels"] = _preferences(session, chosen)
@@ -123,6 +126,15 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         frames["borrowers"] = frames["borrowers"].with_columns(
             [(pl.col(f) | pl.col("borrower_id").is_in(sorted(by_kind[f]))).alias(f) for f in FLAGS if f in by_kind])
     return frames
+
+
+def _plain(values: list[Any]) -> list[Any]:
+    """A column's values with enum members replaced by their values (what the frames hold). A column has one
+    SQL type, so its first non-null value tells whether it is an enum column."""
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, Enum):
+        return [v.value if isinstance(v, Enum) else v for v in values]
+    return values
 
 
 # The contacts domain's table of stated preferences, named here by its columns (the ledger does not import

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from duecare.ageing.ageing import installment_coverage, loan_ageing, loan_clock, payments_until
 from duecare.ledger import models as m
+from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
 from duecare.web.snapshot import load_frames
 
@@ -63,13 +64,18 @@ def _status(due: date, today: date, amount: int, paid: int) -> str:
     return "part_paid" if paid > 0 else "upcoming"
 
 
-def my_loans(db: Session, borrower_id: str, as_of: datetime) -> list[LoanView]:
-    """Every loan of the borrower with its schedule, payments and ageing figures as of `as_of`."""
-    actor = Actor(kind="borrower", id=borrower_id, role="borrower")
-    frames = load_frames(db, actor, [borrower_id])
+def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | None = None,
+             aged: pl.DataFrame | None = None) -> list[LoanView]:
+    """Every loan of the borrower with its schedule, payments and ageing figures as of `as_of`.
+
+    A page that has already read the borrower's frames and aged them at `as_of` (the decision table carries
+    `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes both, so nothing is read or aged twice."""
+    if frames is None:
+        frames = load_frames(db, Actor(kind="borrower", id=borrower_id, role="borrower"), [borrower_id])
     if frames["loans"].height == 0:
         return []
-    ageing = {r["loan_id"]: r for r in loan_ageing(frames, as_of).to_dicts()}
+    aged = loan_ageing(frames, as_of) if aged is None else aged
+    ageing = {r["loan_id"]: r for r in aged.select("loan_id", "today", "overdue_minor", "dpd", "bucket").to_dicts()}
     clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
     paid = payments_until(frames["payments"], clock)
     covered = (

@@ -12,16 +12,21 @@ from duecare.privacy.permissions import Actor
 from duecare.web.snapshot import decisions_for
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from duecare.policy.evaluator import Policy
     from duecare.policy.loader import Pack
 
 
-def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str] | None = None) -> list[dict[str, Any]]:
-    """The decision contract (DESIGN.md) per loan, for the borrowers the actor may read."""
+def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str] | None = None,
+                 decided: pl.DataFrame | None = None) -> list[dict[str, Any]]:
+    """The decision contract (DESIGN.md) per loan, for the borrowers the actor may read. `decided`: their
+    decision table at `at` when the caller has computed it already (web/snapshot.case_snapshot)."""
     from duecare.policy.evaluator import Policy
     from duecare.policy.output import decision_rows
 
-    decided = decisions_for(db, actor, at, borrower_ids)
+    if decided is None:
+        decided = decisions_for(db, actor, at, borrower_ids)
     if decided.height == 0:
         return []
     policy = Policy.default()

@@ -8,6 +8,7 @@ policy functions. Only non-personal columns are read, so nothing here decrypts p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,11 +40,31 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
                   borrower_ids: Sequence[str] | None = None) -> pl.DataFrame:
     """Today's decision rows (the batch's code path) for the readable borrowers, with risk scores if a model
     is registered."""
+    return decide_frames(load_frames(db, actor, borrower_ids), as_of)
+
+
+def decide_frames(frames: Frames, as_of: datetime) -> pl.DataFrame:
+    """The decision table of frames already read (the batch's code path and scorer), with each loan's currency.
+    It carries `loan_ageing`'s columns (dpd, overdue_minor, bucket, today...): the ageing the decision read."""
     from duecare.policy.evaluator import Policy, decide
     from duecare.risk.batch import production_scorer
 
-    frames = load_frames(db, actor, borrower_ids)
     if frames["loans"].height == 0:
         return pl.DataFrame()
     decided = decide(frames, as_of, Policy.default(), production_scorer())  # the batch's scorer
     return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """One borrower's frames, read once, and their decision table at `as_of`, computed once: what a case page
+    shows (loans, ageing figures, the decision and its explanation) is read from here."""
+
+    frames: Frames
+    decided: pl.DataFrame
+    as_of: datetime
+
+
+def case_snapshot(db: Session, actor: Actor, borrower_id: str, as_of: datetime) -> CaseSnapshot:
+    frames = load_frames(db, actor, [borrower_id])
+    return CaseSnapshot(frames=frames, decided=decide_frames(frames, as_of), as_of=as_of)
