@@ -8,6 +8,10 @@ grows with the arrears book, not with the history. Runs (strategy × seed) sprea
 The load average and the CPU seconds are printed: on a shared machine the wall time is an upper bound, and the
 CPU time over the usable cores says what the same work takes with the cores to itself.
 
+Each simulated day's loans are scored by the batch's risk scorer (the composition root's: the latest registered
+`early_warning` model under the data directory, as `duecare run` and `duecare demo` use it) when one is trained;
+`--no-score` measures without it, `--rescore-days N` scores a loan afresh only every N days.
+
     .venv/bin/python benchmarks/simulate.py --accounts 100000 --days 90 --seeds 5 --workers 2
 """
 
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _portfolio import peak_rss_mb, portfolio
 
 from duecare.simulate.params import load_params
+from duecare.simulate.report import model_id
 from duecare.simulate.run import run_many
 from duecare.simulate.variants import DEFAULT_COMPARISON, named
 from duecare.simulate.world import load_portfolio
@@ -38,12 +43,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42, help="portfolio seed")
     ap.add_argument("--as-of", default="2026-12-01")
     ap.add_argument("--workers", type=int, default=2, help="processes running strategy × seed runs")
+    ap.add_argument("--score", action=argparse.BooleanOptionalAction, default=True,
+                    help="score each day with the registered risk model (default: yes, if one is trained)")
+    ap.add_argument("--rescore-days", type=int, default=None, help="params.yaml rescore_days (default: its value)")
     args = ap.parse_args()
+    from duecare.bootstrap import build
+
+    scorer = build().scorer if args.score else None
     directory = portfolio(args.accounts, args.seed, args.as_of)
     loaded = time.perf_counter()
     world = load_portfolio(directory)
     load_s = time.perf_counter() - loaded
     params = load_params()
+    if args.rescore_days is not None:
+        params = params.scaled(["rescore_days"], args.rescore_days / float(params["rescore_days"]))
     variants = [named(s) for s in args.strategies.split(",")]
     load_before = os.getloadavg()
     cpu_before = _cpu_seconds()
@@ -52,9 +65,10 @@ def main() -> None:
 
     def done(job: tuple, result: object) -> None:
         print(json.dumps({"strategy": job[0].name, "seed": job[2], "done_after_s": round(time.perf_counter() - started, 1),
-                          "in_arrears": int(result.metrics["borrowers_in_arrears"])}), file=sys.stderr)
+                          "in_arrears": int(result.metrics["borrowers_in_arrears"]),
+                          "pre_due_reminders": int(result.metrics["pre_due_reminders"])}), file=sys.stderr)
 
-    run_many(world, jobs, args.days, workers=args.workers, done=done)
+    results = run_many(world, jobs, args.days, workers=args.workers, done=done, scorer=scorer)
     wall = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before  # this process and its finished workers, every thread
     units = args.accounts * args.days * len(variants) * args.seeds
@@ -62,7 +76,8 @@ def main() -> None:
     cores = min(args.workers, os.cpu_count() or 1)
     print(json.dumps({
         "accounts": args.accounts, "days": args.days, "strategies": len(variants), "seeds": args.seeds,
-        "workers": args.workers,
+        "workers": args.workers, "risk_model": model_id(scorer), "rescore_days": int(params["rescore_days"]),
+        "pre_due_reminders_per_run": round(sum(r.metrics["pre_due_reminders"] for r in results) / len(results), 1),
         "wall_seconds": round(wall, 1), "load_seconds": round(load_s, 2),
         "seconds_per_simulated_day": round(wall / (args.days * len(variants) * args.seeds), 3),
         "cpu_seconds": round(cpu, 1),

@@ -58,8 +58,10 @@ class IncrementalFacts:
     Rows are indexed by borrower (`bi`, the row of the borrower frame) and loan (`li`, the row of the loan frame).
     """
 
-    def __init__(self, frames: Frames, policy: Policy) -> None:
+    def __init__(self, frames: Frames, policy: Policy, rescore_days: int = 1) -> None:
         self.policy = policy
+        self.rescore_days = rescore_days
+        self.scores: pl.DataFrame | None = None  # per loan its last scores and the day (days since 1970) of them
         strategy = policy.strategy
         r = strategy.reachability
         self.reach = r
@@ -102,6 +104,10 @@ class IncrementalFacts:
         self.b0_rpc_call = np.full(nb, NO_AT, dtype=np.int64)  # contacts naming no loan
         self.l_first_comm = np.full(nl, LATE_AT, dtype=np.int64)
         self.b0_first_comm = np.full(nb, LATE_AT, dtype=np.int64)
+        # per row of the frames the scorer reads most, the borrower row it belongs to (to hand the scorer the
+        # day's borrowers' frames by a boolean filter instead of a join); appended with each day's events
+        self.row_bi = {"installments": self._row_bi(frames["installments"]),
+                       "payments": np.zeros(0, dtype=np.int64), "contacts": np.zeros(0, dtype=np.int64)}
         self.add_payments(frames["payments"])
         self.add_contacts(frames["contacts"])
 
@@ -115,6 +121,7 @@ class IncrementalFacts:
         """Payments recorded (visible to the facts once `paid_at` ≤ as_of)."""
         if not payments.height:
             return
+        self.row_bi["payments"] = np.concatenate([self.row_bi["payments"], self._row_bi(payments)])
         rows = (payments.join(self.loans.select("loan_id", "li", "timezone"), on="loan_id", how="inner")
                 .with_columns(paid_on=local_date(pl.col("paid_at"), pl.col("timezone"), self.zones),
                               at_us=pl.col("paid_at").dt.epoch("us"))
@@ -125,6 +132,7 @@ class IncrementalFacts:
         """Contacts recorded (counted once `at` ≤ as_of)."""
         if not contacts.height:
             return
+        self.row_bi["contacts"] = np.concatenate([self.row_bi["contacts"], self._row_bi(contacts)])
         if "answers_notice" not in contacts.columns:
             contacts = contacts.with_columns(answers_notice=pl.lit(None, dtype=pl.String()))
         rows = (
@@ -145,6 +153,26 @@ class IncrementalFacts:
                  rows.filter(recent).with_columns(day=local_date(pl.col("at"), pl.col("timezone"), self.zones))]
         self.store = pl.concat([self.store, *[x.select(list(CONTACT_SCHEMA)).cast(self.store.schema) for x in parts]],
                                how="vertical")
+
+    def _row_bi(self, frame: pl.DataFrame) -> np.ndarray:
+        """The borrower row of each row of `frame` (through its loan when it names no borrower), -1 if unknown."""
+        key, index = (("borrower_id", self.bmap.select("borrower_id", "bi")) if "borrower_id" in frame.columns
+                      else ("loan_id", self.loans.select("loan_id", "bi")))
+        out: np.ndarray = frame.select(key).join(index, on=key, how="left", maintain_order="left")["bi"] \
+            .fill_null(-1).to_numpy().astype(np.int64)
+        return out
+
+    def own_frames(self, frames: Frames, borrowers: np.ndarray) -> Frames:
+        """`subset(frames, those borrowers)` for a mask over borrower rows: the frames whose rows are tracked
+        (installments, payments, contacts: the simulation appends to them in the order it adds them here) by a
+        boolean filter, the others by `subset`'s joins."""
+        keep = np.r_[borrowers, False]  # row -1 (unknown borrower) reads the trailing False
+        ids = frames["borrowers"].filter(pl.Series(borrowers[:frames["borrowers"].height])).select("borrower_id")
+        tracked = {name: rows for name, rows in self.row_bi.items() if len(rows) == frames[name].height}
+        out = subset({k: v for k, v in frames.items() if k not in tracked}, ids)
+        for name, rows in tracked.items():
+            out[name] = frames[name].filter(pl.Series(keep[rows]))
+        return out
 
     # ---- the day's state ----------------------------------------------------------------------------------
     def _apply_payments(self, as_of_us: int) -> None:
@@ -215,11 +243,31 @@ class IncrementalFacts:
         clock = self._clock(li, as_of)
         features, lc = self._features(li, clock, as_of_us)
         if scorer is not None and features.height:
-            own = frames if borrowers is None else subset(frames, self.bmap.filter(pl.Series(borrowers)).select(
-                "borrower_id"))
-            features = scorer(own, as_of, features)
+            features = self._score(frames, as_of, features, scorer)
         params = self.policy.strategy.params
         return decision_facts(frames, features, lc, params, as_of, self.s7, self.validation_days)
+
+    def _score(self, frames: Frames, as_of: datetime, features: pl.DataFrame, scorer: Scorer) -> pl.DataFrame:
+        """The features with the scorer's columns. Every `rescore_days` days a loan is scored afresh (1: every
+        day, as the nightly batch); in between it keeps its last scores. Each call scores only the loans due for
+        it, with their borrowers' frames."""
+        day = int(pl.Series([as_of]).dt.convert_time_zone("UTC").dt.date().cast(pl.Int32)[0])
+        due = features
+        if self.scores is not None and self.rescore_days > 1:
+            fresh = self.scores.filter(pl.col("_scored_on") > day - self.rescore_days)
+            due = features.join(fresh.select("loan_id"), on="loan_id", how="anti")
+        if due.height:
+            mask = np.zeros(self.nb, dtype=bool)
+            mask[due.join(self.bmap.select("borrower_id", "bi"), on="borrower_id", how="left")["bi"].to_numpy()] = True
+            scored = scorer(self.own_frames(frames, mask), as_of, due)
+            if self.rescore_days <= 1:
+                return scored
+            added = [c for c in scored.columns if c not in features.columns]
+            new = scored.select("loan_id", *added).with_columns(_scored_on=pl.lit(day, pl.Int32))
+            self.scores = new if self.scores is None else pl.concat(
+                [self.scores.join(new.select("loan_id"), on="loan_id", how="anti"), new], how="vertical_relaxed")
+        assert self.scores is not None
+        return features.join(self.scores.drop("_scored_on"), on="loan_id", how="left")
 
     def _clock(self, li: np.ndarray, as_of: datetime) -> pl.DataFrame:
         rows = self.loans[li].select("loan_id", "borrower_id", "timezone", "li", "bi")

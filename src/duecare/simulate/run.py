@@ -82,7 +82,7 @@ def simulate(portfolio: Portfolio, variant: Variant, params: Params, days: int, 
     that read `risk_band` or `risk_score` fire in simulation as they do in production. Without one, risk bands
     are those given in the portfolio (the generator gives none)."""
     state = State(frames=dict(portfolio.frames), n=portfolio.size)
-    incremental = IncrementalFacts(state.frames, variant.policy)
+    incremental = IncrementalFacts(state.frames, variant.policy, int(params["rescore_days"]))
     zones = zones_of(portfolio.frames["borrowers"])
     due = installments_by_day(portfolio, days)
     bmap = portfolio.frames["borrowers"].select("borrower_id").with_row_index("bi").with_columns(
