@@ -121,3 +121,33 @@ def test_the_case_page_shows_what_the_decision_code_path_gives_for_demo_borrower
         assert {(loan, int(dpd), html.unescape(pv).strip()) for loan, dpd, pv in portal} == {
             (loan_id, int(rows[loan_id]["data-dpd"]), e["policy"]["version"]) for loan_id, e in expected.items()}, b
     assert len(actions) >= 2, actions  # the sample is not one kind of case only
+
+
+def test_a_queue_search_decides_only_the_borrowers_it_found_and_shows_the_same_rows(demo_app: tuple[Any, str],
+                                                                                     demo_data: Path) -> None:
+    """A search reads and decides only the borrowers it matched: its rows are exactly the rows the whole
+    scope's decisions give for those borrowers (the queue before the narrowing), for an id, a loan id and a phone."""
+    from duecare.console import search
+    from duecare.console.queue import Filters, apply_filters, queue_frame, work_queue
+    from duecare.kit.db import unit_of_work
+    from duecare.ledger import models as m
+    from duecare.privacy.permissions import Actor
+    from duecare.web.snapshot import decisions_for
+
+    client, url = demo_app
+    moment = client.app.state.clock.now()
+    people = json.loads((demo_data / "demo-people.json").read_text(encoding="utf-8"))
+    staff = Actor(kind="staff", id="demo-supervisor", role="supervisor")
+    with unit_of_work(url) as db:
+        whole = queue_frame(decisions_for(db, staff, moment))
+        some_loan = db.scalars(select(m.Loan.id).order_by(m.Loan.id).offset(7)).first()
+        assert some_loan is not None
+        for q in (people["visit_borrower"][0], some_loan, people["plan_borrower"][1], "B00000001", "nobody-here"):
+            matched = tuple(search.matching_borrowers(db, staff, q))
+            f = Filters(q=q, matched=matched, include_idle=True)
+            rows, total = work_queue(db, staff, moment, f)
+            before = apply_filters(whole, f)
+            cols = list(rows[0]) if rows else []
+            assert total == before.height, q
+            assert rows == before.head(200).select(cols).to_dicts(), q
+            assert (total > 0) == (q != "nobody-here"), q

@@ -73,8 +73,13 @@ def apply_filters(frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
 
 
 def work_queue(db: Session, actor: Actor, at: datetime, f: Filters, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
-    """The rows to show (at most `limit`) and how many matched."""
-    decisions = decisions_for(db, actor, at)
+    """The rows to show (at most `limit`) and how many matched.
+
+    A search (`q`) shows only the borrowers it found, so only theirs are read and decided; otherwise every
+    readable borrower's, once. Either way each row is the one decision code path's at `at` (web/snapshot)."""
+    if f.q and not f.matched:
+        return [], 0
+    decisions = decisions_for(db, actor, at, list(f.matched) if f.q else None)
     frame = apply_filters(queue_frame(decisions), f)
     if frame.height == 0:
         return [], 0

@@ -103,8 +103,10 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         .where(m.ContactLimit.borrower_id.in_(chosen)),
     }
 
+    session.flush()  # what Session.execute does first (autoflush); the reads below go through Core
+
     def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:
-        result = session.execute(stmt)
+        result = session.connection().execute(stmt)  # plain rows: the ORM's per-row loading is not needed
         names = list(result.keys())
         rows = result.all()
         if not rows:
