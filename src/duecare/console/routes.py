@@ -21,6 +21,7 @@ from duecare.console import (
     dashboards,
     documentpages,
     inboxpages,
+    limitpages,
     search,
     simulations,
     videopages,
@@ -418,3 +419,4 @@ router.include_router(simulations.router)  # Policy › Simulations: the last si
 router.include_router(alternativepages.router)  # remote alternatives to a visit (console/alternativepages.py)
 router.include_router(videopages.router)  # video/phone appointments, the agent's side (console/videopages.py)
 router.include_router(documentpages.router)  # borrowers' uploaded proof, need to know (console/documentpages.py)
+router.include_router(limitpages.router)  # known limits on a channel, from the case page (console/limitpages.py)

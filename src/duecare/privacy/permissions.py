@@ -31,6 +31,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # staff case work (scope: agents and field agents see assigned borrowers only)
     "cases.read": _CASE_WORKERS,
     "contacts.write": frozenset({"agent", "supervisor"}),  # log call outcomes, promises
+    # record / lift a known limit on a channel (workplace, third party objected): console/limitpages.py
+    "contact_limits.write": frozenset({"agent", "supervisor", "compliance"}),
     "recordings.upload": frozenset({"agent", "supervisor"}),
     "calls.read": frozenset({"agent", "supervisor", "compliance"}),  # call analytics, QA
     "visits.read": frozenset({"field_agent", "supervisor", "compliance"}),

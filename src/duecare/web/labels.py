@@ -180,6 +180,11 @@ LABELS: dict[str, dict[str, str]] = {
         "closed": N_("The hardship review was closed."),
         "referral_closed": N_("The referral was closed with its outcome."),
     },
+    "limit_kind": {"workplace": N_("Reaches the borrower at work, where contact is barred"),
+                   "third_party_objected": N_("A third party reached on it objected")},
+    "limit_by": {"employer": N_("The employer"), "borrower": N_("The borrower"), "third_party": N_("The third party")},
+    "limit_done": {"recorded": N_("Limit recorded: today's decision below already honours it."),
+                   "lifted": N_("Limit lifted: the channel may be used again where nothing else bars it.")},
     "done": {
         "call": N_("The call was saved."), "promise": N_("The promise was saved."), "note": N_("The note was saved."),
         "callback": N_("The callback was saved."),
