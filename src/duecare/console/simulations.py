@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from duecare.kit.i18n import N_
 from duecare.kit.settings import get_settings
 from duecare.privacy.deps import require
 from duecare.privacy.permissions import Actor
@@ -29,6 +30,24 @@ from duecare.simulate.report import (
 )
 from duecare.web.templating import render
 
+# The recovery gap's borrower groups (`simulate.gap.GROUPS`, as the JSON names them) and true segments
+# (`simulate.params.SEGMENTS`) as message ids the catalogs translate.
+GAP_GROUPS = {
+    "not visited": N_("Not visited by the baseline"),
+    "vulnerable": N_("Vulnerable"),
+    "reachable": N_("Reachable (a right-party contact in the last 30 days)"),
+    "remote channels not exhausted": N_("Remote channels not exhausted"),
+    "another precondition unmet": N_("Another precondition unmet (a threshold, a hold, a limit)"),
+    "preconditions met; notice, consent or approval not done": N_(
+        "Preconditions met; notice, consent or approval not done"),
+    "whole lawful gate met": N_("Whole lawful gate met"),
+}
+SEGMENT_LABELS = {
+    "always_on_time": N_("Always on time"), "occasionally_late": N_("Occasionally late"),
+    "chronic_late": N_("Chronically late"), "hardship_then_cure": N_("Hardship, then cure"),
+    "default": N_("Default"), "unreachable": N_("Unreachable"),
+}
+
 router = APIRouter()
 READ = Depends(require("simulations.read"))
 
@@ -39,9 +58,30 @@ def _figures(report: dict[str, Any] | None) -> list[str]:
     return [str(fig.to_json()).replace("</", "<\\/") for fig in figures(report)]
 
 
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def gap_rows(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The report's recovery gap as table rows: per group its label (a message id), borrowers, the gap
+    (mean ± half-width of the 95% interval over the paired seeds, major units) and its share of the total; the
+    same per true segment. None when the report has no gap (no counterfactual, or a counterfactual first)."""
+    gap = (report or {}).get("recovery_gap")
+    if not gap:
+        return None
+    return {
+        "strategy": gap["strategy"], "baseline": gap["baseline"], "total": fmt(gap["total"]),
+        "groups": [[GAP_GROUPS.get(g["group"], g["group"]), f"{g['borrowers']:,.0f}", fmt(g["gap"]),
+                    _share(g["share"])] for g in gap["groups"]],
+        "segments": [[SEGMENT_LABELS.get(s["segment"], s["segment"]), fmt(s["gap"]), _share(s["share"])]
+                     for s in gap["segments"]],
+    }
+
+
 @router.get("/policy/simulations")
 def simulations_page(request: Request, actor: Actor = READ) -> Response:
-    """The last simulation (comparison table with intervals, sensitivity) and the last optimisation."""
+    """The last simulation (comparison table with intervals, recovery gap per borrower group, sensitivity) and
+    the last optimisation."""
     directory = runs_dir(get_settings().data_dir)
     sim = latest(directory, KIND_SIMULATION)
     opt = latest(directory, KIND_OPTIMISATION)
@@ -49,4 +89,4 @@ def simulations_page(request: Request, actor: Actor = READ) -> Response:
             for r in (opt or {}).get("held_out", [])]
     return render(request, "console/simulations.html", sim=sim, opt=opt, headline=HEADLINE,
                   sim_rows=table_rows(sim) if sim else [], sens_rows=sensitivity_rows(sim) if sim else [],
-                  held_rows=held, sim_figs=_figures(sim), opt_figs=_figures(opt))
+                  held_rows=held, sim_figs=_figures(sim), opt_figs=_figures(opt), gap=gap_rows(sim))
