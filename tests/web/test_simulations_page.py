@@ -67,11 +67,11 @@ def test_the_page_asks_for_a_sign_in_first(client: Any) -> None:
 
 def _rows(page: str, testid: str) -> list[list[str]]:
     """The body rows of the table with this test id, as cell texts."""
-    table = re.search(rf'<table data-testid="{testid}">(.*?)</table>', page, re.S)
+    table = re.search(rf'<table data-testid="{testid}">(.*?)</table>', page, re.DOTALL)
     assert table, testid
     body = table.group(1).split("<tbody>")[1]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)]
 
 
 def _cell(c: dict[str, Any]) -> str:
