@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from duecare.privacy.permissions import Actor
-from duecare.web.snapshot import decisions_for
+from duecare.web.snapshot import decisions_for, page_policy
 
 if TYPE_CHECKING:
     import polars as pl
@@ -22,14 +22,13 @@ def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str
                  decided: pl.DataFrame | None = None) -> list[dict[str, Any]]:
     """The decision contract (DESIGN.md) per loan, for the borrowers the actor may read. `decided`: their
     decision table at `at` when the caller has computed it already (web/snapshot.case_snapshot)."""
-    from duecare.policy.evaluator import Policy
     from duecare.policy.output import decision_rows
 
     if decided is None:
         decided = decisions_for(db, actor, at, borrower_ids)
     if decided.height == 0:
         return []
-    policy = Policy.default()
+    policy = page_policy()  # the one the decision table was decided with
     borrower_of = dict(zip(decided["loan_id"].to_list(), decided["borrower_id"].to_list(), strict=True))
     rows = []
     for d in decision_rows(decided, policy):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Select, select
@@ -20,6 +20,9 @@ from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
+
+if TYPE_CHECKING:
+    from duecare.policy.evaluator import Policy
 
 
 def _ids(actor: Actor, borrower_ids: Sequence[str] | None) -> Select[Any]:
@@ -43,15 +46,34 @@ def decisions_for(db: Session, actor: Actor, as_of: datetime,
     return decide_frames(load_frames(db, actor, borrower_ids), as_of)
 
 
+_POLICY: list[tuple[tuple[object, ...], Policy]] = []
+
+
+def page_policy() -> Policy:
+    """`Policy.default()`: the loaded packs and the standard strategy. Building it validates them (every rule a
+    line names, every column a condition reads), a pure function of those objects, which the loader keeps
+    (functools.cache); so a page builds it once per loaded set instead of on every request."""
+    from duecare.policy.evaluator import Policy
+    from duecare.policy.loader import all_packs, load_strategy
+
+    packs, strategy = all_packs(), load_strategy("standard")
+    key = (*packs.keys(), *packs.values(), strategy)
+    if _POLICY and len(_POLICY[0][0]) == len(key) and all(a is b for a, b in zip(_POLICY[0][0], key, strict=True)):
+        return _POLICY[0][1]
+    policy = Policy(packs=packs, strategy=strategy)
+    _POLICY[:] = [(key, policy)]
+    return policy
+
+
 def decide_frames(frames: Frames, as_of: datetime) -> pl.DataFrame:
     """The decision table of frames already read (the batch's code path and scorer), with each loan's currency.
     It carries `loan_ageing`'s columns (dpd, overdue_minor, bucket, today...): the ageing the decision read."""
-    from duecare.policy.evaluator import Policy, decide
+    from duecare.policy.evaluator import decide
     from duecare.risk.batch import production_scorer
 
     if frames["loans"].height == 0:
         return pl.DataFrame()
-    decided = decide(frames, as_of, Policy.default(), production_scorer())  # the batch's scorer
+    decided = decide(frames, as_of, page_policy(), production_scorer())  # the batch's policy and scorer
     return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
 
 
