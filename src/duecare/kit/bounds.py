@@ -15,7 +15,7 @@ from itertools import accumulate
 from typing import Annotated, Any
 
 from annotated_types import Interval
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints, WithJsonSchema
 
 MAX_AMOUNT = Decimal(10) ** 10  # units of currency; MAX_MINOR minor units
 MAX_MINOR = 10**12
@@ -42,6 +42,24 @@ _REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Au
 ZONES: frozenset[str] = frozenset(z for z in zoneinfo.available_timezones() if z.split("/", 1)[0] in _REGIONS
                                   and "/" in z)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+# A text with something besides white space (Python's `str.strip` also strips \x1c-\x1f and \x85).
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
+# What the API schema publishes for a day and a moment: exactly the calendar dates of MIN_YEAR..MAX_YEAR (a
+# pattern, not `format: date`, which would admit any year), and a moment written with such a date, seconds and
+# an offset within +-14:00. The validators above stay the rule; these patterns say the same to clients.
+_YEAR = r"(?:19\d\d|2[01]\d\d|2200)"
+_MONTH_DAY = (r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+              r"|02-(?:0[1-9]|1\d|2[0-8]))")
+_LEAP_DAY = r"(?:(?:19|20|21)(?:0[48]|[2468][048]|[13579][26])|2000)-02-29"
+DATE_PATTERN = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})"
+_OFFSET = r"(?:Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)"
+DAY_SCHEMA = {"type": "string", "pattern": f"^{DATE_PATTERN}$",
+              "description": f"a date YYYY-MM-DD, years {MIN_YEAR}-{MAX_YEAR}"}
+MOMENT_SCHEMA = {"type": "string",
+                 "pattern": rf"^{DATE_PATTERN}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{{1,6}})?{_OFFSET}$",
+                 "description": f"a moment with its UTC offset (ISO 8601), years {MIN_YEAR}-{MAX_YEAR}, "
+                                "offset within -14:00..+14:00"}
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]")
@@ -93,10 +111,19 @@ def _iso_date_only(value: Any) -> Any:
     raise ValueError("must be a date YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(check_date)]
-Moment = Annotated[AwareDatetime, AfterValidator(check_moment)]
+def moment_schema(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a plain `datetime` field the service checks itself: publish MOMENT_SCHEMA's pattern
+    instead of `format: date-time` (which admits any year and offset)."""
+    schema.pop("format", None)
+    schema.update({k: v for k, v in MOMENT_SCHEMA.items() if k != "description" or "description" not in schema})
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(check_date), WithJsonSchema(DAY_SCHEMA)]
+Moment = Annotated[AwareDatetime, AfterValidator(check_moment), WithJsonSchema(MOMENT_SCHEMA)]
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=MAX_ID)]
-Zone = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_zone)]
+Zone = Annotated[str, StringConstraints(max_length=64), AfterValidator(check_zone),
+                 WithJsonSchema({"type": "string", "enum": sorted(ZONES),
+                                 "description": "the IANA time zone of a place, e.g. Asia/Shanghai"})]
 RowId = Annotated[int, Interval(ge=1, le=MAX_ROW_ID)]  # an integer primary key in a URL: too large is a 422
 
 

@@ -12,6 +12,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -22,6 +23,7 @@ from duecare.kit.bounds import (
     MAX_DURATION_S,
     MAX_LOANS,
     MAX_SEQ,
+    ZONES,
     Day,
     Id,
     Moment,
@@ -120,11 +122,15 @@ MANY = 10_000  # contacts, payments: a busy account over years
 FEW = 1_000  # notices, consents, approvals, promises, visits
 
 
+_ZONE_NAMES: list[JsonValue] = [*sorted(ZONES)]  # the schema's enum of `timezone`: what zone_error accepts
+
+
 class Borrower(_Strict):
     id: Id
     name: Text | None = None
     jurisdiction: Literal["cn", "us", "uk"]
-    timezone: str = Field(max_length=64)
+    timezone: str = Field(max_length=64, json_schema_extra={"enum": _ZONE_NAMES},
+                          description="the IANA time zone of the borrower's place, e.g. Asia/Shanghai")
     language: Literal["zh", "en"] = "zh"
     phones: list[Annotated[str, Field(max_length=32)]] = Field(default=[], max_length=10)
     email: Annotated[str, Field(max_length=254)] | None = None

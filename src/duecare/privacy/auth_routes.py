@@ -108,8 +108,8 @@ def login_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: 
 @router.post("/login")
 def login(
     request: Request,
-    username: str = Form(max_length=128),
-    password: str = Form(max_length=1024),
+    username: str = Form(min_length=1, max_length=128),
+    password: str = Form(min_length=1, max_length=1024),
     next: str = Form("/"),
     _: Actor | None = PUBLIC,
     db: Session = DB,
@@ -138,7 +138,7 @@ def totp_page(request: Request, next: str = "/", _: Actor | None = PUBLIC, db: S
 @router.post("/totp")
 def totp(
     request: Request,
-    code: str = Form(max_length=12),
+    code: str = Form(min_length=1, max_length=12),
     next: str = Form("/"),
     _: Actor | None = PUBLIC,
     db: Session = DB,
@@ -158,7 +158,7 @@ def totp(
 
 @router.post("/totp/setup")
 def totp_setup(
-    request: Request, password: str = Form(max_length=256), code: str = Form("", max_length=12), actor: Actor = SIGNED_IN,
+    request: Request, password: str = Form(min_length=1, max_length=256), code: str = Form("", max_length=12), actor: Actor = SIGNED_IN,
     db: Session = DB,
 ) -> JSONResponse:
     """Turn on (or replace) TOTP for the signed-in staff member after they sign in again: the password, and the
@@ -184,7 +184,7 @@ def logout(request: Request, actor: Actor = SIGNED_IN, db: Session = DB) -> Resp
 
 @router.post("/borrower/code")
 def borrower_code(
-    request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC, db: Session = DB
+    request: Request, phone: str = Form(min_length=1, max_length=40), _: Actor | None = PUBLIC, db: Session = DB
 ) -> JSONResponse:
     """Always the same answer whether or not the number is known (no account enumeration)."""
     with auth.answer_no_sooner_than():

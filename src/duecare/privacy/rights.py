@@ -63,9 +63,13 @@ def _jurisdiction(db: Session, borrower_id: str) -> str:
     return str(getattr(jur, "value", jur))
 
 
+REQUEST_KINDS = ("access", "correction", "deletion")
+REVIEW_OUTCOMES = ("upheld", "changed")
+
+
 def create_request(db: Session, actor: Actor, borrower_id: str, kind: str, details: str | None = None,
                    received_at: datetime | None = None) -> SubjectRequest:  # fmt: skip
-    if kind not in ("access", "correction", "deletion"):
+    if kind not in REQUEST_KINDS:
         raise UserError(f"request kind {kind!r} unknown; use access, correction or deletion")
     received = received_at or clock.now()
     jur = _jurisdiction(db, borrower_id)
@@ -233,7 +237,7 @@ def request_review(db: Session, actor: Actor, borrower_id: str, decision_ref: st
 
 
 def resolve_review(db: Session, actor: Actor, review_id: int, outcome: str, note: str) -> ReviewRequest:
-    if outcome not in ("upheld", "changed"):
+    if outcome not in REVIEW_OUTCOMES:
         raise UserError("outcome must be upheld or changed")
     review = db.get(ReviewRequest, review_id)
     if review is None or review.status != "pending":

@@ -55,7 +55,7 @@ def my_export(actor: Actor = BORROWER_RIGHTS, db: Session = DB) -> dict[str, Any
 
 @router.post("/me/requests")
 def my_new_request(
-    kind: str = Form(max_length=40), details: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_RIGHTS,
+    kind: str = Form(max_length=40, json_schema_extra={"enum": list(rights.REQUEST_KINDS)}), details: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_RIGHTS,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     return _request_json(rights.create_request(db, actor, actor.id, kind, details))
@@ -79,7 +79,7 @@ def my_request(request_id: RowId, actor: Actor = BORROWER_RIGHTS, db: Session = 
 
 @router.post("/me/reviews")
 def my_new_review(
-    loan_id: str = Form(max_length=64), summary: str | None = Form(None, max_length=2000),
+    loan_id: str = Form(min_length=1, max_length=64), summary: str | None = Form(None, max_length=2000),
     reason: str | None = Form(None, max_length=4000), actor: Actor = BORROWER_REVIEW, db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     from duecare.ledger.models import Loan
@@ -140,7 +140,8 @@ def open_requests(actor: Actor = RIGHTS_MANAGE, db: Session = DB) -> list[dict[s
 
 @router.post("/requests/{request_id}/correction")
 def correct(
-    request_id: RowId, field: str = Form(max_length=40), value: str = Form(max_length=1000), actor: Actor = RIGHTS_MANAGE,
+    request_id: RowId, field: str = Form(max_length=40, json_schema_extra={"enum": list(rights.CORRECTABLE)}),
+    value: str = Form(min_length=1, max_length=1000), actor: Actor = RIGHTS_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     return _request_json(rights.apply_correction(db, actor, request_id, field, value))
@@ -162,7 +163,8 @@ def pending_reviews(actor: Actor = REVIEW_MANAGE, db: Session = DB) -> list[dict
 
 @router.post("/reviews/{review_id}")
 def resolve(
-    review_id: RowId, outcome: str = Form(max_length=40), note: str = Form(max_length=4000), actor: Actor = REVIEW_MANAGE,
+    review_id: RowId, outcome: str = Form(max_length=40, json_schema_extra={"enum": list(rights.REVIEW_OUTCOMES)}),
+    note: str = Form(min_length=1, max_length=4000), actor: Actor = REVIEW_MANAGE,
     db: Session = DB,
 ) -> dict[str, Any]:  # fmt: skip
     return _review_json(rights.resolve_review(db, actor, review_id, outcome, note))

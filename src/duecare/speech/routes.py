@@ -14,10 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
 from duecare.kit import clock
-from duecare.kit.bounds import safe_name, safe_suffix
+from duecare.kit.bounds import MOMENT_SCHEMA, safe_name, safe_suffix
 from duecare.kit.errors import NotFound, UserError
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -29,15 +30,18 @@ from duecare.speech.service import (
     record_transcribed,
     transcribe_call,
 )
+from duecare.speech.transcript import TRANSCRIPT_SCHEMA
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
+# A transcript body as the OpenAPI schema publishes it (parse_transcript is still the check).
+Transcript = Annotated[dict[str, Any], WithJsonSchema(TRANSCRIPT_SCHEMA), Body()]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CALLS_READ = Depends(require("calls.read"))
 UPLOAD = Depends(require("recordings.upload"))
 
 
 @router.post("/calls:analyze")
-def analyze(transcript: Annotated[dict[str, Any], Body()], _actor: Any = CALLS_READ) -> dict[str, Any]:
+def analyze(transcript: Transcript, _actor: Any = CALLS_READ) -> dict[str, Any]:
     """Analyse a speaker-labelled transcript: {analysis, events}."""
     return analyze_call(transcript)
 
@@ -77,8 +81,8 @@ async def _transcribed(audio: UploadFile, as_of: str | None, lang: str | None, a
 @router.post("/calls:transcribe")
 async def transcribe(
     audio: Annotated[UploadFile, File()],
-    as_of: Annotated[str | None, Form()] = None,
-    lang: Annotated[str | None, Form()] = None,
+    as_of: Annotated[str | None, Form(json_schema_extra=MOMENT_SCHEMA)] = None,
+    lang: Annotated[str | None, Form(json_schema_extra={"enum": ["zh", "en"]})] = None,
     analyze: Annotated[bool, Form()] = True,
     _actor: Any = CALLS_READ,
 ) -> dict[str, Any]:
@@ -99,7 +103,7 @@ def _agent(actor: Actor) -> str | None:
 @router.post("/borrowers/{borrower_id}/calls")
 def save_call(
     borrower_id: str,
-    transcript: Annotated[dict[str, Any], Body(embed=True)],
+    transcript: Annotated[dict[str, Any], WithJsonSchema(TRANSCRIPT_SCHEMA), Body(embed=True)],
     loan_id: Annotated[str | None, Body(embed=True)] = None,
     actor: Actor = UPLOAD,
     db: Session = DB,

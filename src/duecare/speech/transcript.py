@@ -7,10 +7,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from duecare.kit.bounds import MOMENT_SCHEMA
 from duecare.kit.errors import UserError
 
 SPEAKERS = ("agent", "borrower", "other")
 LANGS = ("zh", "en")
+
+
+# The transcript as the API publishes it: what `parse_transcript` accepts (as_of: a moment of 1900-2200 with an
+# offset within +-14:00, a narrower text than the parser takes, so every request the schema allows is analysed).
+TRANSCRIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["lang", "as_of", "turns"],
+    "additionalProperties": False,
+    "properties": {
+        "lang": {"type": "string", "enum": list(LANGS)},
+        "as_of": dict(MOMENT_SCHEMA),
+        "turns": {"type": "array", "items": {
+            "type": "object", "required": ["speaker", "text"],
+            "properties": {"speaker": {"type": "string", "enum": list(SPEAKERS)}, "text": {"type": "string"}}}},
+        "id": {"description": "the caller's reference, returned unread"},
+        "meta": {"description": "anything the caller keeps with the transcript, unread"},
+    },
+}
 
 
 @dataclass(frozen=True)

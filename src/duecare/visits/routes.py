@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from duecare.kit import clock
-from duecare.kit.bounds import Day
+from duecare.kit.bounds import NOT_BLANK, SHA256_PATTERN, Day, moment_schema
 from duecare.kit.errors import NotFound
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
@@ -64,15 +64,19 @@ class ProposeIn(_Body):
 
 class AnswerIn(_Body):
     decision: Literal["granted", "declined"]
-    notice_version_hash: str = Field(min_length=64, max_length=64, description="sha256 of the notice text shown")
+    notice_version_hash: str = Field(min_length=64, max_length=64, json_schema_extra={"pattern": SHA256_PATTERN},
+                                     description="sha256 of the notice text shown (64 lowercase hex digits)")
 
 
 class RecordAnswerIn(AnswerIn):
     """Staff record an answer on the borrower's word. Only a decline is accepted: a grant needs the borrower's
     own act (portal, a verified reply, or a consent form verified by a second person); 422 otherwise."""
 
+    # The schema admits only `declined`; `granted` is still parsed so the service answers why it is refused.
+    decision: Literal["granted", "declined"] = Field(json_schema_extra={"enum": ["declined"]})
     channel: Literal["letter", "in_person_form", "call", "in_person"]
-    evidence: str = Field(min_length=1, max_length=500, description="letter reference or call id")
+    evidence: str = Field(min_length=1, max_length=500, json_schema_extra={"pattern": NOT_BLANK},
+                          description="letter reference or call id")
 
 
 class RecordWithdrawalIn(_Body):
@@ -82,9 +86,12 @@ class RecordWithdrawalIn(_Body):
 
 class ConsentFormIn(_Body):
     kind: Literal["signed_form", "recorded_statement"]
-    document_sha256: str = Field(min_length=64, max_length=64, description="sha256 of the uploaded file")
-    document_ref: str = Field(min_length=1, max_length=500, description="where the document/recording is kept")
-    signed_at: datetime = Field(description="when the borrower signed or spoke (ISO 8601 with offset)")
+    document_sha256: str = Field(min_length=64, max_length=64, json_schema_extra={"pattern": SHA256_PATTERN},
+                                 description="sha256 of the uploaded file (64 lowercase hex digits)")
+    document_ref: str = Field(min_length=1, max_length=500, json_schema_extra={"pattern": NOT_BLANK},
+                              description="where the document/recording is kept")
+    signed_at: datetime = Field(json_schema_extra=moment_schema,
+                                description="when the borrower signed or spoke (ISO 8601 with offset)")
 
 
 class VerifyFormIn(_Body):
