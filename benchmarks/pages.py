@@ -11,12 +11,14 @@ What it does:
 2. the app itself (`create_app`, the demo's settings) under Starlette's TestClient, with real sessions (rows made by
    privacy.sessions.create_session) for the supervisor and an agent: no network, so the figures are the handler's;
 3. per page, a few warm-up requests, then `--requests` timed ones: the case page of borrowers sampled from the
-   store (seed 11), the queue unfiltered and with each filter the form offers;
+   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id;
 4. per request it counts the Polars queries run (every `LazyFrame.collect`, and the eager `DataFrame` methods,
    which Polars runs as one lazy query each) and the SQL statements sent to the database.
 
-It prints p50 / p99 / mean in ms, Polars queries and SQL statements per request (mean). Sequential requests on one
-thread: this measures the work a request costs, not throughput (benchmarks/load.py does that over HTTP).
+It prints p50 / p99 / mean wall-clock ms, the p50 of the process CPU time per request (the app runs in this process:
+on a machine shared with other work the CPU time moves less than the wall clock), Polars queries and SQL statements
+per request (mean). Sequential requests: this measures the work a request costs, not throughput (benchmarks/load.py
+does that over HTTP).
 """
 
 from __future__ import annotations
@@ -137,28 +139,31 @@ def run(args: argparse.Namespace, data: Path) -> None:
         ("queue filtered (supervisor)", supervisor,
          lambda i: ["/console/queue?action=call", "/console/queue?bucket=1-30", "/console/queue?band=high",
                     "/console/queue?sort=dpd", "/console/queue?min_overdue=100"][i % 5]),
+        ("queue search (supervisor)", supervisor, lambda i: f"/console/queue?q={cases[i % len(cases)]}"),
         ("queue (agent)", agent, lambda i: "/console/queue"),
     ]
     print(f"{len(borrowers)} borrowers; {args.requests} timed requests per page after {args.warmup} warm-up; "
           f"python {sys.version.split()[0]}")
-    print(f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'polars q/req':>13} {'sql/req':>8}")
+    print(f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'cpu p50 ms':>10} {'polars q/req':>13} "
+          f"{'sql/req':>8}")
     with TestClient(app, headers={"accept": "text/html"}) as client:
         for label, token, path in pages:
             client.cookies.set(SESSION_COOKIE, token)
             for i in range(args.warmup):
                 r = client.get(path(i))
                 assert r.status_code == 200, (path(i), r.status_code, r.text[:300])
-            times, polars_q, sql_q = [], [], []
+            times, cpu, polars_q, sql_q = [], [], [], []
             for i in range(args.requests):
                 COUNTS.update(polars=0, sql=0)
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 r = client.get(path(i))
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
                 assert r.status_code == 200, (path(i), r.status_code)
                 polars_q.append(COUNTS["polars"])
                 sql_q.append(COUNTS["sql"])
             print(f"{label:<30} {pct(times, 0.5):>8.1f} {pct(times, 0.99):>8.1f} {statistics.fmean(times):>8.1f} "
-                  f"{statistics.fmean(polars_q):>13.1f} {statistics.fmean(sql_q):>8.1f}")
+                  f"{pct(cpu, 0.5):>10.1f} {statistics.fmean(polars_q):>13.1f} {statistics.fmean(sql_q):>8.1f}")
 
 
 if __name__ == "__main__":
