@@ -465,6 +465,7 @@ def limit_scenarios(us: dict, uk: dict) -> list[dict]:
     add("cn_third_party_objection_later_silent", c,
         {"action": "call", "blocked_by": [], "silent": ["cn_debtor_only"]},
         "an objection recorded after as_of does not change a decision made before it")
+    out += third_party_contact_scenarios()
     c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
     c["contact_limits"] = [{"id": "W1", "kind": "workplace", "by": "borrower", "channel": "call",
                             "at": "2026-11-01T09:00:00+08:00"}]
@@ -512,6 +513,56 @@ def limit_scenarios(us: dict, uk: dict) -> list[dict]:
         "the consumer's roommate answered the number on file and asked not to be called again: no further call "
         "reaches them (a third party is not contacted more than once unless they ask, 1692b(3)); a text instead")
     out += uk_limit_scenarios(uk)
+    return out
+
+
+def third_party_contact_scenarios() -> list[dict]:
+    """cn_debtor_only: third parties only when the debtor is out of reach. The number on file for calls reaches an
+    emergency contact the borrower named (`third_party_contact`): while the borrower can still be reached it is not
+    called (reason third_party_while_reachable); once they are out of reach (the strategy's `unreachable`) the call
+    stands."""
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    def named(**extra: str) -> dict:
+        return {"id": "EC1", "kind": "third_party_contact", "by": "borrower", "channel": "call",
+                "at": "2026-10-01T09:00:00+08:00", **extra}
+
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contacts"].append({"at": "2026-11-10T19:00:00+08:00", "channel": "sms", "direction": "inbound",
+                          "outcome": "rpc"})
+    c["contact_limits"] = [named()]
+    add("cn_third_party_contact_while_reachable", c,
+        {"action": "sms_reminder", "channel": "sms", "reason": "serious_arrears_call",
+         "reasons_include": ["third_party_while_reachable"], "blocked_by": ["cn_debtor_only"],
+         "features": {"unreachable": False}},
+        "the only number for calls is the emergency contact the borrower named; the borrower texted back on Nov "
+        "10, so they can be reached: the third party is not called (cn_debtor_only), an SMS to the borrower instead")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contacts"] = c["contacts"][:2]
+    c["contact_limits"] = [named()]
+    add("cn_third_party_contact_attempts_not_exhausted", c,
+        {"action": "sms_reminder", "reasons_include": ["third_party_while_reachable"],
+         "blocked_by": ["cn_debtor_only"], "features": {"unreachable": False}},
+        "two unanswered attempts are not 'out of reach': the emergency contact is not called yet")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contact_limits"] = [named()]
+    add("cn_third_party_contact_out_of_reach_silent", c,
+        {"action": "call", "reason": "serious_arrears_call", "blocked_by": [],
+         "reasons_exclude": ["third_party_while_reachable"], "silent": ["cn_debtor_only"],
+         "features": {"unreachable": True}},
+        "23 days of failed calls, texts and emails, one number invalid: the borrower is out of reach, so the "
+        "emergency contact may be called (to ask how to reach the borrower, never telling them of the debt)")
+    c = paid_up(base("2026-11-12T10:00:00+08:00"), 7)
+    c["contacts"].append({"at": "2026-11-10T19:00:00+08:00", "channel": "sms", "direction": "inbound",
+                          "outcome": "rpc"})
+    c["contact_limits"] = [named(lifted_at="2026-11-11T09:00:00+08:00")]
+    add("cn_third_party_contact_lifted_silent", c,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_while_reachable"],
+         "silent_blocks": ["cn_debtor_only"]},
+        "the borrower gave a number of their own on Nov 11 (the limit is lifted): calls go to them")
     return out
 
 

@@ -80,6 +80,68 @@ class TestThirdPartyObjection:
         assert got["blocked_by"][0]["source"] == "CONC 7.9.7R, 7.9.8G, 7.9.10R, 7.9.11G"
 
 
+class TestThirdPartyContact:
+    """cn_debtor_only: a number that reaches a third party the borrower named is called only once the borrower is
+    out of reach (the strategy's `unreachable`)."""
+
+    @staticmethod
+    def named(**extra: str) -> dict[str, Any]:
+        return limit("third_party_contact", "borrower", "call", **extra)
+
+    def test_cn_while_the_borrower_is_reachable_the_third_party_is_not_called(self) -> None:
+        got = decision(case("cn", [self.named()]))
+        assert (got["action"], got["features"]["unreachable"]) == ("sms_reminder", False)
+        assert "third_party_while_reachable" in got["reasons"]
+        assert got["blocked_by"] == [{"rule": "cn_debtor_only",
+                                      "source": Policy.default().packs["cn"].rule("cn_debtor_only").source}]
+
+    def test_cn_once_the_borrower_is_out_of_reach_the_call_stands(self) -> None:
+        data = case("cn", [self.named()])
+        data["contacts"] = [{"at": f"2026-10-{d:02d}T11:00:00+08:00", "channel": ch, "direction": "outbound",
+                             "outcome": "no_answer" if ch == "call" else "undelivered"}
+                            for d, ch in ((20, "call"), (22, "sms"), (25, "call"), (28, "email"), (30, "call"),
+                                          (31, "sms"))]
+        got = decision(data)
+        assert (got["action"], got["features"]["unreachable"], rules(got)) == ("call", True, [])
+
+    def test_only_a_call_reaches_a_named_third_party(self) -> None:
+        from duecare.kit.errors import CaseFileError
+
+        with pytest.raises(CaseFileError, match="reached by a person's call"):
+            parse_case(case("cn", [limit("third_party_contact", "borrower", "sms")]))
+        with pytest.raises(CaseFileError, match="recorded by borrower"):
+            parse_case(case("cn", [limit("third_party_contact", "employer", "call")]))
+
+    @pytest.mark.parametrize("pack", ["us", "uk"])
+    def test_us_and_uk_have_no_rule_for_it_so_the_call_stands(self, pack: str) -> None:
+        offset = {"us": "-05:00", "uk": "+00:00"}[pack]
+        got = decision(case(pack, [self.named(at=f"2026-11-01T09:00:00{offset}")]))
+        assert (got["action"], rules(got)) == ("call", [])
+
+    def test_the_store_reads_it_back_and_decides_the_same(self, sqlite_url: str, tmp_path: Path) -> None:
+        files = {
+            "borrowers": [{"borrower_id": "B1", "name": "王芳", "phones": ["13800138000"],
+                           "timezone": "Asia/Shanghai", "language": "zh", "jurisdiction": "cn"}],
+            "loans": [{"loan_id": "L1", "borrower_id": "B1", "currency": "CNY", "principal": "900.00",
+                       "disbursed_on": "2026-10-01"}],
+            "installments": [{"loan_id": "L1", "seq": 1, "due_date": "2026-11-02", "amount": "900.00"}],
+            "contact_limits": [{"limit_id": "EC1", "borrower_id": "B1", "kind": "third_party_contact",
+                                "by": "borrower", "channel": "call", "at": "2026-11-01T09:00:00+08:00",
+                                "lifted_at": None}],
+        }
+        with unit_of_work(sqlite_url) as session:
+            ingest_directory(session, write_csv(tmp_path / "in", copy.deepcopy(files)))
+        with unit_of_work(sqlite_url) as session:
+            frames = store_frames(session, ["B1"])
+        policy = Policy.default()
+        data = case("cn", [self.named()])
+        from_store = decision_json(decide(frames, datetime.fromisoformat(data["as_of"]), policy), policy)[0]
+        from_case = decision(data)
+        assert from_store["action"] == "sms_reminder"
+        for key in ("action", "channel", "reasons", "blocked_by", "not_before"):
+            assert from_store[key] == from_case[key], key
+
+
 class TestWorkplace:
     @pytest.mark.parametrize("by", ["employer", "borrower"])
     def test_us_a_barred_work_phone_is_not_called(self, by: str) -> None:

@@ -108,6 +108,15 @@ class TestRecordAndLift:
         assert wrong.status_code == 422 and "set by employer or borrower" in wrong.text
         assert len(_limits(world.url)) == 1
 
+    def test_a_named_third_party_is_barred_while_the_borrower_is_reachable(self, client: Any, world: Any) -> None:
+        """B2 answered a call three days ago: the emergency contact's number is not called (cn_debtor_only)."""
+        _signed_in(client)
+        by_text = _record(client, "third_party_contact", "borrower", "sms")
+        assert by_text.status_code == 422 and "call only" in by_text.text
+        assert _record(client, "third_party_contact", "borrower", "call").status_code == 303
+        after = _decision(client)
+        assert "cn_debtor_only" in after and "out of reach" in after and "SMS reminder" in after
+
     def test_a_post_without_the_form_token_is_refused(self, client: Any, world: Any) -> None:
         _signed_in(client)
         refused = client.post(PAGE, data={"kind": "third_party_objected", "by": "third_party", "channel": "call"},

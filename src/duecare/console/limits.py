@@ -1,5 +1,6 @@
 """Known limits on a channel, recorded and lifted by staff (issue 15): the channel reaches the borrower at work and
-work contact is barred (by the employer, or the borrower asked), or a third party reached on it objected.
+work contact is barred (by the employer, or the borrower asked), a third party reached on it objected, or the
+number on file reaches a third party the borrower named (an emergency contact, a reference).
 
 The decision reads them from the store (`ledger.repository.store_frames`); whether a limit bars anything is the
 pack's call (`honours` in the pack), shown beside each limit. Services take the session, never commit; each change
@@ -24,8 +25,10 @@ from duecare.privacy.permissions import Actor, guarded
 
 # kind -> who may have set it (as the case file's ContactLimit checks), and what the pack's rule honours
 BY_OF_KIND: dict[str, tuple[str, ...]] = {"workplace": ("employer", "borrower"),
-                                          "third_party_objected": ("third_party",)}
-HONOURS = {"workplace": "workplace_limits", "third_party_objected": "third_party_objections"}
+                                          "third_party_objected": ("third_party",),
+                                          "third_party_contact": ("borrower",)}
+HONOURS = {"workplace": "workplace_limits", "third_party_objected": "third_party_objections",
+           "third_party_contact": "third_party_contacts"}
 CHANNELS = tuple(c.value for c in m.LimitChannel)
 
 
@@ -70,6 +73,9 @@ def record_limit(db: Session, actor: Actor, borrower_id: str, kind: str, by: str
         raise UserError(f"by: a {kind} limit is set by {' or '.join(BY_OF_KIND[kind])}, not {by!r}", place="by")
     if channel not in CHANNELS:
         raise UserError(f"channel: one of {', '.join(CHANNELS)}", place="channel")
+    if kind == "third_party_contact" and channel != "call":
+        raise UserError("channel: a third party the borrower named is reached by a person's call only (a message "
+                        "would tell them of the debt)", place="channel")
     pack = _pack_of(db, borrower_id)
     same = db.scalars(select(m.ContactLimit.id).where(
         m.ContactLimit.borrower_id == borrower_id, m.ContactLimit.kind == m.LimitKind(kind),

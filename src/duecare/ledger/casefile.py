@@ -275,7 +275,7 @@ class Alternative(_Strict):
         return value
 
 
-LimitKind = Literal["workplace", "third_party_objected"]
+LimitKind = Literal["workplace", "third_party_objected", "third_party_contact"]
 LimitBy = Literal["employer", "borrower", "third_party"]
 LimitChannel = Literal["call", "sms", "email"]
 
@@ -286,7 +286,10 @@ class ContactLimit(_Strict):
     `workplace`: the channel reaches the borrower at work (a work phone, a work email) and the employer prohibits
     such contact (`by: employer`, known to the lender) or the borrower asked not to be contacted at work
     (`by: borrower`). `third_party_objected`: someone else was reached on the channel (a relative answering the
-    number on file) and objected to being contacted (`by: third_party`). Active from `at` until `lifted_at`.
+    number on file) and objected to being contacted (`by: third_party`). `third_party_contact`: the phone number
+    on file for calls reaches a third party the borrower named, an emergency contact or a reference (`by:
+    borrower`, channel `call` only: a message to a third party would tell them of the debt). Active from `at`
+    until `lifted_at`.
     """
 
     id: Id | None = None
@@ -300,9 +303,18 @@ class ContactLimit(_Strict):
     @classmethod
     def _by_fits_kind(cls, value: str, info: ValidationInfo) -> str:
         kind = info.data.get("kind")
-        allowed = {"workplace": ("employer", "borrower"), "third_party_objected": ("third_party",)}.get(str(kind))
+        allowed = {"workplace": ("employer", "borrower"), "third_party_objected": ("third_party",),
+                   "third_party_contact": ("borrower",)}.get(str(kind))
         if allowed is not None and value not in allowed:
             raise ValueError(f"a {kind} limit is recorded by {' or '.join(allowed)}, not {value!r}")
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _third_party_by_call(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "third_party_contact" and value != "call":
+            raise ValueError("a third_party_contact is a phone number reached by a person's call, not "
+                             f"{value!r} (a message would tell the third party of the debt)")
         return value
 
     @field_validator("lifted_at")

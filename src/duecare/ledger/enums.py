@@ -98,15 +98,18 @@ class AlternativeState(StrEnum):
 
 
 class LimitKind(StrEnum):
-    """A known limit on reaching the borrower: the channel reaches them at work and work contact is barred, or a
-    third party reached on it objected to being contacted."""
+    """A known limit on reaching the borrower: the channel reaches them at work and work contact is barred, a
+    third party reached on it objected to being contacted, or the number reaches a third party the borrower named
+    (an emergency contact or a reference), not the borrower."""
 
     WORKPLACE = "workplace"
     THIRD_PARTY_OBJECTED = "third_party_objected"
+    THIRD_PARTY_CONTACT = "third_party_contact"
 
 
 class LimitBy(StrEnum):
-    """Who set the limit: the employer (known to the lender), the borrower, or the third party who objected."""
+    """Who set the limit: the employer (known to the lender), the borrower (also: who named an emergency contact or
+    reference), or the third party who objected."""
 
     EMPLOYER = "employer"
     BORROWER = "borrower"

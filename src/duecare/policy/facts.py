@@ -178,14 +178,21 @@ def contact_preferences(frames: dict[str, pl.DataFrame], features: pl.DataFrame)
     )
 
 
-LIMIT_LISTS = {"workplace": "workplace_barred_channels", "third_party_objected": "third_party_objected_channels"}
+LIMIT_LISTS = {"workplace": "workplace_barred_channels", "third_party_objected": "third_party_objected_channels",
+               "third_party_contact": "third_party_channels"}
 
 
 def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
     """Per loan, the remote channels under a known limit at as_of (set at or before it, not lifted by then):
     `workplace_barred_channels` (the channel reaches the borrower at work and the employer prohibits or the
     borrower refused contact there) and `third_party_objected_channels` (a third party reached on it objected),
-    each a sorted list, empty when none; `third_party_objected` when any third party objected."""
+    `third_party_channels` (the number on file reaches a third party the borrower named: an emergency contact or a
+    reference), each a sorted list, empty when none; `third_party_objected` when any third party objected.
+
+    `debtor_out_of_reach`: the borrower is `unreachable` (the strategy's definition: no right-party contact and
+    remote attempts failing over several channels for weeks) or deceased. It is stricter than cn_debtor_only's own
+    example ("invalid number, 3 consecutive failed attempts"), so a third party is never contacted sooner than the
+    rule allows. `third_party_barred_channels`: `third_party_channels` while the borrower is not out of reach."""
     limits = frames.get("contact_limits", empty("contact_limits"))
     base = features.select("loan_id", "borrower_id", "as_of_utc")
     active = (
@@ -200,6 +207,14 @@ def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> p
         out = out.join(per_loan, on="loan_id", how="left").with_columns(
             pl.col(name).fill_null(pl.lit([], pl.List(pl.String))))
     return out.with_columns(third_party_objected=pl.col("third_party_objected_channels").list.len() > 0)
+
+
+def third_party_reach(facts: pl.DataFrame) -> pl.DataFrame:
+    """`debtor_out_of_reach` and `third_party_barred_channels` (see `contact_limits`), from the joined facts."""
+    out_of_reach = (pl.col("unreachable").fill_null(False) | pl.col("deceased").fill_null(False))
+    return facts.with_columns(debtor_out_of_reach=out_of_reach).with_columns(
+        third_party_barred_channels=pl.when(pl.col("debtor_out_of_reach"))
+        .then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("third_party_channels")))
 
 
 def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
@@ -269,7 +284,7 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
                    seven_in_seven: tuple[int, int, int] = (7, 7, 7),
                    validation_days: dict[str, int] | None = None) -> pl.DataFrame:
     """Everything a strategy condition or a guardrail may read, one row per loan."""
-    return (
+    return third_party_reach(
         features
         .join(holds(frames, features), on="loan_id", how="left")
         .join(visit_chain(frames, features, params), on="loan_id", how="left")

@@ -11,8 +11,10 @@ lawful hours (and, for a visit, inside the visit window). A preference that no l
 can meet leaves `not_before` at the lawful time and adds the reason `preferred_hours_unlawful`.
 
 Known limits on a channel bar it the same way where a pack rule honours them: a workplace where contact is barred
-(`workplace_limits`, us_workplace) and a third party's objection (`third_party_objections`, cn_debtor_only,
-us_third_party).
+(`workplace_limits`, us_workplace, uk_contact_times), a third party's objection (`third_party_objections`,
+cn_debtor_only, us_third_party, uk_privacy), and a number that reaches a third party the borrower named while the
+borrower is not out of reach (`third_party_contacts`, cn_debtor_only: third parties only when the debtor is out
+of reach).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ PREFERENCE_DAYS = 8  # the next week, both ends: a weekly window is always met i
 
 def honouring(pack: Pack, what: str) -> str | None:
     """The id of the pack rule that honours a stated preference or a known limit (`stated_hours`,
-    `refused_channels`, `workplace_limits`, `third_party_objections`)."""
+    `refused_channels`, `workplace_limits`, `third_party_objections`, `third_party_contacts`)."""
     return next((r.id for r in pack.rules if what in r.honours), None)
 
 
@@ -77,12 +79,14 @@ def _append(reasons: pl.Expr, code: str, when: pl.Expr) -> pl.Expr:
 # decision-fact list of channels, the reason added when it changes the action).
 CHANNEL_BARS = (("refused_channels", "refused_channels", "channel_refused"),
                 ("workplace_limits", "workplace_barred_channels", "workplace_contact_barred"),
-                ("third_party_objections", "third_party_objected_channels", "third_party_objected"))
+                ("third_party_objections", "third_party_objected_channels", "third_party_objected"),
+                ("third_party_contacts", "third_party_barred_channels", "third_party_while_reachable"))
 
 
 def honour_channel_bars(df: pl.DataFrame, pack: Pack) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
     """Replace a remote action on a channel the pack's rules bar for this borrower: one they refused, one that
     reaches them at work while work contact is barred (us_workplace), one on which a third party objected
+    (cn_debtor_only), one that reaches a third party the borrower named while they are not out of reach
     (cn_debtor_only). The action falls to the next channel in FALLBACK that no bar covers, else to `none`.
 
     Each bar that rejected a channel the decision tried adds its reason and is named in `blocked_by` (the

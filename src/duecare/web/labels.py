@@ -43,6 +43,8 @@ LABELS: dict[str, dict[str, str]] = {
         "preferred_hours_unlawful": N_("The borrower's preferred hours fall outside lawful hours"),
         "workplace_contact_barred": N_("This channel reaches the borrower at work, where contact is barred"),
         "third_party_objected": N_("A third party reached on this channel objected to being contacted"),
+        "third_party_while_reachable": N_("This number reaches a third party the borrower named; they may be "
+                                          "called only once the borrower is out of reach"),
     },
     "unmet": {
         "dpd_below_threshold": N_("Not overdue long enough"), "too_few_episodes": N_("Overdue fewer than two times"),
@@ -181,7 +183,9 @@ LABELS: dict[str, dict[str, str]] = {
         "referral_closed": N_("The referral was closed with its outcome."),
     },
     "limit_kind": {"workplace": N_("Reaches the borrower at work, where contact is barred"),
-                   "third_party_objected": N_("A third party reached on it objected")},
+                   "third_party_objected": N_("A third party reached on it objected"),
+                   "third_party_contact": N_("Reaches a third party the borrower named (emergency contact, "
+                                             "reference)")},
     "limit_by": {"employer": N_("The employer"), "borrower": N_("The borrower"), "third_party": N_("The third party")},
     "limit_done": {"recorded": N_("Limit recorded: today's decision below already honours it."),
                    "lifted": N_("Limit lifted: the channel may be used again where nothing else bars it.")},
