@@ -26,6 +26,7 @@ Register = Callable[[typer.Typer], None]
 
 def _ledger() -> Register:
     from duecare.ledger.cli import register
+    from duecare.policy import promises  # noqa: F401 - settles the promises made here when ingest writes payments
     return register
 
 
@@ -103,7 +104,8 @@ COMMANDS: dict[str, Entry] = {
                       _batch),
     "decide": Entry("Print the decision for each loan of a case file (one JSON line per loan).", _batch),
     "schema": Entry("Print the case file's JSON Schema (published as schemas/case.schema.json).", _batch),
-    "run": Entry("The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the "
+    "run": Entry("The nightly batch: the promises of the operational store are settled first (kept, broken or "
+                 "open from the payments); then ageing, contact features, risk scores and decisions for every loan; then the "
                  "gate of every open home visit in the operational store is re-checked at the workflow's clock. A run that was "
                  "interrupted resumes at the partitions it had not written when started again with the same input.",
                  _batch),

@@ -109,7 +109,8 @@ class TestRecordCall:
         (finding,) = calls[0].detail["qa_findings"]
         assert finding["code"] == "threat" and finding["turn"] == 2 and "通知你的家人和单位" in finding["quote"]
         assert "QA threat" in calls[0].title and "promise 2026-11-18 1000" in calls[0].title
-        assert {(i.kind, i.title) for i in items} >= {("contact", "ptp"), ("promise", "open")}
+        # settled when the call was saved, at the real clock: its day (2026-11-18) passed without a payment
+        assert {(i.kind, i.title) for i in items} >= {("contact", "ptp"), ("promise", "broken")}
 
     def test_saving_the_same_call_again_writes_nothing_new(self, db_url: str) -> None:
         with unit_of_work(db_url) as s:

@@ -14,7 +14,7 @@ from test_pages import borrower_signs_in, staff_signs_in, token
 
 from duecare.kit.db import unit_of_work
 from duecare.ledger import models as m
-from duecare.ledger.promises import settle
+from duecare.ledger.promises import outcomes
 
 
 def _promises(url: str) -> None:
@@ -41,9 +41,9 @@ def _rows(page: str) -> dict[str, str]:
 
 
 def test_the_payments_settle_each_promise_once(world: Any) -> None:
-    _promises(world.url)
+    _promises(world.url)  # settled and written back when its transaction commits (policy/promises.py)
     with unit_of_work(world.url) as db:
-        out = {o.promise_id: o for o in settle(db, "B2", f.today())}
+        out = {o.promise_id: o for o in outcomes(db, "B2", f.today())}
     assert (out["PTP-kept"].status, out["PTP-kept"].paid_minor) == ("kept", 50000)
     assert out["PTP-kept"].kept_on == f.today() - timedelta(days=15)
     # the 100 left of PAY-a came before PTP-broken was made; PAY-c came after its date

@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         recheck_visits: Annotated[bool, typer.Option(
             help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
     ) -> None:
-        """The nightly batch: ageing, contact features, risk scores and decisions for every loan; then the gate
+        """The nightly batch: the promises of the operational store are settled first (kept, broken or open from
+        the payments); then ageing, contact features, risk scores and decisions for every loan; then the gate
         of every open home visit in the operational store is re-checked at the workflow's clock. A run that was
         interrupted resumes at the partitions it had not written when started again with the same input."""
         from duecare.batch.engine import partitions_for
@@ -100,6 +101,7 @@ def register(app: typer.Typer) -> None:
                 pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
             partitions = partitions_for(n, limit)
         scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
+        settled = _settle_promises()  # before anything is decided: the store's promises as they stand tonight
         if engine == "spark":
             result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master)
         else:
@@ -114,6 +116,7 @@ def register(app: typer.Typer) -> None:
             "partitions": result.partitions, "resumed_partitions": result.resumed, "engine": engine,
             "out": str(out_dir), "scored": scorer is not None,
             "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
+            "promises_settled": settled,
             "visits_rechecked": _recheck_visits() if recheck_visits else None,
         }) + "\n")
 
@@ -157,16 +160,43 @@ def _bytes(text: str) -> int:
     return int(float(found.group(1)) * UNITS[unit])
 
 
+def _store_url() -> str | None:
+    """The operational store's URL, or None when there is none (a file-only run)."""
+    from duecare.kit.settings import get_settings
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    return url
+
+
+def _settle_promises() -> dict[str, Any] | None:
+    """Every promise made here settled again at the store's clock (policy/promises.py), one vectorised pass,
+    committed before the decisions are made: a promise whose day passed without the money is `broken` and no
+    longer holds collection (`ptp_pending`). None when there is no operational store."""
+    from duecare.kit import clock
+    from duecare.kit.db import migrate, unit_of_work
+    from duecare.policy.promises import settle_store
+
+    url = _store_url()
+    if url is None:
+        return None
+    migrate(url)
+    with unit_of_work(url) as db:
+        changed = settle_store(db, clock.now())
+    by_status = dict(changed.group_by("status").len().sort("status").iter_rows()) if changed.height else {}
+    return {"changed": changed.height, "by_status": by_status}
+
+
 def _recheck_visits() -> dict[str, Any] | None:
     """The nightly re-check of every open visit (time closes gates too: a notice expires, attempts age out).
     None when there is no operational store to re-check (a file-only run)."""
     from duecare.kit import clock
     from duecare.kit.db import migrate, unit_of_work
-    from duecare.kit.settings import get_settings
     from duecare.visits import recheck
 
-    url = get_settings().database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    url = _store_url()
+    if url is None:
         return None
     migrate(url)
     with unit_of_work(url) as db:

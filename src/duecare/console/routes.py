@@ -35,7 +35,7 @@ from duecare.kit.errors import UserError
 from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
-from duecare.ledger.promises import settle as settle_promises
+from duecare.ledger.promises import outcomes as promise_outcomes
 from duecare.portal import account
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
@@ -144,7 +144,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     return {
         "b": b, "person": shown, "clear": sees_clear(actor),
         "loans": loans,
-        "promises": settle_promises(db, borrower_id, today),
+        "promises": promise_outcomes(db, borrower_id, today),
         "currency_of": {ln.loan_id: ln.currency for ln in loans},
         "decisions": explanations(db, actor, t, [borrower_id], decided=case.decided),
         "items": timeline(db, borrower_id),

@@ -31,8 +31,10 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                  "at": UTC_TS, "notice_id": pl.String()},
     "approvals": {"borrower_id": pl.String(), "notice_id": pl.String(), "decision": pl.String(),
                   "at": UTC_TS},
+    # `made_at` and `kept_on` (the store's promises made here, settled by policy/promises.py): null for the
+    # lender's promises, whose status is the lender's.
     "promises": {"borrower_id": pl.String(), "loan_id": pl.String(), "promised_date": pl.Date(),
-                 "amount_minor": pl.Int64(), "status": pl.String()},
+                 "amount_minor": pl.Int64(), "status": pl.String(), "made_at": UTC_TS, "kept_on": pl.Date()},
     "visits": {"borrower_id": pl.String(), "loan_id": pl.String(), "status": pl.String(), "at": UTC_TS,
                "outcome": pl.String()},
     # Remote alternatives to a visit the borrower chose (state chosen|completed|verified|cancelled).

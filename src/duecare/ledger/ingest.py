@@ -10,6 +10,8 @@ tells an unchanged row from a changed one, so a second run of the same files wri
 (new payments, contacts, loans) costs in proportion to its rows, not to the store. Rows that are absent from
 the files are left alone (ingest never deletes). Consents are append-only: a changed consent is an error.
 borrowers, loans and installments are required on a first load only; a later drop may carry just its delta.
+A drop that writes payments or promises marks its session (`ledger.promises.SETTLE_ALL`): before the commit the
+promises made here are settled again from the payments (policy/promises.py), in the same transaction.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from duecare.kit.fields import get_keyring
 from duecare.kit.phones import REGIONS, e164_lists
 from duecare.ledger import bulk
 from duecare.ledger import models as m
+from duecare.ledger.promises import SETTLE_ALL
 from duecare.ledger.repository import phone_hashes
 from duecare.ledger.validation import (
     ROW,
@@ -361,6 +364,8 @@ def _write_file(session: Session, name: str, checked: Checked, result: FileResul
     key = [c.name for c in table.primary_key.columns]
     merged = bulk.merge(session, table, data.drop(ROW), key, append_only=name == "consents", was_empty=was_empty)
     result.inserted, result.updated, result.unchanged = merged.inserted, merged.updated, merged.unchanged
+    if name in ("payments", "promises") and (merged.inserted or merged.updated):
+        session.info[SETTLE_ALL] = True  # the promises made here are settled again before the commit
     if name == "consents" and merged.changed.height:
         refused = data.join(merged.changed, on=key, how="inner").select(ROW, "id").sort(ROW)
         checked.problems.extend(Problem(checked.source, r, "consent_id", f"consent {cid!r} is already recorded "

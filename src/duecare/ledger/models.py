@@ -368,8 +368,12 @@ class Promise(Base):
     status: Mapped[PromiseStatus] = mapped_column(enum_type(PromiseStatus, "status"))
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
     # When it was made here (console, portal, plan, call analysis, visit report); NULL when learnt from the
-    # lender's promises file. Payments from then on settle it (ledger/promises.py).
+    # lender's promises file. Payments from then on settle it (policy/promises.py), written back here.
     made_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The settlement of a promise made here, written with its status: the money that went to it and the
+    # borrower-local day that money reached its amount (NULL until kept). NULL for the lender's promises.
+    paid_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    kept_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
     loan: Mapped[Loan | None] = relationship(lazy="raise")

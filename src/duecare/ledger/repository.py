@@ -93,7 +93,8 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
         "approvals": select(m.Approval.borrower_id, m.Approval.notice_id, m.Approval.decision, m.Approval.at)
         .where(m.Approval.borrower_id.in_(chosen)),
         "promises": select(m.Promise.borrower_id, m.Promise.loan_id, m.Promise.promised_date,
-                           m.Promise.amount_minor, m.Promise.status).where(m.Promise.borrower_id.in_(chosen)),
+                           m.Promise.amount_minor, m.Promise.status, m.Promise.made_at, m.Promise.kept_on)
+        .where(m.Promise.borrower_id.in_(chosen)),
         "visits": visits,
         "alternatives": select(m.Alternative.borrower_id, m.Alternative.loan_id, m.Alternative.kind,
                                m.Alternative.state, m.Alternative.chosen_at, m.Alternative.completed_at)

@@ -3,8 +3,10 @@
 `start` writes a payment intent and asks the provider for a checkout page. `confirm` is called with the body of
 a callback whose signature already held (payments/callback.py): it locks the intent, and for `succeeded`
 writes one row into the ledger's `payments` table (id `PAY-<intent>`, source `portal`, at the app's clock), so
-the balance, the ageing and every decision computed from the store change at once; the visit re-check
-(visits/recheck.py) sees the new payment in the same transaction. A repeated callback, another event for an
+the balance, the ageing and every decision computed from the store change at once; the borrower's promises
+are settled again from the payments before the commit (policy/promises.py: a promise the payment covers is
+`kept` at once, so `ptp_pending` no longer holds), and the visit re-check (visits/recheck.py) sees the new
+payment and the settled promises in the same transaction. A repeated callback, another event for an
 intent already settled, or a race of two deliveries never writes a second payment.
 """
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from duecare.ledger import models as m
 from duecare.payments.models import PaymentIntent
 from duecare.payments.provider import CheckoutRequest, PaymentProvider, ProviderUnavailable
+from duecare.policy import promises  # noqa: F401 - the settlement of promises when a payment is written
 from duecare.privacy.audit import record_audit
 
 STATUSES = ("succeeded", "failed", "cancelled")

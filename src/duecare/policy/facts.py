@@ -29,13 +29,23 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
     no loan) and `ptp_pending_borrower` (such a promise on any loan of the borrower: it closes the visit gate
     of every loan, while the ladder may still remind about the other loans).
 
+    `status` is the settled one: for a promise made here (`made_at` set), the store holds what
+    policy/promises.py decided from the payments (a promise the money covered is `kept` from `kept_on`, one
+    whose day passed uncovered `broken`), written back when a payment or promise is recorded and by the nightly
+    run; the lender's promises carry the lender's status. So a kept promise stops holding the day its money
+    came, not on its promised date. A decision for an earlier day reads that settlement as it stood then: a
+    promise made here was still open on a day before it was kept, and before its day passed (a `broken` one).
+
     `visit_holds` lists the borrower-level holds that close the visit gate (a plan accepted in the portal is
     promises plus a hardship hold, so it appears as both).
     """
+    made_here = pl.col("made_at").is_not_null()
+    open_then = (pl.col("status") == "open") | (made_here & (
+        (pl.col("status") == "broken") | ((pl.col("status") == "kept") & (pl.col("kept_on") > pl.col("today")))))
     open_promises = (
         features.select("loan_id", "borrower_id", "today")
         .join(frames["promises"].rename({"loan_id": "promise_loan_id"}), on="borrower_id", how="inner")
-        .filter((pl.col("status") == "open") & (pl.col("promised_date") >= pl.col("today")))
+        .filter(open_then & (pl.col("promised_date") >= pl.col("today")))
     )
     promises = (
         open_promises

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.ledger import models as m
-from duecare.ledger.promises import PromiseOutcome, settle
+from duecare.ledger.promises import PromiseOutcome, outcomes
 from duecare.portal.models import PlanProposal
 
 
@@ -69,7 +69,8 @@ def _instalment_status(due: date, amount: int, paid: int, today: date) -> str:
 
 def commitments_of(db: Session, borrower_id: str, today: date) -> Commitments:
     """The borrower's accepted plans (newest first) and their promises that are not part of a plan, each kept,
-    broken or open as the payments settle it (ledger/promises.py), newest date first; cancelled ones left out."""
+    broken or open as the store holds it (settled by policy/promises.py), newest date first; cancelled ones
+    left out."""
     accepted = list(db.scalars(select(PlanProposal).where(PlanProposal.borrower_id == borrower_id,
                                                           PlanProposal.outcome == "accepted")
                                .order_by(PlanProposal.created_at.desc())))
@@ -87,5 +88,5 @@ def commitments_of(db: Session, borrower_id: str, today: date) -> Commitments:
             due = date.fromisoformat(inst["date"])
             out.append(PlanInstalment(due, amount, covered, _instalment_status(due, amount, covered, today)))
         plans.append(PlanView(row.id, row.loan_id, row.created_at, out))
-    promises = [o for o in settle(db, borrower_id, today) if not o.in_plan and o.status != "cancelled"]
+    promises = [o for o in outcomes(db, borrower_id, today) if not o.in_plan and o.status != "cancelled"]
     return Commitments(plans, promises)
