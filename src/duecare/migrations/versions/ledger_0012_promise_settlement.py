@@ -2,8 +2,8 @@
 with its status (kept, broken, open) whenever a payment or a promise is recorded and by the nightly run
 (policy/promises.py), so the decisions and every page read one stored answer
 
-Revision ID: ledger_0011
-Revises: ledger_0010
+Revision ID: ledger_0012
+Revises: ledger_0011
 Create Date: 2026-12-04 17:10:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'ledger_0011'
-down_revision: str | Sequence[str] | None = 'ledger_0010'
+revision: str = 'ledger_0012'
+down_revision: str | Sequence[str] | None = 'ledger_0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
