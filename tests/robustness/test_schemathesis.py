@@ -49,6 +49,7 @@ KNOWN_REJECTS = frozenset({
     "POST /api/v1/decisions:evaluate",
     "POST /api/v1/features:evaluate",
     "POST /console/cases/{borrower_id}/callbacks",
+    "POST /console/cases/{borrower_id}/limits",
     "POST /console/cases/{borrower_id}/calls",
     "POST /console/cases/{borrower_id}/notes",
     "POST /console/cases/{borrower_id}/promises",
