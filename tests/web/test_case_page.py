@@ -162,3 +162,32 @@ class TestErrorPages:
         staff_signs_in(client, "web-compliance")
         r = client.get("/console/cases/NOPE")
         assert r.status_code == 404 and 'data-testid="error-page"' in r.text
+
+
+class TestTheCasePageReadsOnce:
+    def test_one_case_page_reads_the_store_frames_once_and_ages_them_once(self, client: Any, world: Any,
+                                                                           monkeypatch: Any) -> None:
+        """The loans table and the decision share one read of the borrower's frames and one ageing (issue 16
+        item 6: the page read and aged them twice). The real functions run; the wrappers only count calls."""
+        import duecare.ageing.ageing as ageing
+        import duecare.ledger.repository as repository
+        import duecare.policy.evaluator as evaluator
+        import duecare.portal.account as account
+
+        calls = {"read": 0, "aged": 0}
+
+        def counted(key: str, real: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                calls[key] += 1
+                return real(*args, **kwargs)
+            return wrapper
+
+        monkeypatch.setattr(repository, "store_frames", counted("read", repository.store_frames))
+        aged = counted("aged", ageing.loan_ageing)
+        for module in (evaluator, account):
+            monkeypatch.setattr(module, "loan_ageing", aged)
+        staff_signs_in(client, "web-agent")
+        calls.update(read=0, aged=0)
+        page = client.get("/console/cases/B2")
+        assert page.status_code == 200 and 'data-testid="decision"' in page.text and 'data-testid="loan-row"' in page.text
+        assert calls == {"read": 1, "aged": 1}
