@@ -84,6 +84,9 @@ class TestRecordAndLift:
         assert row.lifted_at is not None
         assert "cn_debtor_only" not in _decision(client)
         assert len(_audits(world.url, "contact_limit_lifted")) == 1
+        timeline = client.get("/console/cases/B2").text.split('data-testid="timeline"')[1]
+        assert 'data-kind="limit"' in timeline and 'data-kind="limit_lifted"' in timeline
+        assert "A third party reached on it objected" in timeline
         again = client.post(f"{PAGE}/{row.id}/lift", data={"csrf_token": token(client.get(PAGE).text)})
         assert again.status_code == 409 and "already lifted" in again.text
         with unit_of_work(world.url) as db:

@@ -1,6 +1,6 @@
 """One timeline per borrower: every contact, decision (with reasons and rule sources), notice, consent,
-approval, visit step, promise, hold, plan, complaint, review, call analysis (with QA quotes), note and
-callback, newest first.
+approval, visit step, promise, hold, plan, complaint, review, call analysis (with QA quotes), note, callback
+and known limit on a channel (set, lifted), newest first.
 
 Read from the rows each domain records (Dispatch's lesson: the timeline is read from events, never kept
 beside them). Every domain is imported explicitly: a renamed column breaks the type check and the tests,
@@ -32,7 +32,7 @@ from duecare.visits.models import VisitCase, VisitEvent
 @dataclass(frozen=True)
 class Item:
     at: datetime
-    kind: str  # contact | decision | notice | consent | approval | visit | promise | hold | plan | complaint | review | call | note | callback
+    kind: str  # contact | decision | notice | consent | approval | visit | promise | hold | plan | complaint | review | call | note | callback | limit | limit_lifted
     title: str  # a code the page labels
     detail: dict[str, Any] = field(default_factory=dict)
     source: str | None = None  # rule id / legal basis / policy version
@@ -141,6 +141,17 @@ def _calls(db: Session, borrower_id: str) -> list[Item]:
             for d in speech_repository.timeline_items(db, borrower_id)]
 
 
+def _limits(db: Session, borrower_id: str) -> list[Item]:
+    """Known limits on a channel: when each was set and, once lifted, when it was lifted."""
+    out = []
+    for lim in db.scalars(select(m.ContactLimit).where(m.ContactLimit.borrower_id == borrower_id)):
+        detail = {"channel": lim.channel.value, "by": lim.by.value, "limit_id": lim.id}
+        out.append(Item(lim.at, "limit", lim.kind.value, detail))
+        if lim.lifted_at is not None:
+            out.append(Item(lim.lifted_at, "limit_lifted", lim.kind.value, detail))
+    return out
+
+
 def _notes(db: Session, borrower_id: str) -> list[Item]:
     return [Item(n.created_at, n.kind, n.kind, {"text": n.text, "due_at": n.due_at, "loan_id": n.loan_id,
                                                  "by": n.author_id, "done_at": n.done_at})
@@ -149,7 +160,7 @@ def _notes(db: Session, borrower_id: str) -> list[Item]:
 
 READERS: tuple[Callable[[Session, str], list[Item]], ...] = (
     _contacts, _notices, _consents, _approvals, _promises, _holds, _ledger_visits, _plans, _complaints,
-    _reviews, _visit_events, _decisions, _calls, _notes)
+    _reviews, _visit_events, _decisions, _calls, _notes, _limits)
 
 
 def timeline(db: Session, borrower_id: str) -> list[Item]:

@@ -33,7 +33,9 @@ ELSEWHERE = {
 
 def honours_text(what: str) -> str:
     """Where a rule acts by honouring something: a stated preference or a known limit on a channel."""
-    if what in ("workplace_limits", "third_party_objections", "third_party_contacts"):
+    if what == "third_party_contacts":
+        return "guardrail: a number reaching a third party the borrower named is barred until they are out of reach"
+    if what in ("workplace_limits", "third_party_objections"):
         return f"guardrail: channel barred by known {what.replace('_', ' ')}"
     return f"honours the borrower's {what.replace('_', ' ')}"
 

@@ -155,6 +155,7 @@ LABELS: dict[str, dict[str, str]] = {
         "approval": N_("Approval"), "visit": N_("Home visit"), "promise": N_("Promise to pay"), "hold": N_("Hold"),
         "plan": N_("Repayment plan"), "complaint": N_("Complaint"), "review": N_("Human review"),
         "call": N_("Call analysis"), "note": N_("Note"), "callback": N_("Callback"),
+        "limit": N_("Limit on a channel"), "limit_lifted": N_("Limit on a channel lifted"),
     },
     "visit_state": {
         "proposed": N_("Proposed"), "notice_sent": N_("Notice sent"), "consented": N_("Consented"),
