@@ -156,3 +156,22 @@ def test_a_payments_file_ingested_keeps_the_promise(client: Any, store: str, tmp
         ingest_directory(db, drop)
     assert _stored(store, pid) == ("kept", 70000, f.today())
     assert _audited(store, "promise_kept") == 1
+
+
+def test_the_demo_clock_moved_past_its_day_settles_the_promise_broken(
+    client: Any, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from duecare.kit import democlock
+
+    pid = _promise_in_the_console(client, days_ahead=2)
+    monkeypatch.setenv("DUECARE_DEMO", "1")
+    monkeypatch.delenv("DUECARE_DEMO_NOW", raising=False)
+    try:
+        page = client.get("/console/queue").text
+        r = client.post("/console/demo/clock", data={"days": "3", "next": "/console/cases/B2",
+                                                      "csrf_token": token(page)})
+        assert r.status_code == 200
+        assert _stored(store, pid) == ("broken", 0, None)
+        assert _case_status(client, pid) == ("broken", "Broken")
+    finally:
+        democlock.clock_file().unlink(missing_ok=True)

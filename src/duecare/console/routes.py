@@ -36,6 +36,7 @@ from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
 from duecare.ledger.promises import outcomes as promise_outcomes
+from duecare.policy.promises import settle_store
 from duecare.portal import account
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
@@ -346,6 +347,7 @@ def demo_clock(request: Request, days: str = Form(max_length=12), next: str = Fo
         moment = democlock.advance(float(days))
     except ValueError:
         raise UserError("a number such as 1 or 3", place="days") from None
+    settle_store(db, moment)  # promises whose day the clock passed are settled now, as the nightly run would
     record_audit(db, actor=actor, action="demo_clock_advanced", subject="demo:clock",
                  after={"days": days, "demo_now": moment.isoformat()})
     return RedirectResponse(_safe_next(next), status_code=303)

@@ -257,11 +257,20 @@ def _demo_environment(directory: Path) -> None:
 
 
 def advance_clock(directory: Path, days: float) -> datetime:
-    """`duecare demo advance --days N`: the running demo sees the new time at its next request."""
+    """`duecare demo advance --days N`: the running demo sees the new time at its next request; the promises
+    whose day the clock passed are settled at once (as the nightly run would), when the demo has a store."""
     from duecare.kit import democlock
+    from duecare.kit.db import unit_of_work
+    from duecare.kit.settings import get_settings
+    from duecare.policy.promises import settle_store
 
     _demo_environment(directory.resolve())
-    return democlock.advance(days)
+    moment = democlock.advance(days)
+    url = get_settings().database_url
+    if not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists():
+        with unit_of_work(url) as db:
+            settle_store(db, moment)
+    return moment
 
 
 def run_demo(*, accounts: int, directory: Path, host: str, port: int, seed: int, fresh: bool, serve: bool,

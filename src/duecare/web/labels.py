@@ -198,7 +198,7 @@ LABELS: dict[str, dict[str, str]] = {
         "hours_cleared": N_("Your hours were removed: we call within the lawful hours only."),
     },
     "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled"),
-                "unsettled": N_("Open in the lender's file, date passed")},
+                "unsettled": N_("Date passed, not settled yet")},
     "promise_source": {"payments": N_("from the payments received"), "lender": N_("as the lender's file states")},
     # remote alternatives to a visit (issue 17)
     "alternative": {
