@@ -43,7 +43,10 @@ CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conform
 # - /privacy/me/requests (a signed-in borrower with no borrower record), /privacy/requests/{id}/correction,
 #   /privacy/requests/{id}/deletion, /privacy/reviews/{id} (an id with no open request or pending review): answered
 #   422 (a UserError, not NotFound), an answer about the world; the status is kept as clients know it;
-# - the /console/* and /portal/* page forms (their rules live in the page handlers).
+# - /portal/data/request (details required only for a correction), /portal/data/visit-correction and
+#   /portal/video/book (a visit report or slot of the borrower's), the portal pages that read their body themselves
+#   (callback-hours, contact-preferences, documents, hardship), /portal/pay and /portal/promise;
+# - the /console/* page forms (their rules live in the page handlers).
 KNOWN_REJECTS = frozenset({
     "POST /api/v1/calls:transcribe",
     "POST /api/v1/decisions:evaluate",
@@ -64,19 +67,13 @@ KNOWN_REJECTS = frozenset({
     "POST /console/visits/{visit_id}/approval",
     "POST /console/visits/{visit_id}/schedule",
     "POST /portal/callback-hours",
-    "POST /portal/complaint",
     "POST /portal/contact-preferences",
     "POST /portal/data/request",
     "POST /portal/data/visit-correction",
-    "POST /portal/decisions/review",
     "POST /portal/documents",
     "POST /portal/hardship",
-    "POST /portal/notices/{notice_id}/alternative",
-    "POST /portal/notices/{notice_id}/decision",
     "POST /portal/pay",
     "POST /portal/promise",
-    "POST /portal/signin",
-    "POST /portal/signin/verify",
     "POST /portal/video/book",
     "POST /privacy/me/requests",
     "POST /privacy/requests/{request_id}/correction",

@@ -35,7 +35,8 @@ def context(db: Session, borrower_id: str) -> dict[str, Any]:
 
 
 @router.post("/notices/{notice_id}/alternative")
-def choose_alternative(notice_id: str, request: Request, kind: str = Form(max_length=24), actor: Actor = WRITE,
+def choose_alternative(notice_id: str, request: Request,
+                       kind: str = Form(max_length=24, json_schema_extra={"enum": list(NEXT_PAGE)}), actor: Actor = WRITE,
                        db: Session = DB) -> Response:
     """Choose a remote alternative instead of a visit: recorded at once (the visit waits), then its page."""
     notice = notices.notice_of(db, actor.id, notice_id)

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
+from duecare.kit.bounds import NOT_BLANK
+from duecare.kit.errors import NotFound, UserError
+from duecare.ledger.models import Borrower
 from duecare.portal import complaints
 from duecare.portal.models import Complaint
 from duecare.privacy import rights as privacy_rights
@@ -30,6 +32,11 @@ def _me(borrower_id: str) -> Actor:
 def export(db: Session, borrower_id: str) -> dict[str, Any]:
     """Everything duecare holds about the borrower, machine-readable (PIPL Art. 45; GDPR Arts. 15, 20)."""
     return privacy_rights.access_export(db, _me(borrower_id), borrower_id)
+
+
+COMPLAINT_MIN_CHARS = 5  # a complaint's text, stripped: at least this many characters
+# The form's schema says the same: a non-blank character, at least 3 more, a non-blank character (searched).
+COMPLAINT_TEXT_PATTERN = f"{NOT_BLANK}[\\s\\S]{{{COMPLAINT_MIN_CHARS - 2},}}{NOT_BLANK}"
 
 
 def request_change(db: Session, borrower_id: str, kind: str, details: str, now: datetime) -> int:
@@ -52,10 +59,12 @@ def complain(db: Session, borrower_id: str, category: str, text: str, now: datet
     if category not in COMPLAINT_CATEGORIES:
         raise UserError("category: choose one of the options", place="category")
     text = text.strip()
-    if not 5 <= len(text) <= 4000:
+    if not COMPLAINT_MIN_CHARS <= len(text) <= 4000:
         raise UserError("text: please write between 5 and 4000 characters", place="text")
     from duecare.portal.account import today_for
 
+    if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: nothing to complain about
+        raise NotFound("no borrower record for this account", place="borrower")
     due = complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), today_for(db, borrower_id, now))
     row = Complaint(borrower_id=borrower_id, category=category, text=text, status="received", created_at=now,
                     reply_due=due)

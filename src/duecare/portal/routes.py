@@ -93,7 +93,7 @@ _GHOST_TRIES = RateLimiter(limit=auth.CODE_MAX_ATTEMPTS, window_s=auth.CODE_TTL.
 
 
 @router.post("/signin")
-def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Actor | None = PUBLIC,
+def signin_send_code(request: Request, phone: str = Form(min_length=1, max_length=40), _: Actor | None = PUBLIC,
                      db: Session = DB) -> Response:
     """Send a code through the contact channels; the same answer whether or not the number is known."""
     digits = "".join(ch for ch in phone if ch.isdigit())
@@ -115,7 +115,8 @@ def signin_send_code(request: Request, phone: str = Form(max_length=40), _: Acto
 
 
 @router.post("/signin/verify")
-def signin_verify(request: Request, phone: str = Form(max_length=40), code: str = Form(max_length=12),
+def signin_verify(request: Request, phone: str = Form(min_length=1, max_length=40),
+                  code: str = Form(min_length=1, max_length=12),
                   _: Actor | None = PUBLIC, db: Session = DB) -> Response:
     """A mistyped code can be typed again: the page says how many tries are left with it and, once it is
     spent, when a new code can be asked for; the code stays valid meanwhile (no new request is needed)."""
@@ -208,7 +209,8 @@ def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Sessi
 
 
 @router.post("/notices/{notice_id}/decision")
-def notice_decision(notice_id: str, request: Request, decision: str = Form(max_length=16),
+def notice_decision(notice_id: str, request: Request,
+                    decision: str = Form(max_length=16, json_schema_extra={"enum": list(notices.DECISIONS)}),
                     actor: Actor = WRITE, db: Session = DB) -> Response:
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
@@ -598,7 +600,9 @@ def complaint_page(request: Request, actor: Actor = RIGHTS, db: Session = DB) ->
 
 
 @router.post("/complaint")
-def complaint_submit(request: Request, category: str = Form(max_length=32), text: str = Form(max_length=4000),
+def complaint_submit(request: Request,
+                     category: str = Form(max_length=32, json_schema_extra={"enum": list(rights.COMPLAINT_CATEGORIES)}),
+                     text: str = Form(max_length=4000, json_schema_extra={"pattern": rights.COMPLAINT_TEXT_PATTERN}),
                      actor: Actor = RIGHTS, db: Session = DB) -> Response:
     try:
         rights.complain(db, actor.id, category, text, clock.now())
@@ -617,7 +621,7 @@ def decisions_page(request: Request, actor: Actor = READ, db: Session = DB) -> R
 
 
 @router.post("/decisions/review")
-def decisions_review(request: Request, loan_id: str = Form(max_length=64), reason: str = Form("", max_length=2000),
+def decisions_review(request: Request, loan_id: str = Form(min_length=1, max_length=64), reason: str = Form("", max_length=2000),
                      actor: Actor = REVIEW, db: Session = DB) -> Response:
     from duecare.web.explain import borrower_explanations
 
