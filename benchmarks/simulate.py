@@ -10,7 +10,8 @@ CPU time over the usable cores says what the same work takes with the cores to i
 
 Each simulated day's loans are scored by the batch's risk scorer (the composition root's: the latest registered
 `early_warning` model under the data directory, as `duecare run` and `duecare demo` use it) when one is trained;
-`--no-score` measures without it, `--rescore-days N` scores a loan afresh only every N days.
+`--no-score` measures without it, `--rescore-days N` scores a loan afresh only every N days (and when it moves
+between current and arrears).
 
     .venv/bin/python benchmarks/simulate.py --accounts 100000 --days 90 --seeds 5 --workers 2
 """

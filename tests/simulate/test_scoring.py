@@ -136,25 +136,30 @@ def test_a_pre_due_reminder_raises_the_chance_the_next_installment_is_paid_on_ti
 
 def test_a_longer_rescoring_interval_keeps_each_loans_last_scores_in_between(portfolio: Portfolio,
                                                                              scorer: Scorer) -> None:
-    """`rescore_days`: 1 scores the day's loans every day (as the batch); 7 keeps a loan's scores for 7 days."""
+    """`rescore_days`: 1 scores the day's loans every day (as the batch); 7 keeps a loan's scores for 7 days
+    unless it went from current to arrears or back (a cured loan is not called high risk on an arrears score)."""
     def scores_by_day(rescore_days: float) -> pl.DataFrame:
         rows: list[pl.DataFrame] = []
 
         def keep(t: int, frames: dict[str, pl.DataFrame], as_of: datetime, mask: np.ndarray,
                  facts: pl.DataFrame) -> None:
-            rows.append(facts.select("loan_id", "risk_score", day=pl.lit(t)))
+            rows.append(facts.select("loan_id", "risk_score", current=pl.col("dpd") == 0, day=pl.lit(t)))
 
         params = PARAMS.scaled(["rescore_days"], rescore_days)
         simulate(portfolio, named("standard"), params, 10, seed=5, observe=keep, scorer=scorer)
         return pl.concat(rows)
 
     daily, weekly = scores_by_day(1), scores_by_day(7)
-    # days 0-6 of the weekly run: every loan keeps the score it first got
-    first_week = weekly.filter(pl.col("day") < 7).group_by("loan_id").agg(pl.col("risk_score").n_unique())
-    assert first_week["risk_score"].max() == 1
+    week = weekly.filter(pl.col("day") < 7).group_by("loan_id").agg(
+        scores=pl.col("risk_score").n_unique(), states=pl.col("current").n_unique())
+    # days 0-6 of the weekly run: a loan that stayed current (or stayed in arrears) keeps its first score ...
+    assert week.filter(pl.col("states") == 1)["scores"].max() == 1
+    # ... one that cured or fell into arrears was scored again
+    moved = week.filter(pl.col("states") > 1)
+    assert moved.height > 0 and moved["scores"].min() > 1
     changed = daily.filter(pl.col("day") < 7).group_by("loan_id").agg(pl.col("risk_score").n_unique())
     assert changed["risk_score"].max() > 1  # scored daily, scores move with the loans' days past due
-    # a loan's first score is the same either way (same day, same frames)
+    # a loan's first score is the same either way (day 0 scores every loan on the same frames)
     firsts = [d.sort("day").unique(subset="loan_id", keep="first").select("loan_id", "risk_score")
               for d in (daily, weekly)]
     assert_frame_equal(firsts[0].sort("loan_id"), firsts[1].sort("loan_id"))

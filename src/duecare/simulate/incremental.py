@@ -249,13 +249,16 @@ class IncrementalFacts:
 
     def _score(self, frames: Frames, as_of: datetime, features: pl.DataFrame, scorer: Scorer) -> pl.DataFrame:
         """The features with the scorer's columns. Every `rescore_days` days a loan is scored afresh (1: every
-        day, as the nightly batch); in between it keeps its last scores. Each call scores only the loans due for
-        it, with their borrowers' frames."""
+        day, as the nightly batch); in between it keeps its last scores unless it went from current to arrears or
+        back (a score from its arrears would otherwise still call a cured loan high risk). Each call scores only
+        the loans due for it, with their borrowers' frames."""
         day = int(pl.Series([as_of]).dt.convert_time_zone("UTC").dt.date().cast(pl.Int32)[0])
         due = features
         if self.scores is not None and self.rescore_days > 1:
             fresh = self.scores.filter(pl.col("_scored_on") > day - self.rescore_days)
-            due = features.join(fresh.select("loan_id"), on="loan_id", how="anti")
+            due = features.join(
+                features.join(fresh.select("loan_id", "_current"), on="loan_id", how="inner")
+                .filter((pl.col("dpd") == 0) == pl.col("_current")).select("loan_id"), on="loan_id", how="anti")
         if due.height:
             mask = np.zeros(self.nb, dtype=bool)
             mask[due.join(self.bmap.select("borrower_id", "bi"), on="borrower_id", how="left")["bi"].to_numpy()] = True
@@ -263,11 +266,12 @@ class IncrementalFacts:
             if self.rescore_days <= 1:
                 return scored
             added = [c for c in scored.columns if c not in features.columns]
-            new = scored.select("loan_id", *added).with_columns(_scored_on=pl.lit(day, pl.Int32))
+            new = scored.select("loan_id", *added).with_columns(_scored_on=pl.lit(day, pl.Int32),
+                                                                _current=scored["dpd"] == 0)
             self.scores = new if self.scores is None else pl.concat(
                 [self.scores.join(new.select("loan_id"), on="loan_id", how="anti"), new], how="vertical_relaxed")
         assert self.scores is not None
-        return features.join(self.scores.drop("_scored_on"), on="loan_id", how="left")
+        return features.join(self.scores.drop("_scored_on", "_current"), on="loan_id", how="left")
 
     def _clock(self, li: np.ndarray, as_of: datetime) -> pl.DataFrame:
         rows = self.loans[li].select("loan_id", "borrower_id", "timezone", "li", "bi")
