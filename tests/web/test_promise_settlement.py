@@ -175,3 +175,38 @@ def test_the_demo_clock_moved_past_its_day_settles_the_promise_broken(
         assert _case_status(client, pid) == ("broken", "Broken")
     finally:
         democlock.clock_file().unlink(missing_ok=True)
+
+
+def test_a_plans_instalments_read_the_same_settlement_on_the_portal_and_the_console(client: Any, store: str) -> None:
+    from duecare.policy.plans import Instalment
+    from duecare.policy.promises import settle_store
+    from duecare.portal.commitments import commitments_of
+    from duecare.portal.models import PlanProposal
+    from duecare.portal.plans import accept_plan
+
+    t, now = f.today(), datetime.now(UTC)
+    plan = [Instalment(t + timedelta(days=1), 100000), Instalment(t + timedelta(days=3), 100000)]
+    with unit_of_work(store) as db:
+        row = PlanProposal(borrower_id="B2", loan_id="L-B2", proposed=json.dumps([i.as_json() for i in plan]),
+                           outcome="accepted", reasons="[]", rules_version="test", created_at=now)
+        db.add(row)
+        db.flush()
+        first, second = accept_plan(db, "B2", "L-B2", plan, now, row.id)
+    with unit_of_work(store) as db:  # the first instalment paid in time, plus 300 towards the second
+        db.add(m.Payment(id="PAY-plan", loan_id="L-B2", paid_at=datetime.now(UTC), amount_minor=130000))
+
+    def portal() -> list[tuple[str, int]]:
+        with unit_of_work(store) as db:
+            (view,) = commitments_of(db, "B2", t).plans
+        return [(i.status, i.paid_minor) for i in view.instalments]
+
+    assert portal() == [("paid", 100000), ("part_paid", 30000)]
+    staff_signs_in(client, "web-agent")
+    page = client.get("/console/cases/B2").text
+    assert re.search(rf'data-testid="promise-{first}" data-status="kept"', page)
+    assert re.search(rf'data-testid="promise-{second}" data-status="open"', page)
+    with unit_of_work(store) as db:  # the night after the second date, still short of its amount
+        settle_store(db, datetime.combine(t + timedelta(days=4), time(12), f.SHANGHAI))
+    assert portal() == [("paid", 100000), ("missed", 30000)]
+    page = client.get("/console/cases/B2").text
+    assert re.search(rf'data-testid="promise-{second}" data-status="broken"', page)

@@ -1,22 +1,21 @@
 """What the borrower has agreed to, as the portal shows it on the home and loan pages: the accepted repayment
 plans with their schedule and each instalment's status, and the promises to pay: kept, broken or open.
 
-A plan's instalments are the promises `accept_plan` wrote (`PTP-P<proposal>-...`). Their status comes from the
-money: payments on the loan received since the plan was accepted cover the instalments oldest first (as the
-ledger applies payments), so an instalment is `paid`, `part_paid`, `due` (its date is today or later) or
-`missed` (its date passed without the money).
+A plan's instalments are the promises `accept_plan` wrote (`PTP-P<proposal>-...`), settled like every promise
+made here by the one rule (policy/promises.py) and read as the store holds them, so the portal, the console and
+the decisions agree: a kept instalment is `paid`, a broken one `missed` (its date passed without the money), an
+open one `part_paid` (some money came) or `due`; an open one whose date has passed is `missed` too (every
+payment recorded since was settled against it when it was written, and none covered it).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.ledger import models as m
 from duecare.ledger.promises import PromiseOutcome, outcomes
 from duecare.portal.models import PlanProposal
 
@@ -59,34 +58,28 @@ class Commitments:
                            [p for p in self.promises if p.loan_id in (loan_id, None)])
 
 
-def _instalment_status(due: date, amount: int, paid: int, today: date) -> str:
-    if paid >= amount:
+def _instalment_status(status: str, due: date, paid: int, today: date) -> str:
+    if status == "kept":
         return "paid"
-    if due < today:
+    if status == "broken" or due < today:
         return "missed"
     return "part_paid" if paid > 0 else "due"
 
 
 def commitments_of(db: Session, borrower_id: str, today: date) -> Commitments:
-    """The borrower's accepted plans (newest first) and their promises that are not part of a plan, each kept,
-    broken or open as the store holds it (settled by policy/promises.py), newest date first; cancelled ones
-    left out."""
+    """The borrower's accepted plans (newest first) with their instalments, and their promises that are not part
+    of a plan, each kept, broken or open as the store holds it (settled by policy/promises.py), newest date
+    first; cancelled ones left out."""
     accepted = list(db.scalars(select(PlanProposal).where(PlanProposal.borrower_id == borrower_id,
                                                           PlanProposal.outcome == "accepted")
                                .order_by(PlanProposal.created_at.desc())))
-    payments = list(db.execute(select(m.Payment.loan_id, m.Payment.paid_at, m.Payment.amount_minor)
-                               .join(m.Loan, m.Loan.id == m.Payment.loan_id)
-                               .where(m.Loan.borrower_id == borrower_id)))
+    stored = [o for o in outcomes(db, borrower_id, today) if o.status != "cancelled"]
     plans = []
     for row in accepted:
-        paid_since = sum(a for lid, at, a in payments if lid == row.loan_id and at >= row.created_at)
-        out = []
-        for inst in sorted(json.loads(row.proposed), key=lambda i: i["date"]):
-            amount = int(inst["amount_minor"])
-            covered = min(max(paid_since, 0), amount)
-            paid_since -= amount
-            due = date.fromisoformat(inst["date"])
-            out.append(PlanInstalment(due, amount, covered, _instalment_status(due, amount, covered, today)))
-        plans.append(PlanView(row.id, row.loan_id, row.created_at, out))
-    promises = [o for o in outcomes(db, borrower_id, today) if not o.in_plan and o.status != "cancelled"]
-    return Commitments(plans, promises)
+        mine = sorted((o for o in stored if o.promise_id.startswith(f"PTP-P{row.id}-")),
+                      key=lambda o: (o.promised_date, o.promise_id))
+        plans.append(PlanView(row.id, row.loan_id, row.created_at, [
+            PlanInstalment(o.promised_date, o.amount_minor or 0, o.paid_minor or 0,
+                           _instalment_status(o.status, o.promised_date, o.paid_minor or 0, today))
+            for o in mine]))
+    return Commitments(plans, [o for o in stored if not o.in_plan])
