@@ -81,6 +81,8 @@ def register(app: typer.Typer) -> None:
         score: Annotated[bool, typer.Option(help="Score risk with the registered model, if any")] = True,
         recheck_visits: Annotated[bool, typer.Option(
             help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
+        settle_promises: Annotated[bool, typer.Option(
+            help="Settle the store's promises (kept, broken, open) before deciding (when there is a store)")] = True,
     ) -> None:
         """The nightly batch: the promises of the operational store are settled first (kept, broken or open from
         the payments); then ageing, contact features, risk scores and decisions for every loan; then the gate
@@ -101,7 +103,8 @@ def register(app: typer.Typer) -> None:
                 pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
             partitions = partitions_for(n, limit)
         scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
-        settled = _settle_promises()  # before anything is decided: the store's promises as they stand tonight
+        # before anything is decided: the store's promises as they stand tonight
+        settled = _settle_promises() if settle_promises else None
         if engine == "spark":
             result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master)
         else:

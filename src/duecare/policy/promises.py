@@ -104,8 +104,8 @@ def record_promise(session: Session, *, borrower_id: str, loan_id: str | None, p
         raise UserError("amount: more than 0", place="amount")
     pid = promise_id or f"PTP-{uuid.uuid4().hex[:12]}"
     session.add(Promise(id=pid, borrower_id=borrower_id, loan_id=loan_id, promised_date=promised_date,
-                        amount_minor=amount_minor, status=PromiseStatus.OPEN,
-                        made_at=made_at or clock.now()))
+                        amount_minor=amount_minor, status=PromiseStatus.OPEN, paid_minor=0,
+                        made_at=made_at or clock.now()))  # settled before the commit (settle_store)
     session.flush()
     if actor is not None:
         record_audit(session, actor=actor, action="promise_recorded", subject=f"borrower:{borrower_id}",
