@@ -244,6 +244,7 @@ def settle_store(session: Session, at: datetime, borrower_ids: Collection[str] |
         .filter(pl.col("before").ne_missing(pl.col("status")) | pl.col("paid_before").ne_missing(pl.col("paid_minor"))
                 | pl.col("kept_before").ne_missing(pl.col("kept_on")))
         .select("promise_id", "borrower_id", "before", "status", "paid_minor", "kept_on")
+        .sort("promise_id")  # one lock order for concurrent settlements of the same borrower
     )
     if changed.is_empty():
         return changed
