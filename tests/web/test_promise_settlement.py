@@ -87,7 +87,7 @@ def _case_status(client: Any, pid: str) -> tuple[str, str]:
     page = client.get("/console/cases/B2").text
     listed = re.search(rf'data-testid="promise-{pid}" data-status="([a-z]+)"', page)
     assert listed, "the case page lists the promise"
-    timeline = re.search(r"Promise to pay [^:<]*: ([A-Za-z ]+)", page)
+    timeline = re.search(r"Promise to pay [^:<]*: ([A-Za-z ,]+)", page)
     assert timeline, "the timeline shows the promise"
     return listed.group(1), timeline.group(1).strip()
 
@@ -210,3 +210,18 @@ def test_a_plans_instalments_read_the_same_settlement_on_the_portal_and_the_cons
     assert portal() == [("paid", 100000), ("missed", 30000)]
     page = client.get("/console/cases/B2").text
     assert re.search(rf'data-testid="promise-{second}" data-status="broken"', page)
+
+
+def test_before_the_next_settlement_a_promise_whose_day_passed_shows_not_settled_yet(
+    client: Any, store: str
+) -> None:
+    # written past the session's trigger (as a promise left open by a settlement on an earlier day would stand)
+    with unit_of_work(store) as db:
+        db.execute(m.Promise.__table__.insert(), [{
+            "id": "PTP-stale", "borrower_id": "B2", "loan_id": "L-B2", "promised_date": f.today() - timedelta(days=1),
+            "amount_minor": 50000, "status": m.PromiseStatus.OPEN, "paid_minor": 0,
+            "made_at": datetime.now(UTC) - timedelta(days=4)}])
+    staff_signs_in(client, "web-agent")
+    client.get("/lang/en?next=/console")
+    assert _case_status(client, "PTP-stale") == ("unsettled", "Date passed, not settled yet")
+    assert not _ptp_pending(store, datetime.now(UTC))  # its day has passed: it holds nothing

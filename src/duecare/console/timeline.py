@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 
 from duecare.console.models import CaseNote
 from duecare.contacts.models import DecisionRecord
+from duecare.kit import clock
 from duecare.ledger import models as m
+from duecare.ledger.promises import outcomes
 from duecare.policy.loader import all_packs
+from duecare.portal.account import today_for
 from duecare.portal.models import Complaint, PlanProposal
 from duecare.privacy.models import ReviewRequest
 from duecare.speech import repository as speech_repository
@@ -73,9 +76,11 @@ def _approvals(db: Session, borrower_id: str) -> list[Item]:
 
 
 def _promises(db: Session, borrower_id: str) -> list[Item]:
-    return [Item(_day(p.promised_date), "promise", p.status.value,
-                 {"loan_id": p.loan_id, "amount_minor": p.amount_minor, "promise_id": p.id}, "ptp_pending")
-            for p in db.scalars(select(m.Promise).where(m.Promise.borrower_id == borrower_id))]
+    """Each promise with its stored settlement (ledger.promises.outcomes), as the case page's list shows it."""
+    today = today_for(db, borrower_id, clock.now())
+    return [Item(_day(o.promised_date), "promise", o.status,
+                 {"loan_id": o.loan_id, "amount_minor": o.amount_minor, "promise_id": o.promise_id}, "ptp_pending")
+            for o in outcomes(db, borrower_id, today)]
 
 
 def _holds(db: Session, borrower_id: str) -> list[Item]:
