@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session
 from duecare.ageing.ageing import BUCKETS, loan_ageing
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
-from duecare.policy.evaluator import Policy, decide
+from duecare.policy.evaluator import Policy
 from duecare.privacy.permissions import SYSTEM
 from duecare.visits.models import VisitCase
-from duecare.web.snapshot import load_frames
+from duecare.web.snapshot import decide_frames, load_frames, page_policy
 
 ORDER = {b: i for i, b in enumerate(BUCKETS)}
 
@@ -299,8 +299,8 @@ def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
         return Dashboard([{"bucket": b, "loans": 0, "overdue_minor": 0} for b in BUCKETS], [], [], [],
                          {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None,
                          partial_month=partial_month)
-    policy = Policy.default()
-    decided = decide(frames, at, policy)
+    policy = page_policy()
+    decided = decide_frames(frames, at)  # the batch's policy and scorer, as the queue and the case page
     points = month_ends(at, months)
     rolls, cures = roll_and_cure(frames, points)
     promises, rate = promise_rates(frames, points[0].date())
