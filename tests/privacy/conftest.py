@@ -15,6 +15,7 @@ from duecare.kit.fields import reset_keyring
 from duecare.privacy import auth_routes, rights_routes
 from duecare.privacy.security import SecurityMiddleware, reset_limits
 from duecare.privacy.sessions import SESSION_COOKIE, create_session
+from duecare.web import errors
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +47,7 @@ def privacy_app(url: str) -> FastAPI:
     """The privacy routers alone, mounted the way the web app mounts them."""
     app = FastAPI()
     app.add_middleware(SecurityMiddleware)
+    errors.install(app)  # the app's one error handler, as create_app installs it
     app.include_router(auth_routes.router)
     app.include_router(rights_routes.router)
     app.state.session_factory = session_factory(url)

@@ -77,3 +77,31 @@ class TestHumanReview:
                            data={"outcome": "changed", "note": "payment found; contact stopped"})
         assert done.status_code == 200 and done.json()["status"] == "changed"
         assert client.get("/privacy/reviews").json() == []
+        again = client.post(f"/privacy/reviews/{pending[0]['id']}", headers={"X-CSRF-Token": staff_csrf},
+                            data={"outcome": "upheld", "note": "second look"})
+        assert again.status_code == 409, again.text  # resolved already: the state forbids it, nothing changes
+        unknown = client.post("/privacy/reviews/999999", headers={"X-CSRF-Token": staff_csrf},
+                              data={"outcome": "upheld", "note": "x"})
+        assert unknown.status_code == 404, unknown.text
+
+
+class TestMissingAndSettled:
+    """An id that names nothing is 404 and a request already closed is 409 (the errors-once taxonomy), not 422:
+    the request itself was well formed."""
+
+    def test_unknown_and_closed_requests(self, db: Session) -> None:
+        import pytest
+
+        from duecare.kit.errors import Conflict, NotFound
+
+        add_borrower(db, "B1")
+        with pytest.raises(NotFound):
+            rights.create_request(db, Actor("borrower", "B9", "borrower"), "B9", "access")
+        with pytest.raises(NotFound):
+            rights.apply_correction(db, COMPLIANCE, 999999, "phones", "13911112222")
+        req = rights.create_request(db, Actor("borrower", "B1", "borrower"), "B1", "correction", "new phone")
+        with pytest.raises(NotFound):  # a correction request is not a deletion request
+            rights.handle_deletion(db, COMPLIANCE, req.id, as_of=date(2026, 6, 1))
+        rights.apply_correction(db, COMPLIANCE, req.id, "phones", "13911112222")
+        with pytest.raises(Conflict):
+            rights.apply_correction(db, COMPLIANCE, req.id, "phones", "13933334444")

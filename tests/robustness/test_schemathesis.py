@@ -40,9 +40,6 @@ CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conform
 # - /api/v1/decisions:evaluate, /api/v1/features:evaluate: the case file's cross-field rules (references between
 #   loans, contacts and notices; a window's end after its start; amounts' bounds as decimal strings);
 # - /api/v1/calls:transcribe: the upload must be a readable recording (its bytes, not its form);
-# - /privacy/me/requests (a signed-in borrower with no borrower record), /privacy/requests/{id}/correction,
-#   /privacy/requests/{id}/deletion, /privacy/reviews/{id} (an id with no open request or pending review): answered
-#   422 (a UserError, not NotFound), an answer about the world; the status is kept as clients know it;
 # - /portal/data/request (details required only for a correction), /portal/data/visit-correction and
 #   /portal/video/book (a visit report or slot of the borrower's), the portal pages that read their body themselves
 #   (callback-hours, contact-preferences, documents, hardship), /portal/pay and /portal/promise;
@@ -75,10 +72,6 @@ KNOWN_REJECTS = frozenset({
     "POST /portal/pay",
     "POST /portal/promise",
     "POST /portal/video/book",
-    "POST /privacy/me/requests",
-    "POST /privacy/requests/{request_id}/correction",
-    "POST /privacy/requests/{request_id}/deletion",
-    "POST /privacy/reviews/{review_id}",
 })
 
 

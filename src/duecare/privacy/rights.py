@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from duecare.kit import clock
 from duecare.kit.db import Base, require_all_models
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.privacy import rights_records
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.models import ReviewRequest, SubjectRequest
@@ -59,7 +59,7 @@ def _jurisdiction(db: Session, borrower_id: str) -> str:
 
     jur = db.execute(select(Borrower.jurisdiction).where(Borrower.id == borrower_id)).scalar_one_or_none()
     if jur is None:
-        raise UserError(f"no borrower {borrower_id!r}")
+        raise NotFound(f"no borrower {borrower_id!r}")
     return str(getattr(jur, "value", jur))
 
 
@@ -135,9 +135,9 @@ def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
 def _open_request(db: Session, request_id: int, kind: str) -> SubjectRequest:
     req = db.get(SubjectRequest, request_id)
     if req is None or req.kind != kind:
-        raise UserError(f"no {kind} request {request_id}")
+        raise NotFound(f"no {kind} request {request_id}")
     if req.status in ("completed", "refused"):
-        raise UserError(f"request {request_id} is already {req.status}")
+        raise Conflict(f"request {request_id} is already {req.status}")
     return req
 
 
@@ -240,8 +240,10 @@ def resolve_review(db: Session, actor: Actor, review_id: int, outcome: str, note
     if outcome not in REVIEW_OUTCOMES:
         raise UserError("outcome must be upheld or changed")
     review = db.get(ReviewRequest, review_id)
-    if review is None or review.status != "pending":
-        raise UserError(f"no pending review {review_id}")
+    if review is None:
+        raise NotFound(f"no review {review_id}")
+    if review.status != "pending":
+        raise Conflict(f"review {review_id} is already {review.status}")
     review.status, review.reviewer_id, review.reviewer_note = outcome, actor.id, note
     review.reviewed_at = clock.now()
     record_audit(
