@@ -98,7 +98,9 @@ class Writers:
 
     def __init__(self, base: str, token: str, csrf: str, threads: int = 4) -> None:
         self.base, self.token, self.csrf = base, token, csrf
-        self.answers: list[tuple[float, str, int, str | None]] = []  # (time, what, status, Retry-After)
+        # (answered at, what, status, Retry-After, sent at): on a loaded machine an answer can arrive well after
+        # the request was served, so "while the database was down" needs both moments
+        self.answers: list[tuple[float, str, int, str | None, float]] = []
         self.acked: set[str] = set()
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -128,13 +130,14 @@ class Writers:
                 else:
                     what = f"note w{i}-{n}"
                     path, data = f"/console/cases/{bid}/notes", {"text": what}
+                sent = time.monotonic()
                 try:
                     r = client.post(path, data=data)
                     status, retry = r.status_code, r.headers.get("retry-after")
                 except httpx.TransportError:  # the connection was cut (a killed worker): nothing was promised
                     status, retry = 0, None
                 with self.lock:
-                    self.answers.append((time.monotonic(), what, status, retry))
+                    self.answers.append((time.monotonic(), what, status, retry, sent))
                     if status == 303:
                         self.acked.add(what)
                 if status == 503:
@@ -142,7 +145,7 @@ class Writers:
 
     def statuses(self, since: float = 0.0) -> list[int]:
         with self.lock:
-            return [s for t, _, s, _ in self.answers if t >= since]
+            return [s for t, _, s, _, _ in self.answers if t >= since]
 
     def wait_for(self, count: int, since: float, timeout: float = 60.0) -> None:
         end = time.monotonic() + timeout
@@ -199,14 +202,14 @@ def test_postgresql_restarting_under_load_loses_no_acknowledged_write_and_the_se
             time.sleep(0.2)
         assert proc.poll() is None, "the server died with the database"
     answers = writers.answers
-    while_down = [(s, r) for t, _, s, r in answers if down + 0.5 <= t < back]
+    while_down = [(s, r) for t, _, s, r, sent in answers if down + 0.5 <= sent and t < back]
     after = writers.statuses(back)
-    assert {s for _, _, s, _ in answers} <= {303, 503}, _server_errors(tmp_path / "serve.log")  # never 500
+    assert {s for _, _, s, _, _ in answers} <= {303, 503}, _server_errors(tmp_path / "serve.log")  # never 500
     assert while_down and all(s == 503 and r is not None and int(r) > 0 for s, r in while_down), while_down[:5]
     assert after[-20:] == [303] * 20, after[-40:]
     notes, n_notes, note_events, n_promises, promise_events = _stored(url)
     acked_notes = {w for w in writers.acked if w.startswith("note ")}
-    acked_promises = sum(1 for _, w, s, _ in answers if s == 303 and w.startswith("promise "))
+    acked_promises = sum(1 for _, w, s, _, _ in answers if s == 303 and w.startswith("promise "))
     assert acked_notes <= notes, sorted(acked_notes - notes)[:5]  # every acknowledged note was committed
     assert n_promises >= acked_promises > 0
     assert (n_notes, n_promises) == (note_events, promise_events)  # never a note or promise without its audit
@@ -248,7 +251,7 @@ def test_a_worker_killed_mid_request_is_replaced_and_no_write_is_half_done(
         while time.monotonic() < deadline and writers.statuses(replaced)[-30:].count(303) < 30:
             time.sleep(0.2)
         assert proc.poll() is None
-    statuses = [s for _, _, s, _ in writers.answers]
+    statuses = [s for _, _, s, _, _ in writers.answers]
     assert set(statuses) <= {303, 0, 503}, _server_errors(tmp_path / "serve.log")  # a cut connection, never 500
     assert writers.statuses(replaced)[-30:] == [303] * 30
     notes, n_notes, note_events, n_promises, promise_events = _stored(url)
