@@ -172,10 +172,10 @@ class TestWorkplace:
         assert (got["action"], rules(got)) == ("call", [])
 
 
-def test_the_store_gives_the_same_decision_as_the_case_file(sqlite_url: str, tmp_path: Path) -> None:
-    """Ingested limits are read back by `store_frames`: one code path for files, the store and the API."""
-    data = case("us", [limit("workplace", "employer", "call", at="2026-11-01T09:00:00-05:00")])
-    files = {
+
+def _us_workplace_portfolio() -> dict[str, list[dict[str, Any]]]:
+    """A one-loan us portfolio whose borrower's employer barred calls at work (the files `case("us", ...)` mirrors)."""
+    return {
         "borrowers": [{"borrower_id": "B1", "name": "Alex Doe", "phones": ["+12125550100"], "timezone": "America/New_York",
                        "language": "en", "jurisdiction": "us"}],
         "loans": [{"loan_id": "L1", "borrower_id": "B1", "currency": "USD", "principal": "900.00",
@@ -184,6 +184,11 @@ def test_the_store_gives_the_same_decision_as_the_case_file(sqlite_url: str, tmp
         "contact_limits": [{"limit_id": "CL1", "borrower_id": "B1", "kind": "workplace", "by": "employer",
                             "channel": "call", "at": "2026-11-01T09:00:00-05:00", "lifted_at": None}],
     }
+
+def test_the_store_gives_the_same_decision_as_the_case_file(sqlite_url: str, tmp_path: Path) -> None:
+    """Ingested limits are read back by `store_frames`: one code path for files, the store and the API."""
+    data = case("us", [limit("workplace", "employer", "call", at="2026-11-01T09:00:00-05:00")])
+    files = _us_workplace_portfolio()
     with unit_of_work(sqlite_url) as session:
         ingest_directory(session, write_csv(tmp_path / "in", copy.deepcopy(files)))
     with unit_of_work(sqlite_url) as session:
@@ -205,15 +210,7 @@ def test_the_nightly_batch_reads_the_limits_file(tmp_path: Path) -> None:
 
     from duecare.batch.engine import run
 
-    files = {
-        "borrowers": [{"borrower_id": "B1", "name": "Alex Doe", "phones": ["+12125550100"], "timezone": "America/New_York",
-                       "language": "en", "jurisdiction": "us"}],
-        "loans": [{"loan_id": "L1", "borrower_id": "B1", "currency": "USD", "principal": "900.00",
-                   "disbursed_on": "2026-10-01"}],
-        "installments": [{"loan_id": "L1", "seq": 1, "due_date": "2026-11-02", "amount": "900.00"}],
-        "contact_limits": [{"limit_id": "CL1", "borrower_id": "B1", "kind": "workplace", "by": "employer",
-                            "channel": "call", "at": "2026-11-01T09:00:00-05:00", "lifted_at": None}],
-    }
+    files = _us_workplace_portfolio()
     data = case("us", [limit("workplace", "employer", "call", at="2026-11-01T09:00:00-05:00")])
     run(write_csv(tmp_path / "in", files), tmp_path / "out", datetime.fromisoformat(data["as_of"]), Policy.default())
     row = pl.read_parquet(tmp_path / "out" / "decisions.parquet").row(0, named=True)
