@@ -19,7 +19,12 @@ DEFAULT_MODEL = "early_warning"
 
 def model_inputs(frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
     """The batch's feature table plus the history features the model was trained on (same definitions)."""
-    hist = history_features(frames, as_of)
+    return inputs_with_history(features, history_features(frames, as_of))
+
+
+def inputs_with_history(features: pl.DataFrame, hist: pl.DataFrame) -> pl.DataFrame:
+    """`model_inputs` from history features already at hand (`risk.portfolio.history_features`' table, or the
+    same table kept day over day by the simulator)."""
     return features.join(hist, on="loan_id", how="left").with_columns(
         overdue_amount=pl.col("overdue_minor").cast(pl.Float64) / 100,
         overdue_ratio=pl.col("overdue_minor").cast(pl.Float64) / pl.col("typical_minor").cast(pl.Float64),
@@ -45,8 +50,14 @@ class RegisteredScorer:
         self.model_id = f"{model.name}@{model.version}"
 
     def __call__(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+        return self.score_with_history(features, history_features(frames, as_of))
+
+    def score_with_history(self, features: pl.DataFrame, hist: pl.DataFrame) -> pl.DataFrame:
+        """The incremental API: what `self(frames, as_of, features)` returns, given the history features of the
+        same frames at the same as_of (`risk.portfolio.history_features`' table, at least for the loans of
+        `features`) instead of recomputing them from the frames. The simulator keeps them day over day."""
         model = self.model
-        inputs = model_inputs(frames, as_of, features)
+        inputs = inputs_with_history(features, hist)
         scored = score_frame(inputs.select("loan_id", *model.features), model, texts=False)
         return features.join(
             scored.select("loan_id", "risk_score", "risk_band", "reason_codes")

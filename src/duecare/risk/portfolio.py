@@ -66,13 +66,21 @@ def history_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
                              & _within("at", PROPENSITY_DAYS)).any(),
         )
     )
-    days = 86_400_000_000  # microseconds per day
-    return (
+    return history_columns(
         clock.select("loan_id", "as_of_utc", "today")
         .join(pay, on="loan_id", how="left")
         .join(inst, on="loan_id", how="left")
-        .join(contacts, on="loan_id", how="left")
-        .with_columns(
+        .join(contacts, on="loan_id", how="left"))
+
+
+def history_columns(raw: pl.DataFrame) -> pl.DataFrame:
+    """The history features from their per-loan aggregates (`history_features`' group-bys, or the simulator's
+    aggregates kept day over day: simulate/history.py): loan_id, as_of_utc, today, payments_30d, paid_90d_minor,
+    last_paid_at, installments_due, due_90d_minor, typical_minor, first_due, rpc_30d, ptp_90d, refused_90d,
+    dispute_90d, last_rpc, recent_outbound; a null aggregate means the loan has no such rows."""
+    days = 86_400_000_000  # microseconds per day
+    return (
+        raw.with_columns(
             payments_30d=pl.col("payments_30d").fill_null(0),
             days_since_last_payment=((pl.col("as_of_utc") - pl.col("last_paid_at")).dt.total_microseconds()
                                      / days),

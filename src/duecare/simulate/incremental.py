@@ -34,13 +34,15 @@ from duecare.kit.localtime import iso_local, local_date, local_naive
 from duecare.ledger.frames import Frames
 from duecare.policy.evaluator import Policy, Scorer
 from duecare.policy.facts import decision_facts
+from duecare.simulate.arrays import DATE_SHIFT
+from duecare.simulate.arrays import ranges as _ranges
+from duecare.simulate.history import HistoryState
 
 DAY_US = 86_400_000_000
 NO_AT = np.iinfo(np.int64).min  # "never" for a maximum
 LATE_AT = np.iinfo(np.int64).max  # "never" for a minimum
 NOT_COVERED = np.iinfo(np.int32).max
 CUM_SHIFT = np.int64(1 << 40)  # cumulative amounts per loan below 2**40 minor units (as ageing.CUM_BITS)
-DATE_SHIFT = np.int64(1 << 22)  # dates as days since 1970 below 2**22
 RPC_CALL, FIRST_COMM = "call", "_folded"
 CONTACT_SCHEMA: dict[str, pl.DataType] = {
     "bi": pl.Int32(), "cl": pl.Int32(), "at": pl.Datetime("us", "UTC"), "at_us": pl.Int64(), "channel": pl.String(),
@@ -108,6 +110,7 @@ class IncrementalFacts:
         # day's borrowers' frames by a boolean filter instead of a join); appended with each day's events
         self.row_bi = {"installments": self._row_bi(frames["installments"]),
                        "payments": np.zeros(0, dtype=np.int64), "contacts": np.zeros(0, dtype=np.int64)}
+        self.history = HistoryState(self, frames["installments"])  # the risk model's history features
         self.add_payments(frames["payments"])
         self.add_contacts(frames["contacts"])
 
@@ -126,6 +129,7 @@ class IncrementalFacts:
                 .with_columns(paid_on=local_date(pl.col("paid_at"), pl.col("timezone"), self.zones),
                               at_us=pl.col("paid_at").dt.epoch("us"))
                 .select("li", "at_us", "amount_minor", "paid_on"))
+        self.history.add_payments(rows)
         self.pending_pay = pl.concat([self.pending_pay, rows.cast(self.pending_pay.schema)])
 
     def add_contacts(self, contacts: pl.DataFrame) -> None:
@@ -146,6 +150,7 @@ class IncrementalFacts:
                 remote=pl.col("channel").is_in(REMOTE_CHANNELS),
             )
         )
+        self.history.add_contacts(rows.select("bi", "cl", "at_us", "channel", "direction", "outcome"))
         # The local day is read only while a contact is kept (today's calls, 7-in-7): contacts already older than
         # the horizon are folded at the next decision without it.
         recent = pl.col("at_us") > pl.col("at_us").max() - (self.horizon_days + 1) * DAY_US
@@ -235,6 +240,7 @@ class IncrementalFacts:
         as_of_us = int(pl.Series([as_of]).dt.convert_time_zone("UTC").dt.epoch("us")[0])
         self._apply_payments(as_of_us)
         self._fold_contacts(as_of_us)
+        self.history.fold(as_of_us)
         if borrowers is None:
             li = np.arange(self.nl)
         else:
@@ -260,9 +266,14 @@ class IncrementalFacts:
                 features.join(fresh.select("loan_id", "_current"), on="loan_id", how="inner")
                 .filter((pl.col("dpd") == 0) == pl.col("_current")).select("loan_id"), on="loan_id", how="anti")
         if due.height:
-            mask = np.zeros(self.nb, dtype=bool)
-            mask[due.join(self.bmap.select("borrower_id", "bi"), on="borrower_id", how="left")["bi"].to_numpy()] = True
-            scored = scorer(self.own_frames(frames, mask), as_of, due)
+            with_history = getattr(scorer, "score_with_history", None)
+            if with_history is not None:  # risk.batch.RegisteredScorer: the history features kept here
+                scored: pl.DataFrame = with_history(due, self.history_features(due))
+            else:
+                mask = np.zeros(self.nb, dtype=bool)
+                mask[due.join(self.bmap.select("borrower_id", "bi"), on="borrower_id", how="left")["bi"]
+                     .to_numpy()] = True
+                scored = scorer(self.own_frames(frames, mask), as_of, due)
             if self.rescore_days <= 1:
                 return scored
             added = [c for c in scored.columns if c not in features.columns]
@@ -272,6 +283,15 @@ class IncrementalFacts:
                 [self.scores.join(new.select("loan_id"), on="loan_id", how="anti"), new], how="vertical_relaxed")
         assert self.scores is not None
         return features.join(self.scores.drop("_scored_on", "_current"), on="loan_id", how="left")
+
+    def history_features(self, features: pl.DataFrame) -> pl.DataFrame:
+        """`risk.portfolio.history_features` of the loans of `features` (a feature table of `facts`: loan_id,
+        as_of_utc, today) at their as_of, from the kept history (payments and contacts up to the last `facts`
+        call's as_of are applied; the table's as_of must be that one)."""
+        clock = features.select("loan_id", "as_of_utc", "today").join(
+            self.loans.select("loan_id", "li"), on="loan_id", how="left", maintain_order="left")
+        as_of_us = int(clock["as_of_utc"].dt.epoch("us")[0])
+        return self.history.table(clock["li"].to_numpy().astype(np.int64), clock, as_of_us)
 
     def _clock(self, li: np.ndarray, as_of: datetime) -> pl.DataFrame:
         rows = self.loans[li].select("loan_id", "borrower_id", "timezone", "li", "bi")
@@ -464,14 +484,3 @@ def _nullable(values: np.ndarray, present: np.ndarray, dtype: type[pl.DataType])
     """A column of `values`, null where not `present`."""
     return pl.Series(values, dtype=dtype).zip_with(pl.Series(present), pl.repeat(None, len(values), dtype=dtype,
                                                                                   eager=True))
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Concatenated arange(starts[i], ends[i]) without a Python loop."""
-    lengths = (ends - starts).astype(np.int64)
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts.astype(np.int64) - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
-    out: np.ndarray = np.arange(total, dtype=np.int64) + offsets
-    return out
