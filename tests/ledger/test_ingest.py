@@ -374,3 +374,28 @@ class TestAKilledIngestLeavesNothingHalfWritten:
         summary = run(db_url, tmp_path / "gen")
         assert counts(db_url) == {name: next((f.read for f in summary.files if f.name == name), 0)
                                   for name in TABLES}
+
+
+@pytest.mark.postgres
+class TestAFirstLoadOnPostgresqlKeepsTheSchema:
+    """A first load drops the foreign keys and secondary indexes for its COPY and makes them again."""
+
+    def _schema(self, url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        with get_engine(url).connect() as conn:
+            keys = conn.execute(text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                                     "WHERE connamespace = current_schema()::regnamespace ORDER BY 1")).all()
+            indexes = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes "
+                                        "WHERE schemaname = current_schema() ORDER BY 1")).all()
+        return [tuple(r) for r in keys], [tuple(r) for r in indexes]  # type: ignore[misc]
+
+    def test_every_key_and_index_is_back_and_enforced_after_the_load(self, new_database: object,
+                                                                     tmp_path: Path) -> None:
+        url = new_database("postgresql")  # type: ignore[operator]
+        before = self._schema(url)
+        assert any(name.startswith("fk_payments") for name, _ in before[0])
+        run(url, write_parquet(tmp_path / "in", rows()))
+        assert self._schema(url) == before
+        assert counts(url) == EXPECTED
+        with pytest.raises(Exception, match="foreign key"), unit_of_work(url) as session:
+            session.execute(text("INSERT INTO payments (id, loan_id, paid_at, amount_minor, source) "
+                                 "VALUES ('PX', 'no-such-loan', now(), 100, 'ingest')"))

@@ -413,7 +413,8 @@ def ingest_directory(session: Session, directory: Path, progress: Progress = _no
                      warn: Callable[[str], None] = lambda _m: None) -> Summary:
     """Check every file, then upsert every row; the caller commits (or rolls back on UserError)."""
     started = time.perf_counter()
-    files = find_files(directory, first_load=bulk.is_empty(session, TABLES["borrowers"]))
+    first_load = bulk.is_empty(session, TABLES["borrowers"])
+    files = find_files(directory, first_load=first_load)
     checked = _check_all(session, files)
     for c in checked.values():
         for w in c.warnings:
@@ -421,13 +422,17 @@ def ingest_directory(session: Session, directory: Path, progress: Progress = _no
     if any(c.problem_count for c in checked.values()):
         raise UserError(_report(checked))
     summary = Summary(directory=str(directory), dialect=session.get_bind().dialect.name)
-    for spec in SPECS:  # dependency order: parents before children
-        if spec.name not in checked:
-            continue
-        c = checked[spec.name]
-        result = FileResult(name=spec.name, file=files[spec.name].name, read=c.frame.height)
-        _write_file(session, spec.name, c, result, progress)
-        summary.files.append(result)
+    # A first load into an empty store (no one works in it yet): foreign keys and secondary indexes are made
+    # again after the COPY rather than checked and maintained row by row (PostgreSQL; bulk.constraints_deferred).
+    deferred = [TABLES[n] for n in checked] + [PHONE_INDEX, NAME_INDEX] if first_load else []
+    with bulk.constraints_deferred(session, deferred):
+        for spec in SPECS:  # dependency order: parents before children
+            if spec.name not in checked:
+                continue
+            c = checked[spec.name]
+            result = FileResult(name=spec.name, file=files[spec.name].name, read=c.frame.height)
+            _write_file(session, spec.name, c, result, progress)
+            summary.files.append(result)
     session.flush()
     summary.seconds = time.perf_counter() - started
     return summary
