@@ -215,3 +215,68 @@ class TestInterruptedEmail:
         Worker(sqlite_url, {"email": _email(smtp, log)}, FAST, policy=policy).run(once=True)
         assert _tasks(sqlite_url)["U1-L1"].status == TaskStatus.SENT
         assert sum(smtp[2].received.values()) == 1
+
+
+class TestBulkSms:
+    """A claimed batch of SMS goes to the gateway's batch endpoint: one request, each message under its own key."""
+
+    def test_a_claimed_batch_is_one_request_and_each_message_is_taken_once(self, db_url: str, gateway) -> None:
+        url, state = gateway
+        _seed_sms(db_url, 6)
+        assert Worker(db_url, {"sms": _sms(url)}, FAST).run(once=True).sent == 6
+        assert state.requests == {"/messages/batch": 1}
+        tasks = _tasks(db_url)
+        assert state.posts == dict.fromkeys((t.idempotency_key for t in tasks.values()), 1)
+        assert {t.provider_ref for t in tasks.values()} == {m["id"] for m in state.messages.values()}
+        with unit_of_work(db_url) as s:
+            events = s.scalars(select(ContactEvent.id).where(ContactEvent.id.like("outbox-%"))).all()
+        assert sorted(events) == sorted(f"outbox-{t.id}" for t in tasks.values())
+
+    def test_a_gateway_without_a_batch_endpoint_is_sent_one_message_per_request(self, db_url: str, gateway) -> None:
+        url, state = gateway
+        state.bulk = False
+        _seed_sms(db_url, 3)
+        channel = _sms(url)
+        assert Worker(db_url, {"sms": channel}, FAST).run(once=True).sent == 3
+        assert state.requests == {"/messages": 3} and not channel.bulk
+        assert sorted(state.posts.values()) == [1, 1, 1]
+
+    def test_one_invalid_number_in_a_batch_is_dead_lettered_and_the_others_are_sent(self, db_url: str,
+                                                                                   gateway) -> None:
+        url, state = gateway
+        loans = _seed_sms(db_url, 3)
+        with unit_of_work(db_url) as s:
+            s.get_one(Borrower, "B1").phones = ["not-a-number"]  # stored before numbers were checked
+        stats = Worker(db_url, {"sms": _sms(url)}, FAST).run(once=True)
+        assert (stats.sent, stats.dead) == (2, 1) and state.requests == {"/messages/batch": 1}
+        tasks = _tasks(db_url)
+        assert tasks[loans[1]].status == TaskStatus.DEAD and "refused the number" in (tasks[loans[1]].reason or "")
+        assert {tasks[loans[0]].status, tasks[loans[2]].status} == {TaskStatus.SENT}
+        assert len(state.messages) == 2
+
+    def test_a_batch_whose_answer_timed_out_is_confirmed_by_key_and_never_posted_twice(self, db_url: str,
+                                                                                      gateway) -> None:
+        url, state = gateway
+        _seed_sms(db_url, 3)
+        state.faults.append(("sleep", 1.5))  # the client gives up after 1 s; the gateway then takes all three
+        worker = Worker(db_url, {"sms": _sms(url)}, WorkerConfig(lease_seconds=30, backoff_base_s=1.0,
+                                                                 idle_sleep_s=0.05))
+        worker.run(once=True)
+        assert {t.status for t in _tasks(db_url).values()} == {TaskStatus.SENDING}
+        time.sleep(1.4)
+        worker.run(once=True)
+        tasks = _tasks(db_url)
+        assert {(t.status, t.reason) for t in tasks.values()} == {(TaskStatus.SENT, "delivered again by key")}
+        assert state.posts == dict.fromkeys((t.idempotency_key for t in tasks.values()), 1)
+
+    def test_a_rate_limited_batch_waits_and_is_then_delivered_once(self, db_url: str, gateway) -> None:
+        url, state = gateway
+        _seed_sms(db_url, 2)
+        state.faults.append(("status", 429))
+        worker = Worker(db_url, {"sms": _sms(url)}, FAST)
+        assert worker.run(once=True).retried == 2
+        assert {t.status for t in _tasks(db_url).values()} == {TaskStatus.PENDING}  # 429: not taken, not ambiguous
+        with unit_of_work(db_url) as s:
+            s.execute(update(ContactTask).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        assert worker.run(once=True).sent == 2
+        assert sorted(state.posts.values()) == [1, 1]

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,8 +149,10 @@ def worker_cmd(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     err.print(f"worker {worker.name}: channels {sorted(worker.channels)}, concurrency {concurrency}")
+    started = time.time()
     stats = worker.run(once=once, concurrency=concurrency, stop=stop)
-    _emit({"worker": worker.name, **stats.as_dict()})
+    # when the worker started delivering and for how long (process start-up excluded), for benchmarks/outbox.py
+    _emit({"worker": worker.name, **stats.as_dict(), "started_at": started, "seconds": time.time() - started})
 
 
 def register(app: typer.Typer) -> None:

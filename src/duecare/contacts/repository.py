@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactTask, Suppression, TaskStatus
 from duecare.kit.fields import keyed_hash
-from duecare.kit.phones import e164_readings
+from duecare.kit.phones import e164_or_none, e164_readings
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import readable_borrowers
 
@@ -58,7 +58,10 @@ def address_hash(channel: str, address: str) -> str:
     """The keyed hash a suppression is stored under: an SMS number in E.164 (stored phones already are; a
     national form takes its first valid reading, kit.phones), an email case-folded."""
     if channel == "sms":
-        return keyed_hash((e164_readings(address) or [address])[0], "phone")
+        # A number with its country code reads the same in every jurisdiction: parse it once, not per region.
+        readings = [r for r in [e164_or_none(address, "cn")] if r] if address.startswith("+") else \
+            e164_readings(address)
+        return keyed_hash((readings or [address])[0], "phone")
     return keyed_hash(address.strip().lower() if channel == "email" else address, "text")
 
 

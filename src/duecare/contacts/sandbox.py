@@ -1,7 +1,8 @@
 """Local stand-ins for the two external borders: an SMS gateway (HTTP) and an SMTP server (aiosmtpd).
 
 They behave like the real thing where it matters to the outbox: the gateway deduplicates by idempotency key,
-answers 5xx / 429 / slowly when told to, and the SMTP server writes a received log (one line per accepted
+takes one message per request or a batch (`POST /messages/batch`, as vendors' bulk APIs do), answers 5xx /
+429 / slowly when told to, and the SMTP server writes a received log (one line per accepted
 message with its Message-ID), as an MTA does. Tests, `benchmarks/outbox.py` and `duecare outbox sandbox` (for
 the demo) use them; production points `DUECARE_SMS_GATEWAY_URL` and `DUECARE_SMTP_HOST` elsewhere.
 """
@@ -29,6 +30,8 @@ class GatewayState:
     posts: Counter[str] = field(default_factory=Counter)
     faults: list[tuple[str, float]] = field(default_factory=list)  # ("status", 503) | ("sleep", 3.0)
     hold_after_accept_s: float = 0.0  # accept, then wait before answering (a crash window for tests)
+    bulk: bool = True  # False: no batch endpoint (404), as a gateway that takes one message per request
+    requests: Counter[str] = field(default_factory=Counter)  # POSTs per path ("/messages", "/messages/batch")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self) -> tuple[str, float] | None:
@@ -44,6 +47,9 @@ class GatewayState:
 class _GatewayHandler(BaseHTTPRequestHandler):
     server: _GatewayServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for the client's delayed
+    # ACK of the headers (~40 ms a response on Linux), which no real gateway makes its clients wait.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -85,10 +91,12 @@ class _GatewayHandler(BaseHTTPRequestHandler):
                     state.hold_after_accept_s = float(body["hold_after_accept_s"])
             self._json(200, {"ok": True})
             return
-        if self.path != "/messages":
+        if self.path not in ("/messages", "/messages/batch") or (self.path == "/messages/batch" and not state.bulk):
             self._json(404, {"error": "not found"})
             return
-        fault = state.next_fault()
+        with state.lock:
+            state.requests[self.path] += 1
+        fault = state.next_fault()  # a scripted fault fails the whole request, one message or a batch
         if fault is not None:
             kind, value = fault
             if kind == "sleep":
@@ -100,25 +108,43 @@ class _GatewayHandler(BaseHTTPRequestHandler):
                 self._json(int(value), {"error": "scripted failure"})
                 return
         body = json.loads(raw or b"{}")
+        if self.path == "/messages/batch":
+            items = body.get("messages")
+            if not isinstance(items, list) or not items:
+                self._json(400, {"error": "messages required"})
+                return
+            self._json(200, {"results": [self._take(item) for item in items]})
+            return
         key = str(body.get("idempotency_key") or self.headers.get("Idempotency-Key") or "")
-        to = str(body.get("to", ""))
+        result = self._take({**body, "idempotency_key": key})
+        code = int(result.pop("status"))
+        if code >= 400:
+            self._json(code, {"error": result["error"]})
+        else:
+            self._json(code, result)
+
+    def _take(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One message: refused (400 no key, 422 invalid number), taken (201) or already held under its key
+        (200, duplicate). A hold is served after each newly taken message, so a batch is taken one by one."""
+        state = self.server.state
+        key = str(item.get("idempotency_key") or "")
+        to = str(item.get("to", ""))
         if not key:
-            self._json(400, {"error": "idempotency_key required"})
-            return
+            return {"idempotency_key": key, "status": 400, "error": "idempotency_key required"}
         if not to.lstrip("+").replace(" ", "").isdigit():
-            self._json(422, {"error": "invalid number"})
-            return
+            return {"idempotency_key": key, "status": 422, "error": "invalid number"}
         with state.lock:
             state.posts[key] += 1
             existing = state.messages.get(key)
             if existing is None:
-                state.messages[key] = {"id": f"gw-{uuid.uuid4().hex[:12]}", "to": to, "text": body.get("text", ""),
+                state.messages[key] = {"id": f"gw-{uuid.uuid4().hex[:12]}", "to": to, "text": item.get("text", ""),
                                        "at": time.time()}
             msg = state.messages[key]
             hold = state.hold_after_accept_s
         if existing is None and hold:
             time.sleep(hold)
-        self._json(200 if existing is not None else 201, {"id": msg["id"], "duplicate": existing is not None})
+        return {"idempotency_key": key, "status": 200 if existing is not None else 201, "id": msg["id"],
+                "duplicate": existing is not None}
 
 
 class _GatewayServer(ThreadingHTTPServer):

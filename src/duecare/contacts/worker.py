@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.orm import Session
 
 from duecare.contacts import letters, validation
@@ -41,6 +41,7 @@ from duecare.contacts.adapters.base import (
 )
 from duecare.contacts.flows import transition
 from duecare.contacts.models import ContactTask, Suppression, SuppressionReason, TaskStatus
+from duecare.contacts.outbox import insert_ignoring_conflicts
 from duecare.contacts.recheck import recheck, recheck_many
 from duecare.contacts.repository import address_hash, claim, fenced, suppressed
 from duecare.contacts.templates import Rendered, render
@@ -56,6 +57,7 @@ from duecare.privacy.audit import Entry, record_audit, record_audits
 log = logging.getLogger("duecare.contacts.worker")
 MESSAGE_CHANNELS = ("sms", "email", "letter")  # those that leave a contact event when delivered
 BATCH_CHANNELS = ("sms", "email")  # messages whose record is a contact event only (a letter is a notice too)
+DELIVER_CHUNK = 500  # messages handed to a channel's bulk delivery at once; the lease is checked between chunks
 
 
 @dataclass(frozen=True)
@@ -182,14 +184,23 @@ class Worker:
                 .returning(ContactTask.id).execution_options(synchronize_session=False))) if chosen else set()
             messages = {t.id: (t, composed[t.id][0]) for t in chosen if t.id in marked}
         delivered: list[tuple[ContactTask, Delivered]] = []
-        for task_id, (task, message) in messages.items():
-            if self.clock() >= expires:  # the lease ran out: the successor confirms the rest by key
-                break
+        by_channel: dict[str, list[tuple[ContactTask, OutboundMessage]]] = {}
+        for task, message in messages.values():
             assert message is not None
-            try:
-                delivered.append((task, self.channels[task.channel].deliver(message, None)))  # type: ignore[arg-type]
-            except (TransientError, PermanentError) as exc:
-                self._failed(task_id, owner, attempt, message, exc)
+            by_channel.setdefault(task.channel, []).append((task, message))
+        for channel, pairs in by_channel.items():
+            for i in range(0, len(pairs), DELIVER_CHUNK):
+                if self.clock() >= expires:  # the lease ran out: the successor confirms the rest by key
+                    break
+                chunk = pairs[i:i + DELIVER_CHUNK]
+                results = self.channels[channel].deliver_many([m for _, m in chunk])
+                for (task, message), result in zip(chunk, results, strict=True):
+                    if isinstance(result, Delivered):
+                        delivered.append((task, result))
+                    elif isinstance(result, (TransientError, PermanentError)):
+                        self._failed(task.id, owner, attempt, message, result)
+                    else:  # a DeliveryError of neither kind: retry it, it may have been taken
+                        self._failed(task.id, owner, attempt, message, TransientError(result.reason, ambiguous=True))
         self._sent_many(owner, attempt, delivered)
         return [i for i in ids if i not in messages], verdicts
 
@@ -226,11 +237,11 @@ class Worker:
                         reason=case((ContactTask.id.in_(again), "delivered again by key"), else_=None))
                 .returning(ContactTask.id).execution_options(synchronize_session=False)))
             kept = [t for t, _ in delivered if t.id in done]
-            recorded = set(s.scalars(select(ContactEvent.id).where(
-                ContactEvent.id.in_([f"outbox-{t.id}" for t in kept]))))
-            s.add_all(ContactEvent(id=f"outbox-{t.id}", borrower_id=t.borrower_id, loan_id=t.loan_id, at=now,
-                                   channel=t.channel, direction="outbound", outcome="delivered")
-                      for t in kept if f"outbox-{t.id}" not in recorded)
+            events: Table = ContactEvent.__table__  # type: ignore[assignment]
+            insert_ignoring_conflicts(s, events, [
+                {"id": f"outbox-{t.id}", "borrower_id": t.borrower_id, "loan_id": t.loan_id, "at": now,
+                 "channel": t.channel, "direction": "outbound", "outcome": "delivered"} for t in kept], events.c.id)
+            # the audit chain's append lock is taken last, so it is held only for the audit rows and the commit
             record_audits(s, [Entry(actor="system:outbox", action="contact_sent", subject=f"borrower:{t.borrower_id}",
                                     rule_id=t.policy_version, trace_id=t.idempotency_key,
                                     after={"task": t.id, "channel": t.channel, "action": t.action})

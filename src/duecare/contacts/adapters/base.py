@@ -85,6 +85,19 @@ class Channel(ABC):
     def confirm(self, message: OutboundMessage, session: Session) -> tuple[Confirmation, str | None]:
         """Whether this key was already delivered (and the provider reference if so)."""
 
+    def deliver_many(self, messages: list[OutboundMessage]) -> list[Delivered | DeliveryError]:
+        """Hand several messages over (a channel that writes to the store never comes here); one result per
+        message, in order: what `deliver` returned, or the TransientError / PermanentError it raised. This
+        default delivers one by one; a channel with a bulk API (an SMS gateway's batch endpoint, one SMTP
+        connection for many messages) overrides it."""
+        results: list[Delivered | DeliveryError] = []
+        for message in messages:
+            try:
+                results.append(self.deliver(message, None))  # type: ignore[arg-type]
+            except (TransientError, PermanentError) as exc:
+                results.append(exc)
+        return results
+
 
 class EmailSender(Channel, ABC):
     """Email: subject and body to the borrower's own address; the Message-ID derives from the key."""
