@@ -132,6 +132,16 @@ def test_a_pre_due_reminder_raises_the_chance_the_next_installment_is_paid_on_ti
     helped = simulate(portfolio, named("standard"), strong, 30, seed=4, scorer=eager_scorer)
     assert helped.metrics["pre_due_reminders"] > 0
     assert helped.metrics["borrowers_in_arrears"] < base.metrics["borrowers_in_arrears"]
+    # the arrears-prevented metrics: with no effect the reminder keeps nothing from falling overdue; with a strong
+    # one it does, less money falls overdue, fewer current borrowers enter arrears, fewer arrears-days
+    assert base.metrics["prevented_overdue"] == 0 and base.metrics["paid_at_due_after_reminder"] > 0
+    assert 0 < helped.metrics["prevented_overdue"] <= helped.metrics["paid_at_due_after_reminder"]
+    assert helped.metrics["fell_overdue"] < base.metrics["fell_overdue"]
+    assert helped.metrics["entered_arrears"] < base.metrics["entered_arrears"]
+    assert helped.metrics["arrears_days"] < base.metrics["arrears_days"]
+    for run in (base, helped):
+        assert 0 < run.metrics["entered_arrears"] <= run.metrics["borrowers_in_arrears"]
+        assert run.metrics["arrears_days"] == run.daily["in_arrears"].sum()
 
 
 def test_a_longer_rescoring_interval_keeps_each_loans_last_scores_in_between(portfolio: Portfolio,

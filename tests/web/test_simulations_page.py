@@ -103,6 +103,28 @@ def test_the_page_shows_the_recovery_gap_per_borrower_group_as_the_json_has_it(
     assert sum(g["borrowers"] for g in gap["groups"][1:]) > 0
 
 
+@pytest.mark.parametrize(("lang", "first_label"), [("en", "Borrowers who entered arrears"),
+                                                    ("zh_CN", "新进入逾期的借款人")])
+def test_the_page_shows_the_arrears_prevented_as_the_json_has_them(client: Any, reports: Path, lang: str,
+                                                                    first_label: str) -> None:
+    """Per strategy the arrears metrics (mean ± half-width of the 95% interval over seeds), then the paired
+    difference of the counterfactual to the first strategy, with headings in the page's language."""
+    data = json.loads(next((reports / "simulations").glob("sim-*.json")).read_text(encoding="utf-8"))
+    names = ("entered_arrears", "arrears_days", "fell_overdue", "paid_at_due_after_reminder", "prevented_overdue")
+    staff_signs_in(client, "web-supervisor")
+    client.cookies.set("duecare_lang", lang)
+    page = client.get(URL).text
+    rows = _rows(page, "arrears-prevented-table")
+    levels = [[_cell(s["metrics"][m]) for m in names] for s in data["strategies"]]
+    paired = [[_cell(s["difference"][m]) for m in names] for s in data["strategies"][1:]]
+    assert [r[1:] for r in rows] == levels + paired
+    assert rows[-1][0].startswith("visit-all-60 − standard")
+    head = re.search(r'<table data-testid="arrears-prevented-table">.*?<th[^>]*>.*?</th><th[^>]*>(.*?)</th>', page,
+                     re.DOTALL)
+    assert head and html.unescape(head.group(1)) == first_label
+    assert data["strategies"][0]["metrics"]["fell_overdue"]["mean"] > 0  # 8 days: installments fell overdue
+
+
 def test_a_report_without_a_counterfactual_shows_no_gap_section(client: Any, reports: Path) -> None:
     path = next((reports / "simulations").glob("sim-*.json"))
     data = json.loads(path.read_text(encoding="utf-8"))

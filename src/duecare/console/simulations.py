@@ -16,7 +16,7 @@ from duecare.kit.i18n import N_
 from duecare.kit.settings import get_settings
 from duecare.privacy.deps import require
 from duecare.privacy.permissions import Actor
-from duecare.simulate.compare import HEADLINE
+from duecare.simulate.compare import HEADLINE, PREVENTION
 from duecare.simulate.report import (
     DIGITS,
     KIND_OPTIMISATION,
@@ -24,6 +24,7 @@ from duecare.simulate.report import (
     figures,
     fmt,
     latest,
+    prevention_rows,
     runs_dir,
     sensitivity_rows,
     table_rows,
@@ -46,6 +47,15 @@ SEGMENT_LABELS = {
     "always_on_time": N_("Always on time"), "occasionally_late": N_("Occasionally late"),
     "chronic_late": N_("Chronically late"), "hardship_then_cure": N_("Hardship, then cure"),
     "default": N_("Default"), "unreachable": N_("Unreachable"),
+}
+
+# The arrears-prevented metrics (`simulate.compare.PREVENTION`) as column headings the catalogs translate.
+PREVENTION_LABELS = {
+    "entered_arrears": N_("Borrowers who entered arrears"),
+    "arrears_days": N_("Borrower-days in arrears"),
+    "fell_overdue": N_("Money that fell overdue"),
+    "paid_at_due_after_reminder": N_("Paid by the due date after a pre-due reminder"),
+    "prevented_overdue": N_("Kept from falling overdue by the reminder"),
 }
 
 router = APIRouter()
@@ -88,5 +98,7 @@ def simulations_page(request: Request, actor: Actor = READ) -> Response:
     held = [[r["strategy"], *[fmt(r["metrics"].get(m), DIGITS.get(m, 0)) for m in HEADLINE]]
             for r in (opt or {}).get("held_out", [])]
     return render(request, "console/simulations.html", sim=sim, opt=opt, headline=HEADLINE,
-                  sim_rows=table_rows(sim) if sim else [], sens_rows=sensitivity_rows(sim) if sim else [],
+                  sim_rows=table_rows(sim) if sim else [],
+                  prevention_labels=[PREVENTION_LABELS[m] for m in PREVENTION],
+                  prevention_rows=prevention_rows(sim) if sim else [], sens_rows=sensitivity_rows(sim) if sim else [],
                   held_rows=held, sim_figs=_figures(sim), opt_figs=_figures(opt), gap=gap_rows(sim))

@@ -69,6 +69,12 @@ class Ledger:
     notices: int = 0
     consents_granted: int = 0
     recovered_minor: int = 0
+    # installments falling due in the horizon: not paid by the due date (they went overdue); paid by it after a
+    # pre-due reminder; and of those, the ones the same borrower on the same draw would not have paid by the due
+    # date without the reminder (common random numbers: the reminder's own effect)
+    fell_overdue_minor: int = 0
+    paid_at_due_after_reminder_minor: int = 0
+    prevented_overdue_minor: int = 0
     visit_rows: list[pl.DataFrame] = field(default_factory=list)
     # per borrower row: what they paid while in arrears (minor units), for the analysis of who is recovered
     recovered_by: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -110,6 +116,10 @@ class Ledger:
             "video_calls": 0.0, "promises": float(self.promises), "pre_due_reminders": float(self.pre_due_reminders),
             "visit_notices": float(self.notices),
             "consents_granted": float(self.consents_granted),
+            "entered_arrears": float(state.entered_arrears.sum()), "arrears_days": float(state.arrears_days),
+            "fell_overdue": self.fell_overdue_minor / 100,
+            "paid_at_due_after_reminder": self.paid_at_due_after_reminder_minor / 100,
+            "prevented_overdue": self.prevented_overdue_minor / 100,
         }
 
     def visit_frame(self) -> pl.DataFrame:
@@ -358,11 +368,17 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
     bi_due = due_today["bi"].to_numpy()
     on_time_p = p.seg("scheduled_on_time_p")[seg[bi_due]]
     reminded = t - state.reminded_on[bi_due] <= int(p["pre_due_reminder_days"])
+    base_p = on_time_p
     on_time_p = np.where(reminded, on_time_p + (1 - on_time_p) * p.seg("pre_due_reminder_on_time_p")[seg[bi_due]],
                          on_time_p)
-    on_time = (day.u("scheduled", bi_due) < on_time_p) \
-        & ~state.in_hardship[bi_due] & ~((p.seg("stops_paying_in_arrears")[seg[bi_due]] > 0) & arrears[bi_due])
+    able = ~state.in_hardship[bi_due] & ~((p.seg("stops_paying_in_arrears")[seg[bi_due]] > 0) & arrears[bi_due])
+    u_due = day.u("scheduled", bi_due)
+    on_time = (u_due < on_time_p) & able
     scheduled = due_today.filter(pl.Series(on_time))
+    due_amount = due_today["amount_minor"].to_numpy().astype(np.int64)
+    ledger.fell_overdue_minor += int(due_amount[~on_time].sum())
+    ledger.paid_at_due_after_reminder_minor += int(due_amount[on_time & reminded].sum())
+    ledger.prevented_overdue_minor += int(due_amount[on_time & reminded & (u_due >= base_p)].sum())
     late = pl.Series(arrears[bi_due[on_time]])
     ledger.credit(scheduled.filter(late)["bi"].to_numpy(), scheduled.filter(late)["amount_minor"].to_numpy())
     prompted = decisions.filter(pl.Series(pay[decisions["bi"].to_numpy()]) & (pl.col("overdue_minor") > 0))

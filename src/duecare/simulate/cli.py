@@ -36,10 +36,10 @@ def simulate_cmd(
 ) -> None:
     """Day by day over a synthetic portfolio: the real decision engine decides, borrowers answer as their true
     segment does. Prints the comparison (mean ± 95% interval over seeds) and writes JSON and HTML reports."""
-    from duecare.simulate.compare import compare
+    from duecare.simulate.compare import PREVENTION, compare
     from duecare.simulate.compare import sensitivity as run_sensitivity
     from duecare.simulate.params import load_params
-    from duecare.simulate.report import model_id, save, simulation_report, stamp, table_rows
+    from duecare.simulate.report import model_id, prevention_rows, save, simulation_report, stamp, table_rows
     from duecare.simulate.variants import DEFAULT_COMPARISON, named
 
     check_counts(days, seeds)
@@ -72,6 +72,13 @@ def simulate_cmd(
     for row in table_rows(report):
         view.add_row(*row)
     err.print(view)
+    prevented = Table(title="arrears and arrears prevented (money in major units; paired rows: difference to the "
+                      "first strategy, same seeds)")
+    for col in ("strategy", *PREVENTION):
+        prevented.add_column(col, overflow="fold")
+    for row in prevention_rows(report):
+        prevented.add_row(*row)
+    err.print(prevented)
     for name, r in report["against_counterfactual"].items():
         err.print(f"{name}: keeps {r['recovery_share']:.1%} of the counterfactual's recovery with "
                   + (f"{r['visit_share']:.1%}" if r["visit_share"] is not None else "n/a") + " of its visits")

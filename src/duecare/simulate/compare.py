@@ -15,6 +15,10 @@ from duecare.simulate.world import Portfolio
 
 HEADLINE = ("recovered", "cost", "net_recovery", "visits", "visits_reachable_or_vulnerable", "complaints",
             "time_to_cure_days", "cure_rate", "known_without_visit_share", "contacts_per_borrower")
+# Arrears prevented (docs/simulate.md, Metrics): `recovered` counts money paid while in arrears, so a strategy that
+# keeps borrowers out of arrears recovers less; these say how much arrears there was and how much a pre-due
+# reminder kept from falling overdue.
+PREVENTION = ("entered_arrears", "arrears_days", "fell_overdue", "paid_at_due_after_reminder", "prevented_overdue")
 
 
 @dataclass
@@ -56,7 +60,7 @@ def compare(portfolio: Portfolio, variants: list[Variant], params: Params, days:
         runs = result.runs[row["strategy"]]
         row["difference_to"] = variants[0].name
         row["difference"] = {m: interval([b.metrics[m] - a.metrics[m] for a, b in zip(first, runs, strict=True)])
-                             for m in HEADLINE}
+                             for m in (*HEADLINE, *PREVENTION)}
     return result
 
 

@@ -150,6 +150,9 @@ def _track_arrears(state: State, decisions: pl.DataFrame, t: int) -> None:
     state.cure_days.extend((t - state.arrears_since[ended]).tolist())
     state.cured |= ended
     state.ever_arrears |= now
+    if t > 0:
+        state.entered_arrears |= started
+    state.arrears_days += int(now.sum())
     state.arrears = now
 
 

@@ -87,6 +87,8 @@ class State:
     arrears: np.ndarray = field(init=False)
     arrears_since: np.ndarray = field(init=False)
     ever_arrears: np.ndarray = field(init=False)
+    entered_arrears: np.ndarray = field(init=False)  # current at the first decision, in arrears at a later one
+    arrears_days: int = 0  # borrowers in arrears summed over the simulated days (each day's decision)
     cured: np.ndarray = field(init=False)
     in_hardship: np.ndarray = field(init=False)
     hardship_end: np.ndarray = field(init=False)
@@ -107,6 +109,7 @@ class State:
         self.arrears = np.zeros(n, dtype=bool)
         self.arrears_since = np.full(n, -1, dtype=np.int64)
         self.ever_arrears = np.zeros(n, dtype=bool)
+        self.entered_arrears = np.zeros(n, dtype=bool)
         self.cured = np.zeros(n, dtype=bool)
         self.in_hardship = np.zeros(n, dtype=bool)
         self.hardship_end = np.full(n, -1, dtype=np.int64)
