@@ -79,6 +79,7 @@ class Target:
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)  # seconds, from the due time to the full response
+    refusals: list[float] = field(default_factory=list)  # the same for 503 answers (admission control's refusals)
     lags: list[float] = field(default_factory=list)  # how late the client started each request
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
@@ -142,6 +143,8 @@ async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, ma
                 await r.aread()
                 if r.status_code != expected:
                     result.error(f"http {r.status_code}")
+                    if r.status_code == 503:
+                        result.refusals.append(time.perf_counter() - due)
                 else:
                     result.latencies.append(time.perf_counter() - due)
             except httpx.TimeoutException:
@@ -279,7 +282,7 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
             row = {"profile": kind, "rate": rate, "sent": r.sent, "ok": len(r.latencies), "errors": errors,
                    "error_kinds": r.errors, "p50_ms": _pct(r.latencies, 50) * 1000,
                    "p95_ms": _pct(r.latencies, 95) * 1000, "p99_ms": _pct(r.latencies, 99) * 1000, "achieved_rps": len(r.latencies) / took,
-                   "lag_p99_ms": _pct(r.lags, 99) * 1000}
+                   "lag_p99_ms": _pct(r.lags, 99) * 1000, "refused_p99_ms": _pct(r.refusals, 99) * 1000}
             row["drain_s"] = drain(t.base, args.drain)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
@@ -356,13 +359,14 @@ def probe(t: Target, profiles: list[str], n: int) -> None:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (f"{'profile':<9} {'req/s':>6} {'sent':>6} {'ok':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'done/s':>7} {'lag p99':>8} {'drain s':>7}  error kinds")
+            f"{'done/s':>7} {'lag p99':>8} {'drain s':>7} {'503 p99':>8}  error kinds")
     print(head)
     print("-" * len(head))
     for r in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()))
         print(f"{r['profile']:<9} {r['rate']:>6g} {r['sent']:>6} {r['ok']:>6} {r['errors']:>6} "
-              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f} {r['drain_s']:>7.1f}  {kinds}")
+              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f} {r['drain_s']:>7.1f} "
+              f"{r.get('refused_p99_ms', float('nan')):>8.1f}  {kinds}")
 
 
 def main() -> int:

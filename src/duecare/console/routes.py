@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from duecare.console import (
     alternativepages,
@@ -40,7 +41,7 @@ from duecare.policy.promises import settle_store
 from duecare.portal import account
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.masking import mask_record, sees_clear
 from duecare.privacy.models import AuditEvent, StaffUser
 from duecare.privacy.permissions import Actor
@@ -319,11 +320,11 @@ def report_payload(form: Any) -> dict[str, Any]:
 
 
 @router.post("/visits/{visit_id}/report")
-async def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, db: Session = DB) -> Response:
+def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT, form: FormData = FORM,
+                  db: Session = DB) -> Response:
     """File the scoped report; a refusal re-shows the form with every reason (nothing was stored)."""
     from duecare.visits import service
 
-    form = await request.form()
     try:
         service.file_report(_visit_ctx(db, actor), visit_id, report_payload(form))
     except UserError as exc:  # a refused report (422), a step the workflow refuses (409); no such visit: 404

@@ -11,11 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from duecare.kit import clock
 from duecare.kit.errors import TransitionError
 from duecare.portal.video import CALL_HEADERS, ice_servers
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import video as calls
 from duecare.visits.report import EmploymentStatus, HardshipCategory, ReportRefused, Willingness
@@ -55,8 +56,8 @@ def video_page(appointment_id: str, request: Request, actor: Actor = CALL, db: S
 
 
 @router.post("/video/{appointment_id}/report")
-async def video_report(appointment_id: str, request: Request, actor: Actor = CALL, db: Session = DB) -> Response:
-    form = await request.form()
+def video_report(appointment_id: str, request: Request, actor: Actor = CALL, form: FormData = FORM,
+                 db: Session = DB) -> Response:
     fields: dict[str, Any] = {}
     try:
         for name in MONEY_FIELDS:

@@ -17,12 +17,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from duecare.kit import clock
 from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Borrower, Notice
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.models import StaffUser
 from duecare.privacy.permissions import Actor
 from duecare.visits import repository, scheduling, service
@@ -250,13 +251,12 @@ def check_out(visit_id: str, request: Request, partner: str = Form("", max_lengt
 
 
 @router.post("/visits/{visit_id}/consent-form")
-async def upload_consent_form(visit_id: str, request: Request, actor: Actor = CONSENT_RECORD,
-                              db: Session = DB) -> Response:
+def upload_consent_form(visit_id: str, request: Request, actor: Actor = CONSENT_RECORD, form: FormData = FORM,
+                        db: Session = DB) -> Response:
     """The borrower's signed form or recorded statement: its hash is recorded (the file stays where it is kept);
     it grants nothing until a second person verifies it."""
-    form = await request.form()
     upload = form.get("document")
-    data = await upload.read() if isinstance(upload, StarletteUpload) else b""
+    data = upload.file.read() if isinstance(upload, StarletteUpload) else b""
     try:
         if not data:
             raise UserError("document: choose the scanned form or the recording", place="document")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from duecare.kit import clock
 from duecare.kit.i18n import bilingual
@@ -33,16 +33,25 @@ def documents_page(request: Request, actor: Actor = READ, db: Session = DB) -> R
     return _page(request, db, actor.id)
 
 
+async def _upload_form(request: Request) -> FormData:
+    """The upload's form, read on the event loop; the body was bounded while it streamed in (web.limits:
+    kit.bounds.UPLOAD_LIMITS for this path)."""
+    return await request.form(max_files=1, max_fields=4)
+
+
+UPLOAD_FORM = Depends(_upload_form)
+
+
 @router.post("/documents")
-async def documents_upload(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+def documents_upload(request: Request, actor: Actor = WRITE, form: FormData = UPLOAD_FORM,
+                     db: Session = DB) -> Response:
+    """A plain `def`: storing the document is database work, run in the threadpool (never on the event loop)."""
     rules = alternatives.policy().documents
     try:
-        # the body was bounded while it streamed in (web.limits: kit.bounds.UPLOAD_LIMITS for this path)
-        form = await request.form(max_files=1, max_fields=4)
         upload, kind = form.get("file"), str(form.get("kind") or "other")
         if not isinstance(upload, UploadFile):
             raise docs.DocumentRefused("no_file", bilingual("choose a file to upload"))
-        data = await upload.read(rules.max_bytes + 1)
+        data = upload.file.read(rules.max_bytes + 1)
         stored = docs.store(db, actor.id, kind, data, clock.now())
     except docs.DocumentRefused as exc:
         if "text/html" not in request.headers.get("accept", ""):

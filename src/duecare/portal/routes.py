@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from duecare.contacts import preferences
 from duecare.kit import clock
@@ -38,7 +39,7 @@ from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
 from duecare.privacy.audit import audit_read, record_audit
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import BODY, DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.security import (
     CODE_PER_ACCOUNT,
@@ -230,14 +231,23 @@ def contact_preferences_get(actor: Actor = READ, db: Session = DB) -> JSONRespon
     return JSONResponse(prefs.model_dump(mode="json"))
 
 
-@router.post("/contact-preferences")
-async def contact_preferences_set(request: Request, actor: Actor = WRITE, db: Session = DB) -> JSONResponse:
-    """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
-    "channels_refused": ["call"]}` (the case file's `borrower.contact_preferences`)."""
+async def _json_body(request: Request) -> bytes:
+    """A JSON body, read on the event loop (the handler is a plain `def`); any other type is answered 415."""
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise UserError("the body must be JSON (application/json)", code="unsupported_media_type", status=415)
+    return await request.body()
+
+
+JSON_BODY = Depends(_json_body)
+
+
+@router.post("/contact-preferences")
+def contact_preferences_set(request: Request, actor: Actor = WRITE, raw: bytes = JSON_BODY,
+                            db: Session = DB) -> JSONResponse:
+    """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
+    "channels_refused": ["call"]}` (the case file's `borrower.contact_preferences`)."""
     try:
-        body = await request.json()
+        body = json.loads(raw)
         prefs = ContactPreferences.model_validate({**body, "stated_at": None} if isinstance(body, dict) else body)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()[:10]]) from None
@@ -265,9 +275,8 @@ def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
 
 
 @router.post("/callback-hours")
-async def callback_hours_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
+def callback_hours_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     """Replace the stated hours with one window on the chosen days (or clear them); refused channels stay."""
-    form = await request.form()
     current = preferences.get_preferences(db, actor.id) or ContactPreferences()
     if form.get("clear"):
         hours: list[dict[str, Any]] = []
@@ -296,8 +305,7 @@ def hardship_page(request: Request, actor: Actor = READ, db: Session = DB) -> Re
 
 
 @router.post("/hardship")
-async def hardship_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
-    form = await request.form()
+def hardship_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     data: dict[str, Any] = {k: form.getlist(k) if k.startswith("contact_") else form.get(k) for k in form}
     try:
         answers = hardship.parse(data)
@@ -362,8 +370,7 @@ def plan_page(request: Request, actor: Actor = READ, db: Session = DB) -> Respon
 
 
 @router.post("/plan")
-async def plan_submit(request: Request, actor: Actor = WRITE, db: Session = DB) -> Response:
-    form = await request.form()
+def plan_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     ctx = _plan_context(db, actor, request)
     loan = next((ln for ln in ctx["loans"] if ln.loan_id == form.get("loan_id")), None)
     if loan is None:
@@ -517,14 +524,14 @@ def pay_return(request: Request, intent: str = "", actor: Actor = READ, db: Sess
 
 
 @router.post("/payments/callback")
-async def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK,
-                           db: Session = DB) -> JSONResponse:
+def payment_callback(request: Request, _: Actor = PAYMENT_CALLBACK, raw: bytes = BODY,
+                     db: Session = DB) -> JSONResponse:
     """The provider's signed confirmation (payments/callback.py). Idempotent: a replay answers 200 with
     `duplicate: true` and writes nothing."""
     from duecare.payments import service as payments
 
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from duecare.kit import clock
 from duecare.kit.errors import UserError
@@ -91,13 +92,22 @@ async def signalling(ws: WebSocket, appointment_id: str) -> None:
         return
     factory = ws.app.state.session_factory
     at = clock.now()
-    with factory() as db:
-        try:
-            who = calls.admit(db, appointment_id, ws.query_params.get("token", ""), at)
-        except calls.TokenRefused as exc:
-            log.info("rtc %s refused: %s", appointment_id, exc)
-            await ws.close(code=4401, reason=str(exc))
-            return
+
+    def admit() -> calls.Admitted:
+        with factory() as db:
+            return calls.admit(db, appointment_id, ws.query_params.get("token", ""), at)
+
+    def connected(moment: datetime) -> None:
+        with factory() as db:
+            calls.mark_connected(db, appointment_id, moment)
+            db.commit()
+
+    try:  # database I/O runs in the threadpool, never on the event loop
+        who = await run_in_threadpool(admit)
+    except calls.TokenRefused as exc:
+        log.info("rtc %s refused: %s", appointment_id, exc)
+        await ws.close(code=4401, reason=str(exc))
+        return
     room = ROOMS.setdefault(appointment_id, {})
     if who.role in room:
         await ws.close(code=4409, reason="already joined")
@@ -113,9 +123,7 @@ async def signalling(ws: WebSocket, appointment_id: str) -> None:
             message: dict[str, Any] = json.loads(text)
             kind = message.get("type")
             if kind == "connected":
-                with factory() as db:
-                    calls.mark_connected(db, appointment_id, clock.now())
-                    db.commit()
+                await run_in_threadpool(connected, clock.now())
                 continue
             if kind in ("offer", "answer", "candidate", "bye", "media"):
                 for role, peer in list(room.items()):

@@ -23,6 +23,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from duecare.kit.db import session_factory
 from duecare.privacy.models import AuthSession
@@ -94,28 +95,51 @@ def csrf_token(request: Request, db: Session | None = None) -> str:
     return token
 
 
-async def check_csrf(request: Request, db: Session) -> None:
-    if request.method not in UNSAFE_METHODS:
-        return
+async def _sent_csrf(request: Request) -> str | None:
+    """The token the request echoes: the header, else the form field (reading the form is async: done here)."""
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
-    row = await run_in_threadpool(session_row, request, db)  # database I/O never on the event loop
+    return sent
+
+
+def _csrf_matches(request: Request, db: Session, sent: str | None) -> bool:
+    row = session_row(request, db)
     expected = row.csrf_token if row is not None else request.cookies.get(CSRF_COOKIE)
-    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and retry")
+    return bool(sent and expected and hmac.compare_digest(sent.encode(), expected.encode()))
 
 
-def _look_up_session(request: Request, db: Session) -> None:
-    """Load the request's session row in a worker thread, then end that short transaction.
+def _look_up_session(request: Request, db: Session, sent: str | None) -> tuple[Actor | None, bool]:
+    """Load the request's session row in a worker thread, check the CSRF token, then end that short transaction:
+    (the signed-in actor, whether the token holds; always true for a safe method).
 
     Database I/O never runs on the event loop (a loop waiting for a pooled connection cannot run the teardowns
     that give connections back). And the connection goes back to the pool before the request queues for the
     worker thread of its handler: a request holding a connection while it waits for a thread, when every
     thread is waiting for a connection, is a deadlock (it froze `serve --workers 2` under 20 req/s)."""
-    session_row(request, db)
+    row = session_row(request, db)
+    csrf_ok = request.method not in UNSAFE_METHODS or _csrf_matches(request, db, sent)
+    actor = Actor(kind=row.kind, id=row.subject_id, role=row.role) if row is not None and row.stage == "full" else None
     db.commit()
+    return actor, csrf_ok
+
+
+async def read_form(request: Request) -> FormData:
+    """`form: FormData = FORM`: the request's form, read on the event loop so that the handler can be a plain
+    `def` (run in the threadpool, where its database work belongs). The form is read once per request and
+    shared with the CSRF check. A handler that needs the raw body takes `BODY` instead."""
+    return await request.form()
+
+
+async def read_body(request: Request) -> bytes:
+    """`body: bytes = BODY`: the raw request body, read on the event loop (see `read_form`). A form body already
+    parsed (by the CSRF check) cannot be read again: a route taking BODY checks the content type first."""
+    return await request.body()
+
+
+FORM = Depends(read_form)
+BODY = Depends(read_body)
 
 
 class Requirement:
@@ -130,9 +154,10 @@ class Requirement:
         return f"require({self.permission!r})"
 
     async def __call__(self, request: Request, db: Session = DB) -> Actor | None:
-        await run_in_threadpool(_look_up_session, request, db)
-        await check_csrf(request, db)
-        actor = actor_of(request, db)  # the row is loaded: no database I/O on the event loop
+        sent = await _sent_csrf(request) if request.method in UNSAFE_METHODS else None
+        actor, csrf_ok = await run_in_threadpool(_look_up_session, request, db, sent)
+        if not csrf_ok:
+            raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and retry")
         request.state.actor = actor
         request.state.permission = self.permission
         if self.permission == PUBLIC:
@@ -204,7 +229,9 @@ def route_permissions(app: Any) -> dict[tuple[str, str], list[str]]:
 
 __all__ = [
     "AUTHENTICATED",
+    "BODY",
     "DB",
+    "FORM",
     "PUBLIC",
     "actor_of",
     "csrf_token",

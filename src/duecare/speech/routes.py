@@ -96,6 +96,11 @@ def _in_scope(db: Session, actor: Actor, borrower_id: str) -> None:
         raise NotFound("no such borrower")
 
 
+def _in_scope_then_release(db: Session, actor: Actor, borrower_id: str) -> None:
+    _in_scope(db, actor, borrower_id)
+    db.commit()  # a read: ends the transaction and gives the connection back while the model runs
+
+
 def _agent(actor: Actor) -> str | None:
     return actor.id if actor.kind == "staff" else None
 
@@ -123,7 +128,11 @@ async def save_recording(
     actor: Actor = UPLOAD,
     db: Session = DB,
 ) -> dict[str, Any]:
-    """Transcribe and analyse a recording and save it into the borrower's case (the audio is not kept)."""
-    _in_scope(db, actor, borrower_id)
+    """Transcribe and analyse a recording and save it into the borrower's case (the audio is not kept).
+
+    Async for the upload; every database step runs in the threadpool (never on the event loop), and the scope
+    check's short transaction ends before the transcription, so no pooled connection waits on the model."""
+    await run_in_threadpool(_in_scope_then_release, db, actor, borrower_id)
     out, ref = await _transcribed(audio, as_of, lang, analyze=True)
-    return record_transcribed(db, borrower_id, loan_id or None, out, _agent(actor), audio=ref, actor=actor)
+    return await run_in_threadpool(record_transcribed, db, borrower_id, loan_id or None, out, _agent(actor),
+                                   audio=ref, actor=actor)

@@ -39,14 +39,14 @@ def database_unavailable(exc: BaseException) -> bool:
         isinstance(exc, sa_exc.StatementError) and exc.orig is not None and database_unavailable(exc.orig))
 
 
-def _wants_html(scope: Scope) -> bool:
+def wants_html(scope: Scope) -> bool:
     for key, value in scope.get("headers", []):
         if key == b"accept":
             return b"text/html" in value
     return False
 
 
-def _page(scope: Scope) -> bytes:
+def error_page(scope: Scope) -> bytes:
     """The app's error page with code 503; a minimal bilingual page if even that cannot be drawn."""
     from duecare.web.templating import render
 
@@ -82,8 +82,8 @@ class DatabaseUnavailableMiddleware:
             cause: Any = getattr(exc, "orig", None)
             log.warning("database unavailable on %s %s: %s%s; answered 503", scope.get("method"), scope.get("path"),
                         type(exc).__name__, f" ({type(cause).__name__})" if cause is not None else "")
-            if _wants_html(scope):
-                body, kind = _page(scope), b"text/html; charset=utf-8"
+            if wants_html(scope):
+                body, kind = error_page(scope), b"text/html; charset=utf-8"
             else:
                 body = json.dumps({"error": bilingual(MESSAGE), "code": "database_unavailable",
                                    "retry_after": RETRY_AFTER_S}, ensure_ascii=False).encode()
