@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from duecare.ledger.enums import AlternativeKind
 from duecare.simulate.params import Params
 from duecare.simulate.world import US_PER_DAY, State, event_frame, utc
 
@@ -23,8 +24,10 @@ MESSAGES = {"sms_reminder": "sms", "email_notice": "email"}
 SLOTS = ("call", "call_pay", "promise_days", "promise_keep", "message", "message_pay", "notice", "consent",
          "consent_delay", "withdraw", "withdraw_delay", "approval", "door", "refused", "visit_pay", "visit_complaint",
          "self_cure", "inbound", "inbound_pay", "cure_pay", "onset", "hardship_length", "full", "complaint",
-         "disclose", "scheduled")
-SLOT = {name: i for i, name in enumerate(SLOTS)}
+         "disclose", "scheduled", "alt_kind", "alt_verified", "alt_delay", "alt_pay")
+SLOT = {name: i for i, name in enumerate(SLOTS)}  # new slots go last: earlier slots keep their draws
+# The remote alternatives a visit notice offers (visits/standard.alternatives.yaml `offered`, in that order).
+ALTERNATIVE_KINDS = tuple(k.value for k in AlternativeKind)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class Ledger:
     pre_due_reminders: int = 0
     notices: int = 0
     consents_granted: int = 0
+    alternatives_chosen: int = 0
+    alternatives_verified: int = 0
+    video_calls: int = 0
     recovered_minor: int = 0
     # installments falling due in the horizon: not paid by the due date (they went overdue); paid by it after a
     # pre-due reminder; and of those, the ones the same borrower on the same draw would not have paid by the due
@@ -92,6 +98,8 @@ class Ledger:
         minutes = self.call_rpc * p["call_minutes_rpc"] + (self.call_attempts - self.call_rpc) * p["call_minutes_attempt"]
         return float(self.sms * p["cost_sms"] + self.email * p["cost_email"] + self.letters * p["cost_letter"]
                      + (minutes + self.specialist * p["specialist_minutes"]) * p["cost_call_minute"]
+                     + self.alternatives_verified * p["alternative_minutes"] * p["cost_call_minute"]
+                     + self.video_calls * p["alternative_minutes"] * p["cost_video_minute"]
                      + self.visits * p["cost_visit"])
 
     def cumulative(self) -> dict[str, Any]:
@@ -113,7 +121,8 @@ class Ledger:
             "borrowers_in_arrears": float(ever), "sms": float(self.sms), "emails": float(self.email),
             "call_attempts": float(self.call_attempts), "right_party_calls": float(self.call_rpc),
             "specialist_calls": float(self.specialist), "letters": float(self.letters),
-            "video_calls": 0.0, "promises": float(self.promises), "pre_due_reminders": float(self.pre_due_reminders),
+            "video_calls": float(self.video_calls), "alternatives_chosen": float(self.alternatives_chosen),
+            "alternatives_verified": float(self.alternatives_verified), "promises": float(self.promises), "pre_due_reminders": float(self.pre_due_reminders),
             "visit_notices": float(self.notices),
             "consents_granted": float(self.consents_granted),
             "entered_arrears": float(state.entered_arrears.sum()), "arrears_days": float(state.arrears_days),
@@ -261,6 +270,9 @@ def _notices(day: Day, state: State, rows: pl.DataFrame, ledger: Ledger) -> None
     withdraw = granted & (day.u("withdraw", bi) < float(p["consent_withdraw_p"]))
     later = when + day.integers("withdraw_delay", bi, 1, 3)
     answered = granted | declined
+    _choose_alternative(day, state, rows, received & ~answered & (u < float(p["consent_granted_p"])
+                                                                + float(p["consent_declined_p"])
+                                                                + float(p["alternative_choose_p"])), when)
     decision = np.where(granted, "granted", "declined")
     parts = [pl.DataFrame({"day": when[answered], "borrower_id": rows["borrower_id"].filter(pl.Series(answered)),
                            "decision": decision[answered], "notice_id": ids.filter(pl.Series(answered))}),
@@ -269,6 +281,61 @@ def _notices(day: Day, state: State, rows: pl.DataFrame, ledger: Ledger) -> None
                            "notice_id": ids.filter(pl.Series(withdraw))})]
     state.pending_consent = pl.concat([state.pending_consent, *[x.cast(state.pending_consent.schema)
                                                                  for x in parts]])
+
+
+def _choose_alternative(day: Day, state: State, rows: pl.DataFrame, chooses: np.ndarray, when: np.ndarray) -> None:
+    """Borrowers who answer the notice by choosing one of the remote alternatives it offers (on the day they would
+    have answered): which one, and whether and when a person verifies it, is drawn now."""
+    if not chooses.any():
+        return
+    p = day.params
+    bi = rows["bi"].to_numpy()[chooses]
+    shares = np.asarray(p["alternative_kind_shares"], dtype=np.float64)
+    kind = np.minimum((day.u("alt_kind", bi)[:, None] >= np.cumsum(shares / shares.sum())[None, :]).sum(axis=1),
+                      len(ALTERNATIVE_KINDS) - 1)
+    verified = day.u("alt_verified", bi) < p.seg("alternative_verified_p")[day.segment[bi]]
+    lo, hi = (int(x) for x in p["alternative_verify_days"])
+    chosen_on = when[chooses]
+    verify_day = np.where(verified, chosen_on + day.integers("alt_delay", bi, lo, hi), -1)
+    state.pending_alt = pl.concat([state.pending_alt, pl.DataFrame(
+        {"day": chosen_on, "verify_day": verify_day, "bi": bi.astype(np.int64),
+         "borrower_id": rows["borrower_id"].filter(pl.Series(chooses)),
+         "loan_id": rows["loan_id"].filter(pl.Series(chooses)),
+         "kind": np.asarray(ALTERNATIVE_KINDS)[kind]}, schema=state.pending_alt.schema)])
+
+
+def _alternatives(day: Day, state: State, pay: np.ndarray, ledger: Ledger) -> None:
+    """The day's remote alternatives: those chosen today are recorded (state `chosen`: the visit waits); those a
+    person verifies today become `verified` (the visit need is closed), the situation is known without a visit,
+    a borrower in hardship tells, and the borrower may pay (`alternative_pay_p`)."""
+    p, t = day.params, day.t
+    at = utc(np.full(1, day.as_of_us + 3 * HOUR_US))[0]
+    chosen = state.pending_alt.filter(pl.col("day") == t)
+    if chosen.height:
+        ledger.alternatives_chosen += chosen.height
+        state.add("alternatives", event_frame("alternatives", borrower_id=chosen["borrower_id"],
+                                              loan_id=chosen["loan_id"], kind=chosen["kind"], state="chosen",
+                                              chosen_at=pl.Series([at] * chosen.height),
+                                              completed_at=pl.Series([None] * chosen.height,
+                                                                     dtype=pl.Datetime("us", "UTC"))))
+    done = state.pending_alt.filter(pl.col("verify_day") == t)
+    state.pending_alt = state.pending_alt.filter((pl.col("day") > t) | (pl.col("verify_day") > t))
+    if not done.height:
+        return
+    # the borrower's open alternative (recorded on an earlier day: the verification comes days after the choice)
+    alts = state.frames["alternatives"]
+    hit = alts["borrower_id"].is_in(done["borrower_id"].implode()) & (alts["state"] == "chosen")
+    state.frames["alternatives"] = alts.with_columns(
+        state=pl.when(hit).then(pl.lit("verified")).otherwise(pl.col("state")),
+        completed_at=pl.when(hit).then(pl.lit(at)).otherwise(pl.col("completed_at")))
+    bi = done["bi"].to_numpy()
+    s = day.segment[bi]
+    ledger.alternatives_verified += done.height
+    ledger.video_calls += int((done["kind"] == "video").sum())
+    state.known_remote[bi] = True
+    _disclose(day, state, bi)
+    prompted = day.u("alt_pay", bi) < p.seg("alternative_pay_p")[s] * _hardship_factor(state, bi, p)
+    pay[bi[prompted]] = True
 
 
 def _approvals(day: Day, state: State, rows: pl.DataFrame) -> None:
@@ -340,6 +407,7 @@ def borrower_events(day: Day, state: State, decisions: pl.DataFrame, due_today: 
         state.known_remote[who] = True
         _disclose(day, state, who)
         pay[who[day.u("inbound_pay", who) < p.seg("rpc_pay_p")[seg[who]] * hf[who]]] = True
+    _alternatives(day, state, pay, ledger)
     ended = state.in_hardship & (state.hardship_end == t)
     state.in_hardship &= ~ended
     pay |= ended & arrears & (day.u("cure_pay") < float(p["hardship_cure_pay_p"]))

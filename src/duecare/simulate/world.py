@@ -16,7 +16,7 @@ from duecare.ledger.frames import SCHEMAS, Frames, conform, read_portfolio
 from duecare.simulate.params import SEGMENTS
 
 US_PER_DAY = 86_400_000_000
-GROWING = ("payments", "contacts", "notices", "consents", "approvals", "promises", "visits")
+GROWING = ("payments", "contacts", "notices", "consents", "approvals", "promises", "visits", "alternatives")
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,9 @@ class State:
         self.pending_pay = pl.DataFrame(schema={"day": pl.Int64, "loan_id": pl.String, "amount_minor": pl.Int64})
         self.pending_consent = pl.DataFrame(schema={"day": pl.Int64, "borrower_id": pl.String,
                                                     "decision": pl.String, "notice_id": pl.String})
+        # remote alternatives chosen on a visit notice: the day chosen and the day verified (-1: it lapses)
+        self.pending_alt = pl.DataFrame(schema={"day": pl.Int64, "verify_day": pl.Int64, "bi": pl.Int64,
+                                                "borrower_id": pl.String, "loan_id": pl.String, "kind": pl.String})
         self.new = {name: [] for name in GROWING}
         self.base_flags = {f: self.frames["borrowers"][f].to_numpy().copy() for f in ("hardship_open", "dispute_open")}
 
