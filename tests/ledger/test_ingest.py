@@ -376,6 +376,71 @@ class TestAKilledIngestLeavesNothingHalfWritten:
                                   for name in TABLES}
 
 
+
+def _bad_rows() -> dict[str, list[dict[str, object]]]:
+    data = rows()
+    data["contacts"][0]["channel"] = "fax"
+    data["contacts"][1]["at"] = "2026-02-06T10:00:00"
+    data["borrowers"][1]["timezone"] = "Mars/Olympus"
+    data["installments"][2].update(loan_id="L1", seq=1)  # repeats row 1's key: in a later batch
+    data["loans"][1]["principal"] = "12.345"
+    return data
+
+
+def _bad_references() -> dict[str, list[dict[str, object]]]:
+    data = rows()
+    data["contacts"][1]["borrower_id"] = "B404"
+    data["contacts"][0]["loan_id"] = "L2"  # L2 belongs to B2; the contact is B1's
+    data["payments"][1]["loan_id"] = "L404"
+    return data
+
+
+class TestABatchedIngestIsTheWholeFileIngest:
+    """Files are read, checked and written BATCH rows at a time; one row a batch must change nothing."""
+
+    def test_the_same_store_and_an_idempotent_rerun(self, db_url: str, new_database: object, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        whole = new_database("sqlite")  # type: ignore[operator]
+        run(whole, write_csv(tmp_path / "in", rows()))
+        monkeypatch.setattr("duecare.ledger.ingest.BATCH", 1)
+        summary = by_name(run(db_url, write_csv(tmp_path / "in", rows())))
+        assert counts(db_url) == EXPECTED
+        assert {k: (v["read"], v["inserted"]) for k, v in summary.items()} == {k: (n, n) for k, n in EXPECTED.items()}
+        query = "SELECT id, ingest_digest FROM payments UNION ALL SELECT loan_id, ingest_digest FROM installments"
+        with get_engine(whole).connect() as a, get_engine(db_url).connect() as b:
+            assert sorted(a.execute(text(query)).all()) == sorted(b.execute(text(query)).all())
+        second = by_name(run(db_url, write_csv(tmp_path / "in", rows())))
+        assert {k: v["unchanged"] for k, v in second.items()} == EXPECTED
+
+    @pytest.mark.parametrize("data", [_bad_rows, _bad_references], ids=["values", "references"])
+    def test_a_refusal_names_the_same_rows_as_a_whole_file_check(self, sqlite_url: str, new_database: object,
+                                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 data: object) -> None:
+        directory = write_csv(tmp_path / "in", data())  # type: ignore[operator]
+        with pytest.raises(UserError) as whole:
+            run(new_database("sqlite"), directory)  # type: ignore[operator]
+        monkeypatch.setattr("duecare.ledger.ingest.BATCH", 1)
+        with pytest.raises(UserError) as batched:
+            run(sqlite_url, directory)
+        assert str(batched.value) == str(whole.value)
+        assert counts(sqlite_url) == dict.fromkeys(EXPECTED, 0), "a refused drop must leave nothing written"
+        if data is _bad_rows:
+            assert "installments.csv row 3: (loan_id, seq): duplicate" in str(batched.value)
+        else:
+            assert "payments.csv row 2: loan_id: 'L404' is not a known loan" in str(batched.value)
+
+    def test_a_hash_match_that_is_no_repeat_is_not_called_a_duplicate(self, tmp_path: Path) -> None:
+        from duecare.ledger.ingest import _SPEC, _SeenKeys
+
+        directory = write_csv(tmp_path / "in", rows())
+        seen = _SeenKeys(_SPEC["installments"], directory / "installments.csv")
+        first = pl.DataFrame({"loan_id": ["L1"], "seq": [1]})
+        assert not seen.earlier(first).any()
+        later = pl.DataFrame({"loan_id": ["L1", "L2"], "seq": [1, 1]})
+        # As if both keys had matched a hash of the first row: only the true repeat is confirmed.
+        assert seen._confirm(later, pl.Series([True, True])).to_list() == [True, False]
+
+
 @pytest.mark.postgres
 class TestAFirstLoadOnPostgresqlKeepsTheSchema:
     """A first load drops the foreign keys and secondary indexes for its COPY and makes them again."""
@@ -399,3 +464,15 @@ class TestAFirstLoadOnPostgresqlKeepsTheSchema:
         with pytest.raises(Exception, match="foreign key"), unit_of_work(url) as session:
             session.execute(text("INSERT INTO payments (id, loan_id, paid_at, amount_minor, source) "
                                  "VALUES ('PX', 'no-such-loan', now(), 100, 'ingest')"))
+
+    def test_a_drop_refused_after_writing_began_leaves_no_rows_and_the_same_schema(
+            self, new_database: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        url = new_database("postgresql")  # type: ignore[operator]
+        before = self._schema(url)
+        monkeypatch.setattr("duecare.ledger.ingest.BATCH", 1)
+        data = rows()
+        data["promises"][0]["status"] = "maybe"  # a late file: borrowers .. contacts are written by then
+        with pytest.raises(UserError, match="promises.csv row 1: status: 'maybe' is not one of"):
+            run(url, write_csv(tmp_path / "in", data))
+        assert counts(url) == dict.fromkeys(EXPECTED, 0)
+        assert self._schema(url) == before

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,10 @@ from duecare.ledger.validation import (
     add_rows,
     check,
     check_refs,
-    read_file,
+    count_rows,
+    read_batches,
+    scan_file,
+    typed_keys,
 )
 
 DIGEST_CHUNK = 200_000
@@ -133,6 +137,13 @@ SPECS: tuple[FileSpec, ...] = (
         Col("at", "timestamp"), Col("lifted_at", "timestamp", required=False))),
 )
 _SPEC = {s.name: s for s in SPECS}
+# Files are read in this order: a file another one names (borrowers, loans, notices) before it, so references are
+# checked against the drop's own rows. Writes follow it too (contacts.answers_notice has no foreign key).
+_ORDER = tuple(spec for s in SPECS if s.name != "notices"
+               for spec in ((_SPEC["notices"], s) if s.name == "contacts" else (s,)))
+_NAMED = {c.ref for s in SPECS for c in s.cols if c.ref}  # files whose keys others name
+BATCH = 250_000  # rows read, checked and written at a time: memory holds one batch whatever the drop's size
+_KEY_SEED = 0x5EED
 _TABLE_NAMES = {"borrowers": "borrowers", "loans": "loans", "installments": "installments",
                 "payments": "payments", "contacts": "contact_events", "notices": "notices",
                 "consents": "consents", "approvals": "approvals", "promises": "promises", "visits": "visits",
@@ -219,24 +230,107 @@ def _stored_owners(session: Session, table: Table, ids: list[str]) -> pl.DataFra
     return pl.DataFrame(found, schema={"id": pl.String, "owner": pl.String}, orient="row")
 
 
-def _check_all(session: Session, files: dict[str, Path]) -> dict[str, Checked]:
-    checked: dict[str, Checked] = {}
-    for name, path in files.items():
-        spec = _SPEC[name]
-        try:
-            raw = read_file(path)
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            checked[name] = Checked(spec, path.name, pl.DataFrame(), [Problem(path.name, None, None,
-                                    f"cannot be read ({first})")], 1)
-            continue
-        checked[name] = check(spec, raw, path.name, PROBLEM_LIMIT)
-        if name == "borrowers" and not checked[name].problem_count:
-            _phones_in_e164(checked[name])
-    for result in checked.values():
-        if not result.problem_count:
-            _check_references(session, result, checked)
-    return checked
+@dataclass
+class _Found:
+    """Problems of one kind in one file, across its batches: the first PROBLEM_LIMIT and how many in all."""
+
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+    def view(self, spec: FileSpec, source: str, frame: pl.DataFrame) -> Checked:
+        """A Checked over one batch that appends to these problems (validation's helpers take a Checked)."""
+        return Checked(spec, source, frame, self.problems, self.count)
+
+    def took(self, view: Checked) -> int:
+        added = view.problem_count - self.count
+        self.count = view.problem_count
+        return added
+
+
+class _SeenKeys:
+    """The keys of a file's earlier batches, to find a key repeated across batches with 8 bytes a row.
+
+    Each batch's keys are hashed to 64 bits and kept as sorted arrays (merged as they grow, so a lookup
+    searches a few arrays). A hash that matches is only a candidate: the file's earlier rows are read again,
+    keys only, to confirm it, so a hash collision never calls a row a duplicate."""
+
+    def __init__(self, spec: FileSpec, path: Path) -> None:
+        self.spec, self.path = spec, path
+        self.levels: list[np.ndarray[Any, np.dtype[np.uint64]]] = []
+        self.offset = 0  # rows of the batches seen so far
+
+    def earlier(self, frame: pl.DataFrame) -> pl.Series:
+        key = list(self.spec.key)
+        hashes = frame.select(pl.struct(key).hash(_KEY_SEED)).to_series().to_numpy()
+        hit = np.zeros(len(hashes), dtype=bool)
+        for level in self.levels:
+            at = np.minimum(np.searchsorted(level, hashes), len(level) - 1)
+            hit |= level[at] == hashes
+        repeated = pl.Series("_earlier", hit)
+        if hit.any():
+            repeated = self._confirm(frame.select(key), repeated)
+        self.levels.append(np.unique(hashes))
+        while len(self.levels) > 1 and len(self.levels[-2]) <= 2 * len(self.levels[-1]):
+            top = self.levels.pop()
+            self.levels[-1] = np.union1d(self.levels[-1], top)
+        self.offset += frame.height
+        return repeated
+
+    def _confirm(self, keys: pl.DataFrame, candidates: pl.Series) -> pl.Series:
+        scan = scan_file(self.path)
+        exprs = typed_keys(self.spec, scan.collect_schema())
+        if exprs is None:  # pragma: no cover - check() refuses such a file before asking
+            return candidates
+        wanted = keys.filter(candidates).unique()
+        before = (scan.slice(0, self.offset).select(exprs)
+                  .join(wanted.lazy(), on=list(self.spec.key), how="semi", nulls_equal=True).unique().collect())
+        confirmed = keys.with_row_index("_i").join(before, on=list(self.spec.key), how="semi", nulls_equal=True)
+        return pl.Series("_earlier", np.isin(np.arange(keys.height), confirmed.get_column("_i").to_numpy()))
+
+
+@dataclass
+class _FileRun:
+    """One file as its batches pass: its problems by kind (as `_report` lists them) and what was written."""
+
+    spec: FileSpec
+    path: Path
+    result: FileResult
+    checks: _Found = field(default_factory=_Found)  # types, values, duplicate keys: the file is refused
+    phones: _Found = field(default_factory=_Found)  # borrowers: numbers invalid for the jurisdiction
+    refs: dict[tuple[str, str], _Found] = field(default_factory=dict)  # (column, missing|owner) per reference
+    refused: _Found = field(default_factory=_Found)  # consents: already recorded with different content
+    owners: list[pl.DataFrame] = field(default_factory=list)  # (id, owner) of the rows, for files that name it
+    warnings: list[str] = field(default_factory=list)
+    was_empty: bool = False
+
+    @property
+    def source(self) -> str:
+        return self.path.name
+
+    def problem_count(self) -> int:
+        if self.checks.count or self.phones.count:
+            return self.checks.count + self.phones.count
+        return sum(f.count for f in self.refs.values())
+
+    def checked(self) -> Checked:
+        """The file's problems as a whole-file check lists them: type problems first and alone, then invalid
+        phones, then references (each column's unknown ids, then those of another borrower)."""
+        out = Checked(self.spec, self.source, pl.DataFrame(), warnings=self.warnings)
+        if self.checks.count:
+            out.problems, out.problem_count = self.checks.problems[:PROBLEM_LIMIT], self.checks.count
+        elif self.phones.count:
+            out.problems, out.problem_count = self.phones.problems[:PROBLEM_LIMIT], self.phones.count
+        else:
+            for col in self.spec.cols:
+                for kind in ("missing", "owner"):
+                    found = self.refs.get((col.name, kind))
+                    if found is not None:
+                        out.problem_count += found.count
+                        out.problems.extend(found.problems[:max(0, PROBLEM_LIMIT - len(out.problems))])
+        return out
+
+    def owner_frame(self) -> pl.DataFrame:
+        return pl.concat(self.owners) if self.owners else pl.DataFrame(schema={"id": pl.String, "owner": pl.String})
 
 
 def _phones_in_e164(result: Checked) -> None:
@@ -252,32 +346,39 @@ def _phones_in_e164(result: Checked) -> None:
             for row, position, jur in rows.select(ROW, "position", "jurisdiction").head(room).iter_rows())
 
 
-def _check_references(session: Session, result: Checked, checked: dict[str, Checked]) -> None:
-    """Each reference names a row in the files or the store, and a loan or notice of the same borrower."""
-    for col in result.spec.cols:
+def _check_references(session: Session, batch: pl.DataFrame, run: _FileRun, runs: dict[str, _FileRun]) -> None:
+    """Each reference names a row in the files or the store, and a loan or notice of the same borrower.
+
+    The files that others name (borrowers, loans, notices) are read first and keep their (id, owner) pairs,
+    so a batch looks up in the store only the ids its drop does not carry."""
+    for col in run.spec.cols:
         if col.ref is None:
             continue
-        parent = checked.get(col.ref)
-        if parent is not None and parent.problem_count:
+        parent = runs.get(col.ref)
+        if parent is not None and parent.problem_count():
             continue  # the parent file is rejected and reported already
-        parent_key = _SPEC[col.ref].key[0]
         has_owner = col.ref != "borrowers"
         owners = pl.DataFrame(schema={"id": pl.String, "owner": pl.String})
-        wanted = result.frame.get_column(col.name).drop_nulls().unique()
+        wanted = batch.get_column(col.name).drop_nulls().unique()
         if parent is not None:
-            owners = parent.frame.select(pl.col(parent_key).alias("id"), (
-                pl.col("borrower_id") if has_owner else pl.lit(None, pl.String)).alias("owner"))
+            owners = parent.owner_frame()
             wanted = wanted.filter(~wanted.is_in(owners.get_column("id").implode()))
         stored = _stored_owners(session, TABLES[col.ref], wanted.to_list())
         missing = set(wanted.to_list()) - set(stored.get_column("id").to_list())
-        check_refs(result, col.name, missing, col.ref.removesuffix("s"), PROBLEM_LIMIT)
-        if has_owner and col.name != "borrower_id" and "borrower_id" in result.frame.columns:
+        found = run.refs.setdefault((col.name, "missing"), _Found())
+        view = found.view(run.spec, run.source, batch)
+        check_refs(view, col.name, missing, col.ref.removesuffix("s"), PROBLEM_LIMIT)
+        found.took(view)
+        if has_owner and col.name != "borrower_id" and "borrower_id" in batch.columns:
             owners = pl.concat([owners, stored])
-            mismatched = (result.frame.join(owners, left_on=col.name, right_on="id", how="inner")
+            mismatched = (batch.join(owners, left_on=col.name, right_on="id", how="inner")
                           .filter(pl.col("owner") != pl.col("borrower_id")))
-            add_rows(result, mismatched, col.name,
+            found = run.refs.setdefault((col.name, "owner"), _Found())
+            view = found.view(run.spec, run.source, batch)
+            add_rows(view, mismatched, col.name,
                      f"names a {col.ref.removesuffix('s')} of another borrower (see its borrower_id)",
                      PROBLEM_LIMIT)
+            found.took(view)
 
 
 def _report(checked: dict[str, Checked]) -> str:
@@ -352,33 +453,6 @@ def _db_frame(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _write_file(session: Session, name: str, checked: Checked, result: FileResult, progress: Progress) -> None:
-    """Merge one checked file into its table (bulk.py); consents are append-only, borrowers keep their indexes."""
-    frame = checked.frame
-    table = TABLES[name]
-    progress("total", name, frame.height)
-    was_empty = bulk.is_empty(session, table)
-    data = _db_frame(name, frame).with_columns(_digests(name, frame, checked.spec.cols))
-    if name == "consents":
-        data = _with_notice_versions(session, data)
-    key = [c.name for c in table.primary_key.columns]
-    merged = bulk.merge(session, table, data.drop(ROW), key, append_only=name == "consents", was_empty=was_empty)
-    result.inserted, result.updated, result.unchanged = merged.inserted, merged.updated, merged.unchanged
-    if name in ("payments", "promises") and (merged.inserted or merged.updated):
-        session.info[SETTLE_ALL] = True  # the promises made here are settled again before the commit
-    if name == "consents" and merged.changed.height:
-        refused = data.join(merged.changed, on=key, how="inner").select(ROW, "id").sort(ROW)
-        checked.problems.extend(Problem(checked.source, r, "consent_id", f"consent {cid!r} is already recorded "
-                                        "with different content; consents are append-only: add a new row instead")
-                                for r, cid in refused.head(PROBLEM_LIMIT).iter_rows())
-        checked.problem_count += refused.height
-        raise UserError(_report({name: checked}))
-    if name == "borrowers" and merged.written.height:
-        written = frame.join(merged.written.rename({"id": "borrower_id"}), on="borrower_id", how="semi")
-        _index_borrowers(session, written, replace=not was_empty)
-    progress("advance", name, frame.height)
-
-
 def _with_notice_versions(session: Session, todo: pl.DataFrame) -> pl.DataFrame:
     """A consent records the version hash of the notice it answers, as the store knows it now."""
     ids = todo.get_column("notice_id").drop_nulls().unique().to_list()
@@ -409,30 +483,110 @@ def _index_borrowers(session: Session, written: pl.DataFrame, replace: bool) -> 
         names, schema={"borrower_id": pl.String, "name_hash": pl.String}, orient="row"))
 
 
+def _write_batch(session: Session, run: _FileRun, frame: pl.DataFrame) -> None:
+    """Merge one checked batch into its table (bulk.py); consents are append-only, borrowers keep their indexes."""
+    name = run.spec.name
+    table = TABLES[name]
+    data = _db_frame(name, frame).with_columns(_digests(name, frame, run.spec.cols))
+    if name == "consents":
+        data = _with_notice_versions(session, data)
+    key = [c.name for c in table.primary_key.columns]
+    merged = bulk.merge(session, table, data.drop(ROW), key, append_only=name == "consents",
+                        was_empty=run.was_empty)
+    result = run.result
+    result.inserted += merged.inserted
+    result.updated += merged.updated
+    result.unchanged += merged.unchanged
+    if name in ("payments", "promises") and (merged.inserted or merged.updated):
+        session.info[SETTLE_ALL] = True  # the promises made here are settled again before the commit
+    if name == "consents" and merged.changed.height:
+        refused = data.join(merged.changed, on=key, how="inner").select(ROW, "id").sort(ROW)
+        room = max(0, PROBLEM_LIMIT - len(run.refused.problems))
+        run.refused.problems.extend(
+            Problem(run.source, r, "consent_id", f"consent {cid!r} is already recorded with different content; "
+                    "consents are append-only: add a new row instead")
+            for r, cid in refused.head(room).iter_rows())
+        run.refused.count += refused.height
+    if name == "borrowers" and merged.written.height:
+        written = frame.join(merged.written.rename({"id": "borrower_id"}), on="borrower_id", how="semi")
+        _index_borrowers(session, written, replace=not run.was_empty)
+
+
+def _run_file(session: Session, run: _FileRun, runs: dict[str, _FileRun], writing: bool,
+              progress: Progress) -> bool:
+    """Read, check and (while `writing`, i.e. nothing in the drop is wrong so far) write one file batch by
+    batch; whether writing may go on. A problem stops the writing but not the checking, so the refusal names
+    every problem of every file, as a check of whole files would; the caller then rolls the drop back."""
+    spec, name = run.spec, run.spec.name
+    try:
+        total = count_rows(run.path)
+        progress("total", name, total)
+        seen = _SeenKeys(spec, run.path) if total > BATCH else None  # one batch: check() sees every key
+        for offset, raw in read_batches(run.path, BATCH):
+            batch = check(spec, raw, run.source, PROBLEM_LIMIT, offset=offset,
+                          earlier=seen.earlier if seen else None)
+            if offset == 0:
+                run.warnings = batch.warnings
+            if batch.problem_count and not batch.frame.height:  # a whole-file problem (columns, types)
+                run.checks.problems.extend(batch.problems)
+                run.checks.count += batch.problem_count
+                return False
+            run.checks.problems.extend(batch.problems[:max(0, PROBLEM_LIMIT - len(run.checks.problems))])
+            run.checks.count += batch.problem_count
+            run.result.read += raw.height
+            frame = batch.frame
+            if not run.checks.count and name == "borrowers":
+                view = run.phones.view(spec, run.source, frame)
+                _phones_in_e164(view)
+                run.phones.took(view)
+                frame = view.frame
+            if not run.checks.count and not run.phones.count:  # a file refused for its values: no references
+                _check_references(session, frame, run, runs)
+            if name in _NAMED:  # the (id, owner) pairs that later files' references are checked against
+                run.owners.append(frame.select(pl.col(spec.key[0]).alias("id"), (
+                    pl.col("borrower_id") if name != "borrowers" else pl.lit(None, pl.String)).alias("owner")))
+            writing = writing and not run.problem_count()
+            if writing:
+                _write_batch(session, run, frame)
+                writing = not run.refused.count
+            progress("advance", name, raw.height)
+            del raw, batch, frame
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        run.checks.problems[:] = [Problem(run.source, None, None, f"cannot be read ({first})")]
+        run.checks.count = 1
+        return False
+    return writing
+
+
 def ingest_directory(session: Session, directory: Path, progress: Progress = _no_progress,
                      warn: Callable[[str], None] = lambda _m: None) -> Summary:
-    """Check every file, then upsert every row; the caller commits (or rolls back on UserError)."""
+    """Check and upsert every row, file by file in batches; the caller commits (or rolls back on UserError)."""
     started = time.perf_counter()
     first_load = bulk.is_empty(session, TABLES["borrowers"])
     files = find_files(directory, first_load=first_load)
-    checked = _check_all(session, files)
-    for c in checked.values():
-        for w in c.warnings:
-            warn(w)
-    if any(c.problem_count for c in checked.values()):
-        raise UserError(_report(checked))
+    runs = {spec.name: _FileRun(spec, files[spec.name], FileResult(name=spec.name, file=files[spec.name].name))
+            for spec in _ORDER if spec.name in files}
     summary = Summary(directory=str(directory), dialect=session.get_bind().dialect.name)
+    writing = True
     # A first load into an empty store (no one works in it yet): foreign keys and secondary indexes are made
     # again after the COPY rather than checked and maintained row by row (PostgreSQL; bulk.constraints_deferred).
-    deferred = [TABLES[n] for n in checked] + [PHONE_INDEX, NAME_INDEX] if first_load else []
+    deferred = [TABLES[n] for n in runs] + [PHONE_INDEX, NAME_INDEX] if first_load else []
     with bulk.constraints_deferred(session, deferred):
-        for spec in SPECS:  # dependency order: parents before children
-            if spec.name not in checked:
-                continue
-            c = checked[spec.name]
-            result = FileResult(name=spec.name, file=files[spec.name].name, read=c.frame.height)
-            _write_file(session, spec.name, c, result, progress)
-            summary.files.append(result)
+        for run in runs.values():
+            run.was_empty = bulk.is_empty(session, TABLES[run.spec.name])
+            writing = _run_file(session, run, runs, writing, progress)
+            for w in run.warnings:
+                warn(w)
+        checked = {spec.name: runs[spec.name].checked() for spec in SPECS if spec.name in runs}
+        if any(c.problem_count for c in checked.values()):
+            raise UserError(_report(checked))
+        refused = next((r for r in runs.values() if r.refused.count), None)
+        if refused is not None:  # consents: checked, but already recorded with different content
+            c = checked[refused.spec.name]
+            c.problems, c.problem_count = refused.refused.problems, refused.refused.count
+            raise UserError(_report({refused.spec.name: c}))
+    summary.files = [runs[spec.name].result for spec in SPECS if spec.name in runs]
     session.flush()
     summary.seconds = time.perf_counter() - started
     return summary

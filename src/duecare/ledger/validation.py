@@ -7,7 +7,7 @@ columns that hold no personal data (ids, enums, timezones).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,15 +234,55 @@ def _parse(col: Col, dtype: pl.DataType, shape: bool = True) -> tuple[pl.Expr, l
     return pl.when(present).then(typed).alias(col.name), checks
 
 
-def read_file(path: Path) -> pl.DataFrame:
+def scan_file(path: Path) -> pl.LazyFrame:
     """Parquet as stored; CSV with every column as text (types are checked column by column)."""
     if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema_length=0, encoding="utf8")
+        return pl.scan_parquet(path)
+    return pl.scan_csv(path, infer_schema_length=0, encoding="utf8")
 
 
-def check(spec: FileSpec, raw: pl.DataFrame, source: str, limit: int = 20) -> Checked:
-    """Type and check every row of one file; the result's frame is valid only if it has no problems."""
+def read_file(path: Path) -> pl.DataFrame:
+    """A whole file as `scan_file` reads it."""
+    return scan_file(path).collect()
+
+
+def count_rows(path: Path) -> int:
+    """The data rows of a file (Parquet: from its footer; CSV: one pass that keeps nothing)."""
+    return int(scan_file(path).select(pl.len()).collect().item())
+
+
+def read_batches(path: Path, size: int) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(offset, rows) of a file `size` rows at a time, so memory holds one batch whatever the file's size;
+    at least one batch, empty for a file without data rows (its columns still tell what the file carries)."""
+    scan = scan_file(path)
+    offset = 0
+    while True:
+        batch = scan.slice(offset, size).collect()
+        yield offset, batch
+        offset += batch.height
+        if batch.height < size:
+            return
+
+
+def typed_keys(spec: FileSpec, schema: pl.Schema) -> list[pl.Expr] | None:
+    """The key columns typed as `check` types them (None when a key column cannot be typed at all)."""
+    exprs = []
+    for name in spec.key:
+        parsed = _parse(spec.col(name), schema[name], shape=False)
+        if isinstance(parsed, str):
+            return None
+        exprs.append(parsed[0])
+    return exprs
+
+
+# Given a batch's typed rows (with `_row`), which of them repeat a key of an earlier batch of the same file.
+EarlierKeys = Callable[[pl.DataFrame], pl.Series]
+
+
+def check(spec: FileSpec, raw: pl.DataFrame, source: str, limit: int = 20, offset: int = 0,
+          earlier: EarlierKeys | None = None) -> Checked:
+    """Type and check every row of one file (or of the batch of its rows from `offset` on, `earlier` telling
+    which repeat a key of the batches before); the result's frame is valid only if it has no problems."""
     out = Checked(spec=spec, source=source, frame=pl.DataFrame())
     names = [c.name for c in spec.cols]
     unknown = [c for c in raw.columns if c not in names]
@@ -272,11 +312,13 @@ def check(spec: FileSpec, raw: pl.DataFrame, source: str, limit: int = 20) -> Ch
     if out.problems:
         out.problem_count = len(out.problems)
         return out
-    frame = raw.with_row_index(ROW, offset=1).select(pl.col(ROW), *typed_exprs)
-    flagged = raw.with_row_index(ROW, offset=1).select(pl.col(ROW), *names, *masks)
+    frame = raw.with_row_index(ROW, offset=1 + offset).select(pl.col(ROW), *typed_exprs)
+    flagged = raw.with_row_index(ROW, offset=1 + offset).select(pl.col(ROW), *names, *masks)
     # Duplicate keys (compared after typing, so " B1" and "B1" are the same id): later occurrences are bad.
     key_label = "(" + ", ".join(spec.key) + ")" if len(spec.key) > 1 else spec.key[0]
     dup = frame.select((~pl.struct(list(spec.key)).is_first_distinct()).alias(f"_m{len(masks)}"))
+    if earlier is not None and frame.height:
+        dup = pl.DataFrame([(dup.to_series() | earlier(frame)).alias(dup.columns[0])])
     flagged = flagged.hstack(dup)
     messages.append((key_label, f"duplicate {key_label}: it already appears in an earlier row"))
     _collect(out, flagged, messages, limit)
