@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import polars as pl
 
 PURPOSE = "home_visit"
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)  # the frame forms run eagerly or inside a lazy query
 # At the same instant the stronger "no" wins; a grant never beats a decline or a withdrawal.
 RANK = {"granted": 0, "declined": 1, "withdrawn": 2}
 State = Literal["none", "granted", "declined", "withdrawn"]
@@ -131,7 +132,7 @@ def loan_consent_state(notices: Iterable[Any], records: Iterable[Any], as_of: da
     return consent_state(records, notice.id, notice.sent_at, as_of)
 
 
-def live_notice_frame(base: pl.DataFrame, notices: pl.DataFrame, valid_days: float) -> pl.DataFrame:
+def live_notice_frame(base: Frame, notices: Frame, valid_days: float) -> Frame:
     """Vectorised `live_notice`: per row of `base` (loan_id, borrower_id, as_of_utc) with a live notice,
     loan_id, notice_id, sent_at and notice_age_days."""
     return (
@@ -151,7 +152,7 @@ def live_notice_frame(base: pl.DataFrame, notices: pl.DataFrame, valid_days: flo
     )
 
 
-def consent_frame(live: pl.DataFrame, consents: pl.DataFrame) -> pl.DataFrame:
+def consent_frame(live: Frame, consents: Frame) -> Frame:
     """Vectorised `consent_state`: per row of `live` (loan_id, borrower_id, notice_id, sent_at, as_of_utc).
 
     `consents` has the ledger columns borrower_id, purpose, decision, at, notice_id. Returns one row per

@@ -8,7 +8,7 @@ same text. All reasons and all blocking rules are collected, not only the first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from functools import cache
@@ -18,12 +18,12 @@ import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
 from duecare.features.contacts import Reachability, borrower_contacts, contact_features, loan_contacts
-from duecare.kit.columns import codes_list
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
 from duecare.ledger.frames import SCHEMAS, empty
+from duecare.policy.bits import BITS, MASK, decode, mask_of
 from duecare.policy.facts import decision_facts
-from duecare.policy.guardrails import pack_not_before
+from duecare.policy.guardrails import CHANNEL_BARS, GUARD_REASONS, PackPlan, pack_plan
 from duecare.policy.loader import Pack, all_packs, load_strategy
 from duecare.policy.model import GateLine, LadderLine, Params, ReachabilitySpec, RuleRefs, Strategy
 
@@ -44,6 +44,7 @@ class Policy:
     def __post_init__(self) -> None:
         check_rule_refs(self)
         check_columns(self.strategy)
+        check_mask_sizes(self.strategy)
 
     @classmethod
     def default(cls, strategy: str = "standard") -> Policy:
@@ -157,11 +158,6 @@ def _sql(text: str, params: Params, where: str) -> pl.Expr:
         raise PolicyError(f"cannot compile condition {text!r}: {exc}", place=where) from None
 
 
-def _str_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    """The codes whose condition holds, in order, as a list column (codes never contain commas)."""
-    return codes_list(pairs)
-
-
 def compile_gate(strategy: Strategy, params: Params) -> list[tuple[str, pl.Expr, bool]]:
     """Each gate condition as (unmet code, expression, is a precondition of the visit track)."""
     return [(line.code, _sql(line.unmet_when, params, f"{strategy.strategy}: visit_gate[{i}]"),
@@ -178,38 +174,70 @@ def compile_ladder(strategy: Strategy, params: Params) -> list[tuple[LadderLine,
     return out
 
 
-def _apply_variant(facts: pl.DataFrame, strategy: Strategy, variant: str) -> pl.DataFrame:
-    """Gate, action, deciding line and reasons, each condition evaluated once as a column.
+UNMET, LINES, REASONS, BLOCKED = "_unmet", "_lines", "_reasons", "_blocked"  # bitmasks (policy/bits.py)
+# What one variant's evaluation writes (the challenger's replace the champion's on challenger rows).
+VARIANT_OUT = (UNMET, "visit_track", "visit_gate_open", LINES)
 
-    The first matching line decides the action; reasons are the deciding line's reason plus every other
-    matching line marked `collect: true` (the stop conditions), in ladder order, so the deciding one is first.
-    """
+
+def _variant_stages(strategy: Strategy, variant: str, reads_unmet: bool) -> list[list[pl.Expr]]:
+    """The gate and the ladder's conditions as successive `with_columns` stages, each condition once: the gate's
+    unmet codes as a bitmask (bit i: gate line i), the visit track and gate from it, and the matching ladder lines
+    as another (bit j: ladder line j). What the matching lines decide is `ladder_outcomes`."""
     params = strategy.variant_params(variant)
     gate = compile_gate(strategy, params)
     lines = compile_ladder(strategy, params)
-    gate_cols = [f"_gate_{i}" for i in range(len(gate))]
-    line_cols = [f"_line_{i}" for i in range(len(lines))]
-    staged = facts.with_columns(
-        [expr.alias(c) for (_, expr, _), c in zip(gate, gate_cols, strict=True)]
-    ).with_columns(
-        visit_unmet=_str_list([(code, pl.col(c)) for (code, _, _), c in zip(gate, gate_cols, strict=True)]),
+    unmet = pl.col(UNMET)
+    pre = sum(1 << i for i, (_, _, is_pre) in enumerate(gate) if is_pre)
+    gate_out = [
         # the visit track: every precondition holds (the notice/consent/approval steps come after)
-        visit_track=~pl.any_horizontal([pl.col(c) for (_, _, pre), c in zip(gate, gate_cols, strict=True) if pre]),
-        visit_gate_open=~pl.any_horizontal([pl.col(c) for c in gate_cols]),
-    ).with_columns(
-        [cond.alias(c) for (_, cond), c in zip(lines, line_cols, strict=True)]
-    )
-    action: Any = pl
-    line_id: Any = pl
-    for (line, _), c in zip(lines, line_cols, strict=True):
-        action = action.when(pl.col(c)).then(pl.lit(line.action))
-        line_id = line_id.when(pl.col(c)).then(pl.lit(line.id))
-    decided = staged.with_columns(action=action.otherwise(pl.lit("none")),
-                                  ladder_line=line_id.otherwise(pl.lit(None, pl.String)))
-    reasons = _str_list([(line.reason, pl.col(c) & (pl.lit(line.collect)
-                                                  | (pl.col("ladder_line") == line.id)))
-                         for (line, _), c in zip(lines, line_cols, strict=True)])
-    return decided.with_columns(reasons=reasons).drop(gate_cols + line_cols)
+        ((unmet & pl.lit(pre, MASK)) == 0).alias("visit_track"),
+        (unmet == 0).alias("visit_gate_open"),
+    ]
+    if reads_unmet:
+        gate_out.append(decode(unmet, [code for code, _, _ in gate]).alias("visit_unmet"))
+    return [
+        [mask_of([expr for _, expr, _ in gate]).alias(UNMET)],
+        gate_out,
+        [mask_of([cond for _, cond in lines]).alias(LINES)],
+    ]
+
+
+def ladder_outcomes(matched: pl.Series, strategy: Strategy) -> pl.DataFrame:
+    """Per distinct mask of matching ladder lines: the action and id of the first matching line, and the reason
+    mask (the deciding line's reason plus every other matching line marked `collect: true`, the stop conditions,
+    in ladder order, so the deciding one is first: the bits of matching lines that collect or share the deciding
+    line's id). A table of the few distinct masks, joined back to the rows."""
+    ladder = strategy.ladder
+    collect = sum(1 << j for j, line in enumerate(ladder) if line.collect)
+    masks = matched.unique().drop_nulls().to_list()
+    actions: list[str] = []
+    ids: list[str | None] = []
+    reasons: list[int] = []
+    for m in masks:
+        if m == 0:
+            actions.append("none")
+            ids.append(None)
+            reasons.append(0)
+            continue
+        first = ladder[(m & -m).bit_length() - 1]
+        same_id = sum(1 << k for k, other in enumerate(ladder) if other.id == first.id)
+        actions.append(first.action)
+        ids.append(first.id)
+        reasons.append(m & (collect | same_id))
+    return pl.DataFrame({LINES: masks, "action": actions, "ladder_line": ids, REASONS: reasons},
+                        schema={LINES: MASK, "action": pl.String, "ladder_line": pl.String, REASONS: MASK})
+
+
+def decoded(column: pl.Series, codes_of: Callable[[int], list[str]]) -> pl.Series:
+    """A mask column as the list of its codes, decoded once per distinct mask."""
+    if column.is_empty():
+        return pl.Series(column.name, [], dtype=pl.List(pl.String))
+    mapping = {m: codes_of(m) for m in column.unique().drop_nulls().to_list()}
+    return column.replace_strict(mapping, return_dtype=pl.List(pl.String))
+
+
+def bits_of(codes: list[str]) -> Callable[[int], list[str]]:
+    return lambda mask: [code for i, code in enumerate(codes) if mask >> i & 1]
 
 
 def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
@@ -270,29 +298,133 @@ def build_facts(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy
 
 
 def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.DataFrame:
-    """The compiled strategy and guardrails over a decision-facts table (the part a rules engine would do)."""
+    """The compiled strategy and guardrails over a decision-facts table (the part a rules engine would do).
+
+    Two lazy queries: the variant's gate and ladder conditions as bitmasks; then the outcome of each distinct
+    ladder mask (a small table, `ladder_outcomes`), per jurisdiction its guardrails and not_before. The
+    expressions are built once per (policy, zones, fact columns) and kept (`_plan`), so a single case pays for
+    the rows, not for compiling the strategy again; unmet codes, reasons and blocking rules travel as bitmasks
+    and become lists at output, decoded once per distinct mask. A guardrail step no row needs (no stated hours,
+    no barred channel) is left out of the query: it would change nothing.
+    """
     strategy = policy.strategy
-    facts = facts.with_columns(assign_variant(facts["loan_id"], strategy))
-    decided = _apply_variant(facts, strategy, "champion")
+    plan = _plan(policy, tuple(zones), tuple(facts.columns))
     if strategy.challenger_share > 0:
-        challenger = _apply_variant(facts, strategy, "challenger")
+        variant: Any = assign_variant(facts["loan_id"], strategy)
+    else:  # every bucket is at or above 0: all champion, no hash needed
+        variant = pl.lit("champion", pl.String).alias("variant")
+    masked = facts.lazy().with_columns(variant)
+    for stage in plan.stages:
+        masked = masked.with_columns(stage)
+    gated = masked.collect()
+    decided = gated.lazy().join(ladder_outcomes(gated[LINES], strategy).lazy(), on=LINES, how="left",
+                                maintain_order="left")
+    present = set(facts.get_column("jurisdiction").unique().to_list()) if facts.height else set()
+    needs = (_any_listed(facts, BAR_COLUMNS), _any_listed(facts, ("preferred_hours",)))
+    packs = list(policy.packs)
+    parts = [plan.pack(code, *needs).apply(decided.filter(pl.col("jurisdiction") == code)).with_columns(
+        pack=pl.lit(code), policy_version=pl.lit(policy.version(code))) for code in packs if code in present]
+    if parts:
+        out = pl.concat(parts, how="vertical").collect()
+    else:
+        out = decided.clear().with_columns(
+            not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)),
+            pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).collect()
+    out = out.sort("loan_id")
+    rules = {code: plan.blocked_rules(code, *needs) for code in packs}
+    columns = {
+        "visit_unmet": decoded(out[UNMET], bits_of(strategy.gate_codes())),
+        "reasons": decoded(out[REASONS], bits_of(plan.reasons)),
+        "channel": out["action"].replace_strict(CHANNEL_OF, return_dtype=pl.String),
+        "visit_eligible": out[UNMET] == 0,
+        "strategy": pl.repeat(strategy.strategy, out.height, dtype=pl.String, eager=True),
+    }
+    if parts:
+        columns["blocked_rules"] = decoded(out[BLOCKED], lambda m: bits_of(rules[packs[m >> PACK_SHIFT]])(m))
+    return out.with_columns(**columns).select(plan.columns)
+
+
+BAR_COLUMNS = tuple(column for _, column, _ in CHANNEL_BARS)
+PACK_SHIFT = 56  # the blocking-rule mask keeps the pack's place in the policy above this bit
+
+
+def _any_listed(facts: pl.DataFrame, columns: tuple[str, ...]) -> bool:
+    """Whether any row has a non-empty list in one of these columns (those present)."""
+    return any((facts[c].list.len().max() or 0) > 0 for c in columns if c in facts.columns)  # type: ignore[operator]
+
+
+@dataclass
+class _Plan:
+    """A policy compiled for one set of zones and fact columns: the variant stages, each pack's guardrails (built
+    when first needed, per which optional steps the rows need), the reasons' codes by bit and the output columns
+    in order."""
+
+    policy: Policy
+    zones: tuple[str, ...]
+    fact_columns: frozenset[str]
+    stages: list[list[pl.Expr]]
+    reasons: list[str]
+    columns: list[str]
+    packs: dict[tuple[str, bool, bool], PackPlan] = field(default_factory=dict)
+
+    def pack(self, code: str, bars: bool, preferred: bool) -> PackPlan:
+        key = (code, bars, preferred)
+        if key not in self.packs:
+            place = list(self.policy.packs).index(code)
+            self.packs[key] = pack_plan(self.policy.packs[code], self.policy.strategy, list(self.zones),
+                                        self.fact_columns, REASONS, len(self.policy.strategy.ladder),
+                                        BLOCKED, place << PACK_SHIFT, bars=bars, preferred=preferred)
+        return self.packs[key]
+
+    def blocked_rules(self, code: str, bars: bool, preferred: bool) -> list[str]:
+        return self.pack(code, bars, preferred).rules
+
+
+_PLANS: dict[tuple[Any, ...], tuple[tuple[Any, ...], _Plan]] = {}
+_PLANS_KEPT = 64
+
+
+def _plan(policy: Policy, zones: tuple[str, ...], columns: tuple[str, ...]) -> _Plan:
+    """The compiled plan, kept per (strategy and pack objects, zones, fact columns). The loader keeps each strategy
+    and pack object (functools.cache), so every Policy built from them shares one plan; the kept objects are
+    compared by identity, so an id reused after an object is gone never finds a stale plan."""
+    objects = (policy.strategy, *policy.packs.values())
+    key = (tuple(map(id, objects)), tuple(policy.packs), zones, columns)
+    hit = _PLANS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+        return hit[1]
+    plan = _build_plan(policy, zones, columns)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()
+    _PLANS[key] = (objects, plan)
+    return plan
+
+
+def _build_plan(policy: Policy, zones: tuple[str, ...], columns: tuple[str, ...]) -> _Plan:
+    strategy = policy.strategy
+    check_mask_sizes(strategy)
+    if len(policy.packs) > 1 << (BITS - PACK_SHIFT):
+        raise PolicyError(f"{len(policy.packs)} packs; at most {1 << (BITS - PACK_SHIFT)}")
+    reads_unmet = any("visit_unmet" in line.when for line in strategy.ladder)
+    outs = [*VARIANT_OUT, *(["visit_unmet"] if reads_unmet else [])]
+    stages = _variant_stages(strategy, "champion", reads_unmet)
+    if strategy.challenger_share > 0:
+        stages.append([pl.col(c).alias(f"_champion{c}") for c in outs])
+        stages += _variant_stages(strategy, "challenger", reads_unmet)
         is_ch = pl.col("variant") == "challenger"
-        decided = decided.with_columns(
-            [pl.when(is_ch).then(challenger[c]).otherwise(pl.col(c)).alias(c)
-             for c in ("visit_unmet", "visit_track", "visit_gate_open", "action", "reasons", "ladder_line")]
-        )
-    parts = []
-    for code, pack in policy.packs.items():
-        part = decided.filter(pl.col("jurisdiction") == code)
-        if part.height:
-            part = pack_not_before(part, pack, strategy, zones).with_columns(
-                pack=pl.lit(code), policy_version=pl.lit(policy.version(code)))
-            parts.append(part)
-    out = pl.concat(parts, how="vertical") if parts else decided.clear().with_columns(
-        not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)), pack=pl.lit(None, pl.String),
-        policy_version=pl.lit(None, pl.String))
-    return out.with_columns(
-        channel=pl.col("action").replace_strict(CHANNEL_OF, return_dtype=pl.String),
-        visit_eligible=pl.col("visit_unmet").list.len() == 0,
-        strategy=pl.lit(strategy.strategy),
-    ).sort("loan_id")
+        stages.append([pl.when(is_ch).then(pl.col(c)).otherwise(pl.col(f"_champion{c}")).alias(c) for c in outs])
+    reasons = [line.reason for line in strategy.ladder] + list(GUARD_REASONS)
+    out_columns = [*columns, *(["variant"] if "variant" not in columns else []), "visit_unmet", "visit_track",
+                   "visit_gate_open", "action", "ladder_line", "reasons", "not_before", "blocked_rules", "pack",
+                   "policy_version", "channel", "visit_eligible", "strategy"]
+    return _Plan(policy, zones, frozenset(columns), stages, reasons, list(dict.fromkeys(out_columns)))
+
+
+def check_mask_sizes(strategy: Strategy) -> None:
+    """The gate's codes and the ladder's lines (with the reasons the guardrails add) each fit one 64-bit mask."""
+    if len(strategy.visit_gate) > BITS:
+        raise PolicyError(f"the visit gate has {len(strategy.visit_gate)} lines; at most {BITS}",
+                          place=strategy_place(strategy))
+    if len(strategy.ladder) + len(GUARD_REASONS) > BITS:
+        raise PolicyError(f"the ladder has {len(strategy.ladder)} lines; at most {BITS - len(GUARD_REASONS)}",
+                          place=strategy_place(strategy))

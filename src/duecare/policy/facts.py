@@ -16,6 +16,7 @@ from duecare.policy.consent import consent_frame, live_notice_frame
 from duecare.policy.model import Params
 
 DAY = pl.duration(days=1)
+Lazy = dict[str, pl.LazyFrame]  # the frames, each as a lazy query
 
 
 # (name shown in `visit_holds`, column): the borrower-level holds that close the visit gate
@@ -24,7 +25,7 @@ VISIT_HOLDS = (("deceased", "deceased"), ("bankrupt", "bankrupt"), ("dispute_ope
                ("hardship_open", "hardship_open"), ("ptp_pending", "ptp_pending_borrower"))
 
 
-def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+def holds(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
     """Borrower flags, `ptp_pending` (an open promise dated today or later, borrower-local, naming this loan or
     no loan) and `ptp_pending_borrower` (such a promise on any loan of the borrower: it closes the visit gate
     of every loan, while the ladder may still remind about the other loans).
@@ -67,7 +68,7 @@ def holds(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFra
     )
 
 
-def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params: Params) -> pl.DataFrame:
+def visit_chain(frames: Lazy, features: pl.LazyFrame, params: Params) -> pl.LazyFrame:
     """The live visit notice per loan, the consent state for it, the approval after that, and the visit limits.
 
     Consent follows `policy.consent` (one semantics with its scalar form). An approval counts only after the
@@ -137,14 +138,14 @@ def visit_chain(frames: dict[str, pl.DataFrame], features: pl.DataFrame, params:
     )
 
 
-def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: Params) -> pl.DataFrame:
+def alternatives(frames: Lazy, base: pl.LazyFrame, params: Params) -> pl.LazyFrame:
     """Per loan, the borrower's remote alternatives to a visit (any loan of theirs: the situation is the person's).
 
     `alternative_in_progress`: one chosen (or completed, awaiting a person's confirmation) less than
     `alternative_pause_days` ago. `verified_remotely`: one a person verified less than `verified_remotely_days`
     ago; the situation is known, so no visit is needed. Rows dated after as_of are ignored.
     """
-    alts = frames.get("alternatives", empty("alternatives")).drop("loan_id")
+    alts = frames.get("alternatives", empty("alternatives").lazy()).drop("loan_id")
     pause = pl.duration(days=params.alternative_pause_days)
     valid = pl.duration(days=params.verified_remotely_days)
     rows = base.join(alts, on="borrower_id", how="inner").filter(pl.col("chosen_at") <= pl.col("as_of_utc"))
@@ -163,11 +164,11 @@ def alternatives(frames: dict[str, pl.DataFrame], base: pl.DataFrame, params: Pa
 PREFERRED_HOURS = pl.List(pl.Struct({"weekday": pl.Int8(), "start_s": pl.Int32(), "end_s": pl.Int32()}))
 
 
-def contact_preferences(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+def contact_preferences(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
     """Per loan, the borrower's stated preferences: `preferred_hours` (windows, local seconds; weekday 1 =
     Monday, null = every day) and `refused_channels`. A borrower who stated nothing has empty lists."""
-    hours = frames.get("preferred_hours", empty("preferred_hours"))
-    refused = frames.get("refused_channels", empty("refused_channels"))
+    hours = frames.get("preferred_hours", empty("preferred_hours").lazy())
+    refused = frames.get("refused_channels", empty("refused_channels").lazy())
     base = features.select("loan_id", "borrower_id")
     windows = (
         base.join(hours, on="borrower_id", how="inner")
@@ -192,7 +193,7 @@ LIMIT_LISTS = {"workplace": "workplace_barred_channels", "third_party_objected":
                "third_party_contact": "third_party_channels"}
 
 
-def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+def contact_limits(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
     """Per loan, the remote channels under a known limit at as_of (set at or before it, not lifted by then):
     `workplace_barred_channels` (the channel reaches the borrower at work and the employer prohibits or the
     borrower refused contact there) and `third_party_objected_channels` (a third party reached on it objected),
@@ -203,7 +204,7 @@ def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> p
     remote attempts failing over several channels for weeks) or deceased. It is stricter than cn_debtor_only's own
     example ("invalid number, 3 consecutive failed attempts"), so a third party is never contacted sooner than the
     rule allows. `third_party_barred_channels`: `third_party_channels` while the borrower is not out of reach."""
-    limits = frames.get("contact_limits", empty("contact_limits"))
+    limits = frames.get("contact_limits", empty("contact_limits").lazy())
     base = features.select("loan_id", "borrower_id", "as_of_utc")
     active = (
         base.join(limits, on="borrower_id", how="inner")
@@ -219,7 +220,7 @@ def contact_limits(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> p
     return out.with_columns(third_party_objected=pl.col("third_party_objected_channels").list.len() > 0)
 
 
-def third_party_reach(facts: pl.DataFrame) -> pl.DataFrame:
+def third_party_reach(facts: pl.LazyFrame) -> pl.LazyFrame:
     """`debtor_out_of_reach` and `third_party_barred_channels` (see `contact_limits`), from the joined facts."""
     out_of_reach = (pl.col("unreachable").fill_null(False) | pl.col("deceased").fill_null(False))
     return facts.with_columns(debtor_out_of_reach=out_of_reach).with_columns(
@@ -227,7 +228,7 @@ def third_party_reach(facts: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("third_party_channels")))
 
 
-def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.DataFrame:
+def call_history(lc: pl.LazyFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.LazyFrame:
     """Per loan, for the US 7-in-7 rule: the first local day a call is allowed by count and by conversation."""
     lc = lc.filter(pl.col("about_loan"))  # the one per-debt count (contacts naming this loan or no loan)
     calls = lc.filter(
@@ -249,8 +250,8 @@ def call_history(lc: pl.DataFrame, seven_max: int = 7, seven_days: int = 7, conv
     return by_count.join(by_conversation, on="loan_id", how="full", coalesce=True)
 
 
-def validation(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.DataFrame,
-               within_days: dict[str, int]) -> pl.DataFrame:
+def validation(frames: Lazy, features: pl.LazyFrame, lc: pl.LazyFrame,
+               within_days: dict[str, int]) -> pl.LazyFrame:
     """Per loan, for packs that require a validation notice (US Reg F 1006.34): the first communication about the
     debt (a right-party contact, or a message or letter delivered, naming this loan or no loan), whether a
     `validation_notice` was sent for it, the day it is due by, and `validation_notice_due` when it is owed."""
@@ -284,7 +285,7 @@ def validation(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: pl.D
     )
 
 
-def holds_jurisdiction(frames: dict[str, pl.DataFrame], features: pl.DataFrame) -> pl.DataFrame:
+def holds_jurisdiction(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
     return features.select("loan_id", "borrower_id").join(
         frames["borrowers"].select("borrower_id", "jurisdiction"), on="borrower_id", how="left").drop("borrower_id")
 
@@ -293,20 +294,24 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
                    params: Params, as_of: datetime,
                    seven_in_seven: tuple[int, int, int] = (7, 7, 7),
                    validation_days: dict[str, int] | None = None) -> pl.DataFrame:
-    """Everything a strategy condition or a guardrail may read, one row per loan."""
+    """Everything a strategy condition or a guardrail may read, one row per loan: one lazy query over the frames,
+    collected once (each part above is a lazy sub-plan of it)."""
+    lazy: Lazy = {name: frame.lazy() for name, frame in frames.items()}
+    band = "risk_band" in features.columns
+    lf, lcl = features.lazy(), lc.lazy()
     return third_party_reach(
-        features
-        .join(holds(frames, features), on="loan_id", how="left")
-        .join(visit_chain(frames, features, params), on="loan_id", how="left")
-        .join(call_history(lc, *seven_in_seven), on="loan_id", how="left")
-        .join(contact_preferences(frames, features), on="loan_id", how="left")
-        .join(contact_limits(frames, features), on="loan_id", how="left")
-        .join(validation(frames, features, lc, validation_days or {}), on="loan_id", how="left")
+        lf
+        .join(holds(lazy, lf), on="loan_id", how="left")
+        .join(visit_chain(lazy, lf, params), on="loan_id", how="left")
+        .join(call_history(lcl, *seven_in_seven), on="loan_id", how="left")
+        .join(contact_preferences(lazy, lf), on="loan_id", how="left")
+        .join(contact_limits(lazy, lf), on="loan_id", how="left")
+        .join(validation(lazy, lf, lcl, validation_days or {}), on="loan_id", how="left")
         .with_columns(
             # A band given with the case (or by the lender) wins over the model's band.
             risk_band=pl.coalesce(pl.col("risk_band_given"), pl.col("risk_band"))
-            if "risk_band" in features.columns else pl.col("risk_band_given"),
+            if band else pl.col("risk_band_given"),
             overdue_amount_num=pl.col("overdue_minor") / 100.0,
             rpc_recent=pl.col("rpc_recent").fill_null(False),
         )
-    )
+    ).collect()

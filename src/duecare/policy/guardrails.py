@@ -19,13 +19,15 @@ of reach).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import polars as pl
 
-from duecare.kit.columns import codes_list
 from duecare.kit.localtime import utc_from_local
+from duecare.policy.bits import MASK, bit, mask_of
 from duecare.policy.loader import Pack, Strategy
 
 CONTACT_ACTIONS = ("sms_reminder", "email_notice", "call", "visit_notice")
@@ -53,10 +55,6 @@ def _at(day: pl.Expr, seconds: int) -> pl.Expr:
     return day.cast(pl.Datetime("us")) + pl.duration(seconds=seconds)
 
 
-def _rules_list(pairs: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    return codes_list(pairs)
-
-
 # The remote action of each channel, and where the ladder falls when the borrower refused that channel:
 # never to a more intrusive step than the one decided (no visit, no call in place of a message).
 ACTION_CHANNEL = {"call": "call", "sms_reminder": "sms", "email_notice": "email"}
@@ -71,30 +69,32 @@ def honouring(pack: Pack, what: str) -> str | None:
     return next((r.id for r in pack.rules if what in r.honours), None)
 
 
-def _append(reasons: pl.Expr, code: str, when: pl.Expr) -> pl.Expr:
-    return pl.when(when).then(reasons.list.concat(pl.lit([code], pl.List(pl.String)))).otherwise(reasons)
-
-
 # Channels a remote action may not use, each honoured by the pack rule that says so: (what the rule honours, the
 # decision-fact list of channels, the reason added when it changes the action).
 CHANNEL_BARS = (("refused_channels", "refused_channels", "channel_refused"),
                 ("workplace_limits", "workplace_barred_channels", "workplace_contact_barred"),
                 ("third_party_objections", "third_party_objected_channels", "third_party_objected"),
                 ("third_party_contacts", "third_party_barred_channels", "third_party_while_reachable"))
+PREFERRED_UNMET = "preferred_hours_unlawful"
+# The reasons the guardrails may add after the ladder's, in the order they add them: their bits in the reason
+# mask follow the ladder's lines.
+GUARD_REASONS = (*(reason for _, _, reason in CHANNEL_BARS), PREFERRED_UNMET)
 
 
-def honour_channel_bars(df: pl.DataFrame, pack: Pack) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+def channel_bar_stages(pack: Pack, columns: frozenset[str], reasons: str,
+                       first_bit: int) -> tuple[list[list[pl.Expr]], list[tuple[str, str]]]:
     """Replace a remote action on a channel the pack's rules bar for this borrower: one they refused, one that
     reaches them at work while work contact is barred (us_workplace), one on which a third party objected
     (cn_debtor_only), one that reaches a third party the borrower named while they are not out of reach
     (cn_debtor_only). The action falls to the next channel in FALLBACK that no bar covers, else to `none`.
 
-    Each bar that rejected a channel the decision tried adds its reason and is named in `blocked_by` (the
-    returned (rule, marker column) pairs)."""
-    bars = [(rule, column, reason, f"_bar_{i}") for i, (what, column, reason) in enumerate(CHANNEL_BARS)
-            if (rule := honouring(pack, what)) is not None and column in df.columns]
+    Each bar that rejected a channel the decision tried sets its reason's bit in the `reasons` mask (bit
+    `first_bit` + its place in CHANNEL_BARS) and is named in `blocked_by` (the returned (rule, marker column)
+    pairs). Returns the `with_columns` stages and those pairs."""
+    bars = [(rule, column, i, f"_bar_{i}") for i, (what, column, _) in enumerate(CHANNEL_BARS)
+            if (rule := honouring(pack, what)) is not None and column in columns]
     if not bars:
-        return df, []
+        return [], []
     action = pl.col("action")
 
     def barred_by(column: str, name: str) -> pl.Expr:
@@ -115,29 +115,30 @@ def honour_channel_bars(df: pl.DataFrame, pack: Pack) -> tuple[pl.DataFrame, lis
                 marks[marker] = marks[marker] | (reached & barred_by(column, candidate))
             tried.append(candidate)
     fallen = pl.when(action.is_in(list(FALLBACK))).then(chosen.otherwise(pl.lit("none"))).otherwise(action)
-    out = df.with_columns(**{marker: expr.fill_null(False) for marker, expr in marks.items()})
-    out = out.with_columns(action=fallen)
-    for _, _, reason, marker in bars:
-        out = out.with_columns(reasons=_append(pl.col("reasons"), reason, pl.col(marker)))
-    return out, [(rule, marker) for rule, _, _, marker in bars]
+    added = [pl.when(pl.col(marker)).then(bit(first_bit + i)).otherwise(pl.lit(0, MASK)) for _, _, i, marker in bars]
+    stages = [
+        [expr.fill_null(False).alias(marker) for marker, expr in marks.items()],
+        [fallen.alias("action"), reduce(operator.or_, [pl.col(reasons), *added]).alias(reasons)],
+    ]
+    return stages, [(rule, marker) for rule, _, _, marker in bars]
 
 
-def preferred_moment(df: pl.DataFrame, candidate: str, lo: str, hi: str, visit_days: list[int]) -> pl.Series:
-    """The earliest local moment ≥ `candidate` inside one of the row's preferred windows, clipped to its
-    lawful hours [`lo`, `hi`) (seconds) and, for a visit row, to the visit weekdays; null when none exists."""
+def preferred_moment(df: pl.LazyFrame, candidate: str, lo: str, hi: str, visit_days: list[int]) -> pl.LazyFrame:
+    """Per row `_r` of `df`: `_pref`, the earliest local moment ≥ `candidate` inside one of the row's preferred
+    windows, clipped to its lawful hours [`lo`, `hi`) (seconds) and, for a visit row, to the visit weekdays;
+    rows with none are absent."""
     rows = (
-        df.with_row_index("_r")
-        .filter(pl.col("preferred_hours").list.len() > 0)
+        df.filter(pl.col("preferred_hours").list.len() > 0)
         .select("_r", "_is_visit", pl.col(candidate).alias("_c"), pl.col(lo).alias("_lo"), pl.col(hi).alias("_hi"),
                 "preferred_hours")
         .explode("preferred_hours")
         .unnest("preferred_hours")
     )
-    days = pl.DataFrame({"_k": list(range(PREFERENCE_DAYS))}, schema={"_k": pl.Int32()})
+    days = pl.LazyFrame({"_k": list(range(PREFERENCE_DAYS))}, schema={"_k": pl.Int32()})
     day = pl.col("_c").dt.date() + pl.duration(days=pl.col("_k"))
     opens = pl.max_horizontal(pl.col("start_s"), pl.col("_lo"))
     closes = pl.min_horizontal(pl.col("end_s"), pl.col("_hi"))
-    found = (
+    return (
         rows.join(days, how="cross")
         .with_columns(_day=day)
         .filter(
@@ -152,12 +153,40 @@ def preferred_moment(df: pl.DataFrame, candidate: str, lo: str, hi: str, visit_d
         .group_by("_r")
         .agg(_pref=pl.col("_at").min())
     )
-    return (df.with_row_index("_r").join(found, on="_r", how="left").sort("_r")["_pref"])
 
 
-def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: list[str]) -> pl.DataFrame:
-    """not_before (UTC) and blocked_rules for rows of one jurisdiction."""
-    df, bars = honour_channel_bars(df, pack)
+@dataclass(frozen=True)
+class PackPlan:
+    """One pack's guardrails compiled once: `apply` adds not_before (UTC) and blocked_rules to the rows of that
+    jurisdiction (and may change the action and add reasons), as a lazy query; blocked_rules as a mask (bit i:
+    `rules[i]`)."""
+
+    before: list[list[pl.Expr]]
+    preferred: tuple[list[pl.Expr], list[int], list[list[pl.Expr]]] | None
+    after: list[pl.Expr]
+    drop: list[str]
+    rules: list[str]  # the rule of each bit of the blocking mask
+
+    def apply(self, df: pl.LazyFrame) -> pl.LazyFrame:
+        for stage in self.before:
+            df = df.with_columns(stage)
+        if self.preferred is not None:
+            staging, visit_days, moved = self.preferred
+            staged = df.with_columns(staging).with_row_index("_r")
+            found = preferred_moment(staged, "_cand", "_lo", "_hi", visit_days)
+            df = staged.join(found, on="_r", how="left", maintain_order="left").drop("_r")
+            for step in moved:
+                df = df.with_columns(step)
+        return df.with_columns(self.after).drop(self.drop)
+
+
+def pack_plan(pack: Pack, strategy: Strategy, zones: list[str], columns: frozenset[str], reasons: str,
+              first_bit: int, blocked: str, tag: int, bars: bool = True, preferred: bool = True) -> PackPlan:
+    """not_before (UTC) and the `blocked` mask of rules that moved it, for rows of one jurisdiction; the reasons
+    the guardrails add set bits of the `reasons` mask from `first_bit` on (GUARD_REASONS order); `tag` is OR-ed
+    into the blocking mask (the pack's place, above the rule bits). `bars` / `preferred`: whether the rows may
+    have a barred channel / stated hours (without any, those steps change nothing and are left out)."""
+    before, bar_marks = channel_bar_stages(pack, columns, reasons, first_bit) if bars else ([], [])
     t = (pl.col("as_of_local").dt.hour().cast(pl.Int32) * 3600
          + pl.col("as_of_local").dt.minute().cast(pl.Int32) * 60
          + pl.col("as_of_local").dt.second().cast(pl.Int32))
@@ -203,29 +232,37 @@ def pack_not_before(df: pl.DataFrame, pack: Pack, strategy: Strategy, zones: lis
     violated.append((vw.rule, visit_hit))
 
     local = pl.when(is_contact).then(contact_local).when(is_visit).then(visit_local)
-    df = df.with_columns(nb_local=local)
+    before = [*before, [local.alias("nb_local")]]
     hours_rule = honouring(pack, "stated_hours")
-    if hours_rule is not None and "preferred_hours" in df.columns:
-        staged = df.with_columns(
-            _is_visit=is_visit,
-            _cand=pl.coalesce(pl.col("nb_local"), pl.col("as_of_local")),
-            _lo=pl.when(is_visit).then(pl.lit(v_start)).otherwise(pl.lit(hours.start)),
-            _hi=pl.when(is_visit).then(pl.lit(v_end)).otherwise(pl.lit(hours.end)),
-        )
-        pref = preferred_moment(staged, "_cand", "_lo", "_hi", allowed_days)
+    pref_plan = None
+    drop = ["nb_local", *[marker for _, marker in bar_marks]]
+    if preferred and hours_rule is not None and "preferred_hours" in columns:
+        staging = [
+            is_visit.alias("_is_visit"),
+            pl.coalesce(pl.col("nb_local"), pl.col("as_of_local")).alias("_cand"),
+            pl.when(is_visit).then(pl.lit(v_start)).otherwise(pl.lit(hours.start)).alias("_lo"),
+            pl.when(is_visit).then(pl.lit(v_end)).otherwise(pl.lit(hours.end)).alias("_hi"),
+        ]
         wants = (is_contact | is_visit) & (pl.col("preferred_hours").list.len() > 0)
-        df = staged.with_columns(_pref=pref).with_columns(
-            _pref_moved=(wants & pl.col("_pref").is_not_null() & (pl.col("_pref") > pl.col("_cand"))).fill_null(False),
-            _pref_unmet=(wants & pl.col("_pref").is_null()).fill_null(False),
-        ).with_columns(
-            nb_local=pl.when(pl.col("_pref_moved")).then(pl.col("_pref")).otherwise(pl.col("nb_local")),
-            reasons=_append(pl.col("reasons"), "preferred_hours_unlawful", pl.col("_pref_unmet")),
-        ).drop("_is_visit", "_cand", "_lo", "_hi", "_pref", "_pref_unmet")
+        unmet_bit = first_bit + GUARD_REASONS.index(PREFERRED_UNMET)
+        moved = [
+            [(wants & pl.col("_pref").is_not_null() & (pl.col("_pref") > pl.col("_cand"))).fill_null(False)
+             .alias("_pref_moved"),
+             (wants & pl.col("_pref").is_null()).fill_null(False).alias("_pref_unmet")],
+            [pl.when(pl.col("_pref_moved")).then(pl.col("_pref")).otherwise(pl.col("nb_local")).alias("nb_local"),
+             (pl.col(reasons) | pl.when(pl.col("_pref_unmet")).then(bit(unmet_bit)).otherwise(pl.lit(0, MASK)))
+             .alias(reasons)],
+        ]
+        pref_plan = (staging, allowed_days, moved)
+        drop += ["_is_visit", "_cand", "_lo", "_hi", "_pref", "_pref_unmet", "_pref_moved"]
         violated.append((hours_rule, pl.col("_pref_moved")))
-    violated += [(rule, pl.col(marker)) for rule, marker in bars]
-    return df.with_columns(
-        not_before=pl.when(pl.col("nb_local").is_not_null())
+    violated += [(rule, pl.col(marker)) for rule, marker in bar_marks]
+    if len(violated) > tag.bit_length() - 1 and tag:
+        raise ValueError(f"{pack.pack}: {len(violated)} blocking rules do not fit below the pack's tag")
+    after = [
+        pl.when(pl.col("nb_local").is_not_null())
         .then(utc_from_local(pl.col("nb_local"), pl.col("timezone"), zones))
-        .otherwise(pl.col("as_of_utc")),
-        blocked_rules=_rules_list([(rule, v.fill_null(False)) for rule, v in violated]),
-    ).drop("nb_local", *[marker for _, marker in bars], *(["_pref_moved"] if "_pref_moved" in df.columns else []))
+        .otherwise(pl.col("as_of_utc")).alias("not_before"),
+        (mask_of([v.fill_null(False) for _, v in violated]) | pl.lit(tag, MASK)).alias(blocked),
+    ]
+    return PackPlan(before, pref_plan, after, drop, [rule for rule, _ in violated])
