@@ -83,7 +83,7 @@ def installment_coverage(installments: pl.DataFrame, paid: pl.DataFrame,
     ).drop("loan_no")
 
 
-def overdue_intervals(covered: pl.DataFrame, clock: pl.DataFrame) -> pl.DataFrame:
+def overdue_intervals(covered: pl.LazyFrame, clock: pl.LazyFrame) -> pl.LazyFrame:
     """Per installment, the closed range of local days on which it is overdue, clipped to today."""
     return (
         covered.join(clock.select("loan_id", "today"), on="loan_id", how="inner")
@@ -98,7 +98,7 @@ def overdue_intervals(covered: pl.DataFrame, clock: pl.DataFrame) -> pl.DataFram
     )
 
 
-def episodes(intervals: pl.DataFrame) -> pl.DataFrame:
+def episodes(intervals: pl.LazyFrame) -> pl.LazyFrame:
     """Maximal runs of consecutive overdue days: overlapping or adjacent intervals merge."""
     return (
         intervals.sort("loan_id", "start")
@@ -123,25 +123,27 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
     """One row per loan: dpd, overdue_amount (minor units), bucket, episodes_12m, max_dpd_12m, days_to_next_due."""
     clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
     paid = payments_until(frames["payments"], clock)
-    covered = installment_coverage(frames["installments"], paid, clock)
-    intervals = overdue_intervals(covered, clock)
+    covered = installment_coverage(frames["installments"], paid, clock).lazy()
+    # the rest is one lazy query over the coverage, collected once
+    clock_q = clock.lazy()
+    intervals = overdue_intervals(covered, clock_q)
     window_start = pl.col("today") - pl.duration(days=EPISODE_WINDOW_DAYS - 1)
 
     dpd = (
-        covered.join(clock.select("loan_id", "today"), on="loan_id")
+        covered.join(clock_q.select("loan_id", "today"), on="loan_id")
         .filter((pl.col("due_date") < pl.col("today")) & pl.col("covered_on").is_null())
         .group_by("loan_id")
         .agg(dpd=(pl.col("today").first() - pl.col("due_date").min()).dt.total_days())
     )
     due_so_far = (
-        frames["installments"].join(clock.select("loan_id", "today"), on="loan_id")
+        frames["installments"].lazy().join(clock_q.select("loan_id", "today"), on="loan_id")
         .group_by("loan_id")
         .agg(
             due_minor=pl.col("amount_minor").filter(pl.col("due_date") < pl.col("today")).sum(),
             next_due=pl.col("due_date").filter(pl.col("due_date") > pl.col("today")).min(),
         )
     )
-    paid_total = paid.group_by("loan_id").agg(paid_minor=pl.col("amount_minor").sum())
+    paid_total = paid.lazy().group_by("loan_id").agg(paid_minor=pl.col("amount_minor").sum())
     episode_counts = (
         episodes(intervals)
         .filter(pl.col("first_day") >= window_start)
@@ -154,7 +156,7 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
         .agg(max_dpd_12m=(pl.col("end") - pl.col("due_date")).dt.total_days().max())
     )
     return (
-        clock.select("loan_id", "borrower_id", "timezone", "as_of_utc", "as_of_local", "today")
+        clock_q.select("loan_id", "borrower_id", "timezone", "as_of_utc", "as_of_local", "today")
         .join(dpd, on="loan_id", how="left")
         .join(due_so_far, on="loan_id", how="left")
         .join(paid_total, on="loan_id", how="left")
@@ -171,4 +173,5 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
         )
         .with_columns(bucket=bucket_expr(pl.col("dpd")))
         .drop("due_minor", "paid_minor", "next_due")
+        .collect(engine="in-memory")  # the engine of the eager methods: the default costs more per small query
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 import polars as pl
 
@@ -25,6 +26,7 @@ REMOTE_CHANNELS = ("call", "sms", "email")
 # The borrower acting in the signed-in portal is a right-party contact whatever outcome was recorded.
 PORTAL = "portal"
 WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
+ENGINE: Final = "in-memory"  # the engine of the eager methods: the default costs more per small query
 
 FEATURE_NAMES = (
     "dpd", "overdue_amount", "bucket", "episodes_12m", "max_dpd_12m", "days_to_next_due", "unreachable",
@@ -63,10 +65,10 @@ def borrower_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> p
     contacts = frames["contacts"]
     if "answers_notice" not in contacts.columns:  # frames built by hand before the column existed
         contacts = contacts.with_columns(answers_notice=pl.lit(None, dtype=pl.String()))
-    contacts = contacts.rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
+    rows = contacts.lazy().rename({"loan_id": "contact_loan_id"}).with_row_index("contact_idx")
     return (
-        clock.select("borrower_id", "timezone", "as_of_utc", "today").unique("borrower_id", keep="any")
-        .join(contacts, on="borrower_id", how="inner")
+        clock.lazy().select("borrower_id", "timezone", "as_of_utc", "today").unique("borrower_id", keep="any")
+        .join(rows, on="borrower_id", how="inner")
         .filter(pl.col("at") <= pl.col("as_of_utc"))
         .with_columns(
             day=local_date(pl.col("at"), pl.col("timezone"), zones),
@@ -76,6 +78,7 @@ def borrower_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> p
             remote=pl.col("channel").is_in(REMOTE_CHANNELS),
             age=pl.col("as_of_utc") - pl.col("at"),
         )
+        .collect(engine=ENGINE)
     )
 
 
@@ -85,13 +88,13 @@ def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame,
     naming that loan or no loan (what the US 7-in-7 rule counts). `about_loan_only` keeps only those rows (all
     that the decision facts read); `borrower_rows` reuses `borrower_contacts` already computed."""
     bc = borrower_rows if borrower_rows is not None else borrower_contacts(frames, clock)
-    rows = clock.select("loan_id", "borrower_id").join(bc, on="borrower_id", how="inner").with_columns(
+    rows = clock.lazy().select("loan_id", "borrower_id").join(bc.lazy(), on="borrower_id", how="inner").with_columns(
         about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")))
     rows = rows.filter(pl.col("about_loan")) if about_loan_only else rows
     return rows.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today",
                        *[c for c in bc.columns if c not in ("borrower_id", "timezone", "as_of_utc", "today",
                                                              "day", "is_rpc", "outbound", "remote", "age")],
-                       "about_loan", "day", "is_rpc", "outbound", "remote", "age")
+                       "about_loan", "day", "is_rpc", "outbound", "remote", "age").collect(engine=ENGINE)
 
 
 def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability = Reachability()) -> pl.DataFrame:
@@ -101,13 +104,14 @@ def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability 
 
     Every per-contact condition is evaluated once, vectorised, before grouping; the group-by only sums,
     counts and takes extremes."""
+    rows = lc.lazy()
     if "loan_id" in lc.columns:
-        lc = lc.unique(subset=["contact_idx"], keep="any")
+        rows = rows.unique(subset=["contact_idx"], keep="any")
     outbound, rpc = pl.col("outbound"), pl.col("is_rpc")
     failed_remote_30d = outbound & ~rpc & pl.col("remote") & (pl.col("age") < _days(reach.window_days))
     today_calls = outbound & (pl.col("channel") == "call") & (pl.col("day") == pl.col("today"))
     int_cols = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
-    flags = lc.select(
+    flags = rows.select(
         "borrower_id", "at", "channel", "is_rpc",
         *[((pl.col("channel") == ch) & outbound).alias(f"_out_{ch}") for ch in REMOTE_CHANNELS],
         *[(pl.col("age") < _days(n)).alias(f"_in_{w}") for w, n in WINDOWS.items()],
@@ -136,7 +140,7 @@ def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability 
     )
     zones = sorted(z for z in clock["timezone"].unique().to_list() if z is not None)
     return (
-        clock.select("loan_id", "borrower_id", "timezone", "as_of_utc")
+        clock.lazy().select("loan_id", "borrower_id", "timezone", "as_of_utc")
         .join(per_borrower, on="borrower_id", how="left")
         .with_columns(
             [pl.col(c).fill_null(0) for c in int_cols]
@@ -155,6 +159,7 @@ def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability 
             first_unsuccessful_30d_at=iso_local(pl.col("first_unsuccessful_ts"), pl.col("timezone"), zones),
         )
         .drop("borrower_id", "timezone", "as_of_utc")
+        .collect(engine=ENGINE)
     )
 
 

@@ -21,7 +21,7 @@ from duecare.features.contacts import Reachability, borrower_contacts, contact_f
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
 from duecare.ledger.frames import SCHEMAS, empty
-from duecare.policy.bits import BITS, MASK, decode, mask_of
+from duecare.policy.bits import BITS, ENGINE, MASK, decode, mask_of
 from duecare.policy.facts import decision_facts
 from duecare.policy.guardrails import CHANNEL_BARS, GUARD_REASONS, PackPlan, pack_plan
 from duecare.policy.loader import Pack, all_packs, load_strategy
@@ -316,7 +316,7 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
     masked = facts.lazy().with_columns(variant)
     for stage in plan.stages:
         masked = masked.with_columns(stage)
-    gated = masked.collect()
+    gated = masked.collect(engine=ENGINE)
     decided = gated.lazy().join(ladder_outcomes(gated[LINES], strategy).lazy(), on=LINES, how="left",
                                 maintain_order="left")
     present = set(facts.get_column("jurisdiction").unique().to_list()) if facts.height else set()
@@ -325,11 +325,11 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
     parts = [plan.pack(code, *needs).apply(decided.filter(pl.col("jurisdiction") == code)).with_columns(
         pack=pl.lit(code), policy_version=pl.lit(policy.version(code))) for code in packs if code in present]
     if parts:
-        out = pl.concat(parts, how="vertical").collect()
+        out = pl.concat(parts, how="vertical").collect(engine=ENGINE)
     else:
         out = decided.clear().with_columns(
             not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)),
-            pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).collect()
+            pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).collect(engine=ENGINE)
     out = out.sort("loan_id")
     rules = {code: plan.blocked_rules(code, *needs) for code in packs}
     columns = {
