@@ -8,6 +8,12 @@ The decision facts (features, holds, visit chain, call history) are computed onc
 Both must agree on every sampled action and unmet list; the ratio of their rates is the figure.
 
     .venv/bin/python benchmarks/policy.py --loans 1000000
+    .venv/bin/python benchmarks/policy.py --case examples/case-visit-schedule.json --calls 200
+
+`--case` measures one decision instead: the case file decided `--calls` times in this process the way
+`POST /api/v1/decisions:evaluate` does it (case file to frames, `decide`, the contract's JSON), after a warm-up;
+it prints wall-clock and process-CPU ms per call (p50 / p99 / min) and the Polars queries each call runs (every
+collect, as benchmarks/pages.py counts them). POLARS_MAX_THREADS=1 makes the CPU figure the work of one core.
 """
 
 from __future__ import annotations
@@ -70,13 +76,55 @@ def jdm(policy: Policy) -> tuple[str, str, list[str]]:
     return gate, ladder, used
 
 
+def one_case(path: Path, calls: int) -> None:
+    """Per-call latency and Polars queries of deciding one case file (the API's code path, in process)."""
+    from pages import COUNTS, count_polars_queries
+
+    count_polars_queries()
+    from duecare.ledger.casefile import CaseFile
+    from duecare.ledger.frames import case_to_frames
+    from duecare.policy.evaluator import decide
+    from duecare.policy.output import decision_json
+
+    case = CaseFile.model_validate_json(path.read_text())
+    policy = Policy.default()
+
+    def call() -> None:
+        decision_json(decide(case_to_frames(case), case.as_of, policy), policy)
+
+    for _ in range(10):
+        call()
+    COUNTS["polars"] = 0
+    wall, cpu = [], []
+    for _ in range(calls):
+        t, c = time.perf_counter(), time.process_time()
+        call()
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    wall.sort()
+    cpu.sort()
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+    print(f"case                  {path.name} ({calls} calls after 10 warm-up)")
+    print(f"wall ms per call      p50 {pct(wall, 0.5):7.2f}  p99 {pct(wall, 0.99):7.2f}  min {wall[0]:7.2f}")
+    print(f"cpu ms per call       p50 {pct(cpu, 0.5):7.2f}  p99 {pct(cpu, 0.99):7.2f}  min {cpu[0]:7.2f}")
+    print(f"polars queries/call   {COUNTS['polars'] / calls:7.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--loans", type=int, default=100_000, help="approximate number of loans")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--as-of", default="2026-11-28")
     ap.add_argument("--zen-sample", type=int, default=50_000)
+    ap.add_argument("--case", type=Path, help="measure one decision of this case file instead")
+    ap.add_argument("--calls", type=int, default=200, help="with --case: timed calls")
     args = ap.parse_args()
+    if args.case is not None:
+        one_case(args.case, args.calls)
+        return
     accounts = max(1, round(args.loans / 1.18))  # the generator gives about 1.18 loans per borrower
     root = portfolio(accounts, args.seed, args.as_of)
     as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=UTC)

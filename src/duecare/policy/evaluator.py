@@ -228,12 +228,12 @@ def ladder_outcomes(matched: pl.Series, strategy: Strategy) -> pl.DataFrame:
                         schema={LINES: MASK, "action": pl.String, "ladder_line": pl.String, REASONS: MASK})
 
 
-def decoded(column: pl.Series, codes_of: Callable[[int], list[str]]) -> pl.Series:
-    """A mask column as the list of its codes, decoded once per distinct mask."""
-    if column.is_empty():
-        return pl.Series(column.name, [], dtype=pl.List(pl.String))
-    mapping = {m: codes_of(m) for m in column.unique().drop_nulls().to_list()}
-    return column.replace_strict(mapping, return_dtype=pl.List(pl.String))
+def decoded(mask: str, codes_of: Callable[[int], list[str]], distinct: list[int]) -> pl.Expr:
+    """A mask column as the list of its codes, decoded once per distinct mask (`distinct`: the masks present)."""
+    if not distinct:
+        return pl.lit(None, pl.List(pl.String))  # no rows (a mask is never null)
+    return pl.col(mask).replace_strict({m: codes_of(m) for m in distinct if m is not None},
+                                       return_dtype=pl.List(pl.String))
 
 
 def bits_of(codes: list[str]) -> Callable[[int], list[str]]:
@@ -319,38 +319,44 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
     gated = masked.collect(engine=ENGINE)
     decided = gated.lazy().join(ladder_outcomes(gated[LINES], strategy).lazy(), on=LINES, how="left",
                                 maintain_order="left")
-    present = set(facts.get_column("jurisdiction").unique().to_list()) if facts.height else set()
-    needs = (_any_listed(facts, BAR_COLUMNS), _any_listed(facts, ("preferred_hours",)))
+    present, bars, preferred = facts.select(
+        pl.col("jurisdiction").unique().implode(),
+        _listed(BAR_COLUMNS, facts.columns).alias("bars"),
+        _listed(("preferred_hours",), facts.columns).alias("preferred"),
+    ).row(0)
     packs = list(policy.packs)
-    parts = [plan.pack(code, *needs).apply(decided.filter(pl.col("jurisdiction") == code)).with_columns(
+    parts = [plan.pack(code, bars, preferred).apply(decided.filter(pl.col("jurisdiction") == code)).with_columns(
         pack=pl.lit(code), policy_version=pl.lit(policy.version(code))) for code in packs if code in present]
     if parts:
-        out = pl.concat(parts, how="vertical").collect(engine=ENGINE)
+        out = pl.concat(parts, how="vertical").sort("loan_id").collect(engine=ENGINE)
     else:
         out = decided.clear().with_columns(
             not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)),
             pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).collect(engine=ENGINE)
-    out = out.sort("loan_id")
-    rules = {code: plan.blocked_rules(code, *needs) for code in packs}
-    columns = {
-        "visit_unmet": decoded(out[UNMET], bits_of(strategy.gate_codes())),
-        "reasons": decoded(out[REASONS], bits_of(plan.reasons)),
-        "channel": out["action"].replace_strict(CHANNEL_OF, return_dtype=pl.String),
-        "visit_eligible": out[UNMET] == 0,
-        "strategy": pl.repeat(strategy.strategy, out.height, dtype=pl.String, eager=True),
-    }
+    rules = {code: plan.blocked_rules(code, bars, preferred) for code in packs}
+    decoders: dict[str, tuple[str, Callable[[int], list[str]]]] = {
+        "visit_unmet": (UNMET, bits_of(strategy.gate_codes())), "reasons": (REASONS, bits_of(plan.reasons))}
     if parts:
-        columns["blocked_rules"] = decoded(out[BLOCKED], lambda m: bits_of(rules[packs[m >> PACK_SHIFT]])(m))
-    return out.with_columns(**columns).select(plan.columns)
+        decoders["blocked_rules"] = (BLOCKED, lambda m: bits_of(rules[packs[m >> PACK_SHIFT]])(m))
+    distinct = out.select(pl.col(mask).unique().implode().alias(name) for name, (mask, _) in decoders.items()).row(
+        0, named=True) if out.height else {}
+    columns = [decoded(mask, codes_of, distinct.get(name, [])).alias(name) for name, (mask, codes_of) in decoders.items()]
+    return out.lazy().with_columns(
+        *columns,
+        channel=pl.col("action").replace_strict(CHANNEL_OF, return_dtype=pl.String),
+        visit_eligible=pl.col(UNMET) == 0,
+        strategy=pl.lit(strategy.strategy),
+    ).select(plan.columns).collect(engine=ENGINE)
+
+
+def _listed(columns: tuple[str, ...], present: list[str]) -> pl.Expr:
+    """Whether any row has a non-empty list in one of these columns (those present)."""
+    return pl.any_horizontal(pl.lit(False), *[pl.col(c).list.len().max().fill_null(0) > 0
+                                              for c in columns if c in present])
 
 
 BAR_COLUMNS = tuple(column for _, column, _ in CHANNEL_BARS)
 PACK_SHIFT = 56  # the blocking-rule mask keeps the pack's place in the policy above this bit
-
-
-def _any_listed(facts: pl.DataFrame, columns: tuple[str, ...]) -> bool:
-    """Whether any row has a non-empty list in one of these columns (those present)."""
-    return any((facts[c].list.len().max() or 0) > 0 for c in columns if c in facts.columns)  # type: ignore[operator]
 
 
 @dataclass
