@@ -83,24 +83,25 @@ def test_a_worker_killed_mid_delivery_is_taken_over_and_nothing_is_sent_twice(
     env = _env(db_url, gw_url, smtp, tmp_path / "smtp-received.log")
     args = ("--lease-seconds", "2", "--backoff", "0", "--strategy", strategy)
 
-    # 1. The gateway takes the first SMS and holds its answer; the worker dies before it can commit.
+    # 1. The whole claimed batch is marked `sending` at once (the gateway dedupes by key; the SMTP server's received
+    #    log settles each email by Message-ID). Both servers hold their answer after taking a message: the first
+    #    message of the batch (an SMS or the email, whichever channel goes first) is taken, and the worker dies
+    #    before it can commit; nothing else was handed over.
     gw.hold_after_accept_s = 30
+    mail.hold_after_accept_s = 30
     w1 = start_worker(db_url, env, *args)
-    _wait(lambda: len(gw.messages) == 1, "the gateway to take the first SMS")
+    _wait(lambda: len(gw.messages) + sum(mail.received.values()) == 1, "a server to take the first message")
     w1.send_signal(signal.SIGKILL)
     w1.wait()
     gw.hold_after_accept_s = 0
-    # The two SMS were marked `sending` together (the batch path: the gateway dedupes by key), the second one
-    # never handed over; the email waits its turn, claimed, marked only when its own delivery starts.
-    assert _statuses(db_url) == {"sending": 2, "claimed": 1}
+    assert _statuses(db_url) == {"sending": 3}
 
-    # 2. A new worker (after the lease) confirms SMS 1 by key, finds SMS 2 not delivered and sends it; SMTP takes
-    #    the email and holds.
-    mail.hold_after_accept_s = 30
+    # 2. A new worker (after the lease) confirms what was taken by key (the gateway's record, the received log),
+    #    sends what was not; SMTP takes the email (if it was not taken before) and holds.
     time.sleep(2.2)
     w2 = start_worker(db_url, env, *args)
     try:
-        _wait(lambda: sum(mail.received.values()) == 1, "the SMTP server to accept the email")
+        _wait(lambda: len(gw.messages) == 2 and sum(mail.received.values()) == 1, "both SMS and the email taken")
     except AssertionError:
         w2.kill()
         raise AssertionError(f"{_statuses(db_url)}: {w2.communicate()[1].decode()[-3000:]}") from None
@@ -108,7 +109,8 @@ def test_a_worker_killed_mid_delivery_is_taken_over_and_nothing_is_sent_twice(
     w2.wait()
     mail.hold_after_accept_s = 0
 
-    # 3. The last worker finds the email in the server's received log and does not send it again.
+    # 3. The last worker confirms by key what its predecessor could not record (the email in the server's
+    #    received log) and sends nothing again.
     time.sleep(2.2)
     w3 = start_worker(db_url, env, "--once", *args)
     _, errs = w3.communicate(timeout=120)

@@ -14,6 +14,7 @@ from duecare.contacts.adapters.agent_queue import AgentCallQueue
 from duecare.contacts.adapters.http_gateway import GatewayConfig, HttpSmsGateway
 from duecare.contacts.adapters.smtp import SmtpConfig, SmtpEmail
 from duecare.contacts.models import CallQueueItem, ContactTask, TaskStatus
+from duecare.contacts.sandbox import smtp_server
 from duecare.contacts.worker import Worker, WorkerConfig
 from duecare.kit.db import unit_of_work
 from duecare.ledger.models import Borrower, ContactEvent, Payment
@@ -280,3 +281,51 @@ class TestBulkSms:
             s.execute(update(ContactTask).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
         assert worker.run(once=True).sent == 2
         assert sorted(state.posts.values()) == [1, 1]
+
+
+class TestBatchedEmail:
+    """Email takes the batch path (one SMTP connection for the batch) only when a received log lets a successor
+    settle each message of an interrupted batch by Message-ID."""
+
+    @staticmethod
+    def _seed(url: str, tmp_path: Path, n: int) -> Policy:
+        zone = zone_at_local_hour(13)
+        with unit_of_work(url) as s:
+            for i in range(n):
+                add_borrower(s, f"U{i}", zone, dpd=2, jurisdiction="us", language="en", risk_band="low",
+                             email=f"u{i}@example.com")
+        policy = Policy.default(email_strategy(tmp_path))
+        enqueue(url, decisions_for(url, [f"U{i}" for i in range(n)], policy))
+        return policy
+
+    def test_with_a_received_log_a_batch_goes_over_one_connection_each_message_once(
+            self, db_url: str, smtp, tmp_path: Path) -> None:
+        policy = self._seed(db_url, tmp_path, 4)
+        worker = Worker(db_url, {"email": _email(smtp, tmp_path / "smtp-received.log")}, FAST, policy=policy)
+        assert worker.run(once=True).sent == 4
+        _, _, state = smtp
+        assert state.sessions == 1
+        tasks = _tasks(db_url)
+        assert state.received == {f"<{t.idempotency_key}@outbox.duecare>": 1 for t in tasks.values()}
+        assert sorted(m["to"] for m in state.messages) == [f"u{i}@example.com" for i in range(4)]
+        assert {t.status for t in tasks.values()} == {TaskStatus.SENT}
+
+    def test_without_a_received_log_each_email_is_marked_and_sent_on_its_own(
+            self, db_url: str, smtp, tmp_path: Path) -> None:
+        policy = self._seed(db_url, tmp_path, 3)
+        assert Worker(db_url, {"email": _email(smtp, None)}, FAST, policy=policy).run(once=True).sent == 3
+        _, _, state = smtp
+        assert state.sessions == 3 and set(state.received.values()) == {1}
+
+    def test_an_smtp_server_that_is_down_leaves_the_batch_pending_untried(
+            self, db_url: str, tmp_path: Path) -> None:
+        policy = self._seed(db_url, tmp_path, 2)
+        with smtp_server(tmp_path / "log") as (host, port, _):
+            pass  # a port nothing listens on any more
+        log = tmp_path / "smtp-received.log"
+        log.touch()
+        down = SmtpEmail(SmtpConfig(host=host, port=port, timeout=2.0, received_log=log))
+        config = WorkerConfig(lease_seconds=30, batch=10, max_attempts=3, backoff_base_s=60.0, idle_sleep_s=0.05)
+        assert Worker(db_url, {"email": down}, config, policy=policy).run(once=True).retried == 2
+        tasks = _tasks(db_url).values()
+        assert {(t.status, t.reason) for t in tasks} == {(TaskStatus.PENDING, "retry: SMTP ConnectionRefusedError")}

@@ -169,6 +169,7 @@ def sms_gateway(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[str, G
 @dataclass
 class SmtpState:
     received: Counter[str] = field(default_factory=Counter)  # Message-ID -> times accepted
+    sessions: int = 0  # SMTP sessions opened (EHLO), to tell one connection per message from one per batch
     messages: list[dict[str, str]] = field(default_factory=list)
     hold_after_accept_s: float = 0.0
     log_path: Path | None = None
@@ -178,6 +179,13 @@ class SmtpState:
 class _SmtpHandler:
     def __init__(self, state: SmtpState) -> None:
         self.state = state
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        with self.state.lock:
+            self.state.sessions += 1
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
@@ -212,6 +220,9 @@ def smtp_server(log_path: Path | None = None, host: str = "127.0.0.1",
     with socket.socket() as probe:  # a port in use fails here, as OSError, not inside the controller's thread
         probe.bind((host, port))
         port = probe.getsockname()[1]
+    if log_path is not None:  # the log exists from the start, as an MTA's does, before the first message
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.touch()
     state = SmtpState(log_path=log_path)
     controller = Controller(_SmtpHandler(state), hostname=host, port=port)
     controller.start()

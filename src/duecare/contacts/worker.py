@@ -58,6 +58,7 @@ log = logging.getLogger("duecare.contacts.worker")
 MESSAGE_CHANNELS = ("sms", "email", "letter")  # those that leave a contact event when delivered
 BATCH_CHANNELS = ("sms", "email")  # messages whose record is a contact event only (a letter is a notice too)
 DELIVER_CHUNK = 500  # messages handed to a channel's bulk delivery at once; the lease is checked between chunks
+SMALL_CHUNK = 50  # the same for a channel that does not dedupe by key (one SMTP connection per chunk)
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,15 @@ class Worker:
 
     # --- a claimed batch at once ----------------------------------------------------------------------------
     def batchable(self, task: ContactTask) -> bool:
-        """Tasks the batch path may deliver: a plain decision message on a channel that dedupes by key.
+        """Tasks the batch path may deliver: a plain decision message on a channel that dedupes by key (an SMS
+        gateway) or whose every attempt can be settled by key (SMTP with a received log).
 
         Such a channel makes a batch marked `sending` at once safe: whatever was not delivered when a worker
         dies is confirmed by key by its successor and sent then, never twice (an SMTP server without a received
-        log could not tell, so email is marked and sent one task at a time)."""
+        log could not tell, so such email is marked and sent one task at a time)."""
         channel = self.channels.get(task.channel)
-        return (task.status == TaskStatus.CLAIMED and channel is not None and channel.resend_is_safe
+        return (task.status == TaskStatus.CLAIMED and channel is not None
+                and (channel.resend_is_safe or channel.confirms_by_key)
                 and not channel.transactional and task.channel in BATCH_CHANNELS and not is_transactional(task))
 
     def deliver_batch(self, ids: list[int], owner: str) -> tuple[list[int], dict[int, Verdict]]:
@@ -183,17 +186,21 @@ class Worker:
                         attempts=ContactTask.attempts + 1, updated_at=now, lease_expires_at=expires)
                 .returning(ContactTask.id).execution_options(synchronize_session=False))) if chosen else set()
             messages = {t.id: (t, composed[t.id][0]) for t in chosen if t.id in marked}
-        delivered: list[tuple[ContactTask, Delivered]] = []
         by_channel: dict[str, list[tuple[ContactTask, OutboundMessage]]] = {}
         for task, message in messages.values():
             assert message is not None
             by_channel.setdefault(task.channel, []).append((task, message))
         for channel, pairs in by_channel.items():
-            for i in range(0, len(pairs), DELIVER_CHUNK):
-                if self.clock() >= expires:  # the lease ran out: the successor confirms the rest by key
+            # A channel that does not dedupe (SMTP) takes small chunks, and none once half the lease is gone: a
+            # successor must never find a message of ours still in flight (it confirms by key, then sends).
+            size, margin = (DELIVER_CHUNK, timedelta(0)) if self.channels[channel].resend_is_safe else \
+                (SMALL_CHUNK, timedelta(seconds=self.config.lease_seconds / 2))
+            for i in range(0, len(pairs), size):
+                if self.clock() + margin >= expires:  # the lease ran out: the successor confirms the rest by key
                     break
-                chunk = pairs[i:i + DELIVER_CHUNK]
+                chunk = pairs[i:i + size]
                 results = self.channels[channel].deliver_many([m for _, m in chunk])
+                delivered: list[tuple[ContactTask, Delivered]] = []
                 for (task, message), result in zip(chunk, results, strict=True):
                     if isinstance(result, Delivered):
                         delivered.append((task, result))
@@ -201,7 +208,7 @@ class Worker:
                         self._failed(task.id, owner, attempt, message, result)
                     else:  # a DeliveryError of neither kind: retry it, it may have been taken
                         self._failed(task.id, owner, attempt, message, TransientError(result.reason, ambiguous=True))
-        self._sent_many(owner, attempt, delivered)
+                self._sent_many(owner, attempt, delivered)  # each chunk recorded as soon as it is delivered
         return [i for i in ids if i not in messages], verdicts
 
     def compose_many(self, s: Session, tasks: list[ContactTask]) -> dict[int, tuple[OutboundMessage | None,

@@ -77,6 +77,12 @@ class Channel(ABC):
     #: True when delivery writes to the store (it must share the worker's closing transaction).
     transactional: bool = False
 
+    @property
+    def confirms_by_key(self) -> bool:
+        """True when `confirm` settles an interrupted attempt exactly (delivered or not, never UNKNOWN for a
+        reachable provider): a successor can then finish a batch marked `sending` at once, message by message."""
+        return self.resend_is_safe
+
     @abstractmethod
     def deliver(self, message: OutboundMessage, session: Session) -> Delivered:
         """Hand the message over; raise TransientError or PermanentError when it was not taken."""

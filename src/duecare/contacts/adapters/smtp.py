@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from duecare.contacts.adapters.base import (
     Confirmation,
     Delivered,
+    DeliveryError,
     EmailSender,
     OutboundMessage,
     PermanentError,
@@ -49,8 +50,17 @@ class SmtpConfig:
                    starttls=s.smtp_starttls, username=s.smtp_user, password=s.smtp_password)
 
 
+def _quit(smtp: smtplib.SMTP) -> None:
+    """QUIT and close; a connection that is already gone changes nothing about what was delivered."""
+    try:
+        smtp.quit()
+    except (TimeoutError, smtplib.SMTPException, OSError):
+        smtp.close()
+
+
 class SmtpEmail(EmailSender):
-    """One SMTP connection per message (simple, and no connection outlives a crashed attempt)."""
+    """One SMTP connection per message (`deliver`) or per batch of messages (`deliver_many`, the worker's batch
+    path, taken only when a received log lets a successor settle an interrupted batch message by message)."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
@@ -68,17 +78,30 @@ class SmtpEmail(EmailSender):
         mail.set_content(message.body)
         return mail
 
-    def deliver(self, message: OutboundMessage, session: Session) -> Delivered:
-        mail = self.build(message)
-        data_sent = False
+    @property
+    def confirms_by_key(self) -> bool:
+        """With a received log, an interrupted attempt is settled exactly by Message-ID (delivered or not); a
+        log that is configured but not there (yet) settles nothing, so email then goes one task at a time."""
+        return self.config.received_log is not None and self.config.received_log.is_file()
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
         try:
-            with smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout) as smtp:
-                if self.config.starttls:
-                    smtp.starttls()
-                if self.config.username:
-                    smtp.login(self.config.username, self.config.password or "")
-                data_sent = True  # from here on the server may accept the message before we hear back
-                refused = smtp.send_message(mail)
+            if self.config.starttls:
+                smtp.starttls()
+            if self.config.username:
+                smtp.login(self.config.username, self.config.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send(self, smtp: smtplib.SMTP, message: OutboundMessage) -> Delivered:
+        """One message on an open connection; from the DATA command on the server may take it before we hear
+        back, so a lost connection here is ambiguous."""
+        mail = self.build(message)
+        try:
+            refused = smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(code >= 500 for code in codes):
@@ -89,10 +112,44 @@ class SmtpEmail(EmailSender):
                 raise PermanentError(f"SMTP {exc.smtp_code}") from None
             raise TransientError(f"SMTP {exc.smtp_code}") from None
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            raise TransientError(f"SMTP {type(exc).__name__}", ambiguous=data_sent) from None
+            raise TransientError(f"SMTP {type(exc).__name__}", ambiguous=True) from None
         if refused:
             raise PermanentError("SMTP refused the recipient", outcome="invalid")
         return Delivered(provider_ref=mail["Message-ID"])
+
+    def deliver(self, message: OutboundMessage, session: Session) -> Delivered:
+        try:
+            smtp = self._connect()
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"SMTP {type(exc).__name__}") from None
+        try:
+            return self._send(smtp, message)
+        finally:
+            _quit(smtp)
+
+    def deliver_many(self, messages: list[OutboundMessage]) -> list[Delivered | DeliveryError]:
+        """The messages over one SMTP connection, one transaction each. A refused recipient or message leaves
+        the connection usable; a lost connection is ambiguous for the message in flight and leaves the rest
+        untried (they are retried later, never guessed at)."""
+        try:
+            smtp = self._connect()
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            return [TransientError(f"SMTP {type(exc).__name__}") for _ in messages]
+        results: list[Delivered | DeliveryError] = []
+        lost = False
+        try:
+            for message in messages:
+                if lost:
+                    results.append(TransientError("SMTP connection lost before this message"))
+                    continue
+                try:
+                    results.append(self._send(smtp, message))
+                except (TransientError, PermanentError) as exc:
+                    results.append(exc)
+                    lost = smtp.sock is None or (isinstance(exc, TransientError) and exc.ambiguous)
+        finally:
+            _quit(smtp)
+        return results
 
     def confirm(self, message: OutboundMessage, session: Session) -> tuple[Confirmation, str | None]:
         log = self.config.received_log
