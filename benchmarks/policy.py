@@ -51,7 +51,9 @@ def jdm(policy: Policy) -> tuple[str, str, list[str]]:
     gate_rules = [{"_id": f"g{i}", "c": to_zen(g.unmet_when, params), "o": json.dumps(g.code)}
                   for i, g in enumerate(s.visit_gate)]
     track = " and ".join(f"not ({to_zen(g.unmet_when, params)})" for g in s.visit_gate if not g.step)
-    ladder_rules = [{"_id": line.id, "c": to_zen(line.when, params).replace("visit_track", f"({track})"),
+    gate_open = " and ".join(f"not ({to_zen(g.unmet_when, params)})" for g in s.visit_gate)
+    ladder_rules = [{"_id": line.id, "c": to_zen(line.when, params).replace("visit_track", f"({track})")
+                     .replace("visit_gate_open", f"({gate_open})"),
                      "a": json.dumps(line.action), "r": json.dumps(line.reason)} for line in s.ladder]
     def graph(table: dict) -> str:
         return json.dumps({

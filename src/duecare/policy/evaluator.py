@@ -325,7 +325,8 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
         _listed(("preferred_hours",), facts.columns).alias("preferred"),
     ).row(0)
     packs = list(policy.packs)
-    parts = [plan.pack(code, bars, preferred).apply(decided.filter(pl.col("jurisdiction") == code)).with_columns(
+    many = facts.height > DISTINCT_MOMENTS_FROM
+    parts = [plan.pack(code, bars, preferred).apply(decided.filter(pl.col("jurisdiction") == code), many).with_columns(
         pack=pl.lit(code), policy_version=pl.lit(policy.version(code))) for code in packs if code in present]
     if parts:
         out = pl.concat(parts, how="vertical").sort("loan_id").collect(engine=ENGINE)
@@ -355,6 +356,7 @@ def _listed(columns: tuple[str, ...], present: list[str]) -> pl.Expr:
                                               for c in columns if c in present])
 
 
+DISTINCT_MOMENTS_FROM = 1_000  # rows: from here not_before is converted per distinct (zone, moment)
 BAR_COLUMNS = tuple(column for _, column, _ in CHANNEL_BARS)
 PACK_SHIFT = 56  # the blocking-rule mask keeps the pack's place in the policy above this bit
 

@@ -166,8 +166,11 @@ class PackPlan:
     after: list[pl.Expr]
     drop: list[str]
     rules: list[str]  # the rule of each bit of the blocking mask
+    to_utc: pl.Expr  # the local moment `nb_local` in the zone `timezone` as UTC
 
-    def apply(self, df: pl.LazyFrame) -> pl.LazyFrame:
+    def apply(self, df: pl.LazyFrame, distinct_moments: bool = True) -> pl.LazyFrame:
+        """`distinct_moments`: convert each distinct (zone, local moment) once and join it back (many rows); else
+        convert on every row (a few rows: the join costs more than it saves). The same values either way."""
         for stage in self.before:
             df = df.with_columns(stage)
         if self.preferred is not None:
@@ -177,7 +180,14 @@ class PackPlan:
             df = staged.join(found, on="_r", how="left", maintain_order="left").drop("_r")
             for step in moved:
                 df = df.with_columns(step)
-        return df.with_columns(self.after).drop(self.drop)
+        # the local moment to UTC once per distinct (zone, moment): most rows share a few (08:00 today, tomorrow)
+        if distinct_moments:
+            moments = (df.select("timezone", "nb_local").filter(pl.col("nb_local").is_not_null()).unique()
+                       .with_columns(self.to_utc.alias("_nb_utc")))
+            df = df.join(moments, on=["timezone", "nb_local"], how="left", maintain_order="left")
+        else:
+            df = df.with_columns(self.to_utc.alias("_nb_utc"))
+        return df.with_columns(self.after).drop(self.drop, "_nb_utc")
 
 
 def pack_plan(pack: Pack, strategy: Strategy, zones: list[str], columns: frozenset[str], reasons: str,
@@ -260,9 +270,9 @@ def pack_plan(pack: Pack, strategy: Strategy, zones: list[str], columns: frozens
     if len(violated) > tag.bit_length() - 1 and tag:
         raise ValueError(f"{pack.pack}: {len(violated)} blocking rules do not fit below the pack's tag")
     after = [
-        pl.when(pl.col("nb_local").is_not_null())
-        .then(utc_from_local(pl.col("nb_local"), pl.col("timezone"), zones))
-        .otherwise(pl.col("as_of_utc")).alias("not_before"),
+        pl.when(pl.col("nb_local").is_not_null()).then(pl.col("_nb_utc")).otherwise(pl.col("as_of_utc"))
+        .alias("not_before"),
         (mask_of([v.fill_null(False) for _, v in violated]) | pl.lit(tag, MASK)).alias(blocked),
     ]
-    return PackPlan(before, pref_plan, after, drop, [rule for rule, _ in violated])
+    return PackPlan(before, pref_plan, after, drop, [rule for rule, _ in violated],
+                    utc_from_local(pl.col("nb_local"), pl.col("timezone"), zones))
