@@ -6,16 +6,15 @@ Each function is named after what it produces and takes the frames it needs; no 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
 
 import polars as pl
 
+from duecare.kit.columns import run
 from duecare.kit.localtime import local_date, local_naive
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-180", "181+")
 EPISODE_WINDOW_DAYS = 365
 CUM_BITS = 40  # cumulative amounts per loan below 2**40 minor units (11 billion in the currency)
-ENGINE: Final = "in-memory"  # the engine of the eager methods: the default costs more per small query
 
 
 def zones_of(borrowers: pl.DataFrame) -> list[str]:
@@ -32,7 +31,7 @@ def loan_clock(loans: pl.DataFrame, borrowers: pl.DataFrame, as_of: datetime) ->
         .with_columns(as_of_utc=now)
         .with_columns(as_of_local=local_naive(pl.col("as_of_utc"), pl.col("timezone"), zones))
         .with_columns(today=pl.col("as_of_local").dt.date())
-        .collect(engine=ENGINE)
+        .pipe(run, loans.height)
     )
 
 
@@ -44,7 +43,7 @@ def payments_until(payments: pl.DataFrame, clock: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("paid_at") <= pl.col("as_of_utc"))
         .with_columns(paid_on=local_date(pl.col("paid_at"), pl.col("timezone"), zones))
         .select("loan_id", "paid_at", "paid_on", "amount_minor")
-        .collect(engine=ENGINE)
+        .pipe(run, payments.height)
     )
 
 
@@ -177,5 +176,5 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
         )
         .with_columns(bucket=bucket_expr(pl.col("dpd")))
         .drop("due_minor", "paid_minor", "next_due")
-        .collect(engine=ENGINE)
+        .pipe(run, frames["installments"].height)
     )

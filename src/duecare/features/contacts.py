@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
+from duecare.kit.columns import run
 from duecare.kit.localtime import iso_local, local_date
 
 RPC_OUTCOMES = ("rpc", "ptp", "refused", "dispute")
@@ -26,7 +26,6 @@ REMOTE_CHANNELS = ("call", "sms", "email")
 # The borrower acting in the signed-in portal is a right-party contact whatever outcome was recorded.
 PORTAL = "portal"
 WINDOWS = {"1d": 1, "7d": 7, "30d": 30}
-ENGINE: Final = "in-memory"  # the engine of the eager methods: the default costs more per small query
 
 FEATURE_NAMES = (
     "dpd", "overdue_amount", "bucket", "episodes_12m", "max_dpd_12m", "days_to_next_due", "unreachable",
@@ -78,7 +77,7 @@ def borrower_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> p
             remote=pl.col("channel").is_in(REMOTE_CHANNELS),
             age=pl.col("as_of_utc") - pl.col("at"),
         )
-        .collect(engine=ENGINE)
+        .pipe(run, contacts.height)
     )
 
 
@@ -94,7 +93,8 @@ def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame,
     return rows.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today",
                        *[c for c in bc.columns if c not in ("borrower_id", "timezone", "as_of_utc", "today",
                                                              "day", "is_rpc", "outbound", "remote", "age")],
-                       "about_loan", "day", "is_rpc", "outbound", "remote", "age").collect(engine=ENGINE)
+                       "about_loan", "day", "is_rpc", "outbound", "remote", "age").pipe(
+                           run, max(bc.height, clock.height))
 
 
 def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability = Reachability()) -> pl.DataFrame:
@@ -159,7 +159,7 @@ def contact_features(lc: pl.DataFrame, clock: pl.DataFrame, reach: Reachability 
             first_unsuccessful_30d_at=iso_local(pl.col("first_unsuccessful_ts"), pl.col("timezone"), zones),
         )
         .drop("borrower_id", "timezone", "as_of_utc")
-        .collect(engine=ENGINE)
+        .pipe(run, lc.height)
     )
 
 

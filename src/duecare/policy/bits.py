@@ -11,16 +11,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from functools import reduce
-from typing import Final
 
 import polars as pl
 
 from duecare.kit.columns import codes_list
 
 MASK = pl.UInt64
-# The engine the decision queries run on: the one Polars' eager methods use. The default ("auto") costs about as
-# much again per query on a single case (measured: decision facts of one loan, 16 -> 8 ms CPU).
-ENGINE: Final = "in-memory"
 BITS = 64
 
 

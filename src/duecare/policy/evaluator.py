@@ -18,10 +18,11 @@ import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
 from duecare.features.contacts import Reachability, borrower_contacts, contact_features, loan_contacts
+from duecare.kit.columns import run
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
 from duecare.ledger.frames import SCHEMAS, empty
-from duecare.policy.bits import BITS, ENGINE, MASK, decode, mask_of
+from duecare.policy.bits import BITS, MASK, decode, mask_of
 from duecare.policy.facts import decision_facts
 from duecare.policy.guardrails import CHANNEL_BARS, GUARD_REASONS, PackPlan, pack_plan
 from duecare.policy.loader import Pack, all_packs, load_strategy
@@ -316,7 +317,7 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
     masked = facts.lazy().with_columns(variant)
     for stage in plan.stages:
         masked = masked.with_columns(stage)
-    gated = masked.collect(engine=ENGINE)
+    gated = masked.pipe(run, facts.height)
     decided = gated.lazy().join(ladder_outcomes(gated[LINES], strategy).lazy(), on=LINES, how="left",
                                 maintain_order="left")
     present, bars, preferred = facts.select(
@@ -329,11 +330,11 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
     parts = [plan.pack(code, bars, preferred).apply(decided.filter(pl.col("jurisdiction") == code), many).with_columns(
         pack=pl.lit(code), policy_version=pl.lit(policy.version(code))) for code in packs if code in present]
     if parts:
-        out = pl.concat(parts, how="vertical").sort("loan_id").collect(engine=ENGINE)
+        out = pl.concat(parts, how="vertical").sort("loan_id").pipe(run, facts.height)
     else:
         out = decided.clear().with_columns(
             not_before=pl.col("as_of_utc"), blocked_rules=pl.lit([], pl.List(pl.String)),
-            pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).collect(engine=ENGINE)
+            pack=pl.lit(None, pl.String), policy_version=pl.lit(None, pl.String)).pipe(run, facts.height)
     rules = {code: plan.blocked_rules(code, bars, preferred) for code in packs}
     decoders: dict[str, tuple[str, Callable[[int], list[str]]]] = {
         "visit_unmet": (UNMET, bits_of(strategy.gate_codes())), "reasons": (REASONS, bits_of(plan.reasons))}
@@ -347,7 +348,7 @@ def evaluate_facts(facts: pl.DataFrame, policy: Policy, zones: list[str]) -> pl.
         channel=pl.col("action").replace_strict(CHANNEL_OF, return_dtype=pl.String),
         visit_eligible=pl.col(UNMET) == 0,
         strategy=pl.lit(strategy.strategy),
-    ).select(plan.columns).collect(engine=ENGINE)
+    ).select(plan.columns).pipe(run, facts.height)
 
 
 def _listed(columns: tuple[str, ...], present: list[str]) -> pl.Expr:

@@ -9,10 +9,9 @@ from datetime import datetime
 
 import polars as pl
 
-from duecare.kit.columns import codes_list
+from duecare.kit.columns import codes_list, run
 from duecare.ledger.casefile import VISITED
 from duecare.ledger.frames import FLAGS, empty
-from duecare.policy.bits import ENGINE
 from duecare.policy.consent import consent_frame, live_notice_frame
 from duecare.policy.model import Params
 
@@ -315,4 +314,4 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
             overdue_amount_num=pl.col("overdue_minor") / 100.0,
             rpc_recent=pl.col("rpc_recent").fill_null(False),
         )
-    ).collect(engine=ENGINE)
+    ).pipe(run, features.height)
