@@ -2,6 +2,7 @@
 
 - not_before converted per distinct (zone, local moment) and joined back (many rows) equals the conversion on
   every row (a few rows), on a generated mixed portfolio at a moment that moves many contacts to the next morning;
+- the decisions with Polars' query optimiser equal those without it (small inputs skip it);
 - deciding each small partition of the portfolio (a handful of borrowers, as the API and the case page do) gives,
   row for row, the decisions of the whole portfolio at once (the batch), every column;
 - the ladder's outcome read from the mask of matching lines (first line decides; reasons are the deciding line's
@@ -22,6 +23,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from duecare.kit import columns
 from duecare.kit.columns import codes_list
 from duecare.ledger.generate import generate
 from duecare.ledger.partitions import partition_bounds, read_partition
@@ -53,6 +55,20 @@ def test_not_before_per_distinct_moment_equals_per_row(portfolio: Path, monkeypa
         assert_frame_equal(distinct, per_row)
         zones |= set(distinct.filter(pl.col("not_before") > pl.col("as_of_utc"))["timezone"].to_list())
     assert len(zones) > 2  # moments moved in several zones were converted
+
+
+def test_with_and_without_the_query_optimiser_the_decisions_are_equal(portfolio: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small inputs skip Polars' optimiser (kit/columns.run); the whole portfolio decided both ways is equal."""
+    frames = read_partition(portfolio, *partition_bounds(portfolio, 1)[0])
+    policy = Policy.default()
+    for moment in (LATE, NIGHT_WEST):
+        monkeypatch.setattr(columns, "SMALL_QUERY_ROWS", 0)
+        optimised = decide(frames, moment, policy)
+        monkeypatch.setattr(columns, "SMALL_QUERY_ROWS", 10**9)
+        unoptimised = decide(frames, moment, policy)
+        assert_frame_equal(optimised, unoptimised)
+    assert frames["contacts"].height > 1_000 and optimised.height > 400
 
 
 def test_small_partitions_decide_as_the_whole_portfolio(portfolio: Path) -> None:
