@@ -23,7 +23,7 @@ from duecare.kit.settings import get_settings
 from duecare.privacy.security import SecurityMiddleware, shared_store
 from duecare.tables import load_all_models
 from duecare.web import errors, openapi
-from duecare.web.admission import AdmissionMiddleware, pool_capacity
+from duecare.web.admission import AdmissionMiddleware, OverloadAnswers, pool_capacity
 from duecare.web.limits import BodyLimitMiddleware
 from duecare.web.templating import static_dir
 from duecare.web.unavailable import DatabaseUnavailableMiddleware
@@ -106,8 +106,9 @@ def create_app(database_url: str | None = None, root: Root | None = None) -> Fas
     limit = root.settings.max_in_flight
     app.state.max_in_flight = pool_capacity(app.state.session_factory.kw["bind"]) if limit is None else limit
     # more requests in flight than the pool has connections: 503 + Retry-After at once (with security headers)
-    app.add_middleware(AdmissionMiddleware, limit=app.state.max_in_flight,
-                       retry_after_s=root.settings.overload_retry_after)
+    # the refusals' bodies are made now, once per language: a refusal renders nothing
+    app.state.overload_answers = OverloadAnswers.build(root.settings.overload_retry_after)
+    app.add_middleware(AdmissionMiddleware, limit=app.state.max_in_flight, answers=app.state.overload_answers)
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(ClockScope)  # each request and WebSocket runs on app.state.clock
     app.add_middleware(BodyLimitMiddleware)  # outermost: bounds every body before anything reads it

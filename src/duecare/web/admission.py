@@ -13,6 +13,12 @@ The limit (`DUECARE_MAX_IN_FLIGHT`) defaults to the worker's database pool: its 
 with SQLAlchemy's defaults), so an admitted request never waits for a connection. `/healthz` (the load
 balancer's probe) and `/static` (files: no database) are never refused, and WebSocket connections are not
 counted. Refusals are logged at most once a second, with how many there were (no request details).
+
+A refusal must cost less than the request it turns away, so its answers are built once, when the app is made
+(`OverloadAnswers`): the error page rendered once per language (`zh_CN`, `en`) and the API's `ErrorBody` JSON
+encoded once. At refusal time the middleware only picks the language from the cookie or Accept-Language
+header, writes the refused path into the page's language links (percent-encoded) and sends the bytes: no
+template, no session, no database.
 """
 
 from __future__ import annotations
@@ -20,18 +26,63 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from duecare.kit.i18n import bilingual
-from duecare.web.unavailable import error_page, wants_html
+from duecare.kit.i18n import LANG_COOKIE, LOCALES, bilingual, choose_locale, translate
+from duecare.web.unavailable import wants_html
 
 log = logging.getLogger("duecare.web")
 
 MESSAGE = "the server is busy; try again in a moment"
 EXEMPT_PREFIXES = ("/healthz", "/static/")
 DEFAULT_LIMIT = 15  # SQLAlchemy's QueuePool defaults: pool_size 5 + max_overflow 10
+_PATH_MARK = "/__duecare_refused_path__"  # rendered into the language links, replaced by the refused path
+
+
+@dataclass(frozen=True)
+class OverloadAnswers:
+    """The bodies of a refusal, made once: the 503 page per locale and the API's error JSON."""
+
+    pages: dict[str, bytes]
+    api: bytes
+    retry_after_s: int
+
+    @classmethod
+    def build(cls, retry_after_s: int) -> OverloadAnswers:
+        from starlette.requests import Request
+
+        from duecare.web.errors import ErrorBody
+        from duecare.web.templating import render
+
+        pages = {}
+        for locale in LOCALES:
+            scope = {"type": "http", "method": "GET", "path": _PATH_MARK, "query_string": b"", "root_path": "",
+                     "scheme": "http", "server": ("localhost", 80),
+                     "headers": [(b"cookie", f"{LANG_COOKIE}={locale}".encode())]}
+            # no session, no actor, no demo clock: the same page for everyone refused in this language
+            page = render(Request(scope), "error.html", status_code=503, code=503,
+                          detail=translate(locale, MESSAGE), demo_now=None)
+            pages[locale] = bytes(page.body)
+        body = ErrorBody.model_validate({"error": bilingual(MESSAGE), "code": "overloaded", "retry_after": retry_after_s})
+        api = json.dumps(body.model_dump(exclude_none=True), ensure_ascii=False).encode()
+        return cls(pages=pages, api=api, retry_after_s=retry_after_s)
+
+    def page(self, scope: Scope) -> bytes:
+        """The page in the reader's language, its language links back to the refused path."""
+        cookie, accept = "", ""
+        for key, value in scope.get("headers", []):
+            if key == b"cookie":
+                cookie = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept = value.decode("latin-1")
+        chosen = cookie_parser(cookie).get(LANG_COOKIE) if LANG_COOKIE in cookie else None
+        page = self.pages[choose_locale(chosen, accept)]
+        return page.replace(_PATH_MARK.encode(), quote(str(scope.get("path") or "/"), safe="/").encode())
 
 
 def pool_capacity(engine: Any) -> int:
@@ -49,8 +100,9 @@ def pool_capacity(engine: Any) -> int:
 class AdmissionMiddleware:
     """Answer 503 + Retry-After at once when `limit` requests are already in flight in this worker (0: no limit)."""
 
-    def __init__(self, app: ASGIApp, limit: int, retry_after_s: int = 1) -> None:
-        self.app, self.limit, self.retry_after_s = app, limit, retry_after_s
+    def __init__(self, app: ASGIApp, limit: int, answers: OverloadAnswers) -> None:
+        self.app, self.limit, self.answers = app, limit, answers
+        self.retry_after = str(answers.retry_after_s).encode()
         self.in_flight = 0
         self.refused = 0  # since the process started (the log line reports it)
         self._logged_at = 0.0
@@ -77,12 +129,11 @@ class AdmissionMiddleware:
                         self.in_flight, self.limit, self.refused - self._logged_refused)
             self._logged_at, self._logged_refused = now, self.refused
         if wants_html(scope):
-            body, kind = error_page(scope), b"text/html; charset=utf-8"
+            body, kind = self.answers.page(scope), b"text/html; charset=utf-8"
         else:
-            body = json.dumps({"error": bilingual(MESSAGE), "code": "overloaded", "retry_after": self.retry_after_s},
-                              ensure_ascii=False).encode()
-            kind = b"application/json"
+            body, kind = self.answers.api, b"application/json"
         await send({"type": "http.response.start", "status": 503,
                     "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(self.retry_after_s).encode()), (b"cache-control", b"no-store")]})
+                                (b"retry-after", self.retry_after), (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": body})
+
