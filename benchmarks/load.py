@@ -1,6 +1,7 @@
 """Load and soak on PostgreSQL with `duecare serve --workers 2` (issue 16 item 7), loopback only, bounded.
 
-    bash scripts/with-services.sh .venv/bin/python benchmarks/load.py                 # full: 50/200/500 req/s + 10 min soak
+    bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --server-limits # full: 50/200/500 req/s, 20 s
+                                                                                      # each, + 10 min soak
     bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --duration 10 --drain 60  # what docs/operations.md shows
     bash scripts/with-services.sh .venv/bin/python benchmarks/load.py --rates 20 --duration 5 --soak-minutes 0
 
@@ -20,6 +21,13 @@ What it does, all on 127.0.0.1:
 6. a soak: the mixed profile at `--soak-rate` for `--soak-minutes`, sampling the resident memory (RSS) of the
    server's processes (uvicorn's supervisor and its workers) every 10 s; it prints the first and last samples
    after warm-up and the growth.
+
+The table (Markdown) gives per profile and rate the p50/p99 of the answered requests and the failures in three
+columns: `503` (admission control refused the request at once: nothing was done, `Retry-After` says when to
+come back), `5xx` (any other server error) and `other errors` (timeouts, transport errors, the client's own cap,
+an unexpected status), with the 1/5/15-minute load averages of the machine before and after each cell.
+`--server-limits` prints the limits the server runs with (in-flight requests per worker and where that figure
+comes from, the database pool, Retry-After, uvicorn's limit_concurrency and backlog, the threadpool).
 
 Why not locust: its users are closed loops (a user waits for its response before its next request), so it cannot
 hold an arrival rate while the server is slow, which is what this benchmark must show. The scheduler here is
@@ -87,6 +95,12 @@ class Result:
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    def counts(self) -> tuple[int, int, int]:
+        """(503 refusals, other 5xx answers, every other failure: wrong status, timeout, transport, client cap)."""
+        refused = self.errors.get("http 503", 0)
+        server = sum(v for k, v in self.errors.items() if k.startswith("http 5") and k != "http 503")
+        return refused, server, sum(self.errors.values()) - refused - server
+
 
 def _pct(values: list[float], p: float) -> float:
     if not values:
@@ -142,7 +156,7 @@ async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, ma
                 r = await client.request(method, path, headers=headers, content=body)
                 await r.aread()
                 if r.status_code != expected:
-                    result.error(f"http {r.status_code}")
+                    result.error(f"http {r.status_code}")  # 503 (admission control) is counted apart
                     if r.status_code == 503:
                         result.refusals.append(time.perf_counter() - due)
                 else:
@@ -274,15 +288,19 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
         asyncio.run(open_model(t, kind, 10, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
         drain(t.base, args.drain)
         for rate in rates:
+            load_before = os.getloadavg()
             started = time.perf_counter()
             r = asyncio.run(open_model(t, kind, rate, args.duration, max_in_flight=args.max_in_flight,
                                        timeout_s=args.timeout))
             took = time.perf_counter() - started
-            errors = sum(r.errors.values())
-            row = {"profile": kind, "rate": rate, "sent": r.sent, "ok": len(r.latencies), "errors": errors,
-                   "error_kinds": r.errors, "p50_ms": _pct(r.latencies, 50) * 1000,
-                   "p95_ms": _pct(r.latencies, 95) * 1000, "p99_ms": _pct(r.latencies, 99) * 1000, "achieved_rps": len(r.latencies) / took,
-                   "lag_p99_ms": _pct(r.lags, 99) * 1000, "refused_p99_ms": _pct(r.refusals, 99) * 1000}
+            refused, server_errors, other = r.counts()
+            row = {"profile": kind, "rate": rate, "sent": r.sent, "ok": len(r.latencies),
+                   "errors": sum(r.errors.values()), "refused_503": refused, "errors_5xx": server_errors,
+                   "errors_other": other, "error_kinds": r.errors, "p50_ms": _pct(r.latencies, 50) * 1000,
+                   "p95_ms": _pct(r.latencies, 95) * 1000, "p99_ms": _pct(r.latencies, 99) * 1000,
+                   "achieved_rps": len(r.latencies) / took, "lag_p99_ms": _pct(r.lags, 99) * 1000,
+                   "refused_p99_ms": _pct(r.refusals, 99) * 1000, "load_before": load_before,
+                   "load_after": os.getloadavg()}
             row["drain_s"] = drain(t.base, args.drain)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
@@ -309,12 +327,14 @@ def drain(base: str, limit_s: float) -> float:
 
 def soak(t: Target, pid: int, minutes: float, rate: float, args: argparse.Namespace) -> dict[str, Any]:
     samples: list[tuple[float, int]] = []
+    loads: list[float] = []  # the 1-minute load average at each sample
     total = Result()
 
     async def run() -> None:
         end = time.perf_counter() + minutes * 60
         while time.perf_counter() < end:
             samples.append((time.perf_counter(), sum(server_rss_kib(pid).values())))
+            loads.append(os.getloadavg()[0])
             chunk = min(10.0, end - time.perf_counter())
             if chunk < 1:
                 break
@@ -333,6 +353,9 @@ def soak(t: Target, pid: int, minutes: float, rate: float, args: argparse.Namesp
     first, last = warm[0], warm[-1]
     return {"minutes": minutes, "rate": rate, "sent": total.sent, "ok": len(total.latencies),
             "errors": sum(total.errors.values()), "error_kinds": total.errors,
+            "refused_503": total.counts()[0], "errors_5xx": total.counts()[1], "errors_other": total.counts()[2],
+            "load1_min": min(loads, default=float("nan")), "load1_max": max(loads, default=float("nan")),
+            "load1_mean": sum(loads) / len(loads) if loads else float("nan"), "load_end": os.getloadavg(),
             "p50_ms": _pct(total.latencies, 50) * 1000, "p95_ms": _pct(total.latencies, 95) * 1000,
             "p99_ms": _pct(total.latencies, 99) * 1000, "achieved_rps": len(total.latencies) / (minutes * 60),
             "rss_start_mib": samples[0][1] / 1024, "rss_after_warmup_mib": first[1] / 1024,
@@ -357,23 +380,63 @@ def probe(t: Target, profiles: list[str], n: int) -> None:
             print(f"{kind:<9} one at a time: ms {[round(x, 1) for x in times]} status {codes}", flush=True)
 
 
+def _load(triple: tuple[float, float, float]) -> str:
+    return " / ".join(f"{x:.1f}" for x in triple)
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
-    head = (f"{'profile':<9} {'req/s':>6} {'sent':>6} {'ok':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'done/s':>7} {'lag p99':>8} {'drain s':>7} {'503 p99':>8}  error kinds")
-    print(head)
-    print("-" * len(head))
+    """A Markdown table: latencies of the answered requests; 503 refusals (admission control), other 5xx and
+    every other failure (timeouts, transport errors, the client's cap, an unexpected status) in their own columns."""
+    print("| profile | req/s | sent | ok | p50 ms | p99 ms | 503 | 5xx | other errors | done/s | lag p99 ms | "
+          "drain s | load 1/5/15 before | after | other errors by kind |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
     for r in rows:
-        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()))
-        print(f"{r['profile']:<9} {r['rate']:>6g} {r['sent']:>6} {r['ok']:>6} {r['errors']:>6} "
-              f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['achieved_rps']:>7.1f} {r['lag_p99_ms']:>8.1f} {r['drain_s']:>7.1f} "
-              f"{r.get('refused_p99_ms', float('nan')):>8.1f}  {kinds}")
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()) if k != "http 503") or "none"
+        p50 = f"{r['p50_ms']:.0f}" if r["ok"] else "–"
+        p99 = f"{r['p99_ms']:.0f}" if r["ok"] else "–"
+        print(f"| {r['profile']} | {r['rate']:g} | {r['sent']} | {r['ok']} | {p50} | {p99} | {r['refused_503']} | "
+              f"{r['errors_5xx']} | {r['errors_other']} | {r['achieved_rps']:.1f} | {r['lag_p99_ms']:.0f} | "
+              f"{r['drain_s']:.0f} | {_load(r['load_before'])} | {_load(r['load_after'])} | {kinds} |", flush=True)
+
+
+def server_limits(url: str, data_dir: Path, workers: int) -> dict[str, Any]:
+    """The limits `duecare serve` runs with, worked out by the code the server uses (kit.settings, the engine's
+    pool, web.admission) from the environment it was started with; uvicorn's own options as serve_app sets them."""
+    import inspect
+
+    import anyio.to_thread
+    import uvicorn
+
+    from duecare.kit.db import get_engine
+    from duecare.kit.settings import get_settings
+    from duecare.web.admission import pool_capacity
+
+    os.environ.update({k: v for k, v in _env(data_dir, url).items() if k.startswith("DUECARE_")})
+    settings = get_settings()
+    engine = get_engine(url)
+    pool = engine.pool
+    capacity = pool_capacity(engine)
+    limit = capacity if settings.max_in_flight is None else settings.max_in_flight
+    config = inspect.signature(uvicorn.Config).parameters
+
+    async def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    return {"workers": workers, "max_in_flight_per_worker": limit,
+            "max_in_flight_from": "DUECARE_MAX_IN_FLIGHT" if settings.max_in_flight is not None else "pool",
+            "pool": f"{type(pool).__name__} size {getattr(pool, 'size', lambda: '?')()} + overflow "
+                    f"{getattr(pool, '_max_overflow', '?')} = {capacity}",
+            "overload_retry_after_s": settings.overload_retry_after,
+            "uvicorn_limit_concurrency": config["limit_concurrency"].default,
+            "uvicorn_backlog": config["backlog"].default, "threadpool_per_worker": asyncio.run(tokens()),
+            "server_capacity": workers * limit if limit else None}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", default="50,200,500", help="arrival rates, req/s, comma-separated")
     parser.add_argument("--profiles", default=",".join(PROFILES))
-    parser.add_argument("--duration", type=float, default=15.0, help="seconds per profile and rate")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per profile and rate")
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument("--soak-rate", type=float, default=5.0,
                         help="req/s of the mixed profile during the soak (one the server keeps up with)")
@@ -389,6 +452,9 @@ def main() -> int:
     parser.add_argument("--probe", type=int, default=0,
                         help="only send this many requests one after another per profile and print their times")
     parser.add_argument("--log", type=Path, help="copy the server's stderr here at the end")
+    parser.add_argument("--server-limits", action="store_true",
+                        help="print the limits the server runs with (in-flight limit per worker and where it comes "
+                             "from, the database pool, Retry-After, uvicorn's limit_concurrency and backlog)")
     args = parser.parse_args()
     admin = os.environ.get("DUECARE_TEST_PG_URL")
     if not admin:
@@ -407,9 +473,13 @@ def main() -> int:
         base, proc = start_server(url, data_dir, args.workers)
         try:
             target = make_sessions(url, data_dir, base, args.borrowers)
+            print(f"command: {' '.join(sys.argv)}; load average {_load(os.getloadavg())}", flush=True)
             print(f"demo data set: {args.accounts} accounts loaded into PostgreSQL in {prep_s:.0f} s; "
                   f"duecare serve --workers {args.workers} at {base} (pids {proc.pid} + {children(proc.pid)}); "
                   f"{len(target.borrowers)} borrower sessions, {len(target.case_ids)} cases", flush=True)
+            limits = server_limits(url, data_dir, args.workers) if args.server_limits else None
+            if limits:
+                print("server limits: " + ", ".join(f"{k} {v}" for k, v in limits.items()), flush=True)
             if args.probe:
                 probe(target, profiles, args.probe)
                 return 0
@@ -418,15 +488,19 @@ def main() -> int:
             soaked = soak(target, proc.pid, args.soak_minutes, args.soak_rate, args) if args.soak_minutes > 0 else None
             if soaked:
                 print(f"\nsoak: mixed at {soaked['rate']:g} req/s for {soaked['minutes']:g} min: {soaked['ok']} ok, "
-                      f"{soaked['errors']} errors {soaked['error_kinds'] or ''}, {soaked['achieved_rps']:.1f} done/s, "
-                      f"p50 {soaked['p50_ms']:.1f} ms, p95 {soaked['p95_ms']:.1f} ms, p99 {soaked['p99_ms']:.1f} ms")
+                      f"{soaked['refused_503']} refused (503), {soaked['errors_5xx']} 5xx, {soaked['errors_other']} "
+                      f"other errors {soaked['error_kinds'] or ''}, {soaked['achieved_rps']:.1f} done/s, "
+                      f"p50 {soaked['p50_ms']:.1f} ms, p95 {soaked['p95_ms']:.1f} ms, p99 {soaked['p99_ms']:.1f} ms; "
+                      f"1-min load average during the soak {soaked['load1_min']:.1f}-{soaked['load1_max']:.1f} "
+                      f"(mean {soaked['load1_mean']:.1f}), at its end {_load(soaked['load_end'])}")
                 print(f"server RSS (supervisor + {args.workers} workers): start {soaked['rss_start_mib']:.1f} MiB, "
                       f"after 1 min warm-up {soaked['rss_after_warmup_mib']:.1f} MiB, end "
                       f"{soaked['rss_end_mib']:.1f} MiB; growth after warm-up {soaked['growth_after_warmup_mib']:+.1f}"
                       f" MiB ({soaked['growth_mib_per_hour']:+.1f} MiB/h); per process KiB start "
                       f"{soaked['processes_start_kib']} end {soaked['processes_end_kib']}")
             if args.json:
-                args.json.write_text(json.dumps({"rows": rows, "soak": soaked}, indent=1, default=str))
+                args.json.write_text(json.dumps({"limits": limits, "rows": rows, "soak": soaked}, indent=1,
+                                                default=str))
         finally:
             stop(proc)
             if args.log:
