@@ -11,7 +11,7 @@ What it does, all on 127.0.0.1:
 3. `duecare serve --workers 2` on a free port;
 4. real sessions: rows made by privacy.sessions.create_session (what the test helpers do) for the supervisor and
    for borrowers; every request carries its session cookie explicitly in a `Cookie` header and its CSRF token in
-   `X-CSRF-Token` (the client keeps no cookie jar: a jar that refuses every cookie);
+   `X-CSRF-Token` (the client keeps no cookies of its own);
 5. per profile and rate, an OPEN model: request i is due at t0 + i/rate whatever the earlier ones are doing
    (a task per arrival, not a closed loop of users), and its latency is measured from when it was due, so a
    server that falls behind shows its queueing in the figures (no coordinated omission). Requests still in flight
@@ -30,9 +30,12 @@ an unexpected status), with the 1/5/15-minute load averages of the machine befor
 comes from, the database pool, Retry-After, uvicorn's limit_concurrency and backlog, the threadpool).
 
 Why not locust: its users are closed loops (a user waits for its response before its next request), so it cannot
-hold an arrival rate while the server is slow, which is what this benchmark must show. The scheduler here is
-~40 lines of asyncio over httpx (the project's own HTTP client); the client's own lag behind the schedule is
-printed (`lag p99`) so an overloaded client is visible rather than hidden.
+hold an arrival rate while the server is slow, which is what this benchmark must show. The scheduler here is a
+few lines of asyncio, and the requests go through `Http1`, a lean HTTP/1.1 client over asyncio streams: httpx's
+connection pool, used first, costs time per request that grows with the connections open, and at 50 req/s
+and more the client itself became the queue (a py-spy profile of the client: half its samples in the pool's
+bookkeeping). The client's own lag behind the schedule is printed (`lag p99`) so an overloaded client is
+visible rather than hidden.
 
 Profiles: `case` (GET /console/cases/{id} as a supervisor), `loan` (GET /portal/loans/{id} as the borrower),
 `evaluate` (POST /api/v1/decisions:evaluate with examples/case-visit-schedule.json as an agent), `consent`
@@ -138,32 +141,109 @@ def request_for(kind: str, t: Target, rng: random.Random) -> tuple[str, str, dic
     raise ValueError(kind)
 
 
+class Http1:
+    """A lean HTTP/1.1 client for the open model: keep-alive connections on a LIFO stack (O(1) per request).
+
+    httpx's pool was the bottleneck at these rates: with hundreds of connections open, its pool scans every
+    connection for every request (about half of the client's CPU in a py-spy profile, on a machine where the
+    client shares two cores with the server), so requests waited in the client and the figures measured it.
+    Here a request takes an idle connection or opens one, writes the request, reads the status line, the headers
+    and a Content-Length or chunked body, and gives the connection back unless the server closes it."""
+
+    def __init__(self, base: str, keep_idle: int = 256) -> None:
+        url = httpx.URL(base)
+        self.host, self.port = url.host, url.port or 80
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.keep_idle = keep_idle
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> int:
+        """The status code; raises OSError / asyncio.IncompleteReadError / ValueError on a broken exchange."""
+        head = [f"{method} {path} HTTP/1.1", f"host: {self.host}:{self.port}", f"content-length: {len(body or b'')}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b"")
+        while self.idle:  # a kept connection the server has closed meanwhile answers nothing: take the next
+            reader, writer = self.idle.pop()
+            try:
+                return await self._exchange(reader, writer, data)
+            except (OSError, asyncio.IncompleteReadError, _Closed):
+                writer.close()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            return await self._exchange(reader, writer, data)
+        except _Closed as exc:
+            raise ConnectionResetError("the server closed the connection") from exc
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> int:
+        try:
+            writer.write(data)
+            await writer.drain()
+            status_line = await reader.readline()
+            if not status_line:
+                raise _Closed
+            status = int(status_line.split()[1])
+            length, chunked, close = 0, False, False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                name, value = name.strip().lower(), value.strip().lower()
+                if name == "content-length":
+                    length = int(value)
+                elif name == "transfer-encoding":
+                    chunked = "chunked" in value
+                elif name == "connection":
+                    close = "close" in value
+            if chunked:
+                while True:
+                    size = int((await reader.readline()).split(b";")[0], 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            elif length:
+                await reader.readexactly(length)
+        except BaseException:
+            writer.close()  # a failed or cancelled exchange never goes back to the pool
+            raise
+        if close or len(self.idle) >= self.keep_idle:
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return status
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+class _Closed(Exception):
+    """A kept-alive connection the server had closed."""
+
+
 async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, max_in_flight: int,
                      timeout_s: float, seed: int = 7) -> Result:
     """Arrivals at fixed intervals 1/rate for duration_s, each an independent task (an open model)."""
     rng = random.Random(seed)
     result = Result()
     in_flight = 0
-    no_jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))  # cookies only as we set them
-    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=min(max_in_flight, 256))
-    async with httpx.AsyncClient(base_url=t.base, cookies=no_jar, limits=limits,
-                                 timeout=httpx.Timeout(timeout_s), follow_redirects=False) as client:
+    client = Http1(t.base)
+    try:
 
         async def one(due: float, spec: tuple[str, str, dict[str, str], bytes | None, int]) -> None:
             nonlocal in_flight
             method, path, headers, body, expected = spec
             try:
-                r = await client.request(method, path, headers=headers, content=body)
-                await r.aread()
-                if r.status_code != expected:
-                    result.error(f"http {r.status_code}")  # 503 (admission control) is counted apart
-                    if r.status_code == 503:
+                status = await asyncio.wait_for(client.request(method, path, headers, body), timeout_s)
+                if status != expected:
+                    result.error(f"http {status}")  # 503 (admission control) is counted apart
+                    if status == 503:
                         result.refusals.append(time.perf_counter() - due)
                 else:
                     result.latencies.append(time.perf_counter() - due)
-            except httpx.TimeoutException:
+            except TimeoutError:
                 result.error("timeout")
-            except httpx.TransportError as exc:
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 result.error(type(exc).__name__)
             finally:
                 in_flight -= 1
@@ -190,6 +270,8 @@ async def open_model(t: Target, kind: str, rate: float, duration_s: float, *, ma
         for task in list(tasks):  # still without an answer when the run ends: counted, then dropped
             task.cancel()
             result.error("unfinished")
+    finally:
+        client.close()
     return result
 
 
@@ -452,6 +534,8 @@ def main() -> int:
     parser.add_argument("--probe", type=int, default=0,
                         help="only send this many requests one after another per profile and print their times")
     parser.add_argument("--log", type=Path, help="copy the server's stderr here at the end")
+    parser.add_argument("--server-max-in-flight", type=int,
+                        help="start the server with DUECARE_MAX_IN_FLIGHT set to this (default: its own default)")
     parser.add_argument("--server-limits", action="store_true",
                         help="print the limits the server runs with (in-flight limit per worker and where it comes "
                              "from, the database pool, Retry-After, uvicorn's limit_concurrency and backlog)")
@@ -460,6 +544,8 @@ def main() -> int:
     if not admin:
         print("DUECARE_TEST_PG_URL is not set: run through scripts/with-services.sh", file=sys.stderr)
         return 2
+    if args.server_max_in_flight is not None:
+        os.environ["DUECARE_MAX_IN_FLIGHT"] = str(args.server_max_in_flight)  # _env passes it to the server
     profiles = [p for p in args.profiles.split(",") if p]
     unknown = set(profiles) - set(PROFILES)
     if unknown:

@@ -47,8 +47,10 @@ class Settings(BaseSettings):
                                        "webhooks (receipts, replies); without it they are answered 503 (switched off).")
     brand: str = Field(default="duecare", description="Lender name shown in messages to borrowers.")
     max_in_flight: int | None = Field(default=None, ge=0, description="Admission control: requests one web worker "
-                                      "serves at once; beyond it a request is answered 503 with Retry-After at once. "
-                                      "Default: the worker's database pool (size + overflow, 15); 0: no limit.")
+                                      "serves at once; beyond it a request is answered 503 with Retry-After at once "
+                                      "(a pre-rendered page or JSON). Default: the worker's database pool, size + "
+                                      "overflow (5 + 10 = 15), so an admitted request never waits for a connection; "
+                                      "0: no limit. See docs/operations.md.")
     overload_retry_after: int = Field(default=1, ge=1, le=120, description="Seconds of the Retry-After a request "
                                       "refused for overload carries.")
     ice_servers: str = Field(default="[]", description="Video calls: the browsers' ICE servers as a JSON list (the "
