@@ -109,6 +109,9 @@ class Rule:
     # What this rule makes binding on the guardrails: the borrower's stated preferences (`stated_hours`,
     # `refused_channels`) and known limits on a channel (`workplace_limits`, `third_party_objections`).
     honours: tuple[str, ...] = ()
+    # Call-QA codes this rule is breached by (speech/qa.py: a conduct finding on an agent turn, or a disclosure
+    # never made); the case timeline names the rule and its source beside each such finding.
+    qa: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,11 @@ class Pack:
                 return r
         raise KeyError(rule_id)
 
+    def breached_by(self, code: str) -> tuple[Rule, ...]:
+        """The rules a call-QA finding or missing disclosure with this code breaches, in pack order (none: the
+        code is held only to the lender's own call standard in this pack)."""
+        return tuple(r for r in self.rules if code in r.qa)
+
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -172,7 +180,8 @@ def load_pack(name_or_path: str) -> Pack:
         if rule["confidence"] == "U" and not rule.get("lender_choice"):
             raise PolicyError(f"rule {rule['id']}: confidence U may only appear as a labelled lender choice "
                               "(set lender_choice: true)", place=str(path))
-    rules = [Rule(**{**r, "honours": tuple(r.get("honours", ()))}) for r in data["rules"]]
+    rules = [Rule(**{**r, "honours": tuple(r.get("honours", ())), "qa": tuple(r.get("qa", ()))})
+             for r in data["rules"]]
     return Pack(pack=data["pack"], version=data["version"], name=data["name"], rules=rules,
                 digest=_digest(text),
                 help=tuple(HelpLine(**h) for h in data.get("help", ())),

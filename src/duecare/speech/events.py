@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from duecare.speech.qa import missing_code
+
 RPC_OUTCOMES = ("ptp", "dispute", "refused", "rpc")
 
 
@@ -58,5 +60,5 @@ def call_events(analysis: dict[str, Any], *, reached_borrower: bool | None = Non
     for finding in analysis.get("violations", []):
         events.append({"kind": "qa_finding", "code": finding["code"], "turn": finding["turn"]})
     for missing in analysis.get("missing_disclosures", []):
-        events.append({"kind": "qa_finding", "code": f"missing_{missing}", "turn": None})
+        events.append({"kind": "qa_finding", "code": missing_code(missing), "turn": None})
     return events

@@ -12,6 +12,16 @@ CODES = ("impersonation_of_authority", "false_consequence", "third_party_disclos
 DISCLOSURE_CODES = ("agent_identity", "call_purpose", "recording_notice")
 
 
+def missing_code(disclosure: str) -> str:
+    """The QA code of a disclosure the agent never made (`agent_identity` -> `missing_agent_identity`)."""
+    return f"missing_{disclosure}"
+
+
+# Every QA code a call analysis can carry: the conduct findings, then the missing disclosures. A pack rule lists
+# the codes that breach it (`qa` in the pack; policy/schemas/pack.schema.json has exactly these).
+QA_CODES = CODES + tuple(missing_code(c) for c in DISCLOSURE_CODES)
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
