@@ -4,6 +4,7 @@ analysed calls with QA quotes, notes and callbacks; and the queue search by id o
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,8 +14,16 @@ from test_pages import staff_signs_in, token
 from duecare.console.models import CaseNote
 from duecare.contacts.models import DecisionRecord
 from duecare.kit.db import unit_of_work
+from duecare.ledger.models import Borrower, Jurisdiction
 from duecare.privacy.models import AuditEvent
 from duecare.speech.models import CallAnalysis
+
+
+def _item(page: str, code: str) -> str:
+    """The case page's list item for one QA code (a finding, or missing_<disclosure>)."""
+    found = re.search(rf'<li data-code="{code}">(.*?)</li>', page, re.DOTALL)
+    assert found, code
+    return found.group(1)
 
 
 def _decision_and_call(url: str) -> None:
@@ -25,9 +34,11 @@ def _decision_and_call(url: str) -> None:
                               reasons_json=json.dumps(["arrears_call"]), blocked_json=json.dumps(["cn_quiet_hours"]),
                               recorded_at=now - timedelta(hours=1)))
         db.add(CallAnalysis(id="CA1", borrower_id="B2", loan_id="L-B2", call_at=now - timedelta(hours=2), lang="zh",
-                            outcome="rpc", intents="[]", qa_findings=json.dumps([{"code": "threat", "turn": 3}]),
+                            outcome="rpc", intents="[]",
+                            qa_findings=json.dumps([{"code": "threat", "turn": 3}, {"code": "abusive_language", "turn": 5}]),
                             missing_disclosures=json.dumps(["agent_identity"]), followups="[]",
-                            evidence=json.dumps([{"label": "threat", "turn": 3, "quote": "不还钱就去你单位"}]),
+                            evidence=json.dumps([{"label": "threat", "turn": 3, "quote": "不还钱就去你单位"},
+                                                 {"label": "abusive_language", "turn": 5, "quote": "你这个老赖"}]),
                             transcript="{}", agent_id="web-agent", digest="d1", created_at=now))
 
 
@@ -46,6 +57,48 @@ class TestTheCasePageTimeline:
         staff_signs_in(client, "web-compliance")
         page = client.get("/console/cases/B2").text
         assert "QA threat" in page and "不还钱就去你单位" in page and "agent_identity" in page
+
+    def test_each_qa_finding_names_the_rule_it_breaches_with_its_source_in_english(self, client: Any,
+                                                                                  world: Any) -> None:
+        _decision_and_call(world.url)
+        staff_signs_in(client, "web-compliance")
+        client.cookies.set("duecare_lang", "en")
+        page = client.get("/console/cases/B2").text
+        threat = _item(page, "threat")  # B2 is a cn borrower: intimidation is cn_banned_conduct
+        assert "Breaches <strong data-rule=\"cn_banned_conduct\">cn_banned_conduct</strong>" in threat
+        assert "no violence, intimidation or fraud" in threat
+        assert "(银行保险机构消费者权益保护管理办法 (in force 2023-03-01), article number unconfirmed)" in threat
+        # No rule of the cn pack covers insults or the agent's identity: the lender's own call standard.
+        assert "Breaches the lender&#39;s call standard" in _item(page, "abusive_language")
+        missing = _item(page, "missing_agent_identity")
+        assert "The agent&#39;s name and company" in missing and "Breaches the lender&#39;s call standard" in missing
+        assert "data-rule" not in missing
+
+    def test_each_qa_finding_names_the_rule_it_breaches_with_its_source_in_chinese(self, client: Any,
+                                                                                  world: Any) -> None:
+        _decision_and_call(world.url)
+        staff_signs_in(client, "web-compliance")
+        client.cookies.set("duecare_lang", "zh_CN")
+        page = client.get("/console/cases/B2").text
+        threat = _item(page, "threat")
+        assert "违反 <strong data-rule=\"cn_banned_conduct\">cn_banned_conduct</strong>" in threat
+        assert "不得使用暴力、恐吓或欺诈手段" in threat and "银行保险机构消费者权益保护管理办法" in threat
+        assert "违反本机构的通话规范" in _item(page, "abusive_language")
+        assert "坐席的姓名和所属公司" in _item(page, "missing_agent_identity")
+        assert "Breaches" not in page and "call analysis:" not in page  # no English left in the call item
+
+    def test_the_rules_come_from_the_borrowers_own_pack(self, client: Any, world: Any) -> None:
+        _decision_and_call(world.url)
+        with unit_of_work(world.url) as db:
+            db.get(Borrower, "B2").jurisdiction = Jurisdiction.US
+        staff_signs_in(client, "web-compliance")
+        client.cookies.set("duecare_lang", "en")
+        page = client.get("/console/cases/B2").text
+        # us: threats and abusive language are 1692d (us_harass), and so is a call without meaningful identification
+        for code in ("threat", "abusive_language", "missing_agent_identity"):
+            item = _item(page, code)
+            assert "data-rule=\"us_harass\"" in item and "(15 USC 1692d(1)–(6); 12 CFR 1006.14(b)(1),(g))" in item
+        assert "cn_banned_conduct" not in _item(page, "threat")
 
 
 class TestNotesAndCallbacks:

@@ -61,6 +61,10 @@ LABELS: dict[str, dict[str, str]] = {
         "payment_since_notice": N_("A payment arrived since the notice"),
         "rpc_since_notice": N_("The borrower was reached since the notice"),
     },
+    # Disclosures an agent makes on a call (speech/qa.py DISCLOSURE_CODES), shown when one was never made.
+    "disclosure": {"agent_identity": N_("The agent's name and company"),
+                   "call_purpose": N_("The purpose of the call (collecting a debt)"),
+                   "recording_notice": N_("That the call is recorded")},
     "bucket": {"current": N_("Current"), "1-30": "M1 (1-30)", "31-60": "M2 (31-60)", "61-90": "M3 (61-90)",
                "91-180": "M4-M6 (91-180)", "181+": "M6+ (181+)"},
     "outcome": {
