@@ -161,13 +161,12 @@ def coverage_cmd(
     results = run_examples(policy)
     rows = [r for r in coverage(policy, results) if pack is None or r.pack == pack]
     view = Table(title=f"policy coverage ({strategy})", show_lines=False)
-    for col in ("pack", "rule", "conf.", "acts", "firing", "silent"):
+    for col in ("pack", "rule", "conf.", "where", "firing", "silent"):
         view.add_column(col, overflow="fold")
     for r in rows:
         sys.stdout.write(json.dumps(r.as_json(), ensure_ascii=False) + "\n")
         mark = "" if r.complete else " [missing]"
-        where = "; ".join(dict.fromkeys(r.acts)) or "; ".join(r.elsewhere) or "informs (no condition)"
-        view.add_row(r.pack, r.rule + mark, r.confidence, where,
+        view.add_row(r.pack, r.rule + mark, r.confidence, r.where,
                      str(len(r.firing)), str(len(r.silent)))
     err.print(view)
     counts = examples_per_pack(results)

@@ -3,7 +3,9 @@
 A rule *decides* when the evaluator reads it (a guardrail kind, a stated preference it honours) or a strategy
 line or gate code cites it; such a rule needs at least one example whose decision names it (firing) and one
 that declares it silent and is checked not to name it. Rules that only inform (conduct, data handling) are
-listed with where they are cited, and no example is asked of them.
+listed with where they are cited, and no example is asked of them. A rule that call QA holds agents to (`qa` in
+the pack: the finding codes that breach it) is listed with those codes too; the case timeline names it beside each
+such finding, and no decision example is asked for that.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class RuleCoverage:
     lender_choice: bool
     acts: list[str] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)  # where the product applies a rule that decides nothing
+    calls: list[str] = field(default_factory=list)  # call QA: "call QA: threat", one per finding code (pack `qa`)
     firing: list[str] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)
 
@@ -57,13 +60,21 @@ class RuleCoverage:
         return bool(self.acts)
 
     @property
+    def where(self) -> str:
+        """Where the rule acts, for the report: what decides, else where it is applied instead, then call QA."""
+        places = list(dict.fromkeys(self.acts)) or list(self.elsewhere)
+        if self.calls:
+            places.append("call QA: " + ", ".join(c.removeprefix("call QA: ") for c in self.calls))
+        return "; ".join(places) or "informs (no condition)"
+
+    @property
     def complete(self) -> bool:
         return not self.decides or (bool(self.firing) and bool(self.silent))
 
     def as_json(self) -> dict[str, Any]:
         return {"pack": self.pack, "rule": self.rule, "confidence": self.confidence, "source": self.source,
                 "lender_choice": self.lender_choice, "acts": self.acts, "elsewhere": self.elsewhere,
-                "decides": self.decides,
+                "calls": self.calls, "decides": self.decides,
                 "firing": self.firing, "silent": self.silent, "complete": self.complete}
 
 
@@ -75,7 +86,8 @@ def coverage(policy: Policy | None = None, results: list[ExampleResult] | None =
     rows: list[RuleCoverage] = []
     for code, pack in policy.packs.items():
         entries = {r.id: RuleCoverage(code, r.id, r.confidence, r.source, r.lender_choice,
-                                      elsewhere=[ELSEWHERE[r.kind]] if r.kind in ELSEWHERE else [])
+                                      elsewhere=[ELSEWHERE[r.kind]] if r.kind in ELSEWHERE else [],
+                                      calls=[f"call QA: {qa}" for qa in r.qa])
                    for r in pack.rules}
         for own in strategy.rules:
             entries[own.id] = RuleCoverage(code, own.id, "lender", own.source, True)
