@@ -291,5 +291,7 @@ def test_the_console_case_page_shows_the_saved_call_with_its_qa_finding(sqlite_u
         assert r.status_code == 200, r.text
         page = client.get("/console/cases/B1")
     assert page.status_code == 200
-    assert "QA threat (turn 2)" in page.text and "通知你的家人和单位" in page.text
-    assert "promise 2026-11-18 1000" in page.text
+    # the page speaks the viewer's language (zh here): the finding, its words, the rule it breaches and the promise
+    assert '<li data-code="threat"><strong>QA threat' in page.text and "通知你的家人和单位" in page.text
+    assert '违反 <strong data-rule="cn_banned_conduct">' in page.text
+    assert "2026-11-18 1000" in page.text
