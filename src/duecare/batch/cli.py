@@ -83,9 +83,15 @@ def register(app: typer.Typer) -> None:
             help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
         settle_promises: Annotated[bool, typer.Option(
             help="Settle the store's promises (kept, broken, open) before deciding (when there is a store)")] = True,
+        merge_store: Annotated[bool, typer.Option(
+            "--merge-store/--files-only",
+            help="Decide on the lender's files plus what the store holds besides them: promises, contact limits, "
+                 "holds, consents, notices, visits recorded here (when there is a store)")] = True,
     ) -> None:
         """The nightly batch: the promises of the operational store are settled first (kept, broken or open from
-        the payments); then ageing, contact features, risk scores and decisions for every loan; then the gate
+        the payments); the store's own records (made in the console, the portal, the visit workflow; open holds;
+        stated preferences) are merged into the lender's files, so the night decides on the facts the store's
+        pages decide on; then ageing, contact features, risk scores and decisions for every loan; then the gate
         of every open home visit in the operational store is re-checked at the workflow's clock. A run that was
         interrupted resumes at the partitions it had not written when started again with the same input."""
         from duecare.batch.engine import partitions_for
@@ -105,10 +111,11 @@ def register(app: typer.Typer) -> None:
         scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
         # before anything is decided: the store's promises as they stand tonight
         settled = _settle_promises() if settle_promises else None
+        store = _store_records() if merge_store else None
         if engine == "spark":
-            result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master)
+            result = _run_spark(input_dir, out_dir, moment, policy, partitions, scorer, spark_master, store)
         else:
-            result = _run_polars(input_dir, out_dir, moment, policy, partitions, scorer)
+            result = _run_polars(input_dir, out_dir, moment, policy, partitions, scorer, store)
         _summary(result)
         _rejected(result.rejected, out_dir)
         sys.stdout.write(json.dumps({
@@ -120,11 +127,14 @@ def register(app: typer.Typer) -> None:
             "out": str(out_dir), "scored": scorer is not None,
             "actions": dict(result.per_action.iter_rows()) if result.per_action.height else {},
             "promises_settled": settled,
+            "store_records": None if store is None else {
+                k: v.height for k, v in sorted(store.items()) if v.height},
             "visits_rechecked": _recheck_visits() if recheck_visits else None,
         }) + "\n")
 
 
-def _run_polars(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partitions: int, scorer: Any) -> Any:
+def _run_polars(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partitions: int, scorer: Any,
+                store: Any) -> Any:
     from duecare.batch.engine import run
 
     with Progress(TextColumn("[bold]duecare run"), TextColumn("{task.description}"), BarColumn(),
@@ -132,11 +142,11 @@ def _run_polars(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partit
         task = bar.add_task("staging input", total=partitions)
         return run(input_dir, out_dir, moment, policy, partitions, scorer,
                    progress=lambda done, total: bar.update(task, completed=done, total=total,
-                                                           description="deciding"))
+                                                           description="deciding"), store=store)
 
 
 def _run_spark(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partitions: int, scorer: Any,
-               master: str | None) -> Any:
+               master: str | None, store: Any) -> Any:
     try:
         from duecare.batch.spark import run_spark
     except ImportError as exc:
@@ -144,7 +154,7 @@ def _run_spark(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partiti
                         "pip install 'duecare[spark]' (and Java 17+)", place="--engine") from exc
     err.print(f"duecare run: spark engine, {partitions} borrower partition(s), master "
               f"{master or 'spark-submit/local[2]'}", highlight=False)
-    return run_spark(input_dir, out_dir, moment, policy, partitions, scorer, master=master)
+    return run_spark(input_dir, out_dir, moment, policy, partitions, scorer, master=master, store=store)
 
 
 UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40,
@@ -189,6 +199,20 @@ def _settle_promises() -> dict[str, Any] | None:
         changed = settle_store(db, clock.now())
     by_status = dict(changed.group_by("status").len().sort("status").iter_rows()) if changed.height else {}
     return {"changed": changed.height, "by_status": by_status}
+
+
+def _store_records() -> dict[str, pl.DataFrame] | None:
+    """The store's own records for the night (ledger.repository.store_records), read once after the promises
+    were settled; None when there is no operational store (a file-only run)."""
+    from duecare.kit.db import migrate, unit_of_work
+    from duecare.ledger.repository import store_records
+
+    url = _store_url()
+    if url is None:
+        return None
+    migrate(url)
+    with unit_of_work(url) as db:
+        return store_records(db)
 
 
 def _recheck_visits() -> dict[str, Any] | None:

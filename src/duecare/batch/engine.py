@@ -24,7 +24,7 @@ import polars as pl
 
 from duecare.features.contacts import FEATURE_NAMES
 from duecare.kit.errors import UserError
-from duecare.ledger.frames import SCHEMAS, empty
+from duecare.ledger.frames import SCHEMAS, Frames, empty, merge_store_records
 from duecare.ledger.partitions import REJECTS_SCHEMA, screen_staged, stage
 from duecare.policy.evaluator import Policy, Scorer, decide
 
@@ -62,13 +62,32 @@ class RunResult:
 
 
 def partition_outputs(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy,
-                      scorer: Scorer | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One borrower-complete partition → (features table, decisions table): the node both engines run."""
+                      scorer: Scorer | None = None, store: Frames | None = None
+                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One borrower-complete partition → (features table, decisions table): the node both engines run. `store`:
+    the operational store's own records (`ledger.repository.store_records`), merged into the partition's files
+    first (`ledger.frames.merge_store_records`), so the night decides on what the store's pages decide on."""
+    if store is not None:
+        frames = merge_store_records(frames, store)
     decisions = decide(frames, as_of, policy, scorer=scorer)
     return feature_table(decisions), decisions.select(*DECISION_COLUMNS)
 
 
-def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, scorer: Scorer | None) -> dict[str, Any]:
+def store_digest(store: Frames | None) -> str | None:
+    """A digest of the store's records a run merged (a resumed run must have merged the same ones)."""
+    if store is None:
+        return None
+    h = hashlib.sha256()
+    for name in sorted(store):
+        frame = store[name]
+        h.update(f"{name}:{frame.height}:".encode())
+        if frame.height:
+            h.update(str(frame.hash_rows(seed=20261205).sort().to_list()).encode())
+    return h.hexdigest()
+
+
+def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, scorer: Scorer | None,
+             store: Frames | None = None) -> dict[str, Any]:
     """What a partition file depends on: a rerun resumes only when every entry is unchanged."""
     inputs = {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(input_dir.iterdir())
               if p.suffix in (".parquet", ".csv")}
@@ -77,7 +96,8 @@ def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, 
     return {"format": FORMAT, "polars": pl.__version__, "input": str(input_dir.resolve()), "files": inputs,
             "as_of": as_of.isoformat(), "partitions": partitions, "strategy": strategy,
             "packs": {code: p.version for code, p in sorted(policy.packs.items())},
-            "scorer": getattr(scorer, "model_id", None if scorer is None else "unnamed")}
+            "scorer": getattr(scorer, "model_id", None if scorer is None else "unnamed"),
+            "store": store_digest(store)}
 
 
 def _atomic_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -94,15 +114,16 @@ def _part_path(parts: Path, what: str, k: int) -> Path:
 
 def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partitions: int = 1,
         scorer: Scorer | None = None, progress: Callable[[int, int], None] | None = None,
-        staging: Callable[[], None] | None = None) -> RunResult:
-    """Features and decisions for every loan, partition by partition, resuming an interrupted run."""
+        staging: Callable[[], None] | None = None, store: Frames | None = None) -> RunResult:
+    """Features and decisions for every loan, partition by partition, resuming an interrupted run. `store`: the
+    operational store's own records to merge into every partition (see `partition_outputs`)."""
     start = time.perf_counter()
     if not input_dir.is_dir():
         raise UserError("input directory not found (create it with `duecare generate --out DIR`)",
                         place=str(input_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     parts = out_dir / "_parts"
-    wanted = manifest(input_dir, as_of, policy, partitions, scorer)
+    wanted = manifest(input_dir, as_of, policy, partitions, scorer, store)
     marker = parts / "manifest.json"
     if not marker.exists() or json.loads(marker.read_text()) != wanted:
         shutil.rmtree(parts, ignore_errors=True)  # another night's partial work: never mixed into this one
@@ -119,7 +140,7 @@ def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partiti
             result.resumed += 1
         else:
             frames, refused = screen_staged(input_dir, parts / "input", files, k)
-            features, decisions = partition_outputs(frames, as_of, policy, scorer)
+            features, decisions = partition_outputs(frames, as_of, policy, scorer, store)
             _atomic_parquet(refused, _part_path(parts, "rejected", k))
             _atomic_parquet(features, _part_path(parts, "features", k))
             _atomic_parquet(decisions, _part_path(parts, "decisions", k))

@@ -70,7 +70,7 @@ def _encoder(name: str) -> Any:
 
 
 def _decider(as_of: datetime, policy: Policy, scorer: Scorer | None, files: dict[str, str],
-             empties: dict[str, pa.Schema], place: str) -> Any:
+             empties: dict[str, pa.Schema], place: str, store: dict[str, pl.DataFrame] | None = None) -> Any:
     """All blobs of one partition → its refused rows, features and decisions (as blobs)."""
 
     def decide_partition(rows: pa.Table) -> pa.Table:
@@ -86,7 +86,7 @@ def _decider(as_of: datetime, policy: Policy, scorer: Scorer | None, files: dict
             assert isinstance(frame, pl.DataFrame)
             sources[name] = frame.lazy()
         frames, refused = screen_sources(sources, files, place)
-        features, decisions = partition_outputs(frames, as_of, policy, scorer)
+        features, decisions = partition_outputs(frames, as_of, policy, scorer, store)
         blobs = [_ipc(t.to_arrow()) for t in (refused, features, decisions)]
         return pa.table({"part": pa.array([part] * 3, pa.int32()), "name": pa.array(list(OUT_KINDS)),
                          "payload": pa.array(blobs, pa.binary())})
@@ -145,8 +145,10 @@ def session(master: str | None, app_name: str = "duecare run") -> Any:
 
 
 def run_spark(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partitions: int = 1,
-              scorer: Scorer | None = None, master: str | None = None, spark: Any = None) -> RunResult:
-    """Features and decisions for every loan, computed by Spark tasks over borrower-hash partitions."""
+              scorer: Scorer | None = None, master: str | None = None, spark: Any = None,
+              store: dict[str, pl.DataFrame] | None = None) -> RunResult:
+    """Features and decisions for every loan, computed by Spark tasks over borrower-hash partitions. `store`: the
+    operational store's own records, merged into every partition as the Polars engine does."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
@@ -187,7 +189,7 @@ def run_spark(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, p
         blobs = encoded if blobs is None else blobs.unionByName(encoded)
     assert blobs is not None
     decided = (blobs.groupBy("part")
-               .applyInArrow(_decider(as_of, policy, scorer, files, empties, str(input_dir)), BLOB)
+               .applyInArrow(_decider(as_of, policy, scorer, files, empties, str(input_dir), store), BLOB)
                .persist(StorageLevel.DISK_ONLY))
     schemas = output_schemas(as_of, policy, scorer is not None)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,55 @@ def read_portfolio(directory: Path | str) -> Frames:
     return frames
 
 
+HOLDS_SCHEMA: dict[str, pl.DataType] = {"borrower_id": pl.String(), "kind": pl.String()}
+
+# The records the store holds besides the lender's files: what was recorded here (a promise in the console or the
+# portal, a contact limit, a consent, a notice, an approval, a visit, an alternative, a logged call or a delivered
+# message, a portal payment), read by `ledger.repository.store_records`. Stated contact preferences and open holds
+# come only from the store.
+STORE_RECORDS = ("payments", "contacts", "notices", "consents", "approvals", "promises", "visits", "alternatives",
+                 "contact_limits")
+PREFERENCES_FRAMES = ("preferred_hours", "refused_channels")
+
+
+def with_holds(borrowers: pl.DataFrame, holds: pl.DataFrame) -> pl.DataFrame:
+    """A flag is also set by an open hold of that kind (`holds`: borrower_id, kind), so a dispute or hardship
+    recorded as a hold stops collection everywhere: the store's pages and the nightly batch alike."""
+    present = set(holds.get_column("kind").to_list()) if holds.height else set()
+    kinds = [f for f in FLAGS if f in present]
+    if not kinds:
+        return borrowers
+    return borrowers.with_columns([
+        (pl.col(f) | pl.col("borrower_id").is_in(holds.filter(pl.col("kind") == f).get_column("borrower_id")
+                                                 .unique().implode())).alias(f) for f in kinds])
+
+
+def merge_store_records(files: Frames, store: Frames) -> Frames:
+    """The lender's files of some borrowers (one partition of the nightly batch) with what the store holds for
+    those borrowers besides them (`ledger.repository.store_records`: records made here, open holds, stated
+    preferences), so the batch decides on the facts every decision read from the store sees. A store row equal
+    in every column to a file row is the file's own (e.g. a portal payment the lender's file also carries) and
+    is not counted twice; the files' own repeated rows stay as they are."""
+    out = dict(files)
+    borrowers = files["borrowers"].select("borrower_id")
+    loans = files["loans"].select("loan_id")
+    for name in (*STORE_RECORDS, *PREFERENCES_FRAMES):
+        extra = store.get(name)
+        if extra is None or extra.height == 0:
+            continue
+        base = files.get(name, empty(name))
+        extra = extra.join(loans, on="loan_id", how="semi") if name == "payments" else \
+            extra.join(borrowers, on="borrower_id", how="semi")
+        if base.height and extra.height:
+            extra = extra.join(base.unique(), on=list(SCHEMAS[name]), how="anti", nulls_equal=True)
+        if extra.height:
+            out[name] = pl.concat([base, extra.select(base.columns)])
+    holds = store.get("holds")
+    if holds is not None and holds.height:
+        out["borrowers"] = with_holds(files["borrowers"], holds.join(borrowers, on="borrower_id", how="semi"))
+    return out
+
+
 def _hhmm_seconds(hhmm: str) -> int:
     hours, minutes = hhmm.split(":")
     return int(hours) * 3600 + int(minutes) * 60

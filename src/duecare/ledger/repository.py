@@ -64,45 +64,70 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
     dispute or hardship recorded as a hold stops collection everywhere. Only non-personal columns are read.
     `exclude_visit_ids` leaves out visit rows (a workflow re-checking its own visit).
     """
-    from duecare.ledger import models as m
-    from duecare.ledger.frames import FLAGS, SCHEMAS, conform, empty
-
     chosen = ids.scalar_subquery() if isinstance(ids, Select) else list(dict.fromkeys(ids))
+    return _read(session, chosen, exclude_visit_ids, made_here=False)
+
+
+def store_records(session: Session) -> dict[str, pl.DataFrame]:
+    """Every record made here rather than loaded from the lender's files (no `ingest_digest`), every open hold
+    and every stated contact preference, for all borrowers, as the frames `policy.evaluator.decide` reads (the
+    same reader as `store_frames`) plus a `holds` frame (`borrower_id`, `kind`). The nightly batch merges them into
+    the lender's files with `ledger.frames.merge_store_records`, so its decisions are the store's."""
+    return _read(session, None, (), made_here=True)
+
+
+def _read(session: Session, chosen: Any, exclude_visit_ids: Sequence[str], made_here: bool
+          ) -> dict[str, pl.DataFrame]:
+    """`chosen` borrower ids (a list or a scalar subquery), or None for every borrower (with `made_here`)."""
+    from duecare.ledger import models as m
+    from duecare.ledger.frames import FLAGS, HOLDS_SCHEMA, SCHEMAS, conform, empty, with_holds
+
     b, ln = m.Borrower, m.Loan
-    loans_of = select(ln.id).where(ln.borrower_id.in_(chosen)).scalar_subquery()
-    visits = select(m.Visit.borrower_id, m.Visit.loan_id, m.Visit.status, m.Visit.at, m.Visit.outcome).where(
-        m.Visit.borrower_id.in_(chosen))
+
+    def of(stmt: Any, model: Any) -> Any:
+        """Narrowed to the chosen borrowers (a payment by its loan), and to the records made here."""
+        if chosen is not None:
+            stmt = stmt.where(model.loan_id.in_([] if loans_of is None else loans_of) if model is m.Payment else model.borrower_id.in_(chosen))
+        if made_here:
+            stmt = stmt.where(model.ingest_digest.is_(None))
+        return stmt
+
+    loans_of = None if chosen is None else select(ln.id).where(ln.borrower_id.in_(chosen)).scalar_subquery()
+    visits = of(select(m.Visit.borrower_id, m.Visit.loan_id, m.Visit.status, m.Visit.at, m.Visit.outcome), m.Visit)
     if exclude_visit_ids:
         visits = visits.where(m.Visit.id.not_in(list(exclude_visit_ids)))
     stmts: dict[str, Any] = {
-        "borrowers": select(b.id.label("borrower_id"), b.timezone, b.jurisdiction, b.language, b.risk_band,
-                            *[getattr(b, f) for f in FLAGS]).where(b.id.in_(chosen)),
-        "loans": select(ln.id.label("loan_id"), ln.borrower_id, ln.currency).where(ln.borrower_id.in_(chosen)),
-        "installments": select(m.Installment.loan_id, m.Installment.seq, m.Installment.due_date,
-                               m.Installment.amount_minor).where(m.Installment.loan_id.in_(loans_of)),
-        "payments": select(m.Payment.loan_id, m.Payment.paid_at, m.Payment.amount_minor)
-        .where(m.Payment.loan_id.in_(loans_of)),
-        "contacts": select(m.ContactEvent.borrower_id, m.ContactEvent.loan_id, m.ContactEvent.at,
-                           m.ContactEvent.channel, m.ContactEvent.direction, m.ContactEvent.outcome,
-                           m.ContactEvent.answers_notice_id.label("answers_notice"))
-        .where(m.ContactEvent.borrower_id.in_(chosen)),
-        "notices": select(m.Notice.id.label("notice_id"), m.Notice.borrower_id, m.Notice.loan_id, m.Notice.kind,
-                          m.Notice.sent_at).where(m.Notice.borrower_id.in_(chosen)),
-        "consents": select(m.Consent.borrower_id, m.Consent.purpose, m.Consent.decision, m.Consent.at,
-                           m.Consent.notice_id).where(m.Consent.borrower_id.in_(chosen)),
-        "approvals": select(m.Approval.borrower_id, m.Approval.notice_id, m.Approval.decision, m.Approval.at)
-        .where(m.Approval.borrower_id.in_(chosen)),
-        "promises": select(m.Promise.borrower_id, m.Promise.loan_id, m.Promise.promised_date,
-                           m.Promise.amount_minor, m.Promise.status, m.Promise.made_at, m.Promise.kept_on)
-        .where(m.Promise.borrower_id.in_(chosen)),
+        "payments": of(select(m.Payment.loan_id, m.Payment.paid_at, m.Payment.amount_minor), m.Payment),
+        "contacts": of(select(m.ContactEvent.borrower_id, m.ContactEvent.loan_id, m.ContactEvent.at,
+                              m.ContactEvent.channel, m.ContactEvent.direction, m.ContactEvent.outcome,
+                              m.ContactEvent.answers_notice_id.label("answers_notice")), m.ContactEvent),
+        "notices": of(select(m.Notice.id.label("notice_id"), m.Notice.borrower_id, m.Notice.loan_id, m.Notice.kind,
+                             m.Notice.sent_at), m.Notice),
+        "consents": of(select(m.Consent.borrower_id, m.Consent.purpose, m.Consent.decision, m.Consent.at,
+                              m.Consent.notice_id), m.Consent),
+        "approvals": of(select(m.Approval.borrower_id, m.Approval.notice_id, m.Approval.decision, m.Approval.at),
+                        m.Approval),
+        "promises": of(select(m.Promise.borrower_id, m.Promise.loan_id, m.Promise.promised_date,
+                              m.Promise.amount_minor, m.Promise.status, m.Promise.made_at, m.Promise.kept_on),
+                       m.Promise),
         "visits": visits,
-        "alternatives": select(m.Alternative.borrower_id, m.Alternative.loan_id, m.Alternative.kind,
-                               m.Alternative.state, m.Alternative.chosen_at, m.Alternative.completed_at)
-        .where(m.Alternative.borrower_id.in_(chosen)),
-        "contact_limits": select(m.ContactLimit.borrower_id, m.ContactLimit.kind, m.ContactLimit.by,
-                                 m.ContactLimit.channel, m.ContactLimit.at, m.ContactLimit.lifted_at)
-        .where(m.ContactLimit.borrower_id.in_(chosen)),
+        "alternatives": of(select(m.Alternative.borrower_id, m.Alternative.loan_id, m.Alternative.kind,
+                                  m.Alternative.state, m.Alternative.chosen_at, m.Alternative.completed_at),
+                           m.Alternative),
+        "contact_limits": of(select(m.ContactLimit.borrower_id, m.ContactLimit.kind, m.ContactLimit.by,
+                                    m.ContactLimit.channel, m.ContactLimit.at, m.ContactLimit.lifted_at),
+                             m.ContactLimit),
     }
+    if not made_here:  # the lender's own facts: only ever the store's whole copy
+        assert loans_of is not None
+        stmts = {
+            "borrowers": select(b.id.label("borrower_id"), b.timezone, b.jurisdiction, b.language, b.risk_band,
+                                *[getattr(b, f) for f in FLAGS]).where(b.id.in_(chosen)),
+            "loans": select(ln.id.label("loan_id"), ln.borrower_id, ln.currency).where(ln.borrower_id.in_(chosen)),
+            "installments": select(m.Installment.loan_id, m.Installment.seq, m.Installment.due_date,
+                                   m.Installment.amount_minor).where(m.Installment.loan_id.in_(loans_of)),
+            **stmts,
+        }
 
     session.flush()  # what Session.execute does first (autoflush); the reads below go through Core
 
@@ -120,14 +145,16 @@ def store_frames(session: Session, ids: Sequence[str] | Select[Any],
 
     frames = {name: frame(name, stmt) for name, stmt in stmts.items()}
     frames["preferred_hours"], frames["refused_channels"] = _preferences(session, chosen)
-    holds = session.execute(select(m.Hold.borrower_id, m.Hold.kind).where(
-        m.Hold.borrower_id.in_(chosen), m.Hold.closed_at.is_(None))).all()
-    by_kind: dict[str, set[str]] = {}
-    for bid, kind in holds:
-        by_kind.setdefault(str(getattr(kind, "value", kind)), set()).add(bid)
-    if by_kind:
-        frames["borrowers"] = frames["borrowers"].with_columns(
-            [(pl.col(f) | pl.col("borrower_id").is_in(sorted(by_kind[f]))).alias(f) for f in FLAGS if f in by_kind])
+    open_holds = select(m.Hold.borrower_id, m.Hold.kind).where(m.Hold.closed_at.is_(None))
+    if chosen is not None:
+        open_holds = open_holds.where(m.Hold.borrower_id.in_(chosen))
+    rows = session.execute(open_holds).all()
+    holds = pl.DataFrame({"borrower_id": [r[0] for r in rows], "kind": _plain([r[1] for r in rows])},
+                         schema=HOLDS_SCHEMA)
+    if made_here:
+        frames["holds"] = holds
+    else:
+        frames["borrowers"] = with_holds(frames["borrowers"], holds)
     return frames
 
 
@@ -149,8 +176,10 @@ def _preferences(session: Session, chosen: Any) -> tuple[pl.DataFrame, pl.DataFr
     """The borrowers' stated contact preferences as the `preferred_hours` and `refused_channels` frames."""
     from duecare.ledger.frames import preference_frames
 
-    rows = session.execute(select(PREFERENCES.c.borrower_id, PREFERENCES.c.hours, PREFERENCES.c.channels_refused)
-                           .where(PREFERENCES.c.borrower_id.in_(chosen))).all()
+    stmt = select(PREFERENCES.c.borrower_id, PREFERENCES.c.hours, PREFERENCES.c.channels_refused)
+    if chosen is not None:  # None: every borrower's (the nightly batch)
+        stmt = stmt.where(PREFERENCES.c.borrower_id.in_(chosen))
+    rows = session.execute(stmt).all()
     stored = pl.DataFrame([tuple(r) for r in rows], schema={"borrower_id": pl.String(), "hours": pl.String(),
                                                            "channels_refused": pl.String()}, orient="row")
     return preference_frames(stored)
