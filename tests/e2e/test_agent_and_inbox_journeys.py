@@ -106,3 +106,24 @@ def test_the_work_queue_is_one_card_per_case_on_a_phone(browser: Any, demo_site:
     agent.shot("journey-agent-queue-390")
     assert agent.errors == []
     agent.close()
+
+
+def test_the_case_visit_and_approval_pages_fit_a_phone_in_both_languages(browser: Any, demo_site: DemoSite) -> None:
+    """At 390 px nothing runs off the side: the facts list puts each term above its value and a card never
+    widens its column past the screen (a wide table scrolls inside its card, the gate's lines are cards)."""
+    sup = Tab(browser, demo_site, viewport=PHONE)
+    sup.staff_signs_in(_user(demo_site, "supervisor"))
+    pages = (f"/console/cases/{demo_site.people['plan_borrower'][0]}", f"/console/visits/{demo_site.people['visit_id']}",
+             "/console/visits/approvals", "/console/inbox")
+    for lang in ("zh_CN", "en"):
+        sup.context.add_cookies([{"name": "duecare_lang", "value": lang, "url": demo_site.base}])
+        for path in pages:
+            sup.go(path)
+            overflow = sup.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} ({lang}) scrolls sideways at 390 px ({overflow} px)"
+            sup.shot(f"journey-phone-{lang}-{path.strip('/').replace('/', '-')}")
+    gate_cell = sup.page.locator("table.gate-lines tbody td").first
+    sup.go(pages[1])
+    assert gate_cell.evaluate("el => getComputedStyle(el).display") == "flex"  # a labelled card row
+    assert sup.errors == []
+    sup.close()

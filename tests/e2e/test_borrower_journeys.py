@@ -48,13 +48,14 @@ def test_every_portal_page_in_both_languages_at_phone_and_desktop_size(browser: 
         tab.context.add_cookies([{"name": "duecare_lang", "value": lang, "url": site.base}])
         for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             tab.page.set_viewport_size(viewport)
-            for path in (*PORTAL_PAGES, loan):
+            for path in (*PORTAL_PAGES, f"{loan}/terms", loan):  # terms: a long label beside an amount
                 response = tab.go(path)
                 assert response.status < 400, (path, response.status)
                 assert tab.page.get_attribute("html", "lang") == ("zh-CN" if lang == "zh_CN" else "en")
                 width = tab.page.evaluate("document.documentElement.scrollWidth")
                 assert width <= viewport["width"] + 1, (lang, size, path, width)  # nothing runs off the side
-                name = "loan" if path == loan else (path.strip("/").replace("/", "-") or "portal")
+                name = "loan" if path == loan else "terms" if path == f"{loan}/terms" else \
+                    (path.strip("/").replace("/", "-") or "portal")
                 tab.shot(f"borrower-{lang}-{size}-{name}")
             main = tab.page.inner_text("main")
             assert ("还款" in main) if lang == "zh_CN" else ("Schedule" in main), (lang, size)

@@ -109,3 +109,33 @@ def test_the_footer_notice_and_every_hardship_answer_carry_the_packs_help(client
 def test_signed_out_the_footer_shows_the_default_packs_help(client: Any) -> None:
     page = client.get("/portal/signin").text
     assert "12348" in re.search(r'data-testid="footer-help">(.*?)</span>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
+
+
+def test_every_rights_source_of_every_pack_and_the_plan_rules_source_reads_in_chinese() -> None:
+    """The citations the terms and plan pages show are message ids with a Chinese translation: a pack or the plan
+    rules naming a new source fails here until the catalog has it (a zh_CN borrower never reads an English one)."""
+    from duecare.kit.i18n import translate
+    from duecare.policy.loader import load_pack
+    from duecare.policy.plans import plan_rules
+    from duecare.portal.plans import RULES_SOURCE
+    from duecare.portal.terms import SOURCES
+
+    cited = {r.source for code in HELP for r in load_pack(code).borrower_rights}
+    assert cited == set(SOURCES)
+    assert plan_rules().source == RULES_SOURCE
+    for source in (*SOURCES, RULES_SOURCE):
+        zh = translate("zh", source)
+        assert zh != source and re.search(r"[\u4e00-\u9fff]", zh), source
+
+
+@pytest.mark.parametrize("pack", ["cn", "us", "uk"])
+def test_the_chinese_terms_page_cites_its_sources_in_chinese(client: Any, world: Any, pack: str) -> None:
+    from duecare.policy.loader import load_pack
+
+    set_pack_and_terms(world.url, world.plan_borrower, pack, on_file=True)
+    client.cookies.set("duecare_lang", "zh_CN")
+    borrower_signs_in(client, world.plan_phone)
+    body = text_of(client.get(f"/portal/loans/L-{world.plan_borrower}/terms").text)
+    for r in load_pack(pack).borrower_rights:
+        if r.topic in ("cooling_off", "early_repayment", "complaint", "data_rights"):
+            assert r.source not in body, r.source

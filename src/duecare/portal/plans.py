@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import N_
 from duecare.ledger import models as m
 from duecare.policy.plans import (
     Affordability,
@@ -26,6 +27,10 @@ from duecare.policy.plans import (
 from duecare.policy.promises import record_promise
 from duecare.portal.models import PlanProposal
 from duecare.privacy.audit import record_audit
+
+# plan_rules.yaml's `source`, as a message id: the plan page shows it in the reader's language
+# (tests/web/test_terms_and_help.py checks it is the file's).
+RULES_SOURCE = N_("duecare standard plan rules (lender choice; forbearance per CONC 7.3.4R, CCD2 Art. 35)")
 
 # The portal's plan page reads the rules and the evaluation through this module (one implementation: policy.plans).
 __all__ = ["Affordability", "Evaluation", "Instalment", "accept_plan", "add_months", "committed_by_month", "evaluate",

@@ -56,6 +56,25 @@ TOPIC_TITLES: dict[str, str] = {
     "complaint": N_("Making a complaint"),
     "data_rights": N_("Your personal data"),
 }
+# The packs' sources of the rights (packs/*.yaml `borrower_rights:`), as message ids: a citation is shown in the
+# reader's language where it has a translation (tests/web/test_terms_and_help.py checks every pack's are here).
+SOURCES = (
+    N_('No general statutory cooling-off for consumer loans; the contract says whether one applies'),
+    N_('Civil Code Art. 677 (interest for the actual period unless agreed otherwise)'),
+    N_('Credit Reporting Regulation Art. 15 (notice before adverse information is reported)'),
+    N_('Measures for Consumer Rights Protection of Banking and Insurance Institutions (2023)'),
+    N_('PIPL Arts. 44-47, 50'),
+    N_('Consumer Credit Act 1974 s.66A (withdrawal within 14 days)'),
+    N_('Consumer Credit Act 1974 s.94 (full or partial early repayment), s.95A (capped compensation)'),
+    N_('Consumer Credit Act 1974 s.86C (notice of sums in arrears), s.87 (default notice); CONC 7.3.4R forbearance'),
+    N_('DISP 1.6, DISP 2.8 (Financial Ombudsman Service)'),
+    N_("UK GDPR Arts. 15-17; Information Commissioner's Office"),
+    N_('No general cooling-off for unsecured consumer loans; right of rescission only for certain home-secured credit (12 CFR 1026.23)'),
+    N_('TILA disclosure of any prepayment penalty (12 CFR 1026.18(k))'),
+    N_('Late charges as the contract discloses (12 CFR 1026.18(l)); validation and dispute rights (15 USC 1692g)'),
+    N_('CFPB complaint process (consumerfinance.gov/complaint)'),
+    N_('FDCPA 1692g (verification); state privacy laws where they apply'),
+)
 ORDER = ("cooling_off", "early_repayment", "complaint", "data_rights")
 
 
