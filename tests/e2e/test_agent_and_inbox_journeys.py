@@ -89,6 +89,10 @@ def test_a_complaint_and_a_correction_request_are_answered_from_the_inbox(browse
     borrower.go("/portal/data")
     mine = borrower.page.inner_text("main")
     assert "calls on Sundays are now blocked" in mine and "Completed" in mine
+    row = borrower.page.locator("[data-testid=my-requests] tbody tr").first
+    assert row.evaluate("el => getComputedStyle(el).display") == "block"  # one labelled card per request at 390 px
+    for cell in borrower.page.locator("[data-testid=my-requests] tbody td").all():  # nothing spills out of it
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), cell.inner_text()[:80]
     borrower.shot("journey-inbox-borrower-answered-390")
     assert borrower.errors == []
     borrower.close()
@@ -124,6 +128,8 @@ def test_the_case_visit_and_approval_pages_fit_a_phone_in_both_languages(browser
             sup.shot(f"journey-phone-{lang}-{path.strip('/').replace('/', '-')}")
     gate_cell = sup.page.locator("table.gate-lines tbody td").first
     sup.go(pages[1])
-    assert gate_cell.evaluate("el => getComputedStyle(el).display") == "flex"  # a labelled card row
+    assert gate_cell.evaluate("el => getComputedStyle(el).display") == "block"  # label above, content as written
+    for cell in sup.page.locator("table.gate-lines tbody td").all():  # nothing spills out of its card
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), cell.inner_text()[:80]
     assert sup.errors == []
     sup.close()

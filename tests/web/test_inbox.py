@@ -113,6 +113,30 @@ class TestReviewsAndHardship:
         with unit_of_work(world.url) as db:
             assert db.get(ReviewRequest, review.id).status == "upheld"  # type: ignore[union-attr]
 
+    def test_the_reviewed_decision_is_shown_in_words_in_the_readers_language(self, client: Any, world: Any) -> None:
+        """The stored summary is `action (reasons); policy version`: the card shows the action's and the reasons'
+        labels in Chinese, never the codes."""
+        from duecare.kit.i18n import translate
+        from duecare.web.labels import label
+
+        borrower_signs_in(client, world.plan_phone)
+        page = client.get("/portal/decisions").text
+        client.post("/portal/decisions/review", data={"loan_id": "L-B2", "reason": "", "csrf_token": token(page)})
+        client.cookies.clear()
+        client.cookies.set("duecare_lang", "zh_CN")
+        staff_signs_in(client, "web-supervisor")
+        inbox = client.get("/console/inbox").text
+        with unit_of_work(world.url) as db:
+            review = db.scalars(select(ReviewRequest)).one()
+            summary = str(review.decision_summary)
+        action, reasons = summary.split(" (")[0], summary.split(" (")[1].split(")")[0].split(", ")
+        shown = re.sub(r"<[^>]+>", "", _card(inbox, f"review-{review.id}").split('data-testid="review-decision">')[1]
+                       .split("</p>")[0])
+        assert translate("zh", label("action", action)) in shown
+        for r in reasons:
+            assert translate("zh", label("reason", r)) in shown and r not in shown, r
+        assert action not in shown.split("·")[0]
+
     def test_compliance_closes_a_hardship_review(self, client: Any, world: Any) -> None:
         with unit_of_work(world.url) as db:
             db.add(Hold(id="H-1", borrower_id="B2", loan_id="L-B2", kind=HoldKind.HARDSHIP_OPEN,
