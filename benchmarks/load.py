@@ -469,14 +469,16 @@ def _load(triple: tuple[float, float, float]) -> str:
 def print_table(rows: list[dict[str, Any]]) -> None:
     """A Markdown table: latencies of the answered requests; 503 refusals (admission control), other 5xx and
     every other failure (timeouts, transport errors, the client's cap, an unexpected status) in their own columns."""
-    print("| profile | req/s | sent | ok | p50 ms | p99 ms | 503 | 5xx | other errors | done/s | lag p99 ms | "
-          "drain s | load 1/5/15 before | after | other errors by kind |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    print("| profile | req/s | sent | ok | p50 ms | p99 ms | 503 | 503 p99 ms | 5xx | other errors | done/s | "
+          "lag p99 ms | drain s | load 1/5/15 before | after | other errors by kind |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
     for r in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items()) if k != "http 503") or "none"
         p50 = f"{r['p50_ms']:.0f}" if r["ok"] else "–"
         p99 = f"{r['p99_ms']:.0f}" if r["ok"] else "–"
+        refused_p99 = f"{r['refused_p99_ms']:.0f}" if r["refused_503"] else "–"
         print(f"| {r['profile']} | {r['rate']:g} | {r['sent']} | {r['ok']} | {p50} | {p99} | {r['refused_503']} | "
+              f"{refused_p99} | "
               f"{r['errors_5xx']} | {r['errors_other']} | {r['achieved_rps']:.1f} | {r['lag_p99_ms']:.0f} | "
               f"{r['drain_s']:.0f} | {_load(r['load_before'])} | {_load(r['load_after'])} | {kinds} |", flush=True)
 
