@@ -512,7 +512,52 @@ def limit_scenarios(us: dict, uk: dict) -> list[dict]:
          "silent": ["us_workplace"]},
         "the consumer's roommate answered the number on file and asked not to be called again: no further call "
         "reaches them (a third party is not contacted more than once unless they ask, 1692b(3)); a text instead")
+    out += us_third_party_contact_scenarios()
     out += uk_limit_scenarios(uk)
+    return out
+
+
+def us_third_party_contact_scenarios() -> list[dict]:
+    """us_third_party (1692c(b), 1692b): a third party is contacted only to learn where the consumer is, and only
+    once. The number on file for calls reaches an emergency contact the consumer named (`third_party_contact`):
+    while the consumer can be reached there is no location to ask for, so it is not called (reason
+    third_party_while_reachable); once they are out of reach one location call may be made; after the third party
+    answered one (outcome third_party) it is not called again (reason third_party_asked_once)."""
+    out: list[dict] = []
+
+    def add(name: str, case: dict, expect: dict, note: str) -> None:
+        out.append({"name": name, "note": note, "case": case, "expect": expect})
+
+    def us_case(*extra_contacts: dict) -> dict:
+        c = _shift(paid_up(base("2026-11-12T10:00:00+08:00"), 7), "-05:00")
+        c["borrower"].update(jurisdiction="us", timezone="America/New_York", language="en", name="Alex Doe")
+        c["notices"] = [copy.deepcopy(US_VALIDATION_SENT)]
+        c["contacts"] += list(extra_contacts)
+        c["contact_limits"] = [{"id": "EC1", "kind": "third_party_contact", "by": "borrower", "channel": "call",
+                                "at": "2026-10-01T09:00:00-04:00"}]
+        return c
+
+    texted_back = {"at": "2026-11-10T19:00:00-05:00", "channel": "sms", "direction": "inbound", "outcome": "rpc"}
+    add("us_third_party_contact_while_reachable", us_case(texted_back),
+        {"action": "sms_reminder", "channel": "sms", "reason": "serious_arrears_call",
+         "reasons_include": ["third_party_while_reachable"], "blocked_by": ["us_third_party"],
+         "features": {"unreachable": False}},
+        "the only number for calls is the emergency contact the consumer named; the consumer texted back on Nov 10, "
+        "so there is no location to ask a third party for: no call to them (1692c(b), 1692b), a text instead")
+    add("us_third_party_contact_out_of_reach_silent", us_case(),
+        {"action": "call", "reason": "serious_arrears_call", "blocked_by": [],
+         "reasons_exclude": ["third_party_while_reachable", "third_party_asked_once"], "silent": ["us_third_party"],
+         "features": {"unreachable": True}},
+        "23 days of failed calls, texts and emails: the consumer is out of reach, so one call to the emergency "
+        "contact to ask where to reach them stands (a location inquiry, never saying a debt is owed, 1692b)")
+    answered = {"at": "2026-11-05T11:00:00-05:00", "channel": "call", "direction": "outbound",
+                "outcome": "third_party"}
+    add("us_third_party_contact_asked_once", us_case(answered),
+        {"action": "sms_reminder", "channel": "sms", "reasons_include": ["third_party_asked_once"],
+         "reasons_exclude": ["third_party_while_reachable"], "blocked_by": ["us_third_party"],
+         "features": {"unreachable": True}},
+        "out of reach, and the emergency contact already answered one call on Nov 5: a third party is not "
+        "contacted more than once unless they ask (1692b(3)); a text to the consumer instead")
     return out
 
 
@@ -611,6 +656,15 @@ def uk_limit_scenarios(uk: dict) -> list[dict]:
     add("uk_third_party_other_channel_silent", k,
         {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_objected"], "silent": ["uk_privacy"]},
         "the objection was to emails reaching a shared inbox; a call is decided and stands")
+    k = copy.deepcopy(uk)
+    k["contacts"] = [{"at": "2026-10-18T19:00:00+01:00", "channel": "sms", "direction": "inbound", "outcome": "rpc"}]
+    k["contact_limits"] = [limit("third_party_contact", "borrower", "call")]
+    add("uk_third_party_contact_not_barred_silent", k,
+        {"action": "call", "blocked_by": [], "reasons_exclude": ["third_party_while_reachable"],
+         "silent": ["uk_privacy"], "features": {"unreachable": False}},
+        "the number on file reaches the customer's named emergency contact and the customer texted on Oct 18: "
+        "CONC 7.9.7R and 7.9.10R govern what a call may reveal (nothing of the debt; identity verified first), "
+        "not whether a third party may be rung, so the call stands and call QA checks what was said")
     return out
 
 

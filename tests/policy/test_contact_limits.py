@@ -1,6 +1,7 @@
 """Known limits on a channel (issue 15 (g)): a third party who objected (cn_debtor_only, us_third_party) and a
 workplace where contact is barred (us_workplace, uk_contact_times; uk_privacy for objections) bar that channel in the pure guardrails, with rule and source,
-the same from a case file and from the store."""
+the same from a case file and from the store; a number reaching a named third party (cn_debtor_only, us_third_party
+while the borrower is reachable, and us_third_party once a location call was answered)."""
 
 from __future__ import annotations
 
@@ -112,11 +113,48 @@ class TestThirdPartyContact:
         with pytest.raises(CaseFileError, match="recorded by borrower"):
             parse_case(case("cn", [limit("third_party_contact", "employer", "call")]))
 
-    @pytest.mark.parametrize("pack", ["us", "uk"])
-    def test_us_and_uk_have_no_rule_for_it_so_the_call_stands(self, pack: str) -> None:
-        offset = {"us": "-05:00", "uk": "+00:00"}[pack]
-        got = decision(case(pack, [self.named(at=f"2026-11-01T09:00:00{offset}")]))
+    @staticmethod
+    def out_of_reach(pack: str, *extra: dict[str, str]) -> dict[str, Any]:
+        offset = {"cn": "+08:00", "us": "-05:00", "uk": "+00:00"}[pack]
+        data = case(pack, [TestThirdPartyContact.named(at=f"2026-10-01T09:00:00{offset}")])
+        data["contacts"] = [{"at": f"2026-10-{d:02d}T11:00:00{offset}", "channel": ch, "direction": "outbound",
+                             "outcome": "no_answer" if ch == "call" else "undelivered"}
+                            for d, ch in ((20, "call"), (22, "sms"), (25, "call"), (28, "email"), (30, "call"),
+                                          (31, "sms"))] + list(extra)
+        return data
+
+    def test_us_while_the_consumer_is_reachable_there_is_no_location_to_ask_a_third_party_for(self) -> None:
+        got = decision(case("us", [self.named(at="2026-11-01T09:00:00-05:00")]))
+        assert (got["action"], got["features"]["unreachable"]) == ("sms_reminder", False)
+        assert "third_party_while_reachable" in got["reasons"]
+        assert got["blocked_by"] == [{"rule": "us_third_party",
+                                      "source": Policy.default().packs["us"].rule("us_third_party").source}]
+
+    def test_us_out_of_reach_one_location_call_stands_and_none_after_the_third_party_answered(self) -> None:
+        got = decision(self.out_of_reach("us"))
+        assert (got["action"], got["features"]["unreachable"], rules(got)) == ("call", True, [])
+        answered = {"at": "2026-11-05T11:00:00-05:00", "channel": "call", "direction": "outbound",
+                    "outcome": "third_party"}
+        got = decision(self.out_of_reach("us", answered))
+        assert (got["action"], got["features"]["unreachable"], rules(got)) == ("sms_reminder", True,
+                                                                               ["us_third_party"])
+        assert "third_party_asked_once" in got["reasons"] and "third_party_while_reachable" not in got["reasons"]
+
+    def test_us_a_third_party_answer_before_the_limit_was_recorded_is_not_counted(self) -> None:
+        earlier = {"at": "2026-09-20T11:00:00-04:00", "channel": "call", "direction": "outbound",
+                   "outcome": "third_party"}
+        got = decision(self.out_of_reach("us", earlier))
         assert (got["action"], rules(got)) == ("call", [])
+
+    def test_cn_has_no_once_only_rule_out_of_reach_the_call_stands_after_an_answer(self) -> None:
+        answered = {"at": "2026-11-05T11:00:00+08:00", "channel": "call", "direction": "outbound",
+                    "outcome": "third_party"}
+        got = decision(self.out_of_reach("cn", answered))
+        assert (got["action"], rules(got)) == ("call", [])
+
+    def test_uk_has_no_rule_that_bars_the_call_so_it_stands(self) -> None:
+        got = decision(case("uk", [self.named(at="2026-11-01T09:00:00+00:00")]))
+        assert (got["action"], got["features"]["unreachable"], rules(got)) == ("call", False, [])
 
     def test_the_store_reads_it_back_and_decides_the_same(self, sqlite_url: str, tmp_path: Path) -> None:
         files = {

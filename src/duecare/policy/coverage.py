@@ -37,6 +37,8 @@ def honours_text(what: str) -> str:
     """Where a rule acts by honouring something: a stated preference or a known limit on a channel."""
     if what == "third_party_contacts":
         return "guardrail: a number reaching a third party the borrower named is barred until they are out of reach"
+    if what == "third_party_location_once":
+        return "guardrail: once out of reach, a named third party's number is called for one location inquiry only"
     if what in ("workplace_limits", "third_party_objections"):
         return f"guardrail: channel barred by known {what.replace('_', ' ')}"
     return f"honours the borrower's {what.replace('_', ' ')}"

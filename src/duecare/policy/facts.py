@@ -203,7 +203,11 @@ def contact_limits(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
     `debtor_out_of_reach`: the borrower is `unreachable` (the strategy's definition: no right-party contact and
     remote attempts failing over several channels for weeks) or deceased. It is stricter than cn_debtor_only's own
     example ("invalid number, 3 consecutive failed attempts"), so a third party is never contacted sooner than the
-    rule allows. `third_party_barred_channels`: `third_party_channels` while the borrower is not out of reach."""
+    rule allows. `third_party_barred_channels`: `third_party_channels` while the borrower is not out of reach.
+    `third_party_asked_channels`: those of `third_party_channels` on which an outbound call was answered by a third
+    party (outcome `third_party`) since the limit was recorded, up to as_of: the one location inquiry us_third_party
+    allows was made (1692b(3)); `third_party_asked_barred_channels` is that list once the borrower is out of reach
+    (before that, `third_party_barred_channels` already bars the call)."""
     limits = frames.get("contact_limits", empty("contact_limits").lazy())
     base = features.select("loan_id", "borrower_id", "as_of_utc")
     active = (
@@ -217,15 +221,30 @@ def contact_limits(frames: Lazy, features: pl.LazyFrame) -> pl.LazyFrame:
                     .agg(pl.col("channel").unique().sort().alias(name)))
         out = out.join(per_loan, on="loan_id", how="left").with_columns(
             pl.col(name).fill_null(pl.lit([], pl.List(pl.String))))
+    contacts = frames.get("contacts", empty("contacts").lazy())
+    answered = contacts.filter((pl.col("outcome") == "third_party") & (pl.col("direction") == "outbound")).select(
+        "borrower_id", pl.col("channel").alias("_c_channel"), pl.col("at").alias("_c_at"))
+    asked = (
+        active.filter(pl.col("kind") == "third_party_contact")
+        .join(answered, on="borrower_id", how="inner")
+        .filter((pl.col("_c_channel") == pl.col("channel")) & (pl.col("_c_at") >= pl.col("at"))
+                & (pl.col("_c_at") <= pl.col("as_of_utc")))
+        .group_by("loan_id").agg(pl.col("channel").unique().sort().alias("third_party_asked_channels"))
+    )
+    out = out.join(asked, on="loan_id", how="left").with_columns(
+        pl.col("third_party_asked_channels").fill_null(pl.lit([], pl.List(pl.String))))
     return out.with_columns(third_party_objected=pl.col("third_party_objected_channels").list.len() > 0)
 
 
 def third_party_reach(facts: pl.LazyFrame) -> pl.LazyFrame:
-    """`debtor_out_of_reach` and `third_party_barred_channels` (see `contact_limits`), from the joined facts."""
+    """`debtor_out_of_reach`, `third_party_barred_channels` and `third_party_asked_barred_channels` (see
+    `contact_limits`), from the joined facts."""
     out_of_reach = (pl.col("unreachable").fill_null(False) | pl.col("deceased").fill_null(False))
     return facts.with_columns(debtor_out_of_reach=out_of_reach).with_columns(
         third_party_barred_channels=pl.when(pl.col("debtor_out_of_reach"))
-        .then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("third_party_channels")))
+        .then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("third_party_channels")),
+        third_party_asked_barred_channels=pl.when(pl.col("debtor_out_of_reach"))
+        .then(pl.col("third_party_asked_channels")).otherwise(pl.lit([], pl.List(pl.String))))
 
 
 def call_history(lc: pl.LazyFrame, seven_max: int = 7, seven_days: int = 7, conv_block_days: int = 7) -> pl.LazyFrame:

@@ -14,7 +14,9 @@ Known limits on a channel bar it the same way where a pack rule honours them: a 
 (`workplace_limits`, us_workplace, uk_contact_times), a third party's objection (`third_party_objections`,
 cn_debtor_only, us_third_party, uk_privacy), and a number that reaches a third party the borrower named while the
 borrower is not out of reach (`third_party_contacts`, cn_debtor_only: third parties only when the debtor is out
-of reach).
+of reach; us_third_party: a third party only for a location inquiry, 1692b/1692c(b)), and, once they are out of
+reach, such a number after the third party was already asked once (`third_party_location_once`, us_third_party:
+1692b(3), not more than once).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ PREFERENCE_DAYS = 8  # the next week, both ends: a weekly window is always met i
 
 def honouring(pack: Pack, what: str) -> str | None:
     """The id of the pack rule that honours a stated preference or a known limit (`stated_hours`,
-    `refused_channels`, `workplace_limits`, `third_party_objections`, `third_party_contacts`)."""
+    `refused_channels`, `workplace_limits`, `third_party_objections`, `third_party_contacts`,
+    `third_party_location_once`)."""
     return next((r.id for r in pack.rules if what in r.honours), None)
 
 
@@ -74,7 +77,8 @@ def honouring(pack: Pack, what: str) -> str | None:
 CHANNEL_BARS = (("refused_channels", "refused_channels", "channel_refused"),
                 ("workplace_limits", "workplace_barred_channels", "workplace_contact_barred"),
                 ("third_party_objections", "third_party_objected_channels", "third_party_objected"),
-                ("third_party_contacts", "third_party_barred_channels", "third_party_while_reachable"))
+                ("third_party_contacts", "third_party_barred_channels", "third_party_while_reachable"),
+                ("third_party_location_once", "third_party_asked_barred_channels", "third_party_asked_once"))
 PREFERRED_UNMET = "preferred_hours_unlawful"
 # The reasons the guardrails may add after the ladder's, in the order they add them: their bits in the reason
 # mask follow the ladder's lines.
@@ -86,7 +90,8 @@ def channel_bar_stages(pack: Pack, columns: frozenset[str], reasons: str,
     """Replace a remote action on a channel the pack's rules bar for this borrower: one they refused, one that
     reaches them at work while work contact is barred (us_workplace), one on which a third party objected
     (cn_debtor_only), one that reaches a third party the borrower named while they are not out of reach
-    (cn_debtor_only). The action falls to the next channel in FALLBACK that no bar covers, else to `none`.
+    (cn_debtor_only, us_third_party) or, once they are, after that third party answered a call (us_third_party,
+    1692b(3)). The action falls to the next channel in FALLBACK that no bar covers, else to `none`.
 
     Each bar that rejected a channel the decision tried sets its reason's bit in the `reasons` mask (bit
     `first_bit` + its place in CHANNEL_BARS) and is named in `blocked_by` (the returned (rule, marker column)

@@ -107,7 +107,8 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     lender_choice: bool = False
     # What this rule makes binding on the guardrails: the borrower's stated preferences (`stated_hours`,
-    # `refused_channels`) and known limits on a channel (`workplace_limits`, `third_party_objections`).
+    # `refused_channels`) and known limits on a channel (`workplace_limits`, `third_party_objections`,
+    # `third_party_contacts`, `third_party_location_once`).
     honours: tuple[str, ...] = ()
     # Call-QA codes this rule is breached by (speech/qa.py: a conduct finding on an agent turn, or a disclosure
     # never made); the case timeline names the rule and its source beside each such finding.

@@ -45,6 +45,8 @@ LABELS: dict[str, dict[str, str]] = {
         "third_party_objected": N_("A third party reached on this channel objected to being contacted"),
         "third_party_while_reachable": N_("This number reaches a third party the borrower named; they may be "
                                           "called only once the borrower is out of reach"),
+        "third_party_asked_once": N_("This number reaches a third party the borrower named, who was already asked "
+                                     "once how to reach the borrower; they are not called again"),
     },
     "unmet": {
         "dpd_below_threshold": N_("Not overdue long enough"), "too_few_episodes": N_("Overdue fewer than two times"),
