@@ -75,6 +75,13 @@ class TestDataRequests:
         with unit_of_work(world.url) as db:
             assert db.get(SubjectRequest, req.id).status == "completed"  # type: ignore[union-attr]
         assert "rights_correction_applied" in _actions(world.url)
+        assert re.search(r'<option value="email">(Email|电子邮件)</option>', inbox)  # the field's label, not its code
+        client.cookies.clear()
+        client.cookies.set("duecare_lang", "zh_CN")
+        borrower_signs_in(client, world.plan_phone)
+        mine = client.get("/portal/data").text
+        outcome = mine.split('data-testid="request-outcome">')[1].split("</span>")[0]
+        assert outcome == "已更正：电子邮件" or ("已更正" in outcome and "corrected" not in outcome), outcome
 
     def test_an_access_request_is_answered_and_an_overdue_one_stands_out(self, client: Any, world: Any) -> None:
         with unit_of_work(world.url) as db:

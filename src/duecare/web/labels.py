@@ -222,6 +222,9 @@ LABELS: dict[str, dict[str, str]] = {
     "weekday": {"mon": N_("Mon"), "tue": N_("Tue"), "wed": N_("Wed"), "thu": N_("Thu"), "fri": N_("Fri"),
                 "sat": N_("Sat"), "sun": N_("Sun")},
     "appointment_state": {"booked": N_("Booked"), "done": N_("Done"), "cancelled": N_("Cancelled")},
+    # the personal fields a correction request may change (privacy/rights.CORRECTABLE)
+    "personal_field": {"name": N_("Name"), "email": N_("Email"), "address": N_("Address"),
+                       "phones": N_("Phone numbers")},
     "document_kind": {"income": N_("Proof of income"), "hardship": N_("Proof of hardship"), "other": N_("Other")},
     "alternative_state": {"chosen": N_("Chosen: waiting for you"), "completed": N_("Done: a person will check it"),
                           "verified": N_("Verified: no visit needed"), "cancelled": N_("Cancelled")},
