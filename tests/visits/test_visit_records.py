@@ -118,7 +118,7 @@ class TestCorrectingAReport:
         assert r.status_code == 422
         r = api.borrower("B2").post("/portal/data/visit-correction",
                                     data={"visit": vid, "field": "monthly_income", "value": "1"})
-        assert r.status_code == 422  # not their report (the same answer as no report at all)
+        assert r.status_code == 404  # not their report (the same answer as no report at all)
         assert api.staff("A1", "agent").post("/console/inbox/requests/1/report-correction",
                                              data={"decision": "approve"}).status_code == 403
 

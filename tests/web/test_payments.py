@@ -138,7 +138,7 @@ class TestPayPage:
         page = client.get("/portal/pay").text
         r = client.post("/portal/pay", data={"loan_id": "L-B2", "amount": "999999", "csrf_token": token(page)},
                         follow_redirects=False)
-        assert r.status_code == 422 and provider[1].checkouts == {}
+        assert r.status_code == 409 and provider[1].checkouts == {}
 
     def test_another_borrowers_loan_cannot_be_paid(self, client: Any, world: Any, provider: Any) -> None:
         borrower_signs_in(client, world.plan_phone)

@@ -13,13 +13,17 @@ from sqlalchemy.orm import Session
 
 from duecare.console.models import CaseNote
 from duecare.contacts.preferences import get_preferences
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.ledger import models as m
 from duecare.ledger.casefile import PreferredHours, Weekday
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor, guarded
 
 CALL_OUTCOMES = tuple(o.value for o in m.Outcome if o.value not in ("delivered", "undelivered"))
+DIRECTIONS = ("outbound", "inbound")
+MAX_CALL_S = 4 * 3600
+# The form's duration in whole seconds, 0..MAX_CALL_S, or empty (not timed); the page's schema publishes it.
+DURATION_PATTERN = r"^(?:0*(?:[0-9]{1,4}|1[0-3][0-9]{3}|14[0-3][0-9]{2}|14400))?$"
 
 
 def _loan_of(db: Session, borrower_id: str, loan_id: str | None) -> str | None:
@@ -27,7 +31,7 @@ def _loan_of(db: Session, borrower_id: str, loan_id: str | None) -> str | None:
         return None
     found = db.scalars(select(m.Loan.id).where(m.Loan.id == loan_id, m.Loan.borrower_id == borrower_id)).first()
     if found is None:
-        raise UserError("loan: not a loan of this borrower", place="loan_id")
+        raise NotFound("loan: not a loan of this borrower", place="loan_id")  # a fact of the ledger, not the form
     return found
 
 
@@ -37,10 +41,10 @@ def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, o
     """A call that happened, as a contact event (it feeds reachability and the call caps from now on)."""
     if outcome not in CALL_OUTCOMES:
         raise UserError(f"outcome: one of {', '.join(CALL_OUTCOMES)}", place="outcome")
-    if direction not in ("outbound", "inbound"):
+    if direction not in DIRECTIONS:
         raise UserError("direction: outbound or inbound", place="direction")
-    if duration_s is not None and not 0 <= duration_s <= 4 * 3600:
-        raise UserError("duration: between 0 and 14400 seconds", place="duration_s")
+    if duration_s is not None and not 0 <= duration_s <= MAX_CALL_S:
+        raise UserError(f"duration: between 0 and {MAX_CALL_S} seconds", place="duration_s")
     event_id = f"CE-{uuid.uuid4().hex[:16]}"
     db.add(m.ContactEvent(id=event_id, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), at=at,
                           channel=m.Channel.CALL, direction=m.Direction(direction), outcome=m.Outcome(outcome),
@@ -63,11 +67,14 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
     from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
 
     params = load_strategy("standard").params
-    check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
+    try:
+        check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
+    except UserError as exc:  # a well-formed date outside the horizon from today: an answer about now (409)
+        raise Conflict(str(exc)) from None
     try:
         minor = promise_amount_minor(amount, params, None)
-    except ValueError as exc:
-        raise UserError(f"amount: {exc}", place="amount") from None
+    except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's minimum
+        raise Conflict(str(exc), place="amount") from None
     return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
                           promised_date=when, amount_minor=minor, channel="console", today=today, actor=actor,
                           params=params, made_at=made_at)
@@ -171,11 +178,13 @@ def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str 
     except ValueError:
         raise UserError("callback time: use the date and time picker (YYYY-MM-DDTHH:MM)", place="due_at") from None
     due = (naive if naive.tzinfo else naive.replace(tzinfo=ZoneInfo(timezone))).astimezone(UTC)
+    # A well-formed time that is past, too far ahead or outside the hours the borrower may (or asked to) be called
+    # is an answer about now and the borrower (409), with the next lawful time.
     if not at <= due <= at + timedelta(days=30):
-        raise UserError("callback time: from now up to 30 days ahead", place="due_at")
+        raise Conflict("callback time: from now up to 30 days ahead", place="due_at")
     quiet = quiet_hours_problem(db, borrower_id, due) or stated_hours_problem(db, borrower_id, due)
     if quiet:
-        raise UserError(quiet, place="due_at")
+        raise Conflict(quiet, place="due_at")
     body = text.strip()[:NOTE_MAX]
     cid = f"CB-{uuid.uuid4().hex[:12]}"
     db.add(CaseNote(id=cid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="callback",

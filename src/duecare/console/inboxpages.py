@@ -12,17 +12,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from duecare.console import inbox
 from duecare.kit import clock
-from duecare.kit.bounds import RowId
-from duecare.kit.errors import UserError
+from duecare.kit.bounds import NOT_BLANK, RowId
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.portal import complaints
+from duecare.portal import rights as portal_rights
 from duecare.privacy import rights
 from duecare.privacy.audit import audit_read
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import corrections
+from duecare.web.forms import field, form_body, text, variant
 from duecare.web.templating import render
 
 router = APIRouter()
@@ -61,20 +64,24 @@ def assign_request(request_id: RowId, request: Request, actor: Actor = RIGHTS, d
 
 
 @router.post("/inbox/requests/{request_id}/answer")
-def answer_request(request_id: RowId, request: Request, field: str = Form("", max_length=40),
+def answer_request(request_id: RowId, request: Request,
+                   field: str = Form("", max_length=40, json_schema_extra={"enum": list(rights.CORRECTABLE)}),
                    value: str = Form("", max_length=1000), actor: Actor = RIGHTS, db: Session = DB) -> Response:
-    """Access: the export; correction: the field and its new value; deletion: delete unless the law keeps it."""
+    """Access: the export; correction: the field and its new value; deletion: delete unless the law keeps it.
+    What the stored request asks for decides what the form must carry: a mismatch answers 409."""
     from duecare.privacy.models import SubjectRequest
 
     req = db.get(SubjectRequest, request_id)
     try:
         if req is None:
-            raise UserError(f"no open request {request_id}", place="request")
+            raise NotFound(f"no request {request_id}", place="request")
         if req.kind == "access":
             inbox.answer_access(db, actor, request_id, clock.now())
         elif req.kind == "correction":
             if corrections.of_request(db, request_id) is not None:
-                raise UserError("this asks to correct a visit report: approve or refuse it", place="request")
+                raise Conflict("this asks to correct a visit report: approve or refuse it", place="request")
+            if not field:
+                raise Conflict("this asks for a correction: choose the field and give its new value", place="field")
             rights.apply_correction(db, actor, request_id, field, value)
         else:
             rights.handle_deletion(db, actor, request_id, clock.now().date())
@@ -83,23 +90,31 @@ def answer_request(request_id: RowId, request: Request, field: str = Form("", ma
     return _done("answered")
 
 
-@router.post("/inbox/requests/{request_id}/report-correction")
-def decide_report_correction(request_id: RowId, request: Request, decision: str = Form(max_length=8),
-                             note: str = Form("", max_length=2000), actor: Actor = RIGHTS,
+# Approving needs nothing more; refusing needs the reasons (PIPL Art. 50).
+REPORT_CORRECTION_FORM = form_body(
+    variant(["decision"], decision=field(["approve"]), note=field(None, maxLength=2000)),
+    variant(["decision", "note"], decision=field(["refuse"]), note=field(None, maxLength=2000, pattern=NOT_BLANK)))
+
+
+@router.post("/inbox/requests/{request_id}/report-correction", openapi_extra=REPORT_CORRECTION_FORM)
+def decide_report_correction(request_id: RowId, request: Request, actor: Actor = RIGHTS, form: FormData = FORM,
                              db: Session = DB) -> Response:
     """A borrower's correction of a visit report: applied (the original kept) or refused with the reasons."""
+    decision = text(form, "decision", 8)
     try:
         if decision not in ("approve", "refuse"):
             raise UserError("decision: approve or refuse", place="decision")
-        corrections.decide(db, actor, request_id, decision == "approve", note, clock.now())
+        corrections.decide(db, actor, request_id, decision == "approve", text(form, "note", 2000), clock.now())
     except UserError as exc:
         return _page(request, db, actor, exc.status, error=str(exc))
     return _done("answered")
 
 
 @router.post("/inbox/reviews/{review_id}")
-def resolve_review(review_id: RowId, request: Request, outcome: str = Form(max_length=16),
-                   note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
+def resolve_review(review_id: RowId, request: Request,
+                   outcome: str = Form(max_length=16, json_schema_extra={"enum": list(rights.REVIEW_OUTCOMES)}),
+                   note: str = Form(max_length=4000, json_schema_extra={"pattern": NOT_BLANK}), actor: Actor = REVIEWS,
+                   db: Session = DB) -> Response:
     try:
         if not note.strip():
             raise UserError("note: say what the person reviewing found", place="note")
@@ -119,8 +134,10 @@ def assign_complaint(complaint_id: RowId, request: Request, actor: Actor = REVIE
 
 
 @router.post("/inbox/complaints/{complaint_id}/answer")
-def answer_complaint(complaint_id: RowId, request: Request, reply: str = Form(max_length=4000), actor: Actor = REVIEWS,
-                     db: Session = DB) -> Response:
+def answer_complaint(complaint_id: RowId, request: Request,
+                     reply: str = Form(max_length=complaints.REPLY_MAX,
+                                       json_schema_extra={"pattern": portal_rights.COMPLAINT_TEXT_PATTERN}),
+                     actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         complaints.answer(db, actor, complaint_id, reply, clock.now())
     except UserError as exc:
@@ -138,8 +155,10 @@ def assign_referral(proposal_id: RowId, request: Request, actor: Actor = REVIEWS
 
 
 @router.post("/inbox/referrals/{proposal_id}/close")
-def close_referral(proposal_id: RowId, request: Request, outcome: str = Form(max_length=32),
-                   note: str = Form("", max_length=4000), actor: Actor = REVIEWS, db: Session = DB) -> Response:
+def close_referral(proposal_id: RowId, request: Request,
+                   outcome: str = Form(max_length=32, json_schema_extra={"enum": list(inbox.REFERRAL_OUTCOMES)}),
+                   note: str = Form(max_length=inbox.NOTE_MAX, json_schema_extra={"pattern": NOT_BLANK}),
+                   actor: Actor = REVIEWS, db: Session = DB) -> Response:
     try:
         inbox.close_referral(db, actor, proposal_id, outcome, note, clock.now())
     except UserError as exc:

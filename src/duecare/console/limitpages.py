@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from duecare.console import limits
 from duecare.kit import clock
 from duecare.kit.errors import UserError
 from duecare.ledger import models as m
 from duecare.privacy.audit import audit_read
-from duecare.privacy.deps import DB, require
+from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
+from duecare.web.forms import field, form_body, text, variant
 from duecare.web.templating import render
 
 router = APIRouter()
@@ -54,14 +56,21 @@ def _refused(request: Request, db: Session, actor: Actor, borrower_id: str, exc:
                   **_context(db, actor, borrower_id))
 
 
-@router.post("/cases/{borrower_id}/limits")
-def record_limit(borrower_id: str, request: Request, kind: str = Form(max_length=32),
-                 by: str = Form(max_length=16), channel: str = Form(max_length=8), actor: Actor = WRITE,
+# One variant per kind: who may set it, and the channels it can bar (a named third party: a person's call only).
+LIMIT_FORM = form_body(*(variant(["kind", "by", "channel"], kind=field([kind]), by=field(by),
+                                 channel=field(["call"] if kind == "third_party_contact" else limits.CHANNELS))
+                         for kind, by in limits.BY_OF_KIND.items()))
+
+
+@router.post("/cases/{borrower_id}/limits", openapi_extra=LIMIT_FORM)
+def record_limit(borrower_id: str, request: Request, actor: Actor = WRITE, form: FormData = FORM,
                  db: Session = DB) -> Response:
+    """Record a known limit; the same active limit twice answers 409 (lift it first)."""
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
-        limits.record_limit(db, actor, borrower_id, kind, by, channel, clock.now())
+        limits.record_limit(db, actor, borrower_id, text(form, "kind", 32), text(form, "by", 16),
+                            text(form, "channel", 8), clock.now())
     except UserError as exc:
         return _refused(request, db, actor, borrower_id, exc)
     return RedirectResponse(f"/console/cases/{borrower_id}/limits?limit=recorded", status_code=303)

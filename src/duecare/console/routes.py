@@ -32,6 +32,7 @@ from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.contacts.preferences import get_preferences
 from duecare.kit import clock, democlock
+from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, LOCAL_MOMENT_PATTERN, NOT_BLANK
 from duecare.kit.errors import UserError
 from duecare.kit.i18n import translations
 from duecare.kit.settings import demo_mode
@@ -83,7 +84,8 @@ def signin_page(request: Request, next: str = "/console", _: Actor | None = PUBL
 
 
 @router.post("/signin")
-def signin(request: Request, username: str = Form(max_length=128), password: str = Form(max_length=1024),
+def signin(request: Request, username: str = Form(min_length=1, max_length=128),
+           password: str = Form(min_length=1, max_length=1024),
            next: str = Form("/console"), _: Actor | None = PUBLIC, db: Session = DB) -> Response:
     ip = request.client.host if request.client else "unknown"
     if not LOGIN_PER_IP.hit(ip) or not LOGIN_PER_ACCOUNT.hit(f"{ip}|{username.casefold()}"):
@@ -164,9 +166,13 @@ def case_page(borrower_id: str, request: Request, actor: Actor = CASES, db: Sess
 
 
 @router.post("/cases/{borrower_id}/calls")
-def log_call(borrower_id: str, request: Request, outcome: str = Form(max_length=16),
-             direction: str = Form("outbound", max_length=8), loan_id: str = Form("", max_length=64),
-             duration_s: str = Form("", max_length=6), actor: Actor = CONTACTS, db: Session = DB) -> Response:
+def log_call(borrower_id: str, request: Request,
+             outcome: str = Form(max_length=16, json_schema_extra={"enum": list(casework.CALL_OUTCOMES)}),
+             direction: str = Form("outbound", max_length=8, json_schema_extra={"enum": list(casework.DIRECTIONS)}),
+             loan_id: str = Form("", max_length=64),
+             duration_s: str = Form("", max_length=6, json_schema_extra={"pattern": casework.DURATION_PATTERN}),
+             actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    """A call that happened; an unknown loan answers 404 on the re-shown case page."""
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
@@ -179,9 +185,12 @@ def log_call(borrower_id: str, request: Request, outcome: str = Form(max_length=
 
 
 @router.post("/cases/{borrower_id}/promises")
-def record_promise(borrower_id: str, request: Request, promised_date: str = Form(max_length=10),
-                   amount: str = Form(max_length=20), loan_id: str = Form("", max_length=64),
-                   actor: Actor = CONTACTS, db: Session = DB) -> Response:
+def record_promise(borrower_id: str, request: Request,
+                   promised_date: str = Form(max_length=10, json_schema_extra={"pattern": f"^{DATE_PATTERN}$"}),
+                   amount: str = Form(max_length=20, json_schema_extra={"pattern": AMOUNT_PATTERN}),
+                   loan_id: str = Form("", max_length=64), actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    """A promise made on a call; a date past the strategy's horizon from today, or an amount under its minimum,
+    answers 409 (what the strategy allows now, not the form)."""
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     try:
@@ -195,7 +204,8 @@ def record_promise(borrower_id: str, request: Request, promised_date: str = Form
 
 
 @router.post("/cases/{borrower_id}/notes")
-def add_note(borrower_id: str, request: Request, text: str = Form(max_length=4000),
+def add_note(borrower_id: str, request: Request,
+             text: str = Form(max_length=4000, json_schema_extra={"maxLength": casework.NOTE_MAX, "pattern": NOT_BLANK}),
              loan_id: str = Form("", max_length=64), actor: Actor = CONTACTS, db: Session = DB) -> Response:
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
@@ -208,9 +218,12 @@ def add_note(borrower_id: str, request: Request, text: str = Form(max_length=400
 
 
 @router.post("/cases/{borrower_id}/callbacks")
-def add_callback(borrower_id: str, request: Request, due_at: str = Form(max_length=32),
+def add_callback(borrower_id: str, request: Request,
+                 due_at: str = Form(max_length=32, json_schema_extra={"pattern": LOCAL_MOMENT_PATTERN}),
                  text: str = Form("", max_length=4000), loan_id: str = Form("", max_length=64),
                  actor: Actor = CONTACTS, db: Session = DB) -> Response:
+    """A call back at the borrower's local time; outside the next 30 days or the hours they may (or asked to) be
+    called answers 409 with the next lawful time."""
     if not can_read_borrower(db, actor, borrower_id):
         raise HTTPException(404, "no such case")
     b = db.get(m.Borrower, borrower_id)
@@ -339,7 +352,8 @@ def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT,
 # --- the demo's clock (demo mode only) ---------------------------------------------------------------------------
 
 @router.post("/demo/clock")
-def demo_clock(request: Request, days: str = Form(max_length=12), next: str = Form("/console", max_length=512),
+def demo_clock(request: Request, days: str = Form(max_length=12, json_schema_extra={"pattern": democlock.DAYS_PATTERN}),
+               next: str = Form("/console", max_length=512),
                actor: Actor = USE, db: Session = DB) -> Response:
     """Move the demo's shared clock forward (absent outside demo mode: production time is never shifted)."""
     if not demo_mode():

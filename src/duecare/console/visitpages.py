@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from duecare.kit import clock
+from duecare.kit.bounds import DATE_PATTERN, NOT_BLANK
 from duecare.kit.errors import TransitionError, UserError
 from duecare.ledger.models import Borrower, Notice
 from duecare.privacy.deps import DB, FORM, require
@@ -181,9 +182,12 @@ def send_notice(visit_id: str, request: Request, actor: Actor = NOTICE, db: Sess
 
 
 @router.post("/visits/{visit_id}/schedule")
-def schedule(visit_id: str, request: Request, agent_a: str = Form(max_length=64), agent_b: str = Form(max_length=64),
-             day: str = Form(max_length=10), actor: Actor = SCHEDULE, db: Session = DB) -> Response:
-    """Two chosen field agents and a chosen day; the service picks the window and re-plans their route."""
+def schedule(visit_id: str, request: Request, agent_a: str = Form(min_length=1, max_length=64),
+             agent_b: str = Form(min_length=1, max_length=64),
+             day: str = Form(max_length=10, json_schema_extra={"pattern": f"^{DATE_PATTERN}$"}),
+             actor: Actor = SCHEDULE, db: Session = DB) -> Response:
+    """Two chosen field agents and a chosen day; the service picks the window and re-plans their route. The same
+    agent twice, an agent or a day the visit cannot have answers 409 with the reason."""
     try:
         chosen = date.fromisoformat(day)
     except ValueError:
@@ -204,7 +208,9 @@ def schedule(visit_id: str, request: Request, agent_a: str = Form(max_length=64)
 
 
 @router.post("/visits/{visit_id}/approval")
-def decide(visit_id: str, request: Request, decision: str = Form(max_length=8), comment: str = Form("", max_length=1000),
+def decide(visit_id: str, request: Request,
+           decision: str = Form(max_length=8, json_schema_extra={"enum": ["approve", "reject"]}),
+           comment: str = Form(max_length=1000, json_schema_extra={"pattern": NOT_BLANK}),
            next: str = Form("", max_length=200), actor: Actor = APPROVE, db: Session = DB) -> Response:
     """Approve or reject with the gate as it stands now; never by the proposer (four eyes)."""
     if decision not in ("approve", "reject"):
@@ -276,7 +282,8 @@ def upload_consent_form(visit_id: str, request: Request, actor: Actor = CONSENT_
 
 
 @router.post("/consent-forms/{form_id}/verification")
-def verify_consent_form(form_id: str, request: Request, accept: str = Form(max_length=3), actor: Actor = APPROVE,
+def verify_consent_form(form_id: str, request: Request,
+                        accept: str = Form(max_length=3, json_schema_extra={"enum": ["yes", "no"]}), actor: Actor = APPROVE,
                         db: Session = DB) -> Response:
     """A second person (neither the uploader nor the proposer) checks the form against the notice."""
     form = db.get(ConsentForm, form_id)

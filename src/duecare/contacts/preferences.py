@@ -13,7 +13,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactPreference
+from duecare.kit.errors import NotFound
 from duecare.ledger.casefile import ContactPreferences
+from duecare.ledger.models import Borrower
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor
 
@@ -40,6 +42,8 @@ def set_preferences(session: Session, borrower_id: str, prefs: ContactPreference
     refused = json.dumps(list(dict.fromkeys(prefs.channels_refused)))
     row = session.get(ContactPreference, borrower_id)
     if row is None:
+        if session.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: nobody to contact
+            raise NotFound("no borrower record for this account", place="borrower")
         row = ContactPreference(borrower_id=borrower_id, hours=hours, channels_refused=refused, stated_at=at,
                                 source=source, recorded_by=None if actor.kind == "borrower" else actor.id)
         session.add(row)

@@ -60,6 +60,11 @@ MOMENT_SCHEMA = {"type": "string",
                  "pattern": rf"^{DATE_PATTERN}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{{1,6}})?{_OFFSET}$",
                  "description": f"a moment with its UTC offset (ISO 8601), years {MIN_YEAR}-{MAX_YEAR}, "
                                 "offset within -14:00..+14:00"}
+# A positive amount as a person types it in a form (no sign, no exponent, at most two decimals, at most
+# MAX_AMOUNT): what the pages' amount fields accept, published as their pattern.
+AMOUNT_PATTERN = r"^(?:0*[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|0*\.(?:0[1-9]|[1-9][0-9]?))$"
+# A local moment as the browser's date-and-time picker sends it (YYYY-MM-DDTHH:MM, seconds optional, no offset).
+LOCAL_MOMENT_PATTERN = rf"^{DATE_PATTERN}T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]")

@@ -18,6 +18,10 @@ from duecare.kit.settings import demo_mode, get_settings
 
 FILE = "demo-clock.json"
 MAX_ADVANCE_DAYS = 366
+# The form's `days`, published as its pattern: more than 0 and at most MAX_ADVANCE_DAYS, as the buttons send it
+# (1, 3, or the fraction of a day to a visit's slot, "%.4f").
+DAYS_PATTERN = (r"^(?:(?:[1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-5])(?:\.[0-9]{1,6})?|366(?:\.0{1,6})?"
+                r"|0?\.[0-9]{0,5}[1-9][0-9]{0,5})$")
 
 
 def clock_file() -> Path:

@@ -42,7 +42,16 @@ async def _upload_form(request: Request) -> FormData:
 UPLOAD_FORM = Depends(_upload_form)
 
 
-@router.post("/documents")
+# The body as the page sends it (one file, at most 4 parts: more is a 400 before the handler); that the file is a
+# plain PDF, JPEG or PNG within the limits is read from its bytes.
+DOCUMENT_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {"file": {"type": "string", "format": "binary"}, "kind": {"type": "string", "enum": list(docs.KINDS)},
+                   "csrf_token": {"type": "string", "maxLength": 128}},
+}}}}}
+
+
+@router.post("/documents", openapi_extra=DOCUMENT_BODY)
 def documents_upload(request: Request, actor: Actor = WRITE, form: FormData = UPLOAD_FORM,
                      db: Session = DB) -> Response:
     """A plain `def`: storing the document is database work, run in the threadpool (never on the event loop)."""

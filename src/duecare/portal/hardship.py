@@ -14,8 +14,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import NotFound, UserError
 from duecare.kit.money import to_minor
+from duecare.ledger.models import Borrower
 from duecare.portal.models import HardshipAnswers
 from duecare.portal.plans import Affordability
 from duecare.privacy.audit import record_audit
@@ -28,6 +29,11 @@ REASONS = ("income_reduced", "job_loss", "unable_to_work", "family_change", "bus
 LEGACY_REASONS = {"illness": "unable_to_work"}
 TIMES = ("morning", "afternoon", "evening")
 CHANNELS = ("sms", "email", "call", "portal")
+MAX_MONTHLY = 10_000_000
+# The form's published rules: an amount 0..MAX_MONTHLY with at most two decimals (or left empty), and the
+# number of dependants 0..20 (or left empty).
+MONTHLY_PATTERN = r"^(?:0*(?:[0-9]{1,7}(?:\.[0-9]{1,2})?|\.[0-9]{1,2}|10000000(?:\.0{1,2})?))?$"
+DEPENDANTS_PATTERN = r"^(?:0*(?:1?[0-9]|20))?$"
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,8 @@ def _amount(text: str, name: str) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise UserError(f"{name}: enter a number, for example 3000", place=name) from None
-    if value < 0 or value > Decimal(10000000):
-        raise UserError(f"{name}: enter an amount between 0 and 10,000,000", place=name)
+    if value < 0 or value > MAX_MONTHLY:
+        raise UserError(f"{name}: enter an amount between 0 and {MAX_MONTHLY:,}", place=name)
     return to_minor(value)
 
 
@@ -85,6 +91,8 @@ def parse(form: dict[str, str | list[str]]) -> Answers:
 
 
 def save(db: Session, borrower_id: str, answers: Answers, now: datetime) -> HardshipAnswers:
+    if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: no loan to plan for
+        raise NotFound("no borrower record for this account", place="borrower")
     row = HardshipAnswers(borrower_id=borrower_id, purpose=PURPOSE,
                           answers=json.dumps(asdict(answers), ensure_ascii=False), created_at=now)
     db.add(row)

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from duecare.contacts import preferences
 from duecare.kit import clock
-from duecare.kit.bounds import RowId
+from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, RowId
 from duecare.kit.errors import UserError
 from duecare.kit.i18n import LANG_COOKIE
 from duecare.kit.money import to_minor
@@ -35,6 +35,13 @@ from duecare.policy.loader import load_pack, load_strategy
 from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
 from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights, terms
 from duecare.portal import alternatives as remote_alternatives
+from duecare.portal.forms import (
+    CALLBACK_HOURS_FORM,
+    CONTACT_PREFERENCES_BODY,
+    DATA_REQUEST_FORM,
+    HARDSHIP_FORM,
+    VISIT_CORRECTION_FORM,
+)
 from duecare.portal.models import PlanProposal
 from duecare.portal.plans import Instalment
 from duecare.privacy import auth
@@ -51,6 +58,7 @@ from duecare.privacy.security import (
 )
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.visits import corrections
+from duecare.web.forms import text
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -241,7 +249,7 @@ async def _json_body(request: Request) -> bytes:
 JSON_BODY = Depends(_json_body)
 
 
-@router.post("/contact-preferences")
+@router.post("/contact-preferences", openapi_extra=CONTACT_PREFERENCES_BODY)
 def contact_preferences_set(request: Request, actor: Actor = WRITE, raw: bytes = JSON_BODY,
                             db: Session = DB) -> JSONResponse:
     """Replace the borrower's preferences: `{"hours": [{"days": ["mon"], "start": "18:00", "end": "20:00"}],
@@ -274,7 +282,7 @@ def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
             "zone": b.timezone if b else "UTC", "weekdays": WEEKDAYS}
 
 
-@router.post("/callback-hours")
+@router.post("/callback-hours", openapi_extra=CALLBACK_HOURS_FORM)
 def callback_hours_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     """Replace the stated hours with one window on the chosen days (or clear them); refused channels stay."""
     current = preferences.get_preferences(db, actor.id) or ContactPreferences()
@@ -304,7 +312,7 @@ def hardship_page(request: Request, actor: Actor = READ, db: Session = DB) -> Re
                   reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
 
 
-@router.post("/hardship")
+@router.post("/hardship", openapi_extra=HARDSHIP_FORM)
 def hardship_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     data: dict[str, Any] = {k: form.getlist(k) if k.startswith("contact_") else form.get(k) for k in form}
     try:
@@ -415,8 +423,12 @@ def promise_page(request: Request, actor: Actor = READ, db: Session = DB) -> Res
 
 
 @router.post("/promise")
-def promise_submit(request: Request, loan_id: str = Form(max_length=64), promised_date: str = Form(max_length=10),
-                   amount: str = Form(max_length=20), actor: Actor = WRITE, db: Session = DB) -> Response:
+def promise_submit(request: Request, loan_id: str = Form(min_length=1, max_length=64),
+                   promised_date: str = Form(max_length=10, json_schema_extra={"pattern": f"^{DATE_PATTERN}$"}),
+                   amount: str = Form(max_length=20, json_schema_extra={"pattern": AMOUNT_PATTERN}),
+                   actor: Actor = WRITE, db: Session = DB) -> Response:
+    """A date past the strategy's horizon from the borrower's today, or an amount under the least this loan's
+    overdue allows, answers 409 on the re-shown page (what is allowed now, not the form)."""
     loans = [ln for ln in account.my_loans(db, actor.id, clock.now()) if ln.overdue_minor > 0]
     loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
     if loan is None:
@@ -424,15 +436,18 @@ def promise_submit(request: Request, loan_id: str = Form(max_length=64), promise
     params = load_strategy("standard").params
     try:
         when = date.fromisoformat(promised_date)
-        today = account.today_for(db, actor.id, clock.now())
-        check_promised_date(params, today, when)  # the strategy's one horizon rule
         Decimal(amount.replace(",", "").strip())
-    except (ValueError, InvalidOperation, UserError):
+    except (ValueError, InvalidOperation):
         return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_invalid")
+    today = account.today_for(db, actor.id, clock.now())
+    try:
+        check_promised_date(params, today, when)  # the strategy's one horizon rule
+    except UserError:
+        return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_invalid")
     try:
         minor = promise_amount_minor(amount, params, loan.overdue_minor)
     except ValueError:
-        return render(request, "portal/promise.html", status_code=422, loans=loans, error="promise_too_small")
+        return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_too_small")
     t = clock.now()
     record_promise(db, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
                    channel="portal", today=today, actor=actor, params=params, made_at=t)
@@ -481,9 +496,11 @@ def pay_page(request: Request, loan: str = "", actor: Actor = READ, db: Session 
 
 
 @router.post("/pay")
-def pay_submit(request: Request, loan_id: str = Form(max_length=64), amount: str = Form(max_length=20),
+def pay_submit(request: Request, loan_id: str = Form(min_length=1, max_length=64),
+               amount: str = Form(max_length=20, json_schema_extra={"pattern": AMOUNT_PATTERN}),
                actor: Actor = WRITE, db: Session = DB) -> Response:
-    """Start a payment: an intent, then the browser goes to the provider's checkout page (303)."""
+    """Start a payment: an intent, then the browser goes to the provider's checkout page (303). More than the
+    loan still owes answers 409 (the balance, not the form)."""
     from duecare.payments import service as payments
     from duecare.payments.provider import ProviderUnavailable, configured_provider
 
@@ -500,7 +517,8 @@ def pay_submit(request: Request, loan_id: str = Form(max_length=64), amount: str
     except (InvalidOperation, ValueError):
         minor = 0
     if not 0 < minor <= loan.balance_minor:
-        return _may_post_to_provider(render(request, "portal/pay.html", status_code=422, error="pay_amount", **ctx))
+        status = 409 if minor > loan.balance_minor else 422
+        return _may_post_to_provider(render(request, "portal/pay.html", status_code=status, error="pay_amount", **ctx))
     try:
         _, url = payments.start(db, provider, borrower_id=actor.id, loan_id=loan.loan_id, amount_minor=minor,
                                 currency=loan.currency, at=clock.now(),
@@ -573,23 +591,23 @@ def data_export(actor: Actor = RIGHTS, db: Session = DB) -> JSONResponse:
     return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="my-duecare-data.json"'})
 
 
-@router.post("/data/request")
-def data_request(request: Request, kind: str = Form(max_length=16), details: str = Form("", max_length=2000),
-                 actor: Actor = RIGHTS, db: Session = DB) -> Response:
+@router.post("/data/request", openapi_extra=DATA_REQUEST_FORM)
+def data_request(request: Request, actor: Actor = RIGHTS, form: FormData = FORM, db: Session = DB) -> Response:
     try:
-        rights.request_change(db, actor.id, kind, details, clock.now())
+        rights.request_change(db, actor.id, text(form, "kind", 16), text(form, "details", 2000), clock.now())
     except UserError as exc:
         return _data_page(request, db, actor, exc.status, error=str(exc))
     return _back("/portal/data", "request")
 
 
-@router.post("/data/visit-correction")
-def visit_report_correction(request: Request, visit: str = Form(max_length=64), field: str = Form(max_length=40),
-                            value: str = Form(max_length=200), reason: str = Form("", max_length=1000),
-                            actor: Actor = RIGHTS, db: Session = DB) -> Response:
-    """Ask for one fact of a visit report to be corrected; a person reviews it (PIPL Art. 46)."""
+@router.post("/data/visit-correction", openapi_extra=VISIT_CORRECTION_FORM)
+def visit_report_correction(request: Request, actor: Actor = RIGHTS, form: FormData = FORM,
+                            db: Session = DB) -> Response:
+    """Ask for one fact of a visit report to be corrected; a person reviews it (PIPL Art. 46). No report of the
+    borrower's with this reference answers 404, a correction of the same fact already under review 409."""
     try:
-        corrections.request(db, actor.id, visit, field, value, reason, clock.now())
+        corrections.request(db, actor.id, text(form, "visit", 64), text(form, "field", 40), text(form, "value", 200),
+                            text(form, "reason", 1000), clock.now())
     except UserError as exc:
         return _data_page(request, db, actor, exc.status, error=str(exc))
     return _back("/portal/data", "request")

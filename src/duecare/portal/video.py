@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from duecare.kit import clock
+from duecare.kit.bounds import MOMENT_SCHEMA
 from duecare.kit.errors import UserError
 from duecare.kit.settings import get_settings
 from duecare.privacy.deps import DB, require
@@ -47,13 +48,15 @@ def video_page(request: Request, mode: str = "video", actor: Actor = READ, db: S
 
 
 @router.post("/portal/video/book")
-def video_book(request: Request, slot: str = Form(max_length=40), mode: str = Form("video", max_length=8),
+def video_book(request: Request, slot: str = Form(max_length=40, json_schema_extra={"pattern": MOMENT_SCHEMA["pattern"]}),
+               mode: str = Form("video", max_length=8, json_schema_extra={"enum": list(calls.KIND_OF_MODE)}),
                actor: Actor = WRITE, db: Session = DB) -> Response:
+    """Book one of the times shown; a time that is not (or no longer) offered answers 409."""
     try:
         start = datetime.fromisoformat(slot)
-        appt = calls.book(db, actor.id, mode, start, clock.now())
     except ValueError:
         raise UserError("choose one of the times shown", place="slot") from None
+    appt = calls.book(db, actor.id, mode, start, clock.now())
     return RedirectResponse(f"/portal/video/{appt.id}", status_code=303)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.contacts.replies import YES_VALUES
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Conflict, NotFound, UserError
 from duecare.privacy import rights
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import SubjectRequest
@@ -66,7 +66,7 @@ def request(session: Session, borrower_id: str, visit_id: str, field: str, value
     case = session.get(VisitCase, visit_id)
     report = session.get(VisitReport, visit_id)
     if case is None or report is None or case.borrower_id != borrower_id:
-        raise UserError("visit: no visit report of yours with this reference", place="visit")
+        raise NotFound("no visit report of yours with this reference", place="visit")
     if field not in CORRECTABLE:
         raise UserError(f"field: choose one of {', '.join(CORRECTABLE)}", place="field")
     after = _normalised(field, value)
@@ -74,7 +74,7 @@ def request(session: Session, borrower_id: str, visit_id: str, field: str, value
         ReportCorrection.visit_id == visit_id, ReportCorrection.field == field,
         ReportCorrection.status == "requested"))
     if open_one is not None:
-        raise UserError("field: a correction of this fact is already being reviewed", place="field")
+        raise Conflict("a correction of this fact is already being reviewed", place="field")
     before = json.loads(report.fields_json or "{}").get(field)
     details = (f"{DETAILS_PREFIX}{visit_id}: {fact_label(field, 'en')} {json.dumps(before, ensure_ascii=False)} "
                f"→ {json.dumps(after, ensure_ascii=False)}" + (f". Reason: {reason.strip()}" if reason.strip() else ""))
@@ -98,8 +98,10 @@ def decide(session: Session, actor: Actor, request_id: int, approve: bool, note:
     """The reviewer's answer: apply the correction to the report, or refuse it with the reasons."""
     row = of_request(session, request_id)
     req = session.get(SubjectRequest, request_id)
-    if row is None or req is None or row.status != "requested":
-        raise UserError(f"no open visit report correction {request_id}", place="request")
+    if row is None or req is None:
+        raise NotFound(f"no visit report correction {request_id}", place="request")
+    if row.status != "requested":
+        raise Conflict(f"visit report correction {request_id} is already {row.status}", place="request")
     note = note.strip()
     if not approve and not note:
         raise UserError("note: give the reasons for refusing (PIPL Art. 50)", place="note")

@@ -132,6 +132,8 @@ def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, s
     which is then complete on the borrower's side and waits for a person to verify it."""
     if kind not in KINDS:
         raise DocumentRefused("kind", f"kind must be one of {', '.join(KINDS)}")
+    if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: no case to prove
+        raise NotFound("no borrower record for this account", place="borrower")
     rules = alternatives.policy(strategy).documents
     content_type, clean = cleaned(data, rules.max_bytes, rules.max_pixels, rules.max_pdf_pages)
     alt = alternatives.choose(db, borrower_id, AlternativeKind.DOCUMENTS.value, at)

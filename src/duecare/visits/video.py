@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import NotFound, TransitionError, UserError
+from duecare.kit.errors import Conflict, NotFound, TransitionError, UserError
 from duecare.kit.fields import get_keyring
 from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
@@ -76,7 +76,7 @@ def book(db: Session, borrower_id: str, mode: str, slot_start: datetime, now: da
         raise UserError("mode must be video or phone", place="mode")
     offered = slots(db, borrower_id, now)
     if slot_start not in offered:
-        raise UserError("that time is no longer offered; choose one of the times shown", place="slot")
+        raise Conflict("that time is no longer offered; choose one of the times shown", place="slot")
     alt = alternatives.choose(db, borrower_id, KIND_OF_MODE[mode].value, now)
     step = timedelta(minutes=alternatives.policy().appointments.slot_minutes)
     agent = db.scalars(select(Assignment.agent_id).where(Assignment.borrower_id == borrower_id)

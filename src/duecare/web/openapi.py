@@ -59,6 +59,7 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/portal/video"): frozenset({404}),  # the signed-in borrower's record is gone
     ("POST", "/portal/pay/{loan_id}"): frozenset({503}),
     ("POST", "/portal/contact-preferences"): frozenset({415}),
+    ("POST", "/portal/documents"): frozenset({400, 415}),  # more parts than the form has; not a PDF, JPEG or PNG
     ("POST", "/api/v1/calls:analyze"): frozenset({413}),
     ("POST", "/api/v1/calls:transcribe"): frozenset({413}),
 }
