@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -152,6 +153,11 @@ class TestTheWholeWorkflow:
             summary = s.scalars(select(VisitMessage).where(VisitMessage.kind == "visit_summary",
                                                            VisitMessage.channel == "portal")).one()
             assert "12348" in summary.body  # the complaint channel
+            # the window, to the borrower and to the agents, names the zone of the borrower's home
+            for kind in ("visit_scheduled", "visit_assigned"):
+                bodies = [m.body for m in s.scalars(select(VisitMessage).where(VisitMessage.kind == kind))]
+                assert any(re.search(r"\d{2}:\d{2}–\d{2}:\d{2} \(Asia/Shanghai\)", b) for b in bodies), (
+                    kind, bodies)
             assert verify_chain(s)[1] is None
 
     def test_the_notice_is_served_as_html_and_pdf_with_the_same_version(self, api: Clients, clock: FakeClock) -> None:

@@ -113,7 +113,13 @@ def test_a_visit_goes_through_every_step_in_the_console(client: Any, world: Any,
     # files the report: out-of-scope text is refused with the reason, then filed
     democlock.start_at(start + timedelta(minutes=1))
     staff_signs_in(client, "web-field_agent")
-    assert f'href="/console/visits/{visit_id}"' in client.get("/console/visits/schedule").text
+    schedule = client.get("/console/visits/schedule").text
+    assert f'href="/console/visits/{visit_id}"' in schedule
+    # every time on the route and in the table names its zone (`09:00 (Asia/Shanghai)`), never a bare 09:00
+    shown = re.sub(r"<[^>]+>", " ", "".join(schedule.split('data-testid="route-stop">')[1:])
+                   + "".join(schedule.split('data-testid="scheduled-visit">')[1:]))
+    times = re.findall(r"\b\d{2}:\d{2}\b(?: \([A-Za-z_]+(?:/[A-Za-z_]+)*\))?", shown)
+    assert times and all("(" in t for t in times), times
     page = client.get(f"/console/visits/{visit_id}").text
     assert 'data-testid="open-report"' not in page  # check in first
     r = client.post(f"/console/visits/{visit_id}/check-in", data={"partner": "web-field_agent-2",

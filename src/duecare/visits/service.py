@@ -201,7 +201,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
     messages.to_borrower(
         ctx.session, visit, b, kind="visit_scheduled", at=ctx.at, link=notice.notice_link(visit.notice_id),
         subject=translate(lang, "Your home visit time"),
-        body=translate(lang, "Visit window: {when} (local time). Staff: {who}. You may withdraw consent at any "
+        body=translate(lang, "Visit window: {when}. Staff: {who}. You may withdraw consent at any "
                              "time and the visit is cancelled at once.", when=when, who=who))
     messages.to_agents(ctx.session, visit, kind="visit_assigned", at=ctx.at,
                        subject=f"Visit {visit.id} assigned", body=f"Visit {visit.id}: window {when}; "

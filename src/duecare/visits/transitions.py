@@ -103,11 +103,12 @@ def borrower_of(ctx: Ctx, visit: VisitCase) -> Borrower:
 
 
 def local_window(visit: VisitCase, b: Borrower) -> str:
+    """The visit's window at the borrower's home, named with its zone: `2026-12-09 09:00–12:00 (Asia/Shanghai)`."""
     if visit.window_start is None or visit.window_end is None:
         return "-"
     tz = ZoneInfo(b.timezone)
     s, e = visit.window_start.astimezone(tz), visit.window_end.astimezone(tz)
-    return f"{s:%Y-%m-%d %H:%M}–{e:%H:%M}"
+    return f"{s:%Y-%m-%d %H:%M}–{e:%H:%M} ({b.timezone})"
 
 
 def reroute_pair(ctx: Ctx, visit: VisitCase, b: Borrower) -> None:
