@@ -1,8 +1,10 @@
 """A page form whose rules tie fields together, published as the operation's request body.
 
 FastAPI declares a form field by field; a rule over two fields (a limit's `by` depends on its `kind`, a refusal
-needs its reasons) is a `oneOf` of the combinations the handler accepts. Such a route reads `FORM` and declares
-its body with `openapi_extra=form_body(...)`, so what the schema allows is what the handler takes.
+needs its reasons) is an `anyOf` of the combinations the handler accepts (not `oneOf`: a browser may send two at
+once, as the callback-hours form sends its window with the clear button, and the handler takes that too). Such a
+route reads `FORM` and declares its body with `openapi_extra=form_body(...)`, so what the schema allows is what
+the handler takes.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def variant(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]
 
 def form_body(*variants: dict[str, Any]) -> dict[str, Any]:
     """`openapi_extra` of a route taking `FORM`: its url-encoded body is exactly one of these variants."""
-    schema = variants[0] if len(variants) == 1 else {"type": "object", "oneOf": list(variants)}
+    schema = variants[0] if len(variants) == 1 else {"type": "object", "anyOf": list(variants)}
     return {"requestBody": {"required": True, "content": {URLENCODED: {"schema": schema}}}}
 
 
