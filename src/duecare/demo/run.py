@@ -78,7 +78,9 @@ def prepare_portfolio(directory: Path, accounts: int, seed: int, fresh: bool, en
         # The early-warning scorecard, trained on the portfolio's own history, gives every loan a risk band
         # and reason codes (and lets the strategy send pre-due reminders to high-risk accounts).
         _step(["risk", "train", "--name", "early_warning", "--portfolio", str(portfolio)], env)
-    _step(["run", "--as-of", str(wanted["day"]), "--input", str(portfolio), "--out", str(out)], env)
+    # Decided at the demo clock's moment, not the day's 00:00 UTC: a second `duecare demo` the same day then sees
+    # what the first one's people did (a notice sent at 08:15 is after midnight), as the console does.
+    _step(["run", "--as-of", clock.now().isoformat(), "--input", str(portfolio), "--out", str(out)], env)
     return out
 
 
@@ -148,10 +150,26 @@ def pick_people(db: Any, people: DemoPeople) -> None:
     if plan_rows.height:
         bid = plan_rows["borrower_id"][0]
         people.plan_borrower = (bid, db.get(Borrower, bid).phones[0])
-    people.visit_id, people.visit_borrower = _open_visit(db, agent, visit_rows, now)
+    people.visit_id, people.visit_borrower = _demo_visit(db, agent.label) or _open_visit(db, agent, visit_rows, now)
     for bid in visit_rows["borrower_id"].head(3).unique(maintain_order=True).to_list():
         if people.visit_borrower is None or bid != people.visit_borrower[0]:
             people.visit_candidates.append((bid, db.get(Borrower, bid).phones[0]))
+
+
+def _demo_visit(db: Any, proposer: str) -> tuple[str, tuple[str, str]] | None:
+    """The visit an earlier `duecare demo` opened and nobody has approved yet: a second run points to it again
+    (its loan no longer decides `visit_notice`, so the rows alone would not find it)."""
+    from sqlalchemy import select
+
+    from duecare.ledger.models import Borrower
+    from duecare.visits.models import VisitCase, VisitState
+
+    before_approval = [VisitState.NOTICE_SENT.value, VisitState.CONSENTED.value]
+    visit = db.scalars(select(VisitCase).where(VisitCase.proposed_by == proposer, VisitCase.state.in_(before_approval))
+                       .order_by(VisitCase.proposed_at, VisitCase.id).limit(1)).one_or_none()
+    if visit is None:
+        return None
+    return visit.id, (visit.borrower_id, db.get(Borrower, visit.borrower_id).phones[0])
 
 
 def _open_visit(db: Any, agent: Any, rows: Any, now: datetime) -> tuple[str | None, tuple[str, str] | None]:
