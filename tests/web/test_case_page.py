@@ -244,3 +244,22 @@ class TestTheCasePageReadsOnce:
         page = client.get("/console/cases/B2")
         assert page.status_code == 200 and 'data-testid="decision"' in page.text and 'data-testid="loan-row"' in page.text
         assert calls == {"read": 1, "aged": 1}
+
+
+def test_the_chinese_case_page_labels_direction_promise_and_strategy_line(client: Any, world: Any) -> None:
+    """Found walking the demo: the timeline printed '(outbound)' and a promise's 'ptp_pending' as codes on the
+    Chinese page, and the deciding strategy line as its template (`dpd > {call_max_dpd}`), not the applied rule."""
+    staff_signs_in(client, "web-agent")
+    page = client.get("/console/cases/B2").text
+    applied = re.findall(r'<code title="[^"]*\{\w+\}[^"]*">([^<]+)</code>', page)  # S21: dpd > {call_max_dpd}
+    assert applied and all("{" not in text for text in applied)
+    client.post("/console/cases/B2/calls", data={"outcome": "rpc", "direction": "outbound", "loan_id": "L-B2",
+                                                 "duration_s": "95", "csrf_token": token(page)})
+    when = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    client.post("/console/cases/B2/promises", data={"promised_date": when, "amount": "700", "loan_id": "L-B2",
+                                                    "csrf_token": token(page)})
+    client.cookies.set("duecare_lang", "zh_CN")
+    page = client.get("/console/cases/B2").text
+    timeline = page.split('data-testid="timeline"', 1)[1]
+    assert "我方发起" in timeline and "(outbound)" not in timeline
+    assert "ptp_pending" not in timeline and "承诺还款" in timeline

@@ -79,7 +79,7 @@ def _promises(db: Session, borrower_id: str) -> list[Item]:
     """Each promise with its stored settlement (ledger.promises.outcomes), as the case page's list shows it."""
     today = today_for(db, borrower_id, clock.now())
     return [Item(_day(o.promised_date), "promise", o.status,
-                 {"loan_id": o.loan_id, "amount_minor": o.amount_minor, "promise_id": o.promise_id}, "ptp_pending")
+                 {"loan_id": o.loan_id, "amount_minor": o.amount_minor, "promise_id": o.promise_id})
             for o in outcomes(db, borrower_id, today)]
 
 

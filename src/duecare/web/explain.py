@@ -39,7 +39,7 @@ def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str
             "ref": f"decision:{d.loan_id}:{at.date().isoformat()}",
             "summary": f"{d.action} ({', '.join(d.reasons)}); policy {d.policy.version}",
             "blocked_by": [{**b.model_dump(), "text": _rule_text(pack, b.rule)} for b in d.blocked_by],
-            "rule_line": _ladder_line(policy, d.ladder_line),
+            "rule_line": _ladder_line(policy, d.ladder_line, d.variant),
             "risk": _risk(d.features),
         })
     return rows
@@ -63,11 +63,15 @@ def _rule_text(pack: Pack, rule_id: str) -> dict[str, str]:
         return {}
 
 
-def _ladder_line(policy: Policy, line_id: str | None) -> dict[str, Any] | None:
+def _ladder_line(policy: Policy, line_id: str | None, variant: str) -> dict[str, Any] | None:
+    """The deciding line: its condition as written (`dpd > {call_max_dpd}`) and as applied with the parameters of
+    the decision's variant (`dpd > 29`), which is what a reader of the case needs."""
     line = policy.strategy.ladder_line(line_id)
     if line is None:
         return None
-    return {"id": line.id, "when": line.when, "strategy": policy.strategy.strategy, "version": policy.strategy.version}
+    applied = line.when.format(**policy.strategy.variant_params(variant).as_dict())
+    return {"id": line.id, "when": line.when, "applied": applied, "strategy": policy.strategy.strategy,
+            "version": policy.strategy.version}
 
 
 def borrower_explanations(db: Session, actor: Actor, at: datetime) -> list[dict[str, Any]]:
