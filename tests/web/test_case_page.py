@@ -263,3 +263,18 @@ def test_the_chinese_case_page_labels_direction_promise_and_strategy_line(client
     timeline = page.split('data-testid="timeline"', 1)[1]
     assert "我方发起" in timeline and "(outbound)" not in timeline
     assert "ptp_pending" not in timeline and "承诺还款" in timeline
+
+
+def test_the_chinese_timeline_labels_notices_consents_and_visit_steps(client: Any, world: Any) -> None:
+    """Found walking the demo: visit steps ('notice_sent'), their reasons ('visit_notice_required',
+    'notice_version:<64 hex>'), the notice kind ('visit_notice') and a consent's purpose and channel
+    ('home_visit, letter') were printed as stored codes on the Chinese page."""
+    staff_signs_in(client, "web-compliance")
+    client.cookies.set("duecare_lang", "zh_CN")
+    timeline = client.get("/console/cases/B3").text.split('data-testid="timeline"', 1)[1]
+    kinds = set(re.findall(r'data-kind="(\w+)"', timeline))
+    assert {"consent", "notice", "visit"} <= kinds
+    visible = re.sub(r"<[^>]+>", " ", timeline)  # text only: codes in attributes (data-kind, hrefs) are fine
+    for code in ("notice_sent", "visit_notice", "home_visit", "notice_version:", "proposed"):
+        assert code not in visible, code
+    assert not re.search(r"[0-9a-f]{40}", visible)  # a notice version is shortened

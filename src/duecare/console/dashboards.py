@@ -383,7 +383,7 @@ def figures(d: Dashboard, tr: Any) -> dict[str, str]:
     out["visits"] = dump(go.Figure([go.Bar(x=[tr(VISIT_LABELS[k]) for k in d.visits], y=list(d.visits.values()),
                                            name=tr("Home visits"))], layout={"title": tr("Home visits")}),
                          tr("Cases"), tr("Step"))
-    out["avoided"] = dump(go.Figure([go.Bar(y=[lab("reason", r["reason"]) for r in d.avoided_by_reason],
+    out["avoided"] = dump(go.Figure([go.Bar(y=[lab("unmet", r["reason"]) for r in d.avoided_by_reason],
                                             x=[r["loans"] for r in d.avoided_by_reason], orientation="h",
                                             name=tr("Visits avoided"))],
                                     layout={"title": tr("Visits avoided, by reason")}), tr("Reason"), tr("Loans"))

@@ -205,6 +205,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "promise": {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken"), "cancelled": N_("Cancelled"),
                 "unsettled": N_("Date passed, not settled yet")},
+    "consent_purpose": {"home_visit": N_("Home visit"),
+                        "repayment_plan_affordability": N_("Affordability of a repayment plan")},
     "direction": {"outbound": N_("from us"), "inbound": N_("from the borrower")},
     "timeline_source": {"speech QA": N_("speech analytics")},
     "promise_source": {"payments": N_("from the payments received"), "lender": N_("as the lender's file states")},
