@@ -105,7 +105,9 @@ COMMANDS: dict[str, Entry] = {
     "decide": Entry("Print the decision for each loan of a case file (one JSON line per loan).", _batch),
     "schema": Entry("Print the case file's JSON Schema (published as schemas/case.schema.json).", _batch),
     "run": Entry("The nightly batch: the promises of the operational store are settled first (kept, broken or "
-                 "open from the payments); then ageing, contact features, risk scores and decisions for every loan; then the "
+                 "open from the payments); the store's own records (made in the console, the portal, the visit workflow; open "
+                 "holds; stated preferences) are merged into the lender's files, so the night decides on the facts the "
+                 "store's pages decide on; then ageing, contact features, risk scores and decisions for every loan; then the "
                  "gate of every open home visit in the operational store is re-checked at the workflow's clock. A run that was "
                  "interrupted resumes at the partitions it had not written when started again with the same input.",
                  _batch),
