@@ -57,6 +57,25 @@ def test_bands_follow_the_score_and_the_cutoffs(german_card: ScorecardSpec,
     assert spans["medium"][1] < cut["high"] <= spans["high"][0]
 
 
+def test_reason_codes_explain_a_flag_and_are_the_same_as_for_every_row(
+        german_card: ScorecardSpec, german_xy: tuple[pl.DataFrame, np.ndarray], tmp_path: Path) -> None:
+    """Reasons are given for the medium and high bands (the flag they explain), an empty list for the low band,
+    and for a flagged row they are exactly what scoring every row gives (`all_reasons`)."""
+    x, _ = german_xy
+    p, every = predict(x, german_card)
+    model = registry.save(german_card, "gc", {"target": "bad", "cutoffs": band_cutoffs(p)}, tmp_path)
+    flagged_only = score_frame(x, model)
+    everyone = score_frame(x, model, all_reasons=True)
+    low = flagged_only.get_column("risk_band") == "low"
+    assert 0 < int(low.sum()) < x.height
+    assert (flagged_only.filter(low).get_column("reason_codes").list.len() == 0).all()
+    assert (flagged_only.filter(low).get_column("reasons_en").list.len() == 0).all()
+    assert flagged_only.filter(~low).get_column("reason_codes").to_list() == \
+        every.filter(~low).to_list() == everyone.filter(~low).get_column("reason_codes").to_list()
+    assert everyone.get_column("reason_codes").to_list() == every.to_list()
+    assert (everyone.filter(low).get_column("reason_codes").list.len() > 0).any()
+
+
 def test_a_rare_target_does_not_put_near_zero_risk_in_the_high_band() -> None:
     p = np.r_[np.full(970, 0.001), np.linspace(0.3, 0.9, 30)]
     assert band_cutoffs(p)["high"] >= 2 * p.mean()

@@ -104,13 +104,13 @@ def evaluate(name: Name, version: Version = None, dataset: Annotated[str | None,
 
     from duecare.risk import metrics
     from duecare.risk import registry as reg
-    from duecare.risk.scoring import check_features, predict
+    from duecare.risk.scoring import check_features, probability
 
     fitted = reg.load(name, version, registry)
     table, target_col, _, provenance = _table(dataset, portfolio, as_of, fitted.metadata["target"])
     check_features(table, fitted)
     y = table.get_column(target_col).cast(pl.Int8).to_numpy()
-    p, _ = predict(table, fitted.scorer)
+    p = probability(table, fitted.scorer)
     deciles = np.quantile(p, np.linspace(0, 1, 11))
     groups = np.clip(np.searchsorted(deciles[1:-1], p, side="right"), 0, 9)
     calibration = [{"decile": int(g) + 1, "n": int((groups == g).sum()), "mean_predicted": float(p[groups == g].mean()),
@@ -123,6 +123,9 @@ def score(name: Name, version: Version = None,
           input: Annotated[Path | None, typer.Option(help="feature table (Parquet)")] = None,
           portfolio: Portfolio = None, as_of: Annotated[str | None, typer.Option()] = None,
           out: Annotated[Path | None, typer.Option(help="write the scored table here (Parquet)")] = None,
+          all_reasons: Annotated[bool, typer.Option(
+              "--all-reasons", help="reason codes for every row (default: for the flagged bands, medium and high)")
+          ] = False,
           registry: Registry = None) -> None:
     """Score a feature table or a portfolio snapshot: risk_score, risk_band, reason codes."""
     from duecare.risk import registry as reg
@@ -142,7 +145,7 @@ def score(name: Name, version: Version = None,
     else:
         raise UserError("give --input FEATURES.parquet or --portfolio DIR")
     started = time.perf_counter()
-    scored = score_frame(features, fitted)
+    scored = score_frame(features, fitted, all_reasons=all_reasons)
     seconds = time.perf_counter() - started
     if out is not None:
         scored.write_parquet(out)

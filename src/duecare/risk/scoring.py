@@ -23,12 +23,23 @@ def band_cutoffs(p: np.ndarray, medium_share: float = 0.3, high_share: float = 0
             "high": max(float(np.quantile(p, 1 - high_share)), 2 * base)}
 
 
-def predict(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> tuple[np.ndarray, pl.Series]:
-    """Calibrated probability and top-3 reason codes."""
+def probability(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> np.ndarray:
+    """Calibrated probability of the bad outcome, per row."""
     if isinstance(scorer, ScorecardSpec):
-        points = scorecard.points_matrix(features, scorer)
-        return scorecard.probability(points, scorer), scorecard.reason_codes(points, scorer)
-    return challenger.probability(features, scorer), challenger.reason_codes(features, scorer)
+        return scorecard.probability(scorecard.points_matrix(features, scorer), scorer)
+    return challenger.probability(features, scorer)
+
+
+def reasons(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> pl.Series:
+    """Top-3 adverse-action reason codes, per row (LightGBM: exact TreeSHAP, the costly part of scoring)."""
+    if isinstance(scorer, ScorecardSpec):
+        return scorecard.reason_codes(scorecard.points_matrix(features, scorer), scorer)
+    return challenger.reason_codes(features, scorer)
+
+
+def predict(features: pl.DataFrame, scorer: ScorecardSpec | challenger.GbmModel) -> tuple[np.ndarray, pl.Series]:
+    """Calibrated probability and top-3 reason codes for every row."""
+    return probability(features, scorer), reasons(features, scorer)
 
 
 def check_features(features: pl.DataFrame, model: RiskModel) -> None:
@@ -39,23 +50,38 @@ def check_features(features: pl.DataFrame, model: RiskModel) -> None:
                         f"needed by model {model.name} v{model.version}")
 
 
-def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True) -> pl.DataFrame:
+def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True,
+                all_reasons: bool = False) -> pl.DataFrame:
     """The input with `risk_score` (probability of the bad outcome), `risk_band`, `reason_codes` and, with
-    `texts`, their text (the nightly batch keeps only the codes and skips the text)."""
+    `texts`, their text (the nightly batch keeps only the codes and skips the text).
+
+    Reason codes explain a flag: they are given for the loans the model flags (band medium or high) and are an
+    empty list for the low band, where the model asks nothing of the strategy (`all_reasons` gives them for every
+    row, e.g. for an analyst's table). For LightGBM this is what keeps the nightly run fast: TreeSHAP costs ~40x
+    the prediction, and most of a portfolio is in the low band."""
     check_features(features, model)
     if features.height == 0:
         return features.with_columns(risk_score=pl.lit(None, pl.Float64), risk_band=pl.lit(None, pl.String),
                                      reason_codes=pl.lit(None, pl.List(pl.String)),
                                      reasons_en=pl.lit(None, pl.List(pl.String)),
                                      reasons_zh=pl.lit(None, pl.List(pl.String)))
-    p, reasons = predict(features, model.scorer)
+    p = probability(features, model.scorer)
     cut = model.cutoffs
+    band = np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))
     en = {f: reason_text(f, "en") for f in model.features}
     zh = {f: reason_text(f, "zh") for f in model.features}
+    if all_reasons:
+        codes = reasons(features, model.scorer)
+    else:
+        flagged = band != "low"
+        given = reasons(features.filter(pl.Series(flagged)), model.scorer) if flagged.any() else \
+            pl.Series([], dtype=pl.List(pl.String))  # in row order of the flagged rows
+        at = pl.Series(np.where(flagged, np.cumsum(flagged) - 1, -1)).replace(-1, None)
+        codes = pl.select(pl.lit(given.gather(at)).fill_null(pl.lit([], dtype=pl.List(pl.String)))).to_series()
     scored = features.with_columns(
         risk_score=pl.Series(p, dtype=pl.Float64),
-        risk_band=pl.Series(np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))),
-        reason_codes=reasons,
+        risk_band=pl.Series(band),
+        reason_codes=codes.alias("reason_codes"),
     )
     if not texts:
         return scored

@@ -11,7 +11,7 @@ import polars as pl
 from duecare.kit.errors import UserError
 from duecare.risk import challenger, fairness, metrics, registry, scorecard
 from duecare.risk.registry import RiskModel
-from duecare.risk.scoring import band_cutoffs, predict
+from duecare.risk.scoring import band_cutoffs, probability
 
 Kind = Literal["scorecard", "lightgbm"]
 
@@ -48,8 +48,8 @@ def train(table: pl.DataFrame, target: str, candidates: list[str], *, kind: Kind
     train_idx, test_idx, how = split(table, target)
     x = table.select(features)
     scorer = fit(kind, x[train_idx], y_all[train_idx])
-    p_train, _ = predict(x[train_idx], scorer)
-    p_test, _ = predict(x[test_idx], scorer)
+    p_train = probability(x[train_idx], scorer)
+    p_test = probability(x[test_idx], scorer)
     meta = {
         "target": target, "training_data_sha256": registry.frame_hash(table.select(*features, target)),
         "rows": table.height, "train_rows": len(train_idx), "test_rows": len(test_idx), "validation": how,
