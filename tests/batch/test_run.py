@@ -103,3 +103,33 @@ def test_run_scores_with_the_registered_model_and_the_strategy_reads_its_band(po
     decisions = pl.read_parquet(tmp_path / "b" / "decisions.parquet").join(features, on="loan_id")
     pre_due = decisions.filter(pl.col("reasons").list.first() == "pre_due_high_risk")
     assert (pre_due["risk_band"] == "high").all() and pre_due["days_to_next_due"].is_between(1, 3).all()
+
+    # Reason codes for the decisions the model made (`--reasons decided`, the default) against every flagged loan
+    # (`--reasons flagged`), with a strategy whose model line decides many loans: arrears up to the call stage in a flagged band.
+    raw = yaml.safe_load((ROOT / "src/duecare/policy/strategies/standard.yaml").read_text())
+    raw.pop("examples_file")
+    s09 = next(line for line in raw["ladder"] if line["id"] == "S09")
+    s09["when"] = "risk_band <> 'low' AND dpd > 0 AND dpd <= {call_max_dpd}"
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    outs = {}
+    for reasons in ("decided", "flagged"):
+        proc = cli_env("run", "--as-of", "2026-11-20", "--input", str(portfolio), "--out", str(tmp_path / reasons),
+                       "--strategy", str(wide), "--reasons", reasons, "--partitions", "2")
+        assert proc.returncode == 0, proc.stderr
+        outs[reasons] = (pl.read_parquet(tmp_path / reasons / "features.parquet").sort("loan_id"),
+                         pl.read_parquet(tmp_path / reasons / "decisions.parquet").sort("loan_id"))
+    (f_dec, d_dec), (f_flag, d_flag) = outs["decided"], outs["flagged"]
+    assert d_dec.equals(d_flag)  # the reasons never change a decision
+    assert f_dec.drop("reason_codes").equals(f_flag.drop("reason_codes"))
+    by_model = d_dec["ladder_line"] == "S09"
+    assert int(by_model.sum()) > 0 and int((~by_model & (f_flag["risk_band"] != "low")).sum()) > 0
+    assert f_dec.filter(by_model)["reason_codes"].to_list() == f_flag.filter(by_model)["reason_codes"].to_list()
+    assert (f_dec.filter(by_model)["reason_codes"].list.len() > 0).all()
+    assert f_dec.filter(~by_model)["reason_codes"].null_count() == int((~by_model).sum())
+    flagged = f_flag["risk_band"] != "low"
+    assert (f_flag.filter(flagged)["reason_codes"].list.len() > 0).all()
+    assert (f_flag.filter(~flagged)["reason_codes"].list.len() == 0).all()
+    bad = cli_env("run", "--as-of", "2026-11-20", "--input", str(portfolio), "--out", str(tmp_path / "x"),
+                  "--reasons", "some")
+    assert bad.returncode == 2 and "--reasons" in bad.stderr and "Traceback" not in bad.stderr

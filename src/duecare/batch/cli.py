@@ -79,6 +79,10 @@ def register(app: typer.Typer) -> None:
             "--spark-master", help="Spark master for --engine spark (default: spark-submit's, else local[2])")]
         = None,
         score: Annotated[bool, typer.Option(help="Score risk with the registered model, if any")] = True,
+        reasons: Annotated[str, typer.Option(
+            help="Risk reason codes in features.parquet: 'decided' for the loans whose decision the model made "
+                 "(its score or band decided the strategy line), 'flagged' for every loan in the medium or high "
+                 "band (TreeSHAP for each: slower)")] = "decided",
         recheck_visits: Annotated[bool, typer.Option(
             help="Re-check the gate of every open home visit in the store (when there is one)")] = True,
         settle_promises: Annotated[bool, typer.Option(
@@ -108,7 +112,11 @@ def register(app: typer.Typer) -> None:
             n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else \
                 pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
             partitions = partitions_for(n, limit)
+        if reasons not in ("decided", "flagged"):
+            raise UserError(f"unknown --reasons {reasons!r}: choose decided or flagged", place="--reasons")
         scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
+        if scorer is not None and hasattr(scorer, "explaining"):
+            scorer = scorer.explaining(reasons)
         # before anything is decided: the store's promises as they stand tonight
         settled = _settle_promises() if settle_promises else None
         store = _store_records() if merge_store else None

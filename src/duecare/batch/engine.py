@@ -24,9 +24,9 @@ import polars as pl
 
 from duecare.features.contacts import FEATURE_NAMES
 from duecare.kit.errors import UserError
-from duecare.ledger.frames import SCHEMAS, Frames, empty, merge_store_records
+from duecare.ledger.frames import SCHEMAS, Frames, empty, merge_store_records, subset
 from duecare.ledger.partitions import REJECTS_SCHEMA, screen_staged, stage
-from duecare.policy.evaluator import Policy, Scorer, decide
+from duecare.policy.evaluator import Policy, Scorer, decide, features_and_contacts, model_lines
 
 DECISION_COLUMNS = (
     "loan_id", "borrower_id", "pack", "action", "channel", "not_before", "reasons", "blocked_rules",
@@ -70,7 +70,24 @@ def partition_outputs(frames: dict[str, pl.DataFrame], as_of: datetime, policy: 
     if store is not None:
         frames = merge_store_records(frames, store)
     decisions = decide(frames, as_of, policy, scorer=scorer)
+    if getattr(scorer, "reasons", None) == "decided":
+        decisions = explain_decided(frames, as_of, policy, scorer, decisions)
     return feature_table(decisions), decisions.select(*DECISION_COLUMNS)
+
+
+def explain_decided(frames: Frames, as_of: datetime, policy: Policy, scorer: Any,
+                    decisions: pl.DataFrame) -> pl.DataFrame:
+    """Reason codes for the decisions the risk model made (the deciding line reads its score or band:
+    `policy.evaluator.model_lines`), computed for those loans' borrowers alone; every other loan keeps null
+    reasons. The same codes a `flagged` scorer gives those loans (tests/batch/test_run.py)."""
+    lines = model_lines(policy.strategy)
+    chosen = decisions.filter(pl.col("ladder_line").is_in(list(lines)) & pl.col("risk_score").is_not_null())
+    if chosen.height == 0:
+        return decisions
+    mine = subset(frames, chosen.select("borrower_id").unique())
+    features, _ = features_and_contacts(mine, as_of, policy.strategy)
+    codes = scorer.explain(mine, as_of, features).join(chosen.select("loan_id"), on="loan_id", how="semi")
+    return decisions.update(codes, on="loan_id", how="left")
 
 
 def store_digest(store: Frames | None) -> str | None:
@@ -97,6 +114,7 @@ def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, 
             "as_of": as_of.isoformat(), "partitions": partitions, "strategy": strategy,
             "packs": {code: p.version for code, p in sorted(policy.packs.items())},
             "scorer": getattr(scorer, "model_id", None if scorer is None else "unnamed"),
+            "reasons": getattr(scorer, "reasons", None),
             "store": store_digest(store)}
 
 

@@ -131,6 +131,21 @@ STORE_RECORDS = ("payments", "contacts", "notices", "consents", "approvals", "pr
 PREFERENCES_FRAMES = ("preferred_hours", "refused_channels")
 
 
+def subset(frames: Frames, ids: pl.DataFrame) -> Frames:
+    """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
+    out: Frames = {}
+    loans = frames["loans"].join(ids, on="borrower_id", how="semi")
+    for name, df in frames.items():
+        if "borrower_id" in df.columns:
+            out[name] = df.join(ids, on="borrower_id", how="semi")
+        elif "loan_id" in df.columns:
+            out[name] = df.join(loans.select("loan_id"), on="loan_id", how="semi")
+        else:
+            out[name] = df
+    out["loans"] = loans
+    return out
+
+
 def with_holds(borrowers: pl.DataFrame, holds: pl.DataFrame) -> pl.DataFrame:
     """A flag is also set by an open hold of that kind (`holds`: borrower_id, kind), so a dispute or hardship
     recorded as a hold stops collection everywhere: the store's pages and the nightly batch alike."""

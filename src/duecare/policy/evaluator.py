@@ -148,6 +148,24 @@ def check_columns(strategy: Strategy) -> None:
         raise PolicyError("; ".join(dict.fromkeys(problems)), place=strategy_place(strategy))
 
 
+MODEL_COLUMNS = frozenset({"risk_score", "risk_band"})
+
+
+def model_lines(strategy: Strategy) -> frozenset[str]:
+    """The ladder lines whose decision the risk model makes: a line whose condition reads the model's score or
+    band, and, when a visit-gate condition reads them, every line that reads the gate's outcome. A decision
+    taken on one of these lines is the model's decision, and the nightly run gives its reason codes."""
+    def reads(text: str, names: frozenset[str]) -> bool:
+        return any(condition_columns(text.format(**params.as_dict())) & names for params in variants)
+
+    variants = [strategy.params]
+    if strategy.variants.challenger is not None:
+        variants.append(strategy.variant_params("challenger"))
+    through_gate = any(reads(g.unmet_when, MODEL_COLUMNS) for g in strategy.visit_gate)
+    names = MODEL_COLUMNS | (LADDER_COLUMNS if through_gate else frozenset())
+    return frozenset(line.id for line in strategy.ladder if reads(line.when, names))
+
+
 # Actions the evaluator guards itself, whatever a strategy line says: lawful by construction.
 GUARDED = {"visit_schedule": "visit_gate_open", "visit_approval": "visit_track", "visit_notice": "visit_track"}
 

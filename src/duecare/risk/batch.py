@@ -43,11 +43,23 @@ def registered_scorer(name: str = DEFAULT_MODEL, root: Path | None = None) -> Sc
 
 
 class RegisteredScorer:
-    """Scores a partition's feature table with one registered model; `model_id` names it (a run's manifest)."""
+    """Scores a partition's feature table with one registered model; `model_id` names it (a run's manifest).
 
-    def __init__(self, model: registry.RiskModel) -> None:
+    `reasons`: `flagged` gives reason codes for the medium and high bands (a case page, the API, the simulator);
+    `decided` leaves them null while scoring and the nightly run asks `explain` for the loans whose decision the
+    model made (`batch.engine.partition_outputs`): TreeSHAP is the costly part of scoring, and most flagged loans
+    are decided by lines that never read the model."""
+
+    def __init__(self, model: registry.RiskModel, reasons: str = "flagged") -> None:
+        if reasons not in ("flagged", "decided"):
+            raise ValueError(f"reasons must be flagged or decided, not {reasons!r}")
         self.model = model
         self.model_id = f"{model.name}@{model.version}"
+        self.reasons = reasons
+
+    def explaining(self, reasons: str) -> RegisteredScorer:
+        """The same model with another `reasons` setting."""
+        return RegisteredScorer(self.model, reasons)
 
     def __call__(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
         return self.score_with_history(features, history_features(frames, as_of))
@@ -58,11 +70,18 @@ class RegisteredScorer:
         `features`) instead of recomputing them from the frames. The simulator keeps them day over day."""
         model = self.model
         inputs = inputs_with_history(features, hist)
-        scored = score_frame(inputs.select("loan_id", *model.features), model, texts=False)
+        scored = score_frame(inputs.select("loan_id", *model.features), model, texts=False,
+                             reasons_given=self.reasons == "flagged")
         return features.join(
             scored.select("loan_id", "risk_score", "risk_band", "reason_codes")
             .with_columns(risk_model=pl.lit(self.model_id)),
             on="loan_id", how="left")
+
+    def explain(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+        """(loan_id, reason_codes) of a feature table's loans, scored as `flagged` would: what `self(frames, as_of,
+        features)` gives them with reasons. `frames` need hold only those loans' borrowers (borrower-complete)."""
+        scored = self.explaining("flagged").score_with_history(features, history_features(frames, as_of))
+        return scored.select("loan_id", "reason_codes")
 
 
 _production: dict[tuple[Path, str | None], Scorer | None] = {}

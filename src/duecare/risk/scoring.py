@@ -51,14 +51,15 @@ def check_features(features: pl.DataFrame, model: RiskModel) -> None:
 
 
 def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True,
-                all_reasons: bool = False) -> pl.DataFrame:
+                all_reasons: bool = False, reasons_given: bool = True) -> pl.DataFrame:
     """The input with `risk_score` (probability of the bad outcome), `risk_band`, `reason_codes` and, with
     `texts`, their text (the nightly batch keeps only the codes and skips the text).
 
     Reason codes explain a flag: they are given for the loans the model flags (band medium or high) and are an
     empty list for the low band, where the model asks nothing of the strategy (`all_reasons` gives them for every
-    row, e.g. for an analyst's table). For LightGBM this is what keeps the nightly run fast: TreeSHAP costs ~40x
-    the prediction, and most of a portfolio is in the low band."""
+    row, e.g. for an analyst's table). For LightGBM TreeSHAP costs ~150x the prediction, and most of a portfolio
+    is in the low band. `reasons_given=False` leaves `reason_codes` null (not computed): the nightly run explains
+    only the decisions the model made (`risk.batch.RegisteredScorer`)."""
     check_features(features, model)
     if features.height == 0:
         return features.with_columns(risk_score=pl.lit(None, pl.Float64), risk_band=pl.lit(None, pl.String),
@@ -70,7 +71,9 @@ def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True,
     band = np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))
     en = {f: reason_text(f, "en") for f in model.features}
     zh = {f: reason_text(f, "zh") for f in model.features}
-    if all_reasons:
+    if not reasons_given:
+        codes = pl.Series("reason_codes", [None], dtype=pl.List(pl.String)).new_from_index(0, features.height)
+    elif all_reasons:
         codes = reasons(features, model.scorer)
     else:
         flagged = band != "low"

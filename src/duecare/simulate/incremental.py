@@ -31,7 +31,7 @@ import polars as pl
 from duecare.ageing.ageing import EPISODE_WINDOW_DAYS, bucket_expr, zones_of
 from duecare.features.contacts import REMOTE_CHANNELS, WINDOWS, is_rpc
 from duecare.kit.localtime import iso_local, local_date, local_naive
-from duecare.ledger.frames import Frames
+from duecare.ledger.frames import Frames, subset
 from duecare.policy.evaluator import Policy, Scorer
 from duecare.policy.facts import decision_facts
 from duecare.simulate.arrays import DATE_SHIFT
@@ -463,21 +463,6 @@ class IncrementalFacts:
                     outbound=pl.lit(False), day=local_date(pl.col("at"), pl.col("timezone"), self.zones),
                     today=pl.col("today")))
         return pl.concat(parts, how="vertical_relaxed").with_columns(about_loan=pl.lit(True))
-
-
-def subset(frames: Frames, ids: pl.DataFrame) -> Frames:
-    """The frames of some borrowers (semi-joins on borrower id, loan-keyed frames through their loans)."""
-    out: Frames = {}
-    loans = frames["loans"].join(ids, on="borrower_id", how="semi")
-    for name, df in frames.items():
-        if "borrower_id" in df.columns:
-            out[name] = df.join(ids, on="borrower_id", how="semi")
-        elif "loan_id" in df.columns:
-            out[name] = df.join(loans.select("loan_id"), on="loan_id", how="semi")
-        else:
-            out[name] = df
-    out["loans"] = loans
-    return out
 
 
 def _nullable(values: np.ndarray, present: np.ndarray, dtype: type[pl.DataType]) -> pl.Series:
