@@ -12,18 +12,17 @@ from datetime import date, timedelta
 from functools import cache
 from html import escape
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 from fpdf import FPDF
 
+from duecare.kit.fonts import cjk_font
 from duecare.kit.settings import get_settings
 from duecare.policy.helplines import help_text
 from duecare.visits.scope import VisitPolicy
 
-CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 LANGUAGES = ("zh", "en")
 # The pack-specific paragraphs every visit notice carries (notice_content.yaml), besides rights and complaint.
 NOTICE_ELEMENTS = ("outcome", "recording", "retention", "sensitive")
@@ -130,7 +129,7 @@ def to_html(text: str, language: str) -> str:
 def _pdf() -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("cjk", fname=str(CJK_FONT))
+    pdf.add_font("cjk", fname=str(cjk_font()))
     return pdf
 
 

@@ -62,6 +62,10 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/portal/documents"): frozenset({400, 415}),  # more parts than the form has; not a PDF, JPEG or PNG
     ("POST", "/api/v1/calls:analyze"): frozenset({413}),
     ("POST", "/api/v1/calls:transcribe"): frozenset({413}),
+    # a PDF needs a font that covers Chinese (kit/fonts.py): without one installed, 503 naming the package
+    ("GET", "/visit-register.pdf"): frozenset({503}),
+    ("GET", "/visits/{visit_id}/notice"): frozenset({503}),
+    ("GET", "/portal/visits/{visit_id}/notice"): frozenset({503}),
 }
 
 

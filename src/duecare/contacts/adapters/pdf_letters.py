@@ -19,13 +19,17 @@ from duecare.contacts.adapters.base import (
     PermanentError,
     TransientError,
 )
+from duecare.kit.errors import Unavailable
+from duecare.kit.fonts import cjk_font
 from duecare.kit.settings import get_settings
 
-CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
-
-def render_pdf(title: str, address_block: str, body: str, font: Path = CJK_FONT) -> bytes:
-    """A one-letter PDF; the font covers Chinese and Latin text."""
+def render_pdf(title: str, address_block: str, body: str, font: Path | None = None) -> bytes:
+    """A one-letter PDF; the font covers Chinese and Latin text (`kit.fonts.cjk_font` unless given)."""
+    try:
+        font = font or cjk_font()
+    except Unavailable as exc:
+        raise PermanentError(str(exc)) from None
     if not font.exists():
         raise PermanentError(f"letter font {font} is missing (apt-get install fonts-wqy-microhei)")
     pdf = FPDF(format="A4")
