@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from duecare.console.models import CaseNote
 from duecare.contacts.preferences import get_preferences
-from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.errors import Conflict, Message, NotFound, UserError, message_of
+from duecare.kit.i18n import N_
 from duecare.ledger import models as m
 from duecare.ledger.casefile import PreferredHours, Weekday
 from duecare.privacy.audit import record_audit
@@ -31,7 +32,8 @@ def _loan_of(db: Session, borrower_id: str, loan_id: str | None) -> str | None:
         return None
     found = db.scalars(select(m.Loan.id).where(m.Loan.id == loan_id, m.Loan.borrower_id == borrower_id)).first()
     if found is None:
-        raise NotFound("loan: not a loan of this borrower", place="loan_id")  # a fact of the ledger, not the form
+        raise NotFound(N_("loan: not a loan of this borrower"),
+                       place="loan_id")  # a fact of the ledger, not the form
     return found
 
 
@@ -40,11 +42,13 @@ def log_call(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, o
              duration_s: int | None, at: datetime) -> str:
     """A call that happened, as a contact event (it feeds reachability and the call caps from now on)."""
     if outcome not in CALL_OUTCOMES:
-        raise UserError(f"outcome: one of {', '.join(CALL_OUTCOMES)}", place="outcome")
+        raise UserError(N_("outcome: one of {call_outcomes}"),
+                        place="outcome", call_outcomes=', '.join(CALL_OUTCOMES))
     if direction not in DIRECTIONS:
-        raise UserError("direction: outbound or inbound", place="direction")
+        raise UserError(N_("direction: outbound or inbound"), place="direction")
     if duration_s is not None and not 0 <= duration_s <= MAX_CALL_S:
-        raise UserError(f"duration: between 0 and {MAX_CALL_S} seconds", place="duration_s")
+        raise UserError(N_("duration: between 0 and {max_call_s} seconds"),
+                        place="duration_s", max_call_s=MAX_CALL_S)
     event_id = f"CE-{uuid.uuid4().hex[:16]}"
     db.add(m.ContactEvent(id=event_id, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), at=at,
                           channel=m.Channel.CALL, direction=m.Direction(direction), outcome=m.Outcome(outcome),
@@ -62,7 +66,7 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
     try:
         when = date.fromisoformat(promised)
     except ValueError:
-        raise UserError("date: use YYYY-MM-DD", place="promised_date") from None
+        raise UserError(N_("date: use YYYY-MM-DD"), place="promised_date") from None
     from duecare.policy.loader import load_strategy
     from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
 
@@ -70,11 +74,11 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
     try:
         check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
     except UserError as exc:  # a well-formed date outside the horizon from today: an answer about now (409)
-        raise Conflict(str(exc)) from None
+        raise Conflict(message_of(exc)) from None
     try:
         minor = promise_amount_minor(amount, params, None)
     except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's minimum
-        raise Conflict(str(exc), place="amount") from None
+        raise Conflict(message_of(exc), place="amount") from None
     return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
                           promised_date=when, amount_minor=minor, channel="console", today=today, actor=actor,
                           params=params, made_at=made_at)
@@ -88,9 +92,9 @@ def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, t
     """A free-text note on the case (encrypted at rest; the audit records that a note exists, not its words)."""
     body = text.strip()
     if not body:
-        raise UserError("note: write something", place="text")
+        raise UserError(N_("note: write something"), place="text")
     if len(body) > NOTE_MAX:
-        raise UserError(f"note: at most {NOTE_MAX} characters", place="text")
+        raise UserError(N_("note: at most {note_max} characters"), place="text", note_max=NOTE_MAX)
     nid = f"NOTE-{uuid.uuid4().hex[:12]}"
     db.add(CaseNote(id=nid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="note",
                     text=body, author_id=actor.id, created_at=at))
@@ -122,9 +126,10 @@ def quiet_hours_problem(db: Session, borrower_id: str, due: datetime) -> str | N
     def hhmm(s: int) -> str:
         return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
-    return (f"callback time: {local:%Y-%m-%d %H:%M} ({b.timezone}) is outside the hours the borrower may be called, "
-            f"{hhmm(window.start)}–{hhmm(window.end)} their time ({rule.id}: {rule.source}); the next lawful time "
-            f"is {opens:%Y-%m-%d %H:%M} ({b.timezone})")
+    return Message(N_("callback time: {local} ({zone}) is outside the hours the borrower may be called, "
+                      "{start}–{end} their time ({rule}: {source}); the next lawful time is {opens} ({zone})"),
+                   local=f"{local:%Y-%m-%d %H:%M}", zone=b.timezone, start=hhmm(window.start), end=hhmm(window.end),
+                   rule=rule.id, source=rule.source, opens=f"{opens:%Y-%m-%d %H:%M}")
 
 
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
@@ -164,9 +169,13 @@ def stated_hours_problem(db: Session, borrower_id: str, due: datetime) -> str | 
     fits = (start + timedelta(minutes=15 * k) for k in range(1, 8 * 24 * 4))
     nxt = next((t for t in fits if inside_stated_hours(prefs.hours, t)
                 and quiet_hours_problem(db, borrower_id, t) is None), None)
-    then = f"; the next time within them is {nxt:%Y-%m-%d %H:%M} ({b.timezone})" if nxt else ""
-    return (f"callback time: {local:%Y-%m-%d %H:%M} ({b.timezone}) is outside the hours the borrower asked to be "
-            f"called ({stated_hours_text(prefs.hours)}, their time, stated in the portal){then}")
+    values = {"local": f"{local:%Y-%m-%d %H:%M}", "zone": b.timezone, "hours": stated_hours_text(prefs.hours)}
+    if nxt:
+        return Message(N_("callback time: {local} ({zone}) is outside the hours the borrower asked to be called "
+                          "({hours}, their time, stated in the portal); the next time within them is {next} ({zone})"),
+                       next=f"{nxt:%Y-%m-%d %H:%M}", **values)
+    return Message(N_("callback time: {local} ({zone}) is outside the hours the borrower asked to be called "
+                      "({hours}, their time, stated in the portal)"), **values)
 
 
 @guarded("contacts.write")
@@ -176,12 +185,13 @@ def schedule_callback(db: Session, actor: Actor, borrower_id: str, loan_id: str 
     try:
         naive = datetime.fromisoformat(local_when)
     except ValueError:
-        raise UserError("callback time: use the date and time picker (YYYY-MM-DDTHH:MM)", place="due_at") from None
+        raise UserError(N_("callback time: use the date and time picker (YYYY-MM-DDTHH:MM)"),
+                        place="due_at") from None
     due = (naive if naive.tzinfo else naive.replace(tzinfo=ZoneInfo(timezone))).astimezone(UTC)
     # A well-formed time that is past, too far ahead or outside the hours the borrower may (or asked to) be called
     # is an answer about now and the borrower (409), with the next lawful time.
     if not at <= due <= at + timedelta(days=30):
-        raise Conflict("callback time: from now up to 30 days ahead", place="due_at")
+        raise Conflict(N_("callback time: from now up to 30 days ahead"), place="due_at")
     quiet = quiet_hours_problem(db, borrower_id, due) or stated_hours_problem(db, borrower_id, due)
     if quiet:
         raise Conflict(quiet, place="due_at")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from duecare.console.models import InboxHandling
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower, Hold, HoldKind
 from duecare.portal import complaints
 from duecare.portal.models import Complaint, PlanProposal
@@ -126,9 +127,9 @@ def everything(db: Session, actor: Actor, now: datetime) -> dict[str, Any]:
 def _open_request(db: Session, request_id: int) -> SubjectRequest:
     req = db.get(SubjectRequest, request_id)
     if req is None:
-        raise NotFound(f"no request {request_id}", place="request")
+        raise NotFound(N_("no request {request_id}"), place="request", request_id=request_id)
     if req.status not in OPEN_REQUEST:
-        raise Conflict(f"request {request_id} is no longer open", place="request")
+        raise Conflict(N_("request {request_id} is no longer open"), place="request", request_id=request_id)
     return req
 
 
@@ -146,7 +147,7 @@ def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> S
     """The export is prepared (an audited read of everything held) and the request is answered."""
     req = _open_request(db, request_id)
     if req.kind != "access":
-        raise UserError("only an access request is answered with the export", place="request")
+        raise UserError(N_("only an access request is answered with the export"), place="request")
     rights.access_export(db, actor, req.borrower_id)
     req.status, req.handled_by, req.closed_at = "completed", actor.id, at
     req.outcome = "export provided through the portal's My data page"
@@ -158,9 +159,9 @@ def answer_access(db: Session, actor: Actor, request_id: int, at: datetime) -> S
 def _open_hold(db: Session, actor: Actor, hold_id: str) -> Hold:
     hold = db.get(Hold, hold_id)
     if hold is None or hold.kind != HoldKind.HARDSHIP_OPEN or not _in_scope(db, actor, hold.borrower_id):
-        raise NotFound(f"no hardship review {hold_id}", place="hold")
+        raise NotFound(N_("no hardship review {hold_id}"), place="hold", hold_id=hold_id)
     if hold.closed_at is not None:
-        raise Conflict(f"hardship review {hold_id} is already closed", place="hold")
+        raise Conflict(N_("hardship review {hold_id} is already closed"), place="hold", hold_id=hold_id)
     return hold
 
 
@@ -212,9 +213,10 @@ def _open_referral(db: Session, actor: Actor, proposal_id: int) -> PlanProposal:
     row = db.get(PlanProposal, proposal_id)
     handled = _handling(db, "referral", [str(proposal_id)]).get(str(proposal_id))
     if row is None or row.outcome != "referred" or not _in_scope(db, actor, row.borrower_id):
-        raise NotFound(f"no specialist referral {proposal_id}", place="referral")
+        raise NotFound(N_("no specialist referral {proposal_id}"), place="referral", proposal_id=proposal_id)
     if handled is not None and handled.closed_at is not None:
-        raise Conflict(f"specialist referral {proposal_id} is already closed", place="referral")
+        raise Conflict(N_("specialist referral {proposal_id} is already closed"),
+                       place="referral", proposal_id=proposal_id)
     return row
 
 
@@ -235,10 +237,11 @@ def close_referral(db: Session, actor: Actor, proposal_id: int, outcome: str, no
                    at: datetime) -> InboxHandling:
     """The specialist closes a referral with what came of it (an outcome and a note, both required)."""
     if outcome not in REFERRAL_OUTCOMES:
-        raise UserError(f"outcome: one of {', '.join(REFERRAL_OUTCOMES)}", place="outcome")
+        raise UserError(N_("outcome: one of {referral_outcomes}"),
+                        place="outcome", referral_outcomes=', '.join(REFERRAL_OUTCOMES))
     body = note.strip()
     if not body:
-        raise UserError("note: say what was agreed or done", place="note")
+        raise UserError(N_("note: say what was agreed or done"), place="note")
     ref = _open_referral(db, actor, proposal_id)
     row = _handling_row(db, "referral", str(ref.id), ref.borrower_id)
     row.assigned_to = row.assigned_to or actor.id

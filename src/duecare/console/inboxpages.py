@@ -18,6 +18,7 @@ from duecare.console import inbox
 from duecare.kit import clock
 from duecare.kit.bounds import NOT_BLANK, RowId
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.portal import complaints
 from duecare.portal import rights as portal_rights
 from duecare.privacy import rights
@@ -25,6 +26,7 @@ from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import corrections
+from duecare.web.errors import shown
 from duecare.web.forms import field, form_body, text, variant
 from duecare.web.templating import render
 
@@ -59,7 +61,7 @@ def assign_request(request_id: RowId, request: Request, actor: Actor = RIGHTS, d
     try:
         inbox.assign_request(db, actor, request_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("assigned")
 
 
@@ -74,19 +76,21 @@ def answer_request(request_id: RowId, request: Request,
     req = db.get(SubjectRequest, request_id)
     try:
         if req is None:
-            raise NotFound(f"no request {request_id}", place="request")
+            raise NotFound(N_("no request {request_id}"), place="request", request_id=request_id)
         if req.kind == "access":
             inbox.answer_access(db, actor, request_id, clock.now())
         elif req.kind == "correction":
             if corrections.of_request(db, request_id) is not None:
-                raise Conflict("this asks to correct a visit report: approve or refuse it", place="request")
+                raise Conflict(N_("this asks to correct a visit report: approve or refuse it"),
+                               place="request")
             if not field:
-                raise Conflict("this asks for a correction: choose the field and give its new value", place="field")
+                raise Conflict(N_("this asks for a correction: choose the field and give its new value"),
+                               place="field")
             rights.apply_correction(db, actor, request_id, field, value)
         else:
             rights.handle_deletion(db, actor, request_id, clock.now().date())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("answered")
 
 
@@ -103,10 +107,10 @@ def decide_report_correction(request_id: RowId, request: Request, actor: Actor =
     decision = text(form, "decision", 8)
     try:
         if decision not in ("approve", "refuse"):
-            raise UserError("decision: approve or refuse", place="decision")
+            raise UserError(N_("decision: approve or refuse"), place="decision")
         corrections.decide(db, actor, request_id, decision == "approve", text(form, "note", 2000), clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("answered")
 
 
@@ -117,10 +121,10 @@ def resolve_review(review_id: RowId, request: Request,
                    db: Session = DB) -> Response:
     try:
         if not note.strip():
-            raise UserError("note: say what the person reviewing found", place="note")
+            raise UserError(N_("note: say what the person reviewing found"), place="note")
         rights.resolve_review(db, actor, review_id, outcome, note.strip())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("reviewed")
 
 
@@ -129,7 +133,7 @@ def assign_complaint(complaint_id: RowId, request: Request, actor: Actor = REVIE
     try:
         complaints.assign(db, actor, complaint_id, actor.id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("assigned")
 
 
@@ -141,7 +145,7 @@ def answer_complaint(complaint_id: RowId, request: Request,
     try:
         complaints.answer(db, actor, complaint_id, reply, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("answered")
 
 
@@ -150,7 +154,7 @@ def assign_referral(proposal_id: RowId, request: Request, actor: Actor = REVIEWS
     try:
         inbox.assign_referral(db, actor, proposal_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("assigned")
 
 
@@ -162,7 +166,7 @@ def close_referral(proposal_id: RowId, request: Request,
     try:
         inbox.close_referral(db, actor, proposal_id, outcome, note, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("referral_closed")
 
 
@@ -171,7 +175,7 @@ def assign_hardship(hold_id: str, request: Request, actor: Actor = HOLDS, db: Se
     try:
         inbox.assign_hardship(db, actor, hold_id, clock.now())
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("assigned")
 
 
@@ -181,5 +185,5 @@ def close_hardship(hold_id: str, request: Request, note: str = Form("", max_leng
     try:
         inbox.close_hardship(db, actor, hold_id, clock.now(), note)
     except UserError as exc:
-        return _page(request, db, actor, exc.status, error=str(exc))
+        return _page(request, db, actor, exc.status, error=shown(request, exc))
     return _done("closed")

@@ -14,12 +14,14 @@ from starlette.datastructures import FormData
 
 from duecare.console import limits
 from duecare.kit import clock
-from duecare.kit.errors import UserError
+from duecare.kit.errors import UserError, message_of
+from duecare.kit.i18n import N_
 from duecare.ledger import models as m
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
+from duecare.web.errors import shown
 from duecare.web.forms import field, form_body, text, variant
 from duecare.web.templating import render
 
@@ -32,7 +34,7 @@ def _context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]:
     from duecare.web.explain import explanations
 
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     b = db.get(m.Borrower, borrower_id)
     assert b is not None
     pack = b.jurisdiction.value
@@ -51,8 +53,8 @@ def limits_page(borrower_id: str, request: Request, actor: Actor = READ, db: Ses
 
 def _refused(request: Request, db: Session, actor: Actor, borrower_id: str, exc: UserError) -> Response:
     if exc.status == 404:
-        raise HTTPException(404, str(exc))
-    return render(request, "console/limits.html", status_code=exc.status, error=str(exc),
+        raise HTTPException(404, message_of(exc))
+    return render(request, "console/limits.html", status_code=exc.status, error=shown(request, exc),
                   **_context(db, actor, borrower_id))
 
 
@@ -67,7 +69,7 @@ def record_limit(borrower_id: str, request: Request, actor: Actor = WRITE, form:
                  db: Session = DB) -> Response:
     """Record a known limit; the same active limit twice answers 409 (lift it first)."""
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     try:
         limits.record_limit(db, actor, borrower_id, text(form, "kind", 32), text(form, "by", 16),
                             text(form, "channel", 8), clock.now())
@@ -80,7 +82,7 @@ def record_limit(borrower_id: str, request: Request, actor: Actor = WRITE, form:
 def lift_limit(borrower_id: str, limit_id: str, request: Request, actor: Actor = WRITE,
                db: Session = DB) -> Response:
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     try:
         limits.lift_limit(db, actor, borrower_id, limit_id, clock.now())
     except UserError as exc:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger import models as m
 from duecare.policy.guardrails import honouring
 from duecare.policy.loader import all_packs
@@ -59,7 +60,7 @@ def limits_of(db: Session, borrower_id: str) -> list[m.ContactLimit]:
 def _pack_of(db: Session, borrower_id: str) -> str:
     b = db.get(m.Borrower, borrower_id)
     if b is None:
-        raise NotFound("no such case")
+        raise NotFound(N_("no such case"))
     return b.jurisdiction.value
 
 
@@ -68,20 +69,22 @@ def record_limit(db: Session, actor: Actor, borrower_id: str, kind: str, by: str
                  at: datetime) -> str:
     """A limit known from now on; the same active limit twice is refused (lift it first)."""
     if kind not in BY_OF_KIND:
-        raise UserError(f"kind: one of {', '.join(BY_OF_KIND)}", place="kind")
+        raise UserError(N_("kind: one of {by_of_kind}"), place="kind", by_of_kind=', '.join(BY_OF_KIND))
     if by not in BY_OF_KIND[kind]:
-        raise UserError(f"by: a {kind} limit is set by {' or '.join(BY_OF_KIND[kind])}, not {by!r}", place="by")
+        raise UserError(N_("by: a {kind} limit is set by {setters}, not {by!r}"),
+                        place="by", kind=kind, setters=' or '.join(BY_OF_KIND[kind]), by=by)
     if channel not in CHANNELS:
-        raise UserError(f"channel: one of {', '.join(CHANNELS)}", place="channel")
+        raise UserError(N_("channel: one of {channels}"), place="channel", channels=', '.join(CHANNELS))
     if kind == "third_party_contact" and channel != "call":
-        raise UserError("channel: a third party the borrower named is reached by a person's call only (a message "
-                        "would tell them of the debt)", place="channel")
+        raise UserError(N_("channel: a third party the borrower named is reached by a person's call only (a message "
+                        "would tell them of the debt)"), place="channel")
     pack = _pack_of(db, borrower_id)
     same = db.scalars(select(m.ContactLimit.id).where(
         m.ContactLimit.borrower_id == borrower_id, m.ContactLimit.kind == m.LimitKind(kind),
         m.ContactLimit.channel == m.LimitChannel(channel), m.ContactLimit.lifted_at.is_(None))).first()
     if same is not None:
-        raise Conflict(f"a {kind} limit on {channel} is already recorded ({same}); lift it first to change it")
+        raise Conflict(N_("a {kind} limit on {channel} is already recorded ({same}); lift it first to change it"),
+                       kind=kind, channel=channel, same=same)
     limit_id = f"CL-{uuid.uuid4().hex[:16]}"
     db.add(m.ContactLimit(id=limit_id, borrower_id=borrower_id, kind=m.LimitKind(kind), by=m.LimitBy(by),
                           channel=m.LimitChannel(channel), at=at))
@@ -99,9 +102,9 @@ def lift_limit(db: Session, actor: Actor, borrower_id: str, limit_id: str, at: d
     """The limit no longer holds from now on (the borrower gave a number of their own, changed jobs, ...)."""
     row = db.get(m.ContactLimit, limit_id)
     if row is None or row.borrower_id != borrower_id:
-        raise NotFound("no such limit for this borrower")
+        raise NotFound(N_("no such limit for this borrower"))
     if row.lifted_at is not None:
-        raise Conflict(f"limit {limit_id} was already lifted")
+        raise Conflict(N_("limit {limit_id} was already lifted"), limit_id=limit_id)
     row.lifted_at = max(at, row.at)
     db.flush()
     rule = honoured_by(_pack_of(db, borrower_id), row.kind.value)

@@ -34,7 +34,7 @@ from duecare.contacts.preferences import get_preferences
 from duecare.kit import clock, democlock
 from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, LOCAL_MOMENT_PATTERN, NOT_BLANK
 from duecare.kit.errors import UserError
-from duecare.kit.i18n import translations
+from duecare.kit.i18n import N_, translations
 from duecare.kit.settings import demo_mode
 from duecare.ledger import models as m
 from duecare.ledger.promises import outcomes as promise_outcomes
@@ -49,6 +49,7 @@ from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.web.errors import shown
 from duecare.web.i18n import request_locale
 from duecare.web.snapshot import case_snapshot
 from duecare.web.templating import render
@@ -134,7 +135,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     from duecare.web.explain import explanations
 
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")  # the same answer as a borrower that does not exist
+        raise HTTPException(404, N_("no such case"))  # the same answer as a borrower that does not exist
     b = db.get(m.Borrower, borrower_id)
     assert b is not None
     person = {"name": b.name, "phones": b.phones, "email": b.email, "address": b.address, "city": b.city}
@@ -174,12 +175,12 @@ def log_call(borrower_id: str, request: Request,
              actor: Actor = CONTACTS, db: Session = DB) -> Response:
     """A call that happened; an unknown loan answers 404 on the re-shown case page."""
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     try:
         seconds = int(duration_s) if duration_s.strip() else None
         casework.log_call(db, actor, borrower_id, loan_id or None, outcome, direction, seconds, clock.now())
     except (UserError, ValueError) as exc:
-        return render(request, "console/case.html", status_code=getattr(exc, "status", 422), error=str(exc),
+        return render(request, "console/case.html", status_code=getattr(exc, "status", 422), error=shown(request, exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=call", status_code=303)
 
@@ -192,13 +193,13 @@ def record_promise(borrower_id: str, request: Request,
     """A promise made on a call; a date past the strategy's horizon from today, or an amount under its minimum,
     answers 409 (what the strategy allows now, not the form)."""
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     try:
         at = clock.now()
         casework.record_promise(db, actor, borrower_id, loan_id or None, promised_date, amount,
                                 account.today_for(db, borrower_id, at), at)
     except UserError as exc:
-        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=shown(request, exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=promise", status_code=303)
 
@@ -208,11 +209,11 @@ def add_note(borrower_id: str, request: Request,
              text: str = Form(max_length=4000, json_schema_extra={"maxLength": casework.NOTE_MAX, "pattern": NOT_BLANK}),
              loan_id: str = Form("", max_length=64), actor: Actor = CONTACTS, db: Session = DB) -> Response:
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     try:
         casework.add_note(db, actor, borrower_id, loan_id or None, text, clock.now())
     except UserError as exc:
-        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=shown(request, exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=note", status_code=303)
 
@@ -225,13 +226,13 @@ def add_callback(borrower_id: str, request: Request,
     """A call back at the borrower's local time; outside the next 30 days or the hours they may (or asked to) be
     called answers 409 with the next lawful time."""
     if not can_read_borrower(db, actor, borrower_id):
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, N_("no such case"))
     b = db.get(m.Borrower, borrower_id)
     assert b is not None
     try:
         casework.schedule_callback(db, actor, borrower_id, loan_id or None, due_at, b.timezone, text, clock.now())
     except UserError as exc:
-        return render(request, "console/case.html", status_code=exc.status, error=str(exc),
+        return render(request, "console/case.html", status_code=exc.status, error=shown(request, exc),
                       **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=callback", status_code=303)
 
@@ -345,7 +346,7 @@ def report_submit(visit_id: str, request: Request, actor: Actor = VISITS_REPORT,
             raise
         reasons = getattr(exc, "reasons", None) or []
         return _report_form(request, db, actor, visit_id, status=exc.status,
-                            error=str(exc), reasons=reasons, sent={k: str(v) for k, v in form.items()})
+                            error=shown(request, exc), reasons=reasons, sent={k: str(v) for k, v in form.items()})
     return RedirectResponse(f"/console/visits/{visit_id}?done=report", status_code=303)
 
 
@@ -357,11 +358,11 @@ def demo_clock(request: Request, days: str = Form(max_length=12, json_schema_ext
                actor: Actor = USE, db: Session = DB) -> Response:
     """Move the demo's shared clock forward (absent outside demo mode: production time is never shifted)."""
     if not demo_mode():
-        raise HTTPException(404, "not found")
+        raise HTTPException(404, N_("not found"))
     try:
         moment = democlock.advance(float(days))
     except ValueError:
-        raise UserError("a number such as 1 or 3", place="days") from None
+        raise UserError(N_("a number such as 1 or 3"), place="days") from None
     settle_store(db, moment)  # promises whose day the clock passed are settled now, as the nightly run would
     record_audit(db, actor=actor, action="demo_clock_advanced", subject="demo:clock",
                  after={"days": days, "demo_now": moment.isoformat()})

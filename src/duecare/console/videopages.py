@@ -15,12 +15,14 @@ from starlette.datastructures import FormData
 
 from duecare.kit import clock
 from duecare.kit.errors import TransitionError
+from duecare.kit.i18n import N_
 from duecare.portal.video import CALL_HEADERS, ice_servers
 from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import video as calls
 from duecare.visits.report import EmploymentStatus, HardshipCategory, ReportRefused, Willingness
 from duecare.visits.scope import load_visit_policy
+from duecare.web.errors import shown
 from duecare.web.i18n import request_locale
 from duecare.web.templating import render
 
@@ -65,7 +67,7 @@ def video_report(appointment_id: str, request: Request, actor: Actor = CALL, for
             if value:
                 fields[name] = str(Decimal(value.replace(",", "")))
     except InvalidOperation:
-        return _page(request, db, actor, appointment_id, 422, error="amounts: enter numbers such as 3000")
+        return _page(request, db, actor, appointment_id, 422, error=shown(request, N_("amounts: enter numbers such as 3000")))
     for name in CHOICES:
         value = str(form.get(name) or "").strip()
         if value:
@@ -77,7 +79,7 @@ def video_report(appointment_id: str, request: Request, actor: Actor = CALL, for
     try:
         calls.file_report(db, actor, appointment_id, raw, clock.now())
     except ReportRefused as exc:
-        return _page(request, db, actor, appointment_id, 422, error=str(exc), reasons=exc.reasons)
+        return _page(request, db, actor, appointment_id, 422, error=shown(request, exc), reasons=exc.reasons)
     except TransitionError as exc:
-        return _page(request, db, actor, appointment_id, 409, error=str(exc))
+        return _page(request, db, actor, appointment_id, 409, error=shown(request, exc))
     return RedirectResponse(f"/console/video/{appointment_id}?done=filed", status_code=303)

@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from duecare.kit import clock
 from duecare.kit.bounds import DATE_PATTERN, NOT_BLANK
 from duecare.kit.errors import TransitionError, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower, Notice
 from duecare.privacy.deps import DB, FORM, require
 from duecare.privacy.models import StaffUser
@@ -33,6 +34,7 @@ from duecare.visits.gate import GateEvaluation
 from duecare.visits.models import ConsentForm, VisitCase
 from duecare.visits.models import VisitState as S
 from duecare.visits.scope import VisitPolicy
+from duecare.web.errors import shown
 from duecare.web.templating import render
 
 router = APIRouter()
@@ -146,7 +148,7 @@ def _page(request: Request, db: Session, actor: Actor, visit_id: str, status: in
 
 def _refused(request: Request, db: Session, actor: Actor, visit_id: str, exc: Exception) -> Response:
     """The visit page again with why a step was refused: 409 for a step the workflow refuses, 422 for bad input."""
-    return _page(request, db, actor, visit_id, status=getattr(exc, "status", 422), error=str(exc))
+    return _page(request, db, actor, visit_id, status=getattr(exc, "status", 422), error=shown(request, exc))
 
 
 def _back(visit_id: str, done: str) -> Response:
@@ -175,7 +177,7 @@ def send_notice(visit_id: str, request: Request, actor: Actor = NOTICE, db: Sess
     try:
         result = service.send_notice(ctx(db, actor), visit_id)
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=shown(request, exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "notice_sent")
@@ -191,7 +193,7 @@ def schedule(visit_id: str, request: Request, agent_a: str = Form(min_length=1, 
     try:
         chosen = date.fromisoformat(day)
     except ValueError:
-        return _page(request, db, actor, visit_id, status=422, error="day: choose one of the days offered")
+        return _page(request, db, actor, visit_id, status=422, error=shown(request, N_("day: choose one of the days offered")))
     c = ctx(db, actor)
     visit = repository.get_visit(db, visit_id, actor)  # not visible: NotFound, a 404
     gate = service.gate_now(c, visit_id) if visit.state == S.APPROVED else None
@@ -201,7 +203,7 @@ def schedule(visit_id: str, request: Request, agent_a: str = Form(min_length=1, 
     try:
         result = service.schedule(c, visit_id, agents=(agent_a, agent_b), day=chosen)
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=shown(request, exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "scheduled")
@@ -214,7 +216,7 @@ def decide(visit_id: str, request: Request,
            next: str = Form("", max_length=200), actor: Actor = APPROVE, db: Session = DB) -> Response:
     """Approve or reject with the gate as it stands now; never by the proposer (four eyes)."""
     if decision not in ("approve", "reject"):
-        return _page(request, db, actor, visit_id, status=422, error="decision: approve or reject")
+        return _page(request, db, actor, visit_id, status=422, error=shown(request, N_("decision: approve or reject")))
     try:
         result = service.decide_approval(ctx(db, actor), visit_id, decision == "approve", comment)
     except (TransitionError, UserError) as exc:
@@ -240,7 +242,7 @@ def check_in(visit_id: str, request: Request, partner: str = Form("", max_length
     try:
         result = service.check_in(ctx(db, actor), visit_id, partner)
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=shown(request, exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(visit_id, "checked_in")
@@ -252,7 +254,7 @@ def check_out(visit_id: str, request: Request, partner: str = Form("", max_lengt
     try:
         service.check_out(ctx(db, actor), visit_id, partner)
     except TransitionError as exc:
-        return _page(request, db, actor, visit_id, status=exc.status, error=str(exc))
+        return _page(request, db, actor, visit_id, status=exc.status, error=shown(request, exc))
     return _back(visit_id, "checked_out")
 
 
@@ -265,14 +267,14 @@ def upload_consent_form(visit_id: str, request: Request, actor: Actor = CONSENT_
     data = upload.file.read() if isinstance(upload, StarletteUpload) else b""
     try:
         if not data:
-            raise UserError("document: choose the scanned form or the recording", place="document")
+            raise UserError(N_("document: choose the scanned form or the recording"), place="document")
         visit = repository.get_visit(db, visit_id, actor)
         borrower = db.get(Borrower, visit.borrower_id)
         assert borrower is not None
         try:
             signed = datetime.fromisoformat(str(form.get("signed_at", ""))).replace(tzinfo=ZoneInfo(borrower.timezone))
         except ValueError:
-            raise UserError("signed at: use the date and time picker", place="signed_at") from None
+            raise UserError(N_("signed at: use the date and time picker"), place="signed_at") from None
         service.upload_form(ctx(db, actor), visit_id, kind=str(form.get("kind", "")),
                             document_sha256=hashlib.sha256(data).hexdigest(),
                             document_ref=str(form.get("document_ref", ""))[:500], signed_at=signed)
@@ -288,11 +290,11 @@ def verify_consent_form(form_id: str, request: Request,
     """A second person (neither the uploader nor the proposer) checks the form against the notice."""
     form = db.get(ConsentForm, form_id)
     if form is None:
-        raise HTTPException(404, "no such consent form")
+        raise HTTPException(404, N_("no such consent form"))
     try:
         result = service.verify_form(ctx(db, actor), form_id, accept=accept == "yes")
     except TransitionError as exc:
-        return _page(request, db, actor, form.visit_id, status=exc.status, error=str(exc))
+        return _page(request, db, actor, form.visit_id, status=exc.status, error=shown(request, exc))
     if result.stopped:
         return _stopped(request, db, actor, result.visit, result.stopped)
     return _back(form.visit_id, "form_verified" if accept == "yes" else "form_rejected")

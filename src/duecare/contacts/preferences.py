@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.models import ContactPreference
 from duecare.kit.errors import NotFound
+from duecare.kit.i18n import N_
 from duecare.ledger.casefile import ContactPreferences
 from duecare.ledger.models import Borrower
 from duecare.privacy.audit import record_audit
@@ -43,7 +44,7 @@ def set_preferences(session: Session, borrower_id: str, prefs: ContactPreference
     row = session.get(ContactPreference, borrower_id)
     if row is None:
         if session.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: nobody to contact
-            raise NotFound("no borrower record for this account", place="borrower")
+            raise NotFound(N_("no borrower record for this account"), place="borrower")
         row = ContactPreference(borrower_id=borrower_id, hours=hours, channels_refused=refused, stated_at=at,
                                 source=source, recorded_by=None if actor.kind == "borrower" else actor.id)
         session.add(row)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import N_
 from duecare.kit.settings import demo_mode, get_settings
 
 FILE = "demo-clock.json"
@@ -49,7 +50,7 @@ def _write(delta: timedelta) -> None:
 
 def _require_demo() -> None:
     if not demo_mode():
-        raise UserError("the demo clock exists only in a demo run (DUECARE_DEMO=1)", place="demo clock")
+        raise UserError(N_("the demo clock exists only in a demo run (DUECARE_DEMO=1)"), place="demo clock")
 
 
 def parse_moment(text: str) -> datetime:
@@ -57,12 +58,12 @@ def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"{text!r} is not a moment: use ISO 8601, e.g. 2026-12-01T10:00:00+08:00 or 2026-12-01",
-                        place="--as-of") from None
+        raise UserError(N_("{text!r} is not a moment: use ISO 8601, e.g. 2026-12-01T10:00:00+08:00 or 2026-12-01"),
+                        place="--as-of", text=text) from None
     if len(text) == 10:
         moment = moment.replace(hour=10, tzinfo=UTC)
     if moment.tzinfo is None:
-        raise UserError(f"{text!r} has no UTC offset: add one, e.g. +08:00", place="--as-of")
+        raise UserError(N_("{text!r} has no UTC offset: add one, e.g. +08:00"), place="--as-of", text=text)
     return moment.astimezone(UTC)
 
 
@@ -76,6 +77,7 @@ def advance(days: float) -> datetime:
     """Move the demo's clock forward; returns the new demo time."""
     _require_demo()
     if not 0 < days <= MAX_ADVANCE_DAYS:
-        raise UserError(f"more than 0 and at most {MAX_ADVANCE_DAYS}", place="--days")
+        raise UserError(N_("more than 0 and at most {max_advance_days}"),
+                        place="--days", max_advance_days=MAX_ADVANCE_DAYS)
     _write(offset() + timedelta(days=days))
     return datetime.now(UTC) + offset()

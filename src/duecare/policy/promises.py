@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 
 from duecare.kit import clock
 from duecare.kit.bounds import MAX_AMOUNT
-from duecare.kit.errors import UserError
+from duecare.kit.errors import Message, UserError
+from duecare.kit.i18n import N_
 from duecare.kit.localtime import local_date
 from duecare.kit.money import from_minor, to_minor
 from duecare.ledger.frames import UTC_TS
@@ -65,13 +66,13 @@ def promise_amount_minor(text: str, params: Params, overdue_minor: int | None) -
     try:
         amount = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
-        raise ValueError("a number such as 500") from None
+        raise ValueError(Message(N_("a number such as 500"))) from None
     if not amount.is_finite() or amount > MAX_AMOUNT:
-        raise ValueError("a number such as 500")
+        raise ValueError(Message(N_("a number such as 500")))
     minor = to_minor(amount)
     least = minimum_promise_minor(params, overdue_minor)
     if minor < least:
-        raise ValueError(f"at least {from_minor(least)}")
+        raise ValueError(Message(N_("at least {amount}"), amount=from_minor(least)))
     return minor
 
 
@@ -83,7 +84,8 @@ def horizon_end(params: Params, today: date) -> date:
 def check_promised_date(params: Params, today: date, promised: date) -> None:
     """The one horizon rule: from today up to `promise_horizon_days` ahead; UserError in words otherwise."""
     if not today <= promised <= horizon_end(params, today):
-        raise UserError(f"date: from today up to {params.promise_horizon_days} days ahead", place="promised_date")
+        raise UserError(N_("date: from today up to {promise_horizon_days} days ahead"),
+                        place="promised_date", promise_horizon_days=params.promise_horizon_days)
 
 
 def record_promise(session: Session, *, borrower_id: str, loan_id: str | None, promised_date: date,
@@ -101,7 +103,7 @@ def record_promise(session: Session, *, borrower_id: str, loan_id: str | None, p
     if today is not None:
         check_promised_date(params or load_strategy("standard").params, today, promised_date)
     if amount_minor is not None and amount_minor <= 0:
-        raise UserError("amount: more than 0", place="amount")
+        raise UserError(N_("amount: more than 0"), place="amount")
     pid = promise_id or f"PTP-{uuid.uuid4().hex[:12]}"
     session.add(Promise(id=pid, borrower_id=borrower_id, loan_id=loan_id, promised_date=promised_date,
                         amount_minor=amount_minor, status=PromiseStatus.OPEN, paid_minor=0,

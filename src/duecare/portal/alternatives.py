@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from duecare.kit import clock
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Alternative
 from duecare.portal import notices
 from duecare.privacy.deps import DB, require
@@ -41,7 +42,7 @@ def choose_alternative(notice_id: str, request: Request,
     """Choose a remote alternative instead of a visit: recorded at once (the visit waits), then its page."""
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
-        raise HTTPException(404, "no such notice")
+        raise HTTPException(404, N_("no such notice"))
     alternatives.choose(db, actor.id, kind, clock.now(), notice_id=notice.id, loan_id=notice.loan_id)
     return RedirectResponse(NEXT_PAGE[kind], status_code=303)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower
 from duecare.portal.models import Complaint
 from duecare.privacy.audit import record_audit
@@ -57,9 +58,10 @@ def jurisdiction_of(db: Session, borrower_id: str) -> str:
 def _open(db: Session, complaint_id: int) -> Complaint:
     row = db.get(Complaint, complaint_id)
     if row is None:
-        raise NotFound(f"no complaint {complaint_id}", place="complaint")
+        raise NotFound(N_("no complaint {complaint_id}"), place="complaint", complaint_id=complaint_id)
     if row.status == "closed":
-        raise Conflict(f"complaint {reference(row)} is already closed", place="complaint")
+        raise Conflict(N_("complaint {reference} is already closed"),
+                       place="complaint", reference=reference(row))
     return row
 
 
@@ -75,7 +77,7 @@ def answer(db: Session, actor: Actor, complaint_id: int, text: str, at: datetime
     """Send the final reply and close the complaint (the borrower reads it on the portal's My data page)."""
     body = text.strip()
     if not 5 <= len(body) <= REPLY_MAX:
-        raise UserError(f"reply: between 5 and {REPLY_MAX} characters", place="reply")
+        raise UserError(N_("reply: between 5 and {reply_max} characters"), place="reply", reply_max=REPLY_MAX)
     row = _open(db, complaint_id)
     row.reply, row.replied_at, row.status = body, at, "closed"
     row.assigned_to = row.assigned_to or actor.id

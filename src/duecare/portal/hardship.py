@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import NotFound, UserError
+from duecare.kit.errors import Message, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.kit.money import to_minor
 from duecare.ledger.models import Borrower
 from duecare.portal.models import HardshipAnswers
@@ -50,6 +51,10 @@ class Answers:
         return Affordability(self.income_minor if self.has_income else 0, self.expenses_minor, self.dependants)
 
 
+# The amounts' field names as the error messages name them.
+_AMOUNT_NAMES = {"income": N_("income"), "expenses": N_("expenses")}
+
+
 def _amount(text: str, name: str) -> int:
     text = (text or "").strip().replace(",", "")
     if not text:
@@ -57,9 +62,11 @@ def _amount(text: str, name: str) -> int:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise UserError(f"{name}: enter a number, for example 3000", place=name) from None
+        raise UserError(N_("{name}: enter a number, for example 3000"), place=name,
+                        name=Message(_AMOUNT_NAMES.get(name, name))) from None
     if value < 0 or value > MAX_MONTHLY:
-        raise UserError(f"{name}: enter an amount between 0 and {MAX_MONTHLY:,}", place=name)
+        raise UserError(N_("{name}: enter an amount between 0 and {max_monthly:,}"), place=name,
+                        name=Message(_AMOUNT_NAMES.get(name, name)), max_monthly=MAX_MONTHLY)
     return to_minor(value)
 
 
@@ -76,11 +83,11 @@ def parse(form: dict[str, str | list[str]]) -> Answers:
 
     reason = LEGACY_REASONS.get(one("reason"), one("reason"))
     if reason not in REASONS:
-        raise UserError("reason: choose one of the options (or 'prefer not to say')", place="reason")
+        raise UserError(N_("reason: choose one of the options (or 'prefer not to say')"), place="reason")
     has_income = one("has_income") == "yes"
     dependants_text = one("dependants").strip() or "0"
     if not dependants_text.isdigit() or int(dependants_text) > 20:
-        raise UserError("dependants: enter a whole number from 0 to 20", place="dependants")
+        raise UserError(N_("dependants: enter a whole number from 0 to 20"), place="dependants")
     return Answers(
         reason=reason, has_income=has_income,
         income_minor=_amount(one("income"), "income") if has_income else 0,
@@ -92,7 +99,7 @@ def parse(form: dict[str, str | list[str]]) -> Answers:
 
 def save(db: Session, borrower_id: str, answers: Answers, now: datetime) -> HardshipAnswers:
     if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: no loan to plan for
-        raise NotFound("no borrower record for this account", place="borrower")
+        raise NotFound(N_("no borrower record for this account"), place="borrower")
     row = HardshipAnswers(borrower_id=borrower_id, purpose=PURPOSE,
                           answers=json.dumps(asdict(answers), ensure_ascii=False), created_at=now)
     db.add(row)

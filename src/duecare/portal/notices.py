@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import TransitionError
+from duecare.kit.errors import Codes, TransitionError
+from duecare.kit.i18n import N_
 from duecare.ledger import models as m
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor
@@ -92,7 +93,8 @@ def decide(db: Session, borrower_id: str, notice: m.Notice, decision: str, now: 
     """Record the borrower's decision. Returns the reasons if the workflow stopped the visit instead."""
     state = state_of(db, borrower_id, notice)
     if decision not in allowed_decisions(db, notice, state):
-        raise TransitionError("consent_step_not_allowed", f"cannot answer {decision} now (current: {state})")
+        raise TransitionError("consent_step_not_allowed", N_("cannot answer {decision} now (current: {state})"),
+                              decision=Codes.of("consent", [decision]), state=Codes.of("consent", [state]))
     me = Actor(kind="borrower", id=borrower_id, role="borrower")
     visit = visit_of(db, notice)
     if visit is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import NOT_BLANK
 from duecare.kit.errors import NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower
 from duecare.portal import complaints
 from duecare.portal.models import Complaint
@@ -42,10 +43,10 @@ COMPLAINT_TEXT_PATTERN = f"{NOT_BLANK}[\\s\\S]{{{COMPLAINT_MIN_CHARS - 2},}}{NOT
 def request_change(db: Session, borrower_id: str, kind: str, details: str, now: datetime) -> int:
     """A correction or deletion request, tracked with its legal deadline; returns the request id."""
     if kind not in ("correction", "deletion"):
-        raise UserError("kind: correction or deletion", place="kind")
+        raise UserError(N_("kind: correction or deletion"), place="kind")
     details = details.strip()
     if kind == "correction" and not details:
-        raise UserError("details: say what is wrong and what it should be", place="details")
+        raise UserError(N_("details: say what is wrong and what it should be"), place="details")
     req = privacy_rights.create_request(db, _me(borrower_id), borrower_id, kind, details or None, received_at=now)
     return int(req.id)
 
@@ -57,14 +58,14 @@ def requests_of(db: Session, borrower_id: str) -> list[SubjectRequest]:
 
 def complain(db: Session, borrower_id: str, category: str, text: str, now: datetime) -> int:
     if category not in COMPLAINT_CATEGORIES:
-        raise UserError("category: choose one of the options", place="category")
+        raise UserError(N_("category: choose one of the options"), place="category")
     text = text.strip()
     if not COMPLAINT_MIN_CHARS <= len(text) <= 4000:
-        raise UserError("text: please write between 5 and 4000 characters", place="text")
+        raise UserError(N_("text: please write between 5 and 4000 characters"), place="text")
     from duecare.portal.account import today_for
 
     if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: nothing to complain about
-        raise NotFound("no borrower record for this account", place="borrower")
+        raise NotFound(N_("no borrower record for this account"), place="borrower")
     due = complaints.reply_due(complaints.jurisdiction_of(db, borrower_id), today_for(db, borrower_id, now))
     row = Complaint(borrower_id=borrower_id, category=category, text=text, status="received", created_at=now,
                     reply_due=due)

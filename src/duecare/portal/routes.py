@@ -24,7 +24,7 @@ from duecare.contacts import preferences
 from duecare.kit import clock
 from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, RowId
 from duecare.kit.errors import UserError
-from duecare.kit.i18n import LANG_COOKIE
+from duecare.kit.i18n import LANG_COOKIE, N_
 from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences, Weekday
@@ -58,6 +58,7 @@ from duecare.privacy.security import (
 )
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
 from duecare.visits import corrections
+from duecare.web.errors import shown
 from duecare.web.forms import text
 from duecare.web.templating import render
 
@@ -176,7 +177,7 @@ def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
 def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     loan = account.loan_of(db, actor.id, loan_id, clock.now())
     if loan is None:
-        raise HTTPException(404, "no such loan")
+        raise HTTPException(404, N_("no such loan"))
     return render(request, "portal/loan.html", loan=loan,
                   commitments=commitments.commitments_of(db, actor.id, account.today_for(db, actor.id, clock.now())))
 
@@ -186,7 +187,7 @@ def loan_terms_page(loan_id: str, request: Request, actor: Actor = READ, db: Ses
     """The contract terms in plain words: costs, what a missed payment leads to, rights, free help."""
     loan = account.loan_of(db, actor.id, loan_id, clock.now())
     if loan is None:
-        raise HTTPException(404, "no such loan")
+        raise HTTPException(404, N_("no such loan"))
     return render(request, "portal/terms.html", terms=terms.terms_of(db, actor.id, loan))
 
 
@@ -202,7 +203,7 @@ def notices_page(request: Request, actor: Actor = READ, db: Session = DB) -> Res
 def notice_page(notice_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
-        raise HTTPException(404, "no such notice")
+        raise HTTPException(404, N_("no such notice"))
     state = notices.state_of(db, actor.id, notice)
     borrower = db.get(m.Borrower, actor.id)
     record_audit(db, actor=actor, action="notice_read", subject=f"borrower:{actor.id}", after={"notice": notice.id})
@@ -223,9 +224,9 @@ def notice_decision(notice_id: str, request: Request,
                     actor: Actor = WRITE, db: Session = DB) -> Response:
     notice = notices.notice_of(db, actor.id, notice_id)
     if notice is None:
-        raise HTTPException(404, "no such notice")
+        raise HTTPException(404, N_("no such notice"))
     if decision not in notices.DECISIONS:
-        raise HTTPException(422, "decision: granted, declined or withdrawn")
+        raise HTTPException(422, N_("decision: granted, declined or withdrawn"))
     stopped = notices.decide(db, actor.id, notice, decision, clock.now(), evidence=f"portal session {_ip(request)}")
     return _back(f"/portal/notices/{notice_id}", "visit_stopped" if stopped else decision)
 
@@ -242,7 +243,8 @@ def contact_preferences_get(actor: Actor = READ, db: Session = DB) -> JSONRespon
 async def _json_body(request: Request) -> bytes:
     """A JSON body, read on the event loop (the handler is a plain `def`); any other type is answered 415."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise UserError("the body must be JSON (application/json)", code="unsupported_media_type", status=415)
+        raise UserError(N_("the body must be JSON (application/json)"),
+                        code="unsupported_media_type", status=415)
     return await request.body()
 
 
@@ -260,7 +262,7 @@ def contact_preferences_set(request: Request, actor: Actor = WRITE, raw: bytes =
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()[:10]]) from None
     except ValueError:
-        raise UserError("the body must be JSON", place="body") from None
+        raise UserError(N_("the body must be JSON"), place="body") from None
     t = clock.now()
     saved = preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
     activity.record_contact(db, actor.id, t, "contact_preferences")  # the borrower is reached
@@ -318,7 +320,7 @@ def hardship_submit(request: Request, actor: Actor = WRITE, form: FormData = FOR
     try:
         answers = hardship.parse(data)
     except UserError as exc:
-        return render(request, "portal/hardship.html", status_code=exc.status, answers=None, form=data, error=str(exc),
+        return render(request, "portal/hardship.html", status_code=exc.status, answers=None, form=data, error=shown(request, exc),
                       reasons=hardship.REASONS, times=hardship.TIMES, channels=hardship.CHANNELS)
     t = clock.now()
     hardship.save(db, actor.id, answers, t)
@@ -338,13 +340,14 @@ def _plan_rows(form: Any) -> list[Instalment]:
         try:
             rows.append(Instalment(date.fromisoformat(str(d)), to_minor(Decimal(str(a).replace(",", "")))))
         except (ValueError, InvalidOperation):
-            raise UserError(f"row {i + 1}: enter a date and an amount such as 500", place=f"row {i + 1}") from None
+            raise UserError(N_("row {row}: enter a date and an amount such as 500"),
+                            place=f"row {i + 1}", row=i + 1) from None
         if rows[-1].amount_minor <= 0:
-            raise UserError(f"row {i + 1}: the amount must be more than 0", place=f"row {i + 1}")
+            raise UserError(N_("row {row}: the amount must be more than 0"), place=f"row {i + 1}", row=i + 1)
     if not rows:
-        raise UserError("add at least one payment date and amount")
+        raise UserError(N_("add at least one payment date and amount"))
     if len(rows) > 36:
-        raise UserError("at most 36 payments")
+        raise UserError(N_("at most 36 payments"))
     return rows
 
 
@@ -382,11 +385,11 @@ def plan_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, d
     ctx = _plan_context(db, actor, request)
     loan = next((ln for ln in ctx["loans"] if ln.loan_id == form.get("loan_id")), None)
     if loan is None:
-        raise HTTPException(404, "no such loan with an overdue amount")
+        raise HTTPException(404, N_("no such loan with an overdue amount"))
     try:
         proposed = _plan_rows(form)
     except UserError as exc:
-        return render(request, "portal/plan.html", status_code=exc.status, result=None, error=str(exc), loan=loan, **ctx)
+        return render(request, "portal/plan.html", status_code=exc.status, result=None, error=shown(request, exc), loan=loan, **ctx)
     answers = ctx["answers"]
     t = clock.now()
     result = plans.evaluate(proposed, loan.overdue_minor, ctx["today"],
@@ -404,7 +407,7 @@ def plan_accept_counter(proposal_id: RowId, request: Request, actor: Actor = WRI
     """Accept the counter-offer exactly as it was made (read back from the stored proposal, never the form)."""
     row = db.get(PlanProposal, proposal_id)
     if row is None or row.borrower_id != actor.id or row.outcome != "counter_offer" or not row.counter:
-        raise HTTPException(404, "no such counter-offer")
+        raise HTTPException(404, N_("no such counter-offer"))
     counter = [Instalment(date.fromisoformat(i["date"]), int(i["amount_minor"])) for i in json.loads(row.counter)]
     t = clock.now()
     accepted = plans.Evaluation("accepted", [], counter)
@@ -432,7 +435,7 @@ def promise_submit(request: Request, loan_id: str = Form(min_length=1, max_lengt
     loans = [ln for ln in account.my_loans(db, actor.id, clock.now()) if ln.overdue_minor > 0]
     loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
     if loan is None:
-        raise HTTPException(404, "no such loan with an overdue amount")
+        raise HTTPException(404, N_("no such loan with an overdue amount"))
     params = load_strategy("standard").params
     try:
         when = date.fromisoformat(promised_date)
@@ -508,7 +511,7 @@ def pay_submit(request: Request, loan_id: str = Form(min_length=1, max_length=64
     provider = configured_provider()
     loan = next((ln for ln in loans if ln.loan_id == loan_id), None)
     if loan is None:
-        raise HTTPException(404, "no such loan with an amount to repay")
+        raise HTTPException(404, N_("no such loan with an amount to repay"))
     ctx = {"loans": loans, "chosen": loan_id, "available": provider is not None}
     if provider is None:
         return render(request, "portal/pay.html", status_code=503, error="pay_unavailable", **ctx)
@@ -536,7 +539,7 @@ def pay_return(request: Request, intent: str = "", actor: Actor = READ, db: Sess
 
     row = payments.intent_of(db, actor.id, intent[:64])
     if row is None:
-        raise HTTPException(404, "no such payment")
+        raise HTTPException(404, N_("no such payment"))
     loan = account.loan_of(db, actor.id, row.loan_id, clock.now())
     return render(request, "portal/pay_return.html", intent=row, loan=loan)
 
@@ -596,7 +599,7 @@ def data_request(request: Request, actor: Actor = RIGHTS, form: FormData = FORM,
     try:
         rights.request_change(db, actor.id, text(form, "kind", 16), text(form, "details", 2000), clock.now())
     except UserError as exc:
-        return _data_page(request, db, actor, exc.status, error=str(exc))
+        return _data_page(request, db, actor, exc.status, error=shown(request, exc))
     return _back("/portal/data", "request")
 
 
@@ -609,7 +612,7 @@ def visit_report_correction(request: Request, actor: Actor = RIGHTS, form: FormD
         corrections.request(db, actor.id, text(form, "visit", 64), text(form, "field", 40), text(form, "value", 200),
                             text(form, "reason", 1000), clock.now())
     except UserError as exc:
-        return _data_page(request, db, actor, exc.status, error=str(exc))
+        return _data_page(request, db, actor, exc.status, error=shown(request, exc))
     return _back("/portal/data", "request")
 
 
@@ -633,7 +636,7 @@ def complaint_submit(request: Request,
         rights.complain(db, actor.id, category, text, clock.now())
     except UserError as exc:
         return render(request, "portal/complaint.html", status_code=exc.status, categories=rights.COMPLAINT_CATEGORIES,
-                      error=str(exc), text=text, reply_by=_reply_by(db, actor.id))
+                      error=shown(request, exc), text=text, reply_by=_reply_by(db, actor.id))
     return _back("/portal/data", "complaint")
 
 
@@ -652,6 +655,6 @@ def decisions_review(request: Request, loan_id: str = Form(min_length=1, max_len
 
     item = next((i for i in borrower_explanations(db, actor, clock.now()) if i["loan_id"] == loan_id), None)
     if item is None:
-        raise HTTPException(404, "no such decision")
+        raise HTTPException(404, N_("no such decision"))
     rights.ask_review(db, actor.id, item["ref"], item["summary"], reason)
     return _back("/portal/decisions", "review")

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from duecare.kit import clock
 from duecare.kit.bounds import MOMENT_SCHEMA
 from duecare.kit.errors import UserError
+from duecare.kit.i18n import N_
 from duecare.kit.settings import get_settings
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -55,7 +56,7 @@ def video_book(request: Request, slot: str = Form(max_length=40, json_schema_ext
     try:
         start = datetime.fromisoformat(slot)
     except ValueError:
-        raise UserError("choose one of the times shown", place="slot") from None
+        raise UserError(N_("choose one of the times shown"), place="slot") from None
     appt = calls.book(db, actor.id, mode, start, clock.now())
     return RedirectResponse(f"/portal/video/{appt.id}", status_code=303)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from duecare.kit.clock import SYSTEM
 from duecare.kit.errors import UserError
 from duecare.kit.fields import keyed_hash
+from duecare.kit.i18n import N_
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import BorrowerCode, StaffUser
 from duecare.privacy.permissions import STAFF_ROLES
@@ -42,7 +43,8 @@ _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"password too short: use at least {MIN_PASSWORD} characters")
+        raise UserError(N_("password too short: use at least {min_password} characters"),
+                        min_password=MIN_PASSWORD)
     return _hasher.hash(password)
 
 
@@ -50,7 +52,8 @@ def create_staff(
     db: Session, *, id: str, username: str, password: str, role: str, display_name: str | None = None
 ) -> StaffUser:
     if role not in STAFF_ROLES:
-        raise UserError(f"unknown staff role {role!r}; use one of {', '.join(STAFF_ROLES)}")
+        raise UserError(N_("unknown staff role {role!r}; use one of {roles}"),
+                        role=role, roles=", ".join(STAFF_ROLES))
     user = StaffUser(
         id=id, username=username, role=role, password_hash=hash_password(password),
         display_name=display_name, failed_logins=0, active=True, created_at=SYSTEM.now(),
@@ -252,7 +255,7 @@ def issue_code(db: Session, borrower_id: str) -> IssuedCode:
     )  # fmt: skip
     db.flush()
     if _sender is None:
-        raise UserError("no channel can deliver sign-in codes: the app must wire one (app/factory.py wires the outbox)")
+        raise UserError(N_("no channel can deliver sign-in codes: the app must wire one (app/factory.py wires the outbox)"))
     shown = _sender(db, borrower_id, code, link)
     record_audit(db, actor="anonymous", action="signin_code_issued", subject=f"borrower:{borrower_id}")
     return IssuedCode(borrower_id, shown)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from duecare.kit.errors import UserError
+from duecare.kit.errors import UserError, message_of
 from duecare.kit.i18n import HTML_LANG, LANG_COOKIE, N_, choose_locale, translations
 from duecare.privacy import auth
 from duecare.privacy.deps import DB, csrf_token, require, session_row
@@ -197,7 +197,7 @@ def borrower_code(
             try:
                 issued = auth.issue_code(db, borrower_id)
             except UserError as exc:
-                raise HTTPException(503, str(exc)) from None
+                raise HTTPException(503, message_of(exc)) from None
             if issued.shown_code is not None:
                 payload["demo_code"] = issued.shown_code
         db.commit()  # inside the padded time: writing a code must not make a known number slower to answer

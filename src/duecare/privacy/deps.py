@@ -26,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from duecare.kit.db import session_factory
+from duecare.kit.errors import Message
+from duecare.kit.i18n import N_
 from duecare.privacy.models import AuthSession
 from duecare.privacy.permissions import AUTHENTICATED, PUBLIC, Actor, roles_for
 from duecare.privacy.sessions import CSRF_COOKIE, SESSION_COOKIE, load_session
@@ -157,17 +159,18 @@ class Requirement:
         sent = await _sent_csrf(request) if request.method in UNSAFE_METHODS else None
         actor, csrf_ok = await run_in_threadpool(_look_up_session, request, db, sent)
         if not csrf_ok:
-            raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and retry")
+            raise HTTPException(status_code=403, detail=N_("CSRF token missing or wrong; reload the page and retry"))
         request.state.actor = actor
         request.state.permission = self.permission
         if self.permission == PUBLIC:
             return actor
         if actor is None:
             raise HTTPException(
-                status_code=401, detail="sign in first", headers={"WWW-Authenticate": "Session"}
+                status_code=401, detail=N_("sign in first"), headers={"WWW-Authenticate": "Session"}
             )
         if actor.role not in roles_for(self.permission):
-            raise HTTPException(status_code=403, detail=f"your role may not {self.permission}")
+            raise HTTPException(status_code=403, detail=Message(N_("your role may not {permission}"),
+                                                                permission=self.permission))
         return actor
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from duecare.kit import errors as kit_errors
+from duecare.kit.i18n import N_
 
 ROLES: tuple[str, ...] = ("agent", "field_agent", "supervisor", "compliance", "analyst", "admin", "borrower")
 STAFF_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "borrower")
@@ -140,7 +141,7 @@ class Forbidden(kit_errors.Forbidden, PermissionError):
 
     def __init__(self, actor: Actor, permissions: tuple[str, ...]) -> None:
         self.permissions = permissions
-        super().__init__(f"your role may not {' or '.join(permissions)}")
+        super().__init__(N_("your role may not {permission}"), permission=" or ".join(permissions))
 
 
 def check(actor: Actor, *permissions: str) -> None:

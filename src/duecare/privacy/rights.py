@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from duecare.kit import clock
 from duecare.kit.db import Base, require_all_models
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.privacy import rights_records
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.models import ReviewRequest, SubjectRequest
@@ -59,7 +60,7 @@ def _jurisdiction(db: Session, borrower_id: str) -> str:
 
     jur = db.execute(select(Borrower.jurisdiction).where(Borrower.id == borrower_id)).scalar_one_or_none()
     if jur is None:
-        raise NotFound(f"no borrower {borrower_id!r}")
+        raise NotFound(N_("no borrower {borrower_id!r}"), borrower_id=borrower_id)
     return str(getattr(jur, "value", jur))
 
 
@@ -70,7 +71,7 @@ REVIEW_OUTCOMES = ("upheld", "changed")
 def create_request(db: Session, actor: Actor, borrower_id: str, kind: str, details: str | None = None,
                    received_at: datetime | None = None) -> SubjectRequest:  # fmt: skip
     if kind not in REQUEST_KINDS:
-        raise UserError(f"request kind {kind!r} unknown; use access, correction or deletion")
+        raise UserError(N_("request kind {kind!r} unknown; use access, correction or deletion"), kind=kind)
     received = received_at or clock.now()
     jur = _jurisdiction(db, borrower_id)
     due, source = deadline_for(jur, received.date())
@@ -135,9 +136,9 @@ def access_export(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
 def _open_request(db: Session, request_id: int, kind: str) -> SubjectRequest:
     req = db.get(SubjectRequest, request_id)
     if req is None or req.kind != kind:
-        raise NotFound(f"no {kind} request {request_id}")
+        raise NotFound(N_("no {kind} request {request_id}"), kind=kind, request_id=request_id)
     if req.status in ("completed", "refused"):
-        raise Conflict(f"request {request_id} is already {req.status}")
+        raise Conflict(N_("request {request_id} is already {state}"), request_id=request_id, state=req.status)
     return req
 
 
@@ -150,7 +151,8 @@ def apply_correction(db: Session, actor: Actor, request_id: int, field: str, val
 
     req = _open_request(db, request_id, "correction")
     if field not in CORRECTABLE:
-        raise UserError(f"field {field!r} cannot be corrected here; use one of {', '.join(CORRECTABLE)}")
+        raise UserError(N_("field {field!r} cannot be corrected here; use one of {correctable}"),
+                        field=field, correctable=', '.join(CORRECTABLE))
     borrower = db.get(Borrower, req.borrower_id)
     assert borrower is not None
     before = borrower.phones if field == "phones" else getattr(borrower, field)
@@ -238,12 +240,12 @@ def request_review(db: Session, actor: Actor, borrower_id: str, decision_ref: st
 
 def resolve_review(db: Session, actor: Actor, review_id: int, outcome: str, note: str) -> ReviewRequest:
     if outcome not in REVIEW_OUTCOMES:
-        raise UserError("outcome must be upheld or changed")
+        raise UserError(N_("outcome must be upheld or changed"))
     review = db.get(ReviewRequest, review_id)
     if review is None:
-        raise NotFound(f"no review {review_id}")
+        raise NotFound(N_("no review {review_id}"), review_id=review_id)
     if review.status != "pending":
-        raise Conflict(f"review {review_id} is already {review.status}")
+        raise Conflict(N_("review {review_id} is already {state}"), review_id=review_id, state=review.status)
     review.status, review.reviewer_id, review.reviewer_note = outcome, actor.id, note
     review.reviewed_at = clock.now()
     record_audit(

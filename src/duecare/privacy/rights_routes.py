@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import RowId
+from duecare.kit.i18n import N_
 from duecare.privacy import rights
 from duecare.privacy.audit import audit_read, verify_chain
 from duecare.privacy.deps import DB, require
@@ -73,7 +74,7 @@ def my_request(request_id: RowId, actor: Actor = BORROWER_RIGHTS, db: Session = 
         select(SubjectRequest).where(SubjectRequest.id == request_id, SubjectRequest.borrower_id == actor.id)
     ).scalar_one_or_none()
     if row is None:  # someone else's request looks exactly like a missing one
-        raise HTTPException(404, "no such request")
+        raise HTTPException(404, N_("no such request"))
     return _request_json(row)
 
 
@@ -86,7 +87,7 @@ def my_new_review(
 
     owner = db.execute(select(Loan.borrower_id).where(Loan.id == loan_id)).scalar_one_or_none()
     if owner != actor.id:
-        raise HTTPException(404, "no such loan")
+        raise HTTPException(404, N_("no such loan"))
     return _review_json(rights.request_review(db, actor, actor.id, f"loan:{loan_id}", summary, reason))
 
 
@@ -107,7 +108,7 @@ def borrower_view(borrower_id: Annotated[str, Path(max_length=64)], actor: Actor
     stmt = readable_borrowers(select(Borrower).where(Borrower.id == borrower_id), actor)
     b = db.execute(stmt).scalar_one_or_none()
     if b is None:  # out of scope and missing look the same: no probing for ids
-        raise HTTPException(404, "no such borrower")
+        raise HTTPException(404, N_("no such borrower"))
     record = {
         "id": b.id,
         "name": b.name,

@@ -21,7 +21,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from duecare.kit.bounds import MAX_DOCUMENT_BYTES
-from duecare.kit.errors import NotFound, TransitionError, UserError
+from duecare.kit.errors import Codes, NotFound, TransitionError, UserError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Alternative, AlternativeKind, AlternativeState
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import Actor, check
@@ -83,12 +84,14 @@ def policy(strategy: str = "standard") -> AlternativesPolicy:
 def _may(actor: Actor, frm: AlternativeState, to: AlternativeState) -> None:
     allowed = TRANSITIONS.get((frm, to))
     if allowed is None:
-        raise TransitionError("transition_not_allowed", f"an alternative that is {frm.value} cannot become {to.value}")
+        raise TransitionError("transition_not_allowed", N_("an alternative that is {frm} cannot become {to}"),
+                              frm=Codes.of("alternative_state", [frm.value]), to=Codes.of("alternative_state", [to.value]))
     if actor.kind == "system" and "system" in allowed:
         return
     if actor.kind == "borrower":
         if "borrower" not in allowed:
-            raise TransitionError("actor_not_allowed", f"the borrower may not make an alternative {to.value}")
+            raise TransitionError("actor_not_allowed", N_("the borrower may not make an alternative {to}"),
+                                  to=Codes.of("alternative_state", [to.value]))
         return
     check(actor, *(p for p in allowed if "." in p))
 
@@ -127,9 +130,9 @@ def choose(db: Session, borrower_id: str, kind: str, at: datetime, notice_id: st
     try:
         chosen = AlternativeKind(kind)
     except ValueError:
-        raise UserError(f"unknown alternative {kind!r}", place="kind") from None
+        raise UserError(N_("unknown alternative {kind!r}"), place="kind", kind=kind) from None
     if chosen not in policy(strategy).offered:
-        raise UserError(f"the strategy does not offer {kind!r}", place="kind")
+        raise UserError(N_("the strategy does not offer {kind!r}"), place="kind", kind=kind)
     running = open_of(db, borrower_id, chosen)
     if running:
         return running[0]
@@ -174,7 +177,7 @@ def readable_statement(actor: Actor) -> Select[Any]:
 def readable(db: Session, actor: Actor, alternative_id: str) -> Alternative:
     found: Alternative | None = db.scalars(readable_statement(actor).where(Alternative.id == alternative_id)).first()
     if found is None:
-        raise NotFound("no such alternative in your scope")
+        raise NotFound(N_("no such alternative in your scope"))
     return found
 
 

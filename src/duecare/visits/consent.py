@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from duecare.kit.errors import TransitionError, UserError
-from duecare.kit.i18n import translate
+from duecare.kit.errors import Codes, Message, TransitionError, UserError
+from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Borrower, Consent, ConsentDecision, Notice
 from duecare.privacy.audit import record_audit
 from duecare.privacy.permissions import SYSTEM, guarded
@@ -47,7 +47,7 @@ def new_id(prefix: str) -> str:
 def _notice_of(ctx: Ctx, visit: VisitCase) -> Notice:
     n = ctx.session.get(Notice, visit.notice_id) if visit.notice_id else None
     if n is None:
-        raise TransitionError("notice_not_sent", f"visit {visit.id} has no notice")
+        raise TransitionError("notice_not_sent", N_("visit {visit_id} has no notice"), visit_id=visit.id)
     return n
 
 
@@ -67,29 +67,31 @@ def answer(ctx: Ctx, visit_id: str, decision: str, *, channel: str, evidence: st
 
     Staff calling this with `granted` are refused (422): a grant needs the borrower's own act."""
     if decision not in ("granted", "declined"):
-        raise UserError("decision must be 'granted' or 'declined' (to withdraw, use withdraw)", place="decision")
+        raise UserError(N_("decision must be 'granted' or 'declined' (to withdraw, use withdraw)"),
+                        place="decision")
     if channel not in CONSENT_CHANNELS:
-        raise UserError(f"unknown consent channel {channel!r}; use one of {', '.join(CONSENT_CHANNELS)}",
-                        place="channel")
+        raise UserError(N_("unknown consent channel {channel!r}; use one of {consent_channels}"),
+                        place="channel", channel=channel, consent_channels=', '.join(CONSENT_CHANNELS))
     if decision == "granted" and not may_grant(ctx, channel, verified_form=verified_form):
-        raise UserError("a grant of consent must be the borrower's own act: their answer in the signed-in "
+        raise UserError(N_("a grant of consent must be the borrower's own act: their answer in the signed-in "
                         "portal, a reply from their verified number or address, or a signed form / recorded "
                         "statement uploaded and verified by a second person (POST /visits/{id}/consent-forms); "
-                        "staff may record only a decline or a withdrawal", place="decision")
+                        "staff may record only a decline or a withdrawal"), place="decision")
     if not evidence.strip():
-        raise UserError("consent needs evidence (portal session, message id or form reference)", place="evidence")
+        raise UserError(N_("consent needs evidence (portal session, message id or form reference)"),
+                        place="evidence")
     target = S.CONSENTED if decision == "granted" else S.DECLINED
     visit = steps.lock(ctx, visit_id, target)
     n = _notice_of(ctx, visit)
     if notice_version_hash is not None and notice_version_hash != n.version_hash:
-        raise UserError("the answer refers to a different notice text than the one sent; show the current notice "
-                        f"(version {n.version_hash}) and answer again", place="notice_version_hash")
+        raise UserError(N_("the answer refers to a different notice text than the one sent; show the current notice (version {version_hash}) and answer again"),
+                        place="notice_version_hash", version_hash=n.version_hash)
     ctx.session.add(Consent(id=new_id("VC"), borrower_id=visit.borrower_id, purpose=repository.HOME_VISIT,
                             decision=ConsentDecision(decision), at=ctx.at, notice_id=n.id,
                             notice_version_hash=n.version_hash, channel=channel, evidence=evidence))
     ctx.session.flush()
     if target == S.CONSENTED:
-        gate, stopped = steps.check_gate(ctx, visit, AT_CONSENT | {"consent_missing"}, "consent")
+        gate, stopped = steps.check_gate(ctx, visit, AT_CONSENT | {"consent_missing"}, Message(N_("consent")))
         if stopped is not None:
             return stopped
     else:
@@ -103,10 +105,10 @@ def withdraw(ctx: Ctx, borrower_id: str, *, channel: str, evidence: str) -> list
     """Withdraw home-visit consent: one new record, and every visit not yet made is cancelled at once
     (in_progress and on_hold included: agents at the door are told to leave)."""
     if channel not in CONSENT_CHANNELS:
-        raise UserError(f"unknown consent channel {channel!r}; use one of {', '.join(CONSENT_CHANNELS)}",
-                        place="channel")
+        raise UserError(N_("unknown consent channel {channel!r}; use one of {consent_channels}"),
+                        place="channel", channel=channel, consent_channels=', '.join(CONSENT_CHANNELS))
     if not can_read_borrower(ctx.session, ctx.actor, borrower_id):
-        raise repository.NotFound(f"borrower {borrower_id} not found")
+        raise repository.NotFound(N_("borrower {borrower_id} not found"), borrower_id=borrower_id)
     visits = repository.lock_open_visits_of(ctx.session, borrower_id)  # borrower, then visits: a step waits
     notices = {v.notice_id for v in visits if v.notice_id}
     only = ctx.session.get(Notice, next(iter(notices))) if len(notices) == 1 else None
@@ -144,21 +146,24 @@ def upload_form(ctx: Ctx, visit_id: str, *, kind: str, document_sha256: str, doc
                 signed_at: datetime) -> ConsentForm:
     """Register the borrower's signed form or recorded statement; it grants nothing until verified."""
     if kind not in VERIFIED_FORM_CHANNELS:
-        raise UserError(f"kind must be one of {', '.join(VERIFIED_FORM_CHANNELS)}", place="kind")
+        raise UserError(N_("kind must be one of {verified_form_channels}"),
+                        place="kind", verified_form_channels=', '.join(VERIFIED_FORM_CHANNELS))
     if not _SHA256.match(document_sha256):
-        raise UserError("document_sha256: the sha256 of the uploaded document, 64 lowercase hex digits",
+        raise UserError(N_("document_sha256: the sha256 of the uploaded document, 64 lowercase hex digits"),
                         place="document_sha256")
     if not document_ref.strip():
-        raise UserError("document_ref: where the signed document or recording is kept", place="document_ref")
+        raise UserError(N_("document_ref: where the signed document or recording is kept"),
+                        place="document_ref")
     if signed_at.tzinfo is None:
-        raise UserError("signed_at needs a UTC offset", place="signed_at")
+        raise UserError(N_("signed_at needs a UTC offset"), place="signed_at")
     visit = steps.lock(ctx, visit_id)
     if visit.state != S.NOTICE_SENT:
-        raise TransitionError("transition_not_allowed", f"a visit in state {visit.state.value!r} takes no consent "
-                              "form; only a visit whose notice awaits an answer does")
+        raise TransitionError("transition_not_allowed", N_("a visit in state '{state}' takes no consent form; only a visit whose notice awaits an answer does"),
+                              state=Codes.of("visit_state", [visit.state.value]))
     n = _notice_of(ctx, visit)
     if not n.sent_at < signed_at <= ctx.at:
-        raise UserError("signed_at must be after the notice was sent and not in the future", place="signed_at")
+        raise UserError(N_("signed_at must be after the notice was sent and not in the future"),
+                        place="signed_at")
     form = ConsentForm(id=new_id("VF"), visit_id=visit.id, notice_id=n.id, kind=kind,
                        document_sha256=document_sha256, document_ref=document_ref.strip(), signed_at=signed_at,
                        uploaded_by=ctx.actor.id, uploaded_at=ctx.at, status="pending")
@@ -174,14 +179,15 @@ def verify_form(ctx: Ctx, form_id: str, *, accept: bool) -> StepResult:
     """A second person checks the form against the notice: accepted, it becomes the borrower's grant."""
     form = ctx.session.get(ConsentForm, form_id)
     if form is None:
-        raise repository.NotFound(f"consent form {form_id} not found")
+        raise repository.NotFound(N_("consent form {form_id} not found"), form_id=form_id)
     visit = steps.lock(ctx, form.visit_id)
     ctx.session.refresh(form, with_for_update=True)
     if form.status != "pending":
-        raise TransitionError("form_already_decided", f"consent form {form_id} is already {form.status}")
+        raise TransitionError("form_already_decided", N_("consent form {form_id} is already {state}"),
+                              form_id=form_id, state=form.status)
     if ctx.actor.id == form.uploaded_by or ctx.actor.label == visit.proposed_by or ctx.actor.id == visit.proposed_by:
-        raise TransitionError("four_eyes", "a consent form is verified by a second person: neither the one who "
-                              "uploaded it nor the one who proposed the visit")
+        raise TransitionError("four_eyes", N_("a consent form is verified by a second person: neither the one who "
+                              "uploaded it nor the one who proposed the visit"))
     form.verified_by, form.verified_at = ctx.actor.id, ctx.at
     if not accept:
         form.status = "rejected"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from duecare.contacts.replies import YES_VALUES
 from duecare.kit.errors import Conflict, NotFound, UserError
+from duecare.kit.i18n import N_
 from duecare.privacy import rights
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import SubjectRequest
@@ -46,7 +47,8 @@ def _normalised(field: str, value: str) -> Any:
     try:
         parsed = ReportFields.model_validate({field: raw})
     except ValidationError:
-        raise UserError(f"value: not a valid {field.replace('_', ' ')}", place="value") from None
+        raise UserError(N_("value: not a valid {fact}"),
+                        place="value", fact=field.replace('_', ' ')) from None
     typed = getattr(parsed, field)
     if isinstance(typed, Decimal):
         return f"{typed:.2f}"  # as filed reports hold amounts
@@ -66,15 +68,16 @@ def request(session: Session, borrower_id: str, visit_id: str, field: str, value
     case = session.get(VisitCase, visit_id)
     report = session.get(VisitReport, visit_id)
     if case is None or report is None or case.borrower_id != borrower_id:
-        raise NotFound("no visit report of yours with this reference", place="visit")
+        raise NotFound(N_("no visit report of yours with this reference"), place="visit")
     if field not in CORRECTABLE:
-        raise UserError(f"field: choose one of {', '.join(CORRECTABLE)}", place="field")
+        raise UserError(N_("field: choose one of {correctable}"),
+                        place="field", correctable=', '.join(CORRECTABLE))
     after = _normalised(field, value)
     open_one = session.scalar(select(ReportCorrection.id).where(
         ReportCorrection.visit_id == visit_id, ReportCorrection.field == field,
         ReportCorrection.status == "requested"))
     if open_one is not None:
-        raise Conflict("a correction of this fact is already being reviewed", place="field")
+        raise Conflict(N_("a correction of this fact is already being reviewed"), place="field")
     before = json.loads(report.fields_json or "{}").get(field)
     details = (f"{DETAILS_PREFIX}{visit_id}: {fact_label(field, 'en')} {json.dumps(before, ensure_ascii=False)} "
                f"→ {json.dumps(after, ensure_ascii=False)}" + (f". Reason: {reason.strip()}" if reason.strip() else ""))
@@ -99,12 +102,13 @@ def decide(session: Session, actor: Actor, request_id: int, approve: bool, note:
     row = of_request(session, request_id)
     req = session.get(SubjectRequest, request_id)
     if row is None or req is None:
-        raise NotFound(f"no visit report correction {request_id}", place="request")
+        raise NotFound(N_("no visit report correction {request_id}"), place="request", request_id=request_id)
     if row.status != "requested":
-        raise Conflict(f"visit report correction {request_id} is already {row.status}", place="request")
+        raise Conflict(N_("visit report correction {request_id} is already {state}"),
+                       place="request", request_id=request_id, state=row.status)
     note = note.strip()
     if not approve and not note:
-        raise UserError("note: give the reasons for refusing (PIPL Art. 50)", place="note")
+        raise UserError(N_("note: give the reasons for refusing (PIPL Art. 50)"), place="note")
     row.decided_by, row.decided_at, row.decision_note = actor.id, now, note or None
     req.handled_by, req.closed_at = actor.id, now
     if approve:

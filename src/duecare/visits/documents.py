@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import NotFound, UserError
-from duecare.kit.i18n import bilingual
+from duecare.kit.i18n import N_, bilingual
 from duecare.ledger.models import Alternative, AlternativeKind, Borrower
 from duecare.privacy.audit import audit_read, record_audit
 from duecare.privacy.permissions import Actor, check
@@ -133,7 +133,7 @@ def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, s
     if kind not in KINDS:
         raise DocumentRefused("kind", f"kind must be one of {', '.join(KINDS)}")
     if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: no case to prove
-        raise NotFound("no borrower record for this account", place="borrower")
+        raise NotFound(N_("no borrower record for this account"), place="borrower")
     rules = alternatives.policy(strategy).documents
     content_type, clean = cleaned(data, rules.max_bytes, rules.max_pixels, rules.max_pdf_pages)
     alt = alternatives.choose(db, borrower_id, AlternativeKind.DOCUMENTS.value, at)
@@ -182,7 +182,7 @@ def read_for(db: Session, actor: Actor, document_id: str) -> tuple[str, bytes]:
     doc = db.scalars(readable_borrowers(select(RemoteDocument), actor, RemoteDocument.borrower_id)
                      .where(RemoteDocument.id == document_id, RemoteDocument.deleted_at.is_(None))).first()
     if doc is None or doc.content is None:
-        raise NotFound("no such document in your scope")
+        raise NotFound(N_("no such document in your scope"))
     audit_read(db, actor, f"borrower:{doc.borrower_id}", [f"document:{doc.id}"], purpose="remote verification")
     return doc.content_type, base64.b64decode(doc.content)
 

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from duecare.kit.errors import TransitionError
+from duecare.kit.errors import Message, TransitionError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Visit, VisitStatus
 from duecare.policy.model import VisitWindow
 from duecare.privacy.audit import record_audit
@@ -32,14 +33,15 @@ AT_THE_DOOR = frozenset[str]()  # nothing may be missing once the agents go: the
 
 def _agents(visit: VisitCase) -> tuple[str, str]:
     if not (visit.agent_a and visit.agent_b):
-        raise TransitionError("not_scheduled", f"visit {visit.id} has no agents assigned")
+        raise TransitionError("not_scheduled", N_("visit {visit_id} has no agents assigned"),
+                              visit_id=visit.id)
     return visit.agent_a, visit.agent_b
 
 
 def _assigned(ctx: Ctx, visit: VisitCase) -> tuple[str, str]:
     pair = _agents(visit)
     if ctx.actor.id not in pair:
-        raise TransitionError("not_assigned_agent", "only the two agents of this visit may do this")
+        raise TransitionError("not_assigned_agent", N_("only the two agents of this visit may do this"))
     return pair
 
 
@@ -50,7 +52,7 @@ def checklist(ctx: Ctx, visit_id: str, language: str) -> tuple[StepResult, dict[
     visit = steps.lock(ctx, visit_id)
     gate = None
     if visit.state in (S.SCHEDULED, S.IN_PROGRESS):
-        gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, "the checklist")
+        gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, Message(N_("the checklist")))
         if stopped is not None:
             return stopped, {}
     rec = ctx.policy.recording_required(visit.pack)
@@ -65,11 +67,11 @@ def check_in(ctx: Ctx, visit_id: str, partner_id: str) -> StepResult:
     visit = steps.lock(ctx, visit_id, S.IN_PROGRESS)
     pair = _assigned(ctx, visit)
     if {ctx.actor.id, partner_id} != set(pair):
-        raise TransitionError("both_agents_required", "check in together: name your partner on this visit")
+        raise TransitionError("both_agents_required", N_("check in together: name your partner on this visit"))
     assert visit.window_start is not None and visit.window_end is not None
     if not visit.window_start <= ctx.at < visit.window_end:
-        raise TransitionError("outside_slot", "check-in is possible only inside the visit's scheduled slot")
-    gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, "check-in")
+        raise TransitionError("outside_slot", N_("check-in is possible only inside the visit's scheduled slot"))
+    gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, Message(N_("check-in")))
     if stopped is not None:
         return stopped
     visit.checked_in_at, visit.checked_in_by = ctx.at, ",".join(sorted(pair))
@@ -82,12 +84,12 @@ def check_out(ctx: Ctx, visit_id: str, partner_id: str) -> StepResult:
     """Both agents leave; the time is the end of the visit's evidence (no state change: the report follows)."""
     visit = steps.lock(ctx, visit_id)
     if visit.state != S.IN_PROGRESS:
-        raise TransitionError("not_in_progress", "check out after checking in")
+        raise TransitionError("not_in_progress", N_("check out after checking in"))
     pair = _assigned(ctx, visit)
     if {ctx.actor.id, partner_id} != set(pair):
-        raise TransitionError("both_agents_required", "check out together: name your partner on this visit")
+        raise TransitionError("both_agents_required", N_("check out together: name your partner on this visit"))
     if visit.checked_out_at is not None:
-        raise TransitionError("already_checked_out", "this visit is already checked out")
+        raise TransitionError("already_checked_out", N_("this visit is already checked out"))
     visit.checked_out_at, visit.checked_out_by = ctx.at, ",".join(sorted(pair))
     visit.updated_at = ctx.at
     record_audit(ctx.session, actor=ctx.actor, action="visit.check_out", subject=f"visit:{visit.id}",
@@ -134,7 +136,7 @@ def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
     visit = steps.lock(ctx, visit_id, S.REPORTED)
     _assigned(ctx, visit)
     if visit.checked_in_at is None or visit.checked_out_at is None:
-        raise TransitionError("not_checked_out", "check in at the door and out when you leave, then report")
+        raise TransitionError("not_checked_out", N_("check in at the door and out when you leave, then report"))
     b = transitions.borrower_of(ctx, visit)
     report = validate_report(dict(raw), ctx.policy, visit.pack, b.phones)
     report = report.model_copy(update={"arrived_at": report.arrived_at or visit.checked_in_at,
@@ -145,7 +147,7 @@ def file_report(ctx: Ctx, visit_id: str, raw: dict[str, object]) -> StepResult:
                          "message": "say who asked you not to come back (borrower or household_member)"})
     if problems:
         raise ReportRefused(problems)
-    gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, "the report")
+    gate, stopped = steps.check_gate(ctx, visit, AT_THE_DOOR, Message(N_("the report")))
     if stopped is not None:
         return stopped
     ctx.session.add(VisitReport(visit_id=visit.id, outcome=report.outcome,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from duecare.kit.errors import TransitionError
+from duecare.kit.errors import Codes, TransitionError
+from duecare.kit.i18n import N_
 from duecare.visits.models import VisitState as S
 
 # States in which the visit has not happened yet: cancellation is possible, and the gate must still hold.
@@ -63,11 +64,15 @@ def check_transition(current: S, target: S, actor: str) -> Transition:
     row = TABLE.get((current, target))
     if row is None:
         allowed = sorted(t.value for (f, t) in TABLE if f == current)
-        raise TransitionError(
-            "transition_not_allowed",
-            f"a visit in state {current.value!r} cannot become {target.value!r}"
-            + (f"; it can become: {', '.join(allowed)}" if allowed else "; it is closed"),
-        )
+        states = {"state": Codes.of("visit_state", [current.value]), "target": Codes.of("visit_state", [target.value])}
+        if allowed:
+            raise TransitionError("transition_not_allowed", N_("a visit in state '{state}' cannot become '{target}'; "
+                                                               "it can become: {allowed}"),
+                                  allowed=Codes.of("visit_state", allowed), **states)
+        raise TransitionError("transition_not_allowed",
+                              N_("a visit in state '{state}' cannot become '{target}'; it is closed"),
+**states)
     if actor not in row.by:
-        raise TransitionError("actor_not_allowed", f"{actor} may not {row.step} a visit")
+        raise TransitionError("actor_not_allowed", N_("{actor} may not {step} a visit"),
+                              actor=actor, step=row.step)
     return row

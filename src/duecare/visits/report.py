@@ -127,8 +127,8 @@ class ReportRefused(UserError):
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
         self.reasons = reasons
         codes = ", ".join(sorted({str(r["code"]) for r in reasons}))
-        super().__init__(f"visit report refused ({codes}); nothing was stored — remove what is out of scope "
-                         "and file it again", place="report", code="report_refused")
+        super().__init__(N_("visit report refused ({codes}); nothing was stored — remove what is out of scope and "
+                            "file it again"), place="report", code="report_refused", codes=codes)
 
     def extra(self) -> dict[str, Any]:
         return {"reasons": self.reasons}
@@ -158,7 +158,7 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
     for name in report.fields.model_fields_set:
         if name not in scoped and getattr(report.fields, name) is not None:
             reasons.append({"code": "field_out_of_scope", "field": f"fields.{name}",
-                            "message": "this strategy's visit scope does not allow this field"})
+                            "message": N_("this strategy's visit scope does not allow this field")})
     rule = policy.recording_required(pack)
     if rule is not None and not report.recording_ref:
         reasons.append({"code": "recording_required", "field": "recording_ref",
@@ -171,7 +171,7 @@ def validate_report(raw: dict[str, Any], policy: VisitPolicy, pack: str, borrowe
     for field, text in _free_texts(report):
         findings.extend(scan(text, field, phones, pack))
     for f in findings:
-        reasons.append({**f.as_dict(), "message": "personal data outside the visit scope"})
+        reasons.append({**f.as_dict(), "message": N_("personal data outside the visit scope")})
     if reasons:
         raise ReportRefused(reasons)
     return report
@@ -182,7 +182,8 @@ SUMMARY_LABELS = {
     "monthly_expenses": N_("Monthly expenses"), "other_debts_monthly": N_("Other debts per month"),
     "hardship_category": N_("Reason for the arrears"), "willingness": N_("Willingness"),
     "capacity_monthly": N_("Affordable per month"), "proposed_plan": N_("Proposed plan"),
-    "promise_to_pay": N_("Promise to pay"), "hardship_hold": N_("Pause requested"), "referral": N_("Referral"),
+    "promise_to_pay": N_("Promise to pay"),
+"hardship_hold": N_("Pause requested"), "referral": N_("Referral"),
     "updated_contact": N_("Updated contact details"),
 }
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from duecare.kit import errors as kit_errors
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower, Consent
 from duecare.policy.consent import consent_state as consent_rule
 from duecare.privacy.permissions import Actor
@@ -42,7 +43,7 @@ def readable(actor: Actor) -> Select[VisitCase]:
 def get_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
     row = session.scalars(readable(actor).where(VisitCase.id == visit_id)).one_or_none()
     if row is None:
-        raise NotFound(f"visit {visit_id} not found")
+        raise NotFound(N_("visit {visit_id} not found"), visit_id=visit_id)
     return row
 
 
@@ -58,13 +59,13 @@ def lock_visit(session: Session, visit_id: str, actor: Actor) -> VisitCase:
     its borrower's row (the lock order of every step and re-check: borrower, then visits by id)."""
     owner = session.scalar(readable(actor).with_only_columns(VisitCase.borrower_id).where(VisitCase.id == visit_id))
     if owner is None:
-        raise NotFound(f"visit {visit_id} not found")
+        raise NotFound(N_("visit {visit_id} not found"), visit_id=visit_id)
     lock_borrower(session, owner)
     stmt = readable(actor).where(VisitCase.id == visit_id).with_for_update().execution_options(
         populate_existing=True)
     row = session.scalars(stmt).one_or_none()
     if row is None:
-        raise NotFound(f"visit {visit_id} not found")
+        raise NotFound(N_("visit {visit_id} not found"), visit_id=visit_id)
     return row
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from duecare.kit import clock
 from duecare.kit.bounds import NOT_BLANK, SHA256_PATTERN, Day, moment_schema
 from duecare.kit.errors import NotFound
+from duecare.kit.i18n import N_
 from duecare.privacy.audit import audit_read
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
@@ -189,7 +190,7 @@ def _notice_response(db: Session, visit_id: str, actor: Actor, fmt: str) -> Resp
     visit = repository.get_visit(db, visit_id, actor)
     doc = repository.notice_document(db, visit.notice_id) if visit.notice_id else None
     if doc is None:
-        raise repository.NotFound(f"visit {visit_id} has no notice yet")
+        raise repository.NotFound(N_("visit {visit_id} has no notice yet"), visit_id=visit_id)
     headers = {"X-Notice-Version-Hash": doc.version_hash, "X-Notice-Template-Version": doc.template_version}
     if fmt == "pdf":
         return Response(notice_mod.to_pdf(doc.canonical_text), media_type="application/pdf", headers=headers)
@@ -317,7 +318,7 @@ def door_withdrawal(visit_id: str, body: DoorWithdrawalIn, request: Request, act
                     db: Session = DB) -> Any:
     visit = repository.get_visit(db, visit_id, actor)
     if actor.id not in (visit.agent_a, visit.agent_b):
-        raise repository.NotFound(f"visit {visit_id} not found")
+        raise repository.NotFound(N_("visit {visit_id} not found"), visit_id=visit_id)
     ctx = _ctx(request, db, actor)
     cancelled = service.withdraw(ctx, visit.borrower_id, channel="in_person",
                                  evidence=f"at the door, recorded by {actor.id}: {body.evidence}")
@@ -370,7 +371,7 @@ def expire(request: Request, actor: Actor = ALLOW_VISITS_SCHEDULE, db: Session =
 def route(agent_id: str, day: Annotated[Day, Query(alias="date")], actor: Actor = ALLOW_VISITS_READ,
           db: Session = DB) -> Any:
     if actor.role == "field_agent" and actor.id != agent_id:
-        raise NotFound("no such route")
+        raise NotFound(N_("no such route"))
     return views.day_route(db, agent_id, day, load_visit_policy())
 
 

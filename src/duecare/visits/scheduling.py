@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.kit.errors import TransitionError
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Borrower
 from duecare.privacy.models import StaffUser
 from duecare.visits import repository
@@ -68,11 +69,12 @@ def active_field_agents(session: Session) -> list[str]:
 def check_agents(session: Session, agents: tuple[str, str]) -> None:
     a, b = agents
     if a == b:
-        raise TransitionError("agents_not_distinct", "a visit needs two different field agents")
+        raise TransitionError("agents_not_distinct", N_("a visit needs two different field agents"))
     active = set(active_field_agents(session))
     for agent in agents:
         if agent not in active:
-            raise TransitionError("agent_not_available", f"{agent} is not an active field agent")
+            raise TransitionError("agent_not_available", N_("{agent} is not an active field agent"),
+                                  agent=agent)
 
 
 def _windows(lo: int, hi: int, length: int, service: int) -> list[tuple[int, int]]:
@@ -127,7 +129,7 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
               agents: tuple[str, str] | None = None, day: date | None = None) -> Slot:
     """The first lawful, preferred, routable window; TransitionError naming why when there is none."""
     if borrower.geo is None:
-        raise TransitionError("no_geo_point", "the borrower has no home geo point; a route cannot be planned")
+        raise TransitionError("no_geo_point", N_("the borrower has no home geo point; a route cannot be planned"))
     if agents is not None:
         check_agents(session, agents)
         pairs = [agents]
@@ -135,7 +137,7 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
         pool = active_field_agents(session)
         pairs = list(itertools.combinations(pool, 2))
         if not pairs:
-            raise TransitionError("agent_not_available", "fewer than two active field agents")
+            raise TransitionError("agent_not_available", N_("fewer than two active field agents"))
     tz = ZoneInfo(borrower.timezone)
     sched = policy.data.scheduling
     cooldown = timedelta(days=policy.strategy.params.visit_cooldown_days)
@@ -157,10 +159,12 @@ def find_slot(session: Session, visit: VisitCase, borrower: Borrower, policy: Vi
                 if route is not None:
                     return Slot(pair, start, end, route, others)
                 seen_reason = "no_routable_slot"
-    raise TransitionError(seen_reason, "no window in the visit window and the borrower's preferred times "
-                          f"within {len(days)} day(s) fits two free field agents"
-                          + (" (at most one visit per borrower per 30 days)" if seen_reason == "visit_limit_reached"
-                             else ""))
+    if seen_reason == "visit_limit_reached":
+        raise TransitionError(seen_reason, N_("no window in the visit window and the borrower's preferred times within "
+                                              "{days} day(s) fits two free field agents (at most one visit per borrower "
+                                              "per 30 days)"), days=len(days))
+    raise TransitionError(seen_reason, N_("no window in the visit window and the borrower's preferred times within "
+                                          "{days} day(s) fits two free field agents"), days=len(days))
 
 
 def apply_route(visits: list[VisitCase], route: Route, day: date, tz: ZoneInfo) -> None:

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from duecare.kit.errors import TransitionError, UserError
-from duecare.kit.i18n import translate
+from duecare.kit.errors import Codes, Message, TransitionError, UserError
+from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Approval, ApprovalDecision, Loan, Notice, Visit, VisitStatus
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment, StaffUser
@@ -71,17 +71,19 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
     """Open a visit for a loan on the visit track today (every precondition of the gate holds)."""
     loan = ctx.session.get(Loan, loan_id)
     if loan is None or not can_read_borrower(ctx.session, ctx.actor, loan.borrower_id):
-        raise repository.NotFound(f"loan {loan_id} not found")
+        raise repository.NotFound(N_("loan {loan_id} not found"), loan_id=loan_id)
     repository.lock_borrower(ctx.session, loan.borrower_id)
     if repository.open_visit_for_loan(ctx.session, loan_id) is not None:
-        raise TransitionError("visit_already_open", f"loan {loan_id} already has an open visit")
+        raise TransitionError("visit_already_open", N_("loan {loan_id} already has an open visit"),
+                              loan_id=loan_id)
     if refused_recently(ctx, loan.borrower_id):
-        raise GateClosed(["visit_refused_recently"], "a new proposal (the borrower asked not to be visited again)")
+        raise GateClosed(["visit_refused_recently"],
+                         Message(N_("a new proposal (the borrower asked not to be visited again)")))
     gate = evaluate(ctx.session, loan_id, ctx.at, ctx.policy, scorer=ctx.scorer)
     if gate.action not in VISIT_TRACK or gate.preconditions_unmet:
         raise TransitionError("not_in_visit_track",
-                              f"today's decision for loan {loan_id} is {gate.action!r}, not 'visit_notice'; "
-                              f"unmet: {', '.join(gate.unmet) or 'none'}")
+                              N_("today's decision for loan {loan_id} is {action!r}, not 'visit_notice'; unmet: {unmet}"),
+loan_id=loan_id, action=gate.action, unmet=Codes.of("unmet", gate.unmet or ["none"]))
     visit = VisitCase(id=new_id("V"), borrower_id=loan.borrower_id, loan_id=loan_id, state=S.PROPOSED,
                       pack=gate.decision.policy.pack, policy_version=gate.decision.policy.version,
                       proposed_by=ctx.actor.label, proposed_at=ctx.at, updated_at=ctx.at)
@@ -104,7 +106,7 @@ def propose(ctx: Ctx, loan_id: str) -> StepResult:
 def send_notice(ctx: Ctx, visit_id: str) -> StepResult:
     """Render, hash and record the notice; queue it on the borrower's channels."""
     visit = lock(ctx, visit_id, S.NOTICE_SENT)
-    gate, stopped = check_gate(ctx, visit, AT_NOTICE, "the notice")
+    gate, stopped = check_gate(ctx, visit, AT_NOTICE, Message(N_("the notice")))
     if stopped is not None:
         return stopped
     b = transitions.borrower_of(ctx, visit)
@@ -145,13 +147,13 @@ def expire_due(ctx: Ctx) -> list[VisitCase]:
 def decide_approval(ctx: Ctx, visit_id: str, approve: bool, comment: str) -> StepResult:
     """A supervisor other than the proposer approves or rejects, seeing the gate as it stands now."""
     if not comment.strip():
-        raise UserError("an approval or rejection needs a comment", place="comment")
+        raise UserError(N_("an approval or rejection needs a comment"), place="comment")
     target = S.APPROVED if approve else S.REJECTED
     visit = lock(ctx, visit_id, target)
     if ctx.actor.label == visit.proposed_by:
-        raise TransitionError("four_eyes", "the person who proposed a visit cannot approve or reject it")
+        raise TransitionError("four_eyes", N_("the person who proposed a visit cannot approve or reject it"))
     if approve:
-        gate, stopped = check_gate(ctx, visit, AT_APPROVAL, "approval")
+        gate, stopped = check_gate(ctx, visit, AT_APPROVAL, Message(N_("approval")))
         if stopped is not None:
             return stopped
     else:
@@ -172,12 +174,12 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
              day: date | None = None) -> StepResult:
     """Two field agents, a window the borrower prefers, and the pair's day route re-planned."""
     visit = lock(ctx, visit_id, S.SCHEDULED)
-    gate, stopped = check_gate(ctx, visit, AT_SCHEDULE, "scheduling")
+    gate, stopped = check_gate(ctx, visit, AT_SCHEDULE, Message(N_("scheduling")))
     if stopped is not None:
         return stopped
     if gate.action != "visit_schedule":
-        raise TransitionError(f"decision_is_{gate.action}", f"today's decision for loan {visit.loan_id} is "
-                              f"{gate.action!r}, not 'visit_schedule'; nothing was changed")
+        raise TransitionError(f"decision_is_{gate.action}", N_("today's decision for loan {loan_id} is {action!r}, not 'visit_schedule'; nothing was changed"),
+                              loan_id=visit.loan_id, action=gate.action)
     b = transitions.borrower_of(ctx, visit)
     slot = scheduling.find_slot(ctx.session, visit, b, ctx.policy, ctx.at, agents=agents, day=day)
     visit.agent_a, visit.agent_b = slot.agents
@@ -214,7 +216,7 @@ def schedule(ctx: Ctx, visit_id: str, agents: tuple[str, str] | None = None,
 def review(ctx: Ctx, visit_id: str, comment: str) -> StepResult:
     """A reviewer closes the visit after reading the report."""
     if not comment.strip():
-        raise UserError("a review needs a comment", place="comment")
+        raise UserError(N_("a review needs a comment"), place="comment")
     visit = lock(ctx, visit_id, S.REVIEWED)
     gate = recheck.gate_of(ctx, visit)
     transitions.move(ctx, visit, S.REVIEWED, gate=gate, comment=comment, reasons=["reviewed"])
@@ -225,11 +227,11 @@ def review(ctx: Ctx, visit_id: str, comment: str) -> StepResult:
 def cancel(ctx: Ctx, visit_id: str, reason: str, comment: str | None = None) -> StepResult:
     """Staff cancel a visit that has not happened yet."""
     if not reason.strip():
-        raise UserError("say why the visit is cancelled", place="reason")
+        raise UserError(N_("say why the visit is cancelled"), place="reason")
     visit = lock(ctx, visit_id)
     if visit.state not in BEFORE_VISIT:
-        raise TransitionError("transition_not_allowed", f"a visit in state {visit.state.value!r} has happened "
-                              "and cannot be cancelled")
+        raise TransitionError("transition_not_allowed", N_("a visit in state '{state}' has happened and cannot be cancelled"),
+                              state=Codes.of("visit_state", [visit.state.value]))
     transitions.cancel(ctx, visit, [reason.strip()[:80]], comment=comment)
     return StepResult(visit, None)
 
@@ -243,10 +245,11 @@ def gate_now(ctx: Ctx, visit_id: str) -> GateEvaluation:
 def set_preferences(ctx: Ctx, borrower_id: str, slots: list[tuple[int, time, time]], channel: str) -> int:
     """The borrower's preferred visit times (weekday 0 = Monday, local hours); replaces earlier statements."""
     if not can_read_borrower(ctx.session, ctx.actor, borrower_id):
-        raise repository.NotFound(f"borrower {borrower_id} not found")
+        raise repository.NotFound(N_("borrower {borrower_id} not found"), borrower_id=borrower_id)
     for i, (weekday, start, end) in enumerate(slots):
         if not 0 <= weekday <= 6 or end <= start:
-            raise UserError("each preferred time needs weekday 0–6 and start before end", place=f"slots[{i}]")
+            raise UserError(N_("each preferred time needs weekday 0–6 and start before end"),
+                            place=f"slots[{i}]")
     for weekday, start, end in slots:
         ctx.session.add(VisitPreference(borrower_id=borrower_id, stated_at=ctx.at, weekday=weekday,
                                         start_time=start, end_time=end, channel=channel))

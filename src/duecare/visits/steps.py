@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from duecare.kit.errors import TransitionError
+from duecare.kit.errors import Codes, TransitionError
+from duecare.kit.i18n import N_
 from duecare.visits import recheck, repository
 from duecare.visits.flows import actor_key, check_transition
 from duecare.visits.gate import GateEvaluation
@@ -27,8 +28,8 @@ class GateClosed(TransitionError):
 
     def __init__(self, unmet: list[str], step: str) -> None:
         self.unmet = unmet
-        super().__init__("gate_closed", f"the visit gate is closed for {step}: {', '.join(unmet)}; "
-                                        "nothing was changed — wait until these conditions are met")
+        super().__init__("gate_closed", N_("the visit gate is closed for {step}: {unmet}; nothing was changed — wait "
+                                           "until these conditions are met"), step=step, unmet=Codes.of("unmet", unmet))
 
     def extra(self) -> dict[str, Any]:
         return {"unmet": self.unmet}

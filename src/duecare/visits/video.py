@@ -48,7 +48,7 @@ def slots(db: Session, borrower_id: str, now: datetime) -> list[datetime]:
     rules = alternatives.policy().appointments
     borrower = db.get(Borrower, borrower_id)
     if borrower is None:  # a session whose borrower is gone
-        raise NotFound("no such borrower")
+        raise NotFound(N_("no such borrower"))
     tz = ZoneInfo(borrower.timezone)
     policy = load_visit_policy()
     local_now = now.astimezone(tz)
@@ -73,10 +73,10 @@ def slots(db: Session, borrower_id: str, now: datetime) -> list[datetime]:
 def book(db: Session, borrower_id: str, mode: str, slot_start: datetime, now: datetime) -> Appointment:
     """The borrower books one of the offered slots (their own act); the alternative is chosen if it was not."""
     if mode not in KIND_OF_MODE:
-        raise UserError("mode must be video or phone", place="mode")
+        raise UserError(N_("mode must be video or phone"), place="mode")
     offered = slots(db, borrower_id, now)
     if slot_start not in offered:
-        raise Conflict("that time is no longer offered; choose one of the times shown", place="slot")
+        raise Conflict(N_("that time is no longer offered; choose one of the times shown"), place="slot")
     alt = alternatives.choose(db, borrower_id, KIND_OF_MODE[mode].value, now)
     step = timedelta(minutes=alternatives.policy().appointments.slot_minutes)
     agent = db.scalars(select(Assignment.agent_id).where(Assignment.borrower_id == borrower_id)
@@ -127,7 +127,7 @@ def mine(db: Session, borrower_id: str, appointment_id: str) -> Appointment:
     appt = db.scalars(select(Appointment).where(Appointment.id == appointment_id,
                                                 Appointment.borrower_id == borrower_id)).first()
     if appt is None:
-        raise NotFound("no such appointment")
+        raise NotFound(N_("no such appointment"))
     return appt
 
 
@@ -137,7 +137,7 @@ def for_staff(db: Session, actor: Actor, appointment_id: str) -> Appointment:
     appt = db.scalars(readable_borrowers(select(Appointment), actor, Appointment.borrower_id)
                       .where(Appointment.id == appointment_id)).first()
     if appt is None:
-        raise NotFound("no such appointment in your scope")
+        raise NotFound(N_("no such appointment in your scope"))
     return appt
 
 
@@ -151,7 +151,7 @@ def consent_to_call(db: Session, borrower_id: str, appointment_id: str, now: dat
     """The borrower's explicit consent to this call (not to a visit, and not to any recording: none is made)."""
     appt = mine(db, borrower_id, appointment_id)
     if appt.state != AppointmentState.BOOKED:
-        raise TransitionError("appointment_closed", "this appointment is over or cancelled")
+        raise TransitionError("appointment_closed", N_("this appointment is over or cancelled"))
     if appt.call_consent_at is None:
         appt.call_consent_at = now
         db.flush()
@@ -250,9 +250,9 @@ def file_report(db: Session, actor: Actor, appointment_id: str, raw: dict[str, A
     Filing it closes the appointment and verifies the alternative: the visit need is closed."""
     appt = for_staff(db, actor, appointment_id)
     if appt.state != AppointmentState.BOOKED:
-        raise TransitionError("appointment_closed", "this appointment already has its report or was cancelled")
+        raise TransitionError("appointment_closed", N_("this appointment already has its report or was cancelled"))
     if db.get(RemoteReport, appt.alternative_id) is not None:
-        raise TransitionError("report_exists", "this alternative already has a report")
+        raise TransitionError("report_exists", N_("this alternative already has a report"))
     borrower = db.get_one(Borrower, appt.borrower_id)
     policy = load_visit_policy()
     try:

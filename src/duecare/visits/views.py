@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from duecare.kit.i18n import N_
 from duecare.ledger.models import Approval, Borrower, Notice
 from duecare.visits import repository
 from duecare.visits.models import VisitCase, VisitState
@@ -58,7 +59,7 @@ def consent_evidence(session: Session, borrower_id: str) -> dict[str, Any]:
     current state per notice derived from those records."""
     b = session.get(Borrower, borrower_id)
     if b is None:
-        raise repository.NotFound(f"borrower {borrower_id} not found")
+        raise repository.NotFound(N_("borrower {borrower_id} not found"), borrower_id=borrower_id)
     tz = ZoneInfo(b.timezone)
     records = repository.consents_of(session, borrower_id)
     notices = list(session.scalars(select(Notice).where(Notice.borrower_id == borrower_id,
