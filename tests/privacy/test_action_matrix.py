@@ -135,7 +135,8 @@ def _call(client: TestClient, url: str, role: str | None, method: str, path: str
     csrf = _signed_in(client, url, role)
     if form:  # as a browser posts a form: the token is a field of the form-encoded body
         return client.request(method, _concrete(path), data={"csrf_token": csrf},
-                              headers={"accept": "text/html"}, follow_redirects=False)
+                              headers={"accept": "text/html", "accept-language": "en"},  # DENIAL's words
+                              follow_redirects=False)
     return client.request(method, _concrete(path), headers={"accept": "application/json", "x-csrf-token": csrf},
                           follow_redirects=False)
 

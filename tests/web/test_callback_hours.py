@@ -65,13 +65,13 @@ def test_a_callback_outside_the_stated_hours_is_refused_and_one_inside_is_saved(
         morning = staff.post("/console/cases/B2/callbacks", data={"due_at": f"{monday}T10:00", "text": "x",
                                                                   "csrf_token": token(page)})
         assert morning.status_code == 409
-        assert "outside the hours the borrower asked to be called (mon,tue,wed,thu,fri 18:00-20:00" in morning.text
-        assert f"the next time within them is {monday} 18:00 (Asia/Shanghai)" in morning.text
+        assert "不在借款人在门户中要求的接听时段内（mon,tue,wed,thu,fri 18:00-20:00" in morning.text  # a Chinese reader
+        assert f"下一个符合的时间是 {monday} 18:00（Asia/Shanghai）" in morning.text
         sat = _next(5)
         saturday = staff.post("/console/cases/B2/callbacks", data={"due_at": f"{sat}T18:30", "text": "x",
                                                                    "csrf_token": token(page)})
         assert saturday.status_code == 409
-        assert f"the next time within them is {sat + timedelta(days=2)} 18:00" in saturday.text
+        assert f"下一个符合的时间是 {sat + timedelta(days=2)} 18:00" in saturday.text
         with unit_of_work(world.url) as db:
             assert db.scalars(select(CaseNote).where(CaseNote.kind == "callback")).all() == []
         evening = staff.post("/console/cases/B2/callbacks", data={"due_at": f"{monday}T18:30", "text": "x",

@@ -130,7 +130,7 @@ class TestNotesAndCallbacks:
         assert cb.due_at is not None and cb.due_at.astimezone(UTC).hour == 2  # 10:00 in Asia/Shanghai
         bad = client.post("/console/cases/B2/callbacks", data={"due_at": "2020-01-01T10:00",
                                                                 "csrf_token": token(r.text)})
-        assert bad.status_code == 409 and "from now up to 30 days ahead" in bad.text
+        assert bad.status_code == 409 and "须在现在起 30 天之内" in bad.text  # in the reader's language (zh_CN)
 
     def test_a_callback_inside_the_borrowers_quiet_hours_is_refused_with_the_rule_and_the_next_lawful_time(
             self, client: Any, world: Any) -> None:
@@ -140,14 +140,14 @@ class TestNotesAndCallbacks:
         r = client.post("/console/cases/B2/callbacks", data={"due_at": f"{day}T22:30", "text": "late",
                                                               "csrf_token": token(page)})
         assert r.status_code == 409
-        assert "outside the hours the borrower may be called, 08:00–22:00" in r.text and "cn_quiet_hours" in r.text
+        assert "不在可以致电借款人的时段内（借款人当地时间 08:00–22:00" in r.text and "cn_quiet_hours" in r.text
         nxt = (datetime.fromisoformat(day) + timedelta(days=1)).strftime("%Y-%m-%d")
-        assert f"the next lawful time is {nxt} 08:00 (Asia/Shanghai)" in r.text
+        assert f"下一个合法时间是 {nxt} 08:00（Asia/Shanghai）" in r.text
         with unit_of_work(world.url) as db:
             assert db.scalars(select(CaseNote).where(CaseNote.kind == "callback")).all() == []
         early = client.post("/console/cases/B2/callbacks", data={"due_at": f"{day}T07:59", "text": "early",
                                                                   "csrf_token": token(r.text)})
-        assert early.status_code == 409 and f"the next lawful time is {day} 08:00" in early.text
+        assert early.status_code == 409 and f"下一个合法时间是 {day} 08:00" in early.text
 
     def test_a_role_that_may_not_write_contacts_cannot_add_a_note(self, client: Any, world: Any) -> None:
         staff_signs_in(client, "web-compliance")
