@@ -21,9 +21,9 @@ PAGE_MODULES = sorted({*SRC.glob("console/*.py"), *SRC.glob("portal/*.py"),
                        *(SRC / p for p in ("privacy/deps.py", "privacy/permissions.py", "privacy/rights.py",
                                            "privacy/rights_routes.py", "privacy/auth.py", "privacy/auth_routes.py",
                                            "policy/promises.py", "contacts/preferences.py", "kit/democlock.py"))})
-# Errors a page can show, and which argument is the message (TransitionError: its code comes first).
+# Errors a page can show, and which argument is the message (TransitionError, DocumentRefused: their code first).
 MESSAGE_ARG = {"UserError": 0, "NotFound": 0, "Conflict": 0, "Forbidden": 0, "TooMany": 0, "Unavailable": 0,
-               "TransitionError": 1, "HTTPException": 1}
+               "TransitionError": 1, "HTTPException": 1, "DocumentRefused": 1}
 # Errors that are not a page's: a policy file that does not load stops the app at start (visits/scope.py).
 NOT_A_PAGE = {"PolicyError"}
 # A message already in the reader's language or carried on marked: these wrap it.

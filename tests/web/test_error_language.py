@@ -139,6 +139,20 @@ class TestTheErrorPageSpeaksTheReadersLanguage:
 
 class TestAFormShownAgainSaysWhyInTheReadersLanguage:
     @LANGUAGES
+    def test_a_refused_upload_says_why_in_the_readers_language_and_the_api_in_both(
+            self, client: Any, world: Any, language: str) -> None:
+        borrower_signs_in(client, world.visit_phone)
+        page = client.get("/portal/documents").text
+        form = {"csrf_token": token(page), "kind": "income"}
+        empty = {"file": ("payslip.pdf", b"", "application/pdf")}
+        r = client.post("/portal/documents", data=form, files=empty, headers=reader(client, language))
+        assert r.status_code == 422
+        said = re.search(r'data-testid="upload-error"[^>]*>(.*?)</p>', r.text, re.DOTALL)
+        assert said and said.group(1) == ("文件为空" if language == "zh" else "the file is empty"), r.text[:300]
+        api = client.post("/portal/documents", data=form, files=empty, headers=JSON)
+        assert api.json() == {"error": "document: the file is empty / 文件为空", "code": "empty"}
+
+    @LANGUAGES
     def test_an_empty_note_on_the_case_page(self, client: Any, world: Any, language: str) -> None:
         staff_signs_in(client, "web-agent")
         page = client.get(f"/console/cases/{world.plan_borrower}").text

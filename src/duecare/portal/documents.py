@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from duecare.kit import clock
-from duecare.kit.i18n import bilingual
+from duecare.kit.i18n import N_
 from duecare.privacy.deps import DB, require
 from duecare.privacy.permissions import Actor
 from duecare.visits import alternatives
 from duecare.visits import documents as docs
+from duecare.web.errors import shown
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/portal", tags=["portal"])
@@ -59,13 +60,13 @@ def documents_upload(request: Request, actor: Actor = WRITE, form: FormData = UP
     try:
         upload, kind = form.get("file"), str(form.get("kind") or "other")
         if not isinstance(upload, UploadFile):
-            raise docs.DocumentRefused("no_file", bilingual("choose a file to upload"))
+            raise docs.DocumentRefused("no_file", N_("choose a file to upload"))
         data = upload.file.read(rules.max_bytes + 1)
         stored = docs.store(db, actor.id, kind, data, clock.now())
     except docs.DocumentRefused as exc:
         if "text/html" not in request.headers.get("accept", ""):
             raise  # the API's error answer (web.errors): its status, message and code
-        return _page(request, db, actor.id, exc.status, error=str(exc), code=exc.code)
+        return _page(request, db, actor.id, exc.status, error=shown(request, exc), code=exc.code)
     if "text/html" not in request.headers.get("accept", ""):
         return Response(status_code=201, media_type="application/json",
                         content=f'{{"id": "{stored.id}", "content_type": "{stored.content_type}", '

@@ -18,6 +18,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from PIL import Image, ImageOps
 from sqlalchemy import select, update
@@ -42,10 +43,15 @@ ACTIVE_PDF = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia
 
 
 class DocumentRefused(UserError):
-    """The upload was refused and nothing was stored; `code` names why (wrong_type, too_large, ...)."""
+    """The upload was refused and nothing was stored; `code` names why (wrong_type, too_large, ...).
 
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message, place="document", code=code, status=status)
+    The API and the CLI read it in English and Chinese together (the uploader's language is not known there);
+    the page shows the reader's language (`in_language`)."""
+
+    def __init__(self, code: str, message: str, status: int = 422, *, both: bool = True, **values: Any) -> None:
+        super().__init__(message, place="document", code=code, status=status, **values)
+        if both:
+            self.args = (f"document: {bilingual(message, **values)}",)
 
 
 def sniff(head: bytes) -> str:
@@ -53,7 +59,8 @@ def sniff(head: bytes) -> str:
     for magic, kind in SIGNATURES:
         if head.startswith(magic):
             return kind
-    raise DocumentRefused("wrong_type", bilingual("only PDF, JPEG or PNG files are accepted (checked by their content)"), 415)
+    raise DocumentRefused("wrong_type", N_("only PDF, JPEG or PNG files are accepted (checked by their content)"),
+                          415)
 
 
 def clean_pdf(data: bytes, max_pages: int) -> bytes:
@@ -62,16 +69,17 @@ def clean_pdf(data: bytes, max_pages: int) -> bytes:
     from pypdf.errors import PyPdfError
 
     if any(marker in data for marker in FOREIGN):
-        raise DocumentRefused("polyglot", bilingual("the PDF also contains another kind of file; upload a plain PDF"))
+        raise DocumentRefused("polyglot", N_("the PDF also contains another kind of file; upload a plain PDF"))
     if any(marker in data for marker in ACTIVE_PDF):
-        raise DocumentRefused("active_content", bilingual("the PDF contains scripts, actions or attachments; print it to a plain PDF first"))
+        raise DocumentRefused("active_content", N_("the PDF contains scripts, actions or attachments; print it to a plain PDF first"))
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
         if reader.is_encrypted:
-            raise DocumentRefused("encrypted", bilingual("the PDF is password-protected; upload it without a password"))
+            raise DocumentRefused("encrypted", N_("the PDF is password-protected; upload it without a password"))
         pages = len(reader.pages)
         if not 1 <= pages <= max_pages:
-            raise DocumentRefused("too_many_pages", bilingual("a document may have 1 to {pages} pages", pages=max_pages))
+            raise DocumentRefused("too_many_pages", N_("a document may have 1 to {pages} pages"),
+                                  pages=max_pages)
         writer = PdfWriter()
         for page in reader.pages:
             writer.add_page(page)
@@ -80,7 +88,8 @@ def clean_pdf(data: bytes, max_pages: int) -> bytes:
     except DocumentRefused:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise DocumentRefused("broken_pdf", bilingual("the PDF cannot be read ({error}); upload another copy", error=type(exc).__name__)) from None
+        raise DocumentRefused("broken_pdf", N_("the PDF cannot be read ({error}); upload another copy"),
+                              error=type(exc).__name__) from None
     return out.getvalue()
 
 
@@ -94,17 +103,20 @@ def clean_image(data: bytes, kind: str, max_pixels: int) -> bytes:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
                 if img.format not in ("JPEG", "PNG") or (img.format == "JPEG") != (kind == JPEG):
-                    raise DocumentRefused("wrong_type", bilingual("the image is not the type its content starts with"), 415)
+                    raise DocumentRefused("wrong_type", N_("the image is not the type its content starts with"),
+                                          415)
                 upright = ImageOps.exif_transpose(img)
                 mode = "RGB" if upright.mode not in ("RGB", "L", "RGBA") or kind == JPEG else upright.mode
                 pixels = upright.convert(mode)
                 clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DocumentRefused("too_many_pixels", bilingual("the image is larger than {pixels} pixels", pixels=format(max_pixels, ","))) from None
+        raise DocumentRefused("too_many_pixels", N_("the image is larger than {pixels} pixels"),
+                              pixels=format(max_pixels, ",")) from None
     except DocumentRefused:
         raise
     except (OSError, ValueError, SyntaxError) as exc:
-        raise DocumentRefused("broken_image", bilingual("the image cannot be read ({error})", error=type(exc).__name__)) from None
+        raise DocumentRefused("broken_image", N_("the image cannot be read ({error})"),
+                              error=type(exc).__name__) from None
     out = io.BytesIO()
     clean.save(out, format="JPEG" if kind == JPEG else "PNG", **({"quality": 88} if kind == JPEG else {}))
     return out.getvalue()
@@ -113,9 +125,10 @@ def clean_image(data: bytes, kind: str, max_pixels: int) -> bytes:
 def cleaned(data: bytes, max_bytes: int, max_pixels: int, max_pages: int) -> tuple[str, bytes]:
     """(content type, cleaned bytes) of an upload, or DocumentRefused with the reason."""
     if not data:
-        raise DocumentRefused("empty", bilingual("the file is empty"))
+        raise DocumentRefused("empty", N_("the file is empty"))
     if len(data) > max_bytes:
-        raise DocumentRefused("too_large", bilingual("the file is larger than {mb} MB", mb=max_bytes // (1024 * 1024)), 413)
+        raise DocumentRefused("too_large", N_("the file is larger than {mb} MB"),
+                              413, mb=max_bytes // (1024 * 1024))
     kind = sniff(data[:16])
     return kind, clean_pdf(data, max_pages) if kind == PDF else clean_image(data, kind, max_pixels)
 
@@ -131,7 +144,7 @@ def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, s
     """Check, clean, encrypt and keep one upload for the borrower's documents alternative (chosen if needed),
     which is then complete on the borrower's side and waits for a person to verify it."""
     if kind not in KINDS:
-        raise DocumentRefused("kind", f"kind must be one of {', '.join(KINDS)}")
+        raise DocumentRefused("kind", N_("kind must be one of {kinds}"), both=False, kinds=", ".join(KINDS))
     if db.get(Borrower, borrower_id) is None:  # a portal account without a ledger row: no case to prove
         raise NotFound(N_("no borrower record for this account"), place="borrower")
     rules = alternatives.policy(strategy).documents
@@ -139,7 +152,8 @@ def store(db: Session, borrower_id: str, kind: str, data: bytes, at: datetime, s
     alt = alternatives.choose(db, borrower_id, AlternativeKind.DOCUMENTS.value, at)
     count = len(list(db.scalars(select(RemoteDocument.id).where(RemoteDocument.alternative_id == alt.id))))
     if count >= rules.max_files_per_alternative:
-        raise DocumentRefused("too_many_files", bilingual("at most {count} files", count=rules.max_files_per_alternative), 409)
+        raise DocumentRefused("too_many_files", N_("at most {count} files"),
+                              409, count=rules.max_files_per_alternative)
     pack = db.get_one(Borrower, borrower_id).jurisdiction.value
     doc = RemoteDocument(id=f"DOC-{uuid.uuid4().hex[:16]}", alternative_id=alt.id, borrower_id=borrower_id,
                          kind=kind, content_type=content_type, size_bytes=len(clean),
