@@ -175,6 +175,21 @@ class TestAFormsProblemsAsSentences:
         assert problem(unmarked, "zh_CN") == "hours.0：该值无效（end < start）"
         assert problem(unmarked, "en") == "hours.0: end < start"
 
+    def test_the_shared_bounds_of_a_day_read_in_chinese_while_pydantics_line_stays_english(self) -> None:
+        from pydantic import BaseModel, ValidationError
+
+        from duecare.kit.bounds import Day
+        from duecare.web.problems import problem
+
+        class Form(BaseModel):
+            date: Day
+
+        with pytest.raises(ValidationError) as refused:
+            Form.model_validate({"date": "1066-10-14"})
+        error = refused.value.errors()[0]
+        assert error["msg"] == "Value error, must be between 1900 and 2200"  # what the JSON API lists
+        assert problem(error, "zh_CN") == "日期：须在 1900 到 2200 年之间"
+
     def test_a_missing_body_is_named_the_form(self) -> None:
         from duecare.web.problems import problem
 

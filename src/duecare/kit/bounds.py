@@ -17,6 +17,9 @@ from typing import Annotated, Any
 from annotated_types import Interval
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints, WithJsonSchema
 
+from duecare.kit.errors import Message
+from duecare.kit.i18n import N_
+
 MAX_AMOUNT = Decimal(10) ** 10  # units of currency; MAX_MINOR minor units
 MAX_MINOR = 10**12
 MIN_YEAR, MAX_YEAR = 1900, 2200
@@ -74,7 +77,8 @@ def zone_error(name: str) -> str | None:
     """Why `name` is not the IANA time zone of a real place, or None if it is one."""
     if name in ZONES:
         return None
-    return f"{name[:40]!r} is not the IANA time zone of a place (e.g. 'Asia/Shanghai', 'Europe/London')"
+    return Message(N_("{name!r} is not the IANA time zone of a place (e.g. 'Asia/Shanghai', 'Europe/London')"),
+                   name=name[:40])
 
 
 def check_zone(name: str) -> str:
@@ -86,34 +90,34 @@ def check_zone(name: str) -> str:
 
 def check_amount(amount: Decimal) -> Decimal:
     if abs(amount) > MAX_AMOUNT:
-        raise ValueError(f"must be at most {MAX_AMOUNT:,} (an amount of one loan)")
+        raise ValueError(Message(N_("must be at most {max_amount:,} (an amount of one loan)"), max_amount=MAX_AMOUNT))
     return amount
 
 
 def check_date(day: date) -> date:
     if not MIN_DATE <= day <= MAX_DATE:
-        raise ValueError(f"must be between {MIN_YEAR} and {MAX_YEAR}")
+        raise ValueError(Message(N_("must be between {min_year} and {max_year}"), min_year=MIN_YEAR, max_year=MAX_YEAR))
     return day
 
 
 def check_moment(moment: datetime) -> datetime:
     offset = moment.utcoffset()
     if offset is not None and abs(offset) > MAX_OFFSET:
-        raise ValueError("the UTC offset must be between -14:00 and +14:00")
+        raise ValueError(Message(N_("the UTC offset must be between -14:00 and +14:00")))
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValueError(f"must be between {MIN_YEAR} and {MAX_YEAR}")
+        raise ValueError(Message(N_("must be between {min_year} and {max_year}"), min_year=MIN_YEAR, max_year=MAX_YEAR))
     return moment
 
 
 def _iso_date_only(value: Any) -> Any:
     """Dates are written YYYY-MM-DD (a number such as 0 is not a date)."""
     if isinstance(value, datetime):
-        raise ValueError("must be a date YYYY-MM-DD, not a timestamp")
+        raise ValueError(Message(N_("must be a date YYYY-MM-DD, not a timestamp")))
     if isinstance(value, date):
         return value
     if isinstance(value, str) and _ISO_DATE.match(value):
         return value
-    raise ValueError("must be a date YYYY-MM-DD")
+    raise ValueError(Message(N_("must be a date YYYY-MM-DD")))
 
 
 def moment_schema(schema: dict[str, Any]) -> None:

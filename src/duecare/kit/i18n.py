@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.messages.pofile import read_po
-
 LOCALES = ("zh_CN", "en")
 DEFAULT = "zh_CN"
 DOMAIN = "messages"
@@ -44,6 +42,8 @@ class Catalog(_gettext.NullTranslations):
 
     def __init__(self, po: Path, locale: str) -> None:
         super().__init__()
+        from babel.messages.pofile import read_po  # here: importing this module (N_, translate) stays cheap
+
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=locale)
         self._messages: dict[str, str] = {

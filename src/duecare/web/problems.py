@@ -63,7 +63,8 @@ LIST_SEPARATOR = N_(", ")  # between the labels of codes in a sentence (Chinese:
 
 def field_label(loc: Sequence[Any], language: str) -> str:
     """The label of the field at `loc` (`("body", "amount")`), or its dotted name when it has none."""
-    path = [str(p) for p in loc[1:]]  # loc[0] says where: body, query, path
+    where = 1 if loc and loc[0] in ("body", "query", "path", "header", "cookie") else 0  # a request's part
+    path = [str(p) for p in loc[where:]]
     if path and path[-1] in FIELD_LABELS:
         return translate(language, FIELD_LABELS[path[-1]])
     return ".".join(path) or translate(language, BODY)
