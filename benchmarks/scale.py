@@ -80,7 +80,10 @@ def run_once(accounts: int, engine: str, args: argparse.Namespace, env: dict[str
     elif args.memory_limit:
         cmd += ["--memory-limit", args.memory_limit]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    log = BENCH / "out" / f"{engine}-{accounts}.log"  # the run's stderr, kept for a failure's cause
+    log.parent.mkdir(parents=True, exist_ok=True)
+    errors = open(log, "w")  # noqa: SIM115 - closed after the run below
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
     peak = [0]
     stop = threading.Event()
 
@@ -97,8 +100,11 @@ def run_once(accounts: int, engine: str, args: argparse.Namespace, env: dict[str
     stop.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
+    errors.close()
     if proc.returncode:
-        raise SystemExit(f"duecare run failed ({engine}, {accounts:,} accounts): exit {proc.returncode}")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise SystemExit(f"duecare run failed ({engine}, {accounts:,} accounts): exit {proc.returncode}; "
+                         f"the end of its log ({log}):\n{tail}")
     result = json.loads(stdout.strip().splitlines()[-1])
     loans = int(result["loans"])
     return {"accounts": accounts, "engine": engine, "loans": loans, "partitions": result["partitions"],

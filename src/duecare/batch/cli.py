@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         out_dir: Annotated[Path, typer.Option("--out", help="Where features.parquet and decisions.parquet go")],
         strategy: Annotated[str, typer.Option(help="Strategy name or YAML path")] = "standard",
         partitions: Annotated[int, typer.Option(
-            help="Borrower partitions (0 = from --memory-limit, else one per 200k borrowers)")] = 0,
+            help="Borrower partitions (0 = from --memory-limit, else one per 200k borrowers, 50k on Spark)")] = 0,
         memory_limit: Annotated[str | None, typer.Option(
             "--memory-limit", help="Peak memory to stay under, e.g. 4GB or 800MB: picks the partition count")] = None,
         engine: Annotated[str, typer.Option(help="polars (this machine) or spark (pyspark; see docs/spark.md)")]
@@ -111,7 +111,10 @@ def register(app: typer.Typer) -> None:
             csv = input_dir / "borrowers.csv"
             n = pl.scan_parquet(src).select(pl.len()).collect().item() if src.exists() else \
                 pl.scan_csv(csv).select(pl.len()).collect().item() if csv.exists() else 1
-            partitions = partitions_for(n, limit)
+            # Spark holds a partition's rows in the JVM as well as in the Python worker: smaller partitions
+            # (the 1M benchmark ran out of a 2 GB driver heap with 200k borrowers per partition, 2 tasks at once)
+            partitions = partitions_for(n, limit, default_size=SPARK_PARTITION_BORROWERS if engine == "spark"
+                                        else 200_000)
         if reasons not in ("decided", "flagged"):
             raise UserError(f"unknown --reasons {reasons!r}: choose decided or flagged", place="--reasons")
         scorer = ctx.obj.scorer if score else None  # the composition root's (duecare/bootstrap.py)
@@ -162,8 +165,18 @@ def _run_spark(input_dir: Path, out_dir: Path, moment: Any, policy: Any, partiti
                         "pip install 'duecare[spark]' (and Java 17+)", place="--engine") from exc
     err.print(f"duecare run: spark engine, {partitions} borrower partition(s), master "
               f"{master or 'spark-submit/local[2]'}", highlight=False)
-    return run_spark(input_dir, out_dir, moment, policy, partitions, scorer, master=master, store=store)
+    try:
+        return run_spark(input_dir, out_dir, moment, policy, partitions, scorer, master=master, store=store)
+    except Exception as exc:  # a failed Spark job arrives as a Py4J/Spark error carrying the JVM's trace
+        if "OutOfMemoryError" not in str(exc):
+            raise
+        raise UserError(f"Spark ran out of memory with {partitions} partition(s): give more partitions "
+                        f"(--partitions {partitions * 4}) or more driver/executor memory "
+                        "(DUECARE_SPARK_DRIVER_MEMORY, spark.executor.memory; docs/spark.md)",
+                        place="--engine spark") from None
 
+
+SPARK_PARTITION_BORROWERS = 50_000  # default partition size on the Spark engine (docs/spark.md, partition sizing)
 
 UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30, "TB": 2**40,
          "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
