@@ -111,7 +111,7 @@ def test_a_home_visit_from_proposal_to_the_register(browser: Any, demo_site: Dem
     # before the slot, check-in is refused with the reason; the demo control moves the clock to the slot
     field.page.click("[data-testid=check-in]")
     field.page.wait_for_load_state("networkidle")
-    assert "outside_slot" in field.page.inner_text("[data-testid=visit-error]")
+    assert "inside the visit's scheduled slot" in field.page.inner_text("[data-testid=visit-error]")
     field.page.click("[data-testid=demo-to-slot] button")
     field.page.wait_for_load_state("networkidle")
     field.page.click("[data-testid=check-in]")
