@@ -1,4 +1,5 @@
-"""Console page handlers, in process: latency and work per request of the case page and the work queue.
+"""Console and portal page handlers, in process: latency and work per request of the case page, the work queue and
+the borrower's portal home and loan pages.
 
     .venv/bin/python benchmarks/pages.py                                  # builds a 300-account demo first
     .venv/bin/python benchmarks/pages.py --demo-dir /tmp/demo --requests 50
@@ -9,9 +10,11 @@ What it does:
    into a temporary directory, or a copy of one built before (`--demo-dir`, else E2E_DEMO_DATA): the pages write
    read-audit events, so the original is never touched;
 2. the app itself (`create_app`, the demo's settings) under Starlette's TestClient, with real sessions (rows made by
-   privacy.sessions.create_session) for the supervisor and an agent: no network, so the figures are the handler's;
+   privacy.sessions.create_session) for the supervisor, an agent and signed-in borrowers: no network, so the figures
+   are the handler's;
 3. per page, a few warm-up requests, then `--requests` timed ones: the case page of borrowers sampled from the
-   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id;
+   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id; the portal
+   home and loan page of borrowers with a loan sampled the same way (each request as one of them, in turn);
 4. per request it counts the Polars queries run (every `LazyFrame.collect`, and the eager `DataFrame` methods,
    which Polars runs as one lazy query each) and the SQL statements sent to the database.
 
@@ -129,18 +132,23 @@ def run(args: argparse.Namespace, data: Path) -> None:
         supervisor = create_session(db, kind="staff", subject_id="demo-supervisor", role="supervisor")
         agent = create_session(db, kind="staff", subject_id="demo-agent", role="agent")
         borrowers = list(db.scalars(select(m.Borrower.id).order_by(m.Borrower.id)))
-    cases = random.Random(11).sample(borrowers, min(50, len(borrowers)))
+        cases = random.Random(11).sample(borrowers, min(50, len(borrowers)))
+        loans = sorted(db.execute(select(m.Loan.borrower_id, m.Loan.id).where(m.Loan.borrower_id.in_(cases))).tuples())
+        portal = [(create_session(db, kind="borrower", subject_id=b, role="borrower"), loan) for b, loan in loans]
     count_polars_queries()
     count_sql()
 
-    pages: list[tuple[str, str, Callable[[int], str]]] = [
-        ("case page (supervisor)", supervisor, lambda i: f"/console/cases/{cases[i % len(cases)]}"),
-        ("queue (supervisor)", supervisor, lambda i: "/console/queue"),
-        ("queue filtered (supervisor)", supervisor,
+    pages: list[tuple[str, Callable[[int], str], Callable[[int], str]]] = [
+        ("case page (supervisor)", lambda i: supervisor, lambda i: f"/console/cases/{cases[i % len(cases)]}"),
+        ("queue (supervisor)", lambda i: supervisor, lambda i: "/console/queue"),
+        ("queue filtered (supervisor)", lambda i: supervisor,
          lambda i: ["/console/queue?action=call", "/console/queue?bucket=1-30", "/console/queue?band=high",
                     "/console/queue?sort=dpd", "/console/queue?min_overdue=100"][i % 5]),
-        ("queue search (supervisor)", supervisor, lambda i: f"/console/queue?q={cases[i % len(cases)]}"),
-        ("queue (agent)", agent, lambda i: "/console/queue"),
+        ("queue search (supervisor)", lambda i: supervisor, lambda i: f"/console/queue?q={cases[i % len(cases)]}"),
+        ("queue (agent)", lambda i: agent, lambda i: "/console/queue"),
+        ("portal home (borrower)", lambda i: portal[i % len(portal)][0], lambda i: "/portal"),
+        ("portal loan (borrower)", lambda i: portal[i % len(portal)][0],
+         lambda i: f"/portal/loans/{portal[i % len(portal)][1]}"),
     ]
     print(f"{len(borrowers)} borrowers; {args.requests} timed requests per page after {args.warmup} warm-up; "
           f"python {sys.version.split()[0]}")
@@ -148,12 +156,13 @@ def run(args: argparse.Namespace, data: Path) -> None:
           f"{'sql/req':>8}")
     with TestClient(app, headers={"accept": "text/html"}) as client:
         for label, token, path in pages:
-            client.cookies.set(SESSION_COOKIE, token)
             for i in range(args.warmup):
+                client.cookies.set(SESSION_COOKIE, token(i))
                 r = client.get(path(i))
                 assert r.status_code == 200, (path(i), r.status_code, r.text[:300])
             times, cpu, polars_q, sql_q = [], [], [], []
             for i in range(args.requests):
+                client.cookies.set(SESSION_COOKIE, token(i))
                 COUNTS.update(polars=0, sql=0)
                 started, cpu_started = time.perf_counter(), time.process_time()
                 r = client.get(path(i))

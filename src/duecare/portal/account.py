@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from duecare.ageing.ageing import installment_coverage, loan_ageing, loan_clock,
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
-from duecare.web.snapshot import load_frames
+from duecare.web.snapshot import LEDGER, load_frames
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
     A page that has already read the borrower's frames and aged them at `as_of` (the decision table carries
     `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes both, so nothing is read or aged twice."""
     if frames is None:
-        frames = load_frames(db, Actor(kind="borrower", id=borrower_id, role="borrower"), [borrower_id])
+        frames = load_frames(db, Actor(kind="borrower", id=borrower_id, role="borrower"), [borrower_id], LEDGER)
     if frames["loans"].height == 0:
         return []
     aged = loan_ageing(frames, as_of) if aged is None else aged
@@ -89,6 +90,13 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
             )
         )
     )
+    # every loan's rows in one pass each (in the frames' order, payments by time), then grouped by loan
+    installments: dict[str, list[dict[str, Any]]] = {}
+    for r in covered.select("loan_id", "seq", "due_date", "amount_minor", "paid_minor").to_dicts():
+        installments.setdefault(r["loan_id"], []).append(r)
+    payments: dict[str, list[dict[str, Any]]] = {}
+    for r in paid.select("loan_id", "paid_at", "amount_minor").sort("paid_at", maintain_order=True).to_dicts():
+        payments.setdefault(r["loan_id"], []).append(r)
     loans = {ln.id: ln for ln in db.scalars(select(m.Loan).where(m.Loan.borrower_id == borrower_id))}
     out: list[LoanView] = []
     for loan_id, loan in sorted(loans.items()):
@@ -97,10 +105,9 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
         inst = [
             InstallmentView(r["seq"], r["due_date"], r["amount_minor"], r["paid_minor"],
                             _status(r["due_date"], today, r["amount_minor"], r["paid_minor"]))
-            for r in covered.filter(pl.col("loan_id") == loan_id).to_dicts()
+            for r in installments.get(loan_id, [])
         ]
-        pays = [PaymentView(r["paid_at"], r["amount_minor"])
-                for r in paid.filter(pl.col("loan_id") == loan_id).sort("paid_at").to_dicts()]
+        pays = [PaymentView(r["paid_at"], r["amount_minor"]) for r in payments.get(loan_id, [])]
         scheduled = sum(i.amount_minor for i in inst)
         next_due = next((i for i in inst if i.due_date >= today and i.status != "paid"), None)
         out.append(LoanView(

@@ -32,11 +32,17 @@ def _ids(actor: Actor, borrower_ids: Sequence[str] | None) -> Select[Any]:
     return stmt
 
 
-def load_frames(db: Session, actor: Actor, borrower_ids: Sequence[str] | None = None) -> Frames:
-    """Frames (docs/data-format.md, normalised) of the readable borrowers, optionally narrowed to some ids."""
+# What ageing reads (`ageing.loan_ageing`): a page that shows loans, not a decision, reads only these.
+LEDGER = ("borrowers", "loans", "installments", "payments")
+
+
+def load_frames(db: Session, actor: Actor, borrower_ids: Sequence[str] | None = None,
+                tables: Sequence[str] | None = None) -> Frames:
+    """Frames (docs/data-format.md, normalised) of the readable borrowers, optionally narrowed to some ids and to
+    some frames (`tables`, e.g. `LEDGER`; None: every frame a decision reads)."""
     from duecare.ledger.repository import store_frames
 
-    return store_frames(db, _ids(actor, borrower_ids))
+    return store_frames(db, _ids(actor, borrower_ids), tables=tables)
 
 
 def decisions_for(db: Session, actor: Actor, as_of: datetime,
