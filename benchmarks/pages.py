@@ -18,6 +18,11 @@ What it does:
 4. per request it counts the Polars queries run (every `LazyFrame.collect`, and the eager `DataFrame` methods,
    which Polars runs as one lazy query each) and the SQL statements sent to the database.
 
+With `--clients N` (N > 1) it then sends the case page and the portal loan page from N threads at once (a
+TestClient each, no pause between requests): the wall clock per request then includes waiting for the others, and
+`cpu ms/req` is the process CPU time over the run divided by the requests (what a request costs when pages
+arrive together, e.g. case pages decided in one evaluator run: web/coalesce.py; `decide runs/req` counts them).
+
 It prints min / p50 / p99 / mean wall-clock ms (the minimum: the request's cost with the least interference), the
 p50 of the process CPU time per request (the app runs in this process: on a machine shared with other work the CPU
 time moves less than the wall clock), Polars queries and SQL statements per request (mean). Sequential requests: this measures the work a request costs, not throughput (benchmarks/load.py
@@ -108,6 +113,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=300, help="demo size when building one")
     ap.add_argument("--requests", type=int, default=30, help="timed requests per page")
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--clients", type=int, default=1, help="also send the case and loan pages from N threads at once")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="duecare-pages-") as tmp:
@@ -174,6 +180,42 @@ def run(args: argparse.Namespace, data: Path) -> None:
             print(f"{label:<30} {min(times):>7.1f} {pct(times, 0.5):>8.1f} {pct(times, 0.99):>8.1f} "
                   f"{statistics.fmean(times):>8.1f} "
                   f"{pct(cpu, 0.5):>10.1f} {statistics.fmean(polars_q):>13.1f} {statistics.fmean(sql_q):>8.1f}")
+    if args.clients > 1:
+        together(app, args, [pages[0], pages[-1]])
+
+
+def together(app: Any, args: argparse.Namespace, pages: list[tuple[str, Callable[[int], str], Callable[[int], str]]]
+             ) -> None:
+    """The pages sent from `args.clients` threads at once, `args.requests` each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from duecare.privacy.sessions import SESSION_COOKIE
+    from duecare.web.snapshot import case_decisions
+
+    print(f"\n{args.clients} clients at once, {args.requests} requests each")
+    print(f"{'page':<30} {'min ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'cpu ms/req':>10} {'decide runs/req':>16}")
+    for label, token, path in pages:
+        def client_run(k: int, token: Callable[[int], str] = token, path: Callable[[int], str] = path) -> list[float]:
+            times = []
+            with TestClient(app, headers={"accept": "text/html"}) as client:
+                for j in range(args.requests):
+                    i = k * args.requests + j
+                    client.cookies.set(SESSION_COOKIE, token(i))
+                    started = time.perf_counter()
+                    r = client.get(path(i))
+                    times.append((time.perf_counter() - started) * 1000)
+                    assert r.status_code == 200, (path(i), r.status_code)
+            return times
+
+        desk = case_decisions()
+        runs, started, cpu_started = desk.runs, time.perf_counter(), time.process_time()
+        with ThreadPoolExecutor(args.clients) as pool:
+            times = [t for part in pool.map(client_run, range(args.clients)) for t in part]
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        print(f"{label:<30} {min(times):>7.1f} {pct(times, 0.5):>8.1f} {pct(times, 0.99):>8.1f} "
+              f"{len(times) / wall:>7.1f} {cpu * 1000 / len(times):>10.1f} {(desk.runs - runs) / len(times):>16.2f}")
 
 
 if __name__ == "__main__":

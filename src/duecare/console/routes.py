@@ -142,9 +142,9 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     shown = mask_record(person, actor)
     audit_read(db, actor, f"borrower:{borrower_id}",
                ["name", "phones", "email", "address"] if sees_clear(actor) else ["masked"], purpose="case work")
-    t = clock.now()
+    case = case_snapshot(db, actor, borrower_id)  # read and aged once: the loans and the decision share it
+    t = case.as_of  # the moment the decision was made, now: the loans and the dates are read at it too
     today = account.today_for(db, borrower_id, t)
-    case = case_snapshot(db, actor, borrower_id, t)  # read and aged once: the loans and the decision share it
     loans = account.my_loans(db, borrower_id, t, frames=case.frames, aged=case.decided)
     return {
         "b": b, "person": shown, "clear": sees_clear(actor),

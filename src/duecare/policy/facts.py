@@ -330,7 +330,9 @@ def decision_facts(frames: dict[str, pl.DataFrame], features: pl.DataFrame, lc: 
             # A band given with the case (or by the lender) wins over the model's band.
             risk_band=pl.coalesce(pl.col("risk_band_given"), pl.col("risk_band"))
             if band else pl.col("risk_band_given"),
-            overdue_amount_num=pl.col("overdue_minor") / 100.0,
+            # through Decimal: Polars divides a longer column by a scalar as a product with its reciprocal
+            # (142212 / 100.0 -> 1422.1200000000001), so a loan decided with others got another figure than alone
+            overdue_amount_num=pl.col("overdue_minor").cast(pl.Decimal(38, 2)).truediv(100).cast(pl.Float64),
             rpc_recent=pl.col("rpc_recent").fill_null(False),
         )
     ).pipe(run, features.height)

@@ -23,6 +23,7 @@ from duecare.privacy.scope import readable_borrowers
 
 if TYPE_CHECKING:
     from duecare.policy.evaluator import Policy
+    from duecare.web.coalesce import Coalescer
 
 
 def _ids(actor: Actor, borrower_ids: Sequence[str] | None) -> Select[Any]:
@@ -93,6 +94,23 @@ class CaseSnapshot:
     as_of: datetime
 
 
-def case_snapshot(db: Session, actor: Actor, borrower_id: str, as_of: datetime) -> CaseSnapshot:
+_TOGETHER: list[Coalescer] = []
+
+
+def case_decisions() -> Coalescer:
+    """The process's one desk where concurrent case pages decide together (web/coalesce.py)."""
+    if not _TOGETHER:
+        from duecare.web.coalesce import Coalescer
+
+        _TOGETHER.append(Coalescer(decide_frames))
+    return _TOGETHER[0]
+
+
+def case_snapshot(db: Session, actor: Actor, borrower_id: str) -> CaseSnapshot:
+    """The borrower's frames, read in this request, decided now (`as_of`: the moment of the decision run, on the
+    current clock), together with the other case pages asking at the same moment."""
+    from duecare.kit import clock
+
     frames = load_frames(db, actor, [borrower_id])
-    return CaseSnapshot(frames=frames, decided=decide_frames(frames, as_of), as_of=as_of)
+    decided, as_of = case_decisions().decide(frames, clock.current())
+    return CaseSnapshot(frames=frames, decided=decided, as_of=as_of)
