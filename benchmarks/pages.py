@@ -21,7 +21,8 @@ What it does:
 With `--clients N` (N > 1) it then sends the case page and the portal loan page from N threads at once (a
 TestClient each, no pause between requests): the wall clock per request then includes waiting for the others, and
 `cpu ms/req` is the process CPU time over the run divided by the requests (what a request costs when pages
-arrive together, e.g. case pages decided in one evaluator run: web/coalesce.py; `decide runs/req` counts them).
+arrive together, e.g. case pages decided in one evaluator run, loan pages aged in one run: web/coalesce.py;
+`runs/req` counts those runs).
 
 It prints min / p50 / p99 / mean wall-clock ms (the minimum: the request's cost with the least interference), the
 p50 of the process CPU time per request (the app runs in this process: on a machine shared with other work the CPU
@@ -191,11 +192,12 @@ def together(app: Any, args: argparse.Namespace, pages: list[tuple[str, Callable
 
     from fastapi.testclient import TestClient
 
+    from duecare.portal.account import loans_together as loan_desk
     from duecare.privacy.sessions import SESSION_COOKIE
     from duecare.web.snapshot import case_decisions
 
     print(f"\n{args.clients} clients at once, {args.requests} requests each")
-    print(f"{'page':<30} {'min ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'cpu ms/req':>10} {'decide runs/req':>16}")
+    print(f"{'page':<30} {'min ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'cpu ms/req':>10} {'runs/req':>9}")
     for label, token, path in pages:
         def client_run(k: int, token: Callable[[int], str] = token, path: Callable[[int], str] = path) -> list[float]:
             times = []
@@ -209,13 +211,13 @@ def together(app: Any, args: argparse.Namespace, pages: list[tuple[str, Callable
                     assert r.status_code == 200, (path(i), r.status_code)
             return times
 
-        desk = case_decisions()
+        desk = case_decisions() if label.startswith("case") else loan_desk()
         runs, started, cpu_started = desk.runs, time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(args.clients) as pool:
             times = [t for part in pool.map(client_run, range(args.clients)) for t in part]
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         print(f"{label:<30} {min(times):>7.1f} {pct(times, 0.5):>8.1f} {pct(times, 0.99):>8.1f} "
-              f"{len(times) / wall:>7.1f} {cpu * 1000 / len(times):>10.1f} {(desk.runs - runs) / len(times):>16.2f}")
+              f"{len(times) / wall:>7.1f} {cpu * 1000 / len(times):>10.1f} {(desk.runs - runs) / len(times):>9.2f}")
 
 
 if __name__ == "__main__":

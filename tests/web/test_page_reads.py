@@ -64,7 +64,7 @@ class TestCasePagesAskingTogetherDecideTogether:
         """A desk whose first run waits until `waiting` more asks are queued behind it (what load does)."""
         import threading
 
-        from duecare.web.coalesce import Coalescer
+        from duecare.web.coalesce import Coalescer, rows_of_loans
         from duecare.web.snapshot import decide_frames
 
         seen: list[list[str]] = []
@@ -80,7 +80,7 @@ class TestCasePagesAskingTogetherDecideTogether:
                     threading.Event().wait(0.01)
             return decide_frames(frames, as_of)
 
-        desk = Coalescer(decide)
+        desk = Coalescer(decide, rows_of_loans)
         return desk, seen, started
 
     def test_pages_waiting_while_a_run_decides_share_the_next_run_and_get_their_own_rows(self, world: Any) -> None:
@@ -162,6 +162,35 @@ class TestCasePagesAskingTogetherDecideTogether:
         assert isinstance(got["B1"], PolicyError)
         assert got["B2"].height > 0 and got["B3"].height > 0
         assert not desk._running and not desk._waiting  # the desk is free for the next page
+
+
+class TestPortalPagesAgeTogether:
+    def test_loans_aged_together_are_the_loans_aged_alone(self, world: Any) -> None:
+        import threading
+
+        from duecare.kit import clock
+        from duecare.kit.clock import PinnedClock
+
+        at = PinnedClock(datetime.now(UTC))
+        with unit_of_work(world.url) as db:
+            alone = {b: account.my_loans(db, b, at.moment) for b in ("B1", "B2", "B3")}
+        desk = account.loans_together()
+        runs = desk.runs
+        got: dict[str, Any] = {}
+        hold = threading.Barrier(3)
+
+        def page(b: str) -> None:
+            hold.wait(5)
+            with clock.use(at), unit_of_work(world.url) as db:
+                got[b] = account.my_loans_now(db, b)
+
+        threads = [threading.Thread(target=page, args=(b,)) for b in ("B1", "B2", "B3")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert got == alone and all(got.values())
+        assert 1 <= desk.runs - runs <= 3
 
 
 class TestTheCasePageShowsTheStoreAsItIsNow:

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from duecare.ageing.ageing import installment_coverage, loan_ageing, loan_clock, payments_until
+from duecare.kit import clock
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
+from duecare.web.coalesce import Coalescer, rows_of_loans
 from duecare.web.snapshot import LEDGER, load_frames
 
 
@@ -72,13 +74,48 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
     A page that has already read the borrower's frames and aged them at `as_of` (the decision table carries
     `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes both, so nothing is read or aged twice."""
     if frames is None:
-        frames = load_frames(db, Actor(kind="borrower", id=borrower_id, role="borrower"), [borrower_id], LEDGER)
+        frames = _ledger(db, borrower_id)
     if frames["loans"].height == 0:
         return []
-    aged = loan_ageing(frames, as_of) if aged is None else aged
-    ageing = {r["loan_id"]: r for r in aged.select("loan_id", "today", "overdue_minor", "dpd", "bucket").to_dicts()}
-    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
-    paid = payments_until(frames["payments"], clock)
+    covered, paid = _coverage(frames, as_of)
+    return _views(db, borrower_id, loan_ageing(frames, as_of) if aged is None else aged, covered, paid)
+
+
+def my_loans_now(db: Session, borrower_id: str) -> list[LoanView]:
+    """`my_loans` now: aged with the other portal pages asking at the same moment (web/coalesce.py), at the
+    moment of that run on the current clock."""
+    frames = _ledger(db, borrower_id)
+    if frames["loans"].height == 0:
+        return []
+    (aged, covered, paid), _ = loans_together().decide(frames, clock.current())
+    return _views(db, borrower_id, aged, covered, paid)
+
+
+def _ledger(db: Session, borrower_id: str) -> Frames:
+    return load_frames(db, Actor(kind="borrower", id=borrower_id, role="borrower"), [borrower_id], LEDGER)
+
+
+Tables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # (loan_ageing, _coverage's two)
+_DESK: list[Coalescer[Tables]] = []
+
+
+def loans_together() -> Coalescer[Tables]:
+    """The process's one desk where concurrent portal pages age their loans together (web/coalesce.py)."""
+    if not _DESK:
+        def tables(frames: Frames, as_of: datetime) -> Tables:
+            return (loan_ageing(frames, as_of), *_coverage(frames, as_of))
+
+        def share(t: Tables, loans: pl.Series) -> Tables:
+            return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
+
+        _DESK.append(Coalescer(tables, share))
+    return _DESK[0]
+
+
+def _coverage(frames: Frames, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each installment with what has been paid towards it, and the payments up to `as_of`."""
+    at = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    paid = payments_until(frames["payments"], at)
     covered = (
         installment_coverage(frames["installments"], paid)
         .join(paid.group_by("loan_id").agg(total_paid=pl.col("amount_minor").sum()), on="loan_id", how="left")
@@ -90,6 +127,12 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
             )
         )
     )
+    return covered, paid
+
+
+def _views(db: Session, borrower_id: str, aged: pl.DataFrame, covered: pl.DataFrame,
+           paid: pl.DataFrame) -> list[LoanView]:
+    ageing = {r["loan_id"]: r for r in aged.select("loan_id", "today", "overdue_minor", "dpd", "bucket").to_dicts()}
     # every loan's rows in one pass each (in the frames' order, payments by time), then grouped by loan
     installments: dict[str, list[dict[str, Any]]] = {}
     for r in covered.select("loan_id", "seq", "due_date", "amount_minor", "paid_minor").to_dicts():
@@ -123,6 +166,11 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
 def loan_of(db: Session, borrower_id: str, loan_id: str, as_of: datetime) -> LoanView | None:
     """One loan, only if it belongs to the borrower (the id in a URL never reaches someone else's loan)."""
     return next((ln for ln in my_loans(db, borrower_id, as_of) if ln.loan_id == loan_id), None)
+
+
+def loan_now(db: Session, borrower_id: str, loan_id: str) -> LoanView | None:
+    """`loan_of` now, aged together with the other pages asking at the same moment (`my_loans_now`)."""
+    return next((ln for ln in my_loans_now(db, borrower_id) if ln.loan_id == loan_id), None)
 
 
 def today_for(db: Session, borrower_id: str, at: datetime) -> date:

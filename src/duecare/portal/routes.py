@@ -166,7 +166,7 @@ def signin_verify(request: Request, phone: str = Form(min_length=1, max_length=4
 
 @router.get("")
 def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loans = account.my_loans(db, actor.id, clock.now())
+    loans = account.my_loans_now(db, actor.id)
     open_notices = [n for n in notices.notices_of(db, actor.id) if n.state == "none"]
     return render(request, "portal/home.html", loans=loans, open_notices=open_notices,
                   questionnaire=hardship.latest(db, actor.id) is not None,
@@ -175,7 +175,7 @@ def home(request: Request, actor: Actor = READ, db: Session = DB) -> Response:
 
 @router.get("/loans/{loan_id}")
 def loan_page(loan_id: str, request: Request, actor: Actor = READ, db: Session = DB) -> Response:
-    loan = account.loan_of(db, actor.id, loan_id, clock.now())
+    loan = account.loan_now(db, actor.id, loan_id)
     if loan is None:
         raise HTTPException(404, N_("no such loan"))
     return render(request, "portal/loan.html", loan=loan,

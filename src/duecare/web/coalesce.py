@@ -1,4 +1,4 @@
-"""Case pages asked at the same time decide together: one `decide` over their frames, at one moment.
+"""Pages asked at the same time compute together: one `decide` (or one ageing) over their frames, at one moment.
 
 A single borrower's decision costs about what sixty borrowers' do (some 150 small Polars queries whatever the
 rows), so under load the pages queue behind the same fixed cost again and again. Here the first page to ask runs
@@ -7,6 +7,7 @@ and hands each its own rows; pages that ask while it runs are decided by the nex
 A decision reads only its own borrower's rows (the nightly batch decides borrower-complete partitions the same
 way), so a page gets the rows it would get alone, at a moment within its own request. Each page reads its frames
 itself, in its own transaction and scope; only the pure computation is shared. A page alone pays nothing extra.
+The portal's loan pages share their ageing the same way (portal/account.py).
 """
 
 from __future__ import annotations
@@ -15,40 +16,49 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import polars as pl
 
 from duecare.ledger.frames import Frames
 
-Decide = Callable[[Frames, datetime], pl.DataFrame]
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
-class _Ask:
+class _Ask(Generic[T]):
     frames: Frames
     borrowers: frozenset[str]
     clock: Callable[[], datetime]
     ready: threading.Event = field(default_factory=threading.Event)
-    answer: tuple[pl.DataFrame, datetime] | None = None
+    answer: tuple[T, datetime] | None = None
     error: BaseException | None = None
 
 
-class Coalescer:
-    """Runs `decide` once for the asks waiting together; one run at a time, the next led by its first ask."""
+def rows_of_loans(table: pl.DataFrame, loans: pl.Series) -> pl.DataFrame:
+    """A per-loan (or per-installment, per-payment) table narrowed to some loans: one page's share of a run."""
+    return table.filter(pl.col("loan_id").is_in(loans.implode()))
 
-    def __init__(self, decide: Decide) -> None:
-        self._decide = decide
+
+class Coalescer(Generic[T]):
+    """Runs `compute` once for the asks waiting together; one run at a time, the next led by its first ask.
+    `share` narrows a run's result to one ask's loans."""
+
+    def __init__(self, compute: Callable[[Frames, datetime], T], share: Callable[[T, pl.Series], T]) -> None:
+        self._compute = compute
+        self._share = share
         self._lock = threading.Lock()
-        self._waiting: list[_Ask] = []
+        self._waiting: list[_Ask[T]] = []
         self._running = False
-        self.runs = 0  # how many times `decide` ran (tests and benchmarks read it)
+        self.runs = 0  # how many times `compute` ran (tests and benchmarks read it)
 
-    def decide(self, frames: Frames, clock: Callable[[], datetime]) -> tuple[pl.DataFrame, datetime]:
-        """The decision table of `frames` and the moment it was decided at (`clock()`, taken when the run starts)."""
+    def decide(self, frames: Frames, clock: Callable[[], datetime]) -> tuple[T, datetime]:
+        """What `compute` gives for `frames` and the moment it was computed at (`clock()`, taken when the run
+        starts). `frames` hold whole borrowers (every row of each borrower they name)."""
         if frames["loans"].height == 0:  # nothing to decide (and nothing to share)
             as_of = clock()
-            return self._decide(frames, as_of), as_of
-        ask = _Ask(frames, frozenset(frames["borrowers"]["borrower_id"].to_list()), clock)
+            return self._compute(frames, as_of), as_of
+        ask: _Ask[T] = _Ask(frames, frozenset(frames["borrowers"]["borrower_id"].to_list()), clock)
         with self._lock:
             self._waiting.append(ask)
             lead = not self._running
@@ -74,11 +84,13 @@ class Coalescer:
                 else:
                     self._running = False
 
-    def _take(self) -> list[_Ask]:
+    def _take(self) -> list[_Ask[T]]:
         """The waiting asks this run can decide together: on the leader's clock, no borrower twice (two pages of
         one borrower may have read it in different states)."""
         leader = self._waiting[0]
-        batch, seen, left = [], set[str](), []
+        batch: list[_Ask[T]] = []
+        left: list[_Ask[T]] = []
+        seen: set[str] = set()
         for ask in self._waiting:
             if ask.clock is leader.clock and not (ask.borrowers & seen):
                 batch.append(ask)
@@ -88,7 +100,7 @@ class Coalescer:
         self._waiting = left
         return batch
 
-    def _run(self, batch: list[_Ask]) -> None:
+    def _run(self, batch: list[_Ask[T]]) -> None:
         as_of = batch[0].clock()
         try:
             if len(batch) > 1:
@@ -100,7 +112,7 @@ class Coalescer:
             for ask in batch:
                 if ask.answer is None:
                     try:
-                        ask.answer = (self._decide(ask.frames, as_of), as_of)
+                        ask.answer = (self._compute(ask.frames, as_of), as_of)
                         self.runs += 1
                     except Exception as exc:
                         ask.error = exc
@@ -108,9 +120,9 @@ class Coalescer:
                         ask.error = RuntimeError(f"the decision run stopped: {exc!r}")
                 ask.ready.set()
 
-    def _together(self, batch: list[_Ask], as_of: datetime) -> None:
+    def _together(self, batch: list[_Ask[T]], as_of: datetime) -> None:
         together = {name: pl.concat([a.frames[name] for a in batch], how="vertical") for name in batch[0].frames}
-        decided = self._decide(together, as_of)
+        decided = self._compute(together, as_of)
         self.runs += 1
         for ask in batch:
-            ask.answer = (decided.filter(pl.col("borrower_id").is_in(list(ask.borrowers))), as_of)
+            ask.answer = (self._share(decided, ask.frames["loans"]["loan_id"]), as_of)

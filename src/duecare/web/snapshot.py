@@ -94,15 +94,15 @@ class CaseSnapshot:
     as_of: datetime
 
 
-_TOGETHER: list[Coalescer] = []
+_TOGETHER: list[Coalescer[pl.DataFrame]] = []
 
 
-def case_decisions() -> Coalescer:
+def case_decisions() -> Coalescer[pl.DataFrame]:
     """The process's one desk where concurrent case pages decide together (web/coalesce.py)."""
     if not _TOGETHER:
-        from duecare.web.coalesce import Coalescer
+        from duecare.web.coalesce import Coalescer, rows_of_loans
 
-        _TOGETHER.append(Coalescer(decide_frames))
+        _TOGETHER.append(Coalescer(decide_frames, rows_of_loans))
     return _TOGETHER[0]
 
 
