@@ -164,6 +164,48 @@ class TestCasePagesAskingTogetherDecideTogether:
         assert not desk._running and not desk._waiting  # the desk is free for the next page
 
 
+    def test_a_clock_that_fails_answers_every_waiting_page_with_its_error(self, world: Any) -> None:
+        import threading
+
+        from duecare.web.coalesce import Coalescer, rows_of_loans
+        from duecare.web.snapshot import decide_frames
+
+        frames = {b: _frames_of(world.url, b) for b in ("B1", "B2")}
+        queued = threading.Event()
+
+        def broken() -> datetime:
+            queued.wait(5)
+            raise RuntimeError("no clock")
+
+        desk = Coalescer(decide_frames, rows_of_loans)
+        got: dict[str, Any] = {}
+
+        def page(b: str) -> None:
+            try:
+                got[b] = desk.decide(frames[b], broken)
+            except RuntimeError as exc:
+                got[b] = exc
+
+        first = threading.Thread(target=page, args=("B1",))
+        first.start()
+        for _ in range(500):
+            if desk._running:
+                break
+            threading.Event().wait(0.01)
+        second = threading.Thread(target=page, args=("B2",))
+        second.start()
+        for _ in range(500):
+            if desk._waiting:
+                break
+            threading.Event().wait(0.01)
+        queued.set()
+        first.join(10)
+        second.join(10)
+        assert not first.is_alive() and not second.is_alive()
+        assert all(isinstance(got[b], RuntimeError) for b in ("B1", "B2"))
+        assert not desk._running and not desk._waiting
+
+
 class TestPortalPagesAgeTogether:
     def test_loans_aged_together_are_the_loans_aged_alone(self, world: Any) -> None:
         import threading

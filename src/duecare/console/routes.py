@@ -145,7 +145,7 @@ def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]
     case = case_snapshot(db, actor, borrower_id)  # read and aged once: the loans and the decision share it
     t = case.as_of  # the moment the decision was made, now: the loans and the dates are read at it too
     today = account.today_for(db, borrower_id, t)
-    loans = account.my_loans(db, borrower_id, t, frames=case.frames, aged=case.decided)
+    loans = account.my_loans(db, borrower_id, t, frames=case.frames, aged=case.decided, coverage=(case.covered, case.paid))
     return {
         "b": b, "person": shown, "clear": sees_clear(actor),
         "loans": loans,

@@ -14,13 +14,13 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from duecare.ageing.ageing import installment_coverage, loan_ageing, loan_clock, payments_until
+from duecare.ageing.ageing import loan_ageing
 from duecare.kit import clock
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
 from duecare.web.coalesce import Coalescer, rows_of_loans
-from duecare.web.snapshot import LEDGER, load_frames
+from duecare.web.snapshot import LEDGER, load_frames, loan_coverage
 
 
 @dataclass(frozen=True)
@@ -68,16 +68,18 @@ def _status(due: date, today: date, amount: int, paid: int) -> str:
 
 
 def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | None = None,
-             aged: pl.DataFrame | None = None) -> list[LoanView]:
+             aged: pl.DataFrame | None = None,
+             coverage: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> list[LoanView]:
     """Every loan of the borrower with its schedule, payments and ageing figures as of `as_of`.
 
-    A page that has already read the borrower's frames and aged them at `as_of` (the decision table carries
-    `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes both, so nothing is read or aged twice."""
+    A page that has already read the borrower's frames, aged them and covered their schedule at `as_of` (the
+    decision table carries `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes them, so nothing is read or
+    computed twice."""
     if frames is None:
         frames = _ledger(db, borrower_id)
     if frames["loans"].height == 0:
         return []
-    covered, paid = _coverage(frames, as_of)
+    covered, paid = loan_coverage(frames, as_of) if coverage is None else coverage
     return _views(db, borrower_id, loan_ageing(frames, as_of) if aged is None else aged, covered, paid)
 
 
@@ -103,31 +105,13 @@ def loans_together() -> Coalescer[Tables]:
     """The process's one desk where concurrent portal pages age their loans together (web/coalesce.py)."""
     if not _DESK:
         def tables(frames: Frames, as_of: datetime) -> Tables:
-            return (loan_ageing(frames, as_of), *_coverage(frames, as_of))
+            return (loan_ageing(frames, as_of), *loan_coverage(frames, as_of))
 
         def share(t: Tables, loans: pl.Series) -> Tables:
             return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
 
         _DESK.append(Coalescer(tables, share))
     return _DESK[0]
-
-
-def _coverage(frames: Frames, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Each installment with what has been paid towards it, and the payments up to `as_of`."""
-    at = loan_clock(frames["loans"], frames["borrowers"], as_of)
-    paid = payments_until(frames["payments"], at)
-    covered = (
-        installment_coverage(frames["installments"], paid)
-        .join(paid.group_by("loan_id").agg(total_paid=pl.col("amount_minor").sum()), on="loan_id", how="left")
-        .with_columns(
-            paid_minor=pl.min_horizontal(
-                pl.max_horizontal(pl.col("total_paid").fill_null(0) - (pl.col("cum_due") - pl.col("amount_minor")),
-                                  pl.lit(0)),
-                pl.col("amount_minor"),
-            )
-        )
-    )
-    return covered, paid
 
 
 def _views(db: Session, borrower_id: str, aged: pl.DataFrame, covered: pl.DataFrame,

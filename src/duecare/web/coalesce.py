@@ -101,14 +101,15 @@ class Coalescer(Generic[T]):
         return batch
 
     def _run(self, batch: list[_Ask[T]]) -> None:
-        as_of = batch[0].clock()
+        """Answers every ask of the batch, with its rows or its own error; never leaves one waiting."""
         try:
+            as_of = batch[0].clock()
             if len(batch) > 1:
-                self._together(batch, as_of)
-        except Exception:  # one page's frames fail the run: each is decided on its own below, its error its own
-            for ask in batch:
-                ask.answer = None
-        finally:
+                try:
+                    self._together(batch, as_of)
+                except Exception:  # one page's frames fail the run: each is computed on its own, its error its own
+                    for ask in batch:
+                        ask.answer = None
             for ask in batch:
                 if ask.answer is None:
                     try:
@@ -116,8 +117,13 @@ class Coalescer(Generic[T]):
                         self.runs += 1
                     except Exception as exc:
                         ask.error = exc
-                    except BaseException as exc:
-                        ask.error = RuntimeError(f"the decision run stopped: {exc!r}")
+        except Exception as exc:  # the clock itself failed: every page of the run says so
+            for ask in batch:
+                ask.error = exc
+        finally:
+            for ask in batch:
+                if ask.answer is None and ask.error is None:
+                    ask.error = RuntimeError("the run stopped before this page was answered")
                 ask.ready.set()
 
     def _together(self, batch: list[_Ask[T]], as_of: datetime) -> None:

@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from duecare.ageing.ageing import installment_coverage, loan_clock, payments_until
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
@@ -84,25 +85,54 @@ def decide_frames(frames: Frames, as_of: datetime) -> pl.DataFrame:
     return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
 
 
+def loan_coverage(frames: Frames, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each installment with what has been paid towards it (`paid_minor`, FIFO), and the payments up to `as_of`
+    (the ageing functions of the batch: a loan page's schedule and payments)."""
+    at = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    paid = payments_until(frames["payments"], at)
+    covered = (
+        installment_coverage(frames["installments"], paid)
+        .join(paid.group_by("loan_id").agg(total_paid=pl.col("amount_minor").sum()), on="loan_id", how="left")
+        .with_columns(
+            paid_minor=pl.min_horizontal(
+                pl.max_horizontal(pl.col("total_paid").fill_null(0) - (pl.col("cum_due") - pl.col("amount_minor")),
+                                  pl.lit(0)),
+                pl.col("amount_minor"),
+            )
+        )
+    )
+    return covered, paid
+
+
 @dataclass(frozen=True)
 class CaseSnapshot:
-    """One borrower's frames, read once, and their decision table at `as_of`, computed once: what a case page
-    shows (loans, ageing figures, the decision and its explanation) is read from here."""
+    """One borrower's frames, read once, and their decision table and schedule coverage at `as_of`, computed
+    once: what a case page shows (loans, ageing figures, the decision and its explanation) is read from here."""
 
     frames: Frames
     decided: pl.DataFrame
     as_of: datetime
+    covered: pl.DataFrame
+    paid: pl.DataFrame
 
 
-_TOGETHER: list[Coalescer[pl.DataFrame]] = []
+CaseTables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # decide_frames, then loan_coverage's two
+_TOGETHER: list[Coalescer[CaseTables]] = []
 
 
-def case_decisions() -> Coalescer[pl.DataFrame]:
+def case_tables(frames: Frames, as_of: datetime) -> CaseTables:
+    return (decide_frames(frames, as_of), *loan_coverage(frames, as_of))
+
+
+def case_decisions() -> Coalescer[CaseTables]:
     """The process's one desk where concurrent case pages decide together (web/coalesce.py)."""
     if not _TOGETHER:
         from duecare.web.coalesce import Coalescer, rows_of_loans
 
-        _TOGETHER.append(Coalescer(decide_frames, rows_of_loans))
+        def share(t: CaseTables, loans: pl.Series) -> CaseTables:
+            return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
+
+        _TOGETHER.append(Coalescer(case_tables, share))
     return _TOGETHER[0]
 
 
@@ -112,5 +142,5 @@ def case_snapshot(db: Session, actor: Actor, borrower_id: str) -> CaseSnapshot:
     from duecare.kit import clock
 
     frames = load_frames(db, actor, [borrower_id])
-    decided, as_of = case_decisions().decide(frames, clock.current())
-    return CaseSnapshot(frames=frames, decided=decided, as_of=as_of)
+    (decided, covered, paid), as_of = case_decisions().decide(frames, clock.current())
+    return CaseSnapshot(frames=frames, decided=decided, as_of=as_of, covered=covered, paid=paid)
