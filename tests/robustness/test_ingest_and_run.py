@@ -76,6 +76,20 @@ class TestTheNightlyRun:
         assert rejected.select("file", "row", "borrower_id").row(0) == ("installments.csv", 3, "B2")
         assert pl.read_parquet(out / "decisions.parquet")["loan_id"].to_list() == ["L1"]
 
+    @pytest.mark.parametrize("partitions", ["1", "2"])
+    def test_a_repeated_key_sets_aside_the_later_row_s_borrower(self, partitions: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+        """One partition reads the input directly, two stage it first: the same refusal either way."""
+        data = rows()
+        data["installments"].append(dict(data["installments"][2]))  # L2's installment again (B2)
+        out = tmp_path / "out"
+        assert run_main(monkeypatch, "run", "--as-of", AS_OF, "--input", str(write_parquet(tmp_path / "in", data)),
+                        "--out", str(out), "--no-score", "--partitions", partitions) == 0
+        rejected = pl.read_parquet(out / "rejected.parquet").to_dicts()
+        assert rejected == [{"file": "installments.parquet", "row": len(data["installments"]), "borrower_id": "B2",
+                             "reason": "duplicate loan_id, seq: it already appears in an earlier row"}]
+        assert pl.read_parquet(out / "decisions.parquet")["loan_id"].to_list() == ["L1"]
+
     def test_a_csv_portfolio_that_ingest_accepts_runs_like_its_parquet_twin(self, tmp_path: Path, sqlite_url: str,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
         data = rows()

@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from duecare.features.contacts import FEATURE_NAMES
 from duecare.kit.errors import UserError
 from duecare.ledger.frames import SCHEMAS, Frames, empty, merge_store_records, subset
-from duecare.ledger.partitions import REJECTS_SCHEMA, screen_staged, stage
+from duecare.ledger.partitions import REJECTS_SCHEMA, input_files, screen_input, screen_staged, stage
 from duecare.policy.evaluator import Policy, Scorer, decide, features_and_contacts, model_lines
 
 DECISION_COLUMNS = (
@@ -118,9 +118,10 @@ def manifest(input_dir: Path, as_of: datetime, policy: Policy, partitions: int, 
             "store": store_digest(store)}
 
 
-def _atomic_parquet(df: pl.DataFrame, path: Path) -> None:
+def _atomic_parquet(df: pl.DataFrame, path: Path, compression: Literal["lz4", "zstd"] = "lz4") -> None:
+    """A partition's file (read once by `_assemble`, then deleted: lz4, quicker to write than zstd)."""
     tmp = path.with_name(path.name + ".tmp")
-    df.write_parquet(tmp)
+    df.write_parquet(tmp, compression=compression)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -151,13 +152,14 @@ def run(input_dir: Path, out_dir: Path, as_of: datetime, policy: Policy, partiti
         (parts / what).mkdir(exist_ok=True)
     if staging:
         staging()
-    files = stage(input_dir, parts / "input", partitions)
+    files = stage(input_dir, parts / "input", partitions) if partitions > 1 else input_files(input_dir)
     result = RunResult(partitions=partitions)
     for k in range(partitions):
         if all(_part_path(parts, what, k).exists() for what in OUTPUTS):
             result.resumed += 1
         else:
-            frames, refused = screen_staged(input_dir, parts / "input", files, k)
+            frames, refused = screen_staged(input_dir, parts / "input", files, k) if partitions > 1 \
+                else screen_input(input_dir, files)
             features, decisions = partition_outputs(frames, as_of, policy, scorer, store)
             _atomic_parquet(refused, _part_path(parts, "rejected", k))
             _atomic_parquet(features, _part_path(parts, "features", k))
@@ -179,7 +181,7 @@ def _assemble(parts: Path, out_dir: Path, partitions: int, as_of: datetime, poli
             empty_decisions = decide({n: empty(n) for n in SCHEMAS}, as_of, policy)
             table = feature_table(empty_decisions) if what == "features" else \
                 empty_decisions.select(*DECISION_COLUMNS)
-            _atomic_parquet(table, out_dir / f"{what}.parquet")
+            _atomic_parquet(table, out_dir / f"{what}.parquet", compression="zstd")
             continue
         tmp = out_dir / f"{what}.parquet.tmp"
         pl.concat(scans, how="diagonal_relaxed").sink_parquet(tmp, engine="streaming")
