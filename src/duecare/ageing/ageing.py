@@ -122,8 +122,14 @@ def bucket_expr(dpd: pl.Expr) -> pl.Expr:
     )
 
 
-def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFrame:
-    """One row per loan: dpd, overdue_amount (minor units), bucket, episodes_12m, max_dpd_12m, days_to_next_due."""
+def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime,
+                payment_aggs: dict[str, pl.Expr] | None = None,
+                installment_aggs: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
+    """One row per loan: dpd, overdue_amount (minor units), bucket, episodes_12m, max_dpd_12m, days_to_next_due.
+
+    `payment_aggs` and `installment_aggs`: further per-loan aggregations, computed in the group-bys ageing makes
+    anyway (over the payments up to as_of, with `as_of_utc`; over the schedule, with `today`), their columns
+    added, null for a loan without such rows (the risk model's history: `features.history`)."""
     clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
     paid = payments_until(frames["payments"], clock)
     covered = installment_coverage(frames["installments"], paid, clock).lazy()
@@ -144,9 +150,12 @@ def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime) -> pl.DataFram
         .agg(
             due_minor=pl.col("amount_minor").filter(pl.col("due_date") < pl.col("today")).sum(),
             next_due=pl.col("due_date").filter(pl.col("due_date") > pl.col("today")).min(),
+            **(installment_aggs or {}),
         )
     )
-    paid_total = paid.lazy().group_by("loan_id").agg(paid_minor=pl.col("amount_minor").sum())
+    payments = paid.lazy().with_columns(as_of_utc=pl.lit(as_of).dt.convert_time_zone("UTC")) if payment_aggs \
+        else paid.lazy()
+    paid_total = payments.group_by("loan_id").agg(paid_minor=pl.col("amount_minor").sum(), **(payment_aggs or {}))
     episode_counts = (
         episodes(intervals)
         .filter(pl.col("first_day") >= window_start)

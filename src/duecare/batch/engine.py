@@ -26,7 +26,7 @@ from duecare.features.contacts import FEATURE_NAMES
 from duecare.kit.errors import UserError
 from duecare.ledger.frames import SCHEMAS, Frames, empty, merge_store_records, subset
 from duecare.ledger.partitions import REJECTS_SCHEMA, input_files, screen_input, screen_staged, stage
-from duecare.policy.evaluator import Policy, Scorer, decide, features_and_contacts, model_lines
+from duecare.policy.evaluator import Policy, Scorer, decide, features_and_history, model_lines
 
 DECISION_COLUMNS = (
     "loan_id", "borrower_id", "pack", "action", "channel", "not_before", "reasons", "blocked_rules",
@@ -85,8 +85,8 @@ def explain_decided(frames: Frames, as_of: datetime, policy: Policy, scorer: Any
     if chosen.height == 0:
         return decisions
     mine = subset(frames, chosen.select("borrower_id").unique())
-    features, _ = features_and_contacts(mine, as_of, policy.strategy)
-    codes = scorer.explain(mine, as_of, features).join(chosen.select("loan_id"), on="loan_id", how="semi")
+    features, _, hist = features_and_history(mine, as_of, policy.strategy)
+    codes = scorer.explain(mine, as_of, features, hist).join(chosen.select("loan_id"), on="loan_id", how="semi")
     return decisions.update(codes, on="loan_id", how="left")
 
 

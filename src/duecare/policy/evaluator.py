@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
 from duecare.ageing.ageing import loan_ageing, zones_of
 from duecare.features.contacts import Reachability, borrower_contacts, contact_features, loan_contacts
+from duecare.features.history import INSTALLMENT_AGGS, PAYMENT_AGGS, contact_aggregates, history_table
 from duecare.kit.columns import run
 from duecare.kit.errors import PolicyError
 from duecare.kit.stablehash import stable_bucket
@@ -107,7 +108,7 @@ def fact_columns(reachability: ReachabilitySpec, params: Params) -> frozenset[st
     hand, so it cannot drift from `facts.decision_facts`)."""
     frames = {name: empty(name) for name in SCHEMAS}
     as_of = datetime(2000, 1, 1, tzinfo=UTC)
-    features, lc = _features(frames, as_of, Reachability(**reachability.model_dump()))
+    features, lc, _ = _features(frames, as_of, Reachability(**reachability.model_dump()))
     facts = decision_facts(frames, features, lc, params, as_of)
     return frozenset(facts.columns) | VARIANT_COLUMNS | SCORER_COLUMNS
 
@@ -271,20 +272,50 @@ def assign_variant(loan_ids: pl.Series, strategy: Strategy) -> pl.Series:
 def features_and_contacts(frames: dict[str, pl.DataFrame], as_of: datetime,
                           strategy: Strategy) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The feature table (DESIGN names) and the per-loan contact rows the guardrails count (those about the loan)."""
-    return _features(frames, as_of, Reachability(**strategy.reachability.model_dump()))
+    features, lc, _ = _features(frames, as_of, Reachability(**strategy.reachability.model_dump()))
+    return features, lc
 
 
-def _features(frames: dict[str, pl.DataFrame], as_of: datetime,
-              reach: Reachability) -> tuple[pl.DataFrame, pl.DataFrame]:
-    ageing = loan_ageing(frames, as_of)
+def features_and_history(frames: dict[str, pl.DataFrame], as_of: datetime,
+                         strategy: Strategy) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`features_and_contacts` and the risk model's history features of the same loans
+    (`risk.portfolio.history_features(frames, as_of)`'s table), computed in the same passes: the payment and
+    schedule aggregations in ageing's group-bys, the contact ones over the per-loan contact rows."""
+    features, lc, hist = _features(frames, as_of, Reachability(**strategy.reachability.model_dump()), history=True)
+    assert hist is not None
+    return features, lc, hist
+
+
+def _features(frames: dict[str, pl.DataFrame], as_of: datetime, reach: Reachability,
+              history: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    extra = {**PAYMENT_AGGS, **INSTALLMENT_AGGS} if history else {}
+    ageing = loan_ageing(frames, as_of, PAYMENT_AGGS, INSTALLMENT_AGGS) if history else loan_ageing(frames, as_of)
     clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
     bc = borrower_contacts(frames, clock)  # each contact once: the features are per borrower
-    features = ageing.join(contact_features(bc, clock, reach), on="loan_id", how="left")
+    features = ageing.drop(*extra).join(contact_features(bc, clock, reach), on="loan_id", how="left")
     # the per-debt rows the decision facts count (7-in-7, first communication): contacts about each loan
-    return features, loan_contacts(frames, clock, borrower_rows=bc, about_loan_only=True)
+    lc = loan_contacts(frames, clock, borrower_rows=bc, about_loan_only=True)
+    if not history:
+        return features, lc, None
+    hist = history_table(ageing.lazy().select("loan_id", "as_of_utc", "today", *extra),
+                         contact_aggregates(lc.lazy()))
+    return features, lc, hist.pipe(run, lc.height)
 
 
 Scorer = Callable[[dict[str, pl.DataFrame], datetime, pl.DataFrame], pl.DataFrame]
+
+
+@runtime_checkable
+class HistoryScorer(Protocol):
+    """A scorer that reads the risk model's history features (`risk.batch.RegisteredScorer`): given them, it need
+    not recompute them from the frames."""
+
+    def __call__(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+        ...
+
+    def score_with_history(self, features: pl.DataFrame, hist: pl.DataFrame) -> pl.DataFrame:
+        """What `self(frames, as_of, features)` returns, given `features_and_history`'s history table."""
+        ...
 
 
 def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | None = None,
@@ -301,11 +332,14 @@ def decide(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy | No
 
 def build_facts(frames: dict[str, pl.DataFrame], as_of: datetime, policy: Policy,
                 scorer: Scorer | None = None) -> pl.DataFrame:
-    """Features, risk scores, holds, the visit chain and call history: everything the strategy reads."""
+    """Features, risk scores, holds, the visit chain and call history: everything the strategy reads. A scorer that
+    reads the history features (`HistoryScorer`) is given them from the feature passes (`features_and_history`)."""
     strategy = policy.strategy
-    features, lc = features_and_contacts(frames, as_of, strategy)
+    reach = Reachability(**strategy.reachability.model_dump())
+    features, lc, hist = _features(frames, as_of, reach, history=isinstance(scorer, HistoryScorer))
     if scorer is not None and features.height:
-        features = scorer(frames, as_of, features)
+        features = scorer.score_with_history(features, hist) if isinstance(scorer, HistoryScorer) and \
+            hist is not None else scorer(frames, as_of, features)
     unknown = set(frames["borrowers"]["jurisdiction"].unique().to_list()) - set(policy.packs)
     if unknown:
         raise PolicyError(f"no jurisdiction pack for {sorted(unknown)}; known: {sorted(policy.packs)}")

@@ -77,10 +77,13 @@ class RegisteredScorer:
             .with_columns(risk_model=pl.lit(self.model_id)),
             on="loan_id", how="left")
 
-    def explain(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame) -> pl.DataFrame:
+    def explain(self, frames: dict[str, pl.DataFrame], as_of: datetime, features: pl.DataFrame,
+                hist: pl.DataFrame | None = None) -> pl.DataFrame:
         """(loan_id, reason_codes) of a feature table's loans, scored as `flagged` would: what `self(frames, as_of,
-        features)` gives them with reasons. `frames` need hold only those loans' borrowers (borrower-complete)."""
-        scored = self.explaining("flagged").score_with_history(features, history_features(frames, as_of))
+        features)` gives them with reasons. `frames` need hold only those loans' borrowers (borrower-complete);
+        `hist`: their history features when at hand (`policy.evaluator.features_and_history`)."""
+        hist = hist if hist is not None else history_features(frames, as_of)
+        scored = self.explaining("flagged").score_with_history(features, hist)
         return scored.select("loan_id", "reason_codes")
 
 

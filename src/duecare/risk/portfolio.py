@@ -13,11 +13,18 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from duecare.ageing.ageing import installment_coverage, loan_clock, payments_until
-from duecare.features.contacts import REMOTE_CHANNELS, RPC_OUTCOMES, WINDOWS, loan_features
+from duecare.features.contacts import REMOTE_CHANNELS, WINDOWS, loan_features
+from duecare.features.history import (
+    INSTALLMENT_AGGS,
+    PAYMENT_AGGS,
+    PROPENSITY_DAYS,
+    contact_aggregates,
+    history_table,
+)
+from duecare.features.history import history_columns as history_columns  # simulate/history.py reads it here
 
 Frames = dict[str, pl.DataFrame]
 HORIZON_DAYS = 30
-PROPENSITY_DAYS = 7
 TARGETS = ("roll_30dpd_30d", "cure_30d", "pay_7d_after_contact")
 
 CONTACT_FEATURES = [f"{k}_{c}_{w}" for k in ("attempts", "unsuccessful") for c in REMOTE_CHANNELS for w in WINDOWS]
@@ -29,73 +36,26 @@ MODEL_FEATURES = [
 ]
 
 
-def _within(ts: str, days: int) -> pl.Expr:
-    return (pl.col(ts) <= pl.col("as_of_utc")) & (pl.col(ts) > pl.col("as_of_utc") - pl.duration(days=days))
-
-
 def history_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
-    """Per loan: payment behaviour, contact outcomes and loan age, from data up to as_of only."""
-    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
-    paid = payments_until(frames["payments"], clock).join(clock.select("loan_id", "as_of_utc"), on="loan_id")
-    pay = paid.group_by("loan_id").agg(
-        payments_30d=_within("paid_at", 30).sum().cast(pl.Int32),
-        paid_90d_minor=pl.col("amount_minor").filter(_within("paid_at", 90)).sum(),
-        last_paid_at=pl.col("paid_at").max(),
-    )
-    inst = frames["installments"].join(clock.select("loan_id", "today"), on="loan_id").group_by("loan_id").agg(
-        installments_due=(pl.col("due_date") < pl.col("today")).sum().cast(pl.Int32),
-        due_90d_minor=pl.col("amount_minor").filter(
-            (pl.col("due_date") < pl.col("today")) & (pl.col("due_date") >= pl.col("today") - pl.duration(days=90))
-        ).sum(),
-        typical_minor=pl.col("amount_minor").median(),
-        first_due=pl.col("due_date").min(),
-    )
+    """Per loan: payment behaviour, contact outcomes and loan age, from data up to as_of only (the aggregations of
+    `features.history`, over rows built here; the nightly run computes the same table inside its decision
+    features' passes: `policy.evaluator.features_and_history`)."""
+    clocked = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    clock = clocked.lazy()
+    pay = (payments_until(frames["payments"], clocked).lazy()
+           .join(clock.select("loan_id", "as_of_utc"), on="loan_id")
+           .group_by("loan_id").agg(**PAYMENT_AGGS))
+    inst = (frames["installments"].lazy().join(clock.select("loan_id", "today"), on="loan_id")
+            .group_by("loan_id").agg(**INSTALLMENT_AGGS))
     contacts = (
         clock.select("loan_id", "borrower_id", "as_of_utc")
-        .join(frames["contacts"].rename({"loan_id": "contact_loan_id"}), on="borrower_id")
+        .join(frames["contacts"].lazy().rename({"loan_id": "contact_loan_id"}), on="borrower_id")
         .filter((pl.col("at") <= pl.col("as_of_utc"))
                 & (pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id"))))
-        .group_by("loan_id")
-        .agg(
-            rpc_30d=(pl.col("outcome").is_in(RPC_OUTCOMES) & _within("at", 30)).sum().cast(pl.Int32),
-            ptp_90d=((pl.col("outcome") == "ptp") & _within("at", 90)).sum().cast(pl.Int32),
-            refused_90d=((pl.col("outcome") == "refused") & _within("at", 90)).sum().cast(pl.Int32),
-            dispute_90d=((pl.col("outcome") == "dispute") & _within("at", 90)).sum().cast(pl.Int32),
-            last_rpc=pl.col("at").filter(pl.col("outcome").is_in(RPC_OUTCOMES)).max(),
-            recent_outbound=(pl.col("channel").is_in(REMOTE_CHANNELS) & (pl.col("direction") == "outbound")
-                             & _within("at", PROPENSITY_DAYS)).any(),
-        )
     )
-    return history_columns(
-        clock.select("loan_id", "as_of_utc", "today")
-        .join(pay, on="loan_id", how="left")
-        .join(inst, on="loan_id", how="left")
-        .join(contacts, on="loan_id", how="left"))
-
-
-def history_columns(raw: pl.DataFrame) -> pl.DataFrame:
-    """The history features from their per-loan aggregates (`history_features`' group-bys, or the simulator's
-    aggregates kept day over day: simulate/history.py): loan_id, as_of_utc, today, payments_30d, paid_90d_minor,
-    last_paid_at, installments_due, due_90d_minor, typical_minor, first_due, rpc_30d, ptp_90d, refused_90d,
-    dispute_90d, last_rpc, recent_outbound; a null aggregate means the loan has no such rows."""
-    days = 86_400_000_000  # microseconds per day
-    return (
-        raw.with_columns(
-            payments_30d=pl.col("payments_30d").fill_null(0),
-            days_since_last_payment=((pl.col("as_of_utc") - pl.col("last_paid_at")).dt.total_microseconds()
-                                     / days),
-            paid_ratio_90d=pl.when(pl.col("due_90d_minor") > 0)
-            .then(pl.col("paid_90d_minor").fill_null(0) / pl.col("due_90d_minor")),
-            days_since_last_rpc=(pl.col("as_of_utc") - pl.col("last_rpc")).dt.total_microseconds() / days,
-            loan_age_days=(pl.col("today") - pl.col("first_due")).dt.total_days().cast(pl.Int32),
-            recent_outbound=pl.col("recent_outbound").fill_null(False),
-            **{c: pl.col(c).fill_null(0) for c in ("installments_due", "rpc_30d", "ptp_90d", "refused_90d",
-                                                   "dispute_90d")},
-        )
-        .select("loan_id", "payments_30d", "days_since_last_payment", "paid_ratio_90d", "days_since_last_rpc",
-                "rpc_30d", "ptp_90d", "refused_90d", "dispute_90d", "installments_due", "loan_age_days",
-                "typical_minor", "recent_outbound")
-    )
+    per_loan = (clock.select("loan_id", "as_of_utc", "today")
+                .join(pay, on="loan_id", how="left").join(inst, on="loan_id", how="left"))
+    return history_table(per_loan, contact_aggregates(contacts)).collect()
 
 
 def model_features(frames: Frames, as_of: datetime) -> pl.DataFrame:
