@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from duecare.ledger.frames import read_portfolio, subset
+from duecare.batch.engine import partition_outputs
+from duecare.ledger.frames import SCHEMAS, empty, read_portfolio, subset
 from duecare.ledger.generate import generate
 from duecare.policy.evaluator import (
     Policy,
@@ -102,3 +103,17 @@ def test_explaining_with_the_fused_history_gives_the_same_reasons(frames: Frames
     mine = a_few_borrowers(frames, 200)
     features, _, hist = features_and_history(mine, as_of, Policy.default().strategy)
     assert_frame_equal(scorer.explain(mine, as_of, features, hist), scorer.explain(mine, as_of, features))
+
+
+def test_the_nightly_node_with_the_production_scorer_decides_as_before(frames: Frames,
+                                                                      scorer: RegisteredScorer) -> None:
+    """`partition_outputs` (both engines' node) explaining the model's decisions: the same tables whether the
+    history comes from the feature passes or from the frames; an empty partition gives empty tables."""
+    as_of, policy = MOMENTS[0], Policy.default()
+    decided = scorer.explaining("decided")
+    fused = partition_outputs(frames, as_of, policy, decided)
+    for ours, theirs in zip(fused, partition_outputs(frames, as_of, policy, standalone(decided)), strict=True):
+        assert_frame_equal(ours.drop("reason_codes", strict=False), theirs.drop("reason_codes", strict=False))
+    assert fused[0]["risk_score"].is_not_null().all()
+    nothing = partition_outputs({name: empty(name) for name in SCHEMAS}, as_of, policy, decided)
+    assert nothing[0].height == 0 and nothing[1].height == 0

@@ -80,6 +80,8 @@ def explain_decided(frames: Frames, as_of: datetime, policy: Policy, scorer: Any
     """Reason codes for the decisions the risk model made (the deciding line reads its score or band:
     `policy.evaluator.model_lines`), computed for those loans' borrowers alone; every other loan keeps null
     reasons. The same codes a `flagged` scorer gives those loans (tests/batch/test_run.py)."""
+    if "risk_score" not in decisions.columns:  # no loan to score (an empty partition): nothing to explain
+        return decisions
     lines = model_lines(policy.strategy)
     chosen = decisions.filter(pl.col("ladder_line").is_in(list(lines)) & pl.col("risk_score").is_not_null())
     if chosen.height == 0:

@@ -69,8 +69,6 @@ def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True,
     p = probability(features, model.scorer)
     cut = model.cutoffs
     band = np.where(p >= cut["high"], "high", np.where(p >= cut["medium"], "medium", "low"))
-    en = {f: reason_text(f, "en") for f in model.features}
-    zh = {f: reason_text(f, "zh") for f in model.features}
     if not reasons_given:
         codes = pl.Series("reason_codes", [None], dtype=pl.List(pl.String)).new_from_index(0, features.height)
     elif all_reasons:
@@ -88,6 +86,8 @@ def score_frame(features: pl.DataFrame, model: RiskModel, texts: bool = True,
     )
     if not texts:
         return scored
+    en = {f: reason_text(f, "en") for f in model.features}  # the texts' catalogues, read only when asked for
+    zh = {f: reason_text(f, "zh") for f in model.features}
     return scored.with_columns(
         reasons_en=pl.col("reason_codes").list.eval(pl.element().replace_strict(en, return_dtype=pl.String)),
         reasons_zh=pl.col("reason_codes").list.eval(pl.element().replace_strict(zh, return_dtype=pl.String)),
