@@ -17,11 +17,13 @@ from duecare.features.contacts import REMOTE_CHANNELS, WINDOWS, loan_features
 from duecare.features.history import (
     INSTALLMENT_AGGS,
     PAYMENT_AGGS,
-    PROPENSITY_DAYS,
     contact_aggregates,
     history_table,
 )
-from duecare.features.history import history_columns as history_columns  # simulate/history.py reads it here
+
+# simulate/history.py reads these here
+from duecare.features.history import PROPENSITY_DAYS as PROPENSITY_DAYS
+from duecare.features.history import history_columns as history_columns
 
 Frames = dict[str, pl.DataFrame]
 HORIZON_DAYS = 30
