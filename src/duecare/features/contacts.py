@@ -12,6 +12,7 @@ attempt — otherwise the borrower's "yes" would make them reachable and cancel 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,14 +83,21 @@ def borrower_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame) -> p
 
 
 def loan_contacts(frames: dict[str, pl.DataFrame], clock: pl.DataFrame,
-                  borrower_rows: pl.DataFrame | None = None, about_loan_only: bool = False) -> pl.DataFrame:
+                  borrower_rows: pl.DataFrame | None = None, about_loan_only: bool = False,
+                  columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Contacts up to as_of, one row per (loan, contact of the loan's borrower); `about_loan` marks contacts
     naming that loan or no loan (what the US 7-in-7 rule counts). `about_loan_only` keeps only those rows (all
-    that the decision facts read); `borrower_rows` reuses `borrower_contacts` already computed."""
+    that the decision facts read); `borrower_rows` reuses `borrower_contacts` already computed; `columns` keeps
+    only loan_id, those columns of the borrower rows and about_loan (a narrower join: it copies each column for
+    every row)."""
     bc = borrower_rows if borrower_rows is not None else borrower_contacts(frames, clock)
-    rows = clock.lazy().select("loan_id", "borrower_id").join(bc.lazy(), on="borrower_id", how="inner").with_columns(
+    right = bc.lazy() if columns is None else \
+        bc.lazy().select(*dict.fromkeys(["borrower_id", "contact_loan_id", *columns]))
+    rows = clock.lazy().select("loan_id", "borrower_id").join(right, on="borrower_id", how="inner").with_columns(
         about_loan=pl.col("contact_loan_id").is_null() | (pl.col("contact_loan_id") == pl.col("loan_id")))
     rows = rows.filter(pl.col("about_loan")) if about_loan_only else rows
+    if columns is not None:
+        return rows.select("loan_id", *columns, "about_loan").pipe(run, max(bc.height, clock.height))
     return rows.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today",
                        *[c for c in bc.columns if c not in ("borrower_id", "timezone", "as_of_utc", "today",
                                                              "day", "is_rpc", "outbound", "remote", "age")],

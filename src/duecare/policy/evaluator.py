@@ -286,6 +286,11 @@ def features_and_history(frames: dict[str, pl.DataFrame], as_of: datetime,
     return features, lc, hist
 
 
+# What `policy.facts` (call_history, validation) and `features.history.CONTACT_AGGS` read of the per-loan contact
+# rows, besides loan_id and about_loan (the simulator's rows hold the facts' part: simulate/incremental.py)
+LOAN_CONTACT_COLUMNS = ("at", "channel", "direction", "outcome", "day", "today", "as_of_utc", "is_rpc", "outbound")
+
+
 def _features(frames: dict[str, pl.DataFrame], as_of: datetime, reach: Reachability,
               history: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     extra = {**PAYMENT_AGGS, **INSTALLMENT_AGGS} if history else {}
@@ -293,8 +298,9 @@ def _features(frames: dict[str, pl.DataFrame], as_of: datetime, reach: Reachabil
     clock = ageing.select("loan_id", "borrower_id", "timezone", "as_of_utc", "today")
     bc = borrower_contacts(frames, clock)  # each contact once: the features are per borrower
     features = ageing.drop(*extra).join(contact_features(bc, clock, reach), on="loan_id", how="left")
-    # the per-debt rows the decision facts count (7-in-7, first communication): contacts about each loan
-    lc = loan_contacts(frames, clock, borrower_rows=bc, about_loan_only=True)
+    # the per-debt rows the decision facts count (7-in-7, first communication): contacts about each loan, with the
+    # columns they and the history's contact aggregations read
+    lc = loan_contacts(frames, clock, borrower_rows=bc, about_loan_only=True, columns=LOAN_CONTACT_COLUMNS)
     if not history:
         return features, lc, None
     hist = history_table(ageing.lazy().select("loan_id", "as_of_utc", "today", *extra),
