@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from duecare.privacy.permissions import Actor
-from duecare.web.snapshot import decisions_for
+from duecare.web.standing import standing_decisions
 
 BAND_RISK = {"low": 0.15, "medium": 0.40, "high": 0.70}
 DEFAULT_RISK = 0.40
@@ -75,11 +75,12 @@ def apply_filters(frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
 def work_queue(db: Session, actor: Actor, at: datetime, f: Filters, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
     """The rows to show (at most `limit`) and how many matched.
 
-    A search (`q`) shows only the borrowers it found, so only theirs are read and decided; otherwise every
-    readable borrower's, once. Either way each row is the one decision code path's at `at` (web/snapshot)."""
+    A search (`q`) shows only the borrowers it found; otherwise every readable borrower's. Each row is the one
+    decision code path's, from the standing decisions (web/standing.py): re-decided when its borrower's facts
+    are written, and at most a minute old."""
     if f.q and not f.matched:
         return [], 0
-    decisions = decisions_for(db, actor, at, list(f.matched) if f.q else None)
+    decisions = standing_decisions(db, actor, at, list(f.matched) if f.q else None)
     frame = apply_filters(queue_frame(decisions), f)
     if frame.height == 0:
         return [], 0

@@ -50,6 +50,7 @@ from duecare.contacts.transactional import render as render_transactional
 from duecare.contacts.verdict import Verdict
 from duecare.kit import clock as kit_clock
 from duecare.kit.db import unit_of_work
+from duecare.ledger.changes import note as note_changes
 from duecare.ledger.models import Borrower, ContactEvent
 from duecare.policy.evaluator import Policy, Scorer
 from duecare.privacy.audit import Entry, record_audit, record_audits
@@ -248,6 +249,7 @@ class Worker:
             insert_ignoring_conflicts(s, events, [
                 {"id": f"outbox-{t.id}", "borrower_id": t.borrower_id, "loan_id": t.loan_id, "at": now,
                  "channel": t.channel, "direction": "outbound", "outcome": "delivered"} for t in kept], events.c.id)
+            note_changes(s, {t.borrower_id for t in kept})  # the ORM's change log does not see Core rows
             # the audit chain's append lock is taken last, so it is held only for the audit rows and the commit
             record_audits(s, [Entry(actor="system:outbox", action="contact_sent", subject=f"borrower:{t.borrower_id}",
                                     rule_id=t.policy_version, trace_id=t.idempotency_key,

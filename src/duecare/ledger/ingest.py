@@ -36,6 +36,7 @@ from duecare.kit.fields import get_keyring
 from duecare.kit.phones import REGIONS, e164_lists
 from duecare.ledger import bulk
 from duecare.ledger import models as m
+from duecare.ledger.changes import note_all
 from duecare.ledger.promises import SETTLE_ALL
 from duecare.ledger.repository import phone_hashes
 from duecare.ledger.validation import (
@@ -587,6 +588,8 @@ def ingest_directory(session: Session, directory: Path, progress: Progress = _no
             c.problems, c.problem_count = refused.refused.problems, refused.refused.count
             raise UserError(_report({refused.spec.name: c}))
     summary.files = [runs[spec.name].result for spec in SPECS if spec.name in runs]
+    if any(f.inserted or f.updated for f in summary.files):
+        note_all(session)  # rows written by COPY / executemany: the ORM's change log does not see them
     session.flush()
     summary.seconds = time.perf_counter() - started
     return summary

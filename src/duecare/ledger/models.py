@@ -474,3 +474,18 @@ class ContactLimit(Base):
     ingest_digest: Mapped[str | None] = mapped_column(DIGEST)
 
     borrower: Mapped[Borrower] = relationship(lazy="raise")
+
+
+class BorrowerChange(Base):
+    """A borrower whose decision facts were written at `at` (real time, UTC), or every borrower at once
+    (`borrower_id` NULL: a drop ingested, a settlement of every promise). Written in the transaction of the write
+    (`ledger.changes`), so a reader sees the change and its log together. Pages that keep decisions between
+    requests (the work queue) re-decide exactly these borrowers; rows are kept for a day, then pruned."""
+
+    __tablename__ = "borrower_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    borrower_id: Mapped[str | None] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+

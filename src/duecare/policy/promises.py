@@ -42,6 +42,7 @@ from duecare.kit.errors import Message, UserError
 from duecare.kit.i18n import N_
 from duecare.kit.localtime import local_date
 from duecare.kit.money import from_minor, to_minor
+from duecare.ledger.changes import note as note_changes
 from duecare.ledger.frames import UTC_TS
 from duecare.ledger.models import Borrower, Loan, Payment, Promise, PromiseStatus
 from duecare.ledger.promises import SETTLE_ALL
@@ -254,6 +255,7 @@ def settle_store(session: Session, at: datetime, borrower_ids: Collection[str] |
         {"id": pid, "status": PromiseStatus(status), "paid_minor": paid_minor, "kept_on": kept_on}
         for pid, status, paid_minor, kept_on in changed.select("promise_id", "status", "paid_minor", "kept_on")
         .iter_rows()])
+    note_changes(session, changed.get_column("borrower_id").to_list())  # a bulk update: no ORM change log
     ids = set(changed.get_column("promise_id").to_list())
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Promise) and obj.id in ids:
