@@ -131,6 +131,16 @@ class TestItIsDecidedAgainWhenOld:
         _kept(world.url, AT)
         assert len(whole) == 2
 
+    def test_max_age_zero_decides_only_the_scope_asked(self, world: Any, monkeypatch: Any) -> None:
+        monkeypatch.setenv(standing.MAX_AGE_ENV, "0")
+        whole = _counting_whole(monkeypatch)
+        agent = Actor(kind="staff", id="web-agent", role="agent")
+        with unit_of_work(world.url) as db:
+            one = standing.standing_decisions(db, agent, AT, [world.plan_borrower])
+            fresh = decide_frames(load_frames(db, agent, [world.plan_borrower]), AT)
+        assert not whole and set(one["borrower_id"]) == {world.plan_borrower}
+        assert_frame_equal(_sorted(one), _sorted(fresh))
+
 
 class TestTheQueuePage:
     def test_an_agent_sees_only_the_borrowers_it_may_read(self, world: Any) -> None:

@@ -15,7 +15,7 @@ each request:
 - then narrows the table to the rows the actor may read (the scope filter in SQL, as for every page).
 
 So a row is never older than the max age, and never misses a write of its borrower. `DUECARE_DECISIONS_MAX_AGE_S=0`
-decides on every request (the behaviour before). A case page still decides its borrower on request
+decides the page's own scope on every request (the behaviour before). A case page still decides its borrower on request
 (`web.snapshot.case_snapshot`): the queue is where work is chosen, the case page where it is done.
 """
 
@@ -111,7 +111,10 @@ def standing_table(db: Session, at: datetime) -> pl.DataFrame:
 
 def standing_decisions(db: Session, actor: Actor, at: datetime,
                        borrower_ids: Sequence[str] | None = None) -> pl.DataFrame:
-    """The standing decision rows of the borrowers the actor may read (optionally of some of them only)."""
+    """The standing decision rows of the borrowers the actor may read (optionally of some of them only). With a
+    max age of 0 nothing is kept: only those borrowers are read and decided, now."""
+    if max_age_s() == 0:
+        return decide_frames(load_frames(db, actor, borrower_ids), at)
     table = standing_table(db, at)
     if table.height == 0:
         return table
