@@ -53,6 +53,10 @@ class Settings(BaseSettings):
                                       "0: no limit. See docs/operations.md.")
     overload_retry_after: int = Field(default=1, ge=1, le=120, description="Seconds of the Retry-After a request "
                                       "refused for overload carries.")
+    decisions_max_age_s: float = Field(default=60.0, ge=0, le=86400, description="The work queue's standing "
+                                       "decisions: the longest a queue row goes without being decided again (a "
+                                       "write to a borrower's records decides that borrower again at once); 0 decides "
+                                       "the page's scope on every request. See docs/operations.md.")
     ice_servers: str = Field(default="[]", description="Video calls: the browsers' ICE servers as a JSON list (the "
                              "`iceServers` of RTCPeerConnection: STUN/TURN, see docs/video.md); `[]` on a LAN.")
     # --- channels

@@ -21,7 +21,6 @@ decides the page's own scope on every request (the behaviour before). A case pag
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from duecare.ledger.changes import changed_since
 from duecare.privacy.permissions import SYSTEM, Actor
 from duecare.web.snapshot import _ids, decide_frames, load_frames, page_policy
 
-MAX_AGE_ENV = "DUECARE_DECISIONS_MAX_AGE_S"
+MAX_AGE_ENV = "DUECARE_DECISIONS_MAX_AGE_S"  # kit.settings: decisions_max_age_s
 DEFAULT_MAX_AGE_S = 60.0
 # A write is logged at its flush and seen by others at its commit: a reader looks back this much further than
 # the moment it last looked, so a transaction that commits up to this long after its flush is never missed.
@@ -43,11 +42,9 @@ MARGIN = timedelta(seconds=5)
 
 
 def max_age_s() -> float:
-    raw = os.environ.get(MAX_AGE_ENV, "").strip()
-    try:
-        return max(float(raw), 0.0) if raw else DEFAULT_MAX_AGE_S
-    except ValueError:
-        return DEFAULT_MAX_AGE_S
+    from duecare.kit.settings import get_settings
+
+    return get_settings().decisions_max_age_s
 
 
 @dataclass
