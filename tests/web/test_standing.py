@@ -120,7 +120,7 @@ class TestItIsDecidedAgainWhenOld:
     def test_the_app_clock_past_the_max_age(self, world: Any, monkeypatch: Any) -> None:
         whole = _counting_whole(monkeypatch)
         _kept(world.url, AT)
-        _kept(world.url, AT + timedelta(seconds=standing.DEFAULT_MAX_AGE_S + 1))
+        _kept(world.url, AT + timedelta(seconds=standing.max_age_s() + 1))
         _kept(world.url, AT)  # the clock set back
         assert len(whole) == 3
 

@@ -34,8 +34,7 @@ from duecare.ledger.changes import changed_since
 from duecare.privacy.permissions import SYSTEM, Actor
 from duecare.web.snapshot import _ids, decide_frames, load_frames, page_policy
 
-MAX_AGE_ENV = "DUECARE_DECISIONS_MAX_AGE_S"  # kit.settings: decisions_max_age_s
-DEFAULT_MAX_AGE_S = 60.0
+MAX_AGE_ENV = "DUECARE_DECISIONS_MAX_AGE_S"  # kit.settings: decisions_max_age_s, where its default is declared
 # A write is logged at its flush and seen by others at its commit: a reader looks back this much further than
 # the moment it last looked, so a transaction that commits up to this long after its flush is never missed.
 MARGIN = timedelta(seconds=5)
