@@ -40,17 +40,19 @@ class GbmModel:
 
 
 def encode(frame: pl.DataFrame, features: list[str], categories: dict[str, list[str]]) -> np.ndarray:
-    """Numeric matrix: categories become their training code (unseen and null → NaN, LightGBM's missing)."""
+    """Numeric matrix: categories become their training code (unseen and null → NaN, LightGBM's missing).
+
+    One `select` over every feature and one conversion of the result (a column-by-column `to_numpy` and
+    `column_stack` cost 0.1–0.8 s per 1M-account partition against ~0.03 s for this)."""
     columns = []
     for name in features:
         if name in categories:
             mapping = {c: float(i) for i, c in enumerate(categories[name])}
-            col = frame.get_column(name).cast(pl.String).replace_strict(mapping, default=None,
-                                                                        return_dtype=pl.Float64)
+            col = pl.col(name).cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.Float64)
         else:
-            col = frame.get_column(name).cast(pl.Float64)
-        columns.append(col.fill_null(float("nan")).to_numpy())
-    return np.column_stack(columns)
+            col = pl.col(name).cast(pl.Float64)
+        columns.append(col.fill_null(float("nan")).alias(name))
+    return np.ascontiguousarray(frame.select(columns).to_numpy())
 
 
 def fit_gbm(features: pl.DataFrame, target: np.ndarray, *, rounds: int = 2000, seed: int = 0) -> GbmModel:
