@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from duecare.kit.fields import keyed_hash
+from duecare.kit.fields import keyed_hashes
 from duecare.ledger.models import BorrowerName
 
 _SEPARATORS = re.compile(r"[\s.\-_'’·•,\uff0c\u3001]+")  # also the full-width comma and the enumeration comma
@@ -41,7 +41,7 @@ def name_variants(name: str) -> list[str]:
 
 def name_hashes(name: str | None) -> list[str]:
     """Keyed hashes of every variant of a name (empty for an empty name)."""
-    return [keyed_hash(v, "text") for v in name_variants(name or "")]
+    return keyed_hashes(name_variants(name or ""), "text")
 
 
 def looks_like_name(q: str) -> bool:

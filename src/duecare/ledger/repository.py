@@ -10,14 +10,14 @@ import polars as pl
 from sqlalchemy import Select, column, delete, insert, select, table
 from sqlalchemy.orm import Session, selectinload
 
-from duecare.kit.fields import keyed_hash
+from duecare.kit.fields import keyed_hashes
 from duecare.kit.phones import e164_readings, to_e164
 from duecare.ledger.models import Borrower, BorrowerPhone, Loan
 
 
 def phone_hashes(phones: Sequence[str]) -> list[str]:
     """Distinct keyed hashes of phone numbers already in E.164 (`kit.phones.to_e164`), in first-seen order."""
-    return list(dict.fromkeys(keyed_hash(p, "phone") for p in phones if p.strip()))
+    return list(dict.fromkeys(keyed_hashes([p for p in phones if p.strip()], "phone")))
 
 
 def set_phones(session: Session, borrower: Borrower, phones: Sequence[str]) -> None:
