@@ -146,6 +146,27 @@ class TestIngestIsIdempotent:
             p3 = s.get(Payment, "P3")
             assert p3 is not None and p3.paid_at == datetime(2026, 2, 1, 4, tzinfo=UTC) and p3.source == "ledger"
 
+    @pytest.mark.parametrize("ratio", [0, 10**9], ids=["index-lookups", "hash-join"])
+    def test_a_delta_is_classified_alike_by_index_lookups_and_by_a_join(self, db_url: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       ratio: int) -> None:
+        """On PostgreSQL a delta much smaller than its table looks each key up in the primary key index
+        (bulk.PROBE_RATIO); ratio 0 takes that path for every table, 10**9 never: the same rows either way."""
+        run(db_url, write_csv(tmp_path / "a", rows()))
+        if db_url.startswith("postgresql"):  # the first load left planner statistics behind it
+            with get_engine(db_url).connect() as conn:
+                assert conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'payments'")).scalar() == 2
+        monkeypatch.setattr("duecare.ledger.bulk.PROBE_RATIO", ratio)
+        data = rows()
+        payments = data["payments"]
+        payments[1]["amount"] = Decimal("200.00")
+        payments.append({**payments[0], "payment_id": "P3", "amount": Decimal("1100.00")})
+        summary = by_name(run(db_url, write_csv(tmp_path / "b", {"payments": payments})))
+        assert summary == {"payments": {"read": 3, "inserted": 1, "updated": 1, "unchanged": 1}}
+        with unit_of_work(db_url) as s:
+            assert {p.id: p.amount for p in s.scalars(select(Payment))} == {
+                "P1": payments[0]["amount"], "P2": Decimal("200.00"), "P3": Decimal("1100.00")}
+
     def test_rows_missing_from_a_later_run_are_kept(self, db_url: str, tmp_path: Path) -> None:
         run(db_url, write_csv(tmp_path / "a", rows()))
         data = rows()

@@ -601,6 +601,8 @@ def ingest_directory(session: Session, directory: Path, progress: Progress = _no
             c.problems, c.problem_count = refused.refused.problems, refused.refused.count
             raise UserError(_report({refused.spec.name: c}))
     summary.files = [runs[spec.name].result for spec in SPECS if spec.name in runs]
+    bulk.analyze(session, [TABLES[r.spec.name] for r in runs.values() if r.was_empty and r.result.inserted]
+                 + ([PHONE_INDEX, NAME_INDEX] if first_load else []))
     if any(f.inserted or f.updated for f in summary.files):
         note_all(session)  # rows written by COPY / executemany: the ORM's change log does not see them
     session.flush()
