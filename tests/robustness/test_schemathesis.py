@@ -48,7 +48,8 @@ CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conform
 #   compared); /portal/documents: the upload must be a PDF, JPEG or PNG by its bytes, within the size limit.
 # The other page forms publish their rules (enums, patterns, the combinations a form may send: web/forms.py,
 # portal/forms.py); what they refuse beyond them is an answer about the world (404 a record that is not there, 409 a
-# date, amount or slot the world does not allow now). tests/web/test_form_schemas.py sends the same generated
+# date, amount or slot the world does not allow now; 409 too for callback hours wholly outside the pack's lawful
+# contact hours). tests/web/test_form_schemas.py sends the same generated
 # bodies to records that exist, where the handlers' own checks run.
 KNOWN_REJECTS = frozenset({
     "POST /api/v1/calls:transcribe",

@@ -54,6 +54,25 @@ def test_a_window_ending_before_it_starts_or_without_days_is_refused(client: Any
         assert get_preferences(db, world.plan_borrower) is None
 
 
+def test_a_window_wholly_outside_the_lawful_hours_is_refused_and_one_overlapping_them_is_saved(
+        client: Any, world: Any) -> None:
+    """Found walking the demo: 23:00–23:30 was thanked for, though no call may ever be made then (cn: 08–22)."""
+    borrower_signs_in(client, world.plan_phone)
+    client.get("/lang/en?next=/portal")
+    page = client.get("/portal/callback-hours").text
+    late = client.post("/portal/callback-hours", data={"days": ["mon"], "start": "23:00", "end": "23:30",
+                                                       "csrf_token": token(page)})
+    assert late.status_code == 409 and "wholly outside the hours when we may call you" in late.text
+    with unit_of_work(world.url) as db:
+        assert get_preferences(db, world.plan_borrower) is None
+    edge = client.post("/portal/callback-hours", data={"days": ["mon"], "start": "21:00", "end": "23:00",
+                                                       "csrf_token": token(page)})
+    assert edge.status_code == 200  # 21:00-22:00 of it is lawful: calls fall there
+    with unit_of_work(world.url) as db:
+        prefs = get_preferences(db, world.plan_borrower)
+        assert prefs is not None and [(w.start, w.end) for w in prefs.hours] == [("21:00", "23:00")]
+
+
 def test_a_callback_outside_the_stated_hours_is_refused_and_one_inside_is_saved(client: Any, world: Any) -> None:
     borrower_signs_in(client, world.plan_phone)
     assert _states_weekday_evenings(client).status_code == 200

@@ -61,6 +61,26 @@ class TestBorrowerScope:
                                                        "csrf_token": token(sent.text)})
         assert r.status_code == 401 and client.get("/portal", follow_redirects=False).status_code == 303
 
+    def test_the_language_link_on_a_refused_form_returns_to_the_forms_page(self, client: Any, world: Any) -> None:
+        """A refused form answers at its POST-only address; switching language must not land on a 405 there."""
+        page = client.get("/portal/signin").text
+        sent = client.post("/portal/signin", data={"phone": world.plan_phone, "csrf_token": token(page)},
+                           headers={"referer": "http://testserver/portal/signin"})
+        r = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": "000000",
+                                                       "csrf_token": token(sent.text)},
+                        headers={"referer": "http://testserver/portal/signin"})
+        link = re.search(r'href="(/lang/[^"]+)"', r.text)
+        assert r.status_code == 401 and link and link.group(1).endswith("next=/portal/signin"), link
+        back = client.get(link.group(1).replace("&amp;", "&"))
+        assert back.status_code == 200 and str(back.url).endswith("/portal/signin")
+        # without a Referer of this site the link goes home, never to the POST-only address
+        r = client.post("/portal/signin/verify", data={"phone": world.plan_phone, "code": "000000",
+                                                       "csrf_token": token(sent.text)},
+                        headers={"referer": "https://elsewhere.example/portal/signin"})
+        assert re.search(r'href="/lang/[^"]+next=/"', r.text)
+        on_a_page = client.get("/portal/signin?x=1&y=2").text
+        assert "next=/portal/signin%3Fx%3D1%26y%3D2" in on_a_page
+
 
 class TestHardshipAndPlans:
     def test_answers_are_stored_encrypted_with_their_purpose(self, client: Any, world: Any) -> None:

@@ -92,3 +92,29 @@ def test_a_promise_logged_in_the_console_is_open_then_kept_when_the_money_comes(
     with unit_of_work(world.url) as db:
         db.add(m.Payment(id="PAY-now", loan_id="L-B2", paid_at=datetime.now(UTC), amount_minor=70000))
     assert _rows(client.get("/console/cases/B2").text)[pid] == "kept"
+
+
+def test_a_promise_of_more_than_is_still_to_repay_is_refused_on_both_sides(client: Any, world: Any) -> None:
+    """Found walking the demo: the console took 99,999,999 on a loan 27,420.91 overdue, and the borrower saw it
+    as "not kept". The console and the portal bound a promise by what is still to repay."""
+    staff_signs_in(client, "web-agent")
+    client.get("/lang/en?next=/console")
+    page = client.get("/console/cases/B2").text
+    when = (f.today() + timedelta(days=3)).isoformat()
+    r = client.post("/console/cases/B2/promises", data={"promised_date": when, "amount": "99999999",
+                                                         "loan_id": "L-B2", "csrf_token": token(page)})
+    assert r.status_code == 409 and "what is still to repay" in r.text
+    with unit_of_work(world.url) as db:
+        assert db.scalars(select(m.Promise).where(m.Promise.borrower_id == "B2")).all() == []
+    client.post("/signout", data={"csrf_token": token(client.get("/console/queue").text)})
+    borrower_signs_in(client, world.plan_phone)
+    client.get("/lang/en?next=/portal")
+    form = client.get("/portal/promise").text
+    r = client.post("/portal/promise", data={"loan_id": "L-B2", "promised_date": when, "amount": "99999999",
+                                             "csrf_token": token(form)})
+    assert r.status_code == 409 and "more than you still have to repay" in r.text
+    r = client.post("/portal/promise", data={"loan_id": "L-B2", "promised_date": when, "amount": "NaN",
+                                             "csrf_token": token(form)})
+    assert r.status_code in (409, 422)
+    with unit_of_work(world.url) as db:
+        assert db.scalars(select(m.Promise).where(m.Promise.borrower_id == "B2")).all() == []

@@ -75,16 +75,47 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
     except UserError as exc:  # a well-formed date outside the horizon from today: an answer about now (409)
         raise Conflict(message_of(exc)) from None
+    overdue, owed = _owed(db, borrower_id, _loan_of(db, borrower_id, loan_id), made_at)
     try:
-        minor = promise_amount_minor(amount, params, None)
-    except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's minimum
+        minor = promise_amount_minor(amount, params, overdue, owed)
+    except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's bounds
         raise Conflict(message_of(exc), place="amount") from None
     return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
                           promised_date=when, amount_minor=minor, channel="console", today=today, actor=actor,
                           params=params, made_at=made_at)
 
 
+def _owed(db: Session, borrower_id: str, loan_id: str | None, at: datetime) -> tuple[int | None, int | None]:
+    """(overdue, still to repay) in minor units on the loan, or on all the borrower's loans when none is named:
+    the bounds of a promise, as the portal applies them to the borrower's own promise."""
+    from duecare.portal.account import my_loans
+
+    loans = [ln for ln in my_loans(db, borrower_id, at) if loan_id is None or ln.loan_id == loan_id]
+    if not loans:
+        return None, None
+    return sum(ln.overdue_minor for ln in loans), sum(ln.balance_minor for ln in loans)
+
+
 NOTE_MAX = 2000
+# What a case note may not keep, found by the visit report's scanner (visits/scanner.py): identifiers, another
+# person's phone number and the PIPL Art. 28 sensitive categories. A note is for what the loan needs; the borrower's
+# own numbers are recognised and allowed, names and places are left to the agent (a note names who was reached).
+NOTE_OUT_OF_SCOPE = frozenset({"cn_id_number", "other_id_number", "bank_card", "financial_account", "wechat_id",
+                               "third_party_phone", "health_detail", "ethnicity", "religion", "political_view",
+                               "criminal_record", "sexual_orientation", "biometric"})
+
+
+def _refuse_out_of_scope(db: Session, borrower_id: str, body: str) -> None:
+    """A note holding an identifier, a third party's number or sensitive data is refused, naming only the kinds."""
+    from duecare.visits.scanner import scan
+
+    b = db.get(m.Borrower, borrower_id)
+    pack = str(b.jurisdiction) if b is not None else None
+    found = sorted({f.code for f in scan(body, "text", list(b.phones or []) if b is not None else [], pack)}
+                   & NOTE_OUT_OF_SCOPE)
+    if found:
+        raise UserError(N_("note: it holds personal data a case note may not keep ({found}); write only what the "
+                           "loan needs"), place="text", found=", ".join(found))
 
 
 @guarded("contacts.write")
@@ -95,6 +126,7 @@ def add_note(db: Session, actor: Actor, borrower_id: str, loan_id: str | None, t
         raise UserError(N_("note: write something"), place="text")
     if len(body) > NOTE_MAX:
         raise UserError(N_("note: at most {note_max} characters"), place="text", note_max=NOTE_MAX)
+    _refuse_out_of_scope(db, borrower_id, body)
     nid = f"NOTE-{uuid.uuid4().hex[:12]}"
     db.add(CaseNote(id=nid, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id), kind="note",
                     text=body, author_id=actor.id, created_at=at))

@@ -72,8 +72,12 @@ def apply_filters(frame: pl.DataFrame, f: Filters) -> pl.DataFrame:
     return out.sort([key, "loan_id"], descending=[True, False])
 
 
-def work_queue(db: Session, actor: Actor, at: datetime, f: Filters, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
-    """The rows to show (at most `limit`) and how many matched.
+PAGE_ROWS = 200
+
+
+def work_queue(db: Session, actor: Actor, at: datetime, f: Filters, limit: int = PAGE_ROWS,
+               offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The rows to show (at most `limit`, from the `offset`-th in the queue's order) and how many matched.
 
     A search (`q`) shows only the borrowers it found; otherwise every readable borrower's. Each row is the one
     decision code path's, from the standing decisions (web/standing.py): re-decided when its borrower's facts
@@ -86,4 +90,4 @@ def work_queue(db: Session, actor: Actor, at: datetime, f: Filters, limit: int =
         return [], 0
     cols = ["loan_id", "borrower_id", "action", "reasons", "dpd", "bucket", "overdue_minor", "risk", "band",
             "expected_recovery_minor", "priority", "not_before", "timezone", "visit_unmet", "currency"]
-    return frame.head(limit).select([c for c in cols if c in frame.columns]).to_dicts(), frame.height
+    return frame.slice(offset, limit).select([c for c in cols if c in frame.columns]).to_dicts(), frame.height

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -28,6 +29,7 @@ from duecare.console import (
     videopages,
     visitpages,
 )
+from duecare.console import queue as work_queues
 from duecare.console.queue import SORTS, WORK_ACTIONS, Filters, work_queue
 from duecare.console.timeline import timeline
 from duecare.contacts.preferences import get_preferences
@@ -114,7 +116,7 @@ def home(request: Request, actor: Actor = USE, db: Session = DB) -> Response:
 
 @router.get("/queue")
 def queue_page(request: Request, action: str = "", bucket: str = "", band: str = "", min_overdue: str = "",
-               q: str = "", sort: str = "priority", idle: str = "", actor: Actor = CASES,
+               q: str = "", sort: str = "priority", idle: str = "", page: str = "1", actor: Actor = CASES,
                db: Session = DB) -> Response:
     try:
         minimum = int(float(min_overdue) * 100) if min_overdue.strip() else 0
@@ -125,10 +127,19 @@ def queue_page(request: Request, action: str = "", bucket: str = "", band: str =
                 band=band if band in ("low", "medium", "high") else "", min_overdue=max(minimum, 0), q=q,
                 matched=tuple(search.matching_borrowers(db, actor, q)),
                 sort=sort if sort in SORTS else "priority", include_idle=idle == "1" or action in ("hold", "none") or bool(q))
-    rows, total = work_queue(db, actor, clock.now(), f)
+    size = work_queues.PAGE_ROWS
+    number = int(page) if page.isdigit() and 0 < len(page) <= 6 else 1
+    rows, total = work_queue(db, actor, clock.now(), f, limit=size, offset=(number - 1) * size)
+    pages = max(1, -(-total // size))
+    if number > pages:  # past the end (the queue shrank since the link was drawn): the last page
+        number = pages
+        rows, total = work_queue(db, actor, clock.now(), f, limit=size, offset=(number - 1) * size)
+    kept = {k: v for k, v in request.query_params.items() if k != "page" and v}
     template = "console/queue_rows.html" if _fragment(request) else "console/queue.html"
     return render(request, template, rows=rows, total=total, f=f, actions=WORK_ACTIONS + ("hold", "none"),
-                  sorts=SORTS, min_overdue=min_overdue)
+                  sorts=SORTS, min_overdue=min_overdue, page=number, pages=pages,
+                  first_row=(number - 1) * size + 1 if rows else 0, last_row=(number - 1) * size + len(rows),
+                  page_link=lambda n: "/console/queue?" + urlencode({**kept, "page": n}))
 
 
 def _case_context(db: Session, actor: Actor, borrower_id: str) -> dict[str, Any]:
@@ -212,9 +223,9 @@ def add_note(borrower_id: str, request: Request,
         raise HTTPException(404, N_("no such case"))
     try:
         casework.add_note(db, actor, borrower_id, loan_id or None, text, clock.now())
-    except UserError as exc:
+    except UserError as exc:  # the page again with what was typed, to correct rather than retype
         return render(request, "console/case.html", status_code=exc.status, error=shown(request, exc),
-                      **_case_context(db, actor, borrower_id))
+                      note_text=text, **_case_context(db, actor, borrower_id))
     return RedirectResponse(f"/console/cases/{borrower_id}?done=note", status_code=303)
 
 

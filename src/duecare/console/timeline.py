@@ -89,7 +89,9 @@ def _holds(db: Session, borrower_id: str) -> list[Item]:
 
 
 def _ledger_visits(db: Session, borrower_id: str) -> list[Item]:
-    return [Item(v.at, "visit", v.status.value, {"loan_id": v.loan_id, "visit_id": v.id})
+    # a visit record of the ledger (the lender's file, or the record a closed visit case leaves) has no page of
+    # its own: its id is shown, not linked (the visit cases below link theirs)
+    return [Item(v.at, "visit", v.status.value, {"loan_id": v.loan_id, "record": v.id})
             for v in db.scalars(select(m.Visit).where(m.Visit.borrower_id == borrower_id))]
 
 

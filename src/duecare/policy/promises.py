@@ -62,8 +62,12 @@ def minimum_promise_minor(params: Params, overdue_minor: int | None) -> int:
     return max(1, min(overdue_minor, max(floor, by_share)))
 
 
-def promise_amount_minor(text: str, params: Params, overdue_minor: int | None) -> int:
-    """A promised amount typed by a person, in minor units; ValueError says what is wrong in words."""
+def promise_amount_minor(text: str, params: Params, overdue_minor: int | None,
+                         most_minor: int | None = None) -> int:
+    """A promised amount typed by a person, in minor units; ValueError says what is wrong in words.
+
+    `most_minor`: what is still to repay on the loan (or the borrower's loans): a promise of more is no promise
+    (the console once took 99,999,999 on a loan 27,420.91 overdue, which the borrower then saw as "not kept")."""
     try:
         amount = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
@@ -74,6 +78,8 @@ def promise_amount_minor(text: str, params: Params, overdue_minor: int | None) -
     least = minimum_promise_minor(params, overdue_minor)
     if minor < least:
         raise ValueError(Message(N_("at least {amount}"), amount=from_minor(least)))
+    if most_minor is not None and minor > max(most_minor, least):
+        raise ValueError(Message(N_("at most {amount}, what is still to repay"), amount=from_minor(most_minor)))
     return minor
 
 

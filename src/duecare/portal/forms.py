@@ -25,7 +25,8 @@ HARDSHIP_FORM = form_body(variant(
     contact_times=choices(hardship.TIMES), contact_channels=choices(hardship.CHANNELS)))
 
 # Clear the stated hours, or one window on the chosen days (HH:MM, the case file's PreferredHours). That the end
-# is later than the start compares two fields, which a schema cannot: an earlier end is refused with 422.
+# is later than the start compares two fields, which a schema cannot: an earlier end is refused with 422; a window
+# wholly outside the borrower's pack's lawful contact hours with 409 (no call could ever be made in it).
 _HHMM = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
 CALLBACK_HOURS_FORM = form_body(
     variant(["clear"], clear=field(None, minLength=1, maxLength=8)),

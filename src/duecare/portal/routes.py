@@ -25,7 +25,7 @@ from duecare.kit import clock
 from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, RowId
 from duecare.kit.errors import UserError
 from duecare.kit.i18n import LANG_COOKIE, N_
-from duecare.kit.money import to_minor
+from duecare.kit.money import from_minor, to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences, Weekday
 from duecare.payments.callback import signed_payment_callback
@@ -284,6 +284,17 @@ def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
             "zone": b.timezone if b else "UTC", "weekdays": WEEKDAYS}
 
 
+def _overlaps_lawful_hours(db: Session, borrower_id: str, start: str, end: str) -> bool:
+    """Whether a stated window ("HH:MM", validated) shares a moment with the pack's contact hours."""
+    window = contact_window(load_pack(complaints.jurisdiction_of(db, borrower_id)))
+
+    def seconds(hhmm: str) -> int:
+        h, m_ = hhmm.split(":")
+        return int(h) * 3600 + int(m_) * 60
+
+    return seconds(start) < window.end and seconds(end) > window.start
+
+
 @router.post("/callback-hours", openapi_extra=CALLBACK_HOURS_FORM)
 def callback_hours_submit(request: Request, actor: Actor = WRITE, form: FormData = FORM, db: Session = DB) -> Response:
     """Replace the stated hours with one window on the chosen days (or clear them); refused channels stay."""
@@ -299,6 +310,10 @@ def callback_hours_submit(request: Request, actor: Actor = WRITE, form: FormData
         prefs = ContactPreferences.model_validate({"hours": hours, "channels_refused": current.channels_refused})
     except (ValueError, ValidationError):
         return render(request, "portal/callback_hours.html", status_code=422, error="hours_invalid",
+                      **_hours_context(db, actor.id))
+    if hours and not _overlaps_lawful_hours(db, actor.id, hours[0]["start"], hours[0]["end"]):
+        # a window wholly outside the pack's contact hours could never be honoured: say so, save nothing
+        return render(request, "portal/callback_hours.html", status_code=409, error="hours_outside_lawful",
                       **_hours_context(db, actor.id))
     t = clock.now()
     preferences.set_preferences(db, actor.id, prefs, actor=actor, source="portal", at=t)
@@ -448,9 +463,12 @@ def promise_submit(request: Request, loan_id: str = Form(min_length=1, max_lengt
     except UserError:
         return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_invalid")
     try:
-        minor = promise_amount_minor(amount, params, loan.overdue_minor)
+        minor = promise_amount_minor(amount, params, loan.overdue_minor, loan.balance_minor)
     except ValueError:
-        return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_too_small")
+        typed = Decimal(amount.replace(",", "").strip())
+        too_much = typed.is_finite() and typed > from_minor(loan.balance_minor)
+        return render(request, "portal/promise.html", status_code=409, loans=loans,
+                      error="promise_too_large" if too_much else "promise_too_small")
     t = clock.now()
     record_promise(db, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
                    channel="portal", today=today, actor=actor, params=params, made_at=t)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from duecare.kit.errors import Codes, Message, TransitionError, UserError
 from duecare.kit.i18n import N_, translate
 from duecare.ledger.models import Approval, ApprovalDecision, Loan, Notice, Visit, VisitStatus
+from duecare.policy.consent import live_notice
 from duecare.privacy.audit import record_audit
 from duecare.privacy.models import Assignment, StaffUser
 from duecare.privacy.permissions import SYSTEM, guarded
@@ -99,7 +100,29 @@ loan_id=loan_id, action=gate.action, unmet=Codes.of("unmet", gate.unmet or ["non
                  rule_id=ref.rule, legal_basis=ref.source[:256], trace_id=gate.digest,
                  after={"state": S.PROPOSED.value, "loan": loan_id}, at=ctx.at)
     ctx.session.flush()
+    _take_up_notice(ctx, visit, gate)
     return StepResult(visit, gate)
+
+
+def _take_up_notice(ctx: Ctx, visit: VisitCase, gate: GateEvaluation) -> None:
+    """A live visit notice that no visit case holds — the nightly run's letter, or one in the lender's file — is
+    this visit's notice: the borrower was told already, so the case moves on to `notice_sent`, and to `consented`
+    when the borrower's consent to that notice is on file. Without this, a borrower who consented to such a
+    notice sat on the visit-approval step with no case a supervisor could approve.
+
+    A notice that was declined or withdrawn is not taken up (the gate keeps that loan off the visit track)."""
+    live = live_notice(ctx.session.scalars(select(Notice).where(
+        Notice.borrower_id == visit.borrower_id, Notice.kind == "visit_notice")).all(),
+        ctx.at, visit.loan_id, ctx.policy.strategy.params.notice_valid_days)
+    if live is None or ctx.session.scalar(select(VisitCase.id).where(VisitCase.notice_id == live.id)) is not None:
+        return
+    state = repository.consent_state(ctx.session, visit.borrower_id, live.id, live.sent_at, ctx.at)
+    if state not in ("none", "granted"):
+        return
+    visit.notice_id = live.id
+    transitions.move(ctx, visit, S.NOTICE_SENT, gate=gate, reasons=[f"notice_taken_up:{live.id}"])
+    if state == "granted":
+        transitions.move(ctx, visit, S.CONSENTED, actor=SYSTEM, gate=gate, reasons=["consent_on_file"])
 
 
 @guarded("visits.notice")

@@ -27,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
         "validation_notice": N_("We will send you a letter with the details of the debt and how to dispute it."),
     },
     "reason": {
+        "consent_on_file": N_("The borrower's consent to that notice is on file"),
         "deceased": N_("The borrower has died"), "bankrupt": N_("Bankruptcy"),
         "dispute_open": N_("A dispute is open"), "attorney_only": N_("Represented by a lawyer"),
         "vulnerable": N_("Needs special care"), "hardship_review": N_("Hardship under review"),
@@ -81,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
               "plan": N_("Repayment plan proposal"), "visit": N_("Home visit")},
     "channel": {"call": N_("Phone call"), "sms": N_("SMS"), "email": N_("Email"), "letter": N_("Letter"),
                 "visit": N_("Home visit"), "portal": N_("Portal"), "notice": N_("Visit notice"),
+                "signed_form": N_("Signed consent form"), "recorded_statement": N_("Recorded statement"),
                 "internal": N_("Internal review"), "none": N_("No contact")},
     "consent": {"granted": N_("Consented"), "declined": N_("Declined"), "withdrawn": N_("Withdrawn"),
                 "none": N_("No decision yet")},
@@ -137,6 +139,10 @@ LABELS: dict[str, dict[str, str]] = {
         "promise_invalid": N_("Choose a date within the next 30 days and an amount above 0."),
         "promise_too_small": N_("That amount is too small to count as a promise to pay. Promise a larger part "
                                 "of what is overdue (or all of it)."),
+        "hours_outside_lawful": N_("That window lies wholly outside the hours when we may call you (shown above), so "
+                                   "we could never call in it. Choose a window that overlaps those hours."),
+        "promise_too_large": N_("That is more than you still have to repay on this loan. Promise what you can "
+                                "pay, up to what is still to repay."),
         "bad_login": N_("Wrong username or password."),
         "locked": N_("This account is locked for 15 minutes after too many attempts."),
         "pay_unavailable": N_("Paying online is not available at the moment. You can pay by bank transfer as shown "
@@ -229,6 +235,13 @@ LABELS: dict[str, dict[str, str]] = {
     # the personal fields a correction request may change (privacy/rights.CORRECTABLE)
     "personal_field": {"name": N_("Name"), "email": N_("Email"), "address": N_("Address"),
                        "phones": N_("Phone numbers")},
+    "risk_band": {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")},
+    "visit_outcome": {"met_borrower": N_("Met the borrower"), "not_home": N_("Not at home"), "moved": N_("Moved away"), "refused": N_("Refused the visit"), "third_party_only": N_("Met only someone else")},
+    "employment": {"employed": N_("Employed"), "self_employed": N_("Self-employed"), "unemployed": N_("Unemployed"), "retired": N_("Retired"), "student": N_("Student"), "other": N_("Other")},
+    "hardship_category": {"none": N_("No hardship"), "job_loss": N_("Lost their job"), "reduced_income": N_("Income went down"), "unable_to_work": N_("Unable to work"), "family_emergency": N_("Family emergency"), "business_failure": N_("Business failed"), "over_indebtedness": N_("Too many debts"), "other": N_("Other")},
+    "willingness": {"willing": N_("Willing to repay"), "willing_with_plan": N_("Willing, with a repayment plan"), "unable": N_("Unable to repay"), "unwilling": N_("Unwilling to repay"), "disputes_debt": N_("Disputes the debt")},
+    "visit_referral": {"debt_advice": N_("Free debt advice"), "specialist_review": N_("Specialist review"), "legal_review": N_("Legal review")},
+    "form_status": {"pending": N_("Waiting for verification"), "verified": N_("Verified"), "rejected": N_("Rejected")},
     "document_kind": {"income": N_("Proof of income"), "hardship": N_("Proof of hardship"), "other": N_("Other")},
     "alternative_state": {"chosen": N_("Chosen: waiting for you"), "completed": N_("Done: a person will check it"),
                           "verified": N_("Verified: no visit needed"), "cancelled": N_("Cancelled")},

@@ -8,6 +8,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -147,10 +148,22 @@ def context(request: Request, extra: dict[str, Any]) -> dict[str, Any]:
         "path": request.url.path,
         "demo_now": clock.now() if demo_mode() else None,  # the demo's clock, shown with its control
         "query": request.url.query,
+        "lang_next": _language_next(request),
         "help_lines": lambda: _help_lines(db, actor),
     }
     base.update(extra)
     return base
+
+
+def _language_next(request: Request) -> str:
+    """Where the language link returns to: this page; after a form post (a refused form answers at the form's
+    address, which takes only POST) the page the form was on, from the Referer when it is this site's."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
 
 
 def _help_lines(db: Any, actor: Any) -> list[Help]:
