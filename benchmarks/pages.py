@@ -1,5 +1,5 @@
-"""Console and portal page handlers, in process: latency and work per request of the case page, the work queue and
-the borrower's portal home and loan pages.
+"""Console and portal page handlers, in process: latency and work per request of the case page, the work queue, the
+dashboards and the borrower's portal home and loan pages.
 
     .venv/bin/python benchmarks/pages.py                                  # builds a 300-account demo first
     .venv/bin/python benchmarks/pages.py --demo-dir /tmp/demo --requests 50
@@ -13,7 +13,8 @@ What it does:
    privacy.sessions.create_session) for the supervisor, an agent and signed-in borrowers: no network, so the figures
    are the handler's;
 3. per page, a few warm-up requests, then `--requests` timed ones: the case page of borrowers sampled from the
-   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id; the portal
+   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id; the
+   supervisor's dashboards; the portal
    home and loan page of borrowers with a loan sampled the same way (each request as one of them, in turn);
 4. per request it counts the Polars queries run (every `LazyFrame.collect`, and the eager `DataFrame` methods,
    which Polars runs as one lazy query each) and the SQL statements sent to the database.
@@ -153,6 +154,7 @@ def run(args: argparse.Namespace, data: Path) -> None:
                     "/console/queue?sort=dpd", "/console/queue?min_overdue=100"][i % 5]),
         ("queue search (supervisor)", lambda i: supervisor, lambda i: f"/console/queue?q={cases[i % len(cases)]}"),
         ("queue (agent)", lambda i: agent, lambda i: "/console/queue"),
+        ("dashboards (supervisor)", lambda i: supervisor, lambda i: "/console/dashboards"),
         ("portal home (borrower)", lambda i: portal[i % len(portal)][0], lambda i: "/portal"),
         ("portal loan (borrower)", lambda i: portal[i % len(portal)][0],
          lambda i: f"/portal/loans/{portal[i % len(portal)][1]}"),

@@ -244,8 +244,8 @@ class TestTheCasePageShowsTheStoreAsItIsNow:
         staff_signs_in(client, "web-agent")
         page = client.get("/console/cases/B2").text
         when = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
-        done = client.post("/console/cases/B2/promises", data={"promised_date": when, "amount": "700",
+        done = client.post("/console/cases/B2/promises", data={"promised_date": when, "amount": "123.45",
                                                                "loan_id": "L-B2", "csrf_token": token(page)})
         assert done.status_code == 200
         after = client.get("/console/cases/B2").text
-        assert "700.00" in after and "700.00" not in page
+        assert "123.45" in after and "123.45" not in page

@@ -244,7 +244,7 @@ class TestTheSignallingSocketRefuses:
         other = self._appointment_of_b1(server)
         assert self._open(server, other, good) == 403  # a token for another appointment
         assert self._open(server, appt.id, calls.join_token(appt, "borrower:B1")) == 403  # not this one's borrower
-        assert self._open(server, appt.id, good[:-2] + "00") == 403  # forged
+        assert self._open(server, appt.id, good[:-1] + ("1" if good[-1] == "0" else "0")) == 403  # forged
 
     def _appointment_of_b1(self, server: Server) -> str:
         with unit_of_work(server.world.url) as db:

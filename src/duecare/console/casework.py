@@ -75,9 +75,11 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         check_promised_date(params, today, when)  # the strategy's one horizon rule, as on every channel
     except UserError as exc:  # a well-formed date outside the horizon from today: an answer about now (409)
         raise Conflict(message_of(exc)) from None
-    overdue, owed = _owed(db, borrower_id, _loan_of(db, borrower_id, loan_id), made_at)
+    # The strategy's floor applies, not its share of the overdue amount: an agent on a call may take a small partial
+    # promise the self-service portal would not. Never more than is still to repay.
+    owed = _owed(db, borrower_id, _loan_of(db, borrower_id, loan_id), made_at)
     try:
-        minor = promise_amount_minor(amount, params, overdue, owed)
+        minor = promise_amount_minor(amount, params, None, owed)
     except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's bounds
         raise Conflict(message_of(exc), place="amount") from None
     return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
@@ -85,15 +87,13 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
                           params=params, made_at=made_at)
 
 
-def _owed(db: Session, borrower_id: str, loan_id: str | None, at: datetime) -> tuple[int | None, int | None]:
-    """(overdue, still to repay) in minor units on the loan, or on all the borrower's loans when none is named:
-    the bounds of a promise, as the portal applies them to the borrower's own promise."""
+def _owed(db: Session, borrower_id: str, loan_id: str | None, at: datetime) -> int | None:
+    """What is still to repay, in minor units, on the loan or on all the borrower's loans when none is named (the
+    most a promise may name, as in the portal)."""
     from duecare.portal.account import my_loans
 
     loans = [ln for ln in my_loans(db, borrower_id, at) if loan_id is None or ln.loan_id == loan_id]
-    if not loans:
-        return None, None
-    return sum(ln.overdue_minor for ln in loans), sum(ln.balance_minor for ln in loans)
+    return sum(ln.balance_minor for ln in loans) if loans else None
 
 
 NOTE_MAX = 2000

@@ -38,7 +38,8 @@ from duecare.ledger.frames import Frames
 from duecare.policy.evaluator import Policy
 from duecare.privacy.permissions import SYSTEM
 from duecare.visits.models import VisitCase
-from duecare.web.snapshot import decide_frames, load_frames, page_policy
+from duecare.web.snapshot import load_frames, page_policy
+from duecare.web.standing import standing_table
 
 ORDER = {b: i for i, b in enumerate(BUCKETS)}
 
@@ -300,7 +301,9 @@ def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
                          {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None,
                          partial_month=partial_month)
     policy = page_policy()
-    decided = decide_frames(frames, at)  # the batch's policy and scorer, as the queue and the case page
+    # the standing decisions the work queue reads (web/standing.py: the batch's policy and scorer, every write
+    # seen, at most a minute old), not every loan decided again for each view of the page
+    decided = standing_table(db, at)
     points = month_ends(at, months)
     rolls, cures = roll_and_cure(frames, points)
     promises, rate = promise_rates(frames, points[0].date())

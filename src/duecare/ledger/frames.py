@@ -70,6 +70,8 @@ def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
             src = pl.col(col)
             if isinstance(dtype, pl.Datetime):
                 src = _as_utc(df, col)
+            elif dtype == pl.Date and df.schema[col] == pl.String:  # ISO dates as text (SQLite's driver)
+                src = src.str.to_date("%Y-%m-%d")
             exprs.append(src.cast(dtype).alias(col))
         elif col in FLAGS:
             exprs.append(pl.lit(False).alias(col))

@@ -136,16 +136,23 @@ def _read(session: Session, chosen: Any, exclude_visit_ids: Sequence[str], made_
     session.flush()  # what Session.execute does first (autoflush); the reads below go through Core
 
     def frame(name: str, stmt: Select[Any]) -> pl.DataFrame:
-        result = session.connection().execute(stmt)  # plain rows: the ORM's per-row loading is not needed
+        # The driver's own values, without SQLAlchemy's per-value result processors (instants, dates, enums: a third
+        # of reading a whole store went to them): Polars converts each column at once in `conform` (text instants
+        # and dates on SQLite, aware datetimes on PostgreSQL; enums are stored as their values).
+        conn = session.connection()
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.params
+        args: Any = tuple(params[k] for k in compiled.positiontup or ()) if compiled.positional else params
+        result = conn.exec_driver_sql(str(compiled), args)
         names = list(result.keys())
         rows = result.all()
         if not rows:
             return empty(name)
-        # column by column (a page may read every row of its scope: no dict per row); enums as their values
+        # column by column (a page may read every row of its scope: no dict per row)
         data = {k: _plain(list(values)) for k, values in zip(names, zip(*rows, strict=True), strict=True)}
         schema = SCHEMAS[name]
         return conform(name, pl.DataFrame(data, schema_overrides={
-            k: v for k, v in schema.items() if k in data and not isinstance(v, pl.Datetime)}, strict=False))
+            k: v for k, v in schema.items() if k in data and v in _DRIVER_TYPES}, strict=False))
 
     frames = {name: frame(name, stmt) for name, stmt in stmts.items() if name in wanted}
     if {"preferred_hours", "refused_channels"} & wanted:
@@ -163,6 +170,11 @@ def _read(session: Session, chosen: Any, exclude_visit_ids: Sequence[str], made_
     else:
         frames["borrowers"] = with_holds(frames["borrowers"], holds)
     return frames
+
+
+# Column types a driver's values are read as directly; the others (instants, dates, booleans) are converted by
+# `frames.conform` from what the driver gives (on SQLite: text and 0/1).
+_DRIVER_TYPES = (pl.String(), pl.Int64(), pl.Int32(), pl.Float64())
 
 
 def _plain(values: list[Any]) -> list[Any]:
