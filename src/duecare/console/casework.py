@@ -77,12 +77,12 @@ def record_promise(db: Session, actor: Actor, borrower_id: str, loan_id: str | N
         raise Conflict(message_of(exc)) from None
     # The strategy's floor applies, not its share of the overdue amount: an agent on a call may take a small partial
     # promise the self-service portal would not. Never more than is still to repay.
-    owed = _owed(db, borrower_id, _loan_of(db, borrower_id, loan_id), made_at)
+    loan = _loan_of(db, borrower_id, loan_id)
     try:
-        minor = promise_amount_minor(amount, params, None, owed)
+        minor = promise_amount_minor(amount, params, None, _owed(db, borrower_id, loan, made_at))
     except ValueError as exc:  # the form's pattern admits only numbers: what is left is the strategy's bounds
         raise Conflict(message_of(exc), place="amount") from None
-    return record_promise(db, borrower_id=borrower_id, loan_id=_loan_of(db, borrower_id, loan_id),
+    return record_promise(db, borrower_id=borrower_id, loan_id=loan,
                           promised_date=when, amount_minor=minor, channel="console", today=today, actor=actor,
                           params=params, made_at=made_at)
 

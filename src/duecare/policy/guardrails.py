@@ -36,7 +36,8 @@ CONTACT_ACTIONS = ("sms_reminder", "email_notice", "call", "visit_notice")
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 
-def _seconds(hhmm: str) -> int:
+def seconds_of_day(hhmm: str) -> int:
+    """"HH:MM" (24:00 allowed) as seconds since midnight."""
     hours, minutes = hhmm.split(":")
     return int(hours) * 3600 + int(minutes) * 60
 
@@ -50,7 +51,7 @@ class Window:
 
 def contact_window(pack: Pack) -> Window:
     rule = pack.rules_of("contact_hours")[0]
-    return Window(rule.id, _seconds(rule.params["start"]), _seconds(rule.params["end"]))
+    return Window(rule.id, seconds_of_day(rule.params["start"]), seconds_of_day(rule.params["end"]))
 
 
 def _at(day: pl.Expr, seconds: int) -> pl.Expr:
@@ -231,7 +232,7 @@ def pack_plan(pack: Pack, strategy: Strategy, zones: list[str], columns: frozens
     )
 
     vw = strategy.visit_window
-    v_start, v_end = max(_seconds(vw.start), hours.start), min(_seconds(vw.end), hours.end)
+    v_start, v_end = max(seconds_of_day(vw.start), hours.start), min(seconds_of_day(vw.end), hours.end)
     allowed_days = [WEEKDAYS[d] for d in vw.weekdays]
     day_ok = today.dt.weekday().is_in(allowed_days)
     visit_hit = is_visit & ~(day_ok & (t >= v_start) & (t < v_end))

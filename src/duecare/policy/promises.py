@@ -62,6 +62,10 @@ def minimum_promise_minor(params: Params, overdue_minor: int | None) -> int:
     return max(1, min(overdue_minor, max(floor, by_share)))
 
 
+class PromiseTooLarge(ValueError):
+    """A promised amount above what is still to repay."""
+
+
 def promise_amount_minor(text: str, params: Params, overdue_minor: int | None,
                          most_minor: int | None = None) -> int:
     """A promised amount typed by a person, in minor units; ValueError says what is wrong in words.
@@ -79,7 +83,7 @@ def promise_amount_minor(text: str, params: Params, overdue_minor: int | None,
     if minor < least:
         raise ValueError(Message(N_("at least {amount}"), amount=from_minor(least)))
     if most_minor is not None and minor > max(most_minor, least):
-        raise ValueError(Message(N_("at most {amount}, what is still to repay"), amount=from_minor(most_minor)))
+        raise PromiseTooLarge(Message(N_("at most {amount}, what is still to repay"), amount=from_minor(most_minor)))
     return minor
 
 

@@ -25,14 +25,14 @@ from duecare.kit import clock
 from duecare.kit.bounds import AMOUNT_PATTERN, DATE_PATTERN, RowId
 from duecare.kit.errors import UserError
 from duecare.kit.i18n import LANG_COOKIE, N_
-from duecare.kit.money import from_minor, to_minor
+from duecare.kit.money import to_minor
 from duecare.ledger import models as m
 from duecare.ledger.casefile import ContactPreferences, Weekday
 from duecare.payments.callback import signed_payment_callback
 from duecare.payments.models import PaymentIntent
-from duecare.policy.guardrails import contact_window
+from duecare.policy.guardrails import contact_window, seconds_of_day
 from duecare.policy.loader import load_pack, load_strategy
-from duecare.policy.promises import check_promised_date, promise_amount_minor, record_promise
+from duecare.policy.promises import PromiseTooLarge, check_promised_date, promise_amount_minor, record_promise
 from duecare.portal import account, activity, commitments, complaints, hardship, notices, plans, rights, terms
 from duecare.portal import alternatives as remote_alternatives
 from duecare.portal.forms import (
@@ -287,12 +287,7 @@ def _hours_context(db: Session, borrower_id: str) -> dict[str, Any]:
 def _overlaps_lawful_hours(db: Session, borrower_id: str, start: str, end: str) -> bool:
     """Whether a stated window ("HH:MM", validated) shares a moment with the pack's contact hours."""
     window = contact_window(load_pack(complaints.jurisdiction_of(db, borrower_id)))
-
-    def seconds(hhmm: str) -> int:
-        h, m_ = hhmm.split(":")
-        return int(h) * 3600 + int(m_) * 60
-
-    return seconds(start) < window.end and seconds(end) > window.start
+    return seconds_of_day(start) < window.end and seconds_of_day(end) > window.start
 
 
 @router.post("/callback-hours", openapi_extra=CALLBACK_HOURS_FORM)
@@ -464,11 +459,10 @@ def promise_submit(request: Request, loan_id: str = Form(min_length=1, max_lengt
         return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_invalid")
     try:
         minor = promise_amount_minor(amount, params, loan.overdue_minor, loan.balance_minor)
+    except PromiseTooLarge:
+        return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_too_large")
     except ValueError:
-        typed = Decimal(amount.replace(",", "").strip())
-        too_much = typed.is_finite() and typed > from_minor(loan.balance_minor)
-        return render(request, "portal/promise.html", status_code=409, loans=loans,
-                      error="promise_too_large" if too_much else "promise_too_small")
+        return render(request, "portal/promise.html", status_code=409, loans=loans, error="promise_too_small")
     t = clock.now()
     record_promise(db, borrower_id=actor.id, loan_id=loan_id, promised_date=when, amount_minor=minor,
                    channel="portal", today=today, actor=actor, params=params, made_at=t)
