@@ -51,12 +51,34 @@ def _counting_whole(monkeypatch: Any) -> list[int]:
     calls: list[int] = []
     real = standing._whole
 
-    def whole(db: Any, at: datetime) -> pl.DataFrame:
+    def whole(frames: Any, at: datetime) -> pl.DataFrame:
         calls.append(1)
-        return real(db, at)
+        return real(frames, at)
 
     monkeypatch.setattr(standing, "_whole", whole)
     return calls
+
+
+def _counting_reads(monkeypatch: Any) -> list[int]:
+    """Whole reads of the store (`_read` without ids)."""
+    calls: list[int] = []
+    real = standing._read
+
+    def read(db: Any, ids: Any = None) -> Any:
+        if ids is None:
+            calls.append(1)
+        return real(db, ids)
+
+    monkeypatch.setattr(standing, "_read", read)
+    return calls
+
+
+def _same_frames(kept: dict[str, pl.DataFrame], fresh: dict[str, pl.DataFrame]) -> None:
+    assert kept.keys() == fresh.keys()
+    for name, frame in fresh.items():
+        columns = sorted(frame.columns)
+        assert kept[name].schema == frame.schema, name
+        assert_frame_equal(kept[name].select(columns).sort(columns), frame.select(columns).sort(columns))
 
 
 def _promise(db: Session, borrower: str) -> None:
@@ -114,6 +136,46 @@ class TestTheKeptTableIsTheFreshOne:
         again = _kept(world.url, AT + timedelta(seconds=10))
         assert len(whole) == 1
         assert again is first
+
+
+class TestTheKeptFramesAreAFreshRead:
+    def test_after_a_write_its_borrower_alone_is_read_again(self, world: Any, monkeypatch: Any) -> None:
+        reads = _counting_reads(monkeypatch)
+        with unit_of_work(world.url) as db:
+            before, _ = standing.standing_store(db, AT)
+        with unit_of_work(world.url) as db:
+            _promise(db, world.plan_borrower)
+        with unit_of_work(world.url) as db:
+            frames, table = standing.standing_store(db, AT)
+            _same_frames(frames, load_frames(db, SYSTEM))
+        assert len(reads) == 1
+        assert frames["promises"].height == before["promises"].height + 1
+        assert_frame_equal(_sorted(table), _sorted(_afresh(world.url, AT)))
+
+    def test_the_dashboards_read_the_kept_frames(self, world: Any, monkeypatch: Any) -> None:
+        from duecare.console.dashboards import build
+
+        reads = _counting_reads(monkeypatch)
+        with unit_of_work(world.url) as db:
+            first = build(db, AT)
+            again = build(db, AT + timedelta(seconds=1))
+        assert len(reads) == 1
+        assert first.buckets == again.buckets and first.roll_rates == again.roll_rates
+
+    def test_an_old_read_is_read_again_whole(self, world: Any, monkeypatch: Any) -> None:
+        monkeypatch.setattr(standing, "REREAD", 0)
+        reads = _counting_reads(monkeypatch)
+        _kept(world.url, AT)
+        _kept(world.url, AT)
+        assert len(reads) == 2
+
+    def test_a_drop_ingested_reads_everything_again(self, world: Any, monkeypatch: Any) -> None:
+        reads = _counting_reads(monkeypatch)
+        _kept(world.url, AT)
+        with unit_of_work(world.url) as db:
+            changes.note_all(db)
+        _kept(world.url, AT)
+        assert len(reads) == 2
 
 
 class TestItIsDecidedAgainWhenOld:

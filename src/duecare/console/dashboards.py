@@ -24,6 +24,9 @@ and every title, axis, legend and category is translated (`figures(d, tr)` with 
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,10 +39,9 @@ from duecare.ageing.ageing import BUCKETS, loan_ageing
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.policy.evaluator import Policy
-from duecare.privacy.permissions import SYSTEM
 from duecare.visits.models import VisitCase
-from duecare.web.snapshot import load_frames, page_policy
-from duecare.web.standing import standing_table
+from duecare.web.snapshot import page_policy
+from duecare.web.standing import standing_store
 
 ORDER = {b: i for i, b in enumerate(BUCKETS)}
 
@@ -87,9 +89,15 @@ def bucket_table(ageing: pl.DataFrame) -> list[dict[str, Any]]:
             for b in BUCKETS]
 
 
-def roll_and_cure(frames: Frames, points: list[datetime]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    snaps = [loan_ageing(frames, p).select("loan_id", pl.col("bucket").replace_strict(ORDER, return_dtype=pl.Int8)
-                                           .alias("b")) for p in points]
+def ageing_at(frames: Frames, points: list[datetime]) -> list[pl.DataFrame]:
+    """Every loan aged at each point (`loan_id`, `bucket`, `overdue_minor`): the month-by-month figures' input."""
+    return [loan_ageing(frames, p).select("loan_id", "bucket", "overdue_minor") for p in points]
+
+
+def roll_and_cure(aged: list[pl.DataFrame], points: list[datetime]
+                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    snaps = [a.select("loan_id", pl.col("bucket").replace_strict(ORDER, return_dtype=pl.Int8).alias("b"))
+             for a in aged]
     rolls, cures = [], []
     last = len(points) - 2
     for i, ((p0, s0), s1) in enumerate(zip(zip(points, snaps, strict=False), snaps[1:], strict=False)):
@@ -117,13 +125,13 @@ def _mark_partial(rows: list[dict[str, Any]], partial_month: str | None) -> list
     return [{**r, "partial": r["month"] == partial_month} for r in rows]
 
 
-def recovery(frames: Frames, points: list[datetime]) -> list[dict[str, Any]]:
+def recovery(frames: Frames, aged: list[pl.DataFrame], points: list[datetime]) -> list[dict[str, Any]]:
     """Per month: the amount overdue at its start, and how much of it was paid before the next point (each loan's
     payments count up to its overdue amount)."""
     pays = frames["payments"]
     out = []
     for i, (p0, p1) in enumerate(zip(points, points[1:], strict=False)):
-        owed = loan_ageing(frames, p0).filter(pl.col("overdue_minor") > 0).select("loan_id", "overdue_minor")
+        owed = aged[i].filter(pl.col("overdue_minor") > 0).select("loan_id", "overdue_minor")
         if owed.height == 0:
             continue
         paid = (pays.filter((pl.col("paid_at") >= p0) & (pl.col("paid_at") < p1)).group_by("loan_id")
@@ -294,18 +302,18 @@ def cycle_time(db: Session, frames: Frames, at: datetime, policy: Policy) -> dic
 
 
 def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
-    frames = load_frames(db, SYSTEM)  # aggregates only
+    # aggregates only: the store's frames and standing decisions the work queue reads (web/standing.py: the
+    # batch's policy and scorer, every write seen, decisions at most a minute old), kept between views
+    frames, decided = standing_store(db, at)
     partial_month = at.strftime("%Y-%m") if _is_partial(at) else None
     if frames["loans"].height == 0:
         return Dashboard([{"bucket": b, "loans": 0, "overdue_minor": 0} for b in BUCKETS], [], [], [],
                          {"proposed": 0, "approved": 0, "done": 0, "avoided": 0}, [], [], None,
                          partial_month=partial_month)
     policy = page_policy()
-    # the standing decisions the work queue reads (web/standing.py: the batch's policy and scorer, every write
-    # seen, at most a minute old), not every loan decided again for each view of the page
-    decided = standing_table(db, at)
     points = month_ends(at, months)
-    rolls, cures = roll_and_cure(frames, points)
+    aged = ageing_at(frames, points)
+    rolls, cures = roll_and_cure(aged, points)
     promises, rate = promise_rates(frames, points[0].date())
     return Dashboard(
         buckets=bucket_table(decided), roll_rates=rolls, cure_rates=cures,
@@ -314,17 +322,33 @@ def build(db: Session, at: datetime, months: int = 6) -> Dashboard:
         promises=_mark_partial(promises, partial_month), promise_rate=rate,
         rpc=_mark_partial(rpc_rates(frames, points[0]), partial_month),
         promise_by_agent=promise_rate_by_agent(db, points[0].date()),
-        recovery=recovery(frames, points), avoided_by_reason=avoided_by_reason(decided), partial_month=partial_month,
+        recovery=recovery(frames, aged, points), avoided_by_reason=avoided_by_reason(decided), partial_month=partial_month,
         cycle=cycle_time(db, frames, at, policy),
     )
+
+
+@functools.cache
+def _template() -> dict[str, Any]:
+    """Plotly's "simple_white" template as the JSON the browser's plotly.js reads (built once per process)."""
+    import plotly.io as pio
+
+    return json.loads(pio.json.to_json_plotly(pio.templates["simple_white"].to_plotly_json()))
+
+
+def _scatter(x: list[Any], y: list[Any], **more: Any) -> dict[str, Any]:
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", **more}
+
+
+def _bar(x: list[Any], y: list[Any], **more: Any) -> dict[str, Any]:
+    return {"type": "bar", "x": x, "y": y, **more}
 
 
 def figures(d: Dashboard, tr: Any) -> dict[str, str]:
     """Plotly figure JSON per chart (drawn by the bundled plotly.min.js). One measure per chart and axis;
     `tr` translates every title, axis, legend and category; the month in progress is drawn hollow and dashed
-    and named "month so far (partial)"."""
-    import plotly.graph_objects as go
-
+    and named "month so far (partial)". The figures are written as plotly.js's JSON directly (traces and layout as
+    plain dicts, the template's JSON built once): plotly's Python figure objects validated every property on
+    each view and cost more than computing the figures."""
     from duecare.web.labels import label
 
     def lab(kind: str, code: str) -> str:
@@ -333,83 +357,75 @@ def figures(d: Dashboard, tr: Any) -> dict[str, str]:
     def month(r: dict[str, Any]) -> str:
         return f"{r['month']} ({tr('month so far, partial')})" if r.get("partial") else str(r["month"])
 
-    def dump(fig: Any, y_title: str, x_title: str = "", percent: bool = False) -> str:
-        fig.update_layout(template="simple_white", height=320, legend={"orientation": "h", "y": -0.25},
-                          yaxis={"title": {"text": y_title}, **({"tickformat": ".0%", "rangemode": "tozero"}
-                                                               if percent else {"rangemode": "tozero"})},
-                          xaxis={"title": {"text": x_title}})
-        return str(fig.to_json()).replace("</", "<\\/")
+    def dump(data: list[dict[str, Any]], title: str, y_title: str, x_title: str = "", percent: bool = False,
+             **layout: Any) -> str:
+        for trace in data:  # a rate of nothing is no point (null), as plotly's own encoder writes NaN
+            for axis in ("x", "y") if trace["type"] != "box" else ():
+                trace[axis] = [None if isinstance(v, float) and not math.isfinite(v) else v for v in trace[axis]]
+        fig = {"data": data, "layout": {
+            "title": {"text": title}, **layout, "template": _template(), "height": 320,
+            "legend": {"orientation": "h", "y": -0.25},
+            "yaxis": {"title": {"text": y_title}, **({"tickformat": ".0%", "rangemode": "tozero"}
+                                                    if percent else {"rangemode": "tozero"})},
+            "xaxis": {"title": {"text": x_title}}}}
+        return json.dumps(fig, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
-    def series(fig: Any, rows: list[dict[str, Any]], key: str, name: str, dash: str = "solid") -> None:
+    def series(rows: list[dict[str, Any]], key: str, name: str, dash: str = "solid") -> list[dict[str, Any]]:
         """A line of whole months, and the month so far as a hollow point joined by a dotted segment."""
         whole = [r for r in rows if not r.get("partial")]
-        fig.add_trace(go.Scatter(x=[month(r) for r in whole], y=[r[key] for r in whole], mode="lines+markers",
-                                 name=name, line={"dash": dash}))
+        out = [_scatter([month(r) for r in whole], [r[key] for r in whole], name=name, line={"dash": dash})]
         part = [r for r in rows if r.get("partial")]
         if part:
             tail = whole[-1:] + part
-            fig.add_trace(go.Scatter(x=[month(r) for r in tail], y=[r[key] for r in tail], mode="lines+markers",
-                                     name=f"{name} · {tr('month so far, partial')}", line={"dash": "dot"},
-                                     marker={"symbol": ["circle"] * (len(tail) - 1) + ["circle-open"], "size": 9},
-                                     showlegend=True))
+            out.append(_scatter([month(r) for r in tail], [r[key] for r in tail],
+                                name=f"{name} · {tr('month so far, partial')}", line={"dash": "dot"},
+                                marker={"symbol": ["circle"] * (len(tail) - 1) + ["circle-open"], "size": 9},
+                                showlegend=True))
+        return out
 
     months_t = tr("Month")
     out: dict[str, str] = {}
     buckets = [lab("bucket", r["bucket"]) for r in d.buckets]
-    out["buckets"] = dump(go.Figure([go.Bar(x=buckets, y=[r["loans"] for r in d.buckets], name=tr("Loans"))],
-                                    layout={"title": tr("Loans per bucket")}), tr("Loans"), tr("Bucket"))
-    out["overdue"] = dump(go.Figure([go.Bar(x=buckets, y=[r["overdue_minor"] / 100 for r in d.buckets],
-                                            name=tr("Overdue amount"))],
-                                    layout={"title": tr("Overdue amount per bucket")}), tr("Overdue amount"),
-                          tr("Bucket"))
-    roll = go.Figure(layout={"title": tr("Roll rates month over month")})
-    for b in BUCKETS[:-1]:
-        pts = [r for r in d.roll_rates if r["from_bucket"] == b]
-        if pts:
-            series(roll, pts, "rate", lab("bucket", b))
-    out["rolls"] = dump(roll, tr("Share of loans that rolled to a worse bucket"), months_t, percent=True)
-    cure = go.Figure(layout={"title": tr("Cure rate")})
-    if d.cure_rates:
-        series(cure, d.cure_rates, "rate", tr("Cure rate"))
-    out["cures"] = dump(cure, tr("Share of overdue loans that became current"), months_t, percent=True)
-    ch = go.Figure(layout={"title": tr("Contacts per channel"), "barmode": "stack"})
+    out["buckets"] = dump([_bar(buckets, [r["loans"] for r in d.buckets], name=tr("Loans"))],
+                          tr("Loans per bucket"), tr("Loans"), tr("Bucket"))
+    out["overdue"] = dump([_bar(buckets, [r["overdue_minor"] / 100 for r in d.buckets], name=tr("Overdue amount"))],
+                          tr("Overdue amount per bucket"), tr("Overdue amount"), tr("Bucket"))
+    rolls = [trace for b in BUCKETS[:-1] if (pts := [r for r in d.roll_rates if r["from_bucket"] == b])
+             for trace in series(pts, "rate", lab("bucket", b))]
+    out["rolls"] = dump(rolls, tr("Roll rates month over month"), tr("Share of loans that rolled to a worse bucket"),
+                        months_t, percent=True)
+    out["cures"] = dump(series(d.cure_rates, "rate", tr("Cure rate")) if d.cure_rates else [], tr("Cure rate"),
+                        tr("Share of overdue loans that became current"), months_t, percent=True)
+    channels = []
     for channel in sorted({r["channel"] for r in d.contacts}):
         pts = [r for r in d.contacts if r["channel"] == channel]
-        ch.add_trace(go.Bar(x=[month(r) for r in pts], y=[r["contacts"] for r in pts], name=lab("channel", channel),
-                            marker={"opacity": [0.45 if r.get("partial") else 1.0 for r in pts],
-                                    "pattern": {"shape": ["/" if r.get("partial") else "" for r in pts]}}))
-    out["contacts"] = dump(ch, tr("Contacts"), months_t)
-    rpc = go.Figure(layout={"title": tr("Right-party-contact rate")})
-    if d.rpc:
-        series(rpc, d.rpc, "rate", tr("Right-party-contact rate"))
-    out["rpc"] = dump(rpc, tr("Share of outbound calls that reached the borrower"), months_t, percent=True)
-    out["visits"] = dump(go.Figure([go.Bar(x=[tr(VISIT_LABELS[k]) for k in d.visits], y=list(d.visits.values()),
-                                           name=tr("Home visits"))], layout={"title": tr("Home visits")}),
-                         tr("Cases"), tr("Step"))
-    out["avoided"] = dump(go.Figure([go.Bar(y=[lab("unmet", r["reason"]) for r in d.avoided_by_reason],
-                                            x=[r["loans"] for r in d.avoided_by_reason], orientation="h",
-                                            name=tr("Visits avoided"))],
-                                    layout={"title": tr("Visits avoided, by reason")}), tr("Reason"), tr("Loans"))
-    out["blocked"] = dump(go.Figure([go.Bar(y=[r["rule"] for r in d.blocked], x=[r["loans"] for r in d.blocked],
-                                            orientation="h", name=tr("Loans"))],
-                                    layout={"title": tr("Actions blocked per rule")}), tr("Rule"), tr("Loans"))
-    pr = go.Figure(layout={"title": tr("Promise-kept rate")})
-    if d.promises:
-        series(pr, d.promises, "rate", tr("Promise-kept rate"))
-    out["promises"] = dump(pr, tr("Share of promises kept"), tr("Month of the promised date"), percent=True)
-    out["agents"] = dump(go.Figure([go.Bar(x=[r["agent"] for r in d.promise_by_agent],
-                                           y=[r["rate"] for r in d.promise_by_agent], name=tr("Promise-kept rate"))],
-                                   layout={"title": tr("Promise-kept rate by agent")}),
-                         tr("Share of promises kept"), tr("Agent"), percent=True)
-    rec = go.Figure(layout={"title": tr("Recovery")})
-    if d.recovery:
-        series(rec, d.recovery, "rate", tr("Recovery"))
-    out["recovery"] = dump(rec, tr("Share of the overdue amount paid in the month"), months_t, percent=True)
-    cyc = go.Figure(layout={"title": tr("Investigation cycle time, by route")})
-    for r in d.cycle.get("per_route", []):  # quartiles only: no borrower's own figure leaves the module
-        cyc.add_trace(go.Box(name=lab("route", r["route"]), q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
-                             lowerfence=[r["min"]], upperfence=[r["max"]], x=[lab("route", r["route"])],
-                             boxpoints=False))
-    cyc.update_layout(showlegend=False)
-    out["cycle"] = dump(cyc, tr("Days from unreachable to situation known"), tr("Route"))
+        channels.append(_bar([month(r) for r in pts], [r["contacts"] for r in pts], name=lab("channel", channel),
+                             marker={"opacity": [0.45 if r.get("partial") else 1.0 for r in pts],
+                                     "pattern": {"shape": ["/" if r.get("partial") else "" for r in pts]}}))
+    out["contacts"] = dump(channels, tr("Contacts per channel"), tr("Contacts"), months_t, barmode="stack")
+    out["rpc"] = dump(series(d.rpc, "rate", tr("Right-party-contact rate")) if d.rpc else [],
+                      tr("Right-party-contact rate"), tr("Share of outbound calls that reached the borrower"),
+                      months_t, percent=True)
+    out["visits"] = dump([_bar([tr(VISIT_LABELS[k]) for k in d.visits], list(d.visits.values()),
+                               name=tr("Home visits"))], tr("Home visits"), tr("Cases"), tr("Step"))
+    out["avoided"] = dump([_bar([r["loans"] for r in d.avoided_by_reason],
+                                [lab("unmet", r["reason"]) for r in d.avoided_by_reason], orientation="h",
+                                name=tr("Visits avoided"))],
+                          tr("Visits avoided, by reason"), tr("Reason"), tr("Loans"))
+    out["blocked"] = dump([_bar([r["loans"] for r in d.blocked], [r["rule"] for r in d.blocked], orientation="h",
+                                name=tr("Loans"))], tr("Actions blocked per rule"), tr("Rule"), tr("Loans"))
+    out["promises"] = dump(series(d.promises, "rate", tr("Promise-kept rate")) if d.promises else [],
+                           tr("Promise-kept rate"), tr("Share of promises kept"), tr("Month of the promised date"),
+                           percent=True)
+    out["agents"] = dump([_bar([r["agent"] for r in d.promise_by_agent], [r["rate"] for r in d.promise_by_agent],
+                               name=tr("Promise-kept rate"))],
+                         tr("Promise-kept rate by agent"), tr("Share of promises kept"), tr("Agent"), percent=True)
+    out["recovery"] = dump(series(d.recovery, "rate", tr("Recovery")) if d.recovery else [], tr("Recovery"),
+                           tr("Share of the overdue amount paid in the month"), months_t, percent=True)
+    boxes = [{"type": "box", "name": lab("route", r["route"]), "q1": [r["q1"]], "median": [r["median"]],
+              "q3": [r["q3"]], "lowerfence": [r["min"]], "upperfence": [r["max"]], "x": [lab("route", r["route"])],
+              "boxpoints": False}
+             for r in d.cycle.get("per_route", [])]  # quartiles only: no borrower's own figure leaves the module
+    out["cycle"] = dump(boxes, tr("Investigation cycle time, by route"), tr("Days from unreachable to situation known"),
+                        tr("Route"), showlegend=False)
     return out

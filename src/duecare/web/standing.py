@@ -1,22 +1,28 @@
-"""Standing decisions: the whole store's decision table, kept in the process between requests and kept current.
+"""Standing decisions: the whole store's frames and decision table, kept in the process between requests and kept
+current.
 
 The work queue lists today's decision for every loan an agent may read, so it needs every decision of its scope
-on each request. Deciding them all each time (the batch's code path over the whole scope: ~0.7 s for 2,000
-borrowers, growing with the portfolio) made the queue the slowest page. Instead the process keeps the last
-decision table of the store (every borrower, decided by the one code path, `web.snapshot.decide_frames`) and, on
-each request:
+on each request; the dashboards aggregate every loan's facts and decisions. Reading and deciding the whole store
+each time (the batch's code path: ~0.7 s for 2,000 borrowers, growing with the portfolio; the read alone ~0.5 s of
+it) made them the slowest pages. Instead the process keeps the store's frames (every borrower, as
+`web.snapshot.load_frames` reads them) and their decision table (the one code path, `web.snapshot.decide_frames`)
+and, on each request:
 
-- re-decides the borrowers whose facts were written since it last looked (`ledger.changes`: the log is written
-  in the transaction of the write, by any process or worker, so an agent who logs a call sees its effect on the
-  next queue page);
-- decides everything again when a drop was ingested (every borrower may have changed), when the policy or the
-  production model changed, or when the table is older than `DUECARE_DECISIONS_MAX_AGE_S` (60 s by default) of
-  real time or of the app's clock — a decision also moves with time alone (a day ends, a promise falls due);
+- reads and decides again the borrowers whose facts were written since it last looked (`ledger.changes`: the log
+  is written in the transaction of the write, by any process or worker, so an agent who logs a call sees its
+  effect on the next queue page), replacing their rows in the kept frames and table;
+- reads the whole store again when a drop was ingested (every borrower may have changed), or when the frames
+  were read more than `REREAD` max ages ago (a safety net: a write that somehow escaped the log does not outlive
+  it);
+- decides everything again (from the kept frames, without reading the store) when the policy or the production
+  model changed, or when the table is older than `DUECARE_DECISIONS_MAX_AGE_S` (60 s by default) of real time or
+  of the app's clock — a decision also moves with time alone (a day ends, a promise falls due);
 - then narrows the table to the rows the actor may read (the scope filter in SQL, as for every page).
 
 So a row is never older than the max age, and never misses a write of its borrower. `DUECARE_DECISIONS_MAX_AGE_S=0`
-decides the page's own scope on every request (the behaviour before). A case page still decides its borrower on request
-(`web.snapshot.case_snapshot`): the queue is where work is chosen, the case page where it is done.
+keeps nothing: the page's own scope is read and decided on every request (the behaviour before). A case page still
+decides its borrower on request (`web.snapshot.case_snapshot`): the queue is where work is chosen, the case page
+where it is done. Each worker holds one copy of the store's non-personal frames (docs/operations.md sizes it).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from duecare.ledger.changes import changed_since
+from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import SYSTEM, Actor
 from duecare.web.snapshot import _ids, decide_frames, load_frames, page_policy
 
@@ -38,6 +45,10 @@ MAX_AGE_ENV = "DUECARE_DECISIONS_MAX_AGE_S"  # kit.settings: decisions_max_age_s
 # A write is logged at its flush and seen by others at its commit: a reader looks back this much further than
 # the moment it last looked, so a transaction that commits up to this long after its flush is never missed.
 MARGIN = timedelta(seconds=5)
+# The kept frames are read whole again after this many max ages (10 minutes by default) even when the log names
+# no write: every writer logs its borrowers (tests/web/test_standing.py checks the tables), and this bounds the
+# life of a write that would not.
+REREAD = 10
 
 
 def max_age_s() -> float:
@@ -49,6 +60,8 @@ def max_age_s() -> float:
 @dataclass
 class _Kept:
     key: tuple[int, int]  # the policy's and the scorer's identity
+    frames: Frames  # every borrower's frames, every logged write up to `looked_at` applied
+    read_at: float  # time.monotonic() of the last whole read of the store
     table: pl.DataFrame
     as_of: datetime  # the app-clock moment of the last whole decision
     decided_at: float  # time.monotonic() of it
@@ -71,38 +84,78 @@ def _stale(kept: _Kept, key: tuple[int, int], at: datetime, limit: float) -> boo
             or (at - kept.as_of).total_seconds() > limit)
 
 
-def _whole(db: Session, at: datetime) -> pl.DataFrame:
-    return decide_frames(load_frames(db, SYSTEM), at)
+def _whole(frames: Frames, at: datetime) -> pl.DataFrame:
+    """Every loan of the frames decided (the one place the whole store is decided; tests count the calls)."""
+    return decide_frames(frames, at)
+
+
+def _read(db: Session, ids: Sequence[str] | None = None) -> Frames:
+    return load_frames(db, SYSTEM, ids)
+
+
+def replace_borrowers(kept: Frames, fresh: Frames, ids: pl.Series) -> Frames:
+    """`kept` with every row of the borrowers `ids` replaced by their rows in `fresh` (read for those borrowers
+    alone). Rows without a borrower (installments, payments) go by their loan: every loan the borrowers had or
+    have now."""
+    loans = pl.concat([kept["loans"].filter(pl.col("borrower_id").is_in(ids.implode()))["loan_id"],
+                       fresh["loans"]["loan_id"]])
+    out: Frames = {}
+    for name, frame in kept.items():
+        column, gone = ("borrower_id", ids) if "borrower_id" in frame.columns else ("loan_id", loans)
+        out[name] = pl.concat([frame.filter(~pl.col(column).is_in(gone.implode())), fresh[name]], how="vertical")
+    return out
+
+
+def _current(db: Session, at: datetime, limit: float) -> _Kept:
+    """The kept frames and table, brought up to date as described above (call under `_lock`)."""
+    url = db.connection().engine.url.render_as_string(hide_password=True)
+    looked = datetime.now(UTC)
+    key = _key()
+    kept = _kept.get(url)
+    if kept is not None and time.monotonic() - kept.read_at <= REREAD * limit:
+        changed, every = changed_since(db, kept.looked_at - MARGIN)
+        if not every:
+            ids = pl.Series("borrower_id", sorted(changed), dtype=pl.String)
+            fresh = _read(db, ids.to_list()) if changed else None
+            if fresh is not None:
+                kept.frames = replace_borrowers(kept.frames, fresh, ids)
+            kept.looked_at = looked
+            if _stale(kept, key, at, limit):
+                kept.key, kept.table, kept.as_of, kept.decided_at = key, _whole(kept.frames, at), at, time.monotonic()
+                kept.redecided = 0
+            elif fresh is not None:
+                table = decide_frames(fresh, at)
+                rest = (kept.table.join(ids.to_frame(), on="borrower_id", how="anti", maintain_order="left")
+                        if kept.table.height else kept.table)
+                kept.table = pl.concat([rest, table], how="diagonal_relaxed") if table.height else rest
+                kept.redecided += ids.len()
+            return kept
+    frames = _read(db)
+    now = time.monotonic()
+    kept = _Kept(key=key, frames=frames, read_at=now, table=_whole(frames, at), as_of=at, decided_at=now,
+                 looked_at=looked)
+    _kept[url] = kept
+    return kept
 
 
 def standing_table(db: Session, at: datetime) -> pl.DataFrame:
     """Every borrower's decision rows, current as described above (at most max-age old, every write seen)."""
     limit = max_age_s()
     if limit == 0:
-        return _whole(db, at)
-    url = db.connection().engine.url.render_as_string(hide_password=True)
+        return _whole(_read(db), at)
     with _lock:  # one refresh at a time: pages asking meanwhile wait for it and share it
-        looked = datetime.now(UTC)
-        key = _key()
-        kept = _kept.get(url)
-        if kept is None or _stale(kept, key, at, limit):
-            table = _whole(db, at)
-            _kept[url] = _Kept(key=key, table=table, as_of=at, decided_at=time.monotonic(), looked_at=looked)
-            return table
-        changed, every = changed_since(db, kept.looked_at - MARGIN)
-        if every:
-            table = _whole(db, at)
-            _kept[url] = _Kept(key=key, table=table, as_of=at, decided_at=time.monotonic(), looked_at=looked)
-            return table
-        if changed:
-            ids = pl.DataFrame({"borrower_id": sorted(changed)}, schema={"borrower_id": pl.String})
-            fresh = decide_frames(load_frames(db, SYSTEM, ids["borrower_id"].to_list()), at)
-            rest = (kept.table.join(ids, on="borrower_id", how="anti", maintain_order="left") if kept.table.height
-                    else kept.table)
-            kept.table = pl.concat([rest, fresh], how="diagonal_relaxed") if fresh.height else rest
-            kept.redecided += ids.height
-        kept.looked_at = looked
-        return kept.table
+        return _current(db, at, limit).table
+
+
+def standing_store(db: Session, at: datetime) -> tuple[Frames, pl.DataFrame]:
+    """Every borrower's frames and decision rows (the dashboards' aggregates), current as described above."""
+    limit = max_age_s()
+    if limit == 0:
+        frames = _read(db)
+        return frames, _whole(frames, at)
+    with _lock:
+        kept = _current(db, at, limit)
+        return kept.frames, kept.table
 
 
 def standing_decisions(db: Session, actor: Actor, at: datetime,
@@ -120,6 +173,6 @@ def standing_decisions(db: Session, actor: Actor, at: datetime,
 
 
 def forget() -> None:
-    """Drop every kept table (tests that rewrite a store under the same URL outside the ORM)."""
+    """Drop everything kept (tests that rewrite a store under the same URL outside the ORM)."""
     with _lock:
         _kept.clear()
