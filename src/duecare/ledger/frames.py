@@ -92,8 +92,15 @@ def _as_utc(df: pl.DataFrame, col: str) -> pl.Expr:
     return pl.col(col).str.to_datetime(time_zone="UTC", time_unit="us")
 
 
+_EMPTY: dict[str, pl.DataFrame] = {}
+
+
 def empty(name: str) -> pl.DataFrame:
-    return pl.DataFrame(schema=SCHEMAS[name])
+    """A frame of the normalised schema with no rows (built once per name: a schema's dtypes cost more to parse
+    than the rows of one borrower to read)."""
+    if name not in _EMPTY:
+        _EMPTY[name] = pl.DataFrame(schema=SCHEMAS[name])
+    return _EMPTY[name].clone()
 
 
 def read_portfolio(directory: Path | str) -> Frames:
