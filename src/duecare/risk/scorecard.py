@@ -155,20 +155,30 @@ def export(card: Any, categorical: list[str], *, pdo: float, base_odds: float, b
 
 
 def points_matrix(frame: pl.DataFrame, spec: ScorecardSpec) -> np.ndarray:
-    """Points per (row, variable), vectorised; nulls and unseen categories earn the Missing bin's points."""
-    columns = []
-    for var in spec.variables:
+    """Points per (row, variable), vectorised; nulls and unseen categories earn the Missing bin's points. The
+    frame is read in one query (a query per variable cost more than the scoring itself on a page's few rows)."""
+    if not spec.variables:
+        return np.zeros((frame.height, 0))
+    exprs = []
+    for j, var in enumerate(spec.variables):
         if var.kind == "numerical":
-            x = frame.select(finite(pl.col(var.name))).to_series().fill_null(float("nan")).to_numpy()
+            exprs.append(finite(pl.col(var.name)).fill_null(float("nan")).alias(f"v{j}"))
+        else:
+            mapping = {cat: var.points[i] for i, group in enumerate(var.groups) for cat in group}
+            exprs.append(pl.col(var.name).cast(pl.String).replace_strict(
+                mapping, default=var.missing_points, return_dtype=pl.Float64).fill_null(var.missing_points)
+                .alias(f"v{j}"))
+    values = frame.select(exprs).to_numpy().astype(float, copy=False).reshape(frame.height, len(exprs))
+    columns = []
+    for j, var in enumerate(spec.variables):
+        x = values[:, j]
+        if var.kind == "numerical":
             index = np.searchsorted(np.asarray(var.splits, dtype=float), x, side="right")
             table = np.asarray(var.points, dtype=float)
             columns.append(np.where(np.isnan(x), var.missing_points, table[np.minimum(index, len(table) - 1)]))
         else:
-            mapping = {cat: var.points[i] for i, group in enumerate(var.groups) for cat in group}
-            mapped = frame.get_column(var.name).cast(pl.String).replace_strict(
-                mapping, default=var.missing_points, return_dtype=pl.Float64)
-            columns.append(mapped.fill_null(var.missing_points).to_numpy())
-    return np.column_stack(columns) if columns else np.zeros((frame.height, 0))
+            columns.append(x)
+    return np.column_stack(columns)
 
 
 def raw_logit(points: np.ndarray, spec: ScorecardSpec) -> np.ndarray:
