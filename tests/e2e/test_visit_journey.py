@@ -91,11 +91,13 @@ def test_a_home_visit_from_proposal_to_the_register(browser: Any, demo_site: Dem
     # 5. two chosen agents on a chosen day from the allowed ones
     sup.go(visit_path)
     assert sup.page.locator("[data-testid=schedule-blocked]").count() == 0
-    sup.page.select_option("#agent_a", "demo-field_agent")
-    sup.page.select_option("#agent_b", "demo-field_agent_2")
+    first, second = _user(demo_site, "field_agent"), _user(demo_site, "field_agent", 1)  # the sign-in names
+    sup.page.select_option("#agent_a", first)
+    sup.page.select_option("#agent_b", second)
     sup.page.click("[data-testid=schedule]")
     sup.page.wait_for_url(re.compile(r".*done=scheduled"))
-    assert "demo-field_agent" in sup.page.inner_text("[data-testid=visit-agents]")
+    agents = sup.page.inner_text("[data-testid=visit-agents]")
+    assert first in agents and second in agents
     sup.shot("journey-06-scheduled")
     assert sup.errors == []
     sup.close()

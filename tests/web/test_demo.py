@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -24,6 +25,10 @@ def test_demo_prepares_everything_and_prints_the_sign_ins(tmp_path: Path) -> Non
     assert (tmp_path / "demo" / "duecare.db").exists()
     assert (tmp_path / "demo" / "out" / "decisions.parquet").exists()
     assert (tmp_path / "demo" / "SIGN-INS.txt").read_text(encoding="utf-8") in done.stdout
+    # pages name staff by id (a visit's agents, the audit trail): each id is the name one signs in with
+    with sqlite3.connect(tmp_path / "demo" / "duecare.db") as db:
+        staff = db.execute("SELECT id, username FROM staff_users ORDER BY id").fetchall()
+    assert ("demo-field-agent", "demo-field-agent") in staff and all(i == u for i, u in staff), staff
 
 
 def test_demo_runs_on_its_own_clock_from_as_of_and_advance_moves_it(tmp_path: Path) -> None:

@@ -108,15 +108,19 @@ def load_decisions(out: Path) -> None:
 
 
 def create_staff(db: Any) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
     from duecare.privacy import auth
     from duecare.privacy.models import StaffUser
 
     out = []
     for name in ROLES:
         role = "field_agent" if name.startswith("field_agent") else name
-        uid, username = f"demo-{name}", f"demo-{name}".replace("_", "-")
-        if db.get(StaffUser, uid) is None:
-            auth.create_staff(db, id=uid, username=username, password=PASSWORD, role=role,
+        # The id is the sign-in name: pages name staff by id (a visit's agents, the audit trail, the timeline).
+        # A demo directory built before they were equal keeps its accounts (found by username).
+        username = f"demo-{name}".replace("_", "-")
+        if db.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
+            auth.create_staff(db, id=username, username=username, password=PASSWORD, role=role,
                               display_name=f"Demo {name.replace('_', ' ')}")
         out.append((username, role))
     return out
