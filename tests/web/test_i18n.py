@@ -6,6 +6,7 @@ import gettext
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +40,24 @@ def test_the_catalog_compiles_and_every_translation_keeps_its_fields(locale: str
     translated = [m for m in catalog if isinstance(m.id, str) and m.id and m.string and not m.fuzzy]
     assert translated or locale == "en"
     assert all(compiled.gettext(m.id) == m.string for m in translated)
+
+
+def test_every_rule_source_the_packs_and_strategies_cite_is_extracted_and_reads_in_chinese() -> None:
+    """Pages show a rule's `source:` through the catalog (policy page, gate, blocking rules, the portal's decision
+    page): catalogs.py extracts them from the YAML, so a new or reworded citation needs its translation."""
+    from duecare.policy.loader import PACKAGE, all_packs, load_strategy
+
+    strategies = [load_strategy(p.stem) for p in sorted(Path(str(PACKAGE / "strategies")).glob("*.yaml"))
+                  if not p.name.endswith(".examples.yaml")]
+    cited = {r.source for pack in all_packs().values() for r in pack.rules}
+    cited |= {r.source for s in strategies for r in s.rules} | {s.visit_window.source for s in strategies}
+    extracted = {m.id for m in catalogs.extract()}
+    assert strategies and sorted(cited - extracted) == []
+    kit_i18n.translations.cache_clear()
+    untranslated = sorted(s for s in cited if not re.search(r"[\u4e00-\u9fff]", kit_i18n.translate("zh", s))
+                          or kit_i18n.translate("zh", s) == s)
+    assert untranslated == []
+    assert all(kit_i18n.translate("en", s) == s for s in cited)
 
 
 def test_one_catalog_serves_pages_and_domain_messages() -> None:

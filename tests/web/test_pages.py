@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from web_factories import PASSWORD
 
@@ -150,6 +152,32 @@ class TestConsole:
             reads = db.scalars(select(AuditEvent).where(AuditEvent.action == "read_personal",
                                                         AuditEvent.subject == "borrower:B2")).all()
         assert any(e.actor == "staff:web-compliance" for e in reads)
+
+    @pytest.mark.parametrize(("lang", "viewed", "purpose"), [("zh_CN", "查看个人信息", "案件处理"),
+                                                             ("en", "Personal data viewed", "Case work")])
+    def test_the_audit_page_names_each_action_in_words_and_keeps_its_code(self, client: Any, world: Any,
+                                                                         lang: str, viewed: str, purpose: str) -> None:
+        staff_signs_in(client, "web-compliance")
+        client.cookies.set("duecare_lang", lang)
+        client.get("/console/cases/B2")  # a read of personal data, for case work
+        page = client.get("/console/audit?borrower=B2").text
+        cells = re.findall(r'<td data-testid="audit-action" data-code="([^"]+)">(.*?)</td><td>[^<]*</td><td>(.*?)</td>',
+                           page, re.DOTALL)
+        read = next(c for c in cells if c[0] == "read_personal")
+        assert f'<span title="read_personal">{viewed}</span>' in read[1] and "<code" in read[1]
+        assert purpose in read[2] and "case work" not in read[2]
+
+    @pytest.mark.parametrize(("lang", "source", "strategy"), [
+        ("zh_CN", "英国《消费信贷规则手册》（CONC）7.9（具体条号未确认）；具体时段由本机构自行选择", "标准策略"),
+        ("en", "CONC 7.9 (rule number unconfirmed); hours are a lender choice", "Standard strategy")])
+    def test_the_policy_page_cites_sources_and_names_the_strategy_in_the_pages_language(
+            self, client: Any, world: Any, lang: str, source: str, strategy: str) -> None:
+        staff_signs_in(client, "web-compliance")
+        client.cookies.set("duecare_lang", lang)
+        page = html.unescape(client.get("/console/policy").text)
+        assert source in page and f'<span title="standard">{strategy}</span>' in page
+        if lang == "zh_CN":
+            assert "hours are a lender choice" not in page and "duecare standard strategy" not in page
 
     def test_a_field_agent_cannot_open_a_case_they_are_not_assigned(self, client: Any, world: Any) -> None:
         staff_signs_in(client, "web-field_agent")

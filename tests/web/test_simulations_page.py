@@ -49,7 +49,7 @@ def test_the_page_shows_the_last_simulation_to_the_allowed_roles(client: Any, re
     page = client.get(URL)
     assert page.status_code == 200
     assert 'data-testid="last-simulation"' in page.text
-    assert "visit-all-60 [counterfactual]" in page.text and "standard" in page.text
+    assert 'title="visit-all-60"' in page.text and 'title="standard"' in page.text  # named, the code in the tooltip
     assert "duecare optimise --input DIR --budget N" in page.text  # none run yet (the page is in zh or en)
     assert "sim-fig-1" in page.text and "cdn" not in page.text.lower()
 
@@ -103,10 +103,11 @@ def test_the_page_shows_the_recovery_gap_per_borrower_group_as_the_json_has_it(
     assert sum(g["borrowers"] for g in gap["groups"][1:]) > 0
 
 
-@pytest.mark.parametrize(("lang", "first_label"), [("en", "Borrowers who entered arrears"),
-                                                    ("zh_CN", "新进入逾期的借款人")])
+@pytest.mark.parametrize(("lang", "first_label", "paired_name"), [
+    ("en", "Borrowers who entered arrears", "Visit everyone at 60+ days overdue − Standard strategy (paired)"),
+    ("zh_CN", "新进入逾期的借款人", "逾期60天以上一律上门 − 标准策略 (配对)")])
 def test_the_page_shows_the_arrears_prevented_as_the_json_has_them(client: Any, reports: Path, lang: str,
-                                                                    first_label: str) -> None:
+                                                                    first_label: str, paired_name: str) -> None:
     """Per strategy the arrears metrics (mean ± half-width of the 95% interval over seeds), then the paired
     difference of the counterfactual to the first strategy, with headings in the page's language."""
     data = json.loads(next((reports / "simulations").glob("sim-*.json")).read_text(encoding="utf-8"))
@@ -118,11 +119,28 @@ def test_the_page_shows_the_arrears_prevented_as_the_json_has_them(client: Any, 
     levels = [[_cell(s["metrics"][m]) for m in names] for s in data["strategies"]]
     paired = [[_cell(s["difference"][m]) for m in names] for s in data["strategies"][1:]]
     assert [r[1:] for r in rows] == levels + paired
-    assert rows[-1][0].startswith("visit-all-60 − standard")
+    assert rows[-1][0] == paired_name
     head = re.search(r'<table data-testid="arrears-prevented-table">.*?<th[^>]*>.*?</th><th[^>]*>(.*?)</th>', page,
                      re.DOTALL)
     assert head and html.unescape(head.group(1)) == first_label
     assert data["strategies"][0]["metrics"]["fell_overdue"]["mean"] > 0  # 8 days: installments fell overdue
+
+
+@pytest.mark.parametrize(("lang", "names", "net"), [
+    ("en", ["Standard strategy", "Visit everyone at 60+ days overdue [counterfactual]"], "Net recovery"),
+    ("zh_CN", ["标准策略", "逾期60天以上一律上门 [反事实基准]"], "净回收")])
+def test_strategies_and_metrics_are_named_in_the_pages_language(client: Any, reports: Path, lang: str,
+                                                                names: list[str], net: str) -> None:
+    """No raw strategy name or metric code as text: labels in the page's language, the codes in tooltips."""
+    staff_signs_in(client, "web-compliance")
+    client.cookies.set("duecare_lang", lang)
+    page = client.get(URL).text
+    assert [r[0] for r in _rows(page, "comparison-table")] == names
+    assert f'title="net_recovery">{net}</th>' in page
+    text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<script.*?</script>", "", page)))
+    assert not re.search(r"\b(net_recovery|visit-all-60|counterfactual-visit-all)\b", text)
+    if lang == "zh_CN":
+        assert "COUNTERFACTUAL" not in text and "[counterfactual]" not in text
 
 
 def test_a_report_without_a_counterfactual_shows_no_gap_section(client: Any, reports: Path) -> None:

@@ -7,12 +7,13 @@ complaints) may read it: permission `simulations.read`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from duecare.kit.i18n import N_
+from duecare.kit.i18n import N_, translations
 from duecare.kit.settings import get_settings
 from duecare.privacy.deps import require
 from duecare.privacy.permissions import Actor
@@ -29,6 +30,8 @@ from duecare.simulate.report import (
     sensitivity_rows,
     table_rows,
 )
+from duecare.web.i18n import request_locale
+from duecare.web.labels import label
 from duecare.web.templating import render
 
 # The recovery gap's borrower groups (`simulate.gap.GROUPS`, as the JSON names them) and true segments
@@ -62,14 +65,25 @@ router = APIRouter()
 READ = Depends(require("simulations.read"))
 
 
-def _figures(report: dict[str, Any] | None) -> list[str]:
+def _figures(report: dict[str, Any] | None, tr: Callable[[str], str]) -> list[str]:
+    """The report's charts with their titles and strategy names in the reader's language."""
     if report is None:
         return []
-    return [str(fig.to_json()).replace("</", "<\\/") for fig in figures(report)]
+    return [str(fig.to_json()).replace("</", "<\\/")
+            for fig in figures(report, tr, lambda code: tr(label("strategy", code)))]
 
 
 def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def named_rows(report: dict[str, Any], rows: list[list[str]]) -> list[list[Any]]:
+    """`rows` (report.table_rows or prevention_rows: one per strategy, then one per later strategy paired to the
+    first) with the first cell as the strategy it is about ({code, lawful, paired_to}): the page labels it."""
+    strategies = report["strategies"]
+    names = [{"code": s["strategy"], "lawful": s["lawful"], "paired_to": None} for s in strategies]
+    names += [{"code": s["strategy"], "lawful": True, "paired_to": s.get("difference_to", "")} for s in strategies[1:]]
+    return [[name, *row[1:]] for name, row in zip(names, rows, strict=False)]
 
 
 def gap_rows(report: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -92,13 +106,14 @@ def gap_rows(report: dict[str, Any] | None) -> dict[str, Any] | None:
 def simulations_page(request: Request, actor: Actor = READ) -> Response:
     """The last simulation (comparison table with intervals, recovery gap per borrower group, sensitivity) and
     the last optimisation."""
+    tr = translations(request_locale(request)).gettext
     directory = runs_dir(get_settings().data_dir)
     sim = latest(directory, KIND_SIMULATION)
     opt = latest(directory, KIND_OPTIMISATION)
-    held = [[r["strategy"], *[fmt(r["metrics"].get(m), DIGITS.get(m, 0)) for m in HEADLINE]]
-            for r in (opt or {}).get("held_out", [])]
+    held = [[{"code": r["strategy"], "lawful": True, "paired_to": None},
+             *[fmt(r["metrics"].get(m), DIGITS.get(m, 0)) for m in HEADLINE]] for r in (opt or {}).get("held_out", [])]
     return render(request, "console/simulations.html", sim=sim, opt=opt, headline=HEADLINE,
-                  sim_rows=table_rows(sim) if sim else [],
+                  sim_rows=named_rows(sim, table_rows(sim)) if sim else [],
                   prevention_labels=[PREVENTION_LABELS[m] for m in PREVENTION],
-                  prevention_rows=prevention_rows(sim) if sim else [], sens_rows=sensitivity_rows(sim) if sim else [],
-                  held_rows=held, sim_figs=_figures(sim), opt_figs=_figures(opt), gap=gap_rows(sim))
+                  prevention_rows=named_rows(sim, prevention_rows(sim)) if sim else [], sens_rows=sensitivity_rows(sim) if sim else [],
+                  held_rows=held, sim_figs=_figures(sim, tr), opt_figs=_figures(opt, tr), gap=gap_rows(sim))

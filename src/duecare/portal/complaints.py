@@ -27,13 +27,14 @@ class ReplyRule:
     lender_choice: bool = False
 
 
+# Sources are message ids: the console's inbox shows them in the reader's language.
 REPLY_RULES = {
-    "cn": ReplyRule(15, "Measures for Handling Consumer Complaints against Banking and Insurance Institutions (CBIRC "
-                        "Order 2020 No. 3): a decision within 15 days of receipt "
-                        "(article number not confirmed here)", "S"),
-    "uk": ReplyRule(56, "FCA DISP 1.6.2R: a final response within eight weeks of receipt", "S"),
-    "us": ReplyRule(15, "duecare's choice for the US: 15 days, the CFPB's timeline for complaints it forwards; "
-                        "no general federal deadline for a complaint made to the lender", "S", lender_choice=True),
+    "cn": ReplyRule(15, N_("Measures for Handling Consumer Complaints against Banking and Insurance Institutions "
+                           "(CBIRC Order 2020 No. 3): a decision within 15 days of receipt "
+                           "(article number not confirmed here)"), "S"),
+    "uk": ReplyRule(56, N_("FCA DISP 1.6.2R: a final response within eight weeks of receipt"), "S"),
+    "us": ReplyRule(15, N_("duecare's choice for the US: 15 days, the CFPB's timeline for complaints it forwards; "
+                           "no general federal deadline for a complaint made to the lender"), "S", lender_choice=True),
 }
 
 

@@ -30,13 +30,15 @@ class Deadline:
     source: str
 
 
+# The sources are message ids: a request stores the English one (`deadline_source`), the console's inbox shows it
+# in the reader's language.
 DEADLINES = {
-    "cn": Deadline(15, None, "Methods for Identifying Illegal Collection and Use of Personal Information by Apps (CAC Guo Xin Ban "
-                             "Mi Zi [2019] No. 191) §6: ≤ 15 working days; "
-                             "duecare counts 15 calendar days, which is earlier (conf. S)"),
-    "uk": Deadline(None, 1, "UK GDPR Art. 12(3): without undue delay and within one month of receipt (conf. P)"),
-    "us": Deadline(45, None, "Cal. Civ. Code §1798.130(a)(2) (CCPA): 45 days; GLBA-covered data may be exempt "
-                             "(conf. S)"),
+    "cn": Deadline(15, None, N_("Methods for Identifying Illegal Collection and Use of Personal Information by Apps "
+                                "(CAC Guo Xin Ban Mi Zi [2019] No. 191) §6: ≤ 15 working days; "
+                                "duecare counts 15 calendar days, which is earlier (conf. S)")),
+    "uk": Deadline(None, 1, N_("UK GDPR Art. 12(3): without undue delay and within one month of receipt (conf. P)")),
+    "us": Deadline(45, None, N_("Cal. Civ. Code §1798.130(a)(2) (CCPA): 45 days; GLBA-covered data may be exempt "
+                                "(conf. S)")),
 }  # fmt: skip
 # Tables that are sign-in machinery or lookup indexes, not information about the person.
 NOT_EXPORTED = {"borrower_codes", "auth_sessions", "borrower_phone_index"}

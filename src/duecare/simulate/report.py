@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from duecare.kit import clock
+from duecare.kit.i18n import N_
 from duecare.simulate.compare import HEADLINE, PREVENTION, Comparison, ratios
 
 KIND_SIMULATION, KIND_OPTIMISATION = "simulation", "optimisation"
@@ -97,26 +99,34 @@ def prevention_rows(report: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def figures(report: dict[str, Any]) -> list[Any]:
-    """The plotly figures of a report (shared by the HTML file and the console page)."""
+def _same(text: str) -> str:
+    return text
+
+
+def figures(report: dict[str, Any], tr: Callable[[str], str] = _same,
+            name: Callable[[str], str] = _same) -> list[Any]:
+    """The plotly figures of a report (shared by the HTML file and the console page, which passes its catalog's
+    `tr` for the titles, message ids, and `name` for the strategies' labels)."""
     import plotly.graph_objects as go
 
     figs: list[Any] = []
     if report.get("kind") == KIND_SIMULATION:
-        names = [s["strategy"] for s in report["strategies"]]
-        for metric, title in (("net_recovery", "Net recovery (mean, 95% CI)"), ("visits", "Home visits"),
-                              ("complaints", "Complaints")):
+        names = [name(s["strategy"]) for s in report["strategies"]]
+        for metric, title in (("net_recovery", N_("Net recovery (mean, 95% CI)")), ("visits", N_("Home visits")),
+                              ("complaints", N_("Complaints"))):
             cells = [s["metrics"][metric] for s in report["strategies"]]
             figs.append(go.Figure(go.Bar(x=names, y=[c["mean"] for c in cells], error_y={
-                "type": "data", "array": [c["half_width"] or 0 for c in cells]}), layout={"title": title}))
-        line = go.Figure(layout={"title": "Recovered so far (mean over seeds)"})
-        for name, rows in report["daily"].items():
-            line.add_trace(go.Scatter(x=[r["date"] for r in rows], y=[r["recovered"] for r in rows], name=name))
+                "type": "data", "array": [c["half_width"] or 0 for c in cells]}), layout={"title": tr(title)}))
+        line = go.Figure(layout={"title": tr(N_("Recovered so far (mean over seeds)"))})
+        for strategy, rows in report["daily"].items():
+            line.add_trace(go.Scatter(x=[r["date"] for r in rows], y=[r["recovered"] for r in rows],
+                                      name=name(strategy)))
         figs.append(line)
         if report.get("sensitivity"):
             rows = [r for r in report["sensitivity"] if r["group"] != "base"]
             base = report["sensitivity"][0]["low"]["net_recovery"]["mean"]
-            tornado = go.Figure(layout={"title": "Net recovery when a parameter group moves ±25%", "barmode": "overlay"})
+            tornado = go.Figure(layout={"title": tr(N_("Net recovery when a parameter group moves ±25%")),
+                                        "barmode": "overlay"})
             tornado.add_trace(go.Bar(y=[r["group"] for r in rows], x=[r["low"]["net_recovery"]["mean"] - base for r in rows],
                                      orientation="h", name="-25%"))
             tornado.add_trace(go.Bar(y=[r["group"] for r in rows], x=[r["high"]["net_recovery"]["mean"] - base for r in rows],
@@ -125,7 +135,8 @@ def figures(report: dict[str, Any]) -> list[Any]:
     else:
         trials = report.get("trials", [])
         figs.append(go.Figure(go.Scatter(x=[t["number"] for t in trials], y=[t["value"] for t in trials],
-                                         mode="markers"), layout={"title": "Optimiser: net recovery per trial (training seeds)"}))
+                                         mode="markers"),
+                              layout={"title": tr(N_("Optimiser: net recovery per trial (training seeds)"))}))
     return figs
 
 

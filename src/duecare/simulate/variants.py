@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from duecare.kit.i18n import N_
 from duecare.policy.evaluator import Policy
 from duecare.policy.loader import Strategy, all_packs, load_strategy, strategy_from_definition
 from duecare.simulate.run import Variant
 
 VISIT_ACTIONS = ("visit_notice", "visit_approval", "visit_schedule")
-COUNTERFACTUAL_LABEL = ("COUNTERFACTUAL, unlawful: visits every borrower at 60+ DPD without notice, consent or "
-                        "approval; exists only inside the simulator as a baseline")
+# A message id: the console's simulations page shows it in the reader's language.
+COUNTERFACTUAL_LABEL = N_("COUNTERFACTUAL, unlawful: visits every borrower at 60+ DPD without notice, consent or "
+                          "approval; exists only inside the simulator as a baseline")
 HARD_STOPS = ("deceased", "bankrupt", "dispute_open", "do_not_contact", "represented_by_lawyer")
 
 

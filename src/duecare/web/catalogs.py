@@ -1,4 +1,5 @@
-"""Message catalogs: extract the English ids from templates and label tables, and keep the `.po` files in step.
+"""Message catalogs: extract the English ids from templates, label tables and the rule sources of the policy
+packs and strategies, and keep the `.po` files in step.
 
     python -m duecare.web.catalogs          # add new ids to every .po (translations are kept), report gaps
 """
@@ -6,18 +7,40 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from duecare.kit.i18n import DOMAIN, LOCALES, po_path
 
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+# The rules' `source:` citations in the packs and strategies are message ids too: pages show them in the reader's
+# language (the YAML keeps the English one, which decisions and the audit trail carry).
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python"),
+           ("**/policy/packs/*.yaml", "duecare.web.catalogs:extract_rule_sources"),
+           ("**/policy/strategies/*.yaml", "duecare.web.catalogs:extract_rule_sources")]
 # `translate(language, message, **values)`: the message is the second argument; `bilingual(message, ...)`.
 KEYWORDS: dict[str, Any] = {"_": None, "N_": None, "gettext": None, "tr": None, "translate": (2,), "bilingual": None}
+
+
+def extract_rule_sources(fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+                         ) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel extractor of a pack or strategy YAML: each rule's `source:` and the visit window's (a strategy's
+    examples file has neither)."""
+    text = fileobj.read().decode("utf-8")
+    data = yaml.safe_load(text) or {}
+    found = [rule.get("source") for rule in data.get("rules") or [] if isinstance(rule, dict)]
+    if isinstance(data.get("visit_window"), dict):
+        found.append(data["visit_window"].get("source"))
+    lines = text.splitlines()
+    for source in found:
+        if isinstance(source, str) and source:
+            at = next((n for n, line in enumerate(lines, start=1) if "source:" in line and source[:30] in line), 0)
+            yield at, None, source, []
 
 
 def extract() -> Catalog:
