@@ -13,7 +13,8 @@ What it does:
    privacy.sessions.create_session) for the supervisor, an agent and signed-in borrowers: no network, so the figures
    are the handler's;
 3. per page, a few warm-up requests, then `--requests` timed ones: the case page of borrowers sampled from the
-   store (seed 11), the queue unfiltered, with each filter the form offers, and searching a borrower id; the
+   store (seed 11), decided on request (no standing table kept, as on a worker's first page) and, after the queue
+   pages, reading the standing rows the queue keeps (web/standing.py), the queue unfiltered, with each filter the form offers, and searching a borrower id; the
    supervisor's dashboards; the portal
    home and loan page of borrowers with a loan sampled the same way (each request as one of them, in turn);
 4. per request it counts the Polars queries run (every `LazyFrame.collect`, and the eager `DataFrame` methods,
@@ -146,9 +147,18 @@ def run(args: argparse.Namespace, data: Path) -> None:
     count_polars_queries()
     count_sql()
 
+    from duecare.web import standing
+
+    # Before each request of a page (not timed): the case page is measured decided on request (nothing kept: a
+    # worker's first page, or a table past its max age) and reading the standing rows the queue keeps.
+    prepare: dict[str, Callable[[], Any]] = {
+        "case page (decided)": standing.forget,
+        "case page (standing rows)": lambda: None,
+    }
     pages: list[tuple[str, Callable[[int], str], Callable[[int], str]]] = [
-        ("case page (supervisor)", lambda i: supervisor, lambda i: f"/console/cases/{cases[i % len(cases)]}"),
+        ("case page (decided)", lambda i: supervisor, lambda i: f"/console/cases/{cases[i % len(cases)]}"),
         ("queue (supervisor)", lambda i: supervisor, lambda i: "/console/queue"),
+        ("case page (standing rows)", lambda i: supervisor, lambda i: f"/console/cases/{cases[i % len(cases)]}"),
         ("queue filtered (supervisor)", lambda i: supervisor,
          lambda i: ["/console/queue?action=call", "/console/queue?bucket=1-30", "/console/queue?band=high",
                     "/console/queue?sort=dpd", "/console/queue?min_overdue=100"][i % 5]),
@@ -172,6 +182,7 @@ def run(args: argparse.Namespace, data: Path) -> None:
             times, cpu, polars_q, sql_q = [], [], [], []
             for i in range(args.requests):
                 client.cookies.set(SESSION_COOKIE, token(i))
+                prepare.get(label, lambda: None)()
                 COUNTS.update(polars=0, sql=0)
                 started, cpu_started = time.perf_counter(), time.process_time()
                 r = client.get(path(i))
@@ -184,6 +195,7 @@ def run(args: argparse.Namespace, data: Path) -> None:
                   f"{statistics.fmean(times):>8.1f} "
                   f"{pct(cpu, 0.5):>10.1f} {statistics.fmean(polars_q):>13.1f} {statistics.fmean(sql_q):>8.1f}")
     if args.clients > 1:
+        standing.forget()  # the case pages decided together: no table kept (a case page never keeps one itself)
         together(app, args, [pages[0], pages[-1]])
 
 

@@ -178,6 +178,61 @@ class TestTheKeptFramesAreAFreshRead:
         assert len(reads) == 2
 
 
+class TestACasePageReadsItsStandingRows:
+    def test_the_rows_are_the_borrowers_fresh_decision_after_a_write(self, world: Any, monkeypatch: Any) -> None:
+        whole = _counting_whole(monkeypatch)
+        _kept(world.url, AT)
+        with unit_of_work(world.url) as db:
+            _promise(db, world.plan_borrower)
+        with unit_of_work(world.url) as db:
+            found = standing.borrower_rows(db, world.plan_borrower, AT + timedelta(seconds=1))
+            fresh = decide_frames(load_frames(db, SYSTEM, [world.plan_borrower]), AT + timedelta(seconds=1))
+        assert found is not None and len(whole) == 1
+        rows, moment = found
+        assert moment == AT + timedelta(seconds=1)  # decided again at the write's next look
+        assert _action(rows, f"L-{world.plan_borrower}") == "hold"
+        assert_frame_equal(_sorted(rows), _sorted(fresh))
+
+    def test_an_unwritten_borrower_shows_the_whole_decisions_moment(self, world: Any, monkeypatch: Any) -> None:
+        monkeypatch.setattr(standing, "MARGIN", timedelta(0))  # the world's own writes are seconds old
+        table = _kept(world.url, AT)
+        with unit_of_work(world.url) as db:
+            found = standing.borrower_rows(db, "B1", AT + timedelta(seconds=5))
+        assert found is not None
+        assert found[1] == AT
+        assert_frame_equal(_sorted(found[0]), _sorted(table.filter(pl.col("borrower_id") == "B1")))
+
+    def test_no_kept_table_an_old_one_or_a_busy_one_gives_nothing_and_decides_nothing(
+            self, world: Any, monkeypatch: Any) -> None:
+        whole = _counting_whole(monkeypatch)
+        with unit_of_work(world.url) as db:
+            assert standing.borrower_rows(db, "B1", AT) is None  # nothing kept: the case page decides
+        _kept(world.url, AT)
+        with unit_of_work(world.url) as db:
+            assert standing.borrower_rows(db, "B1", AT + timedelta(seconds=standing.max_age_s() + 1)) is None
+            with standing._lock:  # another request refreshing the table: the case page does not wait
+                assert standing.borrower_rows(db, "B1", AT) is None
+            changes.note_all(db)
+        with unit_of_work(world.url) as db:
+            assert standing.borrower_rows(db, "B1", AT) is None  # a drop ingested: the queue reads it again
+        assert len(whole) == 1
+
+    def test_the_case_page_shows_the_queue_rows_decision(self, client: Any, world: Any, monkeypatch: Any) -> None:
+        from test_pages import staff_signs_in
+
+        from duecare.web.snapshot import case_decisions
+
+        staff_signs_in(client, "web-agent")
+        assert client.get("/console/queue").status_code == 200
+        runs = case_decisions().runs
+        page = client.get(f"/console/cases/{world.plan_borrower}")
+        assert page.status_code == 200
+        assert case_decisions().runs == runs  # not decided again: the standing rows
+        monkeypatch.setenv(standing.MAX_AGE_ENV, "0")
+        assert client.get(f"/console/cases/{world.plan_borrower}").status_code == 200
+        assert case_decisions().runs == runs + 1
+
+
 class TestItIsDecidedAgainWhenOld:
     def test_the_app_clock_past_the_max_age(self, world: Any, monkeypatch: Any) -> None:
         whole = _counting_whole(monkeypatch)

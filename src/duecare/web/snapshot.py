@@ -137,10 +137,19 @@ def case_decisions() -> Coalescer[CaseTables]:
 
 
 def case_snapshot(db: Session, actor: Actor, borrower_id: str) -> CaseSnapshot:
-    """The borrower's frames, read in this request, decided now (`as_of`: the moment of the decision run, on the
-    current clock), together with the other case pages asking at the same moment."""
+    """The borrower's frames, read in this request, and their decision: the standing one the work queue shows
+    (`web.standing.borrower_rows`: every write of the borrower seen, at most the max age old; `as_of` is when it
+    was decided, and the loans are aged at that moment too), or, when no current standing table can give it, the
+    borrower decided now (`as_of`: the moment of the decision run, on the current clock), together with the other
+    case pages asking at the same moment."""
     from duecare.kit import clock
+    from duecare.web.standing import borrower_rows
 
     frames = load_frames(db, actor, [borrower_id])
+    standing = borrower_rows(db, borrower_id, clock.now()) if frames["loans"].height else None
+    if standing is not None:
+        decided, as_of = standing
+        covered, paid = loan_coverage(frames, as_of)
+        return CaseSnapshot(frames=frames, decided=decided, as_of=as_of, covered=covered, paid=paid)
     (decided, covered, paid), as_of = case_decisions().decide(frames, clock.current())
     return CaseSnapshot(frames=frames, decided=decided, as_of=as_of, covered=covered, paid=paid)

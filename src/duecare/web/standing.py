@@ -20,9 +20,12 @@ and, on each request:
 - then narrows the table to the rows the actor may read (the scope filter in SQL, as for every page).
 
 So a row is never older than the max age, and never misses a write of its borrower. `DUECARE_DECISIONS_MAX_AGE_S=0`
-keeps nothing: the page's own scope is read and decided on every request (the behaviour before). A case page still
-decides its borrower on request (`web.snapshot.case_snapshot`): the queue is where work is chosen, the case page
-where it is done. Each worker holds one copy of the store's non-personal frames (docs/operations.md sizes it).
+keeps nothing: the page's own scope is read and decided on every request (the behaviour before). A case page shows
+its borrower's standing rows when the kept table can be brought up to date by the logged writes alone
+(`borrower_rows`), so it shows what the queue row it was opened from shows; otherwise (no table kept yet, the
+table past its max age, a drop ingested, another request refreshing it) it decides its borrower itself
+(`web.snapshot.case_snapshot`): a case page never waits for, nor pays, a decision of the whole store. Each worker
+holds one copy of the store's non-personal frames (docs/operations.md sizes it).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -67,6 +70,7 @@ class _Kept:
     decided_at: float  # time.monotonic() of it
     looked_at: datetime  # real time when the last look at the change log began
     redecided: int = 0  # borrowers decided again since the whole decision (for the page and the tests)
+    moments: dict[str, datetime] = field(default_factory=dict)  # when those were decided (the app clock)
 
 
 _kept: dict[str, _Kept] = {}
@@ -106,36 +110,71 @@ def replace_borrowers(kept: Frames, fresh: Frames, ids: pl.Series) -> Frames:
     return out
 
 
+def _url(db: Session) -> str:
+    return db.connection().engine.url.render_as_string(hide_password=True)
+
+
+def _catch_up(db: Session, kept: _Kept, at: datetime, limit: float, key: tuple[int, int],
+              whole_allowed: bool = True) -> bool:
+    """Apply to `kept` the writes logged since it last looked: their borrowers read and decided again, or the
+    whole table decided again from the kept frames when it is past its max age (only if `whole_allowed`). False
+    when that is not enough: a drop was ingested, or the table is old and `whole_allowed` is False."""
+    looked = datetime.now(UTC)
+    changed, every = changed_since(db, kept.looked_at - MARGIN)
+    stale = _stale(kept, key, at, limit)
+    if every or (stale and not whole_allowed):
+        return False
+    ids = pl.Series("borrower_id", sorted(changed), dtype=pl.String)
+    fresh = _read(db, ids.to_list()) if changed else None
+    if fresh is not None:
+        kept.frames = replace_borrowers(kept.frames, fresh, ids)
+    kept.looked_at = looked
+    if stale:
+        kept.key, kept.table, kept.as_of, kept.decided_at = key, _whole(kept.frames, at), at, time.monotonic()
+        kept.redecided, kept.moments = 0, {}
+    elif fresh is not None:
+        table = decide_frames(fresh, at)
+        rest = (kept.table.join(ids.to_frame(), on="borrower_id", how="anti", maintain_order="left")
+                if kept.table.height else kept.table)
+        kept.table = pl.concat([rest, table], how="diagonal_relaxed") if table.height else rest
+        kept.redecided += ids.len()
+        kept.moments.update(dict.fromkeys(ids.to_list(), at))
+    return True
+
+
 def _current(db: Session, at: datetime, limit: float) -> _Kept:
     """The kept frames and table, brought up to date as described above (call under `_lock`)."""
-    url = db.connection().engine.url.render_as_string(hide_password=True)
-    looked = datetime.now(UTC)
+    url = _url(db)
     key = _key()
     kept = _kept.get(url)
-    if kept is not None and time.monotonic() - kept.read_at <= REREAD * limit:
-        changed, every = changed_since(db, kept.looked_at - MARGIN)
-        if not every:
-            ids = pl.Series("borrower_id", sorted(changed), dtype=pl.String)
-            fresh = _read(db, ids.to_list()) if changed else None
-            if fresh is not None:
-                kept.frames = replace_borrowers(kept.frames, fresh, ids)
-            kept.looked_at = looked
-            if _stale(kept, key, at, limit):
-                kept.key, kept.table, kept.as_of, kept.decided_at = key, _whole(kept.frames, at), at, time.monotonic()
-                kept.redecided = 0
-            elif fresh is not None:
-                table = decide_frames(fresh, at)
-                rest = (kept.table.join(ids.to_frame(), on="borrower_id", how="anti", maintain_order="left")
-                        if kept.table.height else kept.table)
-                kept.table = pl.concat([rest, table], how="diagonal_relaxed") if table.height else rest
-                kept.redecided += ids.len()
-            return kept
+    if kept is not None and time.monotonic() - kept.read_at <= REREAD * limit and _catch_up(db, kept, at, limit, key):
+        return kept
+    looked = datetime.now(UTC)
     frames = _read(db)
     now = time.monotonic()
     kept = _Kept(key=key, frames=frames, read_at=now, table=_whole(frames, at), as_of=at, decided_at=now,
                  looked_at=looked)
     _kept[url] = kept
     return kept
+
+
+def borrower_rows(db: Session, borrower_id: str, at: datetime) -> tuple[pl.DataFrame, datetime] | None:
+    """One borrower's standing decision rows and the moment they were decided (within the max age of `at`),
+    when a table is kept, current enough to be brought up to date by the writes logged since (never a whole
+    decision or read of the store: that is the queue's to pay), and not being refreshed by another request right
+    now; else None, and the caller decides the borrower itself. A borrower without loans: None too."""
+    limit = max_age_s()
+    if limit == 0 or not _lock.acquire(blocking=False):
+        return None
+    try:
+        kept = _kept.get(_url(db))
+        if (kept is None or time.monotonic() - kept.read_at > REREAD * limit
+                or not _catch_up(db, kept, at, limit, _key(), whole_allowed=False)):
+            return None
+        rows = kept.table.filter(pl.col("borrower_id") == borrower_id) if kept.table.height else kept.table
+        return (rows, kept.moments.get(borrower_id, kept.as_of)) if rows.height else None
+    finally:
+        _lock.release()
 
 
 def standing_table(db: Session, at: datetime) -> pl.DataFrame:
