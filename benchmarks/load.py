@@ -40,7 +40,10 @@ visible rather than hidden.
 Profiles: `case` (GET /console/cases/{id} as a supervisor), `loan` (GET /portal/loans/{id} as the borrower),
 `evaluate` (POST /api/v1/decisions:evaluate with examples/case-visit-schedule.json as an agent), `consent`
 (POST /portal/consents/withdraw as the borrower: one consent record and audit event each), `mixed` (40 % loan,
-20 % case, 25 % evaluate, 15 % consent).
+20 % case, 25 % evaluate, 15 % consent). Before each run of `case` and `mixed`, 8 work-queue pages (GET
+/console/queue as the supervisor, not counted) make each worker keep its standing decisions, as the queue agents
+open cases from does all day; a case page then reads its borrower's standing rows (web/standing.py).
+`--no-queue-first` leaves them out: every case page decides its borrower.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ sys.path.insert(0, str(ROOT / "tests" / "serve"))
 from servers import children, free_port, stop  # noqa: E402
 
 PROFILES = ("evaluate", "consent", "loan", "case", "mixed")
+QUEUE_FIRST = ("case", "mixed")  # profiles whose runs follow a few work-queue pages (--queue-first)
 MIX = (("loan", 40), ("case", 20), ("evaluate", 25), ("consent", 15))
 
 
@@ -126,6 +130,9 @@ def request_for(kind: str, t: Target, rng: random.Random) -> tuple[str, str, dic
         token, _ = t.staff
         return "GET", f"/console/cases/{rng.choice(t.case_ids)}", {"cookie": _cookie(token),
                                                                    "accept": "text/html"}, None, 200
+    if kind == "queue":
+        token, _ = t.staff
+        return "GET", "/console/queue", {"cookie": _cookie(token), "accept": "text/html"}, None, 200
     if kind == "loan":
         token, _, loan = rng.choice(t.borrowers)
         return "GET", f"/portal/loans/{loan}", {"cookie": _cookie(token), "accept": "text/html"}, None, 200
@@ -370,6 +377,11 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
         asyncio.run(open_model(t, kind, 10, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
         drain(t.base, args.drain)
         for rate in rates:
+            if args.queue_first and kind in QUEUE_FIRST:
+                # the page agents open cases from: each worker keeps its standing table (web/standing.py) for the
+                # max age (60 s), longer than a run, so the case pages read their standing rows as in a working day
+                asyncio.run(open_model(t, "queue", 4, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
+                drain(t.base, args.drain)
             load_before = os.getloadavg()
             started = time.perf_counter()
             r = asyncio.run(open_model(t, kind, rate, args.duration, max_in_flight=args.max_in_flight,
@@ -532,6 +544,9 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs, after the drain")
     parser.add_argument("--drain", type=float, default=90.0,
                         help="at most this long to wait after a run until the server answers /healthz fast again")
+    parser.add_argument("--queue-first", action=argparse.BooleanOptionalAction, default=True,
+                        help="send 8 work-queue pages (not counted) before each case and mixed run, so each worker "
+                             "keeps its standing decisions; --no-queue-first: case pages decide their borrower")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--probe", type=int, default=0,
                         help="only send this many requests one after another per profile and print their times")

@@ -122,17 +122,28 @@ def bucket_expr(dpd: pl.Expr) -> pl.Expr:
     )
 
 
+Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # (loan_clock, payments_until, installment_coverage)
+
+
+def ageing_parts(frames: dict[str, pl.DataFrame], as_of: datetime) -> Parts:
+    """What ageing starts from: each loan's clock, the payments up to as_of and each installment's coverage (a
+    page that shows the schedule as well as the ageing computes them once: `loan_ageing(..., parts=)`)."""
+    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
+    paid = payments_until(frames["payments"], clock)
+    return clock, paid, installment_coverage(frames["installments"], paid, clock)
+
+
 def loan_ageing(frames: dict[str, pl.DataFrame], as_of: datetime,
                 payment_aggs: dict[str, pl.Expr] | None = None,
-                installment_aggs: dict[str, pl.Expr] | None = None) -> pl.DataFrame:
+                installment_aggs: dict[str, pl.Expr] | None = None, parts: Parts | None = None) -> pl.DataFrame:
     """One row per loan: dpd, overdue_amount (minor units), bucket, episodes_12m, max_dpd_12m, days_to_next_due.
 
     `payment_aggs` and `installment_aggs`: further per-loan aggregations, computed in the group-bys ageing makes
     anyway (over the payments up to as_of, with `as_of_utc`; over the schedule, with `today`), their columns
-    added, null for a loan without such rows (the risk model's history: `features.history`)."""
-    clock = loan_clock(frames["loans"], frames["borrowers"], as_of)
-    paid = payments_until(frames["payments"], clock)
-    covered = installment_coverage(frames["installments"], paid, clock).lazy()
+    added, null for a loan without such rows (the risk model's history: `features.history`). `parts`: the
+    `ageing_parts` of these frames at as_of, when the caller has them."""
+    clock, paid, covered_frame = ageing_parts(frames, as_of) if parts is None else parts
+    covered = covered_frame.lazy()
     # the rest is one lazy query over the coverage, collected once
     clock_q = clock.lazy()
     intervals = overdue_intervals(covered, clock_q)

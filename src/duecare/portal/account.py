@@ -20,7 +20,7 @@ from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
 from duecare.web.coalesce import Coalescer, rows_of_loans
-from duecare.web.snapshot import LEDGER, load_frames, loan_coverage
+from duecare.web.snapshot import LEDGER, ageing_and_coverage, load_frames, loan_coverage
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,10 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
         frames = _ledger(db, borrower_id)
     if frames["loans"].height == 0:
         return []
-    covered, paid = loan_coverage(frames, as_of) if coverage is None else coverage
+    if coverage is None and aged is None:
+        aged, covered, paid = ageing_and_coverage(frames, as_of)
+    else:
+        covered, paid = loan_coverage(frames, as_of) if coverage is None else coverage
     return _views(db, borrower_id, loan_ageing(frames, as_of) if aged is None else aged, covered, paid)
 
 
@@ -104,13 +107,10 @@ _DESK: list[Coalescer[Tables]] = []
 def loans_together() -> Coalescer[Tables]:
     """The process's one desk where concurrent portal pages age their loans together (web/coalesce.py)."""
     if not _DESK:
-        def tables(frames: Frames, as_of: datetime) -> Tables:
-            return (loan_ageing(frames, as_of), *loan_coverage(frames, as_of))
-
         def share(t: Tables, loans: pl.Series) -> Tables:
             return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
 
-        _DESK.append(Coalescer(tables, share))
+        _DESK.append(Coalescer(ageing_and_coverage, share))
     return _DESK[0]
 
 

@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from duecare.ageing.ageing import installment_coverage, loan_clock, payments_until
+from duecare.ageing.ageing import Parts, ageing_parts, loan_ageing
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
@@ -85,13 +85,12 @@ def decide_frames(frames: Frames, as_of: datetime) -> pl.DataFrame:
     return decided.join(frames["loans"].select("loan_id", "currency"), on="loan_id", how="left")
 
 
-def loan_coverage(frames: Frames, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame]:
+def loan_coverage(frames: Frames, as_of: datetime, parts: Parts | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each installment with what has been paid towards it (`paid_minor`, FIFO), and the payments up to `as_of`
-    (the ageing functions of the batch: a loan page's schedule and payments)."""
-    at = loan_clock(frames["loans"], frames["borrowers"], as_of)
-    paid = payments_until(frames["payments"], at)
+    (the ageing functions of the batch: a loan page's schedule and payments). `parts`: `ageing_parts` at as_of."""
+    _, paid, coverage = ageing_parts(frames, as_of) if parts is None else parts
     covered = (
-        installment_coverage(frames["installments"], paid)
+        coverage
         .join(paid.group_by("loan_id").agg(total_paid=pl.col("amount_minor").sum()), on="loan_id", how="left")
         .with_columns(
             paid_minor=pl.min_horizontal(
@@ -118,6 +117,13 @@ class CaseSnapshot:
 
 CaseTables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # decide_frames, then loan_coverage's two
 _TOGETHER: list[Coalescer[CaseTables]] = []
+
+
+def ageing_and_coverage(frames: Frames, as_of: datetime) -> CaseTables:
+    """`loan_ageing` and `loan_coverage` of the same frames at one moment, their common parts computed once (the
+    portal's loan pages)."""
+    parts = ageing_parts(frames, as_of)
+    return (loan_ageing(frames, as_of, parts=parts), *loan_coverage(frames, as_of, parts))
 
 
 def case_tables(frames: Frames, as_of: datetime) -> CaseTables:
