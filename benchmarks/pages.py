@@ -208,7 +208,7 @@ def together(app: Any, args: argparse.Namespace, pages: list[tuple[str, Callable
 
     from duecare.portal.account import loans_together as loan_desk
     from duecare.privacy.sessions import SESSION_COOKIE
-    from duecare.web.snapshot import case_decisions
+    from duecare.web.casepage import case_decisions
 
     print(f"\n{args.clients} clients at once, {args.requests} requests each")
     print(f"{'page':<30} {'min ms':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'cpu ms/req':>10} {'runs/req':>9}")

@@ -1,4 +1,4 @@
-"""The console case page reads the borrower's store frames once and ages them once (web/snapshot.case_snapshot):
+"""The console case page reads the borrower's store frames once and ages them once (web/casepage.case_snapshot):
 what it shows must be exactly what the one decision code path gives when each part is computed on its own.
 
 On a copy of the demo data (E2E_DEMO_DATA reuses a prebuilt one), at one pinned moment, for a sample of demo

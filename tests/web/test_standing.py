@@ -220,7 +220,7 @@ class TestACasePageReadsItsStandingRows:
     def test_the_case_page_shows_the_queue_rows_decision(self, client: Any, world: Any, monkeypatch: Any) -> None:
         from test_pages import staff_signs_in
 
-        from duecare.web.snapshot import case_decisions
+        from duecare.web.casepage import case_decisions
 
         staff_signs_in(client, "web-agent")
         assert client.get("/console/queue").status_code == 200

@@ -332,7 +332,8 @@ def _template() -> dict[str, Any]:
     """Plotly's "simple_white" template as the JSON the browser's plotly.js reads (built once per process)."""
     import plotly.io as pio
 
-    return json.loads(pio.json.to_json_plotly(pio.templates["simple_white"].to_plotly_json()))
+    template: dict[str, Any] = json.loads(pio.json.to_json_plotly(pio.templates["simple_white"].to_plotly_json()))
+    return template
 
 
 def _scatter(x: list[Any], y: list[Any], **more: Any) -> dict[str, Any]:

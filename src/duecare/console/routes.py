@@ -51,9 +51,9 @@ from duecare.privacy.permissions import Actor
 from duecare.privacy.scope import can_read_borrower
 from duecare.privacy.security import LOGIN_PER_ACCOUNT, LOGIN_PER_IP
 from duecare.privacy.sessions import SESSION_COOKIE, create_session, revoke, set_session_cookie
+from duecare.web.casepage import case_snapshot
 from duecare.web.errors import shown
 from duecare.web.i18n import request_locale
-from duecare.web.snapshot import case_snapshot
 from duecare.web.templating import render
 
 router = APIRouter(prefix="/console", tags=["console"])

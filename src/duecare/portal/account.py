@@ -73,7 +73,7 @@ def my_loans(db: Session, borrower_id: str, as_of: datetime, frames: Frames | No
     """Every loan of the borrower with its schedule, payments and ageing figures as of `as_of`.
 
     A page that has already read the borrower's frames, aged them and covered their schedule at `as_of` (the
-    decision table carries `loan_ageing`'s columns: web/snapshot.CaseSnapshot) passes them, so nothing is read or
+    decision table carries `loan_ageing`'s columns: web/casepage.CaseSnapshot) passes them, so nothing is read or
     computed twice."""
     if frames is None:
         frames = _ledger(db, borrower_id)

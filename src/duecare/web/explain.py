@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def explanations(db: Session, actor: Actor, at: datetime, borrower_ids: list[str] | None = None,
                  decided: pl.DataFrame | None = None) -> list[dict[str, Any]]:
     """The decision contract (DESIGN.md) per loan, for the borrowers the actor may read. `decided`: their
-    decision table at `at` when the caller has computed it already (web/snapshot.case_snapshot)."""
+    decision table at `at` when the caller has computed it already (web/casepage.case_snapshot)."""
     from duecare.policy.output import decision_rows
 
     if decided is None:

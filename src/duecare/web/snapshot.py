@@ -8,7 +8,6 @@ policy functions. Only non-personal columns are read, so nothing here decrypts p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ from duecare.privacy.scope import readable_borrowers
 
 if TYPE_CHECKING:
     from duecare.policy.evaluator import Policy
-    from duecare.web.coalesce import Coalescer
 
 
 def _ids(actor: Actor, borrower_ids: Sequence[str] | None) -> Select[Any]:
@@ -103,59 +101,8 @@ def loan_coverage(frames: Frames, as_of: datetime, parts: Parts | None = None) -
     return covered, paid
 
 
-@dataclass(frozen=True)
-class CaseSnapshot:
-    """One borrower's frames, read once, and their decision table and schedule coverage at `as_of`, computed
-    once: what a case page shows (loans, ageing figures, the decision and its explanation) is read from here."""
-
-    frames: Frames
-    decided: pl.DataFrame
-    as_of: datetime
-    covered: pl.DataFrame
-    paid: pl.DataFrame
-
-
-CaseTables = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]  # decide_frames, then loan_coverage's two
-_TOGETHER: list[Coalescer[CaseTables]] = []
-
-
-def ageing_and_coverage(frames: Frames, as_of: datetime) -> CaseTables:
+def ageing_and_coverage(frames: Frames, as_of: datetime) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """`loan_ageing` and `loan_coverage` of the same frames at one moment, their common parts computed once (the
     portal's loan pages)."""
     parts = ageing_parts(frames, as_of)
     return (loan_ageing(frames, as_of, parts=parts), *loan_coverage(frames, as_of, parts))
-
-
-def case_tables(frames: Frames, as_of: datetime) -> CaseTables:
-    return (decide_frames(frames, as_of), *loan_coverage(frames, as_of))
-
-
-def case_decisions() -> Coalescer[CaseTables]:
-    """The process's one desk where concurrent case pages decide together (web/coalesce.py)."""
-    if not _TOGETHER:
-        from duecare.web.coalesce import Coalescer, rows_of_loans
-
-        def share(t: CaseTables, loans: pl.Series) -> CaseTables:
-            return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
-
-        _TOGETHER.append(Coalescer(case_tables, share))
-    return _TOGETHER[0]
-
-
-def case_snapshot(db: Session, actor: Actor, borrower_id: str) -> CaseSnapshot:
-    """The borrower's frames, read in this request, and their decision: the standing one the work queue shows
-    (`web.standing.borrower_rows`: every write of the borrower seen, at most the max age old; `as_of` is when it
-    was decided, and the loans are aged at that moment too), or, when no current standing table can give it, the
-    borrower decided now (`as_of`: the moment of the decision run, on the current clock), together with the other
-    case pages asking at the same moment."""
-    from duecare.kit import clock
-    from duecare.web.standing import borrower_rows
-
-    frames = load_frames(db, actor, [borrower_id])
-    standing = borrower_rows(db, borrower_id, clock.now()) if frames["loans"].height else None
-    if standing is not None:
-        decided, as_of = standing
-        covered, paid = loan_coverage(frames, as_of)
-        return CaseSnapshot(frames=frames, decided=decided, as_of=as_of, covered=covered, paid=paid)
-    (decided, covered, paid), as_of = case_decisions().decide(frames, clock.current())
-    return CaseSnapshot(frames=frames, decided=decided, as_of=as_of, covered=covered, paid=paid)

@@ -24,7 +24,7 @@ keeps nothing: the page's own scope is read and decided on every request (the be
 its borrower's standing rows when the kept table can be brought up to date by the logged writes alone
 (`borrower_rows`), so it shows what the queue row it was opened from shows; otherwise (no table kept yet, the
 table past its max age, a drop ingested, another request refreshing it) it decides its borrower itself
-(`web.snapshot.case_snapshot`): a case page never waits for, nor pays, a decision of the whole store. Each worker
+(`web.casepage.case_snapshot`): a case page never waits for, nor pays, a decision of the whole store. Each worker
 holds one copy of the store's non-personal frames (docs/operations.md sizes it).
 """
 
