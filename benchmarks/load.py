@@ -40,7 +40,7 @@ visible rather than hidden.
 Profiles: `case` (GET /console/cases/{id} as a supervisor), `loan` (GET /portal/loans/{id} as the borrower),
 `evaluate` (POST /api/v1/decisions:evaluate with examples/case-visit-schedule.json as an agent), `consent`
 (POST /portal/consents/withdraw as the borrower: one consent record and audit event each), `mixed` (40 % loan,
-20 % case, 25 % evaluate, 15 % consent). Before each run of `case` and `mixed`, 8 work-queue pages (GET
+20 % case, 25 % evaluate, 15 % consent). Before each run of `case` and `mixed`, 16 work-queue pages (GET
 /console/queue as the supervisor, not counted) make each worker keep its standing decisions, as the queue agents
 open cases from does all day; a case page then reads its borrower's standing rows (web/standing.py).
 `--no-queue-first` leaves them out: every case page decides its borrower.
@@ -380,7 +380,9 @@ def run_table(t: Target, profiles: list[str], rates: list[float], args: argparse
             if args.queue_first and kind in QUEUE_FIRST:
                 # the page agents open cases from: each worker keeps its standing table (web/standing.py) for the
                 # max age (60 s), longer than a run, so the case pages read their standing rows as in a working day
-                asyncio.run(open_model(t, "queue", 4, 2, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
+                # (16 arriving within 0.4 s: the first takes a whole read, so the others open connections that both
+                # workers accept; a slow trickle would reuse one keep-alive connection and reach one worker only)
+                asyncio.run(open_model(t, "queue", 40, 0.4, max_in_flight=args.max_in_flight, timeout_s=args.timeout))
                 drain(t.base, args.drain)
             load_before = os.getloadavg()
             started = time.perf_counter()
@@ -545,7 +547,7 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=90.0,
                         help="at most this long to wait after a run until the server answers /healthz fast again")
     parser.add_argument("--queue-first", action=argparse.BooleanOptionalAction, default=True,
-                        help="send 8 work-queue pages (not counted) before each case and mixed run, so each worker "
+                        help="send 16 work-queue pages (not counted) before each case and mixed run, so each worker "
                              "keeps its standing decisions; --no-queue-first: case pages decide their borrower")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--probe", type=int, default=0,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from duecare.ledger.models import BorrowerChange, Loan
@@ -68,6 +68,14 @@ def changed_since(session: Session, since: datetime) -> tuple[set[str], bool]:
     found = set(session.connection().execute(
         select(BorrowerChange.borrower_id).where(BorrowerChange.at >= since).distinct()).scalars())
     return {b for b in found if b is not None}, None in found
+
+
+def borrower_changed_since(session: Session, borrower_id: str, since: datetime) -> bool:
+    """Whether a write of this borrower, or of every borrower (a `note_all`), was logged at or after `since`."""
+    return session.connection().execute(
+        select(BorrowerChange.id).where(BorrowerChange.at >= since, or_(
+            BorrowerChange.borrower_id == borrower_id, BorrowerChange.borrower_id.is_(None))).limit(1)
+    ).first() is not None
 
 
 @event.listens_for(Session, "after_flush")

@@ -21,9 +21,10 @@ and, on each request:
 
 So a row is never older than the max age, and never misses a write of its borrower. `DUECARE_DECISIONS_MAX_AGE_S=0`
 keeps nothing: the page's own scope is read and decided on every request (the behaviour before). A case page shows
-its borrower's standing rows when the kept table can be brought up to date by the logged writes alone
-(`borrower_rows`), so it shows what the queue row it was opened from shows; otherwise (no table kept yet, the
-table past its max age, a drop ingested, another request refreshing it) it decides its borrower itself
+its borrower's standing rows when the kept table is current for that borrower, or can be brought up to date by
+the logged writes alone (`borrower_rows`), so it shows what the queue row it was opened from shows; otherwise (no
+table kept yet, the table past its max age, a drop ingested, another request's catch-up taking longer than a
+quarter of a second) it decides its borrower itself
 (`web.casepage.case_snapshot`): a case page never waits for, nor pays, a decision of the whole store. Each worker
 holds one copy of the store's non-personal frames (docs/operations.md sizes it).
 """
@@ -39,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
-from duecare.ledger.changes import changed_since
+from duecare.ledger.changes import borrower_changed_since, changed_since
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import SYSTEM, Actor
 from duecare.web.snapshot import _ids, decide_frames, load_frames, page_policy
@@ -52,6 +53,8 @@ MARGIN = timedelta(seconds=5)
 # no write: every writer logs its borrowers (tests/web/test_standing.py checks the tables), and this bounds the
 # life of a write that would not.
 REREAD = 10
+# The longest a case page waits for another request's catch-up of the table before deciding its borrower itself.
+WAIT_S = 0.25
 
 
 def max_age_s() -> float:
@@ -128,7 +131,6 @@ def _catch_up(db: Session, kept: _Kept, at: datetime, limit: float, key: tuple[i
     fresh = _read(db, ids.to_list()) if changed else None
     if fresh is not None:
         kept.frames = replace_borrowers(kept.frames, fresh, ids)
-    kept.looked_at = looked
     if stale:
         kept.key, kept.table, kept.as_of, kept.decided_at = key, _whole(kept.frames, at), at, time.monotonic()
         kept.redecided, kept.moments = 0, {}
@@ -136,9 +138,10 @@ def _catch_up(db: Session, kept: _Kept, at: datetime, limit: float, key: tuple[i
         table = decide_frames(fresh, at)
         rest = (kept.table.join(ids.to_frame(), on="borrower_id", how="anti", maintain_order="left")
                 if kept.table.height else kept.table)
+        kept.moments.update(dict.fromkeys(ids.to_list(), at))
         kept.table = pl.concat([rest, table], how="diagonal_relaxed") if table.height else rest
         kept.redecided += ids.len()
-        kept.moments.update(dict.fromkeys(ids.to_list(), at))
+    kept.looked_at = looked  # last: a reader without the lock reads it first (`borrower_rows`)
     return True
 
 
@@ -160,21 +163,35 @@ def _current(db: Session, at: datetime, limit: float) -> _Kept:
 
 def borrower_rows(db: Session, borrower_id: str, at: datetime) -> tuple[pl.DataFrame, datetime] | None:
     """One borrower's standing decision rows and the moment they were decided (within the max age of `at`),
-    when a table is kept, current enough to be brought up to date by the writes logged since (never a whole
-    decision or read of the store: that is the queue's to pay), and not being refreshed by another request right
-    now; else None, and the caller decides the borrower itself. A borrower without loans: None too."""
+    when a table is kept and current for this borrower, else None and the caller decides the borrower itself. A
+    case page never pays, nor waits for, a whole read or decision of the store (that is the queue's to pay).
+
+    Without the lock when the log names no write of this borrower (nor of every borrower) since the table last
+    looked: the rows kept are then the borrower's current ones, whatever else was written (the table is only
+    replaced, never changed in place, and its `looked_at` is set after the rows it covers). Otherwise the table is
+    brought up to date under the lock (the written borrowers decided again), waiting at most `WAIT_S` for it. A
+    borrower without loans: None too."""
     limit = max_age_s()
-    if limit == 0 or not _lock.acquire(blocking=False):
+    if limit == 0:
         return None
-    try:
-        kept = _kept.get(_url(db))
-        if (kept is None or time.monotonic() - kept.read_at > REREAD * limit
-                or not _catch_up(db, kept, at, limit, _key(), whole_allowed=False)):
+    url = _url(db)
+    kept = _kept.get(url)
+    if kept is None:
+        return None
+    looked_at = kept.looked_at  # before the rows: they cover at least the writes logged before it
+    if _stale(kept, _key(), at, limit) or time.monotonic() - kept.read_at > REREAD * limit:
+        return None
+    if borrower_changed_since(db, borrower_id, looked_at - MARGIN):
+        if not _lock.acquire(timeout=WAIT_S):
             return None
-        rows = kept.table.filter(pl.col("borrower_id") == borrower_id) if kept.table.height else kept.table
-        return (rows, kept.moments.get(borrower_id, kept.as_of)) if rows.height else None
-    finally:
-        _lock.release()
+        try:
+            if _kept.get(url) is not kept or not _catch_up(db, kept, at, limit, _key(), whole_allowed=False):
+                return None
+        finally:
+            _lock.release()
+    table = kept.table
+    rows = table.filter(pl.col("borrower_id") == borrower_id) if table.height else table
+    return (rows, kept.moments.get(borrower_id, kept.as_of)) if rows.height else None
 
 
 def standing_table(db: Session, at: datetime) -> pl.DataFrame:
