@@ -19,7 +19,7 @@ from duecare.kit import clock
 from duecare.ledger import models as m
 from duecare.ledger.frames import Frames
 from duecare.privacy.permissions import Actor
-from duecare.web.coalesce import Coalescer, rows_of_loans
+from duecare.web.coalesce import Coalescer, rows_of_three
 from duecare.web.snapshot import LEDGER, ageing_and_coverage, load_frames, loan_coverage
 
 
@@ -107,10 +107,7 @@ _DESK: list[Coalescer[Tables]] = []
 def loans_together() -> Coalescer[Tables]:
     """The process's one desk where concurrent portal pages age their loans together (web/coalesce.py)."""
     if not _DESK:
-        def share(t: Tables, loans: pl.Series) -> Tables:
-            return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
-
-        _DESK.append(Coalescer(ageing_and_coverage, share))
+        _DESK.append(Coalescer(ageing_and_coverage, rows_of_three))
     return _DESK[0]
 
 

@@ -42,12 +42,9 @@ def case_tables(frames: Frames, as_of: datetime) -> CaseTables:
 def case_decisions() -> Coalescer[CaseTables]:
     """The process's one desk where concurrent case pages decide together (web/coalesce.py)."""
     if not _TOGETHER:
-        from duecare.web.coalesce import rows_of_loans
+        from duecare.web.coalesce import rows_of_three
 
-        def share(t: CaseTables, loans: pl.Series) -> CaseTables:
-            return (rows_of_loans(t[0], loans), rows_of_loans(t[1], loans), rows_of_loans(t[2], loans))
-
-        _TOGETHER.append(Coalescer(case_tables, share))
+        _TOGETHER.append(Coalescer(case_tables, rows_of_three))
     return _TOGETHER[0]
 
 

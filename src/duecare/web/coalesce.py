@@ -40,6 +40,14 @@ def rows_of_loans(table: pl.DataFrame, loans: pl.Series) -> pl.DataFrame:
     return table.filter(pl.col("loan_id").is_in(loans.implode()))
 
 
+Three = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def rows_of_three(tables: Three, loans: pl.Series) -> Three:
+    """`rows_of_loans` of each of three per-loan tables (a page's decision or ageing with its schedule coverage)."""
+    return (rows_of_loans(tables[0], loans), rows_of_loans(tables[1], loans), rows_of_loans(tables[2], loans))
+
+
 class Coalescer(Generic[T]):
     """Runs `compute` once for the asks waiting together; one run at a time, the next led by its first ask.
     `share` narrows a run's result to one ask's loans."""
